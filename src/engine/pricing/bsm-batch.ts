@@ -1,0 +1,180 @@
+/**
+ * Structure-of-arrays Black–Scholes–Merton kernel: price, delta, gamma, vega, theta and rho for n
+ * European options in one pass, written into caller-owned Float64Arrays. Same conventions and
+ * formulas as bsmGreeks (./bsm.ts), which stays the readable reference; this file is the hot path.
+ *
+ * Where the time goes and why the loop looks like this:
+ * - One log, one sqrt and three exps per option: e^{-qt}, e^{-rt} and n(d1). n(d2) costs no exp
+ *   because S e^{-qt} n(d1) = K e^{-rt} n(d2).
+ * - N(d) comes from Cody's erfc rational (the same coefficients as ./normal.ts, so double
+ *   precision), but its exp(-d^2/2) factor is the density already computed, not a second exp.
+ *   Skipping Cody's split-square trick costs about d^2/2 ulps, under 2e-13 relative even at |d| = 38.
+ * - Per-book rate and yield (the common case) and per-option arrays get separate monomorphic loops,
+ *   chosen once per call rather than per option.
+ */
+
+export interface BsmBatchInputs {
+  readonly spot: Float64Array;
+  readonly strike: Float64Array;
+  readonly tYears: Float64Array;
+  readonly vol: Float64Array;
+  /** 1 = call, 0 = put. */
+  readonly isCall: Uint8Array;
+  /** One rate for the whole book, or one per option. */
+  readonly rate: number | Float64Array;
+  /** One dividend yield for the whole book, or one per option. */
+  readonly dividendYield: number | Float64Array;
+}
+
+export interface BsmBatchOutputs {
+  readonly price: Float64Array;
+  readonly delta: Float64Array;
+  readonly gamma: Float64Array;
+  readonly vega: Float64Array;
+  readonly thetaPerYear: Float64Array;
+  readonly rho: Float64Array;
+}
+
+const INV_SQRT_2PI = 0.3989422804014327;
+const INV_SQRT_PI = 5.6418958354775628695e-1;
+const SQRT1_2 = Math.SQRT1_2;
+
+const A0 = 3.1611237438705656, A1 = 113.86415415105016, A2 = 377.485237685302, A3 = 3209.3775891384694, A4 = 0.18577770618460315;
+const B0 = 23.601290952344122, B1 = 244.02463793444417, B2 = 1282.6165260773723, B3 = 2844.236833439171;
+const C0 = 0.5641884969886701, C1 = 8.883149794388377, C2 = 66.11919063714163, C3 = 298.635138197400131,
+  C4 = 881.95222124176909, C5 = 1712.0476126340706, C6 = 2051.0783778260716, C7 = 1230.3393547979972,
+  C8 = 2.1531153547440383e-8;
+const D0 = 15.744926110709835, D1 = 117.6939508913125, D2 = 537.1811018620099, D3 = 1621.3895745666903,
+  D4 = 3290.7992357334597, D5 = 4362.619090143247, D6 = 3439.3676741437216, D7 = 1230.3393548037495;
+const P0 = 0.30532663496123236, P1 = 0.36034489994980445, P2 = 0.12578172611122926, P3 = 0.016083785148742275,
+  P4 = 6.587491615298378e-4, P5 = 0.016315387137302097;
+const Q0 = 2.568520192289822, Q1 = 1.8729528499234604, Q2 = 0.5279051029514284, Q3 = 0.06051834131244132,
+  Q4 = 0.0023352049762686918;
+
+/**
+ * N(x) given g = exp(-x^2/2), already known to the caller. Small enough for TurboFan to inline.
+ */
+function cdfGivenGauss(x: number, g: number): number {
+  const y = (x < 0 ? -x : x) * SQRT1_2;
+  let tail: number; // N(-|x|)
+  if (y <= 0.46875) {
+    const z = y * y;
+    const num = (((A4 * z + A0) * z + A1) * z + A2) * z + A3;
+    const den = (((z + B0) * z + B1) * z + B2) * z + B3;
+    return 0.5 + 0.5 * x * SQRT1_2 * (num / den);
+  } else if (y <= 4) {
+    const num = (((((((C8 * y + C0) * y + C1) * y + C2) * y + C3) * y + C4) * y + C5) * y + C6) * y + C7;
+    const den = (((((((y + D0) * y + D1) * y + D2) * y + D3) * y + D4) * y + D5) * y + D6) * y + D7;
+    tail = 0.5 * g * (num / den);
+  } else if (y < 26.6) {
+    const z = 1 / (y * y);
+    const num = (((((P5 * z + P0) * z + P1) * z + P2) * z + P3) * z + P4) * z;
+    const den = ((((z + Q0) * z + Q1) * z + Q2) * z + Q3) * z + Q4;
+    tail = (0.5 * g * (INV_SQRT_PI - num / den)) / y;
+  } else {
+    tail = 0;
+  }
+  return x < 0 ? tail : 1 - tail;
+}
+
+/**
+ * Fills `out[0..n)`. Options at expiry (t <= 0) or with zero vol get bsmGreeks' limit values.
+ * Allocates nothing per option; a book-wide rate or yield given as a number is read through a
+ * one-element array with stride 0 in the per-option loop.
+ */
+export function bsmBatch(inp: BsmBatchInputs, out: BsmBatchOutputs, n = inp.spot.length): void {
+  const { rate, dividendYield } = inp;
+  if (typeof rate === 'number' && typeof dividendYield === 'number') {
+    bookLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rate, dividendYield, out);
+  } else {
+    const rates = typeof rate === 'number' ? Float64Array.of(rate) : rate;
+    const yields = typeof dividendYield === 'number' ? Float64Array.of(dividendYield) : dividendYield;
+    perOptionLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rates, typeof rate === 'number' ? 0 : 1,
+      yields, typeof dividendYield === 'number' ? 0 : 1, out);
+  }
+}
+
+/** Same limits as bsmGreeks' degenerate branch: discounted forward intrinsic, step delta. */
+function writeDegenerate(i: number, s: number, k: number, t0: number, r: number, q: number, call: boolean, out: BsmBatchOutputs): void {
+  const t = t0 > 0 ? t0 : 0;
+  const sign = call ? 1 : -1;
+  const dq = Math.exp(-q * t), dr = Math.exp(-r * t);
+  const fwdIntrinsic = sign * (s * dq - k * dr);
+  const itm = fwdIntrinsic > 0;
+  out.price[i] = itm ? fwdIntrinsic : 0;
+  out.delta[i] = itm ? sign * dq : 0;
+  out.gamma[i] = 0;
+  out.vega[i] = 0;
+  out.thetaPerYear[i] = itm && t > 0 ? sign * (q * s * dq - r * k * dr) : 0;
+  out.rho[i] = itm && t > 0 ? sign * k * t * dr : 0;
+}
+
+function bookLoop(
+  n: number, spot: Float64Array, strike: Float64Array, tYears: Float64Array, vol: Float64Array, isCall: Uint8Array,
+  r: number, q: number, out: BsmBatchOutputs,
+): void {
+  const { price, delta, gamma, vega, thetaPerYear, rho } = out;
+  const carry = r - q;
+  for (let i = 0; i < n; i++) {
+    const s = spot[i]!, k = strike[i]!, t = tYears[i]!, v = vol[i]!;
+    if (!(t > 0) || !(v > 0)) { writeDegenerate(i, s, k, t, r, q, isCall[i] === 1, out); continue; }
+    const sqrtT = Math.sqrt(t);
+    const vst = v * sqrtT;
+    const d1 = (Math.log(s / k) + (carry + 0.5 * v * v) * t) / vst;
+    const d2 = d1 - vst;
+    const dq = Math.exp(-q * t);
+    const dr = Math.exp(-r * t);
+    const g1 = Math.exp(-0.5 * d1 * d1);
+    const sdq = s * dq, kdr = k * dr;
+    const g2 = (sdq * g1) / kdr; // exp(-d2^2/2) from S e^{-qt} n(d1) = K e^{-rt} n(d2)
+    const pdfTerm = sdq * g1 * INV_SQRT_2PI; // S e^{-qt} n(d1)
+    const call = isCall[i] === 1;
+    const sign = call ? 1 : -1;
+    const nd1 = cdfGivenGauss(sign * d1, g1);
+    const nd2 = cdfGivenGauss(sign * d2, g2);
+    price[i] = sign * (sdq * nd1 - kdr * nd2);
+    delta[i] = sign * dq * nd1;
+    gamma[i] = pdfTerm / (s * s * vst);
+    vega[i] = pdfTerm * sqrtT;
+    thetaPerYear[i] = (-pdfTerm * v) / (2 * sqrtT) + sign * (q * sdq * nd1 - r * kdr * nd2);
+    rho[i] = sign * kdr * t * nd2;
+  }
+}
+
+function perOptionLoop(
+  n: number, spot: Float64Array, strike: Float64Array, tYears: Float64Array, vol: Float64Array, isCall: Uint8Array,
+  rate: Float64Array, rStride: number, dividendYield: Float64Array, qStride: number, out: BsmBatchOutputs,
+): void {
+  const { price, delta, gamma, vega, thetaPerYear, rho } = out;
+  for (let i = 0; i < n; i++) {
+    const s = spot[i]!, k = strike[i]!, t = tYears[i]!, v = vol[i]!, r = rate[i * rStride]!, q = dividendYield[i * qStride]!;
+    if (!(t > 0) || !(v > 0)) { writeDegenerate(i, s, k, t, r, q, isCall[i] === 1, out); continue; }
+    const sqrtT = Math.sqrt(t);
+    const vst = v * sqrtT;
+    const d1 = (Math.log(s / k) + (r - q + 0.5 * v * v) * t) / vst;
+    const d2 = d1 - vst;
+    const dq = Math.exp(-q * t);
+    const dr = Math.exp(-r * t);
+    const g1 = Math.exp(-0.5 * d1 * d1);
+    const sdq = s * dq, kdr = k * dr;
+    const g2 = (sdq * g1) / kdr;
+    const pdfTerm = sdq * g1 * INV_SQRT_2PI;
+    const sign = isCall[i] === 1 ? 1 : -1;
+    const nd1 = cdfGivenGauss(sign * d1, g1);
+    const nd2 = cdfGivenGauss(sign * d2, g2);
+    price[i] = sign * (sdq * nd1 - kdr * nd2);
+    delta[i] = sign * dq * nd1;
+    gamma[i] = pdfTerm / (s * s * vst);
+    vega[i] = pdfTerm * sqrtT;
+    thetaPerYear[i] = (-pdfTerm * v) / (2 * sqrtT) + sign * (q * sdq * nd1 - r * kdr * nd2);
+    rho[i] = sign * kdr * t * nd2;
+  }
+}
+
+/** Allocates the six output arrays for a batch of n options (once per book, not per tick). */
+export function allocBsmBatchOutputs(n: number): BsmBatchOutputs {
+  return {
+    price: new Float64Array(n), delta: new Float64Array(n), gamma: new Float64Array(n),
+    vega: new Float64Array(n), thetaPerYear: new Float64Array(n), rho: new Float64Array(n),
+  };
+}
