@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alignHistories, parsePriceCsv, type AlignedHistories, type PriceHistory } from '../engine/market/price-history.js';
+import type { MarketSnapshot } from '../engine/portfolio/types.js';
+import { underlyingOf } from '../engine/portfolio/types.js';
+import { CliError } from './errors.js';
+import type { PortfolioFileContents } from './portfolio-file.js';
+
+export interface LoadedMarket {
+  readonly market: MarketSnapshot;
+  /** Return histories (adj_close where present, else close) of every underlying, aligned up to asOf. */
+  readonly histories: AlignedHistories;
+}
+
+/**
+ * Close of `date` in a price CSV's text: the traded close (the `close` column), falling back to
+ * `adj_close` for files that only carry the adjusted series. Spot must be the traded price, not the
+ * dividend-adjusted one, because strikes are in traded prices; returns still come from `adj_close`.
+ */
+function closeOn(text: string, date: string): number | undefined {
+  const at = text.indexOf(`\n${date},`);
+  if (at < 0) return undefined;
+  const end = text.indexOf('\n', at + 1);
+  const cells = text.slice(at + 1, end < 0 ? undefined : end).replace(/\r$/, '').split(',');
+  const close = Number(cells[4]?.trim() || NaN);
+  const adj = Number(cells[5]?.trim() || NaN);
+  return close > 0 ? close : adj > 0 ? adj : undefined;
+}
+
+/** Reads `<dir>/<TICKER>.csv` for every underlying of the portfolio and builds the market on asOf. */
+export function loadMarket(portfolio: PortfolioFileContents, pricesDir: string): LoadedMarket {
+  const tickers: string[] = [];
+  const firstLine = new Map<string, number>();
+  portfolio.positions.forEach((p, i) => {
+    const u = underlyingOf(p.instrument);
+    if (!firstLine.has(u)) {
+      firstLine.set(u, portfolio.positionLines[i] ?? 1);
+      tickers.push(u);
+    }
+  });
+  const histories = new Map<string, PriceHistory>();
+  const spots = new Map<string, number>();
+  for (const t of tickers) {
+    const file = join(pricesDir, `${t}.csv`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+      throw new CliError(`${portfolio.source}:${firstLine.get(t)}: no price history for ticker ${t}: ${file} (${why})`);
+    }
+    const parsed = parsePriceCsv(text, file);
+    if (!parsed.ok) throw new CliError(parsed.error);
+    histories.set(t, parsed.history);
+    const spot = closeOn(text, portfolio.asOf);
+    if (spot === undefined) {
+      throw new CliError(`${file}: no close on asOf ${portfolio.asOf} (${portfolio.source}:1 asks for it)`);
+    }
+    spots.set(t, spot);
+  }
+  const aligned = alignHistories(histories, portfolio.asOf, tickers);
+  if (!aligned.ok) throw new CliError(`${portfolio.source}: ${aligned.error}`);
+  return { market: { asOf: portfolio.asOf, rate: portfolio.rate, spots }, histories: aligned.aligned };
+}
