@@ -1,0 +1,71 @@
+import { optionGreeks } from '../pricing/option-pricer.js';
+import type { MarketSnapshot, Position } from '../portfolio/types.js';
+import { underlyingOf } from '../portfolio/types.js';
+import { optionInputsOf } from '../portfolio/valuation.js';
+
+/** Portfolio risk figures the post-trade checks compare before and after a fill. */
+export interface RiskFigures {
+  /** Σ qty·multiplier·delta·spot, currency. */
+  readonly dollarDelta: number;
+  /** Σ qty·multiplier·gamma·spot²·0.01: change of dollar delta for a 1% move. */
+  readonly dollarGammaPer1Pct: number;
+  /** Σ qty·multiplier·vega, currency per 1.00 vol. */
+  readonly vega: number;
+  /** Cash plus signed model value of the positions. */
+  readonly equity: number;
+  /** |net delta-adjusted exposure| per underlying, currency. */
+  readonly exposureByUnderlying: ReadonlyMap<string, number>;
+  /** Σ over underlyings of exposureByUnderlying. */
+  readonly grossExposure: number;
+}
+
+/**
+ * Risk figures of positions plus cash. Callers check first that every underlying has a spot and
+ * every option a vol (see missingInputs); otherwise figures come out NaN.
+ */
+export function riskFigures(positions: readonly Position[], cash: number, market: MarketSnapshot): RiskFigures {
+  let dollarDelta = 0, dollarGammaPer1Pct = 0, vega = 0, equity = cash;
+  const netByUnderlying = new Map<string, number>();
+  for (const p of positions) {
+    const u = underlyingOf(p.instrument);
+    const s = market.spots.get(u) ?? NaN;
+    const units = p.qty * p.multiplier;
+    let dd: number;
+    if (p.instrument.kind === 'underlying') {
+      dd = units * s;
+      equity += units * s;
+    } else {
+      const op = p as Position & { instrument: { kind: 'option' } };
+      const g = optionGreeks(optionInputsOf(op, market, s, p.vol ?? NaN), p.style);
+      dd = units * g.delta * s;
+      dollarGammaPer1Pct += units * g.gamma * s * s * 0.01;
+      vega += units * g.vega;
+      equity += units * g.price;
+    }
+    dollarDelta += dd;
+    netByUnderlying.set(u, (netByUnderlying.get(u) ?? 0) + dd);
+  }
+  const exposureByUnderlying = new Map<string, number>();
+  let grossExposure = 0;
+  for (const [u, net] of netByUnderlying) {
+    exposureByUnderlying.set(u, Math.abs(net));
+    grossExposure += Math.abs(net);
+  }
+  return { dollarDelta, dollarGammaPer1Pct, vega, equity, exposureByUnderlying, grossExposure };
+}
+
+/** Why risk figures cannot be computed for these positions, or null when they can. */
+export function missingInputs(positions: readonly Position[], market: MarketSnapshot): string | null {
+  for (const p of positions) {
+    const u = underlyingOf(p.instrument);
+    if (!market.spots.has(u)) return `no spot for underlying ${u}`;
+    if (p.instrument.kind === 'option' && !(p.vol !== undefined && p.vol >= 0)) return `no vol for option ${p.instrument.symbol}`;
+  }
+  return null;
+}
+
+/** Gross exposure / equity; Infinity when exposure is held on zero or negative equity. */
+export function leverageOf(r: RiskFigures): number {
+  if (r.grossExposure === 0) return 0;
+  return r.equity > 0 ? r.grossExposure / r.equity : Infinity;
+}

@@ -1,0 +1,49 @@
+/**
+ * Every reason a pre-trade check can refuse an order. The code goes to the client as it is, so a
+ * code never changes meaning once released; add new ones instead.
+ */
+export const REASON_CODES = [
+  'INVALID_ORDER',
+  'RISK_UNAVAILABLE',
+  'TRADING_HALTED',
+  'TRADING_REDUCING',
+  'RATE_LIMIT_SUBMIT',
+  'RATE_LIMIT_MODIFY',
+  'PRICE_COLLAR',
+  'MAX_ORDER_QTY',
+  'MAX_ORDER_NOTIONAL',
+  'POSITION_LIMIT',
+  'GREEK_LIMIT_DELTA',
+  'GREEK_LIMIT_GAMMA',
+  'GREEK_LIMIT_VEGA',
+  'LEVERAGE_LIMIT',
+  'CONCENTRATION_LIMIT',
+  'VAR_LIMIT',
+] as const;
+
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** A refused order: the stable code and a readable detail with the numbers. */
+export interface Rejection {
+  readonly ok: false;
+  readonly code: ReasonCode;
+  readonly detail: string;
+}
+
+export type CheckResult = Rejection | null;
+
+export function reject(code: ReasonCode, detail: string): Rejection {
+  return { ok: false, code, detail };
+}
+
+/**
+ * Compact number for details: integers below a million as they are, larger magnitudes in
+ * exponent form ("1.2e6"), others with up to 6 significant digits.
+ */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1e6) return x.toExponential(5).replace(/\.?0+e\+?/, 'e').replace('e+', 'e');
+  if (Number.isInteger(x)) return String(x);
+  return String(Number(x.toPrecision(6)));
+}
