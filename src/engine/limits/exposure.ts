@@ -7,8 +7,8 @@ import { optionInputsOf } from '../portfolio/valuation.js';
 export interface RiskFigures {
   /** Σ qty·multiplier·delta·spot, currency. */
   readonly dollarDelta: number;
-  /** Σ qty·multiplier·gamma·spot²·0.01: change of dollar delta for a 1% move. */
-  readonly dollarGammaPer1Pct: number;
+  /** Σ qty·multiplier·gamma·spot²: d²V/dr² for a relative move r, as in portfolio/portfolio-risk.ts. */
+  readonly dollarGamma: number;
   /** Σ qty·multiplier·vega, currency per 1.00 vol. */
   readonly vega: number;
   /** Cash plus signed model value of the positions. */
@@ -24,7 +24,7 @@ export interface RiskFigures {
  * every option a vol (see missingInputs); otherwise figures come out NaN.
  */
 export function riskFigures(positions: readonly Position[], cash: number, market: MarketSnapshot): RiskFigures {
-  let dollarDelta = 0, dollarGammaPer1Pct = 0, vega = 0, equity = cash;
+  let dollarDelta = 0, dollarGamma = 0, vega = 0, equity = cash;
   const netByUnderlying = new Map<string, number>();
   for (const p of positions) {
     const u = underlyingOf(p.instrument);
@@ -38,7 +38,7 @@ export function riskFigures(positions: readonly Position[], cash: number, market
       const op = p as Position & { instrument: { kind: 'option' } };
       const g = optionGreeks(optionInputsOf(op, market, s, p.vol ?? NaN), p.style);
       dd = units * g.delta * s;
-      dollarGammaPer1Pct += units * g.gamma * s * s * 0.01;
+      dollarGamma += units * g.gamma * s * s;
       vega += units * g.vega;
       equity += units * g.price;
     }
@@ -51,7 +51,7 @@ export function riskFigures(positions: readonly Position[], cash: number, market
     exposureByUnderlying.set(u, Math.abs(net));
     grossExposure += Math.abs(net);
   }
-  return { dollarDelta, dollarGammaPer1Pct, vega, equity, exposureByUnderlying, grossExposure };
+  return { dollarDelta, dollarGamma, vega, equity, exposureByUnderlying, grossExposure };
 }
 
 /** Why risk figures cannot be computed for these positions, or null when they can. */

@@ -12,8 +12,8 @@ export interface RiskLimits {
   readonly maxPositionQty: number;
   /** |Σ qty·multiplier·delta·spot|, currency per 1.00 relative move of every underlying. */
   readonly maxAbsDollarDelta: number;
-  /** |Σ qty·multiplier·gamma·spot²·0.01|: change of dollar delta for a 1% move. */
-  readonly maxAbsDollarGammaPer1Pct: number;
+  /** |Σ qty·multiplier·gamma·spot²|: d²V/dr² for a relative move r (portfolio-risk.ts convention). */
+  readonly maxAbsDollarGamma: number;
   /** |Σ qty·multiplier·vega|, currency per 1.00 of vol. */
   readonly maxAbsVega: number;
   /** Currency; requires a VarEstimator when finite. */
@@ -42,7 +42,7 @@ export const DEFAULT_RISK_LIMITS: RiskLimits = Object.freeze({
   maxOrderQty: 10_000,
   maxPositionQty: 100_000,
   maxAbsDollarDelta: 10_000_000,
-  maxAbsDollarGammaPer1Pct: 1_000_000,
+  maxAbsDollarGamma: 100_000_000, // Γ·S², so 1,000,000 of dollar-delta change per 1% move
   maxAbsVega: 1_000_000,
   maxVar: Infinity,
   maxLeverage: 10,
@@ -68,7 +68,7 @@ const RULES: { readonly [K in keyof RiskLimits]: Rule } = {
   maxOrderQty: positive,
   maxPositionQty: positive,
   maxAbsDollarDelta: positive,
-  maxAbsDollarGammaPer1Pct: positive,
+  maxAbsDollarGamma: positive,
   maxAbsVega: positive,
   maxVar: positive,
   maxLeverage: leverage,

@@ -28,7 +28,7 @@ export const OPEN_LIMITS: RiskLimits = {
   maxOrderQty: Infinity,
   maxPositionQty: Infinity,
   maxAbsDollarDelta: Infinity,
-  maxAbsDollarGammaPer1Pct: Infinity,
+  maxAbsDollarGamma: Infinity,
   maxAbsVega: Infinity,
   maxVar: Infinity,
   maxLeverage: Infinity,

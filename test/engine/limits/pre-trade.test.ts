@@ -77,16 +77,16 @@ describe('pre-trade: Greek limits (GREEK_LIMIT_DELTA / _GAMMA / _VEGA)', () => {
   const held = option('XYZ', 'call', 100, 1);
   const g = bsmGreeks(optionInputsOf(held as Position & { instrument: { kind: 'option' } }, market({ XYZ: 100 }), 100, 0.3));
   const units = 1 * 100;
-  const dollarGamma = units * g.gamma * 100 * 100 * 0.01;
+  const dollarGamma = units * g.gamma * 100 * 100;
   const vega = units * g.vega;
   const termsOf = () => ({ multiplier: 100, vol: 0.3, dividendYield: 0, style: 'european' as const });
   const buyCall = buy(held.instrument, 1);
 
   it('rejects an option buy that takes dollar gamma past the limit', () => {
-    expect(result(request(buyCall, { termsOf, limits: { maxAbsDollarGammaPer1Pct: dollarGamma * (1 - 1e-9) } }))).toMatchObject({ code: 'GREEK_LIMIT_GAMMA' });
+    expect(result(request(buyCall, { termsOf, limits: { maxAbsDollarGamma: dollarGamma * (1 - 1e-9) } }))).toMatchObject({ code: 'GREEK_LIMIT_GAMMA' });
   });
   it('accepts dollar gamma exactly at the limit', () => {
-    expect(result(request(buyCall, { termsOf, limits: { maxAbsDollarGammaPer1Pct: dollarGamma } }))).toEqual(ok);
+    expect(result(request(buyCall, { termsOf, limits: { maxAbsDollarGamma: dollarGamma } }))).toEqual(ok);
   });
   it('rejects an option buy that takes vega past the limit', () => {
     expect(result(request(buyCall, { termsOf, limits: { maxAbsVega: vega * (1 - 1e-9) } }))).toMatchObject({ code: 'GREEK_LIMIT_VEGA' });

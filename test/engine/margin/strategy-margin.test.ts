@@ -96,6 +96,17 @@ describe('strategyMargin', () => {
     ]);
   });
 
+  it('leaves a short naked when the only spread would cost more than naked', () => {
+    // Stock 50, short 70 call at 0.10: naked = 0.10 + max(10 − 20, 5) = 5.10. Long 120 call at 0.01:
+    // spread = 0.01 − 0.10 + 50 = 49.91, adding 49.90 over the long's own premium > 5.10.
+    const s = option('XYZ', 'call', 70, -1);
+    const l = option('XYZ', 'call', 120, 1);
+    const r = strategyMargin([s, l], market({ XYZ: 50 }), { marks: marks([[s, 0.1], [l, 0.01]]) });
+    expect(r.strategies.map((x) => x.kind)).toEqual(['naked_call', 'long_call']);
+    expect(r.strategies[0]?.initial).toBeCloseTo(510, 9);
+    expect(r.strategies[1]?.initial).toBeCloseTo(1, 9);
+  });
+
   it('charges a covered call only the stock requirement', () => {
     // 200 shares at 50 cover 2 short 55 calls; 100 more shares stand alone.
     const c = option('XYZ', 'call', 55, -2);
