@@ -58,6 +58,12 @@ describe('pre-trade: position limit (POSITION_LIMIT)', () => {
   it('lets a position already over the limit be reduced', () => {
     expect(result(request(sell(XYZ, 10), { positions: [stock('XYZ', 150)], limits: { maxPositionQty: 100 } }))).toEqual(ok);
   });
+  it('rejects flipping an over-limit long into a short beyond the limit', () => {
+    expect(result(request(sell(XYZ, 290), { positions: [stock('XYZ', 150)], limits: { maxPositionQty: 100 } }))).toMatchObject({
+      code: 'POSITION_LIMIT', detail: 'position -140 after fill, |-140| > limit 100',
+    });
+    expect(result(request(sell(XYZ, 250), { positions: [stock('XYZ', 150)], limits: { maxPositionQty: 100 } }))).toEqual(ok);
+  });
 });
 
 describe('pre-trade: Greek limits (GREEK_LIMIT_DELTA / _GAMMA / _VEGA)', () => {
