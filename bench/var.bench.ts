@@ -1,0 +1,125 @@
+/**
+ * VaR latency on a 100-option book over six real tickers and 500 historical scenarios (2014-12-31).
+ *
+ * - varFullMs: one historical full-revaluation VaR request end to end through computeVar (book
+ *   preparation, scenario matrix, 100 × 500 = 50,000 BSM prices, tail), median of 30 runs after warm-up.
+ * - varDgvUs: one delta-gamma-vega VaR request on the real-time path: the per-underlying aggregates
+ *   (dollar delta, dollar gamma, vega — the Greeks the stream already publishes) and the scenario
+ *   matrix (fixed for the day) are inputs; timed is the pass over 500 × 6 scenarios plus the tail
+ *   selection. Median of 60 batches of 200 requests (one request is below the timer's resolution).
+ * - dgvWithGreeksUs (extra): the same plus recomputing the aggregates from the 100 options' Greeks.
+ * Run: `npx tsx bench/var.bench.ts` (prints JSON), or through bench/pricing.bench.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alignHistories, parsePriceCsv, type PriceHistory } from '../src/engine/market/price-history.js';
+import type { MarketSnapshot, Position } from '../src/engine/portfolio/types.js';
+import { computeVar } from '../src/engine/risk/compute-var.js';
+import { historicalReturnScenarios } from '../src/engine/risk/return-scenarios.js';
+import { prepareBook } from '../src/engine/risk/risk-book.js';
+import { dgvAggregates, dgvTailRisk } from '../src/engine/risk/var-dgv.js';
+
+const TICKERS = ['ORCL', 'NVDA', 'YHOO', 'GSPC', 'SPY', 'AAPL'];
+const AS_OF = '2014-12-31';
+const WINDOW = 500;
+const N_OPTIONS = 100;
+
+/** ../shared/data/prices seen from the repo root, whether this runs from bench/ or dist/bench/. */
+function pricesDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'shared', 'data', 'prices');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find ../shared/data/prices from ' + fileURLToPath(import.meta.url));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** 100 European options spread over the tickers, strikes 80–120% of spot, expiries 1–12 months. */
+function book(spots: Map<string, number>): Position[] {
+  const out: Position[] = [];
+  for (let i = 0; i < N_OPTIONS; i++) {
+    const underlying = TICKERS[i % TICKERS.length] as string;
+    const s = spots.get(underlying) as number;
+    const month = 1 + (i % 12);
+    const expiry = `2015-${String(month).padStart(2, '0')}-16`;
+    const strike = Math.round(s * (0.8 + 0.4 * ((i * 37) % 100) / 100) * 100) / 100;
+    out.push({
+      instrument: { kind: 'option', symbol: `${underlying}#${i}`, underlying, expiry, type: i % 3 === 0 ? 'put' : 'call', strike },
+      qty: (i % 5) - 2 || 1,
+      multiplier: 100,
+      vol: 0.15 + (i % 7) * 0.03,
+      dividendYield: 0.01,
+      style: 'european',
+    });
+  }
+  return out;
+}
+
+export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: number; dgvWithGreeksUs: number }> {
+  const dir = pricesDir();
+  const histories = new Map<string, PriceHistory>();
+  for (const t of TICKERS) {
+    const r = parsePriceCsv(readFileSync(path.join(dir, `${t}.csv`), 'utf8'), `${t}.csv`);
+    if (!r.ok) throw new Error(r.error);
+    histories.set(t, r.history);
+  }
+  const al = alignHistories(histories, AS_OF);
+  if (!al.ok) throw new Error(al.error);
+  const aligned = al.aligned;
+  const spots = new Map(TICKERS.map((t) => [t, (aligned.prices.get(t) as Float64Array)[aligned.dates.length - 1] as number]));
+  const market: MarketSnapshot = { asOf: AS_OF, rate: 0.01, spots };
+  const positions = book(spots);
+  const input = { positions, market, histories: aligned, confidence: 0.99, esConfidence: 0.975, window: WINDOW, horizonDays: 1 } as const;
+
+  // Full revaluation, end to end.
+  const full: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.now();
+    const r = computeVar({ ...input, method: 'historical' });
+    const t1 = performance.now();
+    if (!r.ok) throw new Error(r.error);
+    if (i >= 10) full.push(t1 - t0);
+  }
+
+  // dgv per request, aggregates and scenario matrix given.
+  const b = prepareBook(positions, market);
+  if (!b.ok) throw new Error(b.error);
+  const sc = historicalReturnScenarios(aligned, b.value.tickers, WINDOW, 1);
+  if (!sc.ok) throw new Error(sc.error);
+  const returns = sc.value.returns;
+  const scratch = new Float64Array(WINDOW);
+  let agg = dgvAggregates(b.value);
+  let sink = 0;
+  const BATCH = 200;
+  const dgv: number[] = [];
+  for (let i = 0; i < 80; i++) {
+    const t0 = performance.now();
+    for (let k = 0; k < BATCH; k++) sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, undefined, scratch).var;
+    const t1 = performance.now();
+    if (i >= 20) dgv.push(((t1 - t0) * 1000) / BATCH);
+  }
+  const withGreeks: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.now();
+    for (let k = 0; k < 50; k++) {
+      agg = dgvAggregates(b.value);
+      sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, undefined, scratch).var;
+    }
+    const t1 = performance.now();
+    if (i >= 10) withGreeks.push(((t1 - t0) * 1000) / 50);
+  }
+  if (!Number.isFinite(sink)) throw new Error('dgv VaR is not finite');
+  return { varFullMs: median(full), varDgvUs: median(dgv), dgvWithGreeksUs: median(withGreeks) };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await measureVar()));
+}
