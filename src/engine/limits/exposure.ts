@@ -13,7 +13,10 @@ export interface RiskFigures {
   readonly vega: number;
   /** Cash plus signed model value of the positions. */
   readonly equity: number;
-  /** |net delta-adjusted exposure| per underlying, currency. */
+  /**
+   * Σ |qty·multiplier·delta·spot| per underlying, position by position with no netting, as in
+   * risk/gross-exposure.ts, so the limits bound the same leverage and concentration the risk stream shows.
+   */
   readonly exposureByUnderlying: ReadonlyMap<string, number>;
   /** Σ over underlyings of exposureByUnderlying. */
   readonly grossExposure: number;
@@ -25,7 +28,8 @@ export interface RiskFigures {
  */
 export function riskFigures(positions: readonly Position[], cash: number, market: MarketSnapshot): RiskFigures {
   let dollarDelta = 0, dollarGamma = 0, vega = 0, equity = cash;
-  const netByUnderlying = new Map<string, number>();
+  const exposureByUnderlying = new Map<string, number>();
+  let grossExposure = 0;
   for (const p of positions) {
     const u = underlyingOf(p.instrument);
     const s = market.spots.get(u) ?? NaN;
@@ -43,13 +47,8 @@ export function riskFigures(positions: readonly Position[], cash: number, market
       equity += units * g.price;
     }
     dollarDelta += dd;
-    netByUnderlying.set(u, (netByUnderlying.get(u) ?? 0) + dd);
-  }
-  const exposureByUnderlying = new Map<string, number>();
-  let grossExposure = 0;
-  for (const [u, net] of netByUnderlying) {
-    exposureByUnderlying.set(u, Math.abs(net));
-    grossExposure += Math.abs(net);
+    exposureByUnderlying.set(u, (exposureByUnderlying.get(u) ?? 0) + Math.abs(dd));
+    grossExposure += Math.abs(dd);
   }
   return { dollarDelta, dollarGamma, vega, equity, exposureByUnderlying, grossExposure };
 }

@@ -112,6 +112,16 @@ describe('pre-trade: leverage (LEVERAGE_LIMIT)', () => {
   it('accepts leverage exactly at the limit', () => {
     expect(result(request(buy(XYZ, 1_000), { cash: 10_000, limits: { maxLeverage: 10 } }))).toEqual(ok);
   });
+  it('counts a hedge as more exposure, not less (gross, no netting, as risk/gross-exposure.ts)', () => {
+    // Long 500 XYZ at 100 financed to equity 5,000: exposure 50,000, leverage 10. A short ATM call
+    // (|Δ| ≈ 0.57) hedges delta but adds ≈ 5,700 of gross exposure: leverage ≈ 11.1.
+    const positions = [stock('XYZ', 500)];
+    const termsOf = () => ({ multiplier: 100, vol: 0.3, dividendYield: 0, style: 'european' as const });
+    const c = option('XYZ', 'call', 100, 1).instrument;
+    const base = { positions, cash: -45_000, termsOf };
+    expect(result(request(sell(c, 1), { ...base, limits: { maxLeverage: 10 } }))).toMatchObject({ code: 'LEVERAGE_LIMIT' });
+    expect(result(request(sell(c, 1), { ...base, limits: { maxLeverage: 12 } }))).toEqual(ok);
+  });
   it('treats exposure on no equity as infinite leverage', () => {
     // No cash: after buying 1 share at 100, cash is −100 and the share is worth 100, so equity is 0.
     expect(result(request(buy(XYZ, 1), { cash: 0, limits: { maxLeverage: 100 } }))).toEqual({
