@@ -20,10 +20,6 @@ export function bbsrPrice(o: OptionInputs, steps = 400): number {
   return 2 * fine - coarse;
 }
 
-// Scratch buffer reused across calls: pricing is single-threaded and re-entrancy-free, and a fresh
-// array per call would dominate the cost of small trees.
-let scratch = new Float64Array(1024);
-
 function treePrice(o: OptionInputs, n: number): number {
   const { spot: s, strike: k, tYears: t, rate: r, dividendYield: q, vol: v } = o;
   const sign = o.type === 'call' ? 1 : -1;
@@ -35,8 +31,8 @@ function treePrice(o: OptionInputs, n: number): number {
   const p = (1 - Math.exp(-sd)) / (Math.exp(sd) - Math.exp(-sd));
   const disc = Math.exp(-r * dt);
   const pu = disc * p, pd = disc * (1 - p);
-  if (scratch.length < n + 1) scratch = new Float64Array(2 * (n + 1));
-  const val = scratch;
+  // One small array per tree; its cost is negligible next to the n^2 / 2 node updates.
+  const val = new Float64Array(n + 1);
 
   // Level n-1: European value over the last step, floored at exercise value.
   const m = n - 1;
