@@ -84,6 +84,13 @@ function cdfGivenGauss(x: number, g: number): number {
  */
 export function bsmBatch(inp: BsmBatchInputs, out: BsmBatchOutputs, n = inp.spot.length): void {
   const { rate, dividendYield } = inp;
+  const shortest = Math.min(
+    inp.spot.length, inp.strike.length, inp.tYears.length, inp.vol.length, inp.isCall.length,
+    typeof rate === 'number' ? n : rate.length, typeof dividendYield === 'number' ? n : dividendYield.length,
+    out.price.length, out.delta.length, out.gamma.length, out.vega.length, out.thetaPerYear.length, out.rho.length,
+  );
+  // A short array would silently turn into NaN prices; that is a caller bug, so it throws.
+  if (n > shortest) throw new RangeError(`bsmBatch: n = ${n} but the shortest input or output array has ${shortest} entries`);
   if (typeof rate === 'number' && typeof dividendYield === 'number') {
     bookLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rate, dividendYield, out);
   } else {

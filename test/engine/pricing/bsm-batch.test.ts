@@ -95,3 +95,11 @@ describe('bsmBatch (structure-of-arrays kernel)', () => {
     expect(out.price[3]).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('bsmBatch argument checks', () => {
+  it('throws a RangeError when n exceeds an input or output array (a caller bug, not market data)', () => {
+    const book = randomBook(4, 1);
+    expect(() => bsmBatch(book, allocBsmBatchOutputs(3))).toThrow(RangeError);
+    expect(() => bsmBatch({ ...book, rate: 0.01, dividendYield: 0 }, allocBsmBatchOutputs(4), 5)).toThrow(/shortest/);
+  });
+});
