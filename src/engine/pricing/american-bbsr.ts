@@ -15,12 +15,36 @@ import type { OptionInputs } from './types.js';
  * `steps` is N for the fine tree; 400 keeps the error near 1e-5 relative on the test grid.
  */
 export function bbsrPrice(o: OptionInputs, steps = 400): number {
-  const fine = treePrice(o, steps);
-  const coarse = treePrice(o, steps >> 1);
-  return 2 * fine - coarse;
+  const fine = tree(o, steps);
+  const coarse = tree(o, steps >> 1);
+  return 2 * fine.price - coarse.price;
 }
 
-function treePrice(o: OptionInputs, n: number): number {
+export interface TreeGreeks {
+  readonly price: number;
+  readonly delta: number;
+  readonly gamma: number;
+  readonly thetaPerYear: number;
+}
+
+/**
+ * Price, delta, gamma and theta read off the first two levels of the same trees (Hull's method),
+ * Richardson-extrapolated like the price. Reading them inside one tree avoids the node-placement
+ * jitter that makes bumping the tree's spot input noisy (bumped trees put the strike at a
+ * different place between nodes).
+ */
+export function bbsrGreeks(o: OptionInputs, steps = 400): TreeGreeks {
+  const f = tree(o, steps);
+  const c = tree(o, steps >> 1);
+  return {
+    price: 2 * f.price - c.price,
+    delta: 2 * f.delta - c.delta,
+    gamma: 2 * f.gamma - c.gamma,
+    thetaPerYear: 2 * f.thetaPerYear - c.thetaPerYear,
+  };
+}
+
+function tree(o: OptionInputs, n: number): TreeGreeks {
   const { spot: s, strike: k, tYears: t, rate: r, dividendYield: q, vol: v } = o;
   const sign = o.type === 'call' ? 1 : -1;
   const dt = t / n;
@@ -47,6 +71,7 @@ function treePrice(o: OptionInputs, n: number): number {
     val[j] = exercise > euro ? exercise : euro;
     node *= ratio;
   }
+  let v2a = 0, v2b = 0, v2c = 0, v1a = 0, v1b = 0;
   for (let level = m - 1; level >= 0; level--) {
     let sNode = s * up ** level;
     for (let j = 0; j <= level; j++) {
@@ -55,6 +80,17 @@ function treePrice(o: OptionInputs, n: number): number {
       val[j] = exercise > cont ? exercise : cont;
       sNode *= ratio;
     }
+    if (level === 2) { v2a = val[0]!; v2b = val[1]!; v2c = val[2]!; }
+    if (level === 1) { v1a = val[0]!; v1b = val[1]!; }
   }
-  return val[0]!;
+  const price = val[0]!;
+  const s1a = s * up, s1b = s1a * ratio;
+  const s2a = s * up * up, s2b = s2a * ratio, s2c = s2b * ratio;
+  const delta = (v1a - v1b) / (s1a - s1b);
+  const gamma = ((v2a - v2b) / (s2a - s2b) - (v2b - v2c) / (s2b - s2c)) / (0.5 * (s2a - s2c));
+  // The middle node two steps on sits at S e^{2 b dt}, not S: move it back to S by Taylor.
+  const midDelta = (v2a - v2c) / (s2a - s2c);
+  const ds = s - s2b;
+  const later = v2b + midDelta * ds + 0.5 * gamma * ds * ds;
+  return { price, delta, gamma, thetaPerYear: (later - price) / (2 * dt) };
 }

@@ -1,6 +1,6 @@
-import { bbsrPrice } from './american-bbsr.js';
+import { bbsrGreeks, bbsrPrice, type TreeGreeks } from './american-bbsr.js';
 import { bivariateNormalCdf } from './bivariate-normal.js';
-import { bsmPrice } from './bsm.js';
+import { bsmGreeks, bsmPrice } from './bsm.js';
 import { normCdf } from './normal.js';
 import type { Greeks, OptionInputs } from './types.js';
 
@@ -147,46 +147,77 @@ function deterministicAmerican(o: OptionInputs): number {
 }
 
 /**
- * Greeks of americanPrice by central finite differences (the tree has no analytic Greeks).
- * Bump sizes, chosen larger than the tree's price noise (~1e-5 relative) yet small enough that
- * the O(h^2) truncation stays below about 1e-3 relative on the test grid:
- * - spot: hS = 0.5% of spot (delta, gamma; vanna and charm reuse it);
- * - vol: hV = 0.005 absolute (vega, volga, vanna);
- * - time: hT = min(1 day, t/2) (theta, charm), both sides of t so expiry is never crossed;
- * - rate: hR = 1e-4 absolute with the yield held fixed (rho).
- * Seventeen prices per call: 2 spot, 2 vol, 2 time, 2 rate, 4 vanna corners, 4 charm corners, base.
+ * Greeks of americanPrice. Method and bump sizes (measured against QuantLib FD in the tests):
+ * - delta, gamma: read off the first two levels of the BBSR trees (bbsrGreeks). Bumping the
+ *   tree's spot input instead was tried and rejected: it moves the strike between nodes, and
+ *   the resulting jitter gave gamma errors of 100%+ on the test grid.
+ * - theta: central difference in t of the price with hT = 1% of t (both sides stay before expiry;
+ *   a fixed one-day bump was 3% off for one-week options). Reading theta off the tree was also
+ *   tried; it is fine away from the exercise boundary but 4x off next to it.
+ * - vega, volga: central differences in vol, hV = min(0.01, vol/2) absolute.
+ * - rho: central difference in the rate, hR = 1e-3 absolute, yield held fixed (smaller bumps see
+ *   the lattice re-spacing with the carry).
+ * - vanna, charm: central differences of the tree delta in vol (hV) and in t (hT).
+ * Cases with a closed form (european-equivalent, expiry) return the closed form's Greeks.
  */
 export function americanGreeks(o: OptionInputs): Greeks {
-  const price = americanPrice(o);
-  if (!(o.tYears > 0)) {
+  const { tYears: t, vol: v, rate: r, dividendYield: q } = o;
+  if (!(t > 0)) {
     const itm = intrinsic(o) > 0;
     const sign = o.type === 'call' ? 1 : -1;
-    return { price, delta: itm ? sign : 0, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0, vanna: 0, volga: 0, charmPerYear: 0 };
+    return { price: intrinsic(o), delta: itm ? sign : 0, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0, vanna: 0, volga: 0, charmPerYear: 0 };
   }
-  const hS = 0.005 * o.spot;
-  const hV = Math.min(0.005, 0.5 * o.vol);
-  const hT = Math.min(1 / 365, 0.5 * o.tYears);
-  const hR = 1e-4;
-  const at = (dS: number, dV: number, dT: number, dR: number): number =>
-    americanPrice({ ...o, spot: o.spot + dS, vol: o.vol + dV, tYears: o.tYears + dT, rate: o.rate + dR });
+  if (o.type === 'call' ? q <= 0 : r <= 0) return bsmGreeks(o);
+  if (!(v * Math.sqrt(t) > 1e-7)) return bumpedGreeks(o);
 
-  const sUp = at(hS, 0, 0, 0), sDn = at(-hS, 0, 0, 0);
-  const vUp = at(0, hV, 0, 0), vDn = at(0, -hV, 0, 0);
-  const tUp = at(0, 0, hT, 0), tDn = at(0, 0, -hT, 0);
-  const rUp = at(0, 0, 0, hR), rDn = at(0, 0, 0, -hR);
-  const vanna = (at(hS, hV, 0, 0) - at(hS, -hV, 0, 0) - at(-hS, hV, 0, 0) + at(-hS, -hV, 0, 0)) / (4 * hS * hV);
-  const deltaLater = (at(hS, 0, -hT, 0) - at(-hS, 0, -hT, 0)) / (2 * hS);
-  const deltaEarlier = (at(hS, 0, hT, 0) - at(-hS, 0, hT, 0)) / (2 * hS);
+  const base = treeGreeksAt(o);
+  const price = americanPrice(o);
+  if (price === intrinsic(o) && base.price <= price) {
+    // Deep in the exercise region: the holder exercises now, the value is S - K or K - S.
+    const sign = o.type === 'call' ? 1 : -1;
+    return { price, delta: sign, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0, vanna: 0, volga: 0, charmPerYear: 0 };
+  }
+  const hT = 0.01 * t;
+  const hV = Math.min(0.01, 0.5 * v);
+  const hR = 1e-3;
+  const p = (patch: Partial<OptionInputs>) => americanPrice({ ...o, ...patch });
+  const vUp = p({ vol: v + hV }), vDn = p({ vol: v - hV });
+  return {
+    price,
+    delta: base.delta,
+    gamma: base.gamma,
+    vega: (vUp - vDn) / (2 * hV),
+    // Calendar time passing shortens t, hence the sign.
+    thetaPerYear: -(p({ tYears: t + hT }) - p({ tYears: t - hT })) / (2 * hT),
+    rho: (p({ rate: r + hR }) - p({ rate: r - hR })) / (2 * hR),
+    vanna: (treeGreeksAt({ ...o, vol: v + hV }).delta - treeGreeksAt({ ...o, vol: v - hV }).delta) / (2 * hV),
+    volga: (vUp - 2 * price + vDn) / (hV * hV),
+    charmPerYear: -(treeGreeksAt({ ...o, tYears: t + hT }).delta - treeGreeksAt({ ...o, tYears: t - hT }).delta) / (2 * hT),
+  };
+}
+
+/** Tree delta and gamma, clamped to the exact bounds the tree can overshoot by its own error. */
+function treeGreeksAt(o: OptionInputs): TreeGreeks {
+  const g = bbsrGreeks(o);
+  const delta = o.type === 'call' ? Math.min(1, Math.max(0, g.delta)) : Math.max(-1, Math.min(0, g.delta));
+  return { ...g, delta };
+}
+
+/** Plain bumps of americanPrice, used only for the vol -> 0 limit where the tree is undefined. */
+function bumpedGreeks(o: OptionInputs): Greeks {
+  const price = americanPrice(o);
+  const hS = 0.005 * o.spot, hT = 0.01 * o.tYears, hR = 1e-3;
+  const p = (patch: Partial<OptionInputs>) => americanPrice({ ...o, ...patch });
+  const sUp = p({ spot: o.spot + hS }), sDn = p({ spot: o.spot - hS });
   return {
     price,
     delta: (sUp - sDn) / (2 * hS),
     gamma: (sUp - 2 * price + sDn) / (hS * hS),
-    vega: (vUp - vDn) / (2 * hV),
-    // Calendar time passing shortens t, hence the sign.
-    thetaPerYear: -(tUp - tDn) / (2 * hT),
-    rho: (rUp - rDn) / (2 * hR),
-    vanna,
-    volga: (vUp - 2 * price + vDn) / (hV * hV),
-    charmPerYear: (deltaLater - deltaEarlier) / (2 * hT),
+    vega: 0,
+    thetaPerYear: -(p({ tYears: o.tYears + hT }) - p({ tYears: o.tYears - hT })) / (2 * hT),
+    rho: (p({ rate: o.rate + hR }) - p({ rate: o.rate - hR })) / (2 * hR),
+    vanna: 0,
+    volga: 0,
+    charmPerYear: 0,
   };
 }

@@ -23,6 +23,10 @@ describe('americanPrice against QuantLib 1.29 FdBlackScholesVanillaEngine, 4000x
     // Measured 5.6e-4 (a 5-year deep ITM put, where the FD reference itself moves 2e-4 between grids).
     expect(worstRel).toBeLessThan(1e-3);
   });
+
+  it('rests on a sound reference: QuantLib QdFp (Andersen–Lake–Offengelder) agrees with the FD values to 3e-4', () => {
+    for (const row of americanQuantLibFd) expect(Math.abs(row.qdfpPrice - row.price)).toBeLessThan(3e-4 * row.price + 1e-3);
+  });
 });
 
 describe('Bjerksund–Stensland 2002 closed form (bs2002Price)', () => {
@@ -93,23 +97,42 @@ describe('American price properties', () => {
   });
 });
 
-describe('American Greeks by finite differences', () => {
-  it('match the European closed-form Greeks where no early exercise occurs (call, q = 0)', () => {
-    // americanPrice is then bsmPrice, so this checks the bump scheme itself: O(h^2) with the stated bumps.
+describe('American Greeks', () => {
+  it('are the closed-form European Greeks when early exercise never pays (call with q = 0)', () => {
     const o = opt('call', 100, 105, 0.75, 0.04, 0, 0.3);
-    const a = americanGreeks(o);
-    const g = bsmGreeks(o);
-    expect(a.delta).toBeCloseTo(g.delta, 4);
-    expect(a.gamma / g.gamma).toBeCloseTo(1, 4);
-    expect(a.vega / g.vega).toBeCloseTo(1, 4);
-    expect(a.thetaPerYear / g.thetaPerYear).toBeCloseTo(1, 4);
-    expect(a.rho / g.rho).toBeCloseTo(1, 6);
-    expect(a.vanna / g.vanna).toBeCloseTo(1, 3);
-    expect(a.volga / g.volga).toBeCloseTo(1, 2);
-    expect(a.charmPerYear / g.charmPerYear).toBeCloseTo(1, 3);
+    expect(americanGreeks(o)).toEqual(bsmGreeks(o));
   });
 
-  it('give an American put a delta between -1 and 0, positive gamma and vega, and the European sign of rho', () => {
+  it('match European Greeks to about 1e-3 when the exercise premium is negligible (call, q = 1e-5)', () => {
+    // Exercises the tree Greeks and every bump: delta, gamma, theta, vega, rho, vanna, volga, charm.
+    const o = opt('call', 100, 95, 0.5, 0.05, 1e-5, 0.4);
+    const a = americanGreeks(o), e = bsmGreeks(o);
+    for (const k of Object.keys(e) as Array<keyof typeof e>) {
+      if (Math.abs(a[k] - e[k]) > 2e-3 * Math.abs(e[k])) throw new Error(`${k}: ${a[k]} vs European ${e[k]}`);
+    }
+  });
+
+  it('agree with QuantLib FD delta (1e-3 abs), gamma (6% rel) and PDE-implied theta on the whole FD grid', () => {
+    // Reference theta: the Black–Scholes PDE in the continuation region, rV - (r - q) S delta -
+    // 1/2 v^2 S^2 gamma, from the FD engine's own value, delta and gamma (0 where exercise is optimal).
+    // QuantLib's FD theta itself is off by ~3% for one-week options, so it is not used.
+    // Worst measured: delta 5.7e-4; gamma 5.5% and theta 0.009 abs, both for 3-5 year deep ITM puts
+    // a node or two from the exercise boundary, where gamma jumps and every lattice smears it.
+    for (const row of americanQuantLibFd) {
+      const g = americanGreeks(row);
+      const label = `${row.type} S=${row.spot} t=${row.tYears} r=${row.rate} q=${row.dividendYield} v=${row.vol}`;
+      const intr = Math.max(0, row.type === 'call' ? row.spot - row.strike : row.strike - row.spot);
+      const thetaRef = row.price - intr <= 1e-9 * row.price ? 0
+        : row.rate * row.price - (row.rate - row.dividendYield) * row.spot * row.delta - 0.5 * row.vol ** 2 * row.spot ** 2 * row.gamma;
+      if (Math.abs(g.delta - row.delta) > 1e-3) throw new Error(`${label} delta ${g.delta} vs ${row.delta}`);
+      if (Math.abs(g.gamma - row.gamma) > 0.06 * Math.abs(row.gamma) + 1e-6) throw new Error(`${label} gamma ${g.gamma} vs ${row.gamma}`);
+      if (Math.abs(g.thetaPerYear - thetaRef) > 0.01 * Math.abs(thetaRef) + (5e-3 * row.price) / row.tYears + 1e-6) {
+        throw new Error(`${label} theta ${g.thetaPerYear} vs ${thetaRef}`);
+      }
+    }
+  });
+
+  it('give an American put a delta between -1 and 0, positive gamma and vega, negative rho and theta', () => {
     const g = americanGreeks(opt('put', 95, 100, 1, 0.06, 0, 0.25));
     expect(g.delta).toBeGreaterThan(-1);
     expect(g.delta).toBeLessThan(-0.4);
@@ -121,9 +144,13 @@ describe('American Greeks by finite differences', () => {
 
   it('report delta -1 and no curvature deep in the exercise region', () => {
     const g = americanGreeks(opt('put', 50, 100, 0.5, 0.08, 0, 0.2));
-    expect(g.price).toBe(50);
-    expect(g.delta).toBeCloseTo(-1, 10);
-    expect(g.gamma).toBeCloseTo(0, 8);
+    expect(g).toMatchObject({ price: 50, delta: -1, gamma: 0, vega: 0, thetaPerYear: 0 });
+  });
+
+  it('stay finite for zero vol and at expiry', () => {
+    for (const o of [opt('put', 90, 100, 1, 0.05, 0, 0), opt('put', 90, 100, 0, 0.05, 0, 0.2), opt('call', 110, 100, 0.5, 0.01, 0.05, 0)]) {
+      for (const v of Object.values(americanGreeks(o))) expect(Number.isFinite(v)).toBe(true);
+    }
   });
 });
 
