@@ -102,11 +102,18 @@ describe('risk-engine var', () => {
   it('names the price file and line of a bad price row', async () => {
     const prices = mkdtempSync(join(dir, 'prices-'));
     const lines = readFileSync(join(sharedPrices, 'ORCL.csv'), 'utf8').split('\n');
-    lines[10] = lines[10]!.replace(/,[\d.]+,([\d.]+),(\d+)$/, ',abc,$1,$2');
+    lines[10] = lines[10]!.replace(/,([\d.]+),([\d.]+),(\d+)$/, ',$1,abc,$3');
+    lines[20] = lines[20]!.replace(/,([\d.]+),([\d.]+),(\d+)$/, ',-1,$2,$3');
     writeFileSync(join(prices, 'ORCL.csv'), lines.join('\n'));
     const r = await runCli(['var', '--portfolio', writePortfolio('orcl2.json', orclStock), '--prices', prices]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(prices, 'ORCL.csv')}:11`);
+    expect(r.stderr).toMatch(/adj_close "abc"/);
+    lines[10] = readFileSync(join(sharedPrices, 'ORCL.csv'), 'utf8').split('\n')[10]!;
+    writeFileSync(join(prices, 'ORCL.csv'), lines.join('\n'));
+    const r2 = await runCli(['var', '--portfolio', join(dir, 'orcl2.json'), '--prices', prices]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain(`${join(prices, 'ORCL.csv')}:21: close "-1"`);
   });
 
   it('says how much history is missing when the window is longer than the file', async () => {

@@ -71,6 +71,11 @@ export function parsePriceCsv(
     }
     lastDay = day;
     if (column === undefined) column = (cells[ADJ_COL] as string).trim() !== '' ? 'adj_close' : 'close';
+    // The traded close gives the spot on asOf even when returns come from adj_close: check it too.
+    const closeRaw = (cells[CLOSE_COL] as string).trim();
+    if (column === 'adj_close' && closeRaw !== '' && !(Number(closeRaw) > 0)) {
+      return fail('BAD_PRICE', `${where}: close "${closeRaw}" is not a positive number`);
+    }
     const raw = (cells[column === 'adj_close' ? ADJ_COL : CLOSE_COL] as string).trim();
     const price = raw === '' ? NaN : Number(raw);
     if (!Number.isFinite(price) || !(price > 0)) {
