@@ -95,3 +95,20 @@ describe('risk-engine', () => {
     expect(r.stderr).toMatch(/--bogus|bogus/);
   });
 });
+
+describe('risk-engine price as a pipe', () => {
+  it('answers a line before its input ends, so a program can ask and wait', async () => {
+    const { spawn } = await import('node:child_process');
+    const { repoRoot } = await import('./run-cli.js');
+    const child = spawn(process.execPath, ['bin/risk-engine.js', 'price'], { cwd: repoRoot });
+    child.stdin.write(JSON.stringify(atm) + '\n');
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (c: Buffer) => resolve(c.toString('utf8'))));
+    expect(JSON.parse(first.trim()).price).toBeCloseTo(10.450583572185565, 12);
+    let rest = '';
+    child.stdout.on('data', (c: Buffer) => (rest += c.toString('utf8')));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.end(JSON.stringify({ ...atm, type: 'put' }) + '\n');
+    expect(await code).toBe(0);
+    expect(jsonLines(rest)).toHaveLength(1);
+  });
+});

@@ -105,18 +105,37 @@ export async function runPrice(argv: string[], io: CliIo): Promise<number> {
   let lineNo = 0;
   let anyFailed = false;
   let pending = '';
+  // Output is batched (one write per line costs more than the pricing), yet a batch never waits for
+  // more input: it is flushed once the lines already read are done, so a program that writes one
+  // request and waits for its answer gets it at once.
+  let flushScheduled = false;
+  const flushSoon = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      if (pending) {
+        io.stdout.write(pending);
+        pending = '';
+      }
+    });
+  };
   for await (const text of lines) {
     lineNo++;
     // A blank line still gets its (error) output line, so output line N always answers input line N.
     const r = text.trim() === '' ? errorLine(lineNo, 'MALFORMED_JSON', 'empty line') : priceLine(text, lineNo);
     anyFailed ||= r.failed;
     pending += r.json + '\n';
-    // Batch writes: one write per line costs more than the pricing itself.
-    if (pending.length >= FLUSH_BYTES) {
-      await writeWithBackpressure(io.stdout, pending);
+    if (pending.length >= FLUSH_BYTES || io.stdout.writableNeedDrain) {
+      const chunk = pending;
       pending = '';
+      await writeWithBackpressure(io.stdout, chunk);
+    } else {
+      flushSoon();
     }
   }
-  if (pending) await writeWithBackpressure(io.stdout, pending);
+  const rest = pending;
+  pending = ''; // a flush still scheduled must find nothing left to write
+  if (rest) await writeWithBackpressure(io.stdout, rest);
   return anyFailed ? ExitCode.DataError : ExitCode.Ok;
 }
