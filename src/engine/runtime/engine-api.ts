@@ -1,0 +1,81 @@
+/**
+ * What the gateway (and the CLI's serve) may ask of the engine. The gateway decodes, validates and
+ * authorises; then it calls one of these and encodes the answer. No arithmetic happens at the edge.
+ */
+import type { Fill, Holding, Order, OrderRequest, RiskSnapshot } from '../actors/types.js';
+import type { RiskLimits } from '../limits/risk-limits.js';
+import type { TradingState } from '../limits/types.js';
+import type { RiskCalculatorStats } from './risk-calculator.js';
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly reason: string };
+
+/** The answer to an order, cancel or replace. `fills` are the fills it caused at once (market orders). */
+export type OrderOutcome =
+  | { readonly kind: 'ack'; readonly order: Order; readonly fills: readonly Fill[] }
+  | { readonly kind: 'reject'; readonly code: string; readonly reason: string; readonly clientOrderId?: string };
+
+export interface CreatePortfolioRequest {
+  readonly portfolioId: string;
+  readonly cash: number;
+  readonly positions?: readonly { readonly instrument: string; readonly qty: number; readonly vol?: number; readonly multiplier?: number; readonly dividendYield?: number; readonly avgPrice?: number }[];
+  readonly limits?: Partial<RiskLimits>;
+}
+
+export interface PortfolioView {
+  readonly portfolioId: string;
+  readonly cash: number;
+  readonly holdings: readonly Holding[];
+  readonly openOrders: readonly Order[];
+  readonly limits: RiskLimits;
+  readonly tradingState: TradingState;
+  readonly risk?: RiskSnapshot;
+}
+
+export interface ReplaceRequest {
+  readonly qty?: number;
+  readonly limitPrice?: number;
+  readonly stopPrice?: number;
+}
+
+/** Events the engine pushes to the gateway, which fans them out to subscribed connections. */
+export type EngineEvent =
+  | { readonly type: 'risk'; readonly risk: RiskSnapshot }
+  | { readonly type: 'fill'; readonly fill: Fill }
+  | { readonly type: 'order'; readonly order: Order }
+  | { readonly type: 'tick'; readonly symbol: string; readonly price: number; readonly ts: number };
+
+export interface EngineStats {
+  readonly portfolios: number;
+  readonly ticks: number;
+  readonly recalculations: number;
+  /** Recalculations requested while one was in flight, merged into the next (coalescing). */
+  readonly coalesced: number;
+  readonly pool: RiskCalculatorStats;
+  readonly mailboxRejections: number;
+}
+
+export interface EngineApi {
+  createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }>;
+  getPortfolio(portfolioId: string): PortfolioView | undefined;
+  listPortfolioIds(): readonly string[];
+
+  /** Market data: updates the last price and marks the portfolios that care for recalculation. */
+  tick(symbol: string, price: number, ts: number): Outcome<null>;
+
+  submitOrder(portfolioId: string, req: OrderRequest, by: string): Promise<OrderOutcome>;
+  cancelOrder(portfolioId: string, orderId: string, by: string): Promise<OrderOutcome>;
+  replaceOrder(portfolioId: string, orderId: string, changes: ReplaceRequest, by: string): Promise<OrderOutcome>;
+
+  setLimits(portfolioId: string, limits: Partial<RiskLimits>, by: string): Outcome<RiskLimits>;
+  setTradingState(portfolioId: string, state: TradingState, by: string): Outcome<TradingState>;
+
+  getRisk(portfolioId: string): RiskSnapshot | undefined;
+  listOrders(portfolioId?: string): readonly Order[];
+  getOrder(orderId: string): Order | undefined;
+  listFills(portfolioId?: string): readonly Fill[];
+
+  /** Registers a listener for engine events; returns the unsubscribe function. */
+  onEvent(listener: (e: EngineEvent) => void): () => void;
+  stats(): EngineStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+/**
+ * The seam between the runtime (main thread) and the risk pool (src/workers): the runtime hands a
+ * batch of portfolios to recalculate and gets their figures back. The pool implements it with
+ * piscina; the engine never imports worker code.
+ */
+import type { Holding } from '../actors/types.js';
+import type { GreekTotals, UnderlyingRisk } from '../actors/types.js';
+
+export interface RecalcInput {
+  readonly portfolioId: string;
+  readonly holdings: readonly Holding[];
+  /** Last price per underlying ticker the holdings need. */
+  readonly spots: ReadonlyMap<string, number>;
+  /** Continuous risk-free rate. */
+  readonly rate: number;
+  /** Valuation time (engine clock, epoch ms): option t runs from here to expiry, Actual/365. */
+  readonly nowMs: number;
+  /** Also run the SPAN-like margin grid (slower cadence). */
+  readonly withMargin: boolean;
+}
+
+export interface RecalcOutput {
+  readonly portfolioId: string;
+  readonly greeks: GreekTotals;
+  readonly byUnderlying: Readonly<Record<string, UnderlyingRisk>>;
+  /** Signed market value of the holdings (cash excluded), currency. */
+  readonly marketValue: number;
+  /** Σ |delta-equivalent notional| per position, currency (for leverage). */
+  readonly grossExposure: number;
+  /** One-day delta-gamma-vega VaR and ES at the pool's configured confidences. */
+  readonly var: number;
+  readonly es: number;
+  /** Present when withMargin was asked. */
+  readonly marginRequirement?: number;
+}
+
+export interface RiskCalculatorStats {
+  readonly threads: number;
+  /** Fraction of the pool's capacity in use over its life (piscina's utilization), 0..1. */
+  readonly utilization: number;
+  /** Tasks waiting for a thread. */
+  readonly queueSize: number;
+  /** Tasks (batches) completed. */
+  readonly completedTasks: number;
+  /** Portfolios recalculated. */
+  readonly recalculations: number;
+}
+
+export interface RiskCalculator {
+  /** Recalculates a batch; one output per input, same order. Rejects if the task failed. */
+  recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]>;
+  /** VaR confidence the calculator uses (e.g. 0.99) and ES confidence (0.975). */
+  readonly varConfidence: number;
+  /** Batches the pool can usefully run at once (threads × tasks per thread). */
+  readonly capacity: number;
+  stats(): RiskCalculatorStats;
+  close(): Promise<void>;
+}
