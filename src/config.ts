@@ -1,0 +1,109 @@
+/**
+ * Configuration: parsed from the environment once, at start, with a zod schema. Every bad field is
+ * listed in one error; the result is frozen and passed down (no module reads process.env itself).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  /** Loopback by default: exposing the engine is a deliberate choice (HOST=0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** HS256 key for JWTs, at least 32 bytes. Without it a development key is kept in DATA_DIR. */
+  RISK_ENGINE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  RISK_ENGINE_JWT_ISSUER: z.string().min(1).default('risk-engine'),
+  RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default('risk-engine'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Worker threads of the risk pool; default: one per core. */
+  RISK_POOL_THREADS: int(1, 64).optional(),
+  /** Portfolios per pool task. */
+  RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
+  /** Messages a portfolio's mailbox holds before senders get `busy`. */
+  MAILBOX_CAPACITY: int(1, 1_000_000).default(1024),
+  /** SPAN margin grid refresh per portfolio, ms (slower cadence than Greeks and dgv VaR). */
+  MARGIN_REFRESH_MS: int(0, 3_600_000).default(1000),
+  MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(64 * 1024),
+  MAX_BODY_BYTES: int(256, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Continuous risk-free rate used for live valuation. */
+  RISK_FREE_RATE: z.coerce.number().min(-1).max(1).default(0.03),
+  /** Optional folder of <TICKER>.csv histories for the dgv VaR scenarios of real tickers. */
+  PRICES_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly env: 'development' | 'production' | 'test';
+  readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
+  readonly dataDir: string;
+  readonly pool: { readonly threads: number; readonly maxBatch: number };
+  readonly mailboxCapacity: number;
+  readonly marginRefreshMs: number;
+  readonly maxFrameBytes: number;
+  readonly maxBodyBytes: number;
+  readonly rate: number;
+  readonly pricesDir?: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The development JWT key: created once (random, 0600) under DATA_DIR so that `risk-engine token`
+ * and `risk-engine serve` started from the same folder agree. Production refuses it.
+ */
+function devSecret(dataDir: string): Uint8Array {
+  const file = resolve(dataDir, 'dev-jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  const text = readFileSync(file, 'utf8').trim();
+  if (text.length < 32) throw new ConfigError([`${file}: development JWT key is shorter than 32 characters; delete it to make a new one`]);
+  return new TextEncoder().encode(text);
+}
+
+/** Parses the environment (and `overrides`, e.g. from CLI flags, which win). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof z.infer<typeof EnvSchema>, string>> = {}): AppConfig {
+  const merged: Record<string, string | undefined> = {};
+  for (const key of Object.keys(EnvSchema.shape)) merged[key] = overrides[key as keyof typeof overrides] ?? env[key];
+  // An empty variable means "not set", as shells often export them empty.
+  for (const [k, v] of Object.entries(merged)) if (v === '') merged[k] = undefined;
+  const parsed = EnvSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.RISK_ENGINE_JWT_SECRET === undefined) {
+    throw new ConfigError(['RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)']);
+  }
+  const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    env: e.NODE_ENV,
+    jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
+    dataDir: e.DATA_DIR,
+    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH }),
+    mailboxCapacity: e.MAILBOX_CAPACITY,
+    marginRefreshMs: e.MARGIN_REFRESH_MS,
+    maxFrameBytes: e.MAX_FRAME_BYTES,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    rate: e.RISK_FREE_RATE,
+    ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),
+    logLevel: e.LOG_LEVEL,
+  }) as AppConfig;
+}
