@@ -7,7 +7,7 @@
 import type { Instrument, Position } from '../portfolio/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { RateLimitState } from '../limits/rate-limit.js';
-import type { TradingState } from '../limits/types.js';
+import type { TradingState, VarEstimator } from '../limits/types.js';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'take_profit';
@@ -35,6 +35,8 @@ export interface Order extends OrderRequest {
   readonly updatedMs: number;
   /** Who sent it (JWT subject). */
   readonly submittedBy: string;
+  /** Engine clock when a stop / take-profit trigger fired; absent until then (a stop-limit may rest after it). */
+  readonly triggeredMs?: number;
 }
 
 export interface Fill {
@@ -121,4 +123,70 @@ export interface PortfolioState {
   readonly nextOrderSeq: number;
   readonly nextFillSeq: number;
   readonly risk?: RiskSnapshot;
+  /** P&L realised by positions that were closed and left `holdings` (a flat position is removed). */
+  readonly closedRealisedPnl?: number;
+}
+
+/** The market as an actor reads it while handling one message. */
+export interface MarketView {
+  /** Continuous risk-free rate, per year. */
+  readonly rate: number;
+  /** ISO date (UTC) of the context's nowMs: option time to expiry runs from here, Actual/365. */
+  readonly asOf: string;
+  /** Last price of an underlying ticker, undefined before its first tick. */
+  spot(underlying: string): number | undefined;
+  /** Implied vol of an option symbol (canonical OCC form), when a feed or surface gives one. */
+  volOf?(symbol: string): number | undefined;
+}
+
+/** What a transition may read besides its state and message: the engine clock and the market. */
+export interface ActorContext {
+  readonly nowMs: number;
+  readonly market: MarketView;
+  /** VaR of positions for the pre-trade VaR limit; required once a portfolio's maxVar is finite. */
+  readonly varEstimator?: VarEstimator;
+}
+
+/** Commands to one portfolio actor. */
+export type PortfolioMessage =
+  | { readonly kind: 'SubmitOrder'; readonly request: OrderRequest; readonly submittedBy: string }
+  | { readonly kind: 'CancelOrder'; readonly orderId: string }
+  | { readonly kind: 'ReplaceOrder'; readonly orderId: string; readonly qty?: number; readonly limitPrice?: number; readonly stopPrice?: number }
+  /** A new last price of an underlying ticker. */
+  | { readonly kind: 'MarketTick'; readonly symbol: string; readonly price: number; readonly ts: number }
+  | { readonly kind: 'SetLimits'; readonly limits: RiskLimits }
+  | { readonly kind: 'SetTradingState'; readonly state: TradingState }
+  | { readonly kind: 'RiskComputed'; readonly risk: RiskSnapshot };
+
+/**
+ * What a transition reports. Every change of PortfolioState emits one, so the events are the
+ * persistence seam (accepted orders, fills and positions go to PostgreSQL from here).
+ */
+export type PortfolioEvent =
+  | { readonly type: 'OrderAccepted'; readonly order: Order }
+  | {
+      readonly type: 'OrderRejected';
+      readonly portfolioId: string;
+      readonly clientOrderId?: string;
+      readonly orderId?: string;
+      /** A limits reason code as is, or an actor code of actors/reason-codes.ts. */
+      readonly code: string;
+      readonly reason: string;
+    }
+  | { readonly type: 'OrderFilled'; readonly fill: Fill; readonly order: Order }
+  | { readonly type: 'OrderCancelled'; readonly order: Order }
+  | { readonly type: 'OrderReplaced'; readonly order: Order }
+  /** A stop or take-profit trigger fired and the order did not fill on the same tick (a stop-limit now resting). */
+  | { readonly type: 'OrderTriggered'; readonly order: Order }
+  /** holding.qty is 0 when the position was closed (it then leaves state.holdings). */
+  | { readonly type: 'PositionChanged'; readonly portfolioId: string; readonly holding: Holding; readonly cash: number }
+  | { readonly type: 'LimitsChanged'; readonly portfolioId: string; readonly limits: RiskLimits }
+  | { readonly type: 'TradingStateChanged'; readonly portfolioId: string; readonly state: TradingState; readonly previous: TradingState }
+  | { readonly type: 'RiskUpdated'; readonly risk: RiskSnapshot }
+  /** The transition threw; the state stayed as it was before the message. */
+  | { readonly type: 'ActorFailed'; readonly portfolioId: string; readonly error: string };
+
+export interface Transition {
+  readonly state: PortfolioState;
+  readonly events: readonly PortfolioEvent[];
 }
