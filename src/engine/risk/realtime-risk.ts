@@ -1,0 +1,337 @@
+/**
+ * The real-time risk kernel: Greeks, market value, gross exposure, delta-gamma VaR/ES and (on
+ * request) the SPAN grid for a batch of portfolios packed as structure-of-arrays. The risk pool
+ * (src/workers) runs it inside worker threads on batches of tens of portfolios; it is pure and
+ * allocates only per batch, never per portfolio or per leg.
+ *
+ * Batch shape (a three-level hierarchy, all ranges contiguous):
+ *   portfolio p → slots [slotStart[p], slotStart[p+1])   one slot per distinct underlying it holds
+ *   slot k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
+ * Grouping legs by underlying up front (the packer does it) is what lets the VaR pass touch only the
+ * underlyings a portfolio holds, and lets the SPAN grid revalue one underlying's group at a time.
+ *
+ * Units follow portfolio-risk.ts: position Greek = unit Greek × qty × multiplier (`units`), so delta
+ * is in shares, vega/theta/rho in currency per 1.00 vol / per year / per 1.00 rate. An underlying
+ * leg has delta = units and nothing else. dollarDelta = delta·S, dollarGamma = gamma·S².
+ *
+ * VaR: one-day delta-gamma over the scenario set,
+ *   loss_s = −Σ_u (dollarDelta_u r_su + ½ dollarGamma_u r_su²)
+ * with the tail conventions of tail-risk.ts (VaR = (floor(n(1−c))+1)-th largest loss, ES Acerbi–
+ * Tasche). The vega term of var-dgv.ts is zero here because the scenario set carries price returns
+ * only, no vol changes; VaR therefore ignores vol risk (SPAN's grid does shift vol).
+ *
+ * Options are priced with the SoA BSM kernel (bsm-batch.ts); an American leg is repriced with the
+ * engine's American pricer (option-pricer.ts), exact but ~100× slower — the real-time load is
+ * European, and an American call without dividends prices as European anyway inside that pricer.
+ */
+import { allocBsmBatchOutputs, bsmBatch } from '../pricing/bsm-batch.js';
+import { optionGreeks, optionPrice } from '../pricing/option-pricer.js';
+import type { OptionInputs } from '../pricing/types.js';
+import { DEFAULT_SPAN_PARAMS, SPAN_SCENARIOS } from '../margin/span-grid.js';
+import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
+
+/** Scenario returns shared by every batch (fixed for the day). */
+export interface ScenarioSet {
+  readonly nScenarios: number;
+  /**
+   * Simple one-day returns, UNDERLYING-MAJOR: `returns[u · nScenarios + s]`. Chosen so that a
+   * portfolio's VaR pass reads one contiguous column per underlying it holds.
+   */
+  readonly returns: Float64Array;
+  /** Column names; the registry the packer maps tickers through. */
+  readonly underlyings: readonly string[];
+  /**
+   * Returns used for an underlying the set does not know (slot index −1), length nScenarios.
+   * Default: the cross-sectional mean of all columns, i.e. an equally weighted market proxy. That
+   * keeps the name's market risk but drops its idiosyncratic risk, so VaR of such a position is
+   * understated; the builders fill this explicitly so the choice is visible.
+   */
+  readonly fallbackReturns?: Float64Array;
+}
+
+/** Leg flags (`legFlags`). */
+export const LEG_CALL = 1;
+export const LEG_OPTION = 2;
+export const LEG_AMERICAN = 4;
+
+/** A batch of portfolios as typed arrays (see the file comment for the hierarchy). */
+export interface PackedBatch {
+  readonly nPortfolios: number;
+  readonly nSlots: number;
+  readonly nLegs: number;
+  /** Per portfolio, length nPortfolios + 1. */
+  readonly slotStart: Int32Array;
+  /** Per portfolio: continuous risk-free rate. */
+  readonly rate: Float64Array;
+  /** Per portfolio: 1 = also run the SPAN grid. */
+  readonly withMargin: Uint8Array;
+  /** Per slot: column in ScenarioSet.underlyings, or −1 for an unknown underlying. */
+  readonly slotUnderlying: Int32Array;
+  /** Per slot: spot of the underlying. */
+  readonly slotSpot: Float64Array;
+  /** Per slot, length nSlots + 1. */
+  readonly legStart: Int32Array;
+  /** Per leg: LEG_* bits. */
+  readonly legFlags: Uint8Array;
+  readonly strike: Float64Array;
+  /** Actual/365, floored at 0. */
+  readonly tYears: Float64Array;
+  readonly vol: Float64Array;
+  readonly dividendYield: Float64Array;
+  /** qty × multiplier. */
+  readonly units: Float64Array;
+}
+
+export interface RealtimeRiskConfig {
+  readonly varConfidence: number;
+  readonly esConfidence: number;
+  /** SPAN scan range and vol shift for every underlying (defaults of span-grid.ts)… */
+  readonly scanRange: number;
+  readonly volShift: number;
+  /** …or per scenario column (index −1, unknown, uses the scalars). */
+  readonly scanRangeByUnderlying?: Float64Array;
+  readonly volShiftByUnderlying?: Float64Array;
+}
+
+export const DEFAULT_REALTIME_RISK_CONFIG: RealtimeRiskConfig = Object.freeze({
+  varConfidence: 0.99,
+  esConfidence: 0.975,
+  scanRange: DEFAULT_SPAN_PARAMS.scanRange,
+  volShift: DEFAULT_SPAN_PARAMS.volShift,
+});
+
+/**
+ * Output layout, one Float64Array: PORTFOLIO_STRIDE figures per portfolio, then SLOT_STRIDE per slot
+ * (at nPortfolios · PORTFOLIO_STRIDE + k · SLOT_STRIDE). Every field is written, so `out` may be a
+ * reused buffer.
+ */
+export const OUT = Object.freeze({
+  marketValue: 0, grossExposure: 1, var: 2, es: 3, margin: 4,
+  delta: 5, gamma: 6, vega: 7, theta: 8, rho: 9,
+});
+export const PORTFOLIO_STRIDE = 10;
+export const SLOT_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, theta: 3, rho: 4, dollarDelta: 5, dollarGamma: 6 });
+export const SLOT_STRIDE = 7;
+
+export function outputLength(nPortfolios: number, nSlots: number): number {
+  return nPortfolios * PORTFOLIO_STRIDE + nSlots * SLOT_STRIDE;
+}
+
+/** Thrown for a batch the kernel cannot value (a caller bug or unvalidated input). */
+export const realtimeRiskErrors = {
+  badInput: (p: number, detail: string) =>
+    new RangeError(`risk batch portfolio #${p}: ${detail}`, { cause: { portfolioIndex: p } }),
+  outTooShort: (need: number, have: number) =>
+    new RangeError(`computeRiskBatch: out has ${have} entries, the batch needs ${need}`),
+  badScenarioSet: (detail: string) => new RangeError(`scenario set: ${detail}`),
+} as const;
+
+/** Cross-sectional mean return per scenario: the default fallback column. */
+export function meanReturns(scenarios: ScenarioSet): Float64Array {
+  const nS = scenarios.nScenarios, nU = scenarios.underlyings.length;
+  const out = new Float64Array(nS);
+  if (nU === 0) return out;
+  for (let u = 0; u < nU; u++) {
+    const base = u * nS;
+    for (let s = 0; s < nS; s++) out[s] = (out[s] as number) + (scenarios.returns[base + s] as number);
+  }
+  for (let s = 0; s < nS; s++) out[s] = (out[s] as number) / nU;
+  return out;
+}
+
+/** Checks the set's shape once (at pool start), so the hot loop can trust it. */
+export function checkScenarioSet(scenarios: ScenarioSet): void {
+  const { nScenarios: nS, returns, underlyings } = scenarios;
+  if (!(Number.isInteger(nS) && nS >= 1)) throw realtimeRiskErrors.badScenarioSet(`nScenarios ${nS} is not an integer >= 1`);
+  if (returns.length !== nS * underlyings.length) {
+    throw realtimeRiskErrors.badScenarioSet(`returns has ${returns.length} entries, expected ${nS} × ${underlyings.length}`);
+  }
+  if (scenarios.fallbackReturns && scenarios.fallbackReturns.length !== nS) {
+    throw realtimeRiskErrors.badScenarioSet(`fallbackReturns has ${scenarios.fallbackReturns.length} entries, expected ${nS}`);
+  }
+}
+
+/**
+ * Values every portfolio of `packed` into `out` (layout: OUT / SLOT_OUT). Throws a RangeError naming
+ * the portfolio's index in the batch for a non-finite or non-positive spot, a negative or non-finite
+ * vol, a non-positive strike or non-finite units.
+ */
+export function computeRiskBatch(
+  packed: PackedBatch,
+  scenarios: ScenarioSet,
+  out: Float64Array,
+  config: RealtimeRiskConfig = DEFAULT_REALTIME_RISK_CONFIG,
+): void {
+  const { nPortfolios: nP, nSlots, nLegs, slotStart, legStart, slotSpot, slotUnderlying, legFlags, units } = packed;
+  const need = outputLength(nP, nSlots);
+  if (out.length < need) throw realtimeRiskErrors.outTooShort(need, out.length);
+
+  // Per-leg spot and rate for the SoA pricer: the batch stores them once per slot / portfolio.
+  const legSpot = new Float64Array(nLegs);
+  const legRate = new Float64Array(nLegs);
+  const isCall = new Uint8Array(nLegs);
+  for (let p = 0; p < nP; p++) {
+    const r = packed.rate[p] as number;
+    for (let k = slotStart[p] as number, kEnd = slotStart[p + 1] as number; k < kEnd; k++) {
+      const s = slotSpot[k] as number;
+      if (!(s > 0 && s < Infinity)) throw realtimeRiskErrors.badInput(p, `spot ${s} of underlying slot ${k - (slotStart[p] as number)} is not a positive number`);
+      for (let j = legStart[k] as number, jEnd = legStart[k + 1] as number; j < jEnd; j++) {
+        const f = legFlags[j] as number;
+        if (!Number.isFinite(units[j] as number)) throw realtimeRiskErrors.badInput(p, `leg ${j} has units ${units[j]}`);
+        if (f & LEG_OPTION) {
+          const v = packed.vol[j] as number, k0 = packed.strike[j] as number;
+          if (!(v >= 0 && v < Infinity)) throw realtimeRiskErrors.badInput(p, `option leg ${j} has vol ${v} (expected a finite vol >= 0)`);
+          if (!(k0 > 0 && k0 < Infinity)) throw realtimeRiskErrors.badInput(p, `option leg ${j} has strike ${k0}`);
+        }
+        legSpot[j] = s;
+        legRate[j] = r;
+        isCall[j] = f & LEG_CALL;
+      }
+    }
+  }
+  const g = allocBsmBatchOutputs(nLegs);
+  bsmBatch(
+    { spot: legSpot, strike: packed.strike, tYears: packed.tYears, vol: packed.vol, isCall, rate: legRate, dividendYield: packed.dividendYield },
+    g, nLegs,
+  );
+  for (let j = 0; j < nLegs; j++) {
+    if ((legFlags[j] as number) & LEG_AMERICAN) {
+      const a = optionGreeks(legInputs(packed, j, legSpot[j] as number, packed.vol[j] as number, legRate[j] as number), 'american');
+      g.price[j] = a.price; g.delta[j] = a.delta; g.gamma[j] = a.gamma;
+      g.vega[j] = a.vega; g.thetaPerYear[j] = a.thetaPerYear; g.rho[j] = a.rho;
+    }
+  }
+
+  const nScen = scenarios.nScenarios;
+  const returns = scenarios.returns;
+  const fallback = scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
+  const losses = new Float64Array(nScen);
+  const k = tailSize(nScen, config.varConfidence, config.esConfidence);
+  const top = new Float64Array(k);
+  const slotBase = nP * PORTFOLIO_STRIDE;
+
+  for (let p = 0; p < nP; p++) {
+    let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
+    let anyRisk = false;
+    const k0 = slotStart[p] as number, k1 = slotStart[p + 1] as number;
+    for (let kk = k0; kk < k1; kk++) {
+      const s = slotSpot[kk] as number;
+      let d = 0, ga = 0, ve = 0, th = 0, rh = 0;
+      for (let j = legStart[kk] as number, jEnd = legStart[kk + 1] as number; j < jEnd; j++) {
+        const n = units[j] as number;
+        if ((legFlags[j] as number) & LEG_OPTION) {
+          const dj = n * (g.delta[j] as number);
+          d += dj;
+          ga += n * (g.gamma[j] as number);
+          ve += n * (g.vega[j] as number);
+          th += n * (g.thetaPerYear[j] as number);
+          rh += n * (g.rho[j] as number);
+          mv += n * (g.price[j] as number);
+          gross += Math.abs(dj * s);
+        } else {
+          d += n;
+          mv += n * s;
+          gross += Math.abs(n * s);
+        }
+      }
+      const o = slotBase + kk * SLOT_STRIDE;
+      const dd = d * s, dg = ga * s * s;
+      out[o] = d; out[o + 1] = ga; out[o + 2] = ve; out[o + 3] = th; out[o + 4] = rh;
+      out[o + 5] = dd; out[o + 6] = dg;
+      tD += d; tG += ga; tV += ve; tT += th; tR += rh;
+
+      // The dgv pass, one contiguous scenario column per held underlying.
+      if (dd === 0 && dg === 0) continue;
+      const u = slotUnderlying[kk] as number;
+      const col = u >= 0 ? returns : fallback;
+      const base = u >= 0 ? u * nScen : 0;
+      const hg = 0.5 * dg;
+      if (!anyRisk) {
+        for (let sc = 0; sc < nScen; sc++) { const r = col[base + sc] as number; losses[sc] = -(r * (dd + hg * r)); }
+        anyRisk = true;
+      } else {
+        for (let sc = 0; sc < nScen; sc++) { const r = col[base + sc] as number; losses[sc] = (losses[sc] as number) - r * (dd + hg * r); }
+      }
+    }
+    if (!anyRisk) losses.fill(0);
+    largestInto(losses, nScen, top, k);
+
+    const o = p * PORTFOLIO_STRIDE;
+    out[o + OUT.marketValue] = mv;
+    out[o + OUT.grossExposure] = gross;
+    out[o + OUT.var] = varFromTail(top, nScen, config.varConfidence);
+    out[o + OUT.es] = esFromTail(top, nScen, config.esConfidence);
+    out[o + OUT.margin] = packed.withMargin[p] === 1 ? spanRequirement(packed, p, legRate, config) : NaN;
+    out[o + OUT.delta] = tD; out[o + OUT.gamma] = tG; out[o + OUT.vega] = tV; out[o + OUT.theta] = tT; out[o + OUT.rho] = tR;
+  }
+}
+
+function hasUnknown(packed: PackedBatch): boolean {
+  for (let k = 0; k < packed.nSlots; k++) if ((packed.slotUnderlying[k] as number) < 0) return true;
+  return false;
+}
+
+/**
+ * The k largest of losses[0..n) into top[0..k), descending. Same result as tail-risk.ts's
+ * largestDescending, but into a buffer reused for every portfolio of the batch: with k ≈ 13 of 500,
+ * each loss costs one compare and only the few that enter the tail pay an insertion.
+ */
+function largestInto(losses: Float64Array, n: number, top: Float64Array, k: number): void {
+  top.fill(-Infinity);
+  let floor = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = losses[i] as number;
+    if (!(x > floor)) continue;
+    let j = k - 1;
+    while (j > 0 && (top[j - 1] as number) < x) { top[j] = top[j - 1] as number; j--; }
+    top[j] = x;
+    floor = top[k - 1] as number;
+  }
+}
+
+function legInputs(packed: PackedBatch, j: number, spot: number, vol: number, rate: number): OptionInputs {
+  return {
+    type: ((packed.legFlags[j] as number) & LEG_CALL) !== 0 ? 'call' : 'put',
+    spot, strike: packed.strike[j] as number, tYears: packed.tYears[j] as number,
+    rate, dividendYield: packed.dividendYield[j] as number, vol,
+  };
+}
+
+/**
+ * SPAN requirement of portfolio p with span-grid.ts's semantics: per underlying, full revaluation of
+ * its legs in CME's 16 scenarios (spot × (1 + move · scanRange), vol × (1 ± volShift), same t), loss
+ * = −(value − base) × weight, scanning risk = max(0, worst loss), requirement = Σ over underlyings.
+ * Options go through optionPrice like spanMargin's positionValue, so the two agree to rounding.
+ * This is the slow path (17 prices per option); it runs only for portfolios that ask for it.
+ */
+function spanRequirement(packed: PackedBatch, p: number, legRate: Float64Array, config: RealtimeRiskConfig): number {
+  let requirement = 0;
+  for (let kk = packed.slotStart[p] as number, k1 = packed.slotStart[p + 1] as number; kk < k1; kk++) {
+    const u = packed.slotUnderlying[kk] as number;
+    const scanRange = u >= 0 && config.scanRangeByUnderlying ? (config.scanRangeByUnderlying[u] as number) : config.scanRange;
+    const volShift = u >= 0 && config.volShiftByUnderlying ? (config.volShiftByUnderlying[u] as number) : config.volShift;
+    const spot = packed.slotSpot[kk] as number;
+    const j0 = packed.legStart[kk] as number, j1 = packed.legStart[kk + 1] as number;
+    const base = groupValue(packed, j0, j1, spot, 1, legRate);
+    let worst = 0;
+    for (const sc of SPAN_SCENARIOS) {
+      const value = groupValue(packed, j0, j1, spot * (1 + sc.priceMove * scanRange), 1 + sc.volMove * volShift, legRate);
+      const loss = -(value - base) * sc.weight;
+      if (loss > worst) worst = loss;
+    }
+    requirement += worst;
+  }
+  return requirement;
+}
+
+function groupValue(packed: PackedBatch, j0: number, j1: number, spot: number, volScale: number, legRate: Float64Array): number {
+  let v = 0;
+  for (let j = j0; j < j1; j++) {
+    const f = packed.legFlags[j] as number;
+    const n = packed.units[j] as number;
+    if (!(f & LEG_OPTION)) { v += n * spot; continue; }
+    const unit = optionPrice(legInputs(packed, j, spot, (packed.vol[j] as number) * volScale, legRate[j] as number), f & LEG_AMERICAN ? 'american' : 'european');
+    v += n * unit;
+  }
+  return v;
+}

@@ -1,0 +1,55 @@
+import type { ScenarioSet } from '../engine/risk/realtime-risk.js';
+import type { SpanOptions } from '../engine/margin/span-grid.js';
+import { riskPoolErrors } from './errors.js';
+
+export interface RiskPoolOptions {
+  /** Worker threads (default 2: this box has 2 cores shared with the gateway). */
+  readonly threads?: number;
+  /** Portfolios per task; a larger recalculate() call is split into tasks of at most this many. */
+  readonly maxBatch?: number;
+  /** Tasks waiting for a thread before run() rejects with piscina's "Task queue is at limit". */
+  readonly maxQueue?: number;
+  /**
+   * Tasks piscina posts to one worker before the previous one finishes (default 2): the next batch
+   * is already in the worker's port when it finishes, hiding the ~40 µs dispatch round trip.
+   */
+  readonly tasksPerThread?: number;
+  readonly scenarios: ScenarioSet;
+  readonly varConfidence?: number;
+  readonly esConfidence?: number;
+  /** SPAN grid parameters (span-grid.ts semantics), resolved per scenario underlying at start. */
+  readonly span?: SpanOptions;
+  /** Compiled worker (default: dist/src/workers/risk-worker.js, see risk-pool.ts). */
+  readonly workerFile?: URL;
+}
+
+export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
+  threads: 2,
+  maxBatch: 64,
+  maxQueue: 1024,
+  tasksPerThread: 2,
+  varConfidence: 0.99,
+  esConfidence: 0.975,
+});
+
+export type NormalisedRiskPoolOptions = Required<Omit<RiskPoolOptions, 'span' | 'workerFile'>> &
+  Pick<RiskPoolOptions, 'span' | 'workerFile'>;
+
+/** Fills defaults and rejects bad values once, when the pool is created. */
+export function normaliseRiskPoolOptions(opts: RiskPoolOptions): NormalisedRiskPoolOptions {
+  const o = { ...DEFAULT_RISK_POOL_OPTIONS, ...stripUndefined(opts) } as NormalisedRiskPoolOptions;
+  const int = (name: keyof typeof DEFAULT_RISK_POOL_OPTIONS, min: number): void => {
+    const v = o[name];
+    if (!(Number.isInteger(v) && v >= min)) throw riskPoolErrors.badOption(name, v, `an integer >= ${min}`);
+  };
+  int('threads', 1); int('maxBatch', 1); int('maxQueue', 0); int('tasksPerThread', 1);
+  for (const name of ['varConfidence', 'esConfidence'] as const) {
+    const c = o[name];
+    if (!(c > 0 && c < 1)) throw riskPoolErrors.badOption(name, c, 'a probability strictly between 0 and 1');
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(x: T): Partial<T> {
+  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

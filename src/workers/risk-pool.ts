@@ -1,0 +1,121 @@
+/**
+ * The RiskCalculator behind the real-time stream: a piscina pool of worker threads running
+ * computeRiskBatch on packed batches (see risk-protocol.ts for the wire format).
+ *
+ * The worker is always the compiled file dist/src/workers/risk-worker.js: from the compiled pool it
+ * is the sibling file; when this module runs from source (tsx, vitest) it resolves to the same dist
+ * path, so the pool needs `npm run build` first (worker threads get no TypeScript loader).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { spanParamsFor } from '../engine/margin/span-grid.js';
+import { checkScenarioSet, meanReturns, type RealtimeRiskConfig } from '../engine/risk/realtime-risk.js';
+import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../engine/runtime/risk-calculator.js';
+import { riskPoolErrors } from './errors.js';
+import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
+import { BatchPacker, type RiskTask, type RiskWorkerData, unpackOutputs } from './risk-protocol.js';
+
+export type { RiskPoolOptions } from './risk-pool-options.js';
+
+export interface RiskPoolStats extends RiskCalculatorStats {
+  /** Task run time in the worker, ms (piscina's histogram). */
+  readonly runTimeP50Ms: number;
+  /** Time a task waited for a thread, ms. */
+  readonly waitTimeP50Ms: number;
+}
+
+export function defaultRiskWorkerFile(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts')
+    ? new URL('../../dist/src/workers/risk-worker.js', here)
+    : new URL('./risk-worker.js', here);
+}
+
+function sharedCopy(a: Float64Array): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(a.byteLength);
+  new Float64Array(sab).set(a);
+  return sab;
+}
+
+export function createRiskPool(options: RiskPoolOptions): RiskCalculator & { stats(): RiskPoolStats } {
+  const o = normaliseRiskPoolOptions(options);
+  const sc = o.scenarios;
+  checkScenarioSet(sc);
+  const workerFile = o.workerFile ?? defaultRiskWorkerFile();
+  if (workerFile.protocol === 'file:' && !existsSync(fileURLToPath(workerFile))) {
+    throw riskPoolErrors.workerNotBuilt(fileURLToPath(workerFile));
+  }
+  const params = sc.underlyings.map((u) => spanParamsFor(u, o.span));
+  const fallback = spanParamsFor('', { ...o.span, byUnderlying: {} });
+  const config: RealtimeRiskConfig = {
+    varConfidence: o.varConfidence,
+    esConfidence: o.esConfidence,
+    scanRange: fallback.scanRange,
+    volShift: fallback.volShift,
+    scanRangeByUnderlying: Float64Array.from(params, (x) => x.scanRange),
+    volShiftByUnderlying: Float64Array.from(params, (x) => x.volShift),
+  };
+  const workerData: RiskWorkerData = {
+    returns: sharedCopy(sc.returns),
+    fallbackReturns: sharedCopy(sc.fallbackReturns ?? meanReturns(sc)),
+    nScenarios: sc.nScenarios,
+    underlyings: [...sc.underlyings],
+    config,
+  };
+  const pool = new Piscina<RiskTask, ArrayBuffer>({
+    filename: workerFile.href,
+    minThreads: o.threads,
+    maxThreads: o.threads,
+    idleTimeout: 60_000,
+    maxQueue: o.maxQueue,
+    concurrentTasksPerWorker: o.tasksPerThread,
+    workerData,
+  });
+  const packer = new BatchPacker(sc.underlyings, o.threads * o.tasksPerThread * 2);
+  let recalculations = 0;
+  let closed = false;
+
+  async function runChunk(chunk: readonly RecalcInput[]): Promise<RecalcOutput[]> {
+    const meta = packer.pack(chunk);
+    let answered: ArrayBuffer;
+    try {
+      answered = await pool.run({ buffer: meta.buffer }, { transferList: [meta.buffer] });
+    } catch (err) {
+      throw riskPoolErrors.taskFailed(chunk.map((x) => x.portfolioId), err);
+    }
+    const outputs = unpackOutputs(chunk, { buffer: answered, slotNames: meta.slotNames });
+    packer.release(answered);
+    recalculations += chunk.length;
+    return outputs;
+  }
+
+  return {
+    varConfidence: o.varConfidence,
+    capacity: o.threads * o.tasksPerThread,
+    async recalculate(batch) {
+      if (closed) throw riskPoolErrors.closed();
+      if (batch.length <= o.maxBatch) return batch.length === 0 ? [] : runChunk(batch);
+      const parts: Promise<RecalcOutput[]>[] = [];
+      for (let i = 0; i < batch.length; i += o.maxBatch) parts.push(runChunk(batch.slice(i, i + o.maxBatch)));
+      return (await Promise.all(parts)).flat();
+    },
+    stats() {
+      const h = pool.histogram;
+      return {
+        threads: pool.threads.length,
+        utilization: pool.utilization,
+        queueSize: pool.queueSize,
+        completedTasks: pool.completed,
+        recalculations,
+        runTimeP50Ms: h.runTime.p50,
+        waitTimeP50Ms: h.waitTime.p50,
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.destroy();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The risk pool's task file (runs inside a piscina worker thread): view the transferred buffer,
+ * value it with the engine kernel, transfer the same buffer back with the results written in.
+ */
+import { move, workerData } from 'piscina';
+import { computeRiskBatch } from '../engine/risk/realtime-risk.js';
+import { type RiskTask, type RiskWorkerData, viewBatch } from './risk-protocol.js';
+
+const data = workerData as RiskWorkerData;
+const scenarios = {
+  nScenarios: data.nScenarios,
+  returns: new Float64Array(data.returns),
+  underlyings: data.underlyings,
+  fallbackReturns: new Float64Array(data.fallbackReturns),
+};
+
+export default function riskTask(task: RiskTask): ArrayBuffer {
+  const { batch, out } = viewBatch(task.buffer);
+  computeRiskBatch(batch, scenarios, out, data.config);
+  return move(task.buffer) as ArrayBuffer;
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { Holding } from '../../../src/engine/actors/types.js';
+import { spanMargin } from '../../../src/engine/margin/span-grid.js';
+import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
+import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
+import { computeRiskBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
+import { prepareBook } from '../../../src/engine/risk/risk-book.js';
+import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
+import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk-calculator.js';
+import { BatchPacker, unpackOutputs, viewBatch } from '../../../src/workers/risk-protocol.js';
+import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
+
+function scenarios(tickers = TICKERS): ScenarioSet {
+  const r = syntheticScenarioSet({ underlyings: tickers, dailyVol: 0.02, correlation: 0.4, seed: 7 });
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+function run(inputs: RecalcInput[], sc = scenarios()): RecalcOutput[] {
+  const packer = new BatchPacker(sc.underlyings);
+  const meta = packer.pack(inputs);
+  const { batch, out } = viewBatch(meta.buffer);
+  computeRiskBatch(batch, sc, out);
+  return unpackOutputs(inputs, meta);
+}
+
+/** Scenario-major matrix of `sc` for the columns `tickers` (what var-dgv.ts reads). */
+function scenarioMajor(sc: ScenarioSet, tickers: readonly string[], fallbackFor: ReadonlySet<string> = new Set()): Float64Array {
+  const n = sc.nScenarios;
+  const m = new Float64Array(n * tickers.length);
+  tickers.forEach((t, c) => {
+    const u = sc.underlyings.indexOf(t);
+    for (let s = 0; s < n; s++) {
+      m[s * tickers.length + c] = fallbackFor.has(t) ? (sc.fallbackReturns?.[s] as number) : (sc.returns[u * n + s] as number);
+    }
+  });
+  return m;
+}
+
+const expectClose = (actual: number, expected: number, rel = 1e-9): void => {
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(expected)));
+};
+
+function expectedVar(holdings: readonly Holding[], sc: ScenarioSet, spots = spotsOf(), fallbackFor: ReadonlySet<string> = new Set()) {
+  const book = prepareBook(holdings, marketOf(spots));
+  if (!book.ok) throw new Error(book.error);
+  const agg = dgvAggregates(book.value);
+  return dgvTailRisk(agg, scenarioMajor(sc, agg.tickers, fallbackFor), sc.nScenarios, 0.99, 0.975);
+}
+
+describe('computeRiskBatch', () => {
+  const portfolios = [1, 2, 3, 4, 5].map((seed) => holdingsOf(seed, 20));
+  const inputs = portfolios.map((h, i) => inputOf(`p${i}`, h, true));
+  const outputs = run(inputs);
+
+  it('gives per-underlying and total Greeks equal to portfolioRisk to 1e-9', () => {
+    portfolios.forEach((h, i) => {
+      const ref = portfolioRisk(h, marketOf());
+      if (!ref.ok) throw new Error(ref.error);
+      const o = outputs[i] as RecalcOutput;
+      expect(Object.keys(o.byUnderlying).sort()).toEqual(ref.value.byUnderlying.map((u) => u.underlying).sort());
+      let delta = 0, gamma = 0;
+      for (const u of ref.value.byUnderlying) {
+        const got = o.byUnderlying[u.underlying];
+        if (!got) throw new Error(`missing ${u.underlying}`);
+        expectClose(got.delta, u.delta); expectClose(got.gamma, u.gamma); expectClose(got.vega, u.vega);
+        expectClose(got.theta, u.thetaPerYear); expectClose(got.rho, u.rho);
+        expectClose(got.dollarDelta, u.dollarDelta); expectClose(got.dollarGamma, u.dollarGamma);
+        expect(got.spot).toBe(u.spot);
+        delta += u.delta; gamma += u.gamma;
+      }
+      const t = ref.value.totals;
+      expectClose(o.greeks.delta, delta); expectClose(o.greeks.gamma, gamma); expectClose(o.greeks.vega, t.vega);
+      expectClose(o.greeks.theta, t.thetaPerYear); expectClose(o.greeks.rho, t.rho);
+      expectClose(o.marketValue, t.marketValue);
+    });
+  });
+
+  it('gives gross exposure equal to grossExposure (no netting between positions)', () => {
+    portfolios.forEach((h, i) => {
+      const ref = grossExposure(h, marketOf());
+      if (!ref.ok) throw new Error(ref.error);
+      expectClose((outputs[i] as RecalcOutput).grossExposure, ref.value.total);
+    });
+  });
+
+  it('gives VaR 99% and ES 97.5% equal to dgvTailRisk over the same scenarios', () => {
+    const sc = scenarios();
+    portfolios.forEach((h, i) => {
+      const ref = expectedVar(h, sc);
+      expectClose((outputs[i] as RecalcOutput).var, ref.var);
+      expectClose((outputs[i] as RecalcOutput).es, ref.es);
+      expect(ref.var).toBeGreaterThan(0);
+    });
+  });
+
+  it('gives a margin requirement equal to spanMargin with the default grid', () => {
+    portfolios.forEach((h, i) => {
+      const ref = spanMargin(h, marketOf());
+      expectClose((outputs[i] as RecalcOutput).marginRequirement as number, ref.requirement);
+      expect(ref.requirement).toBeGreaterThan(0);
+    });
+  });
+
+  it('prices American legs with the engine American pricer, for Greeks and margin', () => {
+    const h = holdingsOf(11, 12, TICKERS, 1, true);
+    expect(h.some((x) => x.style === 'american')).toBe(true);
+    const [o] = run([inputOf('am', h, true)]) as [RecalcOutput];
+    const ref = portfolioRisk(h, marketOf());
+    if (!ref.ok) throw new Error(ref.error);
+    expectClose(o.greeks.vega, ref.value.totals.vega);
+    expectClose(o.marketValue, ref.value.totals.marketValue);
+    expectClose(o.marginRequirement as number, spanMargin(h, marketOf()).requirement);
+  });
+
+  it('leaves out marginRequirement unless withMargin is asked', () => {
+    const [o] = run([inputOf('p', portfolios[0] as Holding[], false)]) as [RecalcOutput];
+    expect(o).not.toHaveProperty('marginRequirement');
+  });
+
+  it('values an empty portfolio at zero with zero VaR', () => {
+    const [o, next] = run([inputOf('empty', []), inputOf('p', portfolios[1] as Holding[])]) as [RecalcOutput, RecalcOutput];
+    expect(o).toMatchObject({ marketValue: 0, grossExposure: 0, var: 0, es: 0, byUnderlying: {} });
+    expectClose(next.var, expectedVar(portfolios[1] as Holding[], scenarios()).var);
+  });
+
+  it('uses the fallback (cross-sectional mean) returns for an underlying the scenario set does not know', () => {
+    const sc = scenarios(TICKERS.slice(0, 4)); // EEE and FFF unknown
+    const h = holdingsOf(3, 20);
+    const [o] = run([inputOf('p', h)], sc) as [RecalcOutput];
+    const ref = expectedVar(h, sc, spotsOf(), new Set(['EEE', 'FFF']));
+    expectClose(o.var, ref.var);
+    expectClose(o.es, ref.es);
+  });
+
+  it('reads the scenario set underlying-major: a return on one column moves only that underlying', () => {
+    const underlyings = ['AAA', 'BBB'];
+    const n = 100;
+    const returns = new Float64Array(2 * n);
+    returns[n + 17] = -0.1; // BBB down 10% in scenario 17 and 5% in 42, everything else flat
+    returns[n + 42] = -0.05;
+    const sc: ScenarioSet = { nScenarios: n, returns, underlyings };
+    const stock = (symbol: string, qty: number): Holding => ({
+      instrument: { kind: 'underlying', symbol }, qty, multiplier: 1, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
+    });
+    const spots = new Map([['AAA', 100], ['BBB', 200]]);
+    const [o] = run([inputOf('p', [stock('AAA', 1000), stock('BBB', 10)], false, spots)], sc) as [RecalcOutput];
+    // n = 100 at 99%: VaR is the 2nd largest loss, 10 × 200 × 5%; ES(97.5%) = (200 + 100) / 2.5.
+    expect(o.var).toBeCloseTo(100, 9);
+    expect(o.es).toBeCloseTo(120, 9);
+  });
+
+  it('runs option time to expiry from nowMs to 21:00 UTC on the expiry date, floored at zero', () => {
+    const opt = (expiry: string): Holding => ({
+      instrument: { kind: 'option', symbol: `X-${expiry}`, underlying: 'AAA', expiry, type: 'call', strike: 50 },
+      qty: 1, multiplier: 100, vol: 0.3, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
+    });
+    const sc = scenarios();
+    const packer = new BatchPacker(sc.underlyings);
+    const inputs = [{ ...inputOf('p', [opt(AS_OF), opt('2026-01-14'), opt('2026-01-16')]), nowMs: NOW_MS - 3_600_000 }];
+    const { batch } = viewBatch(packer.pack(inputs).buffer);
+    expect(batch.tYears[0]).toBeCloseTo(1 / (365 * 24), 15);
+    expect(batch.tYears[1]).toBe(0);
+    expect(batch.tYears[2]).toBeCloseTo(25 / (365 * 24), 15);
+  });
+
+  it('throws a RangeError naming the portfolio when a spot is missing or a vol is absent', () => {
+    const h = holdingsOf(1, 5);
+    const noSpot = inputOf('q', h, false, new Map([['AAA', 100]]));
+    expect(() => run([inputOf('p', h), noSpot])).toThrow(/portfolio #1: spot NaN/);
+    const noVol: Holding = { ...(h[0] as Holding), vol: undefined };
+    expect(() => run([inputOf('p', [noVol])])).toThrow(/portfolio #0: option leg 0 has vol NaN/);
+  });
+
+  it('refuses an output array shorter than the batch needs', () => {
+    const sc = scenarios();
+    const meta = new BatchPacker(sc.underlyings).pack(inputs);
+    const { batch, out } = viewBatch(meta.buffer);
+    expect(() => computeRiskBatch(batch, sc, out.subarray(0, outputLength(batch.nPortfolios, batch.nSlots) - 1))).toThrow(RangeError);
+  });
+});
