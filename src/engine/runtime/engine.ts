@@ -1,0 +1,460 @@
+/**
+ * The engine runtime: routes ticks, orders and risk results to per-portfolio actors, coalesces
+ * recalculations and feeds them to the risk pool in batches. It holds no arithmetic of its own:
+ * transitions are the actors' (src/engine/actors), figures are the pool's (RiskCalculator).
+ *
+ * Threading: everything here runs on the gateway's event loop; a message to one portfolio is
+ * handled to completion before the next (the mailbox), and the only asynchronous step is the
+ * pool's recalculation, whose results come back as RiskComputed messages.
+ */
+import { breachesOf } from '../actors/breaches.js';
+import { Mailbox } from '../actors/mailbox.js';
+import { createPortfolioState, realisedPnlOf, safeHandle } from '../actors/portfolio-actor.js';
+import { instrumentOf } from '../actors/instrument-symbol.js';
+import { RecalcCoalescer } from '../actors/recalc-coalescer.js';
+import { UnderlyingIndex } from '../actors/underlying-index.js';
+import type { Fill, Holding, Order, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
+import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
+import type { TradingState } from '../limits/types.js';
+import { underlyingOf } from '../portfolio/types.js';
+import { newHoldingTerms } from '../actors/position-update.js';
+import { type Clock, isoDateOf } from './clock.js';
+import type {
+  CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, OrderOutcome, Outcome, PortfolioView, ReplaceRequest,
+} from './engine-api.js';
+import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
+
+export interface EngineOptions {
+  readonly calculator: RiskCalculator;
+  readonly clock: Clock;
+  /** Continuous risk-free rate for live valuation. */
+  readonly rate: number;
+  readonly mailboxCapacity?: number;
+  /** Portfolios per pool task. */
+  readonly maxBatch?: number;
+  /** Minimum ms between two SPAN margin grids of one portfolio (the slower cadence). */
+  readonly marginRefreshMs?: number;
+  /** Orders and fills kept in memory for GET /trades (oldest evicted first). */
+  readonly historyLimit?: number;
+  /** Persistence seam: every event of every actor, in order. */
+  readonly onDomainEvent?: (e: PortfolioEvent) => void;
+  readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Pending {
+  readonly msg: PortfolioMessage;
+  readonly done?: (events: readonly PortfolioEvent[]) => void;
+}
+
+interface Slot {
+  state: PortfolioState;
+  readonly mailbox: Mailbox<Pending>;
+  /** Newest tick ts among the underlyings this portfolio holds, at the time it was marked dirty. */
+  latestTickTs: number;
+  seq: number;
+  lastMarginMs: number;
+  lastMargin: number;
+  /** Underlyings this portfolio is indexed under (holdings and open orders). */
+  underlyings: Set<string>;
+}
+
+const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+const fail = (code: string, reason: string): Outcome<never> => ({ ok: false, code, reason });
+
+export function createEngine(opts: EngineOptions): EngineApi {
+  const { calculator, clock, rate } = opts;
+  const mailboxCapacity = opts.mailboxCapacity ?? 1024;
+  const maxBatch = opts.maxBatch ?? 64;
+  const marginRefreshMs = opts.marginRefreshMs ?? 1000;
+  const historyLimit = opts.historyLimit ?? 100_000;
+  const log = opts.log ?? (() => {});
+
+  const slots = new Map<string, Slot>();
+  const index = new UnderlyingIndex();
+  const coalescer = new RecalcCoalescer();
+  const lastPrice = new Map<string, number>();
+  const lastTickTs = new Map<string, number>();
+  /** Known implied vols by option symbol: from portfolio positions, for orders in options not yet held. */
+  const knownVols = new Map<string, number>();
+  const orders = new Map<string, Order>();
+  const fills: Fill[] = [];
+  const listeners = new Set<(e: EngineEvent) => void>();
+  let ticks = 0;
+  let recalculations = 0;
+  let mailboxRejections = 0;
+  let inFlightTasks = 0;
+  let closed = false;
+
+  const emit = (e: EngineEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        log('error', 'engine event listener threw', { error: String(err) });
+      }
+    }
+  };
+
+  const market = {
+    rate,
+    get asOf(): string {
+      return isoDateOf(clock.nowMs());
+    },
+    spot: (u: string) => lastPrice.get(u),
+    volOf: (symbol: string) => knownVols.get(symbol),
+  };
+
+  function remember(order: Order): void {
+    orders.delete(order.orderId); // re-insert so that eviction order follows the last update
+    orders.set(order.orderId, order);
+    if (orders.size > historyLimit) {
+      for (const [id, o] of orders) {
+        if (o.status !== 'open') { orders.delete(id); break; }
+      }
+    }
+  }
+
+  function reindex(slot: Slot): void {
+    const now = new Set<string>();
+    for (const h of slot.state.holdings.values()) now.add(underlyingOf(h.instrument));
+    for (const o of slot.state.openOrders.values()) now.add(underlyingOf(o.parsed));
+    for (const u of slot.underlyings) if (!now.has(u)) index.remove(u, slot.state.portfolioId);
+    for (const u of now) if (!slot.underlyings.has(u)) index.add(u, slot.state.portfolioId);
+    slot.underlyings = now;
+  }
+
+  /** Applies one message to one actor, publishes what it did. Never throws. */
+  function process(slot: Slot, p: Pending): void {
+    const { state, events } = safeHandle(slot.state, p.msg, { nowMs: clock.nowMs(), market });
+    slot.state = state;
+    let positionsChanged = false;
+    let ordersChanged = false;
+    for (const e of events) {
+      opts.onDomainEvent?.(e);
+      switch (e.type) {
+        case 'OrderAccepted': case 'OrderCancelled': case 'OrderReplaced': case 'OrderTriggered':
+          remember(e.order);
+          ordersChanged = true;
+          emit({ type: 'order', order: e.order });
+          break;
+        case 'OrderFilled':
+          remember(e.order);
+          fills.push(e.fill);
+          if (fills.length > historyLimit) fills.splice(0, fills.length - historyLimit);
+          ordersChanged = true;
+          emit({ type: 'fill', fill: e.fill });
+          break;
+        case 'PositionChanged': case 'LimitsChanged':
+          positionsChanged = true;
+          break;
+        case 'ActorFailed':
+          log('error', 'portfolio actor failed; restarted from its last consistent state', { portfolioId: e.portfolioId, error: e.error });
+          break;
+        default:
+          break;
+      }
+    }
+    if (positionsChanged || ordersChanged) reindex(slot);
+    // A risk update follows every fill and every limits change.
+    if (positionsChanged) markDirty(slot);
+    p.done?.(events);
+  }
+
+  function newSlot(state: PortfolioState): Slot {
+    const slot: Slot = {
+      state,
+      latestTickTs: 0,
+      seq: 0,
+      lastMarginMs: -Infinity,
+      lastMargin: 0,
+      underlyings: new Set(),
+      mailbox: new Mailbox<Pending>(mailboxCapacity, (p) => process(slot, p), (err) => log('error', 'mailbox handler failed', { error: String(err) })),
+    };
+    return slot;
+  }
+
+  function markDirty(slot: Slot): void {
+    let newest = slot.latestTickTs;
+    for (const u of slot.underlyings) {
+      const ts = lastTickTs.get(u);
+      if (ts !== undefined && ts > newest) newest = ts;
+    }
+    slot.latestTickTs = newest;
+    coalescer.markDirty(slot.state.portfolioId);
+    schedulePump();
+  }
+
+  let pumpScheduled = false;
+  function schedulePump(): void {
+    if (pumpScheduled || closed) return;
+    pumpScheduled = true;
+    // Run after the current I/O callback, so that a burst of ticks read in one go is coalesced
+    // before any portfolio is packed.
+    queueMicrotask(() => {
+      pumpScheduled = false;
+      pump();
+    });
+  }
+
+  function pump(): void {
+    while (!closed && inFlightTasks < calculator.capacity) {
+      const ids = coalescer.takeBatch(maxBatch);
+      if (ids.length === 0) return;
+      const nowMs = clock.nowMs();
+      const inputs: RecalcInput[] = [];
+      const tickTsOf: number[] = [];
+      for (const id of ids) {
+        const slot = slots.get(id);
+        if (!slot) continue;
+        const spots = new Map<string, number>();
+        let priced = true;
+        for (const u of slot.underlyings) {
+          const s = lastPrice.get(u);
+          if (s === undefined) { priced = false; break; }
+          spots.set(u, s);
+        }
+        if (!priced) continue; // no figures before every underlying has a price
+        const withMargin = nowMs - slot.lastMarginMs >= marginRefreshMs;
+        inputs.push({ portfolioId: id, holdings: [...slot.state.holdings.values()], spots, rate, nowMs, withMargin });
+        tickTsOf.push(slot.latestTickTs);
+      }
+      if (inputs.length === 0) {
+        coalescer.complete(ids);
+        continue;
+      }
+      inFlightTasks++;
+      calculator.recalculate(inputs).then(
+        (outputs) => {
+          inFlightTasks--;
+          outputs.forEach((out, i) => publish(out, tickTsOf[i] ?? 0, nowMs));
+          coalescer.complete(ids);
+          pump();
+        },
+        (err: unknown) => {
+          inFlightTasks--;
+          coalescer.complete(ids);
+          isolateFailure(inputs, tickTsOf, nowMs, err);
+          pump();
+        },
+      );
+    }
+  }
+
+  /**
+   * A failed task fails every portfolio in its batch; rerun them one by one so that only the
+   * portfolio whose input broke the worker goes without an update (its actor keeps its last
+   * consistent state and is recalculated again on its next change).
+   */
+  function isolateFailure(inputs: readonly RecalcInput[], tickTsOf: readonly number[], nowMs: number, err: unknown): void {
+    log('warn', 'risk task failed; retrying its portfolios one by one', { portfolios: inputs.length, error: String(err) });
+    if (inputs.length === 1) {
+      log('error', 'risk recalculation failed for a portfolio', { portfolioId: inputs[0]?.portfolioId, error: String(err) });
+      return;
+    }
+    inputs.forEach((input, i) => {
+      inFlightTasks++;
+      calculator.recalculate([input]).then(
+        ([out]) => { inFlightTasks--; if (out) publish(out, tickTsOf[i] ?? 0, nowMs); pump(); },
+        (e: unknown) => { inFlightTasks--; log('error', 'risk recalculation failed for a portfolio', { portfolioId: input.portfolioId, error: String(e) }); pump(); },
+      );
+    });
+  }
+
+  function publish(out: RecalcOutput, tickTs: number, computedAt: number): void {
+    const slot = slots.get(out.portfolioId);
+    if (!slot || closed) return;
+    recalculations++;
+    if (out.marginRequirement !== undefined) {
+      slot.lastMargin = out.marginRequirement;
+      slot.lastMarginMs = computedAt;
+    }
+    const state = slot.state;
+    let costBasis = 0;
+    for (const h of state.holdings.values()) costBasis += h.avgPrice * h.qty * h.multiplier;
+    const realised = realisedPnlOf(state);
+    const unrealised = out.marketValue - costBasis;
+    const equity = state.cash + out.marketValue;
+    const leverage = equity > 0 ? out.grossExposure / equity : out.grossExposure > 0 ? Number.POSITIVE_INFINITY : 0;
+    const figures = {
+      greeks: out.greeks,
+      byUnderlying: out.byUnderlying,
+      var: out.var,
+      leverage,
+    };
+    const risk: RiskSnapshot = {
+      portfolioId: out.portfolioId,
+      seq: ++slot.seq,
+      tickTs,
+      computedMs: clock.nowMs(),
+      greeks: out.greeks,
+      byUnderlying: out.byUnderlying,
+      marketValue: out.marketValue,
+      equity,
+      pnl: { realised, unrealised, total: realised + unrealised },
+      var: { method: 'dgv', confidence: calculator.varConfidence, value: out.var, es: out.es },
+      margin: { method: 'span', requirement: slot.lastMargin, computedMs: slot.lastMarginMs === -Infinity ? 0 : slot.lastMarginMs },
+      leverage,
+      breaches: breachesOf(figures, state.limits),
+    };
+    // Through the mailbox like any message: the actor stores it in order with its other messages.
+    deliver(slot, { kind: 'RiskComputed', risk });
+    emit({ type: 'risk', risk });
+  }
+
+  function deliver(slot: Slot, msg: PortfolioMessage, done?: (events: readonly PortfolioEvent[]) => void): boolean {
+    const accepted = slot.mailbox.enqueue(done ? { msg, done } : { msg });
+    if (!accepted) mailboxRejections++;
+    return accepted;
+  }
+
+  /** Sends a message and resolves with the events it caused; `busy` when the mailbox is full. */
+  function ask(portfolioId: string, msg: PortfolioMessage): Promise<readonly PortfolioEvent[] | 'busy' | 'unknown'> {
+    const slot = slots.get(portfolioId);
+    if (!slot) return Promise.resolve('unknown');
+    return new Promise((resolve) => {
+      if (!deliver(slot, msg, resolve)) resolve('busy');
+    });
+  }
+
+  function toOutcome(result: readonly PortfolioEvent[] | 'busy' | 'unknown', portfolioId: string, clientOrderId?: string): OrderOutcome {
+    const cid = clientOrderId !== undefined ? { clientOrderId } : {};
+    if (result === 'unknown') return { kind: 'reject', code: 'UNKNOWN_PORTFOLIO', reason: `no portfolio ${portfolioId}`, ...cid };
+    if (result === 'busy') return { kind: 'reject', code: 'MAILBOX_FULL', reason: `portfolio ${portfolioId} is busy: its mailbox is full, retry later`, ...cid };
+    const rejected = result.find((e) => e.type === 'OrderRejected');
+    if (rejected && rejected.type === 'OrderRejected') {
+      return { kind: 'reject', code: rejected.code, reason: rejected.reason, ...(rejected.clientOrderId !== undefined ? { clientOrderId: rejected.clientOrderId } : cid) };
+    }
+    const failed = result.find((e) => e.type === 'ActorFailed');
+    if (failed && failed.type === 'ActorFailed') return { kind: 'reject', code: 'INTERNAL_ERROR', reason: 'the portfolio actor failed and was restarted; the request had no effect', ...cid };
+    let order: Order | undefined;
+    const orderFills: Fill[] = [];
+    for (const e of result) {
+      if (e.type === 'OrderAccepted' || e.type === 'OrderReplaced' || e.type === 'OrderCancelled' || e.type === 'OrderTriggered') order ??= e.order;
+      if (e.type === 'OrderFilled') { orderFills.push(e.fill); order = e.order; }
+    }
+    if (!order) return { kind: 'reject', code: 'INTERNAL_ERROR', reason: 'the request produced no order event', ...cid };
+    return { kind: 'ack', order, fills: orderFills };
+  }
+
+  const api: EngineApi = {
+    createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }> {
+      if (slots.has(req.portfolioId)) return fail('PORTFOLIO_EXISTS', `portfolio ${req.portfolioId} already exists`);
+      let limits: RiskLimits | undefined;
+      if (req.limits) {
+        const l = makeRiskLimits(req.limits);
+        if (!l.ok) return fail('INVALID_LIMITS', l.errors.join('; '));
+        limits = l.value;
+      }
+      const holdings: Holding[] = [];
+      for (const [i, p] of (req.positions ?? []).entries()) {
+        const instrument = instrumentOf(p.instrument);
+        if (!instrument) return fail('INVALID_INSTRUMENT', `positions[${i}]: "${p.instrument}" is neither a ticker nor an OCC option symbol`);
+        if (instrument.kind === 'option' && p.vol === undefined) return fail('MISSING_VOL', `positions[${i}]: option ${p.instrument} needs "vol"`);
+        const terms = newHoldingTerms(instrument, p.vol);
+        holdings.push({
+          instrument, qty: p.qty, ...terms,
+          ...(p.multiplier !== undefined ? { multiplier: p.multiplier } : {}),
+          ...(p.dividendYield !== undefined ? { dividendYield: p.dividendYield } : {}),
+          avgPrice: p.avgPrice ?? 0, realisedPnl: 0,
+        });
+        if (instrument.kind === 'option' && p.vol !== undefined) knownVols.set(instrument.symbol, p.vol);
+      }
+      let state: PortfolioState;
+      try {
+        state = createPortfolioState({ portfolioId: req.portfolioId, cash: req.cash, holdings, ...(limits ? { limits } : {}) });
+      } catch (e) {
+        return fail('INVALID_PORTFOLIO', (e as Error).message);
+      }
+      const slot = newSlot(state);
+      slots.set(req.portfolioId, slot);
+      reindex(slot);
+      for (const h of state.holdings.values()) if (h.instrument.kind === 'option' && h.vol !== undefined) knownVols.set(h.instrument.symbol, h.vol);
+      log('info', 'portfolio created', { portfolioId: req.portfolioId, by });
+      markDirty(slot);
+      return ok({ portfolioId: req.portfolioId });
+    },
+
+    getPortfolio(portfolioId: string): PortfolioView | undefined {
+      const s = slots.get(portfolioId)?.state;
+      if (!s) return undefined;
+      return {
+        portfolioId: s.portfolioId, cash: s.cash, holdings: [...s.holdings.values()], openOrders: [...s.openOrders.values()],
+        limits: s.limits, tradingState: s.tradingState, ...(s.risk ? { risk: s.risk } : {}),
+      };
+    },
+
+    listPortfolioIds: () => [...slots.keys()],
+
+    tick(symbol: string, price: number, ts: number): Outcome<null> {
+      if (!(Number.isFinite(price) && price > 0)) return fail('INVALID_TICK', `price must be a positive number, got ${price}`);
+      if (!Number.isFinite(ts)) return fail('INVALID_TICK', `ts must be a finite epoch-ms number, got ${ts}`);
+      ticks++;
+      lastPrice.set(symbol, price);
+      const prevTs = lastTickTs.get(symbol);
+      if (prevTs === undefined || ts > prevTs) lastTickTs.set(symbol, ts);
+      emit({ type: 'tick', symbol, price, ts });
+      for (const id of index.portfoliosFor(symbol)) {
+        const slot = slots.get(id);
+        if (!slot) continue;
+        if (ts > slot.latestTickTs) slot.latestTickTs = ts;
+        // Only portfolios with resting orders need the tick itself (triggers and crossings).
+        if (slot.state.openOrders.size > 0) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
+        coalescer.markDirty(id);
+      }
+      schedulePump();
+      return ok(null);
+    },
+
+    async submitOrder(portfolioId, req, by) {
+      return toOutcome(await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }), portfolioId, req.clientOrderId);
+    },
+    async cancelOrder(portfolioId, orderId, _by) {
+      return toOutcome(await ask(portfolioId, { kind: 'CancelOrder', orderId }), portfolioId);
+    },
+    async replaceOrder(portfolioId, orderId, changes: ReplaceRequest, _by) {
+      return toOutcome(await ask(portfolioId, { kind: 'ReplaceOrder', orderId, ...changes }), portfolioId);
+    },
+
+    setLimits(portfolioId, partial, by) {
+      const slot = slots.get(portfolioId);
+      if (!slot) return fail('UNKNOWN_PORTFOLIO', `no portfolio ${portfolioId}`);
+      const l = makeRiskLimits({ ...slot.state.limits, ...partial });
+      if (!l.ok) return fail('INVALID_LIMITS', l.errors.join('; '));
+      if (!deliver(slot, { kind: 'SetLimits', limits: l.value })) return fail('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
+      log('info', 'limits changed', { portfolioId, by });
+      return ok(l.value);
+    },
+
+    setTradingState(portfolioId, state: TradingState, by) {
+      const slot = slots.get(portfolioId);
+      if (!slot) return fail('UNKNOWN_PORTFOLIO', `no portfolio ${portfolioId}`);
+      if (!deliver(slot, { kind: 'SetTradingState', state })) return fail('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
+      log('info', 'trading state changed', { portfolioId, state, by });
+      return ok(state);
+    },
+
+    getRisk: (portfolioId) => slots.get(portfolioId)?.state.risk,
+    listOrders: (portfolioId) => [...orders.values()].filter((o) => portfolioId === undefined || o.portfolioId === portfolioId),
+    getOrder: (orderId) => orders.get(orderId),
+    listFills: (portfolioId) => fills.filter((f) => portfolioId === undefined || f.portfolioId === portfolioId),
+
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    stats(): EngineStats {
+      return {
+        portfolios: slots.size, ticks, recalculations, coalesced: coalescer.coalesced,
+        pool: calculator.stats(), mailboxRejections,
+      };
+    },
+
+    async close() {
+      closed = true;
+      listeners.clear();
+      await calculator.close();
+    },
+  };
+  return api;
+}

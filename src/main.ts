@@ -1,0 +1,152 @@
+/**
+ * Composition root: builds the risk pool, the engine and the gateway from one validated config
+ * and passes them down. Nothing else constructs long-lived services.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AppConfig } from './config.js';
+import { createLogger, type LogFn } from './logger.js';
+import { createEngine } from './engine/runtime/engine.js';
+import type { EngineApi } from './engine/runtime/engine-api.js';
+import { alignHistories, parsePriceCsv, type PriceHistory } from './engine/market/price-history.js';
+import { createDemoMarket, demoUnderlyings, type DemoUnderlying } from './engine/market/demo-market.js';
+import { demoPortfolios } from './engine/market/demo-portfolios.js';
+import { isoDateOf } from './engine/runtime/clock.js';
+import type { ScenarioSet } from './engine/risk/realtime-risk.js';
+import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/realtime-scenarios.js';
+import { createRiskPool } from './workers/risk-pool.js';
+import { startGateway } from './gateway/server.js';
+
+export interface DemoOptions {
+  readonly portfolios: number;
+  readonly underlyings: number;
+  /** Ticks per second over all underlyings. */
+  readonly tickRate: number;
+  readonly seed?: number;
+}
+
+export interface StartOptions {
+  readonly demo?: DemoOptions;
+  readonly log?: LogFn;
+}
+
+export interface RunningApp {
+  readonly port: number;
+  readonly uws: 'native' | 'fallback';
+  readonly engine: EngineApi;
+  close(): Promise<void>;
+}
+
+/** Names and vols of the simulated universe: the demo market and the bench trade these. */
+export const SIMULATED_UNIVERSE_SIZE = 50;
+export const SIMULATED_UNIVERSE_SEED = 7;
+
+/**
+ * The day's scenario set for the real-time dgv VaR: historical returns of the tickers in
+ * PRICES_DIR when configured (500 days up to their last common date), otherwise a seeded synthetic
+ * set over the simulated universe (one-factor, each name's own vol). Names outside the set use
+ * the set's market proxy (see realtime-risk.ts).
+ */
+function scenarioSet(config: AppConfig, universe: readonly DemoUnderlying[], log: LogFn): ScenarioSet {
+  if (config.pricesDir !== undefined) {
+    const histories = new Map<string, PriceHistory>();
+    for (const file of ['SPY', 'GSPC', 'AAPL', 'ORCL', 'NVDA', 'YHOO']) {
+      try {
+        const parsed = parsePriceCsv(readFileSync(join(config.pricesDir, `${file}.csv`), 'utf8'), file);
+        if (parsed.ok) histories.set(file, parsed.history);
+      } catch {
+        // a ticker the folder does not have is simply not in the set
+      }
+    }
+    const tickers = [...histories.keys()];
+    const lastCommon = tickers.map((t) => histories.get(t)!.dates.at(-1)!).sort()[0];
+    if (lastCommon !== undefined) {
+      const aligned = alignHistories(histories, lastCommon, tickers);
+      if (aligned.ok) {
+        const set = scenarioSetFromHistories(aligned.aligned, tickers);
+        if (set.ok) {
+          log('info', 'dgv scenarios from price histories', { tickers, asOf: lastCommon });
+          return set.value;
+        }
+      }
+    }
+    log('warn', 'PRICES_DIR gave no usable histories; using synthetic scenarios', { dir: config.pricesDir });
+  }
+  const set = syntheticScenarioSet({
+    underlyings: universe.map((u) => u.symbol),
+    dailyVol: universe.map((u) => u.vol / Math.sqrt(252)),
+    correlation: 0.49,
+    seed: SIMULATED_UNIVERSE_SEED,
+  });
+  if (!set.ok) throw new Error(`synthetic scenario set: ${set.error}`);
+  return set.value;
+}
+
+export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
+  const log = opts.log ?? createLogger(config.logLevel).log;
+  const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
+  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, scenarios: scenarioSet(config, universe, log) });
+  const clock = { nowMs: () => Date.now() };
+  const engine = createEngine({
+    calculator: pool,
+    clock,
+    rate: config.rate,
+    mailboxCapacity: config.mailboxCapacity,
+    maxBatch: config.pool.maxBatch,
+    marginRefreshMs: config.marginRefreshMs,
+    log,
+  });
+  const gateway = await startGateway(engine, {
+    host: config.host,
+    port: config.port,
+    jwt: config.jwt,
+    maxFrameBytes: config.maxFrameBytes,
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+  });
+  log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws });
+
+  let stopDemo = (): void => {};
+  if (opts.demo) stopDemo = runDemo(engine, opts.demo, clock, log);
+
+  return {
+    port: gateway.port,
+    uws: gateway.uws,
+    engine,
+    async close() {
+      stopDemo();
+      await gateway.close();
+      await engine.close();
+    },
+  };
+}
+
+/** Sample portfolios and a simulated market feeding ticks in-process, so risk streams at once. */
+function runDemo(engine: EngineApi, demo: DemoOptions, clock: { nowMs(): number }, log: LogFn): () => void {
+  const seed = demo.seed ?? 1;
+  const underlyings = demoUnderlyings(demo.underlyings, SIMULATED_UNIVERSE_SEED);
+  const books = demoPortfolios({ portfolios: demo.portfolios, optionsPerPortfolio: 20, underlyings, asOf: isoDateOf(clock.nowMs()), seed });
+  for (const b of books) {
+    const r = engine.createPortfolio(b, 'demo');
+    if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, reason: r.reason });
+  }
+  const market = createDemoMarket({ underlyings, seed, timeScale: 2000 });
+  const symbols = market.symbols;
+  for (const [i, p] of market.prices().entries()) engine.tick(symbols[i]!, p, clock.nowMs());
+  // Ticks are spread over the underlyings round-robin at the requested total rate.
+  const periodMs = 10;
+  const perPeriod = Math.max(1, Math.round((demo.tickRate * periodMs) / 1000));
+  let cursor = 0;
+  let last = clock.nowMs();
+  const timer = setInterval(() => {
+    const now = clock.nowMs();
+    const prices = market.next(now - last);
+    last = now;
+    for (let k = 0; k < perPeriod; k++) {
+      const i = cursor++ % symbols.length;
+      engine.tick(symbols[i]!, prices[i]!, clock.nowMs());
+    }
+  }, periodMs);
+  log('info', 'demo running', { portfolios: books.length, underlyings: underlyings.length, tickRate: demo.tickRate });
+  return () => clearInterval(timer);
+}
