@@ -1,0 +1,76 @@
+/**
+ * Every error the gateway itself can answer with. A code never changes meaning once released; add
+ * new ones instead. Order rejections from the engine (MAX_ORDER_NOTIONAL, MAILBOX_FULL, ...) are
+ * not listed here: they pass through as `reject {code}` unchanged.
+ */
+export const GATEWAY_ERROR_CODES = [
+  /** Not MessagePack, a text frame, trailing bytes, or not a map at the root. */
+  'BAD_FRAME',
+  /** Frame above maxFrameBytes (a frame above maxPayloadLength is closed by uWS instead). */
+  'FRAME_TOO_LARGE',
+  /** Nesting deeper than the codec's maxDepth. */
+  'TOO_DEEP',
+  /** Failed the zod schema of its type; the message names the path. */
+  'INVALID_MESSAGE',
+  /** `type` is a string but not one the protocol knows. */
+  'UNKNOWN_TYPE',
+  /** No valid token yet, or the token is bad or expired. */
+  'UNAUTHENTICATED',
+  /** The token's role or portfolios do not allow this. */
+  'FORBIDDEN',
+  /** `auth` on a connection that is already authenticated. */
+  'ALREADY_AUTHENTICATED',
+  /** REST: no such route, portfolio, order. */
+  'NOT_FOUND',
+  /** REST: the request conflicts with the current state (order not open, portfolio exists). */
+  'CONFLICT',
+  /** REST: body above maxBodyBytes. */
+  'PAYLOAD_TOO_LARGE',
+  /** REST: a body that is not application/json. */
+  'UNSUPPORTED_MEDIA_TYPE',
+  /** REST: the body is not JSON. */
+  'BAD_JSON',
+  /** The engine refused a non-order request (bad limits, unknown portfolio ...); detail in message. */
+  'ENGINE_REFUSED',
+  /** A bug or an engine failure; the connection stays up. */
+  'INTERNAL',
+] as const;
+
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
+
+export interface GatewayError {
+  readonly code: GatewayErrorCode;
+  readonly message: string;
+}
+
+export const gatewayError = (code: GatewayErrorCode, message: string): GatewayError => ({ code, message });
+
+/** WebSocket close codes the gateway uses (4000–4999 is the application range of RFC 6455). */
+export const CLOSE_CODES = {
+  /** Going away: the server shuts down. */
+  SHUTDOWN: 1001,
+  /** The client's send buffer passed the hard cap (it stopped reading); nothing was dropped before. */
+  SLOW_CONSUMER: 4008,
+  /** The token expired while connected. */
+  TOKEN_EXPIRED: 4001,
+} as const;
+
+export const errors = {
+  badFrame: (detail: string) => gatewayError('BAD_FRAME', `expected one binary MessagePack map per frame: ${detail}`),
+  textFrame: () => gatewayError('BAD_FRAME', 'expected a binary frame, got a text frame'),
+  frameTooLarge: (bytes: number, limit: number) => gatewayError('FRAME_TOO_LARGE', `frame of ${bytes} bytes exceeds the limit of ${limit} bytes`),
+  tooDeep: (limit: number) => gatewayError('TOO_DEEP', `message nests deeper than ${limit} levels`),
+  invalid: (path: readonly PropertyKey[], detail: string) =>
+    gatewayError('INVALID_MESSAGE', `${path.length > 0 ? path.map(String).join('.') : '(root)'}: ${detail}`),
+  unknownType: (type: string, known: readonly string[]) => gatewayError('UNKNOWN_TYPE', `unknown message type "${type.slice(0, 64)}"; expected one of ${known.join(', ')}`),
+  unauthenticated: (detail: string) => gatewayError('UNAUTHENTICATED', detail),
+  forbidden: (detail: string) => gatewayError('FORBIDDEN', detail),
+  alreadyAuthenticated: () => gatewayError('ALREADY_AUTHENTICATED', 'this connection is already authenticated; open a new one to change identity'),
+  notFound: (what: string) => gatewayError('NOT_FOUND', `${what} not found`),
+  conflict: (detail: string) => gatewayError('CONFLICT', detail),
+  payloadTooLarge: (limit: number) => gatewayError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`),
+  unsupportedMediaType: (got: string) => gatewayError('UNSUPPORTED_MEDIA_TYPE', `expected content-type application/json, got "${got.slice(0, 64)}"`),
+  badJson: () => gatewayError('BAD_JSON', 'request body is not valid JSON'),
+  engineRefused: (code: string, reason: string) => gatewayError('ENGINE_REFUSED', `${code}: ${reason}`),
+  internal: (detail: string) => gatewayError('INTERNAL', detail),
+};

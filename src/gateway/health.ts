@@ -1,0 +1,28 @@
+/** GET /health: liveness plus the figures an operator looks at first. No auth. */
+import type { EngineApi } from '../engine/runtime/engine-api.js';
+import type { SessionCounters } from './ws-session.js';
+
+export interface GatewayStats extends SessionCounters {
+  connections: number;
+}
+
+export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: GatewayStats): Record<string, unknown> {
+  const s = engine.stats();
+  return {
+    status: 'ok',
+    uws,
+    portfolios: s.portfolios,
+    ticks: s.ticks,
+    recalculations: s.recalculations,
+    coalesced: s.coalesced,
+    mailboxRejections: s.mailboxRejections,
+    pool: {
+      threads: s.pool.threads,
+      utilisation: s.pool.utilization,
+      queueLength: s.pool.queueSize,
+      completedTasks: s.pool.completedTasks,
+      recalculations: s.pool.recalculations,
+    },
+    gateway: { connections: gw.connections, conflated: gw.conflated, slowConsumerCloses: gw.slowConsumerCloses, dropped: gw.dropped },
+  };
+}

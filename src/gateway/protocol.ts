@@ -1,0 +1,159 @@
+/**
+ * The wire protocol: every inbound shape is a zod schema here and nowhere else (the websocket
+ * messages and the REST bodies share the order fields). Outbound messages are plain types: the
+ * server builds them, so they need no runtime check. See docs/PROTOCOL.md.
+ */
+import * as z from 'zod';
+import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
+
+// Bounds keep a hostile client from making the engine hold large strings.
+const Name = z.string().min(1).max(64);
+const Ticker = z.string().min(1).max(32);
+const PositiveFinite = z.number().positive();
+const Id = z.union([z.string().max(128), z.number()]);
+
+export const Channel = z.enum(['risk', 'orders', 'market']);
+export type Channel = z.infer<typeof Channel>;
+
+export const OrderSide = z.enum(['buy', 'sell']);
+export const OrderType = z.enum(['market', 'limit', 'stop', 'take_profit']);
+
+/** The fields of a new order, shared by the websocket `order` message and POST /trades. */
+export const OrderFields = {
+  portfolioId: Name,
+  clientOrderId: Name,
+  /** Underlying ticker or OCC option symbol. */
+  instrument: z.string().min(1).max(32),
+  side: OrderSide,
+  /** Shares or contracts. */
+  qty: PositiveFinite,
+  orderType: OrderType,
+  limitPrice: PositiveFinite.optional(),
+  stopPrice: PositiveFinite.optional(),
+};
+
+export const AuthMsg = z.strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192) });
+export const SubscribeMsg = z.strictObject({
+  type: z.literal('subscribe'),
+  id: Id.optional(),
+  channel: Channel,
+  /** risk / orders: one portfolio; omitted = every portfolio the token may watch. */
+  portfolioId: Name.optional(),
+  /** market: one symbol; omitted = every symbol. */
+  symbol: Ticker.optional(),
+});
+export const UnsubscribeMsg = z.strictObject({ ...SubscribeMsg.shape, type: z.literal('unsubscribe') });
+export const TickMsg = z.strictObject({
+  type: z.literal('tick'),
+  id: Id.optional(),
+  symbol: Ticker,
+  price: PositiveFinite,
+  /** Sender clock, epoch milliseconds (fractional allowed). */
+  ts: z.number().nonnegative(),
+});
+export const OrderMsg = z.strictObject({ type: z.literal('order'), id: Id.optional(), ...OrderFields });
+export const CancelMsg = z.strictObject({ type: z.literal('cancel'), id: Id.optional(), portfolioId: Name, orderId: Name });
+export const ReplaceMsg = z.strictObject({
+  type: z.literal('replace'),
+  id: Id.optional(),
+  portfolioId: Name,
+  orderId: Name,
+  qty: PositiveFinite.optional(),
+  limitPrice: PositiveFinite.optional(),
+  stopPrice: PositiveFinite.optional(),
+});
+
+export const ClientMsg = z.discriminatedUnion('type', [AuthMsg, SubscribeMsg, UnsubscribeMsg, TickMsg, OrderMsg, CancelMsg, ReplaceMsg]);
+export type ClientMsg = z.infer<typeof ClientMsg>;
+export type AuthMsg = z.infer<typeof AuthMsg>;
+export type SubscribeMsg = z.infer<typeof SubscribeMsg>;
+export type UnsubscribeMsg = z.infer<typeof UnsubscribeMsg>;
+export type TickMsg = z.infer<typeof TickMsg>;
+export type OrderMsg = z.infer<typeof OrderMsg>;
+export type CancelMsg = z.infer<typeof CancelMsg>;
+export type ReplaceMsg = z.infer<typeof ReplaceMsg>;
+
+export const CLIENT_MSG_TYPES: readonly string[] = ['auth', 'subscribe', 'unsubscribe', 'tick', 'order', 'cancel', 'replace'];
+
+// ---- REST bodies ----
+
+const LimitsPatch = z.strictObject({
+  maxOrderNotional: PositiveFinite,
+  maxOrderQty: PositiveFinite,
+  maxPositionQty: PositiveFinite,
+  maxAbsDollarDelta: PositiveFinite,
+  maxAbsDollarGamma: PositiveFinite,
+  maxAbsVega: PositiveFinite,
+  maxVar: PositiveFinite,
+  maxLeverage: PositiveFinite,
+  maxConcentration: PositiveFinite,
+  concentrationMinGrossExposure: z.number().nonnegative(),
+  priceCollarFraction: PositiveFinite,
+  submitRateLimit: PositiveFinite,
+  submitRateIntervalMs: PositiveFinite,
+  modifyRateLimit: PositiveFinite,
+  modifyRateIntervalMs: PositiveFinite,
+}).partial();
+
+export const TradingStateValue = z.enum(['active', 'reducing', 'halted']);
+
+export const CreatePortfolioBody = z.strictObject({
+  portfolioId: Name,
+  /** Currency. */
+  cash: z.number(),
+  positions: z
+    .array(
+      z.strictObject({
+        instrument: z.string().min(1).max(32),
+        /** Signed shares or contracts; negative is short. */
+        qty: z.number(),
+        /** Implied vol for an option, per year (0.2 = 20 %). */
+        vol: PositiveFinite.optional(),
+        multiplier: PositiveFinite.optional(),
+        dividendYield: z.number().optional(),
+        avgPrice: z.number().nonnegative().optional(),
+      }),
+    )
+    .max(10_000)
+    .optional(),
+  limits: LimitsPatch.optional(),
+});
+export type CreatePortfolioBody = z.infer<typeof CreatePortfolioBody>;
+
+export const SetLimitsBody = z
+  .strictObject({ portfolioId: Name, limits: LimitsPatch.optional(), tradingState: TradingStateValue.optional() })
+  .refine((b) => b.limits !== undefined || b.tradingState !== undefined, { message: 'give limits, tradingState or both' });
+export type SetLimitsBody = z.infer<typeof SetLimitsBody>;
+
+export const SubmitTradeBody = z.strictObject(OrderFields);
+export type SubmitTradeBody = z.infer<typeof SubmitTradeBody>;
+
+// ---- server → client ----
+
+type MsgId = string | number;
+export interface AuthenticatedOut { type: 'authenticated'; id?: MsgId; sub: string; roles: readonly string[]; portfolios: readonly string[] }
+export interface SubscribedOut { type: 'subscribed' | 'unsubscribed'; id?: MsgId; channel: Channel; portfolioId?: string; symbol?: string }
+export interface AckOut { type: 'ack'; id?: MsgId; orderId?: string; clientOrderId?: string; status?: Order['status']; filledQty?: number }
+export interface RejectOut { type: 'reject'; id?: MsgId; code: string; reason: string; clientOrderId?: string; orderId?: string }
+export type FillOut = { type: 'fill' } & Pick<Fill, 'fillId' | 'orderId' | 'clientOrderId' | 'portfolioId' | 'instrument' | 'side' | 'qty' | 'price' | 'ts'>;
+export type OrderUpdateOut = { type: 'order' } & Pick<Order, 'orderId' | 'clientOrderId' | 'portfolioId' | 'instrument' | 'side' | 'qty' | 'orderType' | 'status' | 'filledQty' | 'updatedMs'> & Partial<Pick<Order, 'limitPrice' | 'stopPrice'>>;
+export type RiskOut = { type: 'risk' } & RiskSnapshot;
+export interface TickOut { type: 'tick'; symbol: string; price: number; ts: number }
+export interface ErrorOut { type: 'error'; id?: MsgId; code: string; message: string }
+
+export type ServerMsg = AuthenticatedOut | SubscribedOut | AckOut | RejectOut | FillOut | OrderUpdateOut | RiskOut | TickOut | ErrorOut;
+
+export function fillOut(f: Fill): FillOut {
+  return { type: 'fill', fillId: f.fillId, orderId: f.orderId, clientOrderId: f.clientOrderId, portfolioId: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, ts: f.ts };
+}
+
+export function orderUpdateOut(o: Order): OrderUpdateOut {
+  return {
+    type: 'order', orderId: o.orderId, clientOrderId: o.clientOrderId, portfolioId: o.portfolioId, instrument: o.instrument, side: o.side,
+    qty: o.qty, orderType: o.orderType, limitPrice: o.limitPrice, stopPrice: o.stopPrice, status: o.status, filledQty: o.filledQty, updatedMs: o.updatedMs,
+  };
+}
+
+export function riskOut(r: RiskSnapshot): RiskOut {
+  return { type: 'risk', ...r };
+}

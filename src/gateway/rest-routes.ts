@@ -1,0 +1,187 @@
+/**
+ * REST admin routes as plain functions: (engine, principal, request, body) → status and JSON.
+ * server.ts wires them to uWS; the role and portfolio checks are the same table as the websocket's.
+ */
+import type { z } from 'zod';
+import type { Order } from '../engine/actors/types.js';
+import type { EngineApi } from '../engine/runtime/engine-api.js';
+import type { Principal } from './auth.js';
+import { type Action, authorize, coversPortfolio } from './authorize.js';
+import { errors } from './errors.js';
+import { type HttpResult, type RequestInfo, fail } from './http-util.js';
+import { CreatePortfolioBody, SetLimitsBody, SubmitTradeBody } from './protocol.js';
+
+export interface RouteContext {
+  readonly engine: EngineApi;
+  readonly principal: Principal;
+  readonly req: RequestInfo;
+  /** Parsed JSON body (POST routes). */
+  readonly body: unknown;
+}
+
+export interface RouteSpec {
+  readonly method: 'get' | 'post' | 'del';
+  readonly pattern: string;
+  readonly paramCount: number;
+  readonly hasBody: boolean;
+  readonly handle: (c: RouteContext) => HttpResult | Promise<HttpResult>;
+}
+
+const ok = (status: number, body?: unknown): HttpResult => ({ status, body });
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; result: HttpResult } {
+  const r = schema.safeParse(body);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  return { ok: false, result: fail(400, errors.invalid(issue?.path ?? [], issue?.message ?? 'invalid')) };
+}
+
+function denied(p: Principal, action: Action, portfolioId?: string): HttpResult | null {
+  const why = authorize(p, action, portfolioId);
+  return why === null ? null : fail(403, errors.forbidden(why));
+}
+
+/** Portfolio ids a list route should cover: the one asked for, or every one the token sees. */
+function scope(c: RouteContext): { ids: readonly string[] } | HttpResult {
+  const asked = c.req.query.get('portfolioId');
+  if (asked !== null) {
+    const d = denied(c.principal, 'read', asked);
+    if (d) return d;
+    if (c.engine.getPortfolio(asked) === undefined) return fail(404, errors.notFound(`portfolio ${asked}`));
+    return { ids: [asked] };
+  }
+  const d = denied(c.principal, 'read');
+  if (d) return d;
+  return { ids: c.engine.listPortfolioIds().filter((id) => coversPortfolio(c.principal, id)) };
+}
+
+/** Engine Outcome failure → HTTP status: unknown things 404, duplicates 409, the rest 400. */
+function outcomeStatus(code: string): number {
+  if (/NOT_FOUND|UNKNOWN/.test(code)) return 404;
+  if (/EXISTS|DUPLICATE|CONFLICT|NOT_OPEN/.test(code)) return 409;
+  return 400;
+}
+
+function orderWithFills(engine: EngineApi, order: Order) {
+  return { order, fills: engine.listFills(order.portfolioId).filter((f) => f.orderId === order.orderId) };
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post', pattern: '/portfolios', paramCount: 0, hasBody: true,
+    handle: (c) => {
+      const b = parseBody(CreatePortfolioBody, c.body);
+      if (!b.ok) return b.result;
+      const d = denied(c.principal, 'createPortfolio', b.value.portfolioId);
+      if (d) return d;
+      const r = c.engine.createPortfolio(b.value, c.principal.sub);
+      return r.ok ? ok(201, r.value) : fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+    },
+  },
+  {
+    method: 'get', pattern: '/portfolios/:id', paramCount: 1, hasBody: false,
+    handle: (c) => {
+      const id = c.req.params[0] ?? '';
+      const d = denied(c.principal, 'read', id);
+      if (d) return d;
+      const view = c.engine.getPortfolio(id);
+      return view ? ok(200, view) : fail(404, errors.notFound(`portfolio ${id}`));
+    },
+  },
+  {
+    method: 'get', pattern: '/risk/positions', paramCount: 0, hasBody: false,
+    handle: (c) => {
+      const s = scope(c);
+      if (!('ids' in s)) return s;
+      const positions = [];
+      for (const id of s.ids) for (const h of c.engine.getPortfolio(id)?.holdings ?? []) positions.push({ portfolioId: id, ...h });
+      return ok(200, { positions });
+    },
+  },
+  {
+    method: 'get', pattern: '/risk/portfolio', paramCount: 0, hasBody: false,
+    handle: (c) => {
+      const s = scope(c);
+      if (!('ids' in s)) return s;
+      const portfolios = s.ids.map((id) => ({ portfolioId: id, risk: c.engine.getRisk(id) ?? null }));
+      return ok(200, c.req.query.has('portfolioId') ? portfolios[0] : { portfolios });
+    },
+  },
+  {
+    method: 'post', pattern: '/risk/limits', paramCount: 0, hasBody: true,
+    handle: (c) => {
+      const b = parseBody(SetLimitsBody, c.body);
+      if (!b.ok) return b.result;
+      const { portfolioId, limits, tradingState } = b.value;
+      const d = denied(c.principal, 'limits', portfolioId);
+      if (d) return d;
+      if (c.engine.getPortfolio(portfolioId) === undefined) return fail(404, errors.notFound(`portfolio ${portfolioId}`));
+      if (limits !== undefined) {
+        const r = c.engine.setLimits(portfolioId, limits, c.principal.sub);
+        if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+      }
+      if (tradingState !== undefined) {
+        const r = c.engine.setTradingState(portfolioId, tradingState, c.principal.sub);
+        if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+      }
+      const view = c.engine.getPortfolio(portfolioId);
+      return ok(200, { portfolioId, limits: view?.limits, tradingState: view?.tradingState });
+    },
+  },
+  {
+    method: 'post', pattern: '/trades', paramCount: 0, hasBody: true,
+    handle: async (c) => {
+      const b = parseBody(SubmitTradeBody, c.body);
+      if (!b.ok) return b.result;
+      const { portfolioId, ...req } = b.value;
+      const d = denied(c.principal, 'trade', portfolioId);
+      if (d) return d;
+      if (c.engine.getPortfolio(portfolioId) === undefined) return fail(404, errors.notFound(`portfolio ${portfolioId}`));
+      const out = await c.engine.submitOrder(portfolioId, req, c.principal.sub);
+      if (out.kind === 'reject') return ok(422, { code: out.code, reason: out.reason, clientOrderId: out.clientOrderId ?? req.clientOrderId });
+      return ok(201, { order: out.order, fills: out.fills });
+    },
+  },
+  {
+    method: 'get', pattern: '/trades', paramCount: 0, hasBody: false,
+    handle: (c) => {
+      const s = scope(c);
+      if (!('ids' in s)) return s;
+      const asked = c.req.query.get('portfolioId');
+      const allowed = new Set(s.ids);
+      const orders = c.engine.listOrders(asked ?? undefined).filter((o) => allowed.has(o.portfolioId));
+      const fills = c.engine.listFills(asked ?? undefined).filter((f) => allowed.has(f.portfolioId));
+      return ok(200, { orders, fills });
+    },
+  },
+  {
+    method: 'get', pattern: '/trades/:id', paramCount: 1, hasBody: false,
+    handle: (c) => {
+      const id = c.req.params[0] ?? '';
+      const d = denied(c.principal, 'read');
+      if (d) return d;
+      const order = c.engine.getOrder(id);
+      if (!order) return fail(404, errors.notFound(`order ${id}`));
+      const d2 = denied(c.principal, 'read', order.portfolioId);
+      if (d2) return d2;
+      return ok(200, orderWithFills(c.engine, order));
+    },
+  },
+  {
+    method: 'del', pattern: '/trades/:id', paramCount: 1, hasBody: false,
+    handle: async (c) => {
+      const id = c.req.params[0] ?? '';
+      const d = denied(c.principal, 'trade');
+      if (d) return d;
+      const order = c.engine.getOrder(id);
+      if (!order) return fail(404, errors.notFound(`order ${id}`));
+      const d2 = denied(c.principal, 'trade', order.portfolioId);
+      if (d2) return d2;
+      if (order.status !== 'open') return fail(409, errors.conflict(`order ${id} is ${order.status}, not open`));
+      const out = await c.engine.cancelOrder(order.portfolioId, id, c.principal.sub);
+      // The order may have filled between the look-up and the cancel.
+      if (out.kind === 'reject') return fail(409, { code: out.code, message: out.reason });
+      return ok(204);
+    },
+  },
+];

@@ -1,0 +1,140 @@
+/**
+ * Who listens to what, and the fan-out of engine events. Each channel is a Map from portfolioId
+ * (or symbol) to the Set of sessions, plus a wildcard Set, so an event touches only its
+ * subscribers. An event is encoded once and the same bytes go to every subscriber.
+ */
+import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
+import type { EngineEvent } from '../engine/runtime/engine-api.js';
+import type { Codec } from './codec.js';
+import { type Channel, type TickOut, fillOut, orderUpdateOut } from './protocol.js';
+import { type Session, WILDCARD, pendingKey } from './ws-session.js';
+
+class Topic {
+  readonly byKey = new Map<string, Set<Session>>();
+  readonly all = new Set<Session>();
+
+  add(key: string, s: Session): void {
+    if (key === WILDCARD) {
+      this.all.add(s);
+      return;
+    }
+    let set = this.byKey.get(key);
+    if (!set) this.byKey.set(key, (set = new Set()));
+    set.add(s);
+  }
+
+  remove(key: string, s: Session): void {
+    if (key === WILDCARD) {
+      this.all.delete(s);
+      return;
+    }
+    const set = this.byKey.get(key);
+    if (!set) return;
+    set.delete(s);
+    if (set.size === 0) this.byKey.delete(key);
+  }
+}
+
+export class Subscriptions {
+  private readonly topics: { readonly [C in Channel]: Topic } = { risk: new Topic(), orders: new Topic(), market: new Topic() };
+  /** orderId → the session that submitted it, while the order is open. */
+  private readonly orderOwners = new Map<string, Session>();
+
+  constructor(private readonly codec: Codec) {}
+
+  subscribe(s: Session, channel: Channel, key: string): void {
+    s.subs[channel].add(key);
+    this.topics[channel].add(key, s);
+  }
+
+  unsubscribe(s: Session, channel: Channel, key: string): void {
+    s.subs[channel].delete(key);
+    this.topics[channel].remove(key, s);
+  }
+
+  trackOrder(s: Session, order: Order): void {
+    if (order.status !== 'open') return;
+    this.orderOwners.set(order.orderId, s);
+    s.ownOrders.add(order.orderId);
+  }
+
+  /** Forgets a closed session everywhere. */
+  drop(s: Session): void {
+    for (const channel of ['risk', 'orders', 'market'] as const) {
+      for (const key of s.subs[channel]) this.topics[channel].remove(key, s);
+      s.subs[channel].clear();
+    }
+    for (const orderId of s.ownOrders) if (this.orderOwners.get(orderId) === s) this.orderOwners.delete(orderId);
+    s.ownOrders.clear();
+  }
+
+  subscriberCount(channel: Channel): number {
+    const t = this.topics[channel];
+    let n = t.all.size;
+    for (const set of t.byKey.values()) n += set.size;
+    return n;
+  }
+
+  /** The engine's event listener. */
+  readonly onEngineEvent = (e: EngineEvent): void => {
+    switch (e.type) {
+      case 'risk':
+        return this.publishRisk(e.risk);
+      case 'fill':
+        return this.publishFill(e.fill);
+      case 'order':
+        return this.publishOrder(e.order);
+      case 'tick':
+        return this.publishTick({ type: 'tick', symbol: e.symbol, price: e.price, ts: e.ts });
+    }
+  };
+
+  private publishRisk(r: RiskSnapshot): void {
+    const topic = this.topics.risk;
+    if (!topic.byKey.has(r.portfolioId) && topic.all.size === 0) return;
+    // A fresh buffer, not the shared one: a slow session's drain may encode while we fan out.
+    const bytes = this.codec.encode({ type: 'risk', ...r });
+    for (const s of this.collect(topic, r.portfolioId)) s.offerRisk(r, bytes);
+  }
+
+  private publishTick(t: TickOut): void {
+    const topic = this.topics.market;
+    if (!topic.byKey.has(t.symbol) && topic.all.size === 0) return;
+    const bytes = this.codec.encode(t);
+    for (const s of this.collect(topic, t.symbol)) s.offerTick(t, bytes);
+  }
+
+  private publishFill(f: Fill): void {
+    const owner = this.orderOwners.get(f.orderId);
+    const key = pendingKey(f.portfolioId, f.clientOrderId);
+    const bytes = this.codec.encode(fillOut(f));
+    const recipients = this.collect(this.topics.orders, f.portfolioId);
+    if (owner && !recipients.includes(owner)) recipients.push(owner);
+    // A session still waiting for this order's ack gets the fill right after the ack instead.
+    for (const s of recipients) if (!s.pendingOrders.has(key)) s.sendBytes(bytes);
+  }
+
+  private publishOrder(o: Order): void {
+    if (o.status !== 'open') {
+      const owner = this.orderOwners.get(o.orderId);
+      if (owner) owner.ownOrders.delete(o.orderId);
+      this.orderOwners.delete(o.orderId);
+    }
+    const topic = this.topics.orders;
+    if (!topic.byKey.has(o.portfolioId) && topic.all.size === 0) return;
+    const bytes = this.codec.encode(orderUpdateOut(o));
+    for (const s of this.collect(topic, o.portfolioId)) s.sendBytes(bytes);
+  }
+
+  /**
+   * Subscribers of `key`, wildcard ones included, each once. A copy, because sending may close a
+   * session, which edits the sets.
+   */
+  private collect(topic: Topic, key: string): Session[] {
+    const out: Session[] = [];
+    const set = topic.byKey.get(key);
+    if (set) for (const s of set) out.push(s);
+    for (const s of topic.all) if (!set?.has(s)) out.push(s);
+    return out;
+  }
+}

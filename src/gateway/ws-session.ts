@@ -1,0 +1,151 @@
+/**
+ * One websocket connection: who it is, what it subscribed to, and its outgoing flow control.
+ *
+ * Flow control. uWS buffers what the kernel will not take yet; getBufferedAmount() is that user-
+ * space backlog. Above `slowConsumerBytes` the session conflates: risk snapshots and market ticks
+ * wait in a map (newest per portfolio / symbol) and go out on drain. Acks, rejects, fills, order
+ * updates and errors are never held back or dropped: uWS's maxBackpressure is set above
+ * `maxBufferedBytes`, and a session whose backlog passes `maxBufferedBytes` is closed with
+ * CLOSE_CODES.SLOW_CONSUMER, so a client either gets every fill or sees a clear close.
+ */
+import type { WebSocket } from 'uWebSockets.js';
+import type { RiskSnapshot } from '../engine/actors/types.js';
+import type { Principal } from './auth.js';
+import type { Codec } from './codec.js';
+import { CLOSE_CODES } from './errors.js';
+import type { Channel, TickOut } from './protocol.js';
+
+export interface UserData {
+  readonly session: Session;
+}
+
+export interface FlowLimits {
+  /** Backlog above which risk and ticks are conflated. */
+  readonly slowConsumerBytes: number;
+  /** Backlog above which the connection is closed (SLOW_CONSUMER). */
+  readonly maxBufferedBytes: number;
+}
+
+export interface SessionCounters {
+  conflated: number;
+  slowConsumerCloses: number;
+  dropped: number;
+}
+
+/** Channel key → the ids a session subscribed to ("*" = all), so close can unsubscribe. */
+export type SessionSubscriptions = { readonly [C in Channel]: Set<string> };
+
+export const WILDCARD = '*';
+
+export class Session {
+  principal: Principal | null;
+  socket: WebSocket<UserData> | null = null;
+  closed = false;
+  /** An `auth` message is being verified. */
+  authenticating = false;
+  readonly subs: SessionSubscriptions = { risk: new Set(), orders: new Set(), market: new Set() };
+  /** portfolioId \0 clientOrderId of orders awaiting the engine's answer (fills then follow the ack). */
+  readonly pendingOrders = new Set<string>();
+  /** Open orders this session submitted, so their later fills reach it even without a subscription. */
+  readonly ownOrders = new Set<string>();
+  private readonly heldRisk = new Map<string, RiskSnapshot>();
+  private readonly heldTicks = new Map<string, TickOut>();
+
+  constructor(
+    principal: Principal | null,
+    private readonly codec: Codec,
+    private readonly limits: FlowLimits,
+    private readonly counters: SessionCounters,
+    private readonly onSlowClose: (s: Session, backlog: number) => void,
+  ) {
+    this.principal = principal;
+  }
+
+  /** Sends a message that must not be lost (acks, rejects, fills, errors). */
+  sendReliable(msg: object): void {
+    if (this.closed || this.socket === null) return;
+    this.sendBytes(this.codec.encodeShared(msg));
+  }
+
+  /** Sends already-encoded bytes that must not be lost. */
+  sendBytes(bytes: Uint8Array): void {
+    const ws = this.socket;
+    if (this.closed || ws === null) return;
+    const status = ws.send(bytes, true);
+    if (status === 2) {
+      // Cannot happen while maxBackpressure > maxBufferedBytes; if it does, say so and close.
+      this.counters.dropped += 1;
+      this.closeSlow(ws.getBufferedAmount());
+      return;
+    }
+    if (status === 0) {
+      const backlog = ws.getBufferedAmount();
+      if (backlog > this.limits.maxBufferedBytes) this.closeSlow(backlog);
+    }
+  }
+
+  /** A risk snapshot, already encoded for all subscribers; held (conflated) while the client is slow. */
+  offerRisk(snapshot: RiskSnapshot, bytes: Uint8Array): void {
+    const ws = this.socket;
+    if (this.closed || ws === null) return;
+    if (ws.getBufferedAmount() > this.limits.slowConsumerBytes) {
+      if (this.heldRisk.has(snapshot.portfolioId)) this.counters.conflated += 1;
+      this.heldRisk.set(snapshot.portfolioId, snapshot);
+      return;
+    }
+    this.heldRisk.delete(snapshot.portfolioId);
+    this.sendBytes(bytes);
+  }
+
+  offerTick(tick: TickOut, bytes: Uint8Array): void {
+    const ws = this.socket;
+    if (this.closed || ws === null) return;
+    if (ws.getBufferedAmount() > this.limits.slowConsumerBytes) {
+      if (this.heldTicks.has(tick.symbol)) this.counters.conflated += 1;
+      this.heldTicks.set(tick.symbol, tick);
+      return;
+    }
+    this.heldTicks.delete(tick.symbol);
+    this.sendBytes(bytes);
+  }
+
+  get heldCount(): number {
+    return this.heldRisk.size + this.heldTicks.size;
+  }
+
+  /** uWS drain: send what was held once the backlog is back under half the threshold. */
+  onDrain(): void {
+    const ws = this.socket;
+    if (this.closed || ws === null || this.heldCount === 0) return;
+    const resumeBelow = this.limits.slowConsumerBytes / 2;
+    if (ws.getBufferedAmount() > resumeBelow) return;
+    for (const [portfolioId, snapshot] of this.heldRisk) {
+      this.heldRisk.delete(portfolioId);
+      this.sendReliable({ type: 'risk', ...snapshot });
+      if (this.closed || ws.getBufferedAmount() > this.limits.slowConsumerBytes) return;
+    }
+    for (const [symbol, tick] of this.heldTicks) {
+      this.heldTicks.delete(symbol);
+      this.sendReliable(tick);
+      if (this.closed || ws.getBufferedAmount() > this.limits.slowConsumerBytes) return;
+    }
+  }
+
+  private closeSlow(backlog: number): void {
+    const ws = this.socket;
+    if (this.closed || ws === null) return;
+    this.counters.slowConsumerCloses += 1;
+    this.onSlowClose(this, backlog);
+    // end() runs the close handler synchronously, which marks the session closed.
+    ws.end(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer: send buffer above limit');
+  }
+
+  markClosed(): void {
+    this.closed = true;
+    this.socket = null;
+    this.heldRisk.clear();
+    this.heldTicks.clear();
+  }
+}
+
+export const pendingKey = (portfolioId: string, clientOrderId: string): string => `${portfolioId}\u0000${clientOrderId}`;
