@@ -4,6 +4,8 @@ import { runPrice } from './commands/price.js';
 import { runVar } from './commands/var.js';
 import { runBacktest } from './commands/backtest.js';
 import { runMargin } from './commands/margin.js';
+import { runToken } from './commands/token.js';
+import { runWatch } from './commands/watch.js';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
@@ -12,6 +14,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
   var: { run: runVar, summary: 'Value at Risk and Expected Shortfall of a portfolio file' },
   backtest: { run: runBacktest, summary: 'backtest 1-day historical VaR: exceptions, Kupiec test, Basel zone' },
   margin: { run: runMargin, summary: 'strategy-based (Reg T / FINRA 4210) and SPAN-like scenario margin' },
+  // Loaded on use: serve pulls in the whole engine, uWS and the worker pool, which the file commands never need.
+  serve: { run: async (argv, io) => (await import('./commands/serve.js')).runServe(argv, io), summary: 'run the engine (websocket + REST); --demo streams a simulated market' },
+  token: { run: runToken, summary: 'print a signed JWT for the websocket or REST' },
+  watch: { run: runWatch, summary: 'live risk of one portfolio from a running engine, as a table' },
 };
 
 export const mainHelp = `Usage: risk-engine <command> [options]

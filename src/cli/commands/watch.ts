@@ -1,0 +1,171 @@
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { WebSocket } from 'ws';
+import type { RiskSnapshot } from '../../engine/actors/types.js';
+import { issueToken } from '../../gateway/auth.js';
+import { parseFlags, requiredFlag } from '../args.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { configOrCliError } from './config-flags.js';
+
+export const watchHelp = `Usage: risk-engine watch --portfolio ID [--url URL] [--token JWT] [--once]
+
+Connects to a running engine over its websocket, subscribes to the live risk of one portfolio and
+prints it as a table that refreshes in place: delta, gamma, vega, theta, rho per underlying and in
+total, P&L, VaR, margin, leverage, limit breaches, the snapshot's seq and the age of the newest
+tick it includes. Ctrl-C quits.
+
+Options:
+  --portfolio ID   portfolio to watch (required)
+  --url URL        engine websocket, default ws://<HOST>:<PORT>/ws from the configuration
+                   (ws://127.0.0.1:8080/ws)
+  --token JWT      token to authenticate with; default: a 1-hour risk_manager token for this
+                   portfolio signed with the local configuration's key (as 'risk-engine token')
+  --once           print the first update without clearing the screen and exit 0 (for scripts)
+
+Exit codes: 0 quit by Ctrl-C or after --once, 1 connection or authentication failure.
+`;
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const RENDER_INTERVAL_MS = 100;
+
+export async function runWatch(argv: string[], io: CliIo): Promise<number> {
+  const f = parseFlags('watch', argv, {
+    portfolio: { type: 'string' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+    once: { type: 'boolean' },
+  });
+  if (f.help) {
+    io.stdout.write(watchHelp);
+    return ExitCode.Ok;
+  }
+  const portfolioId = requiredFlag('watch', 'portfolio', f.portfolio);
+  let url = f.url;
+  let token = f.token;
+  if (url === undefined || token === undefined) {
+    const config = configOrCliError(process.env, {});
+    url ??= `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/ws`;
+    token ??= await issueToken({ sub: 'cli-watch', roles: ['risk_manager'], portfolios: [portfolioId], ttlSeconds: 3600 }, config.jwt.secret, config.jwt);
+  }
+  if (!/^wss?:\/\//.test(url)) throw usageError(`watch: --url must start with ws:// or wss://, got "${url}"`);
+  return watch({ url, token, portfolioId, once: f.once === true, io });
+}
+
+interface WatchOptions {
+  readonly url: string;
+  readonly token: string;
+  readonly portfolioId: string;
+  readonly once: boolean;
+  readonly io: CliIo;
+}
+
+function watch({ url, token, portfolioId, once, io }: WatchOptions): Promise<number> {
+  const enc = new Encoder({ ignoreUndefined: true });
+  const dec = new Decoder();
+  return new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+    ws.binaryType = 'nodebuffer';
+    let settled = false;
+    let latest: RiskSnapshot | undefined;
+    let renderTimer: NodeJS.Timeout | undefined;
+    const finish = (code: number, err?: CliError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(authTimer);
+      if (renderTimer) clearInterval(renderTimer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      ws.removeAllListeners('close');
+      ws.on('error', () => {}); // late socket errors after we chose to leave are not news
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      if (err) reject(err);
+      else resolve(code);
+    };
+    const fail = (message: string): void => finish(ExitCode.DataError, new CliError(`watch: ${message}`));
+    const onSignal = (): void => {
+      if (!once) io.stdout.write('\n');
+      finish(ExitCode.Ok);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const authTimer = setTimeout(() => fail(`no risk subscription confirmed by ${url} within ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
+
+    const send = (m: Record<string, unknown>): void => ws.send(enc.encode(m), { binary: true });
+    ws.on('unexpected-response', (_req, res) => fail(`${url} refused the websocket upgrade: HTTP ${res.statusCode ?? '?'}`));
+    ws.on('error', (e: NodeJS.ErrnoException) => fail(`cannot connect to ${url}: ${e.code ?? e.message}`));
+    ws.on('close', (code, reason) => fail(`connection to ${url} closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+    ws.on('open', () => send({ type: 'auth', id: 'auth', token }));
+    ws.on('message', (data: Buffer) => {
+      let m: Record<string, unknown>;
+      try {
+        m = dec.decode(data) as Record<string, unknown>;
+      } catch {
+        return fail(`${url} sent a frame that is not MessagePack`);
+      }
+      switch (m.type) {
+        case 'authenticated':
+          send({ type: 'subscribe', id: 'sub', channel: 'risk', portfolioId });
+          return;
+        case 'subscribed':
+          clearTimeout(authTimer);
+          if (!once) {
+            io.stdout.write(`\x1b[H\x1b[2Jwatching ${portfolioId} on ${url}: waiting for the first risk update…\n`);
+            renderTimer = setInterval(() => latest && io.stdout.write('\x1b[H\x1b[2J' + renderRisk(latest, Date.now())), RENDER_INTERVAL_MS);
+          }
+          return;
+        case 'error':
+        case 'reject':
+          // Before the subscription is confirmed an error is fatal (bad token, forbidden portfolio).
+          if (m.id === 'auth' || m.id === 'sub') return fail(`${String(m.code)}: ${String(m.message ?? m.reason)}`);
+          io.stderr.write(`watch: server error ${String(m.code)}: ${String(m.message ?? m.reason)}\n`);
+          return;
+        case 'risk': {
+          const r = m as unknown as RiskSnapshot;
+          if (r.portfolioId !== portfolioId) return;
+          if (once) {
+            io.stdout.write(renderRisk(r, Date.now()));
+            return finish(ExitCode.Ok);
+          }
+          latest = r;
+          return;
+        }
+        default:
+          return;
+      }
+    });
+  });
+}
+
+const num = (x: number | undefined, digits = 2): string =>
+  x === undefined || !Number.isFinite(x) ? '-' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** The risk table as text (pure, so it is easy to check). */
+export function renderRisk(r: RiskSnapshot, nowMs: number): string {
+  const cols = ['underlying', 'spot', 'delta', 'gamma', 'vega', 'theta/yr', 'rho'];
+  const rows: string[][] = [];
+  for (const [sym, u] of Object.entries(r.byUnderlying ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    rows.push([sym, num(u.spot), num(u.delta), num(u.gamma, 4), num(u.vega), num(u.theta), num(u.rho)]);
+  }
+  const g = r.greeks;
+  rows.push(['TOTAL', '', num(g?.delta), num(g?.gamma, 4), num(g?.vega), num(g?.theta), num(g?.rho)]);
+  const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const age = r.tickTs > 0 ? `${num(nowMs - r.tickTs, 0)} ms` : 'no tick yet';
+  const breaches = r.breaches?.length ? r.breaches.map((b) => `${b.code} (${b.detail})`).join('; ') : 'none';
+  return [
+    `portfolio ${r.portfolioId}   seq ${r.seq}   tick age ${age}`,
+    '',
+    line(cols),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.slice(0, -1).map(line),
+    line(widths.map((w) => '-'.repeat(w))),
+    line(rows[rows.length - 1] ?? []),
+    '',
+    `P&L        ${num(r.pnl?.total)}  (realised ${num(r.pnl?.realised)}, unrealised ${num(r.pnl?.unrealised)})`,
+    `VaR 1d     ${num(r.var?.value)}  at ${num((r.var?.confidence ?? NaN) * 100, 1)}%  (ES ${num(r.var?.es)})`,
+    `margin     ${num(r.margin?.requirement)}`,
+    `leverage   ${num(r.leverage)}`,
+    `breaches   ${breaches}`,
+    '',
+  ].join('\n');
+}
