@@ -1,0 +1,64 @@
+import { underlyingOf } from '../portfolio/types.js';
+import type { PortfolioState } from './types.js';
+
+const EMPTY: ReadonlySet<string> = Object.freeze(new Set<string>());
+
+/**
+ * Underlying ticker → ids of the portfolios that hold it (a position or an open order), so a tick
+ * reaches only the actors it concerns. The caller keeps it in step with holdings: either add/remove
+ * pairs, or `update(id, underlyingsTouched(state))` after a message that changed positions or orders.
+ */
+export class UnderlyingIndex {
+  readonly #byUnderlying = new Map<string, Set<string>>();
+  readonly #byPortfolio = new Map<string, Set<string>>();
+
+  add(underlying: string, portfolioId: string): void {
+    let ids = this.#byUnderlying.get(underlying);
+    if (!ids) this.#byUnderlying.set(underlying, (ids = new Set()));
+    ids.add(portfolioId);
+    let mine = this.#byPortfolio.get(portfolioId);
+    if (!mine) this.#byPortfolio.set(portfolioId, (mine = new Set()));
+    mine.add(underlying);
+  }
+
+  remove(underlying: string, portfolioId: string): void {
+    const ids = this.#byUnderlying.get(underlying);
+    if (ids?.delete(portfolioId) && ids.size === 0) this.#byUnderlying.delete(underlying);
+    const mine = this.#byPortfolio.get(portfolioId);
+    if (mine?.delete(underlying) && mine.size === 0) this.#byPortfolio.delete(portfolioId);
+  }
+
+  /** Sets the underlyings of a portfolio to exactly these, touching only the differences. */
+  update(portfolioId: string, underlyings: ReadonlySet<string>): void {
+    const before = this.#byPortfolio.get(portfolioId) ?? EMPTY;
+    // Deleting the entry being visited is safe in a Set iteration.
+    for (const u of before) if (!underlyings.has(u)) this.remove(u, portfolioId);
+    for (const u of underlyings) if (!before.has(u)) this.add(u, portfolioId);
+  }
+
+  /** Drops a portfolio from every underlying. */
+  removePortfolio(portfolioId: string): void {
+    this.update(portfolioId, EMPTY);
+  }
+
+  /**
+   * The portfolios that hold an underlying: the index's own set (no copy), or a shared empty set.
+   * Do not add or remove while iterating it.
+   */
+  portfoliosFor(underlying: string): ReadonlySet<string> {
+    return this.#byUnderlying.get(underlying) ?? EMPTY;
+  }
+
+  /** The underlyings a portfolio is indexed under. */
+  underlyingsOf(portfolioId: string): ReadonlySet<string> {
+    return this.#byPortfolio.get(portfolioId) ?? EMPTY;
+  }
+}
+
+/** The underlyings a portfolio's state touches: those of its holdings and of its open orders. */
+export function underlyingsTouched(state: PortfolioState): Set<string> {
+  const out = new Set<string>();
+  for (const h of state.holdings.values()) out.add(underlyingOf(h.instrument));
+  for (const o of state.openOrders.values()) out.add(underlyingOf(o.parsed));
+  return out;
+}
