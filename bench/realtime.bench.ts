@@ -1,0 +1,419 @@
+/**
+ * End-to-end real-time benchmark: the engine in its own process (`risk-engine serve`), real
+ * websockets over loopback, binary MessagePack frames, and an open-loop load at a fixed rate.
+ *
+ * Scenario (flags scale it): 1,000 portfolios × 20 options (+1 stock) over 50 underlyings, created
+ * through POST /portfolios; 5,000 ticks/s from a feed client and 200 orders/s from a trader client
+ * for 30 s (--quick: 10 s) after a short unmeasured warm-up; a subscriber client follows the risk
+ * of a fixed sample of 100 portfolios. Sends never wait for replies (bench/realtime/open-loop.ts).
+ *
+ * Latencies (HdrHistogram, integer µs, reported in ms):
+ * - tickToRisk: per tick × sampled portfolio holding its underlying, from the tick's INTENDED send
+ *   time to the first risk update of that portfolio with tickTs ≥ the tick's ts. Every scheduled
+ *   tick yields a sample even when the engine stalls, so no expected-interval correction is added
+ *   (it would count a stall twice); ticks still unresolved at the end are recorded with their age.
+ * - riskCompute: per risk update received, from the send of the newest tick it includes (its tickTs,
+ *   our clock) to its arrival. Updates are not scheduled, so a stall shows as FEWER samples: these
+ *   are corrected with the portfolio's expected update interval (its share of the tick rate).
+ * - orderToAck: order intended send → its ack or reject. echo: the same client library, the same
+ *   message size and rate against a raw uWebSockets.js echo server in its own process: the floor.
+ *
+ * Run: `npm run bench -- --quick` (builds, then runs dist/bench/realtime.bench.js), or
+ * `npx tsx bench/realtime.bench.ts --quick`. Loopback only; stops by itself.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Encoder } from '@msgpack/msgpack';
+import { createDemoMarket } from '../src/engine/market/demo-market.js';
+import { issueToken } from '../src/gateway/auth.js';
+import { peakRssMb, startChild, type Child } from './realtime/child-process.js';
+import { LatencyRecorder, type LatencySummaryMs } from './realtime/latency-recorder.js';
+import { runOpenLoop } from './realtime/open-loop.js';
+import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
+import { BenchClient, type WireMsg } from './realtime/ws-client.js';
+
+const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
+       [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--json FILE]
+`;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    portfolios: { type: 'string' },
+    underlyings: { type: 'string' },
+    options: { type: 'string' },
+    sample: { type: 'string' },
+    'tick-rate': { type: 'string' },
+    'order-rate': { type: 'string' },
+    'echo-rate': { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+if (flags.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const num = (raw: string | undefined, fallback: number, name: string): number => {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a number > 0, got "${raw}"`);
+  return v;
+};
+const quick = flags.quick === true;
+const cfg = {
+  durationMs: num(flags.duration, quick ? 10 : 30, 'duration') * 1000,
+  warmupMs: num(flags.warmup, quick ? 2 : 3, 'warmup') * 1000,
+  portfolios: Math.round(num(flags.portfolios, 1000, 'portfolios')),
+  underlyings: Math.round(num(flags.underlyings, 50, 'underlyings')),
+  options: Math.round(num(flags.options, 20, 'options')),
+  sample: Math.round(num(flags.sample, 100, 'sample')),
+  tickRate: num(flags['tick-rate'], 5000, 'tick-rate'),
+  orderRate: num(flags['order-rate'], 200, 'order-rate'),
+  echoRate: num(flags['echo-rate'], 200, 'echo-rate'),
+  echoMs: (quick ? 5 : 10) * 1000,
+  graceMs: 3000,
+};
+
+const TARGETS = {
+  tickToRisk: { p50: 5, p99: 20 },
+  riskCompute: { p50: 1 },
+  orderToAck: { p50: 0.3, p99: 2 },
+  recalcsPerSec: 50_000,
+  rssMb: 1024,
+};
+
+/** Epoch ms on the same clock as performance.now(): the `ts` we put on ticks. */
+const epochMs = (): number => performance.timeOrigin + performance.now();
+
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, 'bin', 'risk-engine.js'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find bin/risk-engine.js above ' + fileURLToPath(import.meta.url));
+}
+
+/** Pending ticks of one portfolio: FIFO of (ts, intended send time). */
+class PendingTicks {
+  ts: number[] = [];
+  due: number[] = [];
+  head = 0;
+  push(ts: number, due: number): void {
+    this.ts.push(ts);
+    this.due.push(due);
+  }
+  get size(): number {
+    return this.ts.length - this.head;
+  }
+  /** Resolves every pending tick with ts ≤ tickTs, calling `each(due)`. */
+  resolveUpTo(tickTs: number, each: (due: number) => void): void {
+    while (this.head < this.ts.length && (this.ts[this.head] as number) <= tickTs) each(this.due[this.head++] as number);
+    if (this.head > 4096 && this.head * 2 > this.ts.length) {
+      this.ts = this.ts.slice(this.head);
+      this.due = this.due.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+interface HealthFigures { recalculations: number; ticks: number; coalesced: number; conflated: number; dropped: number }
+function healthFigures(h: unknown): HealthFigures {
+  const o = h as { recalculations?: number; ticks?: number; coalesced?: number; gateway?: { conflated?: number; dropped?: number } };
+  return { recalculations: o.recalculations ?? NaN, ticks: o.ticks ?? NaN, coalesced: o.coalesced ?? NaN, conflated: o.gateway?.conflated ?? NaN, dropped: o.gateway?.dropped ?? NaN };
+}
+
+async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number, durationMs: number): Promise<LatencySummaryMs> {
+  const client = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, () => performance.now());
+  const rec = new LatencyRecorder();
+  const due = new Map<number, number>();
+  // The frame carries its sequence number in its first 4 bytes, the rest is an order-sized payload.
+  client.ws.on('message', (data: Buffer) => {
+    const arrived = performance.now();
+    const seq = data.readUInt32BE(0);
+    const d = due.get(seq);
+    if (d !== undefined) {
+      rec.recordMs(arrived - d);
+      due.delete(seq);
+    }
+  });
+  const frame = Buffer.alloc(Math.max(8, sample.byteLength));
+  Buffer.from(sample).copy(frame, 0);
+  // Warm-up, unmeasured.
+  await runOpenLoop([{ name: 'echo', ratePerSec, send: () => client.sendRaw(frame) }], 1000);
+  await new Promise((r) => setTimeout(r, 200));
+  await runOpenLoop([{ name: 'echo', ratePerSec, send: (i, d) => { due.set(i, d); frame.writeUInt32BE(i, 0); client.sendRaw(frame); } }], durationMs);
+  await new Promise((r) => setTimeout(r, 500));
+  for (const d of due.values()) rec.recordMs(performance.now() - d); // never echoed: at least this late
+  await client.close();
+  return rec.summary();
+}
+
+async function main(): Promise<void> {
+  const root = repoRoot();
+  const hardStop = setTimeout(() => {
+    process.stderr.write('realtime.bench: hard time limit reached, stopping\n');
+    void cleanup().finally(() => process.exit(1));
+  }, cfg.warmupMs + cfg.durationMs + cfg.echoMs + 180_000);
+  hardStop.unref();
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'risk-bench-'));
+  const secret = randomBytes(32).toString('base64url');
+  const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
+  const children: Child[] = [];
+  const clients: BenchClient[] = [];
+  const cleanup = async (): Promise<void> => {
+    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(children.map((c) => c.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    // ---- processes ----
+    const env = {
+      ...process.env, DATA_DIR: dataDir, RISK_ENGINE_JWT_SECRET: secret, RISK_ENGINE_JWT_ISSUER: jwt.issuer,
+      RISK_ENGINE_JWT_AUDIENCE: jwt.audience, LOG_LEVEL: 'warn', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0',
+      ...(flags.threads !== undefined ? { RISK_POOL_THREADS: flags.threads } : {}),
+    };
+    const engine = await startChild([path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+      env, cwd: root, ready: /listening on http:\/\/127\.0\.0\.1:(\d+).*uWS (\w+)/, timeoutMs: 60_000, name: 'engine',
+    });
+    children.push(engine);
+    const port = Number(engine.match[1]);
+    const base = `http://127.0.0.1:${port}`;
+    const self = fileURLToPath(import.meta.url);
+    const echoFile = path.join(path.dirname(self), 'realtime', `echo-server${path.extname(self)}`);
+    const echo = await startChild([...process.execArgv, echoFile], { cwd: root, ready: /echo listening on (\d+)/, timeoutMs: 30_000, name: 'echo server' });
+    children.push(echo);
+    process.stdout.write(`engine pid ${engine.pid} on ${base} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
+
+    const token = (sub: string, roles: ('admin' | 'feed' | 'trader' | 'risk_manager')[]): Promise<string> =>
+      issueToken({ sub, roles, portfolios: ['*'], ttlSeconds: 3600 }, new TextEncoder().encode(secret), jwt);
+    const adminToken = await token('bench-admin', ['admin']);
+
+    // ---- scenario ----
+    const scenario = buildScenario({ portfolios: cfg.portfolios, underlyings: cfg.underlyings, optionsPerPortfolio: cfg.options, sample: cfg.sample, asOf: new Date().toISOString().slice(0, 10) });
+    const t0 = performance.now();
+    await createBooks(base, adminToken, scenario.books);
+    process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${Math.round(performance.now() - t0)} ms\n`);
+
+    const now = (): number => performance.now();
+    const feed = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, now);
+    const trader = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, now);
+    const watcher = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, now);
+    clients.push(feed, trader, watcher);
+    await feed.auth(await token('bench-feed', ['feed']));
+    await trader.auth(await token('bench-trader', ['trader']));
+    await watcher.auth(await token('bench-watcher', ['risk_manager']));
+    for (const id of scenario.sampled) await watcher.subscribe('risk', { portfolioId: id }, `sub-${id}`);
+
+    // ---- echo floor, same order-sized frame, same rate as the orders ----
+    const enc = new Encoder({ ignoreUndefined: true });
+    const orderSample = enc.encode({ type: 'order', id: 123456, portfolioId: 'bench-0000', clientOrderId: 'b-123456', instrument: 'AAPL', side: 'buy', qty: 3, orderType: 'limit', limitPrice: 123.45 });
+    const echoSummary = await measureEcho(Number(echo.match[1]), orderSample, cfg.echoRate, cfg.echoMs);
+    process.stdout.write(`echo floor measured (${echoSummary.count} round trips)\n`);
+
+    // ---- measurement state ----
+    const tickToRisk = new LatencyRecorder();
+    const riskCompute = new LatencyRecorder();
+    const orderToAck = new LatencyRecorder();
+    const pending = new Map(scenario.sampled.map((id) => [id, new PendingTicks()]));
+    const sampledSet = new Set(scenario.sampled);
+    const updateIntervalMs = new Map(scenario.sampled.map((id) => [id, 1000 / (cfg.tickRate * ((scenario.underlyingCount.get(id) ?? 1) / cfg.underlyings))]));
+    const orderDue = new Map<number, number>();
+    const ourOrderIds = new Set<string>();
+    const fillsSeen = new Set<string>();
+    const rejectCodes = new Map<string, number>();
+    let measureFrom = Infinity; // performance.now() from which samples count
+    let riskUpdates = 0;
+    let acks = 0;
+    let rejects = 0;
+    let unresolvedTicks = 0;
+
+    watcher.on('risk', (m: WireMsg, arrived: number) => {
+      const id = m.portfolioId as string;
+      if (!sampledSet.has(id)) return;
+      const tickTs = Number(m.tickTs);
+      if (arrived >= measureFrom) {
+        riskUpdates++;
+        if (tickTs > 0) riskCompute.recordMsWithExpectedInterval(performance.timeOrigin + arrived - tickTs, updateIntervalMs.get(id) ?? 1);
+      }
+      pending.get(id)?.resolveUpTo(tickTs, (due) => tickToRisk.recordMs(arrived - due));
+    });
+    const onOrderReply = (m: WireMsg, arrived: number): void => {
+      if (typeof m.id !== 'number') return;
+      const due = orderDue.get(m.id);
+      if (due === undefined) return;
+      orderDue.delete(m.id);
+      if (due >= measureFrom) orderToAck.recordMs(arrived - due);
+      if (m.type === 'ack') {
+        acks++;
+        if (typeof m.orderId === 'string') ourOrderIds.add(m.orderId);
+      } else {
+        rejects++;
+        const code = String(m.code);
+        rejectCodes.set(code, (rejectCodes.get(code) ?? 0) + 1);
+      }
+    };
+    trader.on('ack', onOrderReply);
+    trader.on('reject', onOrderReply);
+    trader.on('error', onOrderReply);
+    trader.on('fill', (m: WireMsg) => void fillsSeen.add(String(m.fillId)));
+
+    // ---- market: spots first, so every book can be valued before the load ----
+    const market = createDemoMarket({ underlyings: scenario.underlyings, seed: 11, timeScale: 500 });
+    const symbols = market.symbols;
+    let prices = market.prices();
+    symbols.forEach((s, i) => feed.send({ type: 'tick', symbol: s, price: prices[i] as number, ts: epochMs() }));
+    await new Promise((r) => setTimeout(r, 1000));
+
+    const stockOf = scenario.books.map((b) => b.positions?.[0]?.instrument ?? (symbols[0] as string));
+    const symbolIndex = new Map(symbols.map((s, i) => [s, i]));
+    let lastAdvance = performance.now();
+    const start = performance.now() + 50;
+    measureFrom = start + cfg.warmupMs;
+    const health0Promise = new Promise<{ h: HealthFigures; at: number }>((resolve) => {
+      setTimeout(() => void getJson(`${base}/health`, adminToken).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
+    });
+
+    const load = await runOpenLoop(
+      [
+        {
+          name: 'ticks',
+          ratePerSec: cfg.tickRate,
+          send: (i, due) => {
+            const k = i % symbols.length;
+            if (k === 0) {
+              const t = performance.now();
+              prices = market.next(t - lastAdvance);
+              lastAdvance = t;
+            }
+            const symbol = symbols[k] as string;
+            const ts = epochMs();
+            feed.send({ type: 'tick', symbol, price: prices[k] as number, ts });
+            if (due >= measureFrom) for (const id of scenario.sampledByUnderlying.get(symbol) ?? []) pending.get(id)?.push(ts, due);
+          },
+        },
+        {
+          name: 'orders',
+          ratePerSec: cfg.orderRate,
+          send: (i, due) => {
+            // Spread over all books (a stride coprime with most sizes) so no portfolio nears its rate limit.
+            const b = (i * 7919) % scenario.books.length;
+            const portfolioId = (scenario.books[b] as { portfolioId: string }).portfolioId;
+            const instrument = stockOf[b] as string;
+            const px = prices[symbolIndex.get(instrument) ?? 0] as number;
+            const side = i % 2 === 0 ? 'buy' : 'sell';
+            // Half market orders (fill at once), half resting limits 3% away from the market.
+            const limit = i % 4 >= 2 ? { orderType: 'limit', limitPrice: Math.round(px * (side === 'buy' ? 0.97 : 1.03) * 100) / 100 } : { orderType: 'market' };
+            orderDue.set(i, due);
+            trader.send({ type: 'order', id: i, portfolioId, clientOrderId: `b-${i}`, instrument, side, qty: 1 + (i % 5), ...limit });
+          },
+        },
+      ],
+      cfg.warmupMs + cfg.durationMs,
+      start,
+    );
+    const loadEnd = performance.now();
+    const health0 = await health0Promise;
+    const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken)), at: performance.now() };
+
+    // ---- grace: let replies and the last recalculations arrive ----
+    const graceEnd = loadEnd + cfg.graceMs;
+    while (performance.now() < graceEnd) {
+      let left = orderDue.size;
+      for (const q of pending.values()) left += q.size;
+      if (left === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const cutoff = performance.now();
+    for (const q of pending.values()) {
+      unresolvedTicks += q.size;
+      q.resolveUpTo(Infinity, (due) => tickToRisk.recordMs(cutoff - due));
+    }
+    const lostAcks = orderDue.size;
+
+    // ---- fills the engine reports for our orders that the trader never received ----
+    const trades = (await getJson(`${base}/trades`, adminToken)) as { fills?: { fillId: string; orderId: string; clientOrderId: string }[] };
+    const engineFills = (trades.fills ?? []).filter((f) => f.clientOrderId.startsWith('b-'));
+    const lostFills = engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
+    const rssMb = peakRssMb(engine.pid);
+
+    const measuredS = (loadEnd - measureFrom) / 1000;
+    const recalcsPerSec = Number.isFinite(health1.h.recalculations - health0.h.recalculations)
+      ? Math.round((health1.h.recalculations - health0.h.recalculations) / ((health1.at - health0.at) / 1000))
+      : NaN;
+
+    const result = {
+      tickToRisk: tickToRisk.summary(),
+      riskCompute: riskCompute.summary(),
+      orderToAck: orderToAck.summary(),
+      echo: echoSummary,
+      recalcsPerSec,
+      lostAcks,
+      lostFills,
+      rssMb,
+      scenario: {
+        portfolios: cfg.portfolios, optionsPerPortfolio: cfg.options, underlyings: cfg.underlyings, sampledPortfolios: scenario.sampled.length,
+        tickRate: cfg.tickRate, orderRate: cfg.orderRate, echoRate: cfg.echoRate, durationS: cfg.durationMs / 1000, warmupS: cfg.warmupMs / 1000,
+        ticksSent: load.sent.ticks, ordersSent: load.sent.orders, acks, rejects, rejectCodes: Object.fromEntries(rejectCodes),
+        fillsReported: engineFills.length, fillsReceived: fillsSeen.size, riskUpdatesMeasured: riskUpdates, riskUpdatesPerSec: Math.round(riskUpdates / measuredS),
+        unresolvedTicks, clientMaxSendLagMs: Math.round(load.maxSendLagMs * 100) / 100,
+        engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
+        gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
+        uws: engine.match[2], node: process.version, cpus: (await import('node:os')).availableParallelism(),
+      },
+    };
+    printTable(result);
+    if (flags.json !== undefined) {
+      writeFileSync(flags.json, JSON.stringify(result, null, 2) + '\n');
+      process.stdout.write(`wrote ${flags.json}\n`);
+    }
+  } finally {
+    clearTimeout(hardStop);
+    await cleanup();
+  }
+}
+
+function printTable(r: {
+  tickToRisk: LatencySummaryMs; riskCompute: LatencySummaryMs; orderToAck: LatencySummaryMs; echo: LatencySummaryMs;
+  recalcsPerSec: number; lostAcks: number; lostFills: number; rssMb: number; scenario: Record<string, unknown>;
+}): void {
+  const f = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3)) : '-');
+  const mark = (ok: boolean): string => (ok ? 'ok  ' : 'MISS');
+  const row = (name: string, s: LatencySummaryMs, target: string, ok: boolean | null): string =>
+    `${name.padEnd(12)} ${f(s.p50).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.p999).padStart(9)} ${f(s.max).padStart(9)} ${String(s.count).padStart(9)}   ${ok === null ? '    ' : mark(ok)} ${target}`;
+  const t = TARGETS;
+  const lines = [
+    '',
+    `scenario: ${JSON.stringify(r.scenario)}`,
+    '',
+    `${'latency ms'.padEnd(12)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'p99.9'.padStart(9)} ${'max'.padStart(9)} ${'count'.padStart(9)}   target`,
+    row('tickToRisk', r.tickToRisk, `p50 ≤ ${t.tickToRisk.p50}, p99 ≤ ${t.tickToRisk.p99}`, r.tickToRisk.p50 <= t.tickToRisk.p50 && r.tickToRisk.p99 <= t.tickToRisk.p99),
+    row('riskCompute', r.riskCompute, `p50 ≤ ${t.riskCompute.p50}`, r.riskCompute.p50 <= t.riskCompute.p50),
+    row('orderToAck', r.orderToAck, `p50 ≤ ${t.orderToAck.p50}, p99 ≤ ${t.orderToAck.p99}`, r.orderToAck.p50 <= t.orderToAck.p50 && r.orderToAck.p99 <= t.orderToAck.p99),
+    row('echo (floor)', r.echo, 'raw uWS echo, same client, size and rate', null),
+    '',
+    `recalcs/s    ${String(r.recalcsPerSec).padStart(9)}   ${mark(r.recalcsPerSec >= t.recalcsPerSec)} ≥ ${t.recalcsPerSec.toLocaleString('en-US')}`,
+    `lost acks    ${String(r.lostAcks).padStart(9)}   ${mark(r.lostAcks === 0)} 0`,
+    `lost fills   ${String(r.lostFills).padStart(9)}   ${mark(r.lostFills === 0)} 0`,
+    `engine RSS   ${String(r.rssMb).padStart(6)} MB   ${mark(r.rssMb < t.rssMb)} < ${t.rssMb} MB (peak, VmHWM)`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`realtime.bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
