@@ -1,0 +1,176 @@
+/**
+ * The whole real-time stack on loopback for the gateway's end-to-end tests: the real risk pool
+ * (piscina, compiled worker: run `npm run build` first), the real engine, the real uWS gateway on
+ * port 0, and `ws` clients speaking MessagePack. Nothing of ours is faked.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { decode, encode } from '@msgpack/msgpack';
+import { WebSocket } from 'ws';
+import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
+import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
+import { createEngine } from '../../src/engine/runtime/engine.js';
+import { type Role, issueToken } from '../../src/gateway/auth.js';
+import { type Gateway, type GatewayOptions, startGateway } from '../../src/gateway/server.js';
+import { createRiskPool } from '../../src/workers/risk-pool.js';
+
+/** 21:00 UTC on 2026-01-15, the fixtures' valuation instant; the test clock runs on from there. */
+export const START_MS = Date.UTC(2026, 0, 15, 21);
+export const RATE = 0.04;
+export const ISSUER = 'test-issuer';
+export const AUDIENCE = 'test-gateway';
+export const TICKERS = ['AAA', 'BBB', 'CCC'];
+
+export interface Stack {
+  readonly engine: EngineApi;
+  readonly gateway: Gateway;
+  readonly secret: Uint8Array;
+  readonly url: string;
+  readonly http: string;
+  readonly clock: { nowMs(): number };
+  token(sub: string, roles: Role[], portfolios: string[], ttlSeconds?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: { mailboxCapacity?: number } = {}): Promise<Stack> {
+  const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 7 });
+  if (!sc.ok) throw new Error(sc.error);
+  const pool = createRiskPool({ threads: 2, scenarios: sc.value });
+  const t0 = performance.now();
+  const clock = { nowMs: () => START_MS + (performance.now() - t0) };
+  const engine = createEngine({ calculator: pool, clock, rate: RATE, ...engineOpts });
+  const secret = new Uint8Array(randomBytes(32));
+  const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { secret, issuer: ISSUER, audience: AUDIENCE }, ...gw });
+  return {
+    engine, gateway, secret, clock,
+    url: `ws://127.0.0.1:${gateway.port}/ws`,
+    http: `http://127.0.0.1:${gateway.port}`,
+    token: (sub, roles, portfolios, ttlSeconds = 600) => issueToken({ sub, roles, portfolios, ttlSeconds }, secret, { issuer: ISSUER, audience: AUDIENCE }),
+    close: async () => {
+      await gateway.close();
+      await engine.close();
+    },
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Msg = Record<string, any>;
+
+/** A websocket client that decodes every frame into a queue and lets a test wait for a match. */
+export class Client {
+  readonly received: Msg[] = [];
+  private readonly waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
+  private nextId = 1;
+  /** Messages a `next` already returned, so two waits never get the same one. */
+  private readonly claimed = new Set<Msg>();
+  closeInfo: { code: number; reason: string } | undefined;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const m = (isBinary ? decode(data) : { type: '__text__', text: data.toString() }) as Msg;
+      this.received.push(m);
+      for (let i = 0; i < this.waiters.length; i++) {
+        const w = this.waiters[i]!;
+        if (!this.claimed.has(m) && w.pred(m)) {
+          this.waiters.splice(i, 1);
+          w.resolve(m);
+          break;
+        }
+      }
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      this.closeInfo = { code, reason: reason.toString() };
+      resolve(this.closeInfo);
+    }));
+  }
+
+  static connect(url: string, opts: { token?: string; header?: string } = {}): Promise<Client> {
+    const u = opts.token ? `${url}?token=${encodeURIComponent(opts.token)}` : url;
+    const ws = new WebSocket(u, opts.header ? { headers: { authorization: `Bearer ${opts.header}` } } : {});
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Client(ws)));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  /** Connects and authenticates with an `auth` message. */
+  static async login(url: string, token: string): Promise<Client> {
+    const c = await Client.connect(url);
+    const r = await c.request({ type: 'auth', token });
+    if (r.type !== 'authenticated') throw new Error(`auth failed: ${JSON.stringify(r)}`);
+    return c;
+  }
+
+  send(msg: Msg): void {
+    this.ws.send(encode(msg));
+  }
+
+  sendRaw(data: Buffer | string): void {
+    this.ws.send(data);
+  }
+
+  /** Sends with a fresh id and resolves with the reply that echoes it. */
+  request(msg: Msg, timeoutMs = 5000): Promise<Msg> {
+    const id = this.nextId++;
+    const p = this.next((m) => m.id === id, timeoutMs);
+    this.send({ ...msg, id });
+    return p;
+  }
+
+  /** The first message (already received or future) matching `pred`; each message matches once. */
+  next(pred: (m: Msg) => boolean, timeoutMs = 5000): Promise<Msg> {
+    const claimed = this.claimed;
+    const have = this.received.find((m) => !claimed.has(m) && pred(m));
+    if (have) {
+      claimed.add(have);
+      return Promise.resolve(have);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.findIndex((w) => w.resolve === done);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error(`no matching message within ${timeoutMs} ms; last: ${JSON.stringify(this.received.slice(-3))}`));
+      }, timeoutMs);
+      const done = (m: Msg) => {
+        clearTimeout(timer);
+        claimed.add(m);
+        resolve(m);
+      };
+      this.waiters.push({ pred, resolve: done });
+    });
+  }
+
+  close(): Promise<unknown> {
+    if (this.closeInfo) return Promise.resolve(this.closeInfo);
+    this.ws.close();
+    return this.closed;
+  }
+}
+
+export async function httpJson(stack: Stack, method: string, path: string, opts: { token?: string; body?: unknown; rawBody?: string | Buffer; contentType?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | Buffer | undefined;
+  if (opts.rawBody !== undefined) body = opts.rawBody;
+  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+  const res = await fetch(stack.http + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, body: json as any };
+}
+
+/** An OCC symbol (padded root) for a contract. */
+export function occ(root: string, expiry: string, type: 'C' | 'P', strike: number): string {
+  const [y, m, d] = expiry.split('-') as [string, string, string];
+  return `${root.padEnd(6, ' ')}${y.slice(2)}${m}${d}${type}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
+}
