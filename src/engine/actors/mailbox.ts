@@ -42,7 +42,7 @@ export class Mailbox<M> {
     if (this.#size === this.capacity) return false;
     this.#buffer[(this.#head + this.#size) % this.capacity] = msg;
     this.#size++;
-    if (!this.#running) void this.#run();
+    if (!this.#running) this.#run();
     return true;
   }
 
@@ -60,15 +60,30 @@ export class Mailbox<M> {
     return msg;
   }
 
-  async #run(): Promise<void> {
+  /**
+   * Handles messages until the queue is empty. Synchronous while the handler is: only a handler
+   * that returns a promise costs a continuation, so a sync actor allocates nothing per message.
+   */
+  #run(): void {
     this.#running = true;
     while (this.#size > 0) {
       const msg = this.#take();
+      let r: void | PromiseLike<void>;
       try {
-        const r = this.handler(msg);
-        if (r !== undefined && typeof (r as PromiseLike<void>).then === 'function') await r;
+        r = this.handler(msg);
       } catch (e) {
         this.#report(e, msg);
+        continue;
+      }
+      if (r !== undefined && typeof (r as PromiseLike<void>).then === 'function') {
+        (r as PromiseLike<void>).then(
+          () => this.#run(),
+          (e: unknown) => {
+            this.#report(e, msg);
+            this.#run();
+          },
+        );
+        return; // still running: the continuation takes the next message
       }
     }
     this.#running = false;
