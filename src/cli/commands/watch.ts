@@ -81,7 +81,7 @@ function watch({ url, token, portfolioId, once, io }: WatchOptions): Promise<num
       if (err) reject(err);
       else resolve(code);
     };
-    const fail = (message: string): void => finish(ExitCode.DataError, new CliError(`watch: ${message}`));
+    const fail = (message: string): void => finish(ExitCode.DataError, new CliError(message));
     const onSignal = (): void => {
       if (!once) io.stdout.write('\n');
       finish(ExitCode.Ok);
