@@ -140,6 +140,14 @@ describe('stop-loss orders', () => {
     expect(only(c.events, 'OrderFilled').fill.price).toBe(96);
   });
 
+  it('fills a stop-limit on its trigger tick when that price is within the limit', () => {
+    const long = handle(portfolio(), submit(req('XYZ', 'buy', 10)), M).state;
+    const a = stopSell(long, 95, { limitPrice: 94 });
+    const b = handle(a.state, tick('XYZ', 94.5), M);
+    expect(types(b.events)).toEqual(['OrderFilled', 'PositionChanged']);
+    expect(only(b.events, 'OrderFilled').fill.price).toBe(94.5);
+  });
+
   it('fires at once when the stop is already through the market at submit', () => {
     const long = handle(portfolio(), submit(req('XYZ', 'buy', 10)), M).state;
     const a = stopSell(long, 101);
