@@ -38,7 +38,8 @@ import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
 import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
-       [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--json FILE]
+       [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--json FILE]
+  --spin MS   spin (setImmediate) within MS of a due send instead of sleeping; 0 = only setTimeout
 `;
 
 const { values: flags } = parseArgs({
@@ -54,6 +55,7 @@ const { values: flags } = parseArgs({
     'order-rate': { type: 'string' },
     'echo-rate': { type: 'string' },
     threads: { type: 'string' },
+    spin: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -81,6 +83,7 @@ const cfg = {
   orderRate: num(flags['order-rate'], 200, 'order-rate'),
   echoRate: num(flags['echo-rate'], 200, 'echo-rate'),
   echoMs: (quick ? 5 : 10) * 1000,
+  spinMs: flags.spin === undefined ? 1 : Number(flags.spin),
   graceMs: 3000,
 };
 
@@ -133,8 +136,8 @@ function healthFigures(h: unknown): HealthFigures {
   return { recalculations: o.recalculations ?? NaN, ticks: o.ticks ?? NaN, coalesced: o.coalesced ?? NaN, conflated: o.gateway?.conflated ?? NaN, dropped: o.gateway?.dropped ?? NaN };
 }
 
-async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number, durationMs: number): Promise<LatencySummaryMs> {
-  const client = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, () => performance.now());
+async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number, durationMs: number, spinMs: number, lag: LatencyRecorder): Promise<LatencySummaryMs> {
+  const client = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, () => performance.now(), { raw: true });
   const rec = new LatencyRecorder();
   const due = new Map<number, number>();
   // The frame carries its sequence number in its first 4 bytes, the rest is an order-sized payload.
@@ -150,9 +153,9 @@ async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number,
   const frame = Buffer.alloc(Math.max(8, sample.byteLength));
   Buffer.from(sample).copy(frame, 0);
   // Warm-up, unmeasured.
-  await runOpenLoop([{ name: 'echo', ratePerSec, send: () => client.sendRaw(frame) }], 1000);
+  await runOpenLoop([{ name: 'echo', ratePerSec, send: () => client.sendRaw(frame) }], 1000, { spinMs });
   await new Promise((r) => setTimeout(r, 200));
-  await runOpenLoop([{ name: 'echo', ratePerSec, send: (i, d) => { due.set(i, d); frame.writeUInt32BE(i, 0); client.sendRaw(frame); } }], durationMs);
+  await runOpenLoop([{ name: 'echo', ratePerSec, send: (i, d) => { due.set(i, d); frame.writeUInt32BE(i, 0); client.sendRaw(frame); } }], durationMs, { spinMs, onLag: (ms) => lag.recordMs(ms) });
   await new Promise((r) => setTimeout(r, 500));
   for (const d of due.values()) rec.recordMs(performance.now() - d); // never echoed: at least this late
   await client.close();
@@ -220,13 +223,16 @@ async function main(): Promise<void> {
     // ---- echo floor, same order-sized frame, same rate as the orders ----
     const enc = new Encoder({ ignoreUndefined: true });
     const orderSample = enc.encode({ type: 'order', id: 123456, portfolioId: 'bench-0000', clientOrderId: 'b-123456', instrument: 'AAPL', side: 'buy', qty: 3, orderType: 'limit', limitPrice: 123.45 });
-    const echoSummary = await measureEcho(Number(echo.match[1]), orderSample, cfg.echoRate, cfg.echoMs);
+    const echoLag = new LatencyRecorder();
+    const echoSummary = await measureEcho(Number(echo.match[1]), orderSample, cfg.echoRate, cfg.echoMs, cfg.spinMs, echoLag);
     process.stdout.write(`echo floor measured (${echoSummary.count} round trips)\n`);
 
     // ---- measurement state ----
     const tickToRisk = new LatencyRecorder();
     const riskCompute = new LatencyRecorder();
     const orderToAck = new LatencyRecorder();
+    const riskComputeRaw = new LatencyRecorder();
+    const sendLag = new LatencyRecorder();
     const pending = new Map(scenario.sampled.map((id) => [id, new PendingTicks()]));
     const sampledSet = new Set(scenario.sampled);
     const updateIntervalMs = new Map(scenario.sampled.map((id) => [id, 1000 / (cfg.tickRate * ((scenario.underlyingCount.get(id) ?? 1) / cfg.underlyings))]));
@@ -246,7 +252,11 @@ async function main(): Promise<void> {
       const tickTs = Number(m.tickTs);
       if (arrived >= measureFrom) {
         riskUpdates++;
-        if (tickTs > 0) riskCompute.recordMsWithExpectedInterval(performance.timeOrigin + arrived - tickTs, updateIntervalMs.get(id) ?? 1);
+        if (tickTs > 0) {
+          const ms = performance.timeOrigin + arrived - tickTs;
+          riskCompute.recordMsWithExpectedInterval(ms, updateIntervalMs.get(id) ?? 1);
+          riskComputeRaw.recordMs(ms);
+        }
       }
       pending.get(id)?.resolveUpTo(tickTs, (due) => tickToRisk.recordMs(arrived - due));
     });
@@ -322,7 +332,7 @@ async function main(): Promise<void> {
         },
       ],
       cfg.warmupMs + cfg.durationMs,
-      start,
+      { startMs: start, spinMs: cfg.spinMs, onLag: (ms) => { if (performance.now() >= measureFrom) sendLag.recordMs(ms); } },
     );
     const loadEnd = performance.now();
     const health0 = await health0Promise;
@@ -368,7 +378,8 @@ async function main(): Promise<void> {
         tickRate: cfg.tickRate, orderRate: cfg.orderRate, echoRate: cfg.echoRate, durationS: cfg.durationMs / 1000, warmupS: cfg.warmupMs / 1000,
         ticksSent: load.sent.ticks, ordersSent: load.sent.orders, acks, rejects, rejectCodes: Object.fromEntries(rejectCodes),
         fillsReported: engineFills.length, fillsReceived: fillsSeen.size, riskUpdatesMeasured: riskUpdates, riskUpdatesPerSec: Math.round(riskUpdates / measuredS),
-        unresolvedTicks, clientMaxSendLagMs: Math.round(load.maxSendLagMs * 100) / 100,
+        unresolvedTicks, riskComputeUncorrected: riskComputeRaw.summary(),
+        clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
         uws: engine.match[2], node: process.version, cpus: (await import('node:os')).availableParallelism(),
@@ -403,6 +414,7 @@ function printTable(r: {
     row('riskCompute', r.riskCompute, `p50 ≤ ${t.riskCompute.p50}`, r.riskCompute.p50 <= t.riskCompute.p50),
     row('orderToAck', r.orderToAck, `p50 ≤ ${t.orderToAck.p50}, p99 ≤ ${t.orderToAck.p99}`, r.orderToAck.p50 <= t.orderToAck.p50 && r.orderToAck.p99 <= t.orderToAck.p99),
     row('echo (floor)', r.echo, 'raw uWS echo, same client, size and rate', null),
+    row('client lag', r.scenario.clientSendLag as LatencySummaryMs, 'bench send lateness behind schedule (in the figures above)', null),
     '',
     `recalcs/s    ${String(r.recalcsPerSec).padStart(9)}   ${mark(r.recalcsPerSec >= t.recalcsPerSec)} ≥ ${t.recalcsPerSec.toLocaleString('en-US')}`,
     `lost acks    ${String(r.lostAcks).padStart(9)}   ${mark(r.lostAcks === 0)} 0`,

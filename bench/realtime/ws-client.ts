@@ -14,8 +14,9 @@ export class BenchClient {
   private readonly waiters: { pred: (m: WireMsg) => boolean; resolve: (m: WireMsg) => void }[] = [];
   received = 0;
 
-  private constructor(readonly ws: WebSocket, private readonly now: () => number) {
-    ws.on('message', (data: Buffer) => {
+  private constructor(readonly ws: WebSocket, private readonly now: () => number, raw: boolean) {
+    // A raw client (the echo floor) reads frames itself through `ws.on('message')`.
+    if (!raw) ws.on('message', (data: Buffer) => {
       const arrived = this.now();
       this.received++;
       const m = this.dec.decode(data) as WireMsg;
@@ -32,12 +33,12 @@ export class BenchClient {
     });
   }
 
-  static connect(url: string, now: () => number): Promise<BenchClient> {
+  static connect(url: string, now: () => number, opts: { raw?: boolean } = {}): Promise<BenchClient> {
     if (!/^wss?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) throw new Error(`bench clients connect to loopback only, got ${url}`);
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false });
       ws.binaryType = 'nodebuffer';
-      ws.once('open', () => resolve(new BenchClient(ws, now)));
+      ws.once('open', () => resolve(new BenchClient(ws, now, opts.raw === true)));
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`${url}: HTTP ${res.statusCode} on upgrade`)));
     });
