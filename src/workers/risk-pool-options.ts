@@ -19,6 +19,8 @@ export interface RiskPoolOptions {
   readonly esConfidence?: number;
   /** SPAN grid parameters (span-grid.ts semantics), resolved per scenario underlying at start. */
   readonly span?: SpanOptions;
+  /** dgv losses in WebAssembly SIMD (bit-identical to the JS loop; default true). */
+  readonly simd?: boolean;
   /** Compiled worker (default: dist/src/workers/risk-worker.js, see risk-pool.ts). */
   readonly workerFile?: URL;
 }
@@ -30,6 +32,7 @@ export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
   tasksPerThread: 2,
   varConfidence: 0.99,
   esConfidence: 0.975,
+  simd: true,
 });
 
 export type NormalisedRiskPoolOptions = Required<Omit<RiskPoolOptions, 'span' | 'workerFile'>> &
@@ -38,7 +41,7 @@ export type NormalisedRiskPoolOptions = Required<Omit<RiskPoolOptions, 'span' | 
 /** Fills defaults and rejects bad values once, when the pool is created. */
 export function normaliseRiskPoolOptions(opts: RiskPoolOptions): NormalisedRiskPoolOptions {
   const o = { ...DEFAULT_RISK_POOL_OPTIONS, ...stripUndefined(opts) } as NormalisedRiskPoolOptions;
-  const int = (name: keyof typeof DEFAULT_RISK_POOL_OPTIONS, min: number): void => {
+  const int = (name: 'threads' | 'maxBatch' | 'maxQueue' | 'tasksPerThread', min: number): void => {
     const v = o[name];
     if (!(Number.isInteger(v) && v >= min)) throw riskPoolErrors.badOption(name, v, `an integer >= ${min}`);
   };

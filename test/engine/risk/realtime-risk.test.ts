@@ -4,6 +4,7 @@ import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
 import { computeRiskBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { prepareBook } from '../../../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
@@ -17,11 +18,11 @@ function scenarios(tickers = TICKERS): ScenarioSet {
   return r.value;
 }
 
-function run(inputs: RecalcInput[], sc = scenarios()): RecalcOutput[] {
+function run(inputs: RecalcInput[], sc = scenarios(), simd = false): RecalcOutput[] {
   const packer = new BatchPacker(sc.underlyings);
   const meta = packer.pack(inputs);
   const { batch, out } = viewBatch(meta.buffer);
-  computeRiskBatch(batch, sc, out);
+  computeRiskBatch(batch, sc, out, undefined, simd ? createDgvKernel(sc) : undefined);
   return unpackOutputs(inputs, meta);
 }
 
@@ -93,6 +94,15 @@ describe('computeRiskBatch', () => {
       expectClose((outputs[i] as RecalcOutput).es, ref.es);
       expect(ref.var).toBeGreaterThan(0);
     });
+  });
+
+  it('gives bit-identical VaR and ES with the WebAssembly SIMD loss kernel, unknown underlyings included', () => {
+    expect(createDgvKernel(scenarios())).toBeDefined();
+    expect(run(inputs, scenarios(), true)).toEqual(outputs);
+    const odd = syntheticScenarioSet({ underlyings: TICKERS.slice(0, 4), dailyVol: 0.03, correlation: 0.2, seed: 9, nScenarios: 251 });
+    if (!odd.ok) throw new Error(odd.error);
+    const oddInputs = portfolios.map((h, i) => inputOf(`p${i}`, h)); // EEE, FFF unknown; odd scenario count
+    expect(run(oddInputs, odd.value, true)).toEqual(run(oddInputs, odd.value, false));
   });
 
   it('gives a margin requirement equal to spanMargin with the default grid', () => {

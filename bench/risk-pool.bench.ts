@@ -1,0 +1,143 @@
+/**
+ * Real-time risk throughput: 1,000 portfolios × 20 European options over 50 underlyings, 500
+ * synthetic one-day scenarios, dgv VaR 99% / ES 97.5%.
+ *
+ * - kernelUsPerPortfolio / kernelSimdUsPerPortfolio: computeRiskBatch in this thread, batches of 64,
+ *   µs per portfolio (Greeks, gross exposure, VaR/ES), dgv losses in JS / in WebAssembly SIMD (what
+ *   the pool's workers run); also with the SPAN grid on every portfolio.
+ * - packUsPerPortfolio / unpackUsPerPortfolio: the main-thread share (RecalcInput → buffer → RecalcOutput).
+ * - pool: 2 threads, recalculate() calls of `batch` portfolios with `capacity` calls kept in flight
+ *   for a fixed time; recalculations per second and the latency of one call (p50/p99, ms) from
+ *   submission to unpacked outputs.
+ * The box is 2 cores shared with whatever else runs; figures are from one sitting. Needs a build
+ * (the pool runs dist/src/workers/risk-worker.js): `npm run build && npx tsx bench/risk-pool.bench.ts`.
+ * The last line printed is one JSON object.
+ */
+import { loadavg } from 'node:os';
+import type { Holding } from '../src/engine/actors/types.js';
+import { createDgvKernel } from '../src/engine/risk/realtime-dgv-wasm.js';
+import { computeRiskBatch } from '../src/engine/risk/realtime-risk.js';
+import { syntheticScenarioSet } from '../src/engine/risk/realtime-scenarios.js';
+import { createRng } from '../src/engine/risk/prng.js';
+import type { RecalcInput } from '../src/engine/runtime/risk-calculator.js';
+import { createRiskPool } from '../src/workers/risk-pool.js';
+import { BatchPacker, unpackOutputs, viewBatch } from '../src/workers/risk-protocol.js';
+
+const N_PORTFOLIOS = 1000;
+const N_OPTIONS = 20;
+const N_UNDERLYINGS = 50;
+const NOW_MS = Date.UTC(2026, 0, 15, 15);
+const BATCHES = (process.env.BATCHES ?? '16,32,64,128').split(',').map(Number);
+const SECONDS = Number(process.env.SECONDS ?? 3);
+
+const tickers = Array.from({ length: N_UNDERLYINGS }, (_, i) => `U${String(i).padStart(2, '0')}`);
+const spots = new Map(tickers.map((t, i) => [t, 20 + 7 * i]));
+const EXPIRIES = ['2026-02-20', '2026-03-20', '2026-06-18', '2026-12-18'];
+
+function portfolio(seed: number): Holding[] {
+  const rng = createRng(seed);
+  return Array.from({ length: N_OPTIONS }, (_, i): Holding => {
+    const underlying = tickers[Math.floor(rng.nextUniform() * N_UNDERLYINGS)] as string;
+    const s = spots.get(underlying) as number;
+    return {
+      instrument: {
+        kind: 'option', symbol: `${underlying}-${i}`, underlying, expiry: EXPIRIES[i % 4] as string,
+        type: rng.nextUniform() < 0.5 ? 'call' : 'put', strike: Math.round(s * (0.8 + 0.4 * rng.nextUniform())),
+      },
+      qty: Math.round((rng.nextUniform() - 0.5) * 20) || 1, multiplier: 100, vol: 0.15 + 0.4 * rng.nextUniform(),
+      dividendYield: 0.01, style: 'european', avgPrice: 1, realisedPnl: 0,
+    };
+  });
+}
+
+const inputs: RecalcInput[] = Array.from({ length: N_PORTFOLIOS }, (_, i) => ({
+  portfolioId: `p${i}`, holdings: portfolio(i + 1), spots, rate: 0.04, nowMs: NOW_MS, withMargin: false,
+}));
+const scR = syntheticScenarioSet({ underlyings: tickers, dailyVol: 0.02, correlation: 0.3, seed: 42 });
+if (!scR.ok) throw new Error(scR.error);
+const sc = scR.value;
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+};
+
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Best of `reps` timings of `fn` over all 1,000 portfolios, µs per portfolio. */
+function usPerPortfolio(reps: number, fn: () => void): number {
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, ((performance.now() - t0) * 1000) / N_PORTFOLIOS);
+  }
+  return best;
+}
+
+function measureKernel(): { kernelUs: number; kernelSimdUs: number; kernelWithMarginUs: number; packUs: number; unpackUs: number; slotsPerPortfolio: number } {
+  const packer = new BatchPacker(sc.underlyings, 64);
+  const parts = chunks(inputs, 64);
+  const packed = parts.map((c) => ({ c, meta: packer.pack(c) }));
+  const views = packed.map((p) => viewBatch(p.meta.buffer));
+  const slots = views.reduce((a, v) => a + v.batch.nSlots, 0) / N_PORTFOLIOS;
+  const kernelUs = usPerPortfolio(15, () => { for (const v of views) computeRiskBatch(v.batch, sc, v.out); });
+  const dgv = createDgvKernel(sc);
+  const kernelSimdUs = usPerPortfolio(15, () => { for (const v of views) computeRiskBatch(v.batch, sc, v.out, undefined, dgv); });
+  const unpackUs = usPerPortfolio(15, () => { for (const p of packed) unpackOutputs(p.c, p.meta); });
+  for (const p of packed) packer.release(p.meta.buffer);
+  const packUs = usPerPortfolio(15, () => { for (const c of parts) packer.release(packer.pack(c).buffer); });
+  const withMargin = chunks(inputs.map((x) => ({ ...x, withMargin: true })), 64).map((c) => viewBatch(packer.pack(c).buffer));
+  const kernelWithMarginUs = usPerPortfolio(3, () => { for (const v of withMargin) computeRiskBatch(v.batch, sc, v.out, undefined, dgv); });
+  return { kernelUs, kernelSimdUs, kernelWithMarginUs, packUs, unpackUs, slotsPerPortfolio: slots };
+}
+
+async function measurePool(batch: number): Promise<{ batch: number; recalcPerSec: number; callP50Ms: number; callP99Ms: number; runP50Ms: number; utilization: number }> {
+  const pool = createRiskPool({ threads: 2, maxBatch: batch, scenarios: sc });
+  const parts = chunks(inputs, batch);
+  const inFlight = pool.capacity;
+  const latencies: number[] = [];
+  let done = 0, next = 0, stop = false;
+  // Warm-up: JIT in both workers.
+  await Promise.all(parts.slice(0, 8).map((c) => pool.recalculate(c)));
+  const t0 = performance.now();
+  const lane = async (): Promise<void> => {
+    while (!stop) {
+      const c = parts[next++ % parts.length] as RecalcInput[];
+      const s = performance.now();
+      await pool.recalculate(c);
+      latencies.push(performance.now() - s);
+      done += c.length;
+    }
+  };
+  const timer = setTimeout(() => { stop = true; }, SECONDS * 1000);
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  clearTimeout(timer);
+  const elapsed = (performance.now() - t0) / 1000;
+  const st = pool.stats();
+  await pool.close();
+  return {
+    batch, recalcPerSec: Math.round(done / elapsed), callP50Ms: +quantile(latencies, 0.5).toFixed(3),
+    callP99Ms: +quantile(latencies, 0.99).toFixed(3), runP50Ms: +st.runTimeP50Ms.toFixed(3), utilization: +st.utilization.toFixed(2),
+  };
+}
+
+const k = measureKernel();
+console.log(`kernel (1 thread): JS ${k.kernelUs.toFixed(2)}, SIMD ${k.kernelSimdUs.toFixed(2)} µs/portfolio (${k.slotsPerPortfolio.toFixed(1)} underlyings, ${N_OPTIONS} options, ${sc.nScenarios} scenarios); with SPAN ${k.kernelWithMarginUs.toFixed(1)} µs`);
+console.log(`main thread: pack ${k.packUs.toFixed(2)} µs/portfolio, unpack ${k.unpackUs.toFixed(2)} µs/portfolio`);
+const rows = [];
+for (const b of BATCHES) rows.push(await measurePool(b));
+console.log('\nbatch  recalc/s   call p50 ms  call p99 ms  worker run p50 ms  utilization');
+for (const r of rows) {
+  console.log(`${String(r.batch).padStart(5)}  ${String(r.recalcPerSec).padStart(8)}  ${r.callP50Ms.toFixed(3).padStart(11)}  ${r.callP99Ms.toFixed(3).padStart(11)}  ${r.runP50Ms.toFixed(3).padStart(17)}  ${r.utilization.toFixed(2).padStart(11)}`);
+}
+console.log(JSON.stringify({
+  portfolios: N_PORTFOLIOS, options: N_OPTIONS, underlyings: N_UNDERLYINGS, scenarios: sc.nScenarios,
+  kernelUsPerPortfolio: +k.kernelUs.toFixed(3), kernelSimdUsPerPortfolio: +k.kernelSimdUs.toFixed(3), loadAverage: +loadavg()[0]!.toFixed(2),
+  kernelWithMarginUsPerPortfolio: +k.kernelWithMarginUs.toFixed(2),
+  packUsPerPortfolio: +k.packUs.toFixed(3), unpackUsPerPortfolio: +k.unpackUs.toFixed(3), pool: rows,
+}));
