@@ -4,7 +4,7 @@
  * message's `id` when it had one) and the connection stays up.
  */
 import type { EngineApi, OrderOutcome } from '../engine/runtime/engine-api.js';
-import type { TokenVerifier } from './auth.js';
+import type { Principal, TokenVerifier } from './auth.js';
 import { authorize, coversAll } from './authorize.js';
 import type { Codec } from './codec.js';
 import { CLOSE_CODES, type GatewayError, errors } from './errors.js';
@@ -58,19 +58,19 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
   }
   switch (msg.type) {
     case 'subscribe':
-      return handleSubscribe(ctx, s, msg);
+      return handleSubscribe(ctx, s, p, msg);
     case 'unsubscribe':
-      return handleUnsubscribe(ctx, s, msg);
+      return handleUnsubscribe(ctx, s, p, msg);
     case 'tick':
-      return handleTick(ctx, s, msg);
+      return handleTick(ctx, s, p, msg);
     case 'order':
-      void handleOrder(ctx, s, msg);
+      void handleOrder(ctx, s, p, msg);
       return;
     case 'cancel':
-      void handleCancel(ctx, s, msg);
+      void handleCancel(ctx, s, p, msg);
       return;
     case 'replace':
-      void handleReplace(ctx, s, msg);
+      void handleReplace(ctx, s, p, msg);
       return;
   }
 }
@@ -88,15 +88,13 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
 }
 
 /** The portfolio keys a risk/orders (un)subscription names: one id, "*", or each covered id. */
-function portfolioKeys(s: Session, portfolioId: string | undefined): readonly string[] {
-  const p = s.principal;
+function portfolioKeys(p: Principal, portfolioId: string | undefined): readonly string[] {
   if (portfolioId !== undefined) return [portfolioId];
-  if (p === null || coversAll(p)) return [WILDCARD];
+  if (coversAll(p)) return [WILDCARD];
   return [...(p.portfolios ?? [])];
 }
 
-function handleSubscribe(ctx: WsContext, s: Session, msg: SubscribeMsg): void {
-  const p = s.principal!;
+function handleSubscribe(ctx: WsContext, s: Session, p: Principal, msg: SubscribeMsg): void {
   if (msg.channel === 'market') {
     const denied = authorize(p, 'read');
     if (denied) return sendError(s, msg.id, errors.forbidden(denied));
@@ -105,7 +103,7 @@ function handleSubscribe(ctx: WsContext, s: Session, msg: SubscribeMsg): void {
   }
   const denied = authorize(p, 'read', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
-  for (const key of portfolioKeys(s, msg.portfolioId)) ctx.subs.subscribe(s, msg.channel, key);
+  for (const key of portfolioKeys(p, msg.portfolioId)) ctx.subs.subscribe(s, msg.channel, key);
   s.sendReliable({ type: 'subscribed', id: msg.id, channel: msg.channel, portfolioId: msg.portfolioId });
   // A new risk subscriber gets the latest snapshot at once instead of waiting for the next tick.
   if (msg.channel === 'risk' && msg.portfolioId !== undefined) {
@@ -114,14 +112,14 @@ function handleSubscribe(ctx: WsContext, s: Session, msg: SubscribeMsg): void {
   }
 }
 
-function handleUnsubscribe(ctx: WsContext, s: Session, msg: UnsubscribeMsg): void {
+function handleUnsubscribe(ctx: WsContext, s: Session, p: Principal, msg: UnsubscribeMsg): void {
   if (msg.channel === 'market') ctx.subs.unsubscribe(s, 'market', msg.symbol ?? WILDCARD);
-  else for (const key of portfolioKeys(s, msg.portfolioId)) ctx.subs.unsubscribe(s, msg.channel, key);
+  else for (const key of portfolioKeys(p, msg.portfolioId)) ctx.subs.unsubscribe(s, msg.channel, key);
   s.sendReliable({ type: 'unsubscribed', id: msg.id, channel: msg.channel, portfolioId: msg.portfolioId, symbol: msg.symbol });
 }
 
-function handleTick(ctx: WsContext, s: Session, msg: TickMsg): void {
-  const denied = authorize(s.principal!, 'tick');
+function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): void {
+  const denied = authorize(p, 'tick');
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const r = ctx.engine.tick(msg.symbol, msg.price, msg.ts);
   if (!r.ok) return sendError(s, msg.id, { code: r.code, message: r.reason });
@@ -145,8 +143,7 @@ function engineFailed(ctx: WsContext, s: Session, id: MsgId, what: string, e: un
   sendError(s, id, errors.internal(`engine ${what} failed`));
 }
 
-async function handleOrder(ctx: WsContext, s: Session, msg: OrderMsg): Promise<void> {
-  const p = s.principal!;
+async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderMsg): Promise<void> {
   const denied = authorize(p, 'trade', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const { type: _type, id, portfolioId, ...req } = msg;
@@ -164,8 +161,7 @@ async function handleOrder(ctx: WsContext, s: Session, msg: OrderMsg): Promise<v
   replyOutcome(ctx, s, id, out);
 }
 
-async function handleCancel(ctx: WsContext, s: Session, msg: CancelMsg): Promise<void> {
-  const p = s.principal!;
+async function handleCancel(ctx: WsContext, s: Session, p: Principal, msg: CancelMsg): Promise<void> {
   const denied = authorize(p, 'trade', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   let out: OrderOutcome;
@@ -177,8 +173,7 @@ async function handleCancel(ctx: WsContext, s: Session, msg: CancelMsg): Promise
   replyOutcome(ctx, s, msg.id, out, msg.orderId);
 }
 
-async function handleReplace(ctx: WsContext, s: Session, msg: ReplaceMsg): Promise<void> {
-  const p = s.principal!;
+async function handleReplace(ctx: WsContext, s: Session, p: Principal, msg: ReplaceMsg): Promise<void> {
   const denied = authorize(p, 'trade', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const { type: _type, id, portfolioId, orderId, ...changes } = msg;

@@ -94,6 +94,15 @@ describe('websocket: implementation and authentication', () => {
     await Promise.all([trader.close(), compliance.close()]);
   });
 
+  it('closes a connection with 4001 when its token expires while connected', async () => {
+    // exp has one-second resolution: a 2 s token is valid now and expired 2 s later.
+    const c = await Client.login(stack.url, await stack.token('alice', ['trader'], ['TRADE1'], 2));
+    expect(await c.request({ type: 'subscribe', channel: 'market' })).toMatchObject({ type: 'subscribed' });
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(await c.request({ type: 'subscribe', channel: 'market' })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', message: 'token expired' });
+    expect((await c.closed).code).toBe(4001);
+  });
+
   it('answers UNAUTHENTICATED to anything before auth', async () => {
     const c = await Client.connect(stack.url);
     expect(await c.request({ type: 'tick', symbol: 'AAA', price: 1, ts: 1 })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
