@@ -73,7 +73,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
 
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const verifier = new TokenVerifier(opts.jwt);
-  const subs = new Subscriptions(codec);
+  const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open');
   const stats: GatewayStats = { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 };
   const sessions = new Set<Session>();
   const flow = { slowConsumerBytes: o.slowConsumerBytes, maxBufferedBytes: o.maxBufferedBytes };

@@ -40,7 +40,8 @@ export class Subscriptions {
   /** orderId → the session that submitted it, while the order is open. */
   private readonly orderOwners = new Map<string, Session>();
 
-  constructor(private readonly codec: Codec) {}
+  /** `isOpen` asks the engine whether an order still rests, to forget owners of filled orders. */
+  constructor(private readonly codec: Codec, private readonly isOpen: (orderId: string) => boolean) {}
 
   subscribe(s: Session, channel: Channel, key: string): void {
     s.subs[channel].add(key);
@@ -110,16 +111,19 @@ export class Subscriptions {
     const bytes = this.codec.encode(fillOut(f));
     const recipients = this.collect(this.topics.orders, f.portfolioId);
     if (owner && !recipients.includes(owner)) recipients.push(owner);
-    // A session still waiting for this order's ack gets the fill right after the ack instead.
-    for (const s of recipients) if (!s.pendingOrders.has(key)) s.sendBytes(bytes);
+    // A session still waiting for this order's ack (submit or replace) gets the fill right after the ack instead.
+    for (const s of recipients) if (!s.pendingOrders.has(key) && !s.pendingOrders.has(f.orderId)) s.sendBytes(bytes);
+    // The engine emits no order update when a fill completes an order, so ask.
+    if (owner && !this.isOpen(f.orderId)) this.forgetOrder(f.orderId);
+  }
+
+  private forgetOrder(orderId: string): void {
+    this.orderOwners.get(orderId)?.ownOrders.delete(orderId);
+    this.orderOwners.delete(orderId);
   }
 
   private publishOrder(o: Order): void {
-    if (o.status !== 'open') {
-      const owner = this.orderOwners.get(o.orderId);
-      if (owner) owner.ownOrders.delete(o.orderId);
-      this.orderOwners.delete(o.orderId);
-    }
+    if (o.status !== 'open') this.forgetOrder(o.orderId);
     const topic = this.topics.orders;
     if (!topic.byKey.has(o.portfolioId) && topic.all.size === 0) return;
     const bytes = this.codec.encode(orderUpdateOut(o));

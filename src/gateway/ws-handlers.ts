@@ -177,11 +177,15 @@ async function handleReplace(ctx: WsContext, s: Session, p: Principal, msg: Repl
   const denied = authorize(p, 'trade', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const { type: _type, id, portfolioId, orderId, ...changes } = msg;
+  // A replaced limit that now crosses fills at once; hold that fill until after the ack.
+  s.pendingOrders.add(orderId);
   let out: OrderOutcome;
   try {
     out = await ctx.engine.replaceOrder(portfolioId, orderId, changes, p.sub);
   } catch (e) {
     return engineFailed(ctx, s, id, 'replaceOrder', e);
+  } finally {
+    s.pendingOrders.delete(orderId);
   }
   replyOutcome(ctx, s, id, out, orderId);
 }

@@ -44,7 +44,10 @@ export class Session {
   /** An `auth` message is being verified. */
   authenticating = false;
   readonly subs: SessionSubscriptions = { risk: new Set(), orders: new Set(), market: new Set() };
-  /** portfolioId \0 clientOrderId of orders awaiting the engine's answer (fills then follow the ack). */
+  /**
+   * Orders awaiting the engine's answer, so their immediate fills follow the ack instead of
+   * overtaking it: `portfolioId \0 clientOrderId` for a submit, the orderId for a replace.
+   */
   readonly pendingOrders = new Set<string>();
   /** Open orders this session submitted, so their later fills reach it even without a subscription. */
   readonly ownOrders = new Set<string>();

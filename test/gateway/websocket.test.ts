@@ -184,6 +184,22 @@ describe('websocket: orders', () => {
     expect(await trader.next((m) => m.type === 'fill' && m.clientOrderId === 's1')).toMatchObject({ orderId: stop.orderId, qty: 2, price: 44 });
   });
 
+  it('sends the fill of a replaced limit that now crosses once, after the replace ack, also to an orders subscriber', async () => {
+    await trader.request({ type: 'subscribe', channel: 'orders', portfolioId: 'TRADE1' });
+    await tick('BBB', 44);
+    const lim = await trader.request({ type: 'order', portfolioId: 'TRADE1', clientOrderId: 'rx', instrument: 'BBB', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 41 });
+    expect(lim).toMatchObject({ type: 'ack', status: 'open' });
+    const ack = await trader.request({ type: 'replace', portfolioId: 'TRADE1', orderId: lim.orderId, limitPrice: 46 });
+    expect(ack).toMatchObject({ type: 'ack', status: 'filled' });
+    const fill = await trader.next((m) => m.type === 'fill' && m.orderId === lim.orderId);
+    expect(fill).toMatchObject({ price: 44, qty: 1 });
+    expect(trader.received.indexOf(fill)).toBeGreaterThan(trader.received.indexOf(ack));
+    await trader.request({ type: 'subscribe', channel: 'market', symbol: 'BBB' }); // a round trip: anything pending arrived
+    expect(trader.received.some((m) => m.type === 'order' && m.orderId === lim.orderId && m.limitPrice === 46)).toBe(true);
+    expect(trader.received.filter((m) => m.type === 'fill' && m.orderId === lim.orderId)).toHaveLength(1);
+    await trader.request({ type: 'unsubscribe', channel: 'orders', portfolioId: 'TRADE1' });
+  });
+
   it('replaces and cancels a resting limit order; an unknown order is rejected with the engine code', async () => {
     const lim = await trader.request({ type: 'order', portfolioId: 'TRADE1', clientOrderId: 'l1', instrument: 'BBB', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 40 });
     expect(lim).toMatchObject({ type: 'ack', status: 'open' });
