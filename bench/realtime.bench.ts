@@ -23,7 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -296,6 +296,7 @@ async function main(): Promise<void> {
       setTimeout(() => void getJson(`${base}/health`, adminToken).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
     });
 
+    const loadBefore = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
     const load = await runOpenLoop(
       [
         {
@@ -382,7 +383,9 @@ async function main(): Promise<void> {
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
-        uws: engine.match[2], node: process.version, cpus: (await import('node:os')).availableParallelism(),
+        uws: engine.match[2], node: process.version, cpus: availableParallelism(),
+        // The box may be shared: the load average says how much of the CPU the run really had.
+        loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
       },
     };
     printTable(result);
