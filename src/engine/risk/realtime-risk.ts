@@ -28,9 +28,14 @@
  * European, and an American call without dividends prices as European anyway inside that pricer.
  */
 import { allocBsmBatchOutputs, bsmBatch } from '../pricing/bsm-batch.js';
-import { optionGreeks, optionPrice } from '../pricing/option-pricer.js';
+import { optionGreeks } from '../pricing/option-pricer.js';
 import type { OptionInputs } from '../pricing/types.js';
-import { DEFAULT_SPAN_PARAMS, SPAN_SCENARIOS } from '../margin/span-grid.js';
+import {
+  DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig,
+} from './realtime-batch.js';
+import { spanRequirements } from './realtime-span.js';
+
+export { DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig };
 import type { DgvKernel } from './realtime-dgv-wasm.js';
 import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
 
@@ -52,57 +57,6 @@ export interface ScenarioSet {
    */
   readonly fallbackReturns?: Float64Array;
 }
-
-/** Leg flags (`legFlags`). */
-export const LEG_CALL = 1;
-export const LEG_OPTION = 2;
-export const LEG_AMERICAN = 4;
-
-/** A batch of portfolios as typed arrays (see the file comment for the hierarchy). */
-export interface PackedBatch {
-  readonly nPortfolios: number;
-  readonly nSlots: number;
-  readonly nLegs: number;
-  /** Per portfolio, length nPortfolios + 1. */
-  readonly slotStart: Int32Array;
-  /** Per portfolio: continuous risk-free rate. */
-  readonly rate: Float64Array;
-  /** Per portfolio: 1 = also run the SPAN grid. */
-  readonly withMargin: Uint8Array;
-  /** Per slot: column in ScenarioSet.underlyings, or −1 for an unknown underlying. */
-  readonly slotUnderlying: Int32Array;
-  /** Per slot: spot of the underlying. */
-  readonly slotSpot: Float64Array;
-  /** Per slot, length nSlots + 1. */
-  readonly legStart: Int32Array;
-  /** Per leg: LEG_* bits. */
-  readonly legFlags: Uint8Array;
-  readonly strike: Float64Array;
-  /** Actual/365, floored at 0. */
-  readonly tYears: Float64Array;
-  readonly vol: Float64Array;
-  readonly dividendYield: Float64Array;
-  /** qty × multiplier. */
-  readonly units: Float64Array;
-}
-
-export interface RealtimeRiskConfig {
-  readonly varConfidence: number;
-  readonly esConfidence: number;
-  /** SPAN scan range and vol shift for every underlying (defaults of span-grid.ts)… */
-  readonly scanRange: number;
-  readonly volShift: number;
-  /** …or per scenario column (index −1, unknown, uses the scalars). */
-  readonly scanRangeByUnderlying?: Float64Array;
-  readonly volShiftByUnderlying?: Float64Array;
-}
-
-export const DEFAULT_REALTIME_RISK_CONFIG: RealtimeRiskConfig = Object.freeze({
-  varConfidence: 0.99,
-  esConfidence: 0.975,
-  scanRange: DEFAULT_SPAN_PARAMS.scanRange,
-  volShift: DEFAULT_SPAN_PARAMS.volShift,
-});
 
 /**
  * Output layout, one Float64Array: PORTFOLIO_STRIDE figures per portfolio, then SLOT_STRIDE per slot
@@ -207,6 +161,9 @@ export function computeRiskBatch(
     }
   }
 
+  const margin = new Float64Array(nP);
+  spanRequirements(packed, legRate, config, margin);
+
   const nScen = scenarios.nScenarios;
   const returns = scenarios.returns;
   const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
@@ -273,7 +230,7 @@ export function computeRiskBatch(
     out[o + OUT.grossExposure] = gross;
     out[o + OUT.var] = varFromTail(top, nScen, config.varConfidence);
     out[o + OUT.es] = esFromTail(top, nScen, config.esConfidence);
-    out[o + OUT.margin] = packed.withMargin[p] === 1 ? spanRequirement(packed, p, legRate, config) : NaN;
+    out[o + OUT.margin] = packed.withMargin[p] === 1 ? (margin[p] as number) : NaN;
     out[o + OUT.delta] = tD; out[o + OUT.gamma] = tG; out[o + OUT.vega] = tV; out[o + OUT.theta] = tT; out[o + OUT.rho] = tR;
   }
 }
@@ -350,43 +307,4 @@ function legInputs(packed: PackedBatch, j: number, spot: number, vol: number, ra
     spot, strike: packed.strike[j] as number, tYears: packed.tYears[j] as number,
     rate, dividendYield: packed.dividendYield[j] as number, vol,
   };
-}
-
-/**
- * SPAN requirement of portfolio p with span-grid.ts's semantics: per underlying, full revaluation of
- * its legs in CME's 16 scenarios (spot × (1 + move · scanRange), vol × (1 ± volShift), same t), loss
- * = −(value − base) × weight, scanning risk = max(0, worst loss), requirement = Σ over underlyings.
- * Options go through optionPrice like spanMargin's positionValue, so the two agree to rounding.
- * This is the slow path (17 prices per option); it runs only for portfolios that ask for it.
- */
-function spanRequirement(packed: PackedBatch, p: number, legRate: Float64Array, config: RealtimeRiskConfig): number {
-  let requirement = 0;
-  for (let kk = packed.slotStart[p] as number, k1 = packed.slotStart[p + 1] as number; kk < k1; kk++) {
-    const u = packed.slotUnderlying[kk] as number;
-    const scanRange = u >= 0 && config.scanRangeByUnderlying ? (config.scanRangeByUnderlying[u] as number) : config.scanRange;
-    const volShift = u >= 0 && config.volShiftByUnderlying ? (config.volShiftByUnderlying[u] as number) : config.volShift;
-    const spot = packed.slotSpot[kk] as number;
-    const j0 = packed.legStart[kk] as number, j1 = packed.legStart[kk + 1] as number;
-    const base = groupValue(packed, j0, j1, spot, 1, legRate);
-    let worst = 0;
-    for (const sc of SPAN_SCENARIOS) {
-      const value = groupValue(packed, j0, j1, spot * (1 + sc.priceMove * scanRange), 1 + sc.volMove * volShift, legRate);
-      const loss = -(value - base) * sc.weight;
-      if (loss > worst) worst = loss;
-    }
-    requirement += worst;
-  }
-  return requirement;
-}
-
-function groupValue(packed: PackedBatch, j0: number, j1: number, spot: number, volScale: number, legRate: Float64Array): number {
-  let v = 0;
-  for (let j = j0; j < j1; j++) {
-    const f = packed.legFlags[j] as number;
-    const n = packed.units[j] as number;
-    if (!(f & LEG_OPTION)) { v += n * spot; continue; }
-    const unit = optionPrice(legInputs(packed, j, spot, (packed.vol[j] as number) * volScale, legRate[j] as number), f & LEG_AMERICAN ? 'american' : 'european');
-    v += n * unit;
-  }
-  return v;
 }
