@@ -5,11 +5,13 @@ import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
 import { computeRiskBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
-import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
+import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
+import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
 import { prepareBook } from '../../../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
 import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk-calculator.js';
 import { BatchPacker, unpackOutputs, viewBatch } from '../../../src/workers/risk-protocol.js';
+import { loadAligned } from './fixtures.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
 
 function scenarios(tickers = TICKERS): ScenarioSet {
@@ -188,5 +190,59 @@ describe('computeRiskBatch', () => {
     const meta = new BatchPacker(sc.underlyings).pack(inputs);
     const { batch, out } = viewBatch(meta.buffer);
     expect(() => computeRiskBatch(batch, sc, out.subarray(0, outputLength(batch.nPortfolios, batch.nSlots) - 1))).toThrow(RangeError);
+  });
+});
+
+describe('real-time scenario sets', () => {
+  it('builds from real aligned histories: column u holds the same one-day returns as historicalReturnScenarios', () => {
+    const tickers = ['ORCL', 'SPY', 'AAPL'];
+    const aligned = loadAligned(tickers, '2014-12-31');
+    const r = scenarioSetFromHistories(aligned, tickers);
+    if (!r.ok) throw new Error(r.error);
+    const ref = historicalReturnScenarios(aligned, tickers, 500);
+    if (!ref.ok) throw new Error(ref.error);
+    expect(r.value.nScenarios).toBe(500);
+    expect(r.value.underlyings).toEqual(tickers);
+    for (let u = 0; u < 3; u++) {
+      for (let s = 0; s < 500; s++) expect(r.value.returns[u * 500 + s]).toBe(ref.value.returns[s * 3 + u]);
+    }
+    const spyLast = (aligned.prices.get('SPY') as Float64Array).at(-1) as number;
+    const spyPrev = (aligned.prices.get('SPY') as Float64Array).at(-2) as number;
+    expect(r.value.returns[1 * 500 + 499]).toBe(spyLast / spyPrev - 1);
+  });
+
+  it('passes on a history error as a value (too little history for the window)', () => {
+    const aligned = loadAligned(['ORCL'], '2014-12-31');
+    const r = scenarioSetFromHistories(aligned, ['ORCL'], { window: aligned.dates.length + 5 });
+    expect(r).toMatchObject({ ok: false, code: 'INSUFFICIENT_HISTORY' });
+  });
+
+  it('draws the same synthetic set for the same seed and a different one for another seed', () => {
+    const opts = { underlyings: ['A', 'B'], dailyVol: 0.02, correlation: 0.5, seed: 1 };
+    const a = syntheticScenarioSet(opts), b = syntheticScenarioSet(opts), c = syntheticScenarioSet({ ...opts, seed: 2 });
+    if (!a.ok || !b.ok || !c.ok) throw new Error('build failed');
+    expect(a.value.returns).toEqual(b.value.returns);
+    expect(a.value.returns).not.toEqual(c.value.returns);
+    expect(a.value.nScenarios).toBe(500);
+  });
+
+  it('gives synthetic returns the requested daily vols and one-factor correlation', () => {
+    const n = 40_000;
+    const r = syntheticScenarioSet({ underlyings: ['A', 'B', 'C'], dailyVol: [0.01, 0.02, 0.04], correlation: 0.3, seed: 5, nScenarios: n });
+    if (!r.ok) throw new Error(r.error);
+    const col = (u: number): Float64Array => r.value.returns.subarray(u * n, (u + 1) * n);
+    const sd = (x: Float64Array): number => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / n);
+    const corr = (x: Float64Array, y: Float64Array): number => x.reduce((a, v, i) => a + v * (y[i] as number), 0) / n / (sd(x) * sd(y));
+    expect(sd(col(0))).toBeCloseTo(0.01, 3);
+    expect(sd(col(2))).toBeCloseTo(0.04, 2);
+    expect(corr(col(0), col(1))).toBeCloseTo(0.3, 1);
+    expect(corr(col(1), col(2))).toBeCloseTo(0.3, 1);
+    // The fallback column is the cross-sectional mean.
+    expect(r.value.fallbackReturns?.[7]).toBeCloseTo(((col(0)[7] as number) + (col(1)[7] as number) + (col(2)[7] as number)) / 3, 15);
+  });
+
+  it('rejects a correlation outside [0, 1] or a vol per underlying of the wrong length', () => {
+    expect(syntheticScenarioSet({ underlyings: ['A'], dailyVol: 0.02, correlation: 1.2, seed: 1 })).toMatchObject({ ok: false, code: 'BAD_SCENARIOS' });
+    expect(syntheticScenarioSet({ underlyings: ['A', 'B'], dailyVol: [0.02], correlation: 0.2, seed: 1 })).toMatchObject({ ok: false, code: 'BAD_SCENARIOS' });
   });
 });
