@@ -53,6 +53,10 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4008,
   /** The token expired while connected. */
   TOKEN_EXPIRED: 4001,
+  /** No successful `auth` within authTimeoutMs of opening. */
+  AUTH_TIMEOUT: 4002,
+  /** Too many refused `auth` messages on one connection (each costs a JWT verification). */
+  AUTH_FAILED: 4003,
 } as const;
 
 export const errors = {

@@ -37,6 +37,8 @@ export interface GatewayOptions {
   readonly slowConsumerBytes?: number;
   /** Send backlog above which a connection is closed with 4008 (default 16 MiB). */
   readonly maxBufferedBytes?: number;
+  /** A connection opened without a token must authenticate within this (default 10 s), else 4002. */
+  readonly authTimeoutMs?: number;
   /** Seconds without traffic before uWS closes a connection (default 120; pings are automatic). */
   readonly idleTimeoutSeconds?: number;
   /** Run on the pure-JS fallback instead of refusing to start (it lacks upgrade, drain, ...). */
@@ -56,6 +58,7 @@ const DEFAULTS = {
   slowConsumerBytes: 256 * 1024,
   maxBufferedBytes: 16 * 1024 * 1024,
   idleTimeoutSeconds: 120,
+  authTimeoutMs: 10_000,
 };
 
 const silent: LogFn = () => {};
@@ -97,6 +100,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       s.socket = ws;
       sessions.add(s);
       stats.connections += 1;
+      // Automatic pings keep an idle connection alive, so an unauthenticated one needs its own deadline.
+      if (s.principal === null) s.authTimer = setTimeout(closeIfUnauthenticated, o.authTimeoutMs, s);
     },
     message: (ws, ab, isBinary) => {
       const s = ws.getUserData().session;
@@ -221,6 +226,10 @@ function upgrade(
       if (!state.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
     },
   );
+}
+
+function closeIfUnauthenticated(s: Session): void {
+  if (s.principal === null && !s.closed) s.socket?.end(CLOSE_CODES.AUTH_TIMEOUT, 'no auth within the deadline');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

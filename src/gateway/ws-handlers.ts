@@ -26,6 +26,8 @@ export interface WsContext {
 
 type MsgId = string | number | undefined;
 const KNOWN_TYPES = new Set(CLIENT_MSG_TYPES);
+/** Refused `auth` messages tolerated per connection; each costs a JWT verification (~300 µs). */
+export const MAX_AUTH_FAILURES = 3;
 
 function sendError(s: Session, id: MsgId, e: GatewayError | { code: string; message: string }): void {
   s.sendReliable({ type: 'error', id, code: e.code, message: e.message });
@@ -81,8 +83,13 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
   const r = await ctx.verifier.verify(msg.token, Date.now(), false);
   s.authenticating = false;
   if (s.closed) return;
-  if (!r.ok) return sendError(s, msg.id, errors.unauthenticated(r.reason));
+  if (!r.ok) {
+    sendError(s, msg.id, errors.unauthenticated(r.reason));
+    if (++s.authFailures >= MAX_AUTH_FAILURES) s.socket?.end(CLOSE_CODES.AUTH_FAILED, 'too many refused auth messages');
+    return;
+  }
   s.principal = r.principal;
+  clearTimeout(s.authTimer);
   const p = r.principal;
   s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, roles: [...p.roles], portfolios: p.portfolios === null ? [WILDCARD] : [...p.portfolios] });
 }

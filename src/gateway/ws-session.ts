@@ -43,6 +43,10 @@ export class Session {
   closed = false;
   /** An `auth` message is being verified. */
   authenticating = false;
+  /** Refused `auth` messages so far. */
+  authFailures = 0;
+  /** Closes the connection if it is still unauthenticated when it fires. */
+  authTimer: NodeJS.Timeout | undefined;
   readonly subs: SessionSubscriptions = { risk: new Set(), orders: new Set(), market: new Set() };
   /**
    * Orders awaiting the engine's answer, so their immediate fills follow the ack instead of
@@ -145,6 +149,7 @@ export class Session {
 
   markClosed(): void {
     this.closed = true;
+    clearTimeout(this.authTimer);
     this.socket = null;
     this.heldRisk.clear();
     this.heldTicks.clear();

@@ -103,6 +103,27 @@ describe('websocket: implementation and authentication', () => {
     expect((await c.closed).code).toBe(4001);
   });
 
+  it('closes with 4003 after three refused auth messages, each verification being costly', async () => {
+    const c = await Client.connect(stack.url);
+    for (let i = 0; i < 3; i++) expect(await c.request({ type: 'auth', token: `bad.token.${i}` })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
+    expect((await c.closed).code).toBe(4003);
+  });
+
+  it('closes a connection that does not authenticate within authTimeoutMs with 4002', async () => {
+    const quick = await startStack({ authTimeoutMs: 300 });
+    try {
+      const idle = await Client.connect(quick.url);
+      const authed = await Client.connect(quick.url);
+      await authed.request({ type: 'auth', token: await quick.token('alice', ['trader'], ['X']) });
+      expect((await idle.closed).code).toBe(4002);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(authed.closeInfo).toBeUndefined();
+      await authed.close();
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('answers UNAUTHENTICATED to anything before auth', async () => {
     const c = await Client.connect(stack.url);
     expect(await c.request({ type: 'tick', symbol: 'AAA', price: 1, ts: 1 })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
