@@ -120,8 +120,13 @@ export const CreatePortfolioBody = z.strictObject({
 });
 export type CreatePortfolioBody = z.infer<typeof CreatePortfolioBody>;
 
+/** Limit fields either nested in `limits` or at the top level next to portfolioId (merged; top level wins). */
 export const SetLimitsBody = z
-  .strictObject({ portfolioId: Name, limits: LimitsPatch.optional(), tradingState: TradingStateValue.optional() })
+  .strictObject({ portfolioId: Name, limits: LimitsPatch.optional(), tradingState: TradingStateValue.optional(), ...LimitsPatch.shape })
+  .transform(({ portfolioId, limits, tradingState, ...flat }) => {
+    const merged = { ...limits, ...flat };
+    return { portfolioId, tradingState, limits: Object.keys(merged).length > 0 ? merged : undefined };
+  })
   .refine((b) => b.limits !== undefined || b.tradingState !== undefined, { message: 'give limits, tradingState or both' });
 export type SetLimitsBody = z.infer<typeof SetLimitsBody>;
 

@@ -71,6 +71,9 @@ describe('REST: risk', () => {
   it('sets limits and trading state as risk manager; a trader may not; bad limits are 400', async () => {
     const r = await httpJson(stack, 'POST', '/risk/limits', { token: rm, body: { portfolioId: 'R1', limits: { maxOrderQty: 50 }, tradingState: 'active' } });
     expect(r).toMatchObject({ status: 200, body: { portfolioId: 'R1', limits: { maxOrderQty: 50 }, tradingState: 'active' } });
+    const flat = await httpJson(stack, 'POST', '/risk/limits', { token: rm, body: { portfolioId: 'R1', maxOrderQty: 60, limits: { maxOrderQty: 70, maxOrderNotional: 2e6 } } });
+    expect(flat).toMatchObject({ status: 200, body: { limits: { maxOrderQty: 60, maxOrderNotional: 2e6 } } });
+    expect(await httpJson(stack, 'POST', '/risk/limits', { token: rm, body: { portfolioId: 'R1', maxOrderQty: 50 } })).toMatchObject({ status: 200, body: { limits: { maxOrderQty: 50 } } });
     expect(await httpJson(stack, 'POST', '/risk/limits', { token: trader, body: { portfolioId: 'R1', limits: { maxOrderQty: 1e9 } } })).toMatchObject({ status: 403 });
     expect(await httpJson(stack, 'POST', '/risk/limits', { token: rm, body: { portfolioId: 'R1', limits: { maxLeverage: 1000 } } })).toMatchObject({ status: 400, body: { code: 'INVALID_LIMITS' } });
     expect(await httpJson(stack, 'POST', '/risk/limits', { token: rm, body: { portfolioId: 'R1' } })).toMatchObject({ status: 400, body: { code: 'INVALID_MESSAGE' } });
