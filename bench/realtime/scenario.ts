@@ -27,6 +27,9 @@ export interface Scenario {
   readonly underlyingCount: ReadonlyMap<string, number>;
 }
 
+// A saturated engine answers REST late, but the run must still end by itself.
+const REQUEST_TIMEOUT_MS = 30_000;
+
 // The same seed as the engine's simulated universe (src/main.ts), so names and vols match its
 // synthetic VaR scenario set.
 const UNIVERSE_SEED = 7;
@@ -66,6 +69,7 @@ export async function createBooks(baseUrl: string, adminToken: string, books: re
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
         body: JSON.stringify({ portfolioId: b.portfolioId, cash: b.cash, positions: b.positions }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       if (res.status !== 201 && res.status !== 200) throw new Error(`POST /portfolios ${b.portfolioId}: HTTP ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
@@ -75,7 +79,7 @@ export async function createBooks(baseUrl: string, adminToken: string, books: re
 }
 
 export async function getJson(url: string, token: string): Promise<unknown> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
 }
