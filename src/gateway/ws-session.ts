@@ -102,6 +102,8 @@ export class Session {
     }
     this.heldRisk.delete(snapshot.portfolioId);
     this.sendBytes(bytes);
+    // Do not leave other portfolios' held snapshots waiting for a drain that may not come.
+    if (this.heldCount > 0) this.onDrain();
   }
 
   offerTick(tick: TickOut, bytes: Uint8Array): void {
@@ -114,6 +116,7 @@ export class Session {
     }
     this.heldTicks.delete(tick.symbol);
     this.sendBytes(bytes);
+    if (this.heldCount > 0) this.onDrain();
   }
 
   get heldCount(): number {
