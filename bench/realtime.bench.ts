@@ -293,7 +293,7 @@ async function main(): Promise<void> {
     const start = performance.now() + 50;
     measureFrom = start + cfg.warmupMs;
     const health0Promise = new Promise<{ h: HealthFigures; at: number }>((resolve) => {
-      setTimeout(() => void getJson(`${base}/health`, adminToken).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
+      setTimeout(() => void getJson(`${base}/health`, adminToken).catch(() => ({})).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
     });
 
     const loadBefore = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
@@ -337,7 +337,8 @@ async function main(): Promise<void> {
     );
     const loadEnd = performance.now();
     const health0 = await health0Promise;
-    const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken)), at: performance.now() };
+    // A failed /health leaves the figures NaN rather than losing the run's latencies.
+    const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken).catch(() => ({}))), at: performance.now() };
 
     // ---- grace: let replies and the last recalculations arrive ----
     const graceEnd = loadEnd + cfg.graceMs;
@@ -355,9 +356,9 @@ async function main(): Promise<void> {
     const lostAcks = orderDue.size;
 
     // ---- fills the engine reports for our orders that the trader never received ----
-    const trades = (await getJson(`${base}/trades`, adminToken)) as { fills?: { fillId: string; orderId: string; clientOrderId: string }[] };
+    const trades = (await getJson(`${base}/trades`, adminToken).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return { fills: undefined }; })) as { fills?: { fillId: string; orderId: string; clientOrderId: string }[] };
     const engineFills = (trades.fills ?? []).filter((f) => f.clientOrderId.startsWith('b-'));
-    const lostFills = engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
+    const lostFills = trades.fills === undefined ? NaN : engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
     const rssMb = peakRssMb(engine.pid);
 
     const measuredS = (loadEnd - measureFrom) / 1000;
