@@ -2,13 +2,14 @@
  * The real-time risk kernel: Greeks, market value, gross exposure, delta-gamma VaR/ES and (on
  * request) the SPAN grid for a batch of portfolios packed as structure-of-arrays. The risk pool
  * (src/workers) runs it inside worker threads on batches of tens of portfolios; it is pure and
- * allocates only per batch, never per portfolio or per leg.
+ * allocates per batch, not per portfolio or per European leg.
  *
  * Batch shape (a three-level hierarchy, all ranges contiguous):
  *   portfolio p → slots [slotStart[p], slotStart[p+1])   one slot per distinct underlying it holds
  *   slot k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
- * Grouping legs by underlying up front (the packer does it) is what lets the VaR pass touch only the
- * underlyings a portfolio holds, and lets the SPAN grid revalue one underlying's group at a time.
+ * (types in realtime-batch.ts). Grouping legs by underlying up front (the packer does it) is what
+ * lets the VaR pass touch only the underlyings a portfolio holds, and lets the SPAN grid
+ * (realtime-span.ts) revalue one underlying's group at a time.
  *
  * Units follow portfolio-risk.ts: position Greek = unit Greek × qty × multiplier (`units`), so delta
  * is in shares, vega/theta/rho in currency per 1.00 vol / per year / per 1.00 rate. An underlying
@@ -33,11 +34,11 @@ import type { OptionInputs } from '../pricing/types.js';
 import {
   DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig,
 } from './realtime-batch.js';
+import type { DgvKernel } from './realtime-dgv-wasm.js';
 import { spanRequirements } from './realtime-span.js';
+import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
 
 export { DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig };
-import type { DgvKernel } from './realtime-dgv-wasm.js';
-import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
 
 /** Scenario returns shared by every batch (fixed for the day). */
 export interface ScenarioSet {
