@@ -56,6 +56,8 @@ interface Slot {
   lastMargin: number;
   /** Underlyings this portfolio is indexed under (holdings and open orders). */
   underlyings: Set<string>;
+  /** Underlyings of its open orders: only their ticks need to reach the actor (triggers, crossings). */
+  orderUnderlyings: Set<string>;
 }
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
@@ -116,8 +118,14 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   function reindex(slot: Slot): void {
     const now = new Set<string>();
+    const withOrders = new Set<string>();
     for (const h of slot.state.holdings.values()) now.add(underlyingOf(h.instrument));
-    for (const o of slot.state.openOrders.values()) now.add(underlyingOf(o.parsed));
+    for (const o of slot.state.openOrders.values()) {
+      const u = underlyingOf(o.parsed);
+      now.add(u);
+      withOrders.add(u);
+    }
+    slot.orderUnderlyings = withOrders;
     for (const u of slot.underlyings) if (!now.has(u)) index.remove(u, slot.state.portfolioId);
     for (const u of now) if (!slot.underlyings.has(u)) index.add(u, slot.state.portfolioId);
     slot.underlyings = now;
@@ -168,6 +176,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       lastMarginMs: -Infinity,
       lastMargin: 0,
       underlyings: new Set(),
+      orderUnderlyings: new Set(),
       mailbox: new Mailbox<Pending>(mailboxCapacity, (p) => process(slot, p), (err) => log('error', 'mailbox handler failed', { error: String(err) })),
     };
     return slot;
@@ -296,8 +305,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
       leverage,
       breaches: breachesOf(figures, state.limits),
     };
-    // Through the mailbox like any message: the actor stores it in order with its other messages.
-    deliver(slot, { kind: 'RiskComputed', risk });
+    // The actor's last risk is a plain replacement of one field: storing it needs none of the
+    // order logic of a transition, and at tens of thousands of recalculations a second the main
+    // thread cannot afford one per result. Results arrive one at a time on this thread, between
+    // messages, so the actor's one-message-at-a-time order holds.
+    if (!slot.state.risk || slot.state.risk.seq < risk.seq) slot.state = { ...slot.state, risk };
     emit({ type: 'risk', risk });
   }
 
@@ -397,8 +409,9 @@ export function createEngine(opts: EngineOptions): EngineApi {
         const slot = slots.get(id);
         if (!slot) continue;
         if (ts > slot.latestTickTs) slot.latestTickTs = ts;
-        // Only portfolios with resting orders need the tick itself (triggers and crossings).
-        if (slot.state.openOrders.size > 0) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
+        // Only portfolios with resting orders on this underlying need the tick itself (triggers and
+        // crossings); for the rest a tick only makes their risk stale.
+        if (slot.orderUnderlyings.has(symbol)) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
         coalescer.markDirty(id);
       }
       schedulePump();
