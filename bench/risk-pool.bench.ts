@@ -6,7 +6,7 @@
  *   µs per portfolio (Greeks, gross exposure, VaR/ES), dgv losses in JS / in WebAssembly SIMD (what
  *   the pool's workers run); also with the SPAN grid on every portfolio.
  * - packUsPerPortfolio / unpackUsPerPortfolio: the main-thread share (RecalcInput → buffer → RecalcOutput).
- * - pool: 2 threads, recalculate() calls of `batch` portfolios with `capacity` calls kept in flight
+ * - pool: 2 threads (env THREADS), recalculate() calls of `batch` portfolios with `capacity` calls kept in flight
  *   for a fixed time (env SECONDS, default 3; capacity = 2 × TASKS_PER_THREAD, default 2; batch
  *   sizes from env BATCHES, default 16,32,64,128); recalculations per second and the latency of one call (p50/p99, ms) from
  *   submission to unpacked outputs.
@@ -31,6 +31,7 @@ const NOW_MS = Date.UTC(2026, 0, 15, 15);
 const BATCHES = (process.env.BATCHES ?? '16,32,64,128').split(',').map(Number);
 const SECONDS = Number(process.env.SECONDS ?? 3);
 const TASKS_PER_THREAD = Number(process.env.TASKS_PER_THREAD ?? 2);
+const THREADS = Number(process.env.THREADS ?? 2);
 
 const tickers = Array.from({ length: N_UNDERLYINGS }, (_, i) => `U${String(i).padStart(2, '0')}`);
 const spots = new Map(tickers.map((t, i) => [t, 20 + 7 * i]));
@@ -99,7 +100,7 @@ function measureKernel(): { kernelUs: number; kernelSimdUs: number; kernelWithMa
 }
 
 async function measurePool(batch: number): Promise<{ batch: number; recalcPerSec: number; callP50Ms: number; callP99Ms: number; runP50Ms: number; utilization: number }> {
-  const pool = createRiskPool({ threads: 2, maxBatch: batch, tasksPerThread: TASKS_PER_THREAD, scenarios: sc });
+  const pool = createRiskPool({ threads: THREADS, maxBatch: batch, tasksPerThread: TASKS_PER_THREAD, scenarios: sc });
   const parts = chunks(inputs, batch);
   const inFlight = pool.capacity;
   const latencies: number[] = [];
@@ -141,5 +142,5 @@ console.log(JSON.stringify({
   portfolios: N_PORTFOLIOS, options: N_OPTIONS, underlyings: N_UNDERLYINGS, scenarios: sc.nScenarios,
   kernelUsPerPortfolio: +k.kernelUs.toFixed(3), kernelSimdUsPerPortfolio: +k.kernelSimdUs.toFixed(3), loadAverage: +loadavg()[0]!.toFixed(2),
   kernelWithMarginUsPerPortfolio: +k.kernelWithMarginUs.toFixed(2),
-  packUsPerPortfolio: +k.packUs.toFixed(3), unpackUsPerPortfolio: +k.unpackUs.toFixed(3), tasksPerThread: TASKS_PER_THREAD, pool: rows,
+  packUsPerPortfolio: +k.packUs.toFixed(3), unpackUsPerPortfolio: +k.unpackUs.toFixed(3), threads: THREADS, tasksPerThread: TASKS_PER_THREAD, pool: rows,
 }));
