@@ -188,7 +188,9 @@ async function main(): Promise<void> {
       RISK_ENGINE_JWT_AUDIENCE: jwt.audience, LOG_LEVEL: 'warn', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0',
       ...(flags.threads !== undefined ? { RISK_POOL_THREADS: flags.threads } : {}),
     };
-    const engine = await startChild([path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    // BENCH_ENGINE_NODE_ARGS passes node flags to the engine alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const engine = await startChild([...engineNodeArgs, path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
       env, cwd: root, ready: /listening on http:\/\/127\.0\.0\.1:(\d+).*uWS (\w+)/, timeoutMs: 60_000, name: 'engine',
     });
     children.push(engine);

@@ -181,7 +181,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       closed = true;
       unlisten();
       uWS.us_listen_socket_close(listenSocket);
-      for (const s of [...sessions]) s.socket?.end(CLOSE_CODES.SHUTDOWN, 'server shutting down');
+      for (const s of [...sessions]) s.end(CLOSE_CODES.SHUTDOWN, 'server shutting down');
       // Native uWS has app.close() (closes every socket); the typings lag behind.
       (app as unknown as { close?: () => void }).close?.();
     },
@@ -229,7 +229,7 @@ function upgrade(
 }
 
 function closeIfUnauthenticated(s: Session): void {
-  if (s.principal === null && !s.closed) s.socket?.end(CLOSE_CODES.AUTH_TIMEOUT, 'no auth within the deadline');
+  if (s.principal === null && !s.closed) s.end(CLOSE_CODES.AUTH_TIMEOUT, 'no auth within the deadline');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -79,8 +79,12 @@ export class Subscriptions {
   /** The engine's event listener. */
   readonly onEngineEvent = (e: EngineEvent): void => {
     switch (e.type) {
-      case 'risk':
+      case 'risk': {
+        // Touch e.risk (built lazily by the engine) only for a portfolio that has subscribers.
+        const topic = this.topics.risk;
+        if (!topic.byKey.has(e.portfolioId) && topic.all.size === 0) return;
         return this.publishRisk(e.risk);
+      }
       case 'fill':
         return this.publishFill(e.fill);
       case 'order':

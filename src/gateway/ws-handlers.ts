@@ -55,7 +55,7 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
   if (p === null) return sendError(s, id, errors.unauthenticated(s.authenticating ? 'authentication in progress; wait for "authenticated"' : 'send auth {token} first, or connect with ?token='));
   if (p.expMs <= Date.now()) {
     sendError(s, id, errors.unauthenticated('token expired'));
-    s.socket?.end(CLOSE_CODES.TOKEN_EXPIRED, 'token expired');
+    s.end(CLOSE_CODES.TOKEN_EXPIRED, 'token expired');
     return;
   }
   switch (msg.type) {
@@ -85,7 +85,7 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
   if (s.closed) return;
   if (!r.ok) {
     sendError(s, msg.id, errors.unauthenticated(r.reason));
-    if (++s.authFailures >= MAX_AUTH_FAILURES) s.socket?.end(CLOSE_CODES.AUTH_FAILED, 'too many refused auth messages');
+    if (++s.authFailures >= MAX_AUTH_FAILURES) s.end(CLOSE_CODES.AUTH_FAILED, 'too many refused auth messages');
     return;
   }
   s.principal = r.principal;

@@ -74,21 +74,58 @@ export class Session {
     this.sendBytes(this.codec.encodeShared(msg));
   }
 
+  /**
+   * Frames waiting for this turn of the event loop to end. Sent together inside one uWS cork, so a
+   * burst of risk updates, acks and fills costs one write to the socket instead of one each (outside
+   * a uWS callback every uncorked send is its own system call). Order is kept: everything goes
+   * through this queue.
+   */
+  private outbox: Uint8Array[] | null = null;
+
   /** Sends already-encoded bytes that must not be lost. */
   sendBytes(bytes: Uint8Array): void {
+    if (this.closed || this.socket === null) return;
+    if (this.outbox === null) {
+      this.outbox = [];
+      queueMicrotask(this.flushOutbox);
+    }
+    // Copy: the codec's shared encode buffer is reused by the next message before the flush.
+    this.outbox.push(bytes.slice());
+  }
+
+  private readonly flushOutbox = (): void => {
+    const frames = this.outbox;
+    this.outbox = null;
     const ws = this.socket;
-    if (this.closed || ws === null) return;
+    if (frames === null || this.closed || ws === null) return;
+    ws.cork(() => {
+      for (const f of frames) if (!this.sendNow(ws, f)) return;
+    });
+  };
+
+  /** Closes the connection after sending what is already queued (an error that explains the close). */
+  end(code: number, reason: string): void {
+    this.flushOutbox();
+    this.socket?.end(code, reason);
+  }
+
+  /** Returns false when the session was closed for being too slow. */
+  private sendNow(ws: WebSocket<UserData>, bytes: Uint8Array): boolean {
     const status = ws.send(bytes, true);
     if (status === 2) {
       // Cannot happen while maxBackpressure > maxBufferedBytes; if it does, say so and close.
       this.counters.dropped += 1;
       this.closeSlow(ws.getBufferedAmount());
-      return;
+      return false;
     }
     if (status === 0) {
       const backlog = ws.getBufferedAmount();
-      if (backlog > this.limits.maxBufferedBytes) this.closeSlow(backlog);
+      if (backlog > this.limits.maxBufferedBytes) {
+        this.closeSlow(backlog);
+        return false;
+      }
     }
+    return true;
   }
 
   /** A risk snapshot, already encoded for all subscribers; held (conflated) while the client is slow. */

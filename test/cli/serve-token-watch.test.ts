@@ -13,7 +13,7 @@ const bin = path.join(repoRoot, 'bin', 'risk-engine.js');
 
 /** The environment of a user in `cwd`: no JWT secret, so the folder's dev key file is used. */
 function envFor(): NodeJS.ProcessEnv {
-  const env = { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'development' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'development' };
   for (const k of ['RISK_ENGINE_JWT_SECRET', 'DATA_DIR', 'PORT', 'HOST', 'RISK_ENGINE_JWT_ISSUER', 'RISK_ENGINE_JWT_AUDIENCE']) delete env[k];
   return env;
 }

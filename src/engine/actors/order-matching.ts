@@ -33,3 +33,51 @@ export function matchOrder(order: Order, price: number): MatchResult {
   if (limit !== undefined && !(isBuy ? price <= limit : price >= limit)) return newlyTriggered ? TRIGGER : REST;
   return { kind: 'fill', price };
 }
+
+/** An open interval of prices of one underlying within which none of a set of resting orders reacts. */
+export interface QuietBand {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export const ALWAYS_REACTS: QuietBand = Object.freeze({ lo: Infinity, hi: -Infinity });
+
+/**
+ * The band of `underlying` prices at which matchOrder answers 'rest' for every order in `orders`
+ * on that underlying, so that the runtime can skip handing such ticks to the actor at all (at
+ * thousands of ticks a second most of them move no resting order). It mirrors matchOrder's rules:
+ * a buy limit reacts at or below its limit, a sell limit at or above; an untriggered stop buy or
+ * take-profit sell at or above its trigger, a stop sell or take-profit buy at or below; a triggered
+ * stop-limit as a limit. An order in an option of the underlying has a model price that depends on
+ * more than spot, so it makes the band empty (every tick goes to the actor).
+ */
+export function quietBand(orders: Iterable<Order>, underlying: string): QuietBand {
+  let lo = -Infinity;
+  let hi = Infinity;
+  for (const o of orders) {
+    const i = o.parsed;
+    if (i.kind === 'option') {
+      if (i.underlying === underlying) return ALWAYS_REACTS;
+      continue;
+    }
+    if (i.symbol !== underlying) continue;
+    const isBuy = o.side === 'buy';
+    const triggered = o.orderType === 'limit' || o.triggeredMs !== undefined;
+    if (o.orderType === 'market' || (triggered && o.orderType !== 'limit' && o.limitPrice === undefined)) return ALWAYS_REACTS;
+    if (triggered) {
+      const limit = o.limitPrice as number;
+      if (isBuy) lo = Math.max(lo, limit);
+      else hi = Math.min(hi, limit);
+      continue;
+    }
+    const stop = o.stopPrice ?? NaN;
+    if (!Number.isFinite(stop)) return ALWAYS_REACTS;
+    const reactsAbove = o.orderType === 'stop' ? isBuy : !isBuy;
+    if (reactsAbove) hi = Math.min(hi, stop);
+    else lo = Math.max(lo, stop);
+  }
+  return { lo, hi };
+}
+
+/** True when `price` is strictly inside the band, i.e. no order can react to it. */
+export const isQuiet = (band: QuietBand, price: number): boolean => price > band.lo && price < band.hi;

@@ -381,7 +381,13 @@ function marketTick(state: PortfolioState, symbol: string, price: number, ctx: A
       const held = (d?.holdings ?? state.holdings).get(order.parsed.symbol)?.qty ?? 0;
       if (checkTradingState(state.tradingState, 'submit', held, signOf(order.side) * order.qty)) continue;
     }
-    d ??= draftOf(state);
+    // Most ticks move no order: price it against the state as it stands and draft a new state
+    // only for an order the price fills or triggers (a draft copies the portfolio's maps).
+    if (d === undefined) {
+      const price = priceOf(order.parsed, state.holdings.get(order.parsed.symbol), spotOf, ctx);
+      if (price === undefined || matchOrder(order, price).kind === 'rest') continue;
+      d = draftOf(state);
+    }
     work(d, order, spotOf, ctx);
   }
   if (!d || d.events.length === 0) return { state, events: [] };

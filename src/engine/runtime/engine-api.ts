@@ -39,7 +39,13 @@ export interface ReplaceRequest {
 
 /** Events the engine pushes to the gateway, which fans them out to subscribed connections. */
 export type EngineEvent =
-  | { readonly type: 'risk'; readonly risk: RiskSnapshot }
+  /**
+   * A portfolio's figures changed. `risk` is built on first read: most portfolios have no
+   * subscriber at a given moment, and building a snapshot for each of tens of thousands of
+   * recalculations a second would cost the event loop more than the routing itself. Check
+   * `portfolioId` first and read `risk` only when someone wants it.
+   */
+  | { readonly type: 'risk'; readonly portfolioId: string; readonly risk: RiskSnapshot }
   | { readonly type: 'fill'; readonly fill: Fill }
   | { readonly type: 'order'; readonly order: Order }
   | { readonly type: 'tick'; readonly symbol: string; readonly price: number; readonly ts: number };

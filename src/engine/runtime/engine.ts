@@ -11,6 +11,7 @@ import { breachesOf } from '../actors/breaches.js';
 import { Mailbox } from '../actors/mailbox.js';
 import { createPortfolioState, realisedPnlOf, safeHandle } from '../actors/portfolio-actor.js';
 import { instrumentOf } from '../actors/instrument-symbol.js';
+import { isQuiet, quietBand, type QuietBand } from '../actors/order-matching.js';
 import { RecalcCoalescer } from '../actors/recalc-coalescer.js';
 import { UnderlyingIndex } from '../actors/underlying-index.js';
 import type { Fill, Holding, Order, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
@@ -46,6 +47,17 @@ interface Pending {
   readonly done?: (events: readonly PortfolioEvent[]) => void;
 }
 
+interface PendingRisk {
+  readonly out: RecalcOutput;
+  readonly tickTs: number;
+  readonly seq: number;
+  readonly computedMs: number;
+  readonly margin: number;
+  readonly marginMs: number;
+  /** The actor state the figures were computed for (cash and cost basis come from it). */
+  readonly state: PortfolioState;
+}
+
 interface Slot {
   state: PortfolioState;
   readonly mailbox: Mailbox<Pending>;
@@ -56,8 +68,13 @@ interface Slot {
   lastMargin: number;
   /** Underlyings this portfolio is indexed under (holdings and open orders). */
   underlyings: Set<string>;
-  /** Underlyings of its open orders: only their ticks need to reach the actor (triggers, crossings). */
-  orderUnderlyings: Set<string>;
+  /** The newest pool result not yet turned into a RiskSnapshot (see riskOf). */
+  pendingRisk: PendingRisk | undefined;
+  /**
+   * Per underlying of its open orders, the prices at which none of them reacts: only ticks outside
+   * it need to reach the actor (triggers, crossings).
+   */
+  orderBands: Map<string, QuietBand>;
 }
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
@@ -118,14 +135,14 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   function reindex(slot: Slot): void {
     const now = new Set<string>();
-    const withOrders = new Set<string>();
+    const bands = new Map<string, QuietBand>();
     for (const h of slot.state.holdings.values()) now.add(underlyingOf(h.instrument));
     for (const o of slot.state.openOrders.values()) {
       const u = underlyingOf(o.parsed);
       now.add(u);
-      withOrders.add(u);
+      if (!bands.has(u)) bands.set(u, quietBand(slot.state.openOrders.values(), u));
     }
-    slot.orderUnderlyings = withOrders;
+    slot.orderBands = bands;
     for (const u of slot.underlyings) if (!now.has(u)) index.remove(u, slot.state.portfolioId);
     for (const u of now) if (!slot.underlyings.has(u)) index.add(u, slot.state.portfolioId);
     slot.underlyings = now;
@@ -176,7 +193,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
       lastMarginMs: -Infinity,
       lastMargin: 0,
       underlyings: new Set(),
-      orderUnderlyings: new Set(),
+      orderBands: new Map(),
+      pendingRisk: undefined,
       mailbox: new Mailbox<Pending>(mailboxCapacity, (p) => process(slot, p), (err) => log('error', 'mailbox handler failed', { error: String(err) })),
     };
     return slot;
@@ -277,40 +295,46 @@ export function createEngine(opts: EngineOptions): EngineApi {
       slot.lastMargin = out.marginRequirement;
       slot.lastMarginMs = computedAt;
     }
-    const state = slot.state;
+    // Keep the raw figures; the snapshot (P&L, leverage, breaches, one object tree) is built on
+    // first read, by a subscriber's fan-out or a REST query, and at most once per result.
+    slot.seq++;
+    slot.pendingRisk = { out, tickTs, seq: slot.seq, computedMs: clock.nowMs(), margin: slot.lastMargin, marginMs: slot.lastMarginMs, state: slot.state };
+    const event = { type: 'risk' as const, portfolioId: out.portfolioId, get risk(): RiskSnapshot { return riskOf(slot) as RiskSnapshot; } };
+    emit(event);
+  }
+
+  /** The newest risk of a portfolio, building its snapshot from the raw figures if not done yet. */
+  function riskOf(slot: Slot): RiskSnapshot | undefined {
+    const p = slot.pendingRisk;
+    if (p === undefined) return slot.state.risk;
+    slot.pendingRisk = undefined;
+    const { out, state } = p;
     let costBasis = 0;
     for (const h of state.holdings.values()) costBasis += h.avgPrice * h.qty * h.multiplier;
     const realised = realisedPnlOf(state);
     const unrealised = out.marketValue - costBasis;
     const equity = state.cash + out.marketValue;
     const leverage = equity > 0 ? out.grossExposure / equity : out.grossExposure > 0 ? Number.POSITIVE_INFINITY : 0;
-    const figures = {
-      greeks: out.greeks,
-      byUnderlying: out.byUnderlying,
-      var: out.var,
-      leverage,
-    };
     const risk: RiskSnapshot = {
       portfolioId: out.portfolioId,
-      seq: ++slot.seq,
-      tickTs,
-      computedMs: clock.nowMs(),
+      seq: p.seq,
+      tickTs: p.tickTs,
+      computedMs: p.computedMs,
       greeks: out.greeks,
       byUnderlying: out.byUnderlying,
       marketValue: out.marketValue,
       equity,
       pnl: { realised, unrealised, total: realised + unrealised },
       var: { method: 'dgv', confidence: calculator.varConfidence, value: out.var, es: out.es },
-      margin: { method: 'span', requirement: slot.lastMargin, computedMs: slot.lastMarginMs === -Infinity ? 0 : slot.lastMarginMs },
+      margin: { method: 'span', requirement: p.margin, computedMs: p.marginMs === -Infinity ? 0 : p.marginMs },
       leverage,
-      breaches: breachesOf(figures, state.limits),
+      breaches: breachesOf({ byUnderlying: out.byUnderlying, var: out.var, leverage }, state.limits),
     };
     // The actor's last risk is a plain replacement of one field: storing it needs none of the
-    // order logic of a transition, and at tens of thousands of recalculations a second the main
-    // thread cannot afford one per result. Results arrive one at a time on this thread, between
-    // messages, so the actor's one-message-at-a-time order holds.
+    // order logic of a transition. Results arrive on this thread between messages, so the actor's
+    // one-message-at-a-time order holds.
     if (!slot.state.risk || slot.state.risk.seq < risk.seq) slot.state = { ...slot.state, risk };
-    emit({ type: 'risk', risk });
+    return risk;
   }
 
   function deliver(slot: Slot, msg: PortfolioMessage, done?: (events: readonly PortfolioEvent[]) => void): boolean {
@@ -387,8 +411,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     getPortfolio(portfolioId: string): PortfolioView | undefined {
-      const s = slots.get(portfolioId)?.state;
-      if (!s) return undefined;
+      const slot = slots.get(portfolioId);
+      if (!slot) return undefined;
+      riskOf(slot);
+      const s = slot.state;
       return {
         portfolioId: s.portfolioId, cash: s.cash, holdings: [...s.holdings.values()], openOrders: [...s.openOrders.values()],
         limits: s.limits, tradingState: s.tradingState, ...(s.risk ? { risk: s.risk } : {}),
@@ -411,7 +437,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
         if (ts > slot.latestTickTs) slot.latestTickTs = ts;
         // Only portfolios with resting orders on this underlying need the tick itself (triggers and
         // crossings); for the rest a tick only makes their risk stale.
-        if (slot.orderUnderlyings.has(symbol)) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
+        const band = slot.orderBands.get(symbol);
+        if (band !== undefined && !isQuiet(band, price)) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
         coalescer.markDirty(id);
       }
       schedulePump();
@@ -446,7 +473,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
       return ok(state);
     },
 
-    getRisk: (portfolioId) => slots.get(portfolioId)?.state.risk,
+    getRisk(portfolioId) {
+      const slot = slots.get(portfolioId);
+      return slot ? riskOf(slot) : undefined;
+    },
     listOrders: (portfolioId) => [...orders.values()].filter((o) => portfolioId === undefined || o.portfolioId === portfolioId),
     getOrder: (orderId) => orders.get(orderId),
     listFills: (portfolioId) => fills.filter((f) => portfolioId === undefined || f.portfolioId === portfolioId),
