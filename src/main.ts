@@ -126,13 +126,14 @@ function runDemo(engine: EngineApi, demo: DemoOptions, clock: { nowMs(): number 
   const seed = demo.seed ?? 1;
   const underlyings = demoUnderlyings(demo.underlyings, SIMULATED_UNIVERSE_SEED);
   const books = demoPortfolios({ portfolios: demo.portfolios, optionsPerPortfolio: 20, underlyings, asOf: isoDateOf(clock.nowMs()), seed });
+  const market = createDemoMarket({ underlyings, seed, timeScale: 2000 });
+  const symbols = market.symbols;
+  // Prices first, so that the sample positions are booked at the market and their P&L starts at 0.
+  for (const [i, p] of market.prices().entries()) engine.tick(symbols[i]!, p, clock.nowMs());
   for (const b of books) {
     const r = engine.createPortfolio(b, 'demo');
     if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, reason: r.reason });
   }
-  const market = createDemoMarket({ underlyings, seed, timeScale: 2000 });
-  const symbols = market.symbols;
-  for (const [i, p] of market.prices().entries()) engine.tick(symbols[i]!, p, clock.nowMs());
   // Ticks are spread over the underlyings round-robin at the requested total rate.
   const periodMs = 10;
   const perPeriod = Math.max(1, Math.round((demo.tickRate * periodMs) / 1000));

@@ -18,6 +18,7 @@ import type { Fill, Holding, Order, PortfolioEvent, PortfolioMessage, PortfolioS
 import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState } from '../limits/types.js';
 import { underlyingOf } from '../portfolio/types.js';
+import { positionValue } from '../portfolio/valuation.js';
 import { newHoldingTerms } from '../actors/position-update.js';
 import { type Clock, isoDateOf } from './clock.js';
 import type {
@@ -372,6 +373,19 @@ export function createEngine(opts: EngineOptions): EngineApi {
     return { kind: 'ack', order, fills: orderFills };
   }
 
+  /**
+   * Per-unit mark of a holding at the last prices: the cost basis of a position booked without an
+   * avgPrice, so that its unrealised P&L starts at zero. Before its underlying's first tick there
+   * is no mark and the cost basis is 0 (documented in docs/PROTOCOL.md).
+   */
+  function markOf(h: Holding): number {
+    const u = underlyingOf(h.instrument);
+    const spot = lastPrice.get(u);
+    if (spot === undefined) return 0;
+    const v = positionValue({ ...h, qty: 1, multiplier: 1 }, { asOf: isoDateOf(clock.nowMs()), rate, spots: new Map([[u, spot]]) });
+    return Number.isFinite(v) ? v : 0;
+  }
+
   const api: EngineApi = {
     createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }> {
       if (slots.has(req.portfolioId)) return fail('PORTFOLIO_EXISTS', `portfolio ${req.portfolioId} already exists`);
@@ -387,12 +401,13 @@ export function createEngine(opts: EngineOptions): EngineApi {
         if (!instrument) return fail('INVALID_INSTRUMENT', `positions[${i}]: "${p.instrument}" is neither a ticker nor an OCC option symbol`);
         if (instrument.kind === 'option' && p.vol === undefined) return fail('MISSING_VOL', `positions[${i}]: option ${p.instrument} needs "vol"`);
         const terms = newHoldingTerms(instrument, p.vol);
-        holdings.push({
+        const holding: Holding = {
           instrument, qty: p.qty, ...terms,
           ...(p.multiplier !== undefined ? { multiplier: p.multiplier } : {}),
           ...(p.dividendYield !== undefined ? { dividendYield: p.dividendYield } : {}),
           avgPrice: p.avgPrice ?? 0, realisedPnl: 0,
-        });
+        };
+        holdings.push(p.avgPrice !== undefined ? holding : { ...holding, avgPrice: markOf(holding) });
         if (instrument.kind === 'option' && p.vol !== undefined) knownVols.set(instrument.symbol, p.vol);
       }
       let state: PortfolioState;
@@ -405,7 +420,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       slots.set(req.portfolioId, slot);
       reindex(slot);
       for (const h of state.holdings.values()) if (h.instrument.kind === 'option' && h.vol !== undefined) knownVols.set(h.instrument.symbol, h.vol);
-      log('info', 'portfolio created', { portfolioId: req.portfolioId, by });
+      log('debug', 'portfolio created', { portfolioId: req.portfolioId, by });
       markDirty(slot);
       return ok({ portfolioId: req.portfolioId });
     },
