@@ -97,7 +97,7 @@ describe('pre-trade limits over the websocket', () => {
   it('rejects an order that would take the position beyond maxPositionQty with POSITION_LIMIT and accepts one that reaches it exactly', async () => {
     await setLimits({ portfolioId: 'POS', limits: { maxPositionQty: 150 } });
     expectReject(await order('POS', 'buy', 51), 'POSITION_LIMIT', /^position 151 after fill, \|151\| > limit 150$/);
-    // A flip to a short beyond the limit is refused too, though |qty| shrinks... from 100 to -151.
+    // A sell that flips +100 to a short of -151 is refused too.
     expectReject(await order('POS', 'sell', 251), 'POSITION_LIMIT', /^position -151 after fill/);
     expect(heldQty('POS')).toBe(100);
     expect(await order('POS', 'buy', 50)).toMatchObject({ type: 'ack', status: 'filled' });

@@ -21,9 +21,9 @@ export interface CoalescerStats {
   readonly inFlight: number;
 }
 
-export class RecalcCoalescer {
-  readonly #status = new Map<string, number>();
-  readonly #queue = new IdQueue();
+export class RecalcCoalescer<K = string> {
+  readonly #status = new Map<K, number>();
+  readonly #queue = new IdQueue<K>();
   #inFlight = 0;
   #requested = 0;
   #coalesced = 0;
@@ -51,7 +51,7 @@ export class RecalcCoalescer {
   }
 
   /** Asks for a recalculation of id on its latest state. */
-  markDirty(id: string): void {
+  markDirty(id: K): void {
     this.#requested++;
     const s = this.#status.get(id);
     if (s === undefined) {
@@ -62,8 +62,8 @@ export class RecalcCoalescer {
   }
 
   /** Up to max dirty ids not in flight, oldest first; they become in flight and no longer dirty. */
-  takeBatch(max: number): string[] {
-    const out: string[] = [];
+  takeBatch(max: number): K[] {
+    const out: K[] = [];
     while (out.length < max && this.#queue.length > 0) {
       const id = this.#queue.shift();
       this.#status.set(id, IN_FLIGHT);
@@ -78,7 +78,7 @@ export class RecalcCoalescer {
    * Ends the recalculations of ids (whether they succeeded or not); one marked dirty meanwhile goes
    * back to the end of the queue. Ids not in flight (forgotten meanwhile) are skipped.
    */
-  complete(ids: Iterable<string>): void {
+  complete(ids: Iterable<K>): void {
     for (const id of ids) {
       const s = this.#status.get(id);
       if (s !== IN_FLIGHT && s !== IN_FLIGHT_DIRTY) continue;
@@ -92,7 +92,7 @@ export class RecalcCoalescer {
   }
 
   /** Forgets a removed portfolio: out of the queue, and no longer counted in flight (complete() then skips it). */
-  forget(id: string): void {
+  forget(id: K): void {
     const s = this.#status.get(id);
     if (s === undefined) return;
     if (s === DIRTY) this.#queue.remove(id);
@@ -105,8 +105,8 @@ export class RecalcCoalescer {
  * FIFO of distinct ids in a growable ring buffer: push and shift are O(1) amortised. Removal of an
  * arbitrary id (rare: a deleted portfolio) leaves a hole that shift skips.
  */
-class IdQueue {
-  #buf: (string | undefined)[] = new Array<string | undefined>(16).fill(undefined);
+class IdQueue<K> {
+  #buf: (K | undefined)[] = new Array<K | undefined>(16).fill(undefined);
   #head = 0;
   #count = 0;
   #holes = 0;
@@ -115,13 +115,13 @@ class IdQueue {
     return this.#count - this.#holes;
   }
 
-  push(id: string): void {
+  push(id: K): void {
     if (this.#count === this.#buf.length) this.#grow();
     this.#buf[(this.#head + this.#count) % this.#buf.length] = id;
     this.#count++;
   }
 
-  shift(): string {
+  shift(): K {
     for (;;) {
       const id = this.#buf[this.#head];
       this.#buf[this.#head] = undefined;
@@ -132,7 +132,7 @@ class IdQueue {
     }
   }
 
-  remove(id: string): void {
+  remove(id: K): void {
     for (let i = 0; i < this.#count; i++) {
       const k = (this.#head + i) % this.#buf.length;
       if (this.#buf[k] === id) {
@@ -144,7 +144,7 @@ class IdQueue {
   }
 
   #grow(): void {
-    const next = new Array<string | undefined>(this.#buf.length * 2).fill(undefined);
+    const next = new Array<K | undefined>(this.#buf.length * 2).fill(undefined);
     for (let i = 0; i < this.#count; i++) next[i] = this.#buf[(this.#head + i) % this.#buf.length];
     this.#buf = next;
     this.#head = 0;

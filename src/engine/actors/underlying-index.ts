@@ -1,18 +1,18 @@
 import { underlyingOf } from '../portfolio/types.js';
 import type { PortfolioState } from './types.js';
 
-const EMPTY: ReadonlySet<string> = Object.freeze(new Set<string>());
+const EMPTY: ReadonlySet<never> = Object.freeze(new Set<never>());
 
 /**
  * Underlying ticker → ids of the portfolios that hold it (a position or an open order), so a tick
  * reaches only the actors it concerns. The caller keeps it in step with holdings: either add/remove
  * pairs, or `update(id, underlyingsTouched(state))` after a message that changed positions or orders.
  */
-export class UnderlyingIndex {
-  readonly #byUnderlying = new Map<string, Set<string>>();
-  readonly #byPortfolio = new Map<string, Set<string>>();
+export class UnderlyingIndex<K = string> {
+  readonly #byUnderlying = new Map<string, Set<K>>();
+  readonly #byPortfolio = new Map<K, Set<string>>();
 
-  add(underlying: string, portfolioId: string): void {
+  add(underlying: string, portfolioId: K): void {
     let ids = this.#byUnderlying.get(underlying);
     if (!ids) this.#byUnderlying.set(underlying, (ids = new Set()));
     ids.add(portfolioId);
@@ -21,7 +21,7 @@ export class UnderlyingIndex {
     mine.add(underlying);
   }
 
-  remove(underlying: string, portfolioId: string): void {
+  remove(underlying: string, portfolioId: K): void {
     const ids = this.#byUnderlying.get(underlying);
     if (ids?.delete(portfolioId) && ids.size === 0) this.#byUnderlying.delete(underlying);
     const mine = this.#byPortfolio.get(portfolioId);
@@ -29,15 +29,15 @@ export class UnderlyingIndex {
   }
 
   /** Sets the underlyings of a portfolio to exactly these, touching only the differences. */
-  update(portfolioId: string, underlyings: ReadonlySet<string>): void {
-    const before = this.#byPortfolio.get(portfolioId) ?? EMPTY;
+  update(portfolioId: K, underlyings: ReadonlySet<string>): void {
+    const before: ReadonlySet<string> = this.#byPortfolio.get(portfolioId) ?? EMPTY;
     // Deleting the entry being visited is safe in a Set iteration.
     for (const u of before) if (!underlyings.has(u)) this.remove(u, portfolioId);
     for (const u of underlyings) if (!before.has(u)) this.add(u, portfolioId);
   }
 
   /** Drops a portfolio from every underlying. */
-  removePortfolio(portfolioId: string): void {
+  removePortfolio(portfolioId: K): void {
     this.update(portfolioId, EMPTY);
   }
 
@@ -45,12 +45,12 @@ export class UnderlyingIndex {
    * The portfolios that hold an underlying: the index's own set (no copy), or a shared empty set.
    * Do not add or remove while iterating it.
    */
-  portfoliosFor(underlying: string): ReadonlySet<string> {
+  portfoliosFor(underlying: string): ReadonlySet<K> {
     return this.#byUnderlying.get(underlying) ?? EMPTY;
   }
 
   /** The underlyings a portfolio is indexed under. */
-  underlyingsOf(portfolioId: string): ReadonlySet<string> {
+  underlyingsOf(portfolioId: K): ReadonlySet<string> {
     return this.#byPortfolio.get(portfolioId) ?? EMPTY;
   }
 }

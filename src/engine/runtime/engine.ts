@@ -90,8 +90,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const log = opts.log ?? (() => {});
 
   const slots = new Map<string, Slot>();
-  const index = new UnderlyingIndex();
-  const coalescer = new RecalcCoalescer();
+  // Keyed by the slot itself, not its id: a tick walks these for every portfolio that holds its
+  // underlying, thousands of times a second, and an object key saves a lookup by name each time.
+  const index = new UnderlyingIndex<Slot>();
+  const coalescer = new RecalcCoalescer<Slot>();
   const lastPrice = new Map<string, number>();
   const lastTickTs = new Map<string, number>();
   /** Known implied vols by option symbol: from portfolio positions, for orders in options not yet held. */
@@ -144,8 +146,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
       if (!bands.has(u)) bands.set(u, quietBand(slot.state.openOrders.values(), u));
     }
     slot.orderBands = bands;
-    for (const u of slot.underlyings) if (!now.has(u)) index.remove(u, slot.state.portfolioId);
-    for (const u of now) if (!slot.underlyings.has(u)) index.add(u, slot.state.portfolioId);
+    for (const u of slot.underlyings) if (!now.has(u)) index.remove(u, slot);
+    for (const u of now) if (!slot.underlyings.has(u)) index.add(u, slot);
     slot.underlyings = now;
   }
 
@@ -202,14 +204,19 @@ export function createEngine(opts: EngineOptions): EngineApi {
   }
 
   function markDirty(slot: Slot): void {
+    coalescer.markDirty(slot);
+    schedulePump();
+  }
+
+  /** ts of the newest tick among a portfolio's underlyings: what figures computed now include. */
+  function newestTickTs(slot: Slot): number {
     let newest = slot.latestTickTs;
     for (const u of slot.underlyings) {
       const ts = lastTickTs.get(u);
       if (ts !== undefined && ts > newest) newest = ts;
     }
     slot.latestTickTs = newest;
-    coalescer.markDirty(slot.state.portfolioId);
-    schedulePump();
+    return newest;
   }
 
   let pumpScheduled = false;
@@ -226,14 +233,13 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   function pump(): void {
     while (!closed && inFlightTasks < calculator.capacity) {
-      const ids = coalescer.takeBatch(maxBatch);
-      if (ids.length === 0) return;
+      const batch = coalescer.takeBatch(maxBatch);
+      if (batch.length === 0) return;
       const nowMs = clock.nowMs();
       const inputs: RecalcInput[] = [];
       const tickTsOf: number[] = [];
-      for (const id of ids) {
-        const slot = slots.get(id);
-        if (!slot) continue;
+      for (const slot of batch) {
+        const id = slot.state.portfolioId;
         const spots = new Map<string, number>();
         let priced = true;
         for (const u of slot.underlyings) {
@@ -244,10 +250,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
         if (!priced) continue; // no figures before every underlying has a price
         const withMargin = nowMs - slot.lastMarginMs >= marginRefreshMs;
         inputs.push({ portfolioId: id, holdings: [...slot.state.holdings.values()], spots, rate, nowMs, withMargin });
-        tickTsOf.push(slot.latestTickTs);
+        tickTsOf.push(newestTickTs(slot));
       }
       if (inputs.length === 0) {
-        coalescer.complete(ids);
+        coalescer.complete(batch);
         continue;
       }
       inFlightTasks++;
@@ -255,12 +261,12 @@ export function createEngine(opts: EngineOptions): EngineApi {
         (outputs) => {
           inFlightTasks--;
           outputs.forEach((out, i) => publish(out, tickTsOf[i] ?? 0, nowMs));
-          coalescer.complete(ids);
+          coalescer.complete(batch);
           pump();
         },
         (err: unknown) => {
           inFlightTasks--;
-          coalescer.complete(ids);
+          coalescer.complete(batch);
           isolateFailure(inputs, tickTsOf, nowMs, err);
           pump();
         },
@@ -446,15 +452,14 @@ export function createEngine(opts: EngineOptions): EngineApi {
       const prevTs = lastTickTs.get(symbol);
       if (prevTs === undefined || ts > prevTs) lastTickTs.set(symbol, ts);
       emit({ type: 'tick', symbol, price, ts });
-      for (const id of index.portfoliosFor(symbol)) {
-        const slot = slots.get(id);
-        if (!slot) continue;
-        if (ts > slot.latestTickTs) slot.latestTickTs = ts;
+      for (const slot of index.portfoliosFor(symbol)) {
         // Only portfolios with resting orders on this underlying need the tick itself (triggers and
         // crossings); for the rest a tick only makes their risk stale.
-        const band = slot.orderBands.get(symbol);
-        if (band !== undefined && !isQuiet(band, price)) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
-        coalescer.markDirty(id);
+        if (slot.orderBands.size !== 0) {
+          const band = slot.orderBands.get(symbol);
+          if (band !== undefined && !isQuiet(band, price)) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
+        }
+        coalescer.markDirty(slot);
       }
       schedulePump();
       return ok(null);

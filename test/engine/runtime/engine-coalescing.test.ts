@@ -1,0 +1,224 @@
+/**
+ * Recalculation coalescing in the engine runtime, in process: the real engine over the real
+ * piscina risk pool (compiled worker: `npm run build` first), no gateway. The engine's clock is
+ * fixed so that option time to expiry does not move between recalculations.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
+import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-api.js';
+import { createEngine } from '../../../src/engine/runtime/engine.js';
+import type { RecalcInput, RecalcOutput, RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
+import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
+import { createRiskPool } from '../../../src/workers/risk-pool.js';
+
+const START_MS = Date.UTC(2026, 0, 15, 21);
+const TICKERS = ['AAA', 'BBB', 'CCC'];
+const CALL_AAA = 'AAA   260320C00100000';
+
+function scenarios() {
+  const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 11 });
+  if (!sc.ok) throw new Error(sc.error);
+  return sc.value;
+}
+
+const engines: EngineApi[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+});
+
+function startEngine(calculator: RiskCalculator, maxBatch?: number): EngineApi {
+  const engine = createEngine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, ...(maxBatch ? { maxBatch } : {}) });
+  engines.push(engine);
+  return engine;
+}
+
+/** The next risk snapshot of a portfolio that satisfies pred (listening starts now). */
+function nextRisk(engine: EngineApi, portfolioId: string, pred: (r: RiskSnapshot) => boolean = () => true, timeoutMs = 5000): Promise<RiskSnapshot> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching risk update for ${portfolioId} within ${timeoutMs} ms; last: ${JSON.stringify(engine.getRisk(portfolioId)?.tickTs)}`));
+    }, timeoutMs);
+    const off = engine.onEvent((e) => {
+      if (e.type !== 'risk' || e.portfolioId !== portfolioId) return;
+      const r = e.risk;
+      if (!pred(r)) return;
+      clearTimeout(timer);
+      off();
+      resolve(r);
+    });
+  });
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Forwards every batch to the real pool and records, per portfolio, how many of its
+ * recalculations are in flight at once. It observes; it changes no input and no result.
+ */
+class InFlightObserver implements RiskCalculator {
+  readonly inFlight = new Map<string, number>();
+  maxPerPortfolio = 0;
+  batchesInFlight = 0;
+  maxBatchesInFlight = 0;
+  constructor(private readonly inner: RiskCalculator) {}
+  get varConfidence() { return this.inner.varConfidence; }
+  get capacity() { return this.inner.capacity; }
+  stats() { return this.inner.stats(); }
+  close() { return this.inner.close(); }
+  async recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]> {
+    for (const x of batch) {
+      const n = (this.inFlight.get(x.portfolioId) ?? 0) + 1;
+      this.inFlight.set(x.portfolioId, n);
+      this.maxPerPortfolio = Math.max(this.maxPerPortfolio, n);
+    }
+    this.maxBatchesInFlight = Math.max(this.maxBatchesInFlight, ++this.batchesInFlight);
+    try {
+      return await this.inner.recalculate(batch);
+    } finally {
+      this.batchesInFlight--;
+      for (const x of batch) this.inFlight.set(x.portfolioId, (this.inFlight.get(x.portfolioId) ?? 1) - 1);
+    }
+  }
+}
+
+describe('engine runtime: coalescing of recalculations', () => {
+  it('turns a synchronous burst of 10,000 ticks into one or two recalculations whose snapshot carries the last tick', async () => {
+    const pool = createRiskPool({ threads: 2, scenarios: scenarios() });
+    const engine = startEngine(pool);
+    expect(engine.createPortfolio({ portfolioId: 'HOLD', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: CALL_AAA, qty: 10, vol: 0.25 }] }, 'test').ok).toBe(true);
+    expect(engine.createPortfolio({ portfolioId: 'ELSEWHERE', cash: 1_000_000, positions: [{ instrument: 'BBB', qty: 10 }] }, 'test').ok).toBe(true);
+    const first = nextRisk(engine, 'HOLD');
+    const firstBbb = nextRisk(engine, 'ELSEWHERE');
+    engine.tick('AAA', 100, 1);
+    engine.tick('BBB', 50, 1);
+    await Promise.all([first, firstBbb]);
+    await settle(20); // nothing of the warm-up left in flight
+
+    const before = engine.stats();
+    const elsewhereSeq = engine.getRisk('ELSEWHERE')?.seq;
+    let riskEvents = 0;
+    const off = engine.onEvent((e) => { if (e.type === 'risk') riskEvents++; });
+    const N = 10_000;
+    const lastTs = 1 + N;
+    const lastPrice = 100 + ((N - 1) % 500) * 0.01 + 0.005;
+    const done = nextRisk(engine, 'HOLD', (r) => r.tickTs === lastTs);
+    for (let i = 0; i < N; i++) {
+      expect(engine.tick('AAA', 100 + (i % 500) * 0.01 + 0.005, 2 + i).ok).toBe(true);
+    }
+    const final = await done;
+    await settle(50); // a second recalculation, if any, would have been owed and run by now
+    off();
+    const after = engine.stats();
+
+    expect(after.ticks - before.ticks).toBe(N);
+    const recalcs = after.recalculations - before.recalculations;
+    expect(recalcs).toBeGreaterThanOrEqual(1);
+    expect(recalcs).toBeLessThanOrEqual(2);
+    expect(riskEvents).toBe(recalcs);
+    expect(after.coalesced - before.coalesced).toBeGreaterThanOrEqual(N - 2);
+    expect(after.coalesced - before.coalesced).toBeLessThanOrEqual(N);
+    expect(after.pool.completedTasks - before.pool.completedTasks).toBe(recalcs);
+
+    expect(final.tickTs).toBe(lastTs);
+    expect(final.byUnderlying.AAA?.spot).toBe(lastPrice);
+    expect(engine.getRisk('HOLD')).toMatchObject({ seq: final.seq, tickTs: lastTs });
+    // A portfolio without AAA was not recalculated by the burst.
+    expect(engine.getRisk('ELSEWHERE')?.seq).toBe(elsewhereSeq);
+  });
+
+  it('keeps at most one recalculation per portfolio in flight: risk seq rises by one per update, never repeated', async () => {
+    // Small batches and two threads × two tasks: several batches run at once, so a portfolio
+    // dirtied again while its batch is out would be sent twice if the engine allowed it.
+    const observer = new InFlightObserver(createRiskPool({ threads: 2, tasksPerThread: 2, scenarios: scenarios() }));
+    const engine = startEngine(observer, 2);
+    const ids = ['P0', 'P1', 'P2', 'P3', 'P4', 'P5'];
+    ids.forEach((id, k) => {
+      const positions = [
+        { instrument: TICKERS[k % 3]!, qty: 100 + k },
+        { instrument: TICKERS[(k + 1) % 3]!, qty: -(50 + k) },
+        { instrument: CALL_AAA, qty: k + 1, vol: 0.2 + 0.01 * k },
+      ];
+      expect(engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions }, 'test').ok).toBe(true);
+    });
+    const seqs = new Map<string, number[]>(ids.map((id) => [id, []]));
+    const tickTsSeen = new Map<string, number[]>(ids.map((id) => [id, []]));
+    engine.onEvent((e: EngineEvent) => {
+      if (e.type !== 'risk') return;
+      seqs.get(e.portfolioId)?.push(e.risk.seq);
+      tickTsSeen.get(e.portfolioId)?.push(e.risk.tickTs);
+    });
+
+    let ts = 0;
+    const lastTsOf = new Map<string, number>();
+    for (let round = 0; round < 150; round++) {
+      for (let j = 0; j < 30; j++) {
+        const symbol = TICKERS[j % 3]!;
+        engine.tick(symbol, 100 + ((round * 30 + j) % 97) * 0.1, ++ts);
+        lastTsOf.set(symbol, ts);
+      }
+      // Let some results come back between bursts, so new ticks meet recalculations in flight.
+      await new Promise((r) => setImmediate(r));
+    }
+    // A portfolio's figures end at the newest tick of an underlying it holds.
+    const held = (id: string) => [...new Set(engine.getPortfolio(id)!.holdings.map((h) => h.instrument.kind === 'option' ? h.instrument.underlying : h.instrument.symbol))];
+    const lastTsFor = new Map(ids.map((id) => [id, Math.max(...held(id).map((u) => lastTsOf.get(u)!))]));
+    await Promise.all(ids.map((id) => {
+      const want = lastTsFor.get(id)!;
+      return engine.getRisk(id)?.tickTs === want ? undefined : nextRisk(engine, id, (r) => r.tickTs === want);
+    }));
+    await settle(20);
+
+    expect(observer.maxBatchesInFlight).toBeGreaterThan(1);
+    expect(observer.maxPerPortfolio).toBe(1);
+    for (const id of ids) {
+      const s = seqs.get(id)!;
+      expect(s.length).toBeGreaterThan(1);
+      expect(s).toEqual(Array.from({ length: s.length }, (_, i) => i + 1));
+      const t = tickTsSeen.get(id)!;
+      for (let i = 1; i < t.length; i++) expect(t[i]!).toBeGreaterThanOrEqual(t[i - 1]!);
+      expect(engine.getRisk(id)).toMatchObject({ seq: s.length, tickTs: lastTsFor.get(id) });
+    }
+    // Far fewer recalculations than ticks × portfolios: the rest were coalesced.
+    const st = engine.stats();
+    expect(st.recalculations).toBe([...seqs.values()].reduce((a, s) => a + s.length, 0));
+    expect(st.recalculations).toBeLessThan(st.ticks * ids.length);
+    expect(st.coalesced).toBeGreaterThan(0);
+  });
+
+  it('follows every fill with a new risk snapshot whose delta includes the filled position', async () => {
+    const pool = createRiskPool({ threads: 1, scenarios: scenarios() });
+    const engine = startEngine(pool);
+    expect(engine.createPortfolio({ portfolioId: 'T', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }] }, 'test').ok).toBe(true);
+    const initial = nextRisk(engine, 'T');
+    engine.tick('AAA', 100, 1);
+    const r0 = await initial;
+    expect(r0.greeks.delta).toBe(100);
+
+    // No tick follows the orders: only the fill can cause the updates.
+    let prev = r0;
+    for (const [side, qty, deltaAfter] of [['buy', 50, 150], ['sell', 200, -50], ['buy', 50, 0]] as const) {
+      const update = nextRisk(engine, 'T', (r) => r.seq > prev.seq);
+      const out = await engine.submitOrder('T', { clientOrderId: `${side}${qty}`, instrument: 'AAA', side, qty, orderType: 'market' }, 'tom');
+      expect(out).toMatchObject({ kind: 'ack', order: { status: 'filled' } });
+      const r = await update;
+      expect(r.seq).toBe(prev.seq + 1);
+      expect(r.greeks.delta).toBe(deltaAfter);
+      expect(r.tickTs).toBe(1);
+      prev = r;
+    }
+
+    // An option fill: the new contracts' delta (per the pool's own figures for one contract held
+    // before) enters the next snapshot.
+    expect(engine.createPortfolio({ portfolioId: 'OPT', cash: 1_000_000, positions: [{ instrument: CALL_AAA, qty: 1, vol: 0.25 }] }, 'test').ok).toBe(true);
+    const o0 = await nextRisk(engine, 'OPT');
+    const perContract = o0.greeks.delta;
+    expect(perContract).toBeGreaterThan(0);
+    expect(perContract).toBeLessThan(100);
+    const update = nextRisk(engine, 'OPT', (r) => r.seq > o0.seq);
+    expect(await engine.submitOrder('OPT', { clientOrderId: 'c', instrument: CALL_AAA, side: 'buy', qty: 4, orderType: 'market' }, 'tom')).toMatchObject({ kind: 'ack' });
+    const o1 = await update;
+    expect(o1.seq).toBe(o0.seq + 1);
+    expect(o1.greeks.delta).toBeCloseTo(5 * perContract, 9);
+  });
+});
