@@ -71,6 +71,8 @@ interface Slot {
   underlyings: Set<string>;
   /** The newest pool result not yet turned into a RiskSnapshot (see riskOf). */
   pendingRisk: PendingRisk | undefined;
+  holdingsFrom: ReadonlyMap<string, Holding> | undefined;
+  holdingsArray: readonly Holding[];
   /**
    * Per underlying of its open orders, the prices at which none of them reacts: only ticks outside
    * it need to reach the actor (triggers, crossings).
@@ -198,6 +200,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
       underlyings: new Set(),
       orderBands: new Map(),
       pendingRisk: undefined,
+      holdingsFrom: undefined,
+      holdingsArray: [],
       mailbox: new Mailbox<Pending>(mailboxCapacity, (p) => process(slot, p), (err) => log('error', 'mailbox handler failed', { error: String(err) })),
     };
     return slot;
@@ -206,6 +210,15 @@ export function createEngine(opts: EngineOptions): EngineApi {
   function markDirty(slot: Slot): void {
     coalescer.markDirty(slot);
     schedulePump();
+  }
+
+  /** The holdings as an array, rebuilt only when the actor's holdings changed (states are immutable). */
+  function holdingsOf(slot: Slot): readonly Holding[] {
+    if (slot.holdingsFrom !== slot.state.holdings) {
+      slot.holdingsFrom = slot.state.holdings;
+      slot.holdingsArray = [...slot.state.holdings.values()];
+    }
+    return slot.holdingsArray;
   }
 
   /** ts of the newest tick among a portfolio's underlyings: what figures computed now include. */
@@ -240,16 +253,14 @@ export function createEngine(opts: EngineOptions): EngineApi {
       const tickTsOf: number[] = [];
       for (const slot of batch) {
         const id = slot.state.portfolioId;
-        const spots = new Map<string, number>();
         let priced = true;
         for (const u of slot.underlyings) {
-          const s = lastPrice.get(u);
-          if (s === undefined) { priced = false; break; }
-          spots.set(u, s);
+          if (!lastPrice.has(u)) { priced = false; break; }
         }
         if (!priced) continue; // no figures before every underlying has a price
         const withMargin = nowMs - slot.lastMarginMs >= marginRefreshMs;
-        inputs.push({ portfolioId: id, holdings: [...slot.state.holdings.values()], spots, rate, nowMs, withMargin });
+        // The live price map itself, not a copy: the pool packs a batch synchronously when called.
+        inputs.push({ portfolioId: id, holdings: holdingsOf(slot), spots: lastPrice, rate, nowMs, withMargin });
         tickTsOf.push(newestTickTs(slot));
       }
       if (inputs.length === 0) {

@@ -9,7 +9,8 @@ import type { GreekTotals, UnderlyingRisk } from '../actors/types.js';
 export interface RecalcInput {
   readonly portfolioId: string;
   readonly holdings: readonly Holding[];
-  /** Last price per underlying ticker the holdings need. */
+  /** Last price per underlying ticker (at least those the holdings need; may hold more). Read when
+   * recalculate() is called, not later. */
   readonly spots: ReadonlyMap<string, number>;
   /** Continuous risk-free rate. */
   readonly rate: number;
