@@ -277,8 +277,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
         },
         (err: unknown) => {
           inFlightTasks--;
-          coalescer.complete(batch);
-          isolateFailure(inputs, tickTsOf, nowMs, err);
+          isolateFailure(batch, inputs, tickTsOf, nowMs, err);
           pump();
         },
       );
@@ -288,19 +287,35 @@ export function createEngine(opts: EngineOptions): EngineApi {
   /**
    * A failed task fails every portfolio in its batch; rerun them one by one so that only the
    * portfolio whose input broke the worker goes without an update (its actor keeps its last
-   * consistent state and is recalculated again on its next change).
+   * consistent state and is recalculated again on its next change). Each stays in flight until its
+   * own retry settles: releasing them earlier would let a new tick start a second recalculation
+   * beside the retry, and the older result could then land last and overwrite newer figures.
    */
-  function isolateFailure(inputs: readonly RecalcInput[], tickTsOf: readonly number[], nowMs: number, err: unknown): void {
-    log('warn', 'risk task failed; retrying its portfolios one by one', { portfolios: inputs.length, error: String(err) });
+  function isolateFailure(batch: readonly Slot[], inputs: readonly RecalcInput[], tickTsOf: readonly number[], nowMs: number, err: unknown): void {
+    const retried = new Set(inputs.map((x) => x.portfolioId));
+    coalescer.complete(batch.filter((slot) => !retried.has(slot.state.portfolioId)));
+    const slotOf = (id: string): Slot[] => batch.filter((slot) => slot.state.portfolioId === id);
     if (inputs.length === 1) {
       log('error', 'risk recalculation failed for a portfolio', { portfolioId: inputs[0]?.portfolioId, error: String(err) });
+      coalescer.complete(batch);
       return;
     }
+    log('warn', 'risk task failed; retrying its portfolios one by one', { portfolios: inputs.length, error: String(err) });
     inputs.forEach((input, i) => {
       inFlightTasks++;
       calculator.recalculate([input]).then(
-        ([out]) => { inFlightTasks--; if (out) publish(out, tickTsOf[i] ?? 0, nowMs); pump(); },
-        (e: unknown) => { inFlightTasks--; log('error', 'risk recalculation failed for a portfolio', { portfolioId: input.portfolioId, error: String(e) }); pump(); },
+        ([out]) => {
+          inFlightTasks--;
+          if (out) publish(out, tickTsOf[i] ?? 0, nowMs);
+          coalescer.complete(slotOf(input.portfolioId));
+          pump();
+        },
+        (e: unknown) => {
+          inFlightTasks--;
+          log('error', 'risk recalculation failed for a portfolio', { portfolioId: input.portfolioId, error: String(e) });
+          coalescer.complete(slotOf(input.portfolioId));
+          pump();
+        },
       );
     });
   }

@@ -1,0 +1,53 @@
+import { afterAll, expect, it } from 'vitest';
+import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
+import { createEngine } from '../../../src/engine/runtime/engine.js';
+import type { RecalcInput, RecalcOutput, RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
+import { createRiskPool } from '../../../src/workers/risk-pool.js';
+
+const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 5 });
+if (!sc.ok) throw new Error(sc.error);
+/**
+ * Injects a worker-task failure for batches containing BAD at the RiskCalculator seam, forwarding
+ * everything else to the real pool, and records how many recalculations of each portfolio overlap.
+ * Regression test: a failed batch once released its portfolios before their one-by-one retries
+ * settled, so a new tick could start a second recalculation and a stale retry could land last.
+ */
+class Faulty implements RiskCalculator {
+  failing = false;
+  inFlight = new Map<string, number>();
+  max = new Map<string, number>();
+  constructor(private readonly inner: RiskCalculator) {}
+  get varConfidence() { return this.inner.varConfidence; }
+  get capacity() { return this.inner.capacity; }
+  stats() { return this.inner.stats(); }
+  close() { return this.inner.close(); }
+  async recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]> {
+    if (this.failing && batch.some((x) => x.portfolioId === 'BAD')) throw new Error('injected');
+    for (const x of batch) { const n = (this.inFlight.get(x.portfolioId) ?? 0) + 1; this.inFlight.set(x.portfolioId, n); this.max.set(x.portfolioId, Math.max(n, this.max.get(x.portfolioId) ?? 0)); }
+    try { return await this.inner.recalculate(batch); } finally { for (const x of batch) this.inFlight.set(x.portfolioId, this.inFlight.get(x.portfolioId)! - 1); }
+  }
+}
+const f = new Faulty(createRiskPool({ threads: 2, scenarios: sc.value }));
+const engine = createEngine({ calculator: f, clock: { nowMs: () => Date.UTC(2026, 0, 15, 21) }, rate: 0.04 });
+afterAll(() => engine.close());
+it('never has two recalculations of one portfolio in flight after a failed batch, so a stale retry cannot overwrite newer risk', async () => {
+  for (const id of ['A', 'BAD']) engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
+  engine.tick('AAA', 100, 1);
+  await new Promise((r) => setTimeout(r, 200));
+  f.failing = true;
+  const seen: number[] = [];
+  engine.onEvent((e) => { if (e.type === 'risk' && e.portfolioId === 'A') seen.push(e.risk.tickTs); });
+  let stale = 0;
+  for (let k = 0; k < 50; k++) {
+    const t = 10 + 2 * k;
+    engine.tick('AAA', 100 + (k % 7), t);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    engine.tick('AAA', 101 + (k % 7), t + 1);
+    await new Promise((r) => setTimeout(r, 30));
+    if (engine.getRisk('A')!.tickTs !== t + 1) stale++;
+  }
+  // Risk updates of A never step back to an older tick.
+  expect(seen.filter((x, i) => i > 0 && x < seen[i - 1]!)).toEqual([]);
+  expect(f.max.get('A')).toBe(1);
+  expect(stale).toBe(0);
+});
