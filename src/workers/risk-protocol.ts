@@ -107,6 +107,21 @@ function underlyingOfHolding(h: Holding): string {
   return h.instrument.kind === 'underlying' ? h.instrument.symbol : h.instrument.underlying;
 }
 
+/** See BatchPacker.legsOf. */
+interface PortfolioLegs {
+  readonly slotNames: readonly string[];
+  /** Scenario-set column of each slot (−1: not in the set). */
+  readonly slotColumn: Int32Array;
+  readonly legCount: Int32Array;
+  readonly units: Float64Array;
+  readonly dividendYield: Float64Array;
+  readonly strike: Float64Array;
+  readonly vol: Float64Array;
+  /** Epoch ms of expiry; NaN for an underlying leg. */
+  readonly expiryMs: Float64Array;
+  readonly flags: Uint8Array;
+}
+
 /**
  * Packs RecalcInput[] into task buffers. Holds the scenario registry (name → column), a cache of
  * expiry instants and a small free list of buffers handed back by `release`.
@@ -115,7 +130,6 @@ export class BatchPacker {
   private readonly registry: ReadonlyMap<string, number>;
   private readonly expiryMs = new Map<string, number>();
   private readonly free: ArrayBuffer[] = [];
-  private slotOfLeg = new Int32Array(256);
 
   constructor(underlyings: readonly string[], private readonly maxFreeBuffers = 8) {
     this.registry = new Map(underlyings.map((u, i) => [u, i]));
@@ -132,73 +146,104 @@ export class BatchPacker {
     return ms;
   }
 
+  /**
+   * A portfolio's legs in packed order (grouped by underlying, holding order within each), with
+   * every field that does not change between recalculations. Cached per holdings array: the engine
+   * hands the same array until the portfolio's holdings change, so a recalculation packs by copying
+   * typed arrays and computing only the time to expiry.
+   */
+  private readonly legCache = new WeakMap<readonly Holding[], PortfolioLegs>();
+
+  private legsOf(holdings: readonly Holding[]): PortfolioLegs {
+    let c = this.legCache.get(holdings);
+    if (c !== undefined) return c;
+    const slotNames: string[] = [];
+    const slotOf = new Int32Array(holdings.length);
+    holdings.forEach((h, i) => {
+      const u = underlyingOfHolding(h);
+      let k = slotNames.indexOf(u);
+      if (k < 0) k = slotNames.push(u) - 1;
+      slotOf[i] = k;
+    });
+    const nS = slotNames.length, nL = holdings.length;
+    const legCount = new Int32Array(nS);
+    for (let i = 0; i < nL; i++) legCount[slotOf[i] as number]! += 1;
+    const cursor = new Int32Array(nS);
+    for (let k = 1; k < nS; k++) cursor[k] = (cursor[k - 1] as number) + (legCount[k - 1] as number);
+    const units = new Float64Array(nL), dividendYield = new Float64Array(nL), strike = new Float64Array(nL),
+      vol = new Float64Array(nL), expiryMs = new Float64Array(nL), flags = new Uint8Array(nL);
+    holdings.forEach((hd, i) => {
+      const at = cursor[slotOf[i] as number] as number;
+      cursor[slotOf[i] as number] = at + 1;
+      units[at] = hd.qty * hd.multiplier;
+      dividendYield[at] = hd.dividendYield;
+      const ins = hd.instrument;
+      if (ins.kind === 'option') {
+        flags[at] = LEG_OPTION | (ins.type === 'call' ? LEG_CALL : 0) | (hd.style === 'american' ? LEG_AMERICAN : 0);
+        strike[at] = ins.strike;
+        expiryMs[at] = this.expiryInstant(ins.expiry);
+        vol[at] = hd.vol ?? NaN; // no vol: the worker rejects the batch naming this portfolio
+      } else {
+        // Harmless pricer inputs (expired, zero vol): the kernel ignores an underlying leg's Greeks.
+        flags[at] = 0;
+        strike[at] = 1; vol[at] = 0; expiryMs[at] = NaN;
+      }
+    });
+    const slotColumn = Int32Array.from(slotNames, (u) => this.registry.get(u) ?? -1);
+    c = { slotNames, slotColumn, legCount, units, dividendYield, strike, vol, expiryMs, flags };
+    this.legCache.set(holdings, c);
+    return c;
+  }
+
   pack(inputs: readonly RecalcInput[]): PackedMeta {
     const nP = inputs.length;
-    let nL = 0;
-    for (const x of inputs) nL += x.holdings.length;
-    if (this.slotOfLeg.length < nL) this.slotOfLeg = new Int32Array(nL * 2);
-    const slotOfLeg = this.slotOfLeg;
-    // Pass 1: one slot per distinct underlying per portfolio (linear search: ≤ ~20 names, interned).
-    const slotNames: string[] = [];
-    let j = 0;
-    for (const x of inputs) {
-      const first = slotNames.length;
-      for (const h of x.holdings) {
-        const u = underlyingOfHolding(h);
-        let k = first;
-        while (k < slotNames.length && slotNames[k] !== u) k++;
-        if (k === slotNames.length) slotNames.push(u);
-        slotOfLeg[j++] = k;
-      }
+    const legs: PortfolioLegs[] = new Array<PortfolioLegs>(nP);
+    let nS = 0, nL = 0;
+    for (let p = 0; p < nP; p++) {
+      const c = this.legsOf((inputs[p] as RecalcInput).holdings);
+      legs[p] = c;
+      nS += c.slotNames.length;
+      nL += c.units.length;
     }
-    const nS = slotNames.length;
     const L = layoutOf(nP, nS, nL);
     const buffer = this.take(L.byteLength);
     const h = new Float64Array(buffer, 0, HEADER_F64);
     h[0] = PROTOCOL_VERSION; h[1] = nP; h[2] = nS; h[3] = nL;
     const { batch: b } = viewBatch(buffer);
     const slotStart = b.slotStart as Int32Array, legStart = b.legStart as Int32Array;
-
-    // Leg ranges per slot: count, prefix-sum, then place legs in holding order within each slot.
-    const cursor = new Int32Array(nS + 1);
-    for (let i = 0; i < nL; i++) { const c = (slotOfLeg[i] as number) + 1; cursor[c] = (cursor[c] as number) + 1; }
-    for (let k = 0; k < nS; k++) cursor[k + 1] = (cursor[k + 1] as number) + (cursor[k] as number);
-    legStart.set(cursor);
-    j = 0;
-    let k0 = 0;
+    const slotNames: string[] = [];
+    let k0 = 0, l0 = 0;
     for (let p = 0; p < nP; p++) {
       const x = inputs[p] as RecalcInput;
+      const c = legs[p] as PortfolioLegs;
       slotStart[p] = k0;
       b.rate[p] = x.rate;
       b.withMargin[p] = x.withMargin ? 1 : 0;
-      const k1 = k0 + countDistinct(slotOfLeg, j, x.holdings.length, k0);
-      for (let k = k0; k < k1; k++) {
-        const name = slotNames[k] as string;
-        b.slotUnderlying[k] = this.registry.get(name) ?? -1;
-        b.slotSpot[k] = x.spots.get(name) ?? NaN;
+      const n = c.units.length;
+      for (let k = 0; k < c.slotNames.length; k++) {
+        const name = c.slotNames[k] as string;
+        slotNames.push(name);
+        b.slotUnderlying[k0 + k] = c.slotColumn[k] as number;
+        b.slotSpot[k0 + k] = x.spots.get(name) ?? NaN;
+        legStart[k0 + k] = l0;
+        l0 += c.legCount[k] as number;
       }
-      for (const hd of x.holdings) {
-        const slot = slotOfLeg[j++] as number;
-        const at = cursor[slot] as number;
-        cursor[slot] = at + 1;
-        b.units[at] = hd.qty * hd.multiplier;
-        b.dividendYield[at] = hd.dividendYield;
-        const ins = hd.instrument;
-        if (ins.kind === 'option') {
-          b.legFlags[at] = LEG_OPTION | (ins.type === 'call' ? LEG_CALL : 0) | (hd.style === 'american' ? LEG_AMERICAN : 0);
-          b.strike[at] = ins.strike;
-          const t = (this.expiryInstant(ins.expiry) - x.nowMs) / MS_PER_YEAR;
-          b.tYears[at] = t > 0 ? t : 0;
-          b.vol[at] = hd.vol ?? NaN; // no vol: the worker rejects the batch naming this portfolio
-        } else {
-          // Harmless pricer inputs (expired, zero vol): the kernel ignores an underlying leg's Greeks.
-          b.legFlags[at] = 0;
-          b.strike[at] = 1; b.tYears[at] = 0; b.vol[at] = 0;
-        }
+      const at = l0 - n;
+      b.units.set(c.units, at);
+      b.dividendYield.set(c.dividendYield, at);
+      b.strike.set(c.strike, at);
+      b.vol.set(c.vol, at);
+      b.legFlags.set(c.flags, at);
+      const nowMs = x.nowMs;
+      for (let i = 0; i < n; i++) {
+        const e = c.expiryMs[i] as number;
+        const t = (e - nowMs) / MS_PER_YEAR;
+        b.tYears[at + i] = t > 0 ? t : 0; // NaN (an underlying leg) also lands on 0
       }
-      k0 = k1;
+      k0 += c.slotNames.length;
     }
     slotStart[nP] = k0;
+    legStart[nS] = l0;
     return { buffer, slotNames };
   }
 
@@ -219,13 +264,6 @@ export class BatchPacker {
     // Headroom so that batches of similar size reuse the buffer.
     return new ArrayBuffer(Math.ceil((bytes * 1.25) / 4096) * 4096);
   }
-}
-
-/** Slots of one portfolio: its legs' slot indices are k0, k0+1, … in first-seen order. */
-function countDistinct(slotOfLeg: Int32Array, from: number, n: number, k0: number): number {
-  let max = k0 - 1;
-  for (let i = from; i < from + n; i++) if ((slotOfLeg[i] as number) > max) max = slotOfLeg[i] as number;
-  return max - k0 + 1;
 }
 
 /** RecalcOutput[] from an answered buffer (the same inputs, in order, that were packed). */
