@@ -266,6 +266,62 @@ export class BatchPacker {
   }
 }
 
+/**
+ * One portfolio's answer. The totals are plain fields; `greeks` and `byUnderlying` are built from a
+ * copy of its figures on first read, because most results are never read that way (only
+ * portfolios with a subscriber or a query are), and building ten objects for each of tens of
+ * thousands of results a second is what the main thread cannot spare.
+ */
+class BatchOutput implements RecalcOutput {
+  #greeks: GreekTotals | undefined;
+  #byUnderlying: Record<string, UnderlyingRisk> | undefined;
+  readonly var: number;
+
+  constructor(
+    readonly portfolioId: string,
+    readonly marketValue: number,
+    readonly grossExposure: number,
+    varLoss: number,
+    readonly es: number,
+    readonly marginRequirement: number | undefined,
+    /** PORTFOLIO_STRIDE figures, then SLOT_STRIDE per slot, then one spot per slot. */
+    private readonly figures: Float64Array,
+    private readonly names: readonly string[],
+  ) {
+    this.var = varLoss;
+  }
+
+  get greeks(): GreekTotals {
+    const f = this.figures;
+    return (this.#greeks ??= {
+      delta: f[OUT.delta] as number, gamma: f[OUT.gamma] as number, vega: f[OUT.vega] as number,
+      theta: f[OUT.theta] as number, rho: f[OUT.rho] as number,
+    });
+  }
+
+  get byUnderlying(): Readonly<Record<string, UnderlyingRisk>> {
+    if (this.#byUnderlying) return this.#byUnderlying;
+    const f = this.figures;
+    const n = this.names.length;
+    const spots = PORTFOLIO_STRIDE + n * SLOT_STRIDE;
+    const by: Record<string, UnderlyingRisk> = {};
+    for (let k = 0; k < n; k++) {
+      const s = PORTFOLIO_STRIDE + k * SLOT_STRIDE;
+      by[this.names[k] as string] = {
+        delta: f[s] as number, gamma: f[s + 1] as number, vega: f[s + 2] as number, theta: f[s + 3] as number,
+        rho: f[s + 4] as number, spot: f[spots + k] as number, dollarDelta: f[s + 5] as number, dollarGamma: f[s + 6] as number,
+      };
+    }
+    return (this.#byUnderlying = by);
+  }
+
+  /** Plain data for JSON and structured clone (getters are not own properties). */
+  toJSON(): RecalcOutput {
+    const { portfolioId, greeks, byUnderlying, marketValue, grossExposure, es } = this;
+    return { portfolioId, greeks, byUnderlying, marketValue, grossExposure, var: this.var, es, ...(this.marginRequirement !== undefined ? { marginRequirement: this.marginRequirement } : {}) };
+  }
+}
+
 /** RecalcOutput[] from an answered buffer (the same inputs, in order, that were packed). */
 export function unpackOutputs(inputs: readonly RecalcInput[], meta: PackedMeta): RecalcOutput[] {
   const { batch: b, out } = viewBatch(meta.buffer);
@@ -274,27 +330,23 @@ export function unpackOutputs(inputs: readonly RecalcInput[], meta: PackedMeta):
   const res = new Array<RecalcOutput>(nP);
   for (let p = 0; p < nP; p++) {
     const o = p * PORTFOLIO_STRIDE;
-    const byUnderlying: Record<string, UnderlyingRisk> = {};
-    for (let k = b.slotStart[p] as number, k1 = b.slotStart[p + 1] as number; k < k1; k++) {
-      const s = slotBase + k * SLOT_STRIDE;
-      byUnderlying[meta.slotNames[k] as string] = {
-        delta: out[s] as number, gamma: out[s + 1] as number, vega: out[s + 2] as number, theta: out[s + 3] as number,
-        rho: out[s + 4] as number, spot: b.slotSpot[k] as number, dollarDelta: out[s + 5] as number, dollarGamma: out[s + 6] as number,
-      };
-    }
-    const greeks: GreekTotals = {
-      delta: out[o + OUT.delta] as number, gamma: out[o + OUT.gamma] as number, vega: out[o + OUT.vega] as number,
-      theta: out[o + OUT.theta] as number, rho: out[o + OUT.rho] as number,
-    };
-    const base = {
-      portfolioId: (inputs[p] as RecalcInput).portfolioId,
-      greeks, byUnderlying,
-      marketValue: out[o + OUT.marketValue] as number,
-      grossExposure: out[o + OUT.grossExposure] as number,
-      var: out[o + OUT.var] as number,
-      es: out[o + OUT.es] as number,
-    };
-    res[p] = b.withMargin[p] === 1 ? { ...base, marginRequirement: out[o + OUT.margin] as number } : base;
+    const k0 = b.slotStart[p] as number, k1 = b.slotStart[p + 1] as number;
+    const nS = k1 - k0;
+    // Copied out: the buffer goes back to the packer for the next batch.
+    const figures = new Float64Array(PORTFOLIO_STRIDE + nS * (SLOT_STRIDE + 1));
+    figures.set(out.subarray(o, o + PORTFOLIO_STRIDE), 0);
+    figures.set(out.subarray(slotBase + k0 * SLOT_STRIDE, slotBase + k1 * SLOT_STRIDE), PORTFOLIO_STRIDE);
+    figures.set(b.slotSpot.subarray(k0, k1), PORTFOLIO_STRIDE + nS * SLOT_STRIDE);
+    res[p] = new BatchOutput(
+      (inputs[p] as RecalcInput).portfolioId,
+      out[o + OUT.marketValue] as number,
+      out[o + OUT.grossExposure] as number,
+      out[o + OUT.var] as number,
+      out[o + OUT.es] as number,
+      b.withMargin[p] === 1 ? (out[o + OUT.margin] as number) : undefined,
+      figures,
+      meta.slotNames.slice(k0, k1),
+    );
   }
   return res;
 }
