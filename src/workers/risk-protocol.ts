@@ -276,6 +276,8 @@ class BatchOutput implements RecalcOutput {
   #greeks: GreekTotals | undefined;
   #byUnderlying: Record<string, UnderlyingRisk> | undefined;
   readonly var: number;
+  /** An own property only when the margin grid ran (RecalcOutput: present when withMargin was asked). */
+  declare readonly marginRequirement?: number;
 
   constructor(
     readonly portfolioId: string,
@@ -283,12 +285,13 @@ class BatchOutput implements RecalcOutput {
     readonly grossExposure: number,
     varLoss: number,
     readonly es: number,
-    readonly marginRequirement: number | undefined,
+    marginRequirement: number | undefined,
     /** PORTFOLIO_STRIDE figures, then SLOT_STRIDE per slot, then one spot per slot. */
     private readonly figures: Float64Array,
     private readonly names: readonly string[],
   ) {
     this.var = varLoss;
+    if (marginRequirement !== undefined) (this as { marginRequirement?: number }).marginRequirement = marginRequirement;
   }
 
   get greeks(): GreekTotals {
