@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'risk-engine-config-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const secret = 'x'.repeat(40);
+
+describe('loadConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const c = loadConfig({ DATA_DIR: dataDir });
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', env: 'development', mailboxCapacity: 1024, marginRefreshMs: 1000, rate: 0.03 });
+    expect(c.pool.maxBatch).toBe(32);
+    expect(c.jwt).toMatchObject({ issuer: 'risk-engine', audience: 'risk-engine', secretSource: 'dev-file' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('lists every bad field in one error instead of stopping at the first', () => {
+    try {
+      loadConfig({ DATA_DIR: dataDir, PORT: '70000', RISK_POOL_THREADS: 'two', RISK_FREE_RATE: 'NaN', RISK_ENGINE_JWT_SECRET: 'short' });
+      expect.unreachable('loadConfig accepted a bad configuration');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).problems.join('\n');
+      for (const field of ['PORT', 'RISK_POOL_THREADS', 'RISK_FREE_RATE', 'RISK_ENGINE_JWT_SECRET']) expect(problems).toContain(field);
+    }
+  });
+
+  it('refuses to start in production without a JWT secret of its own', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).toThrow(/RISK_ENGINE_JWT_SECRET/);
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret }).jwt.secretSource).toBe('env');
+  });
+
+  it('keeps one development key per data folder, private to its owner, so token and serve agree', () => {
+    const a = loadConfig({ DATA_DIR: dataDir });
+    const b = loadConfig({ DATA_DIR: dataDir });
+    expect(Buffer.from(a.jwt.secret).equals(Buffer.from(b.jwt.secret))).toBe(true);
+    const file = join(dataDir, 'dev-jwt-secret');
+    expect(readFileSync(file, 'utf8').length).toBeGreaterThanOrEqual(32);
+    expect(statSync(file).mode & 0o077).toBe(0);
+  });
+
+  it('lets explicit overrides (CLI flags) win over the environment, and treats empty variables as unset', () => {
+    const c = loadConfig({ DATA_DIR: dataDir, PORT: '9000', HOST: '' }, { PORT: '0' });
+    expect(c.port).toBe(0);
+    expect(c.host).toBe('127.0.0.1');
+  });
+});
