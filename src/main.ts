@@ -95,6 +95,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     maxBatch: config.pool.maxBatch,
     marginRefreshMs: config.marginRefreshMs,
     log,
+    defer: (fn) => setImmediate(fn),
   });
   const gateway = await startGateway(engine, {
     host: config.host,

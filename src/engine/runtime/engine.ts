@@ -41,6 +41,13 @@ export interface EngineOptions {
   /** Persistence seam: every event of every actor, in order. */
   readonly onDomainEvent?: (e: PortfolioEvent) => void;
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * How dispatching the next batch to the pool is deferred (default queueMicrotask). The server
+   * passes setImmediate: the rest of the event loop's I/O (orders, ticks already read) is then
+   * handled before the next batch is packed, so that order acks do not queue behind dispatch work
+   * when the pool keeps the event loop busy.
+   */
+  readonly defer?: (fn: () => void) => void;
 }
 
 interface Pending {
@@ -90,6 +97,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const marginRefreshMs = opts.marginRefreshMs ?? 1000;
   const historyLimit = opts.historyLimit ?? 100_000;
   const log = opts.log ?? (() => {});
+  const defer = opts.defer ?? queueMicrotask;
 
   const slots = new Map<string, Slot>();
   // Keyed by the slot itself, not its id: a tick walks these for every portfolio that holds its
@@ -238,7 +246,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     pumpScheduled = true;
     // Run after the current I/O callback, so that a burst of ticks read in one go is coalesced
     // before any portfolio is packed.
-    queueMicrotask(() => {
+    defer(() => {
       pumpScheduled = false;
       pump();
     });
@@ -273,12 +281,12 @@ export function createEngine(opts: EngineOptions): EngineApi {
           inFlightTasks--;
           outputs.forEach((out, i) => publish(out, tickTsOf[i] ?? 0, nowMs));
           coalescer.complete(batch);
-          pump();
+          schedulePump();
         },
         (err: unknown) => {
           inFlightTasks--;
           isolateFailure(batch, inputs, tickTsOf, nowMs, err);
-          pump();
+          schedulePump();
         },
       );
     }
@@ -308,13 +316,13 @@ export function createEngine(opts: EngineOptions): EngineApi {
           inFlightTasks--;
           if (out) publish(out, tickTsOf[i] ?? 0, nowMs);
           coalescer.complete(slotOf(input.portfolioId));
-          pump();
+          schedulePump();
         },
         (e: unknown) => {
           inFlightTasks--;
           log('error', 'risk recalculation failed for a portfolio', { portfolioId: input.portfolioId, error: String(e) });
           coalescer.complete(slotOf(input.portfolioId));
-          pump();
+          schedulePump();
         },
       );
     });
