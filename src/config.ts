@@ -23,7 +23,7 @@ const EnvSchema = z.object({
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
-  RISK_POOL_MAX_BATCH: int(1, 4096).default(32),
+  RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
   /** Messages a portfolio's mailbox holds before senders get `busy`. */
   MAILBOX_CAPACITY: int(1, 1_000_000).default(1024),
   /** SPAN margin grid refresh per portfolio, ms (slower cadence than Greeks and dgv VaR). */

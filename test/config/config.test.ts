@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const c = loadConfig({ DATA_DIR: dataDir });
     expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', env: 'development', mailboxCapacity: 1024, marginRefreshMs: 1000, rate: 0.03 });
-    expect(c.pool.maxBatch).toBe(32);
+    expect(c.pool.maxBatch).toBe(64);
     expect(c.jwt).toMatchObject({ issuer: 'risk-engine', audience: 'risk-engine', secretSource: 'dev-file' });
     expect(Object.isFrozen(c)).toBe(true);
   });
