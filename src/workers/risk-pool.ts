@@ -98,6 +98,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
 
   return {
     varConfidence: o.varConfidence,
+    esConfidence: o.esConfidence,
     capacity: o.threads * o.tasksPerThread,
     async recalculate(batch) {
       if (closed) throw riskPoolErrors.closed();

@@ -162,7 +162,7 @@ export function renderRisk(r: RiskSnapshot, nowMs: number): string {
     line(rows[rows.length - 1] ?? []),
     '',
     `P&L        ${num(r.pnl?.total)}  (realised ${num(r.pnl?.realised)}, unrealised ${num(r.pnl?.unrealised)})`,
-    `VaR 1d     ${num(r.var?.value)}  at ${num((r.var?.confidence ?? NaN) * 100, 1)}%  (ES ${num(r.var?.es)})`,
+    `VaR 1d     ${num(r.var?.value)}  at ${num((r.var?.confidence ?? NaN) * 100, 1)}%  (ES ${num(r.var?.es)} at ${num((r.var?.esConfidence ?? NaN) * 100, 1)}%)`,
     `margin     ${num(r.margin?.requirement)}`,
     `leverage   ${num(r.leverage)}`,
     `breaches   ${breaches}`,

@@ -100,7 +100,7 @@ export interface RiskSnapshot {
   readonly equity: number;
   readonly pnl: { readonly realised: number; readonly unrealised: number; readonly total: number };
   /** One-day delta-gamma-vega VaR and ES over the engine's scenario set. */
-  readonly var: { readonly method: 'dgv'; readonly confidence: number; readonly value: number; readonly es: number };
+  readonly var: { readonly method: 'dgv'; readonly confidence: number; readonly value: number; readonly esConfidence: number; readonly es: number };
   /** SPAN-like scenario-grid requirement, refreshed on a slower cadence (computedMs says when). */
   readonly margin: { readonly method: 'span'; readonly requirement: number; readonly computedMs: number };
   /** Gross exposure over equity. */

@@ -366,7 +366,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       marketValue: out.marketValue,
       equity,
       pnl: { realised, unrealised, total: realised + unrealised },
-      var: { method: 'dgv', confidence: calculator.varConfidence, value: out.var, es: out.es },
+      var: { method: 'dgv', confidence: calculator.varConfidence, value: out.var, esConfidence: calculator.esConfidence, es: out.es },
       margin: { method: 'span', requirement: p.margin, computedMs: p.marginMs === -Infinity ? 0 : p.marginMs },
       leverage,
       breaches: breachesOf({ byUnderlying: out.byUnderlying, var: out.var, leverage }, state.limits),

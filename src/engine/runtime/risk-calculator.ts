@@ -52,6 +52,7 @@ export interface RiskCalculator {
   recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]>;
   /** VaR confidence the calculator uses (e.g. 0.99) and ES confidence (0.975). */
   readonly varConfidence: number;
+  readonly esConfidence: number;
   /** Batches the pool can usefully run at once (threads × tasks per thread). */
   readonly capacity: number;
   stats(): RiskCalculatorStats;

@@ -63,6 +63,7 @@ class InFlightObserver implements RiskCalculator {
   maxBatchesInFlight = 0;
   constructor(private readonly inner: RiskCalculator) {}
   get varConfidence() { return this.inner.varConfidence; }
+  get esConfidence() { return this.inner.esConfidence; }
   get capacity() { return this.inner.capacity; }
   stats() { return this.inner.stats(); }
   close() { return this.inner.close(); }

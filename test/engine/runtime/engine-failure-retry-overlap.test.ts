@@ -18,6 +18,7 @@ class Faulty implements RiskCalculator {
   max = new Map<string, number>();
   constructor(private readonly inner: RiskCalculator) {}
   get varConfidence() { return this.inner.varConfidence; }
+  get esConfidence() { return this.inner.esConfidence; }
   get capacity() { return this.inner.capacity; }
   stats() { return this.inner.stats(); }
   close() { return this.inner.close(); }
@@ -27,13 +28,24 @@ class Faulty implements RiskCalculator {
     try { return await this.inner.recalculate(batch); } finally { for (const x of batch) this.inFlight.set(x.portfolioId, this.inFlight.get(x.portfolioId)! - 1); }
   }
 }
+/** Polls `cond` every few ms for up to `timeoutMs`; true once it holds. */
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return cond();
+}
+
 const f = new Faulty(createRiskPool({ threads: 2, scenarios: sc.value }));
 const engine = createEngine({ calculator: f, clock: { nowMs: () => Date.UTC(2026, 0, 15, 21) }, rate: 0.04 });
 afterAll(() => engine.close());
 it('never has two recalculations of one portfolio in flight after a failed batch, so a stale retry cannot overwrite newer risk', async () => {
   for (const id of ['A', 'BAD']) engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
   engine.tick('AAA', 100, 1);
-  await new Promise((r) => setTimeout(r, 200));
+  // Wait for the first figures of both (worker start-up can take a while on a loaded machine).
+  expect(await until(() => engine.getRisk('A') !== undefined && engine.getRisk('BAD') !== undefined)).toBe(true);
   f.failing = true;
   const seen: number[] = [];
   engine.onEvent((e) => { if (e.type === 'risk' && e.portfolioId === 'A') seen.push(e.risk.tickTs); });
@@ -43,8 +55,10 @@ it('never has two recalculations of one portfolio in flight after a failed batch
     engine.tick('AAA', 100 + (k % 7), t);
     for (let i = 0; i < 10; i++) await Promise.resolve();
     engine.tick('AAA', 101 + (k % 7), t + 1);
-    await new Promise((r) => setTimeout(r, 30));
-    if (engine.getRisk('A')!.tickTs !== t + 1) stale++;
+    // A's figures reach the newest tick and stay there once nothing is in flight any more.
+    const reached = await until(() => engine.getRisk('A')?.tickTs === t + 1 && (f.inFlight.get('A') ?? 0) === 0);
+    await new Promise((r) => setTimeout(r, 5));
+    if (!reached || engine.getRisk('A')?.tickTs !== t + 1) stale++;
   }
   // Risk updates of A never step back to an older tick.
   expect(seen.filter((x, i) => i > 0 && x < seen[i - 1]!)).toEqual([]);

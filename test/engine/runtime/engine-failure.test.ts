@@ -28,6 +28,7 @@ class FaultInjectingCalculator implements RiskCalculator {
   readonly failedBatches: string[][] = [];
   constructor(private readonly inner: RiskCalculator) {}
   get varConfidence() { return this.inner.varConfidence; }
+  get esConfidence() { return this.inner.esConfidence; }
   get capacity() { return this.inner.capacity; }
   stats() { return this.inner.stats(); }
   close() { return this.inner.close(); }
