@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import type { RecalcInput, RecalcOutput, RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
+import type { RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);
 const TICKERS = ['AAA', 'BBB', 'CCC'];
@@ -52,36 +53,6 @@ function nextRisk(engine: EngineApi, portfolioId: string, pred: (r: RiskSnapshot
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Forwards every batch to the real pool and records, per portfolio, how many of its
- * recalculations are in flight at once. It observes; it changes no input and no result.
- */
-class InFlightObserver implements RiskCalculator {
-  readonly inFlight = new Map<string, number>();
-  maxPerPortfolio = 0;
-  batchesInFlight = 0;
-  maxBatchesInFlight = 0;
-  constructor(private readonly inner: RiskCalculator) {}
-  get varConfidence() { return this.inner.varConfidence; }
-  get esConfidence() { return this.inner.esConfidence; }
-  get capacity() { return this.inner.capacity; }
-  stats() { return this.inner.stats(); }
-  close() { return this.inner.close(); }
-  async recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]> {
-    for (const x of batch) {
-      const n = (this.inFlight.get(x.portfolioId) ?? 0) + 1;
-      this.inFlight.set(x.portfolioId, n);
-      this.maxPerPortfolio = Math.max(this.maxPerPortfolio, n);
-    }
-    this.maxBatchesInFlight = Math.max(this.maxBatchesInFlight, ++this.batchesInFlight);
-    try {
-      return await this.inner.recalculate(batch);
-    } finally {
-      this.batchesInFlight--;
-      for (const x of batch) this.inFlight.set(x.portfolioId, (this.inFlight.get(x.portfolioId) ?? 1) - 1);
-    }
-  }
-}
 
 describe('engine runtime: coalescing of recalculations', () => {
   it('turns a synchronous burst of 10,000 ticks into one or two recalculations whose snapshot carries the last tick', async () => {
@@ -131,7 +102,7 @@ describe('engine runtime: coalescing of recalculations', () => {
   it('keeps at most one recalculation per portfolio in flight: risk seq rises by one per update, never repeated', async () => {
     // Small batches and two threads × two tasks: several batches run at once, so a portfolio
     // dirtied again while its batch is out would be sent twice if the engine allowed it.
-    const observer = new InFlightObserver(createRiskPool({ threads: 2, tasksPerThread: 2, scenarios: scenarios() }));
+    const observer = new InstrumentedCalculator(createRiskPool({ threads: 2, tasksPerThread: 2, scenarios: scenarios() }));
     const engine = startEngine(observer, 2);
     const ids = ['P0', 'P1', 'P2', 'P3', 'P4', 'P5'];
     ids.forEach((id, k) => {

@@ -1,33 +1,13 @@
 import { afterAll, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import type { RecalcInput, RecalcOutput, RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 5 });
 if (!sc.ok) throw new Error(sc.error);
-/**
- * Injects a worker-task failure for batches containing BAD at the RiskCalculator seam, forwarding
- * everything else to the real pool, and records how many recalculations of each portfolio overlap.
- * Regression test: a failed batch once released its portfolios before their one-by-one retries
- * settled, so a new tick could start a second recalculation and a stale retry could land last.
- */
-class Faulty implements RiskCalculator {
-  failing = false;
-  inFlight = new Map<string, number>();
-  max = new Map<string, number>();
-  constructor(private readonly inner: RiskCalculator) {}
-  get varConfidence() { return this.inner.varConfidence; }
-  get esConfidence() { return this.inner.esConfidence; }
-  get capacity() { return this.inner.capacity; }
-  stats() { return this.inner.stats(); }
-  close() { return this.inner.close(); }
-  async recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]> {
-    if (this.failing && batch.some((x) => x.portfolioId === 'BAD')) throw new Error('injected');
-    for (const x of batch) { const n = (this.inFlight.get(x.portfolioId) ?? 0) + 1; this.inFlight.set(x.portfolioId, n); this.max.set(x.portfolioId, Math.max(n, this.max.get(x.portfolioId) ?? 0)); }
-    try { return await this.inner.recalculate(batch); } finally { for (const x of batch) this.inFlight.set(x.portfolioId, this.inFlight.get(x.portfolioId)! - 1); }
-  }
-}
+// Regression test: a failed batch once released its portfolios before their one-by-one retries
+// settled, so a new tick could start a second recalculation and a stale retry could land last.
 /** Polls `cond` every few ms for up to `timeoutMs`; true once it holds. */
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -38,7 +18,7 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
   return cond();
 }
 
-const f = new Faulty(createRiskPool({ threads: 2, scenarios: sc.value }));
+const f = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: sc.value }));
 const engine = createEngine({ calculator: f, clock: { nowMs: () => Date.UTC(2026, 0, 15, 21) }, rate: 0.04 });
 afterAll(() => engine.close());
 it('never has two recalculations of one portfolio in flight after a failed batch, so a stale retry cannot overwrite newer risk', async () => {
@@ -62,6 +42,6 @@ it('never has two recalculations of one portfolio in flight after a failed batch
   }
   // Risk updates of A never step back to an older tick.
   expect(seen.filter((x, i) => i > 0 && x < seen[i - 1]!)).toEqual([]);
-  expect(f.max.get('A')).toBe(1);
+  expect(f.maxInFlight.get('A')).toBe(1);
   expect(stale).toBe(0);
 });

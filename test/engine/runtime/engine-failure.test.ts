@@ -12,8 +12,8 @@ import type { GreekTotals, RiskSnapshot } from '../../../src/engine/actors/types
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import type { RecalcInput, RecalcOutput, RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);
 const TICKERS = ['AAA', 'BBB', 'CCC'];
@@ -21,25 +21,6 @@ const CALL_AAA = 'AAA   260320C00100000';
 const PUT_AAA = 'AAA   260618P00090000';
 const IDS = ['A', 'B', 'BAD', 'C'] as const;
 
-/** Fails, while `failing` is set, every batch that contains portfolio BAD; forwards all else to the real pool. */
-class FaultInjectingCalculator implements RiskCalculator {
-  failing = false;
-  /** Portfolio ids of each batch this injector failed. */
-  readonly failedBatches: string[][] = [];
-  constructor(private readonly inner: RiskCalculator) {}
-  get varConfidence() { return this.inner.varConfidence; }
-  get esConfidence() { return this.inner.esConfidence; }
-  get capacity() { return this.inner.capacity; }
-  stats() { return this.inner.stats(); }
-  close() { return this.inner.close(); }
-  recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]> {
-    if (this.failing && batch.some((x) => x.portfolioId === 'BAD')) {
-      this.failedBatches.push(batch.map((x) => x.portfolioId));
-      return Promise.reject(new Error('injected worker-task failure'));
-    }
-    return this.inner.recalculate(batch);
-  }
-}
 
 function scenarios() {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 5 });
@@ -73,7 +54,7 @@ function expectSameFigures(actual: RiskSnapshot, expected: RiskSnapshot): void {
   expect(actual.tickTs).toBe(expected.tickTs);
 }
 
-let faulty: FaultInjectingCalculator;
+let faulty: InstrumentedCalculator;
 let engine: EngineApi;
 let reference: EngineApi;
 const logs: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
@@ -90,7 +71,7 @@ async function tickBoth(price: number, ts: number, ids: readonly string[]): Prom
 
 beforeAll(async () => {
   const clock = { nowMs: () => START_MS };
-  faulty = new FaultInjectingCalculator(createRiskPool({ threads: 2, scenarios: scenarios() }));
+  faulty = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: scenarios() }));
   engine = createEngine({ calculator: faulty, clock, rate: 0.04, log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }) });
   reference = createEngine({ calculator: createRiskPool({ threads: 1, scenarios: scenarios() }), clock, rate: 0.04 });
   IDS.forEach((id, k) => {
