@@ -24,6 +24,11 @@ const EnvSchema = z.object({
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
   RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
+  /**
+   * Nice increment of the pool's worker threads (Linux: per thread). Workers run at lower priority
+   * than the event loop so that a woken gateway thread preempts a busy recalculation at once.
+   */
+  RISK_POOL_NICE: int(0, 19).default(19),
   /** Messages a portfolio's mailbox holds before senders get `busy`. */
   MAILBOX_CAPACITY: int(1, 1_000_000).default(1024),
   /** SPAN margin grid refresh per portfolio, ms (slower cadence than Greeks and dgv VaR). */
@@ -43,7 +48,7 @@ export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
   readonly dataDir: string;
-  readonly pool: { readonly threads: number; readonly maxBatch: number };
+  readonly pool: { readonly threads: number; readonly maxBatch: number; readonly nice: number };
   readonly mailboxCapacity: number;
   readonly marginRefreshMs: number;
   readonly maxFrameBytes: number;
@@ -97,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     env: e.NODE_ENV,
     jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
     dataDir: e.DATA_DIR,
-    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH }),
+    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, nice: e.RISK_POOL_NICE }),
     mailboxCapacity: e.MAILBOX_CAPACITY,
     marginRefreshMs: e.MARGIN_REFRESH_MS,
     maxFrameBytes: e.MAX_FRAME_BYTES,

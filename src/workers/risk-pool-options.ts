@@ -14,6 +14,12 @@ export interface RiskPoolOptions {
    * is already in the worker's port when it finishes, hiding the ~40 µs dispatch round trip.
    */
   readonly tasksPerThread?: number;
+  /**
+   * Nice increment of each worker thread (default 0). piscina applies it with @napi-rs/nice, which
+   * on Linux changes only the calling thread; without that package piscina ignores it silently, so
+   * the pool checks that the package loads when asked for a non-zero value.
+   */
+  readonly nice?: number;
   readonly scenarios: ScenarioSet;
   readonly varConfidence?: number;
   readonly esConfidence?: number;
@@ -32,6 +38,7 @@ export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
   maxBatch: 32,
   maxQueue: 1024,
   tasksPerThread: 2,
+  nice: 0,
   varConfidence: 0.99,
   esConfidence: 0.975,
   simd: true,
@@ -43,11 +50,11 @@ export type NormalisedRiskPoolOptions = Required<Omit<RiskPoolOptions, 'span' | 
 /** Fills defaults and rejects bad values once, when the pool is created. */
 export function normaliseRiskPoolOptions(opts: RiskPoolOptions): NormalisedRiskPoolOptions {
   const o = { ...DEFAULT_RISK_POOL_OPTIONS, ...stripUndefined(opts) } as NormalisedRiskPoolOptions;
-  const int = (name: 'threads' | 'maxBatch' | 'maxQueue' | 'tasksPerThread', min: number): void => {
+  const int = (name: 'threads' | 'maxBatch' | 'maxQueue' | 'tasksPerThread' | 'nice', min: number, max = Infinity): void => {
     const v = o[name];
-    if (!(Number.isInteger(v) && v >= min)) throw riskPoolErrors.badOption(name, v, `an integer >= ${min}`);
+    if (!(Number.isInteger(v) && v >= min && v <= max)) throw riskPoolErrors.badOption(name, v, `an integer in [${min}, ${max}]`);
   };
-  int('threads', 1); int('maxBatch', 1); int('maxQueue', 0); int('tasksPerThread', 1);
+  int('threads', 1); int('maxBatch', 1); int('maxQueue', 0); int('tasksPerThread', 1); int('nice', 0, 19);
   for (const name of ['varConfidence', 'esConfidence'] as const) {
     const c = o[name];
     if (!(c > 0 && c < 1)) throw riskPoolErrors.badOption(name, c, 'a probability strictly between 0 and 1');

@@ -7,6 +7,7 @@
  * path, so the pool needs `npm run build` first (worker threads get no TypeScript loader).
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { spanParamsFor } from '../engine/margin/span-grid.js';
@@ -43,6 +44,20 @@ function sharedCopy(a: Float64Array): SharedArrayBuffer {
   return sab;
 }
 
+/**
+ * piscina loads @napi-rs/nice inside each worker and ignores a failure silently, which would leave
+ * the workers competing with the event loop at equal priority; load it here first so that a
+ * missing or broken binary stops the start with a clear error instead.
+ */
+function requireNice(): void {
+  try {
+    const nice = createRequire(import.meta.url)('@napi-rs/nice') as { nice?: unknown };
+    if (typeof nice.nice !== 'function') throw new Error('it exports no nice()');
+  } catch (err) {
+    throw riskPoolErrors.badOption('nice', 'non-zero', `a platform where @napi-rs/nice loads (${(err as Error).message})`);
+  }
+}
+
 export function createRiskPool(options: RiskPoolOptions): RiskPool {
   const o = normaliseRiskPoolOptions(options);
   const sc = o.scenarios;
@@ -51,6 +66,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
   if (workerFile.protocol === 'file:' && !existsSync(fileURLToPath(workerFile))) {
     throw riskPoolErrors.workerNotBuilt(fileURLToPath(workerFile));
   }
+  if (o.nice !== 0) requireNice();
   const params = sc.underlyings.map((u) => spanParamsFor(u, o.span));
   const fallback = spanParamsFor('', { ...o.span, byUnderlying: {} });
   const config: RealtimeRiskConfig = {
@@ -76,6 +92,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     idleTimeout: 60_000,
     maxQueue: o.maxQueue,
     concurrentTasksPerWorker: o.tasksPerThread,
+    niceIncrement: o.nice,
     workerData,
   });
   const packer = new BatchPacker(sc.underlyings, o.threads * o.tasksPerThread * 2);
