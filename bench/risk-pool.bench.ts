@@ -5,7 +5,9 @@
  * - kernelUsPerPortfolio / kernelSimdUsPerPortfolio: computeRiskBatch in this thread, batches of 64,
  *   µs per portfolio (Greeks, gross exposure, VaR/ES), dgv losses in JS / in WebAssembly SIMD (what
  *   the pool's workers run); also with the SPAN grid on every portfolio.
- * - packUsPerPortfolio / unpackUsPerPortfolio: the main-thread share (RecalcInput → buffer → RecalcOutput).
+ * - packUsPerPortfolio / unpackUsPerPortfolio: the main-thread share: SharedBook.prepare (RecalcInput →
+ *   task buffer, records already written) and deliver (→ RecalcOutput).
+ * - kernel figures include the worker's gather from the shared book and scatter back (shared-book-task.ts).
  * - pool: 2 threads (env THREADS), recalculate() calls of `batch` portfolios with `capacity` calls kept in flight
  *   for a fixed time (env SECONDS, default 3; capacity = 2 × TASKS_PER_THREAD, default 2; batch
  *   sizes from env BATCHES, default 16,32,64,128); recalculations per second and the latency of one call (p50/p99, ms) from
@@ -17,12 +19,13 @@
 import { loadavg } from 'node:os';
 import type { Holding } from '../src/engine/actors/types.js';
 import { createDgvKernel } from '../src/engine/risk/realtime-dgv-wasm.js';
-import { computeRiskBatch } from '../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../src/engine/risk/realtime-scenarios.js';
 import { createRng } from '../src/engine/risk/prng.js';
 import type { RecalcInput } from '../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../src/workers/risk-pool.js';
-import { BatchPacker, unpackOutputs, viewBatch } from '../src/workers/risk-protocol.js';
+import { viewTask } from '../src/workers/shared-book-layout.js';
+import { SharedBook } from '../src/workers/shared-book.js';
+import { BookTaskRunner } from '../src/workers/shared-book-task.js';
 
 const N_PORTFOLIOS = 1000;
 const N_OPTIONS = 20;
@@ -83,19 +86,23 @@ function usPerPortfolio(reps: number, fn: () => void): number {
 }
 
 function measureKernel(): { kernelUs: number; kernelSimdUs: number; kernelWithMarginUs: number; packUs: number; unpackUs: number; slotsPerPortfolio: number } {
-  const packer = new BatchPacker(sc.underlyings, 64);
+  const book = new SharedBook(sc.underlyings);
   const parts = chunks(inputs, 64);
-  const packed = parts.map((c) => ({ c, meta: packer.pack(c) }));
-  const views = packed.map((p) => viewBatch(p.meta.buffer));
-  const slots = views.reduce((a, v) => a + v.batch.nSlots, 0) / N_PORTFOLIOS;
-  const kernelUs = usPerPortfolio(15, () => { for (const v of views) computeRiskBatch(v.batch, sc, v.out); });
-  const dgv = createDgvKernel(sc);
-  const kernelSimdUs = usPerPortfolio(15, () => { for (const v of views) computeRiskBatch(v.batch, sc, v.out, undefined, dgv); });
-  const unpackUs = usPerPortfolio(15, () => { for (const p of packed) unpackOutputs(p.c, p.meta); });
-  for (const p of packed) packer.release(p.meta.buffer);
-  const packUs = usPerPortfolio(15, () => { for (const c of parts) packer.release(packer.pack(c).buffer); });
-  const withMargin = chunks(inputs.map((x) => ({ ...x, withMargin: true })), 64).map((c) => viewBatch(packer.pack(c).buffer));
-  const kernelWithMarginUs = usPerPortfolio(3, () => { for (const v of withMargin) computeRiskBatch(v.batch, sc, v.out, undefined, dgv); });
+  const js = new BookTaskRunner(book.sab, sc);
+  const simd = new BookTaskRunner(book.sab, sc, undefined, createDgvKernel(sc));
+  // First prepare writes every record (once per holdings change in the engine, not timed).
+  for (const c of parts) { const t = book.prepare(c); book.deliver(t, t.buffer); }
+  const slots = inputs.reduce((a, x) => a + new Set(x.holdings.map((h) => (h.instrument.kind === 'option' ? h.instrument.underlying : h.instrument.symbol))).size, 0) / N_PORTFOLIOS;
+  const tasks = parts.map((c) => book.prepare(c));
+  const kernelUs = usPerPortfolio(15, () => { for (const t of tasks) js.run(viewTask(t.buffer)); });
+  const kernelSimdUs = usPerPortfolio(15, () => { for (const t of tasks) simd.run(viewTask(t.buffer)); });
+  for (const t of tasks) book.deliver(t, t.buffer);
+  // The event loop's share per recalculation: the task buffer out, the outputs back.
+  const packUs = usPerPortfolio(15, () => { for (const c of parts) book.abandon(book.prepare(c)); });
+  const pending = parts.map((c) => book.prepare(c));
+  const unpackUs = usPerPortfolio(1, () => { for (const t of pending) book.deliver(t, t.buffer); });
+  const withMargin = chunks(inputs.map((x) => ({ ...x, withMargin: true })), 64).map((c) => book.prepare(c));
+  const kernelWithMarginUs = usPerPortfolio(3, () => { for (const t of withMargin) simd.run(viewTask(t.buffer)); });
   return { kernelUs, kernelSimdUs, kernelWithMarginUs, packUs, unpackUs, slotsPerPortfolio: slots };
 }
 

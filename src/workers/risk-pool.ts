@@ -1,6 +1,8 @@
 /**
  * The RiskCalculator behind the real-time stream: a piscina pool of worker threads running
- * computeRiskBatch on packed batches (see risk-protocol.ts for the wire format).
+ * computeRiskBatch on the portfolios a task names in the shared risk book (shared-book.ts; byte
+ * layouts in shared-book-layout.ts). A task carries record offsets, spots and flags; the legs were
+ * written to the book when the holdings changed, and the figures come back in the book.
  *
  * The worker is always the compiled file dist/src/workers/risk-worker.js: from the compiled pool it
  * is the sibling file; when this module runs from source (tsx, vitest) it resolves to the same dist
@@ -15,7 +17,8 @@ import { checkScenarioSet, meanReturns, type RealtimeRiskConfig } from '../engin
 import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../engine/runtime/risk-calculator.js';
 import { riskPoolErrors } from './errors.js';
 import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
-import { BatchPacker, type RiskTask, type RiskWorkerData, unpackOutputs } from './risk-protocol.js';
+import { SharedBook } from './shared-book.js';
+import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
 
 export type { RiskPoolOptions } from './risk-pool-options.js';
 
@@ -77,6 +80,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     scanRangeByUnderlying: Float64Array.from(params, (x) => x.scanRange),
     volShiftByUnderlying: Float64Array.from(params, (x) => x.volShift),
   };
+  const book = new SharedBook(sc.underlyings);
   const workerData: RiskWorkerData = {
     returns: sharedCopy(sc.returns),
     fallbackReturns: sharedCopy(sc.fallbackReturns ?? meanReturns(sc)),
@@ -84,6 +88,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     underlyings: [...sc.underlyings],
     config,
     simd: o.simd,
+    book: book.sab,
   };
   const pool = new Piscina<RiskTask, ArrayBuffer>({
     filename: workerFile.href,
@@ -95,22 +100,20 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     niceIncrement: o.nice,
     workerData,
   });
-  const packer = new BatchPacker(sc.underlyings, o.threads * o.tasksPerThread * 2);
   let recalculations = 0;
   let closed = false;
 
   async function runChunk(chunk: readonly RecalcInput[]): Promise<RecalcOutput[]> {
-    const meta = packer.pack(chunk);
+    const task = book.prepare(chunk);
     let answered: ArrayBuffer;
     try {
-      answered = await pool.run({ buffer: meta.buffer }, { transferList: [meta.buffer] });
+      answered = await pool.run({ buffer: task.buffer }, { transferList: [task.buffer] });
     } catch (err) {
+      book.abandon(task);
       throw riskPoolErrors.taskFailed(chunk.map((x) => x.portfolioId), err);
     }
-    const outputs = unpackOutputs(chunk, { buffer: answered, slotNames: meta.slotNames });
-    packer.release(answered);
     recalculations += chunk.length;
-    return outputs;
+    return book.deliver(task, answered);
   }
 
   return {

@@ -1,12 +1,14 @@
 /**
- * The risk pool's task file (runs inside a piscina worker thread): view the transferred buffer,
- * value it with the engine kernel, transfer the same buffer back with the results written in.
- * The scenario set and its SIMD loss kernel are built once per thread from workerData.
+ * The risk pool's task file (runs inside a piscina worker thread): value the book records a task
+ * names (shared-book-task.ts) and hand the task buffer back. The scenario set, its SIMD loss kernel
+ * and the book's views are built once per thread from workerData.
  */
 import { move, workerData } from 'piscina';
 import { createDgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
-import { computeRiskBatch, type ScenarioSet } from '../engine/risk/realtime-risk.js';
-import { type RiskTask, type RiskWorkerData, viewBatch } from './risk-protocol.js';
+import type { ScenarioSet } from '../engine/risk/realtime-risk.js';
+import { viewTask } from './shared-book-layout.js';
+import { BookTaskRunner } from './shared-book-task.js';
+import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
 
 const data = workerData as RiskWorkerData;
 const scenarios: ScenarioSet = {
@@ -15,10 +17,9 @@ const scenarios: ScenarioSet = {
   underlyings: data.underlyings,
   fallbackReturns: new Float64Array(data.fallbackReturns),
 };
-const dgv = data.simd ? createDgvKernel(scenarios) : undefined;
+const runner = new BookTaskRunner(data.book, scenarios, data.config, data.simd ? createDgvKernel(scenarios) : undefined);
 
 export default function riskTask(task: RiskTask): ArrayBuffer {
-  const { batch, out } = viewBatch(task.buffer);
-  computeRiskBatch(batch, scenarios, out, data.config, dgv);
+  runner.run(viewTask(task.buffer));
   return move(task.buffer) as ArrayBuffer;
 }

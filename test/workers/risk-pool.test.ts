@@ -3,11 +3,13 @@
  * running this file alone, run `npm run build` before.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { computeRiskBatch, type ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
+import type { ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../../src/workers/risk-pool.js';
-import { BatchPacker, unpackOutputs, viewBatch } from '../../src/workers/risk-protocol.js';
+import { viewTask } from '../../src/workers/shared-book-layout.js';
+import { SharedBook } from '../../src/workers/shared-book.js';
+import { BookTaskRunner } from '../../src/workers/shared-book-task.js';
 import { TICKERS, holdingsOf, inputOf } from './realtime-fixtures.js';
 
 const sc = ((): ScenarioSet => {
@@ -16,12 +18,14 @@ const sc = ((): ScenarioSet => {
   return r.value;
 })();
 
-function inThread(inputs: RecalcInput[]): RecalcOutput[] {
-  const meta = new BatchPacker(sc.underlyings).pack(inputs);
-  const { batch, out } = viewBatch(meta.buffer);
-  computeRiskBatch(batch, sc, out);
-  return unpackOutputs(inputs, meta);
+/** The same inputs valued in this thread by a book of its own, as plain data. */
+function inThread(inputs: RecalcInput[]): unknown {
+  const book = new SharedBook(sc.underlyings);
+  const task = book.prepare(inputs);
+  new BookTaskRunner(book.sab, sc).run(viewTask(task.buffer));
+  return plain(book.deliver(task, task.buffer));
 }
+const plain = (x: RecalcOutput[]): unknown => JSON.parse(JSON.stringify(x));
 
 const inputs = Array.from({ length: 50 }, (_, i) => inputOf(`p${i}`, holdingsOf(100 + i, 20), i % 5 === 0));
 
@@ -32,7 +36,7 @@ describe('risk pool', () => {
   it('returns, in input order, exactly what the kernel computes in this thread', async () => {
     const out = await pool.recalculate(inputs);
     expect(out.map((o) => o.portfolioId)).toEqual(inputs.map((x) => x.portfolioId));
-    expect(out).toEqual(inThread(inputs));
+    expect(plain(out)).toEqual(inThread(inputs));
   });
 
   it('splits a batch larger than maxBatch into tasks and counts tasks and portfolios in stats', async () => {
@@ -48,10 +52,11 @@ describe('risk pool', () => {
   });
 
   it('rejects a batch with a poisoned input naming the portfolio, then serves the next batch', async () => {
-    const poisoned = [inputs[0] as RecalcInput, { ...(inputs[1] as RecalcInput), portfolioId: 'bad', spots: new Map<string, number>() }];
-    await expect(pool.recalculate(poisoned)).rejects.toThrow(/risk task for 2 portfolios failed \(portfolio bad\): risk batch portfolio #1: spot NaN/);
+    const [first, ...rest] = (inputs[1] as RecalcInput).holdings;
+    const poisoned = [inputs[0] as RecalcInput, { ...(inputs[1] as RecalcInput), portfolioId: 'bad', holdings: [{ ...first!, vol: -1 }, ...rest] }];
+    await expect(pool.recalculate(poisoned)).rejects.toThrow(/risk task for 2 portfolios failed \(portfolio bad\): risk batch portfolio #1: option leg \d+ has vol -1/);
     const next = await pool.recalculate(inputs.slice(0, 3));
-    expect(next).toEqual(inThread(inputs.slice(0, 3)));
+    expect(plain(next)).toEqual(inThread(inputs.slice(0, 3)));
   });
 
   it('answers an empty batch without a task', async () => {
@@ -61,9 +66,16 @@ describe('risk pool', () => {
   });
 
   it('serves many concurrent recalculate calls, reusing transferred buffers', async () => {
-    const calls = Array.from({ length: 20 }, (_, i) => pool.recalculate(inputs.slice(i, i + 8)));
-    const outs = await Promise.all(calls);
-    outs.forEach((o, i) => expect(o).toEqual(inThread(inputs.slice(i, i + 8))));
+    // Distinct portfolios per call: the caller keeps at most one recalculation per portfolio in flight.
+    const batchOf = (i: number): RecalcInput[] => inputs.slice(i, i + 8).map((x) => ({ ...x, portfolioId: `${x.portfolioId}/${i}` }));
+    const outs = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.recalculate(batchOf(i))));
+    outs.forEach((o, i) => expect(plain(o)).toEqual(inThread(batchOf(i))));
+  });
+
+  it('refuses a second recalculation of a portfolio already in flight, without disturbing the first', async () => {
+    const first = pool.recalculate(inputs.slice(0, 2));
+    await expect(pool.recalculate(inputs.slice(1, 3))).rejects.toThrow(/portfolio p1 is already being recalculated/);
+    expect(plain(await first)).toEqual(inThread(inputs.slice(0, 2)));
   });
 });
 
@@ -75,7 +87,7 @@ describe('risk pool lifecycle and options', () => {
   });
 
   it('refuses bad options when created', () => {
-    expect(() => createRiskPool({ threads: 0, scenarios: sc })).toThrow(/threads = 0, expected an integer >= 1/);
+    expect(() => createRiskPool({ threads: 0, scenarios: sc })).toThrow(/threads = 0, expected an integer in \[1, Infinity\]/);
     expect(() => createRiskPool({ varConfidence: 1, scenarios: sc })).toThrow(/varConfidence = 1/);
     expect(() => createRiskPool({ scenarios: { ...sc, returns: new Float64Array(3) } })).toThrow(/returns has 3 entries/);
   });

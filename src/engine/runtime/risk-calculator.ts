@@ -10,7 +10,8 @@ export interface RecalcInput {
   readonly portfolioId: string;
   readonly holdings: readonly Holding[];
   /** Last price per underlying ticker (at least those the holdings need; may hold more). Read when
-   * recalculate() is called, not later. */
+   * recalculate() is called, not later. Every input of one call prices the underlyings it holds
+   * alike (the engine passes its one live price map). */
   readonly spots: ReadonlyMap<string, number>;
   /** Continuous risk-free rate. */
   readonly rate: number;
@@ -48,7 +49,12 @@ export interface RiskCalculatorStats {
 }
 
 export interface RiskCalculator {
-  /** Recalculates a batch; one output per input, same order. Rejects if the task failed. */
+  /**
+   * Recalculates a batch; one output per input, same order. Rejects if the task failed.
+   * The caller keeps at most one recalculation per portfolio in flight (the engine's coalescer does),
+   * and the inputs of one call share one market (the same spots). An output's `greeks` and
+   * `byUnderlying` may be read lazily, until the same portfolio's next output is delivered.
+   */
   recalculate(batch: readonly RecalcInput[]): Promise<RecalcOutput[]>;
   /** VaR confidence the calculator uses (e.g. 0.99) and ES confidence (0.975). */
   readonly varConfidence: number;

@@ -3,14 +3,16 @@ import type { Holding } from '../../../src/engine/actors/types.js';
 import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
-import { computeRiskBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
 import { prepareBook } from '../../../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
 import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk-calculator.js';
-import { BatchPacker, unpackOutputs, viewBatch } from '../../../src/workers/risk-protocol.js';
+import { viewTask } from '../../../src/workers/shared-book-layout.js';
+import { SharedBook } from '../../../src/workers/shared-book.js';
+import { BookTaskRunner } from '../../../src/workers/shared-book-task.js';
 import { loadAligned } from './fixtures.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
 
@@ -20,12 +22,18 @@ function scenarios(tickers = TICKERS): ScenarioSet {
   return r.value;
 }
 
+/** The inputs through the shared book and the worker's task runner, in this thread. */
 function run(inputs: RecalcInput[], sc = scenarios(), simd = false): RecalcOutput[] {
-  const packer = new BatchPacker(sc.underlyings);
-  const meta = packer.pack(inputs);
-  const { batch, out } = viewBatch(meta.buffer);
-  computeRiskBatch(batch, sc, out, undefined, simd ? createDgvKernel(sc) : undefined);
-  return unpackOutputs(inputs, meta);
+  const book = new SharedBook(sc.underlyings);
+  const task = book.prepare(inputs);
+  new BookTaskRunner(book.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  return book.deliver(task, task.buffer);
+}
+
+/** The PackedBatch the worker's runner gathers for these inputs. */
+function gathered(inputs: RecalcInput[], sc: ScenarioSet): PackedBatch {
+  const book = new SharedBook(sc.underlyings);
+  return new BookTaskRunner(book.sab, sc).gather(viewTask(book.prepare(inputs).buffer));
 }
 
 /** Scenario-major matrix of `sc` for the columns `tickers` (what var-dgv.ts reads). */
@@ -169,9 +177,8 @@ describe('computeRiskBatch', () => {
       qty: 1, multiplier: 100, vol: 0.3, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
     });
     const sc = scenarios();
-    const packer = new BatchPacker(sc.underlyings);
     const inputs = [{ ...inputOf('p', [opt(AS_OF), opt('2026-01-14'), opt('2026-01-16')]), nowMs: NOW_MS - 3_600_000 }];
-    const { batch } = viewBatch(packer.pack(inputs).buffer);
+    const batch = gathered(inputs, sc);
     expect(batch.tYears[0]).toBeCloseTo(1 / (365 * 24), 15);
     expect(batch.tYears[1]).toBe(0);
     expect(batch.tYears[2]).toBeCloseTo(25 / (365 * 24), 15);
@@ -180,16 +187,16 @@ describe('computeRiskBatch', () => {
   it('throws a RangeError naming the portfolio when a spot is missing or a vol is absent', () => {
     const h = holdingsOf(1, 5);
     const noSpot = inputOf('q', h, false, new Map([['AAA', 100]]));
-    expect(() => run([inputOf('p', h), noSpot])).toThrow(/portfolio #1: spot NaN/);
+    expect(() => run([noSpot])).toThrow(/portfolio #0: spot NaN/);
+    expect(() => run([inputOf('p', h), noSpot])).toThrow(/portfolio q prices \w+ differently from the rest of its batch/);
     const noVol: Holding = { ...(h[0] as Holding), vol: undefined };
     expect(() => run([inputOf('p', [noVol])])).toThrow(/portfolio #0: option leg 0 has vol NaN/);
   });
 
   it('refuses an output array shorter than the batch needs', () => {
     const sc = scenarios();
-    const meta = new BatchPacker(sc.underlyings).pack(inputs);
-    const { batch, out } = viewBatch(meta.buffer);
-    expect(() => computeRiskBatch(batch, sc, out.subarray(0, outputLength(batch.nPortfolios, batch.nSlots) - 1))).toThrow(RangeError);
+    const batch = gathered(inputs, sc);
+    expect(() => computeRiskBatch(batch, sc, new Float64Array(outputLength(batch.nPortfolios, batch.nSlots) - 1))).toThrow(RangeError);
   });
 });
 

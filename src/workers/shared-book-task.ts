@@ -1,0 +1,156 @@
+/**
+ * The worker's side of a book task (shared-book-layout.ts): gather the named records of the shared
+ * book into one PackedBatch, value it with the engine kernel (computeRiskBatch), and scatter each
+ * portfolio's figures into the result region of its record that the task names.
+ *
+ * It runs in a worker thread in production and in the calling thread in tests; its scratch arrays
+ * grow to the largest batch seen and are reused, because a task is run to completion before the
+ * next one starts (the task function is synchronous).
+ */
+import type { DgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
+import {
+  computeRiskBatch, outputLength, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
+} from '../engine/risk/realtime-risk.js';
+import {
+  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
+} from './shared-book-layout.js';
+
+const MS_PER_YEAR = 365 * 86_400_000;
+
+class Scratch {
+  slotStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0);
+  slotUnderlying = new Int32Array(0); slotSpot = new Float64Array(0); legStart = new Int32Array(0);
+  legFlags = new Uint8Array(0); strike = new Float64Array(0); tYears = new Float64Array(0);
+  vol = new Float64Array(0); dividendYield = new Float64Array(0); units = new Float64Array(0);
+  out = new Float64Array(0);
+
+  fit(nP: number, nS: number, nL: number): void {
+    const grow = (have: number, need: number): number => (need > have ? Math.max(need, have * 2) : 0);
+    let n: number;
+    if ((n = grow(this.rate.length, nP))) {
+      this.slotStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n);
+    }
+    if ((n = grow(this.slotSpot.length, nS))) {
+      this.slotUnderlying = new Int32Array(n); this.slotSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
+    }
+    if ((n = grow(this.units.length, nL))) {
+      this.legFlags = new Uint8Array(n); this.strike = new Float64Array(n); this.tYears = new Float64Array(n);
+      this.vol = new Float64Array(n); this.dividendYield = new Float64Array(n); this.units = new Float64Array(n);
+    }
+    const o = outputLength(nP, nS);
+    if (o > this.out.length) this.out = new Float64Array(Math.max(o, this.out.length * 2));
+  }
+}
+
+/** Thrown for a task that names a record the book cannot hold (a caller bug, never silent). */
+function badRecord(p: number, detail: string): RangeError {
+  return new RangeError(`risk task portfolio #${p}: ${detail}`, { cause: { portfolioIndex: p } });
+}
+
+export class BookTaskRunner {
+  private f64: Float64Array;
+  private i32: Int32Array;
+  private readonly scratch = new Scratch();
+
+  constructor(
+    private readonly book: SharedArrayBuffer,
+    private readonly scenarios: ScenarioSet,
+    private readonly config?: RealtimeRiskConfig,
+    private readonly dgv?: DgvKernel,
+  ) {
+    this.f64 = new Float64Array(book, 0, book.byteLength >> 3);
+    this.i32 = new Int32Array(book, 0, book.byteLength >> 2);
+  }
+
+  /** Values every portfolio of the task into its record's result region. */
+  run(task: TaskView): void {
+    const batch = this.gather(task);
+    const b = this.scratch;
+    computeRiskBatch(batch, this.scenarios, b.out, this.config, this.dgv);
+    this.scatter(task, batch);
+  }
+
+  /**
+   * The task's portfolios as one PackedBatch over this runner's scratch arrays (valid until the
+   * next call): legs from the book, spots from the task, time to expiry from each portfolio's nowMs.
+   */
+  gather(task: TaskView): PackedBatch {
+    // Pairs with the event loop's Atomics.add after it wrote the records (see the layout file).
+    Atomics.load(this.i32, BOOK_DISPATCHED);
+    // The book grows on the event loop; fixed-length views are faster than length-tracking ones,
+    // so they are rebuilt when it has grown since the last task.
+    if (this.book.byteLength !== this.f64.byteLength) {
+      this.f64 = new Float64Array(this.book, 0, this.book.byteLength >> 3);
+      this.i32 = new Int32Array(this.book, 0, this.book.byteLength >> 2);
+    }
+    const { f64, i32, scratch: b } = this;
+    const nP = task.nPortfolios;
+    let nS = 0, nL = 0;
+    for (let p = 0; p < nP; p++) {
+      const at = task.record[p] as number;
+      if (!(at >= BOOK_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.book.byteLength)) throw badRecord(p, `record offset ${at} is outside the book`);
+      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      if (!(s >= 0 && l >= 0 && at + recordLayout(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} slots, ${l} legs) overruns the book`);
+      nS += s; nL += l;
+    }
+    b.fit(nP, nS, nL);
+    const spots = task.spots;
+    let k0 = 0, l0 = 0;
+    for (let p = 0; p < nP; p++) {
+      const at = task.record[p] as number;
+      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      const L = recordLayout(s, l);
+      const nowMs = task.nowMs[p] as number;
+      b.slotStart[p] = k0;
+      b.rate[p] = task.rate[p] as number;
+      b.withMargin[p] = (task.flags[p] as number) & TASK_WITH_MARGIN;
+      const c32 = (at + L.slotColumn) >> 2, id32 = (at + L.slotSpotId) >> 2, n32 = (at + L.legCount) >> 2;
+      for (let k = 0; k < s; k++) {
+        b.slotUnderlying[k0 + k] = i32[c32 + k] as number;
+        const id = i32[id32 + k] as number;
+        b.slotSpot[k0 + k] = id >= 0 && id < spots.length ? (spots[id] as number) : NaN; // NaN: the kernel names the portfolio
+        b.legStart[k0 + k] = l0;
+        l0 += i32[n32 + k] as number;
+      }
+      const legAt = l0 - l;
+      const f32 = (at + L.legFlags) >> 2;
+      for (let j = 0; j < l; j++) b.legFlags[legAt + j] = i32[f32 + j] as number;
+      const u = (at + L.units) >> 3, d = (at + L.dividendYield) >> 3, st = (at + L.strike) >> 3, v = (at + L.vol) >> 3, e = (at + L.expiryMs) >> 3;
+      b.units.set(f64.subarray(u, u + l), legAt);
+      b.dividendYield.set(f64.subarray(d, d + l), legAt);
+      b.strike.set(f64.subarray(st, st + l), legAt);
+      b.vol.set(f64.subarray(v, v + l), legAt);
+      for (let j = 0; j < l; j++) {
+        const t = ((f64[e + j] as number) - nowMs) / MS_PER_YEAR;
+        b.tYears[legAt + j] = t > 0 ? t : 0; // NaN (an underlying leg) also lands on 0
+      }
+      k0 += s;
+    }
+    b.slotStart[nP] = k0;
+    b.legStart[nS] = l0;
+    return {
+      nPortfolios: nP, nSlots: nS, nLegs: nL, slotStart: b.slotStart, rate: b.rate, withMargin: b.withMargin,
+      slotUnderlying: b.slotUnderlying, slotSpot: b.slotSpot, legStart: b.legStart, legFlags: b.legFlags,
+      strike: b.strike, tYears: b.tYears, vol: b.vol, dividendYield: b.dividendYield, units: b.units,
+    };
+  }
+
+  /** Copies each portfolio's figures from the scratch output into the region of its record the task names. */
+  private scatter(task: TaskView, batch: PackedBatch): void {
+    const { f64, i32, scratch: b } = this;
+    const nP = batch.nPortfolios;
+    const slotBase = nP * PORTFOLIO_STRIDE;
+    for (let p = 0; p < nP; p++) {
+      const at = task.record[p] as number;
+      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      const L = recordLayout(s, l);
+      const region = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? L.outLen : 0);
+      const k = b.slotStart[p] as number;
+      f64.set(b.out.subarray(p * PORTFOLIO_STRIDE, (p + 1) * PORTFOLIO_STRIDE), region);
+      f64.set(b.out.subarray(slotBase + k * SLOT_STRIDE, slotBase + (k + s) * SLOT_STRIDE), region + PORTFOLIO_STRIDE);
+      f64.set(b.slotSpot.subarray(k, k + s), region + PORTFOLIO_STRIDE + s * SLOT_STRIDE);
+    }
+    // Publishes the result writes to the event loop, which loads this counter before reading them.
+    Atomics.add(i32, BOOK_ANSWERED, 1);
+  }
+}

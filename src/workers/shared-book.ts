@@ -1,0 +1,362 @@
+/**
+ * The event loop's side of the shared risk book (layout in shared-book-layout.ts): one record per
+ * portfolio holding its legs, written when its holdings change and read by every worker, and two
+ * result regions the workers write.
+ *
+ * Lifetimes, which rest on the engine's guarantee of at most one recalculation in flight per
+ * portfolio (RiskCalculator.recalculate):
+ * - A task writes the record's `writeRegion`; the region flips only when a result is delivered, so a
+ *   delivered output stays readable until the portfolio's next result is delivered (a failed task
+ *   delivers nothing and flips nothing).
+ * - When a portfolio's holdings change, it gets a new record; the old one may still back its last
+ *   delivered output, so it is freed when the next result of that portfolio is delivered.
+ *
+ * Memory: a growable SharedArrayBuffer (grown ×2, never moved, so workers keep their reference)
+ * with power-of-two size classes and a free list per class. Records are a few kB; hand-written
+ * because no allocator package manages ranges of a SharedArrayBuffer shared with worker threads.
+ */
+import type { GreekTotals, Holding, UnderlyingRisk } from '../engine/actors/types.js';
+import { isoToEpochDay } from '../engine/market/dates.js';
+import { LEG_AMERICAN, LEG_CALL, LEG_OPTION, OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../engine/risk/realtime-risk.js';
+import type { RecalcInput, RecalcOutput } from '../engine/runtime/risk-calculator.js';
+import {
+  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
+  writeTaskHeader,
+} from './shared-book-layout.js';
+
+/** 21:00 UTC: an option's expiry instant on its expiry date (the 16:00 New York close in daylight time). */
+export const EXPIRY_TIME_OF_DAY_MS = 21 * 3_600_000;
+const MIN_BLOCK = 256;
+
+export const sharedBookErrors = {
+  full: (need: number, max: number) => new RangeError(`risk book: ${need} bytes needed, the book is capped at ${max} bytes`),
+  mixedMarkets: (portfolioId: string, underlying: string) =>
+    new Error(`risk book: portfolio ${portfolioId} prices ${underlying} differently from the rest of its batch (one batch, one market)`),
+  twiceInFlight: (portfolioId: string) =>
+    new Error(`risk book: portfolio ${portfolioId} is already being recalculated (at most one recalculation per portfolio in flight)`),
+} as const;
+
+interface BookRecord {
+  readonly portfolioId: string;
+  readonly holdings: readonly Holding[];
+  readonly offset: number;
+  readonly blockBytes: number;
+  readonly slotNames: readonly string[];
+  /** Float64 index of result region 0; region 1 follows after outLen. */
+  readonly outF64: number;
+  readonly outLen: number;
+  writeRegion: 0 | 1;
+  inFlight: boolean;
+}
+
+/** What prepare() hands back: the task buffer to transfer and the records it names, in order. */
+export interface PreparedTask {
+  readonly buffer: ArrayBuffer;
+  readonly records: readonly BookRecord[];
+}
+
+export interface SharedBookOptions {
+  readonly initialBytes?: number;
+  readonly maxBytes?: number;
+}
+
+export class SharedBook {
+  readonly sab: SharedArrayBuffer;
+  private f64: Float64Array;
+  private i32: Int32Array;
+  private top = BOOK_HEADER_BYTES;
+  private readonly freeBlocks = new Map<number, number[]>();
+  private readonly records = new Map<string, BookRecord>();
+  /** Records replaced while their last output may still be read: freed on the next delivery. */
+  private readonly retired = new Map<string, BookRecord[]>();
+  /** Spot vector index by underlying name; grows, never shrinks. */
+  private readonly spotIds = new Map<string, number>();
+  private readonly spotNames: string[] = [];
+  private readonly scenarioColumn: ReadonlyMap<string, number>;
+  private readonly expiryMs = new Map<string, number>();
+  private readonly freeTasks: ArrayBuffer[] = [];
+
+  constructor(scenarioUnderlyings: readonly string[], opts: SharedBookOptions = {}) {
+    const max = opts.maxBytes ?? 1 << 30;
+    this.sab = new SharedArrayBuffer(Math.min(max, opts.initialBytes ?? 1 << 20), { maxByteLength: max });
+    this.f64 = new Float64Array(this.sab);
+    this.i32 = new Int32Array(this.sab);
+    this.scenarioColumn = new Map(scenarioUnderlyings.map((u, i) => [u, i]));
+    for (const u of scenarioUnderlyings) this.spotIdOf(u);
+  }
+
+  /** Bytes of the book in use by live and retired records (not counting free blocks). */
+  get bytesInUse(): number {
+    let n = 0;
+    for (const r of this.records.values()) n += r.blockBytes;
+    for (const rs of this.retired.values()) for (const r of rs) n += r.blockBytes;
+    return n;
+  }
+
+  /**
+   * The task buffer for a batch: writes a new record for every portfolio whose holdings array
+   * changed, snapshots the spots, marks the records in flight. `reuse` is a buffer handed back by a
+   * finished task.
+   */
+  prepare(inputs: readonly RecalcInput[]): PreparedTask {
+    const nP = inputs.length;
+    const records = new Array<BookRecord>(nP);
+    for (let p = 0; p < nP; p++) {
+      const x = inputs[p] as RecalcInput;
+      let rec = this.records.get(x.portfolioId);
+      if (rec !== undefined && rec.inFlight) {
+        for (let q = 0; q < p; q++) (records[q] as BookRecord).inFlight = false;
+        throw sharedBookErrors.twiceInFlight(x.portfolioId);
+      }
+      if (rec === undefined || rec.holdings !== x.holdings) {
+        if (rec !== undefined) this.retire(rec);
+        rec = this.write(x.portfolioId, x.holdings);
+        this.records.set(x.portfolioId, rec);
+      }
+      rec.inFlight = true;
+      records[p] = rec;
+    }
+    const nSpots = this.spotNames.length;
+    const L = taskLayout(nP, nSpots);
+    const buffer = this.takeTaskBuffer(L.byteLength);
+    writeTaskHeader(buffer, nP, nSpots);
+    const t = viewTask(buffer);
+    // One spot vector per task: the inputs of a batch share the engine's live price map (looked up
+    // once per name); inputs with another map must agree with it on every underlying they hold.
+    let lastSpots: ReadonlyMap<string, number> | undefined;
+    for (let p = 0; p < nP; p++) {
+      const x = inputs[p] as RecalcInput;
+      const rec = records[p] as BookRecord;
+      if (x.spots !== lastSpots) {
+        if (lastSpots === undefined) {
+          for (let i = 0; i < nSpots; i++) t.spots[i] = x.spots.get(this.spotNames[i] as string) ?? NaN;
+        } else {
+          for (const name of rec.slotNames) {
+            const v = x.spots.get(name) ?? NaN, have = t.spots[this.spotIds.get(name) as number] as number;
+            if (!(v === have || (Number.isNaN(v) && Number.isNaN(have)))) {
+              for (const r of records) r.inFlight = false;
+              throw sharedBookErrors.mixedMarkets(x.portfolioId, name);
+            }
+          }
+        }
+        lastSpots = x.spots;
+      }
+      t.rate[p] = x.rate;
+      t.nowMs[p] = x.nowMs;
+      t.record[p] = rec.offset;
+      t.flags[p] = (x.withMargin ? TASK_WITH_MARGIN : 0) | (rec.writeRegion === 1 ? TASK_REGION_1 : 0);
+    }
+    // Makes the record writes above visible to the worker that loads this counter first.
+    Atomics.add(this.i32, BOOK_DISPATCHED, 1);
+    return { buffer, records };
+  }
+
+  /** A task failed: nothing was delivered, its portfolios are free for the next recalculation. */
+  abandon(task: PreparedTask): void {
+    for (const r of task.records) r.inFlight = false;
+  }
+
+  /**
+   * The outputs of a finished task, in order. Each reads its Greeks from the record's region on
+   * first access, valid until the portfolio's next result is delivered (see the file comment).
+   */
+  deliver(task: PreparedTask, answered: ArrayBuffer): RecalcOutput[] {
+    Atomics.load(this.i32, BOOK_ANSWERED);
+    const t = viewTask(answered);
+    const out = new Array<RecalcOutput>(task.records.length);
+    for (let p = 0; p < task.records.length; p++) {
+      const rec = task.records[p] as BookRecord;
+      const region = rec.outF64 + (rec.writeRegion === 1 ? rec.outLen : 0);
+      out[p] = new BookOutput(this, rec.portfolioId, region, rec.slotNames, ((t.flags[p] as number) & TASK_WITH_MARGIN) !== 0);
+      rec.writeRegion = rec.writeRegion === 1 ? 0 : 1;
+      rec.inFlight = false;
+      const old = this.retired.get(rec.portfolioId);
+      if (old !== undefined) {
+        this.retired.delete(rec.portfolioId);
+        for (const r of old) this.free(r);
+      }
+    }
+    if (answered.byteLength > 0 && this.freeTasks.length < 16) this.freeTasks.push(answered);
+    return out;
+  }
+
+  /** The book's Float64 view (rebuilt when it grows). */
+  get view(): Float64Array {
+    return this.f64;
+  }
+
+  private retire(rec: BookRecord): void {
+    const list = this.retired.get(rec.portfolioId);
+    if (list) list.push(rec);
+    else this.retired.set(rec.portfolioId, [rec]);
+  }
+
+  private spotIdOf(name: string): number {
+    let id = this.spotIds.get(name);
+    if (id === undefined) {
+      id = this.spotNames.push(name) - 1;
+      this.spotIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** Epoch ms of 21:00 UTC on an ISO expiry date (NaN for a bad date; the worker then rejects via t). */
+  expiryInstant(iso: string): number {
+    let ms = this.expiryMs.get(iso);
+    if (ms === undefined) {
+      if (this.expiryMs.size > 10_000) this.expiryMs.clear(); // bound it; expiries are few in practice
+      ms = isoToEpochDay(iso) * 86_400_000 + EXPIRY_TIME_OF_DAY_MS;
+      this.expiryMs.set(iso, ms);
+    }
+    return ms;
+  }
+
+  /** Writes a portfolio's legs, grouped by underlying (first-seen order), holding order within. */
+  private write(portfolioId: string, holdings: readonly Holding[]): BookRecord {
+    const slotNames: string[] = [];
+    const slotOf = new Int32Array(holdings.length);
+    for (let i = 0; i < holdings.length; i++) {
+      const ins = (holdings[i] as Holding).instrument;
+      const u = ins.kind === 'underlying' ? ins.symbol : ins.underlying;
+      let k = slotNames.indexOf(u);
+      if (k < 0) k = slotNames.push(u) - 1;
+      slotOf[i] = k;
+    }
+    const nS = slotNames.length, nL = holdings.length;
+    const L = recordLayout(nS, nL);
+    const { offset, blockBytes } = this.alloc(L.byteLength);
+    const i32 = this.i32, f64 = this.f64;
+    i32[offset >> 2] = nS;
+    i32[(offset >> 2) + 1] = nL;
+    const legCount = new Int32Array(nS);
+    for (let i = 0; i < nL; i++) legCount[slotOf[i] as number]! += 1;
+    const cursor = new Int32Array(nS);
+    for (let k = 0; k < nS; k++) {
+      const name = slotNames[k] as string;
+      i32[((offset + L.slotColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
+      i32[((offset + L.slotSpotId) >> 2) + k] = this.spotIdOf(name);
+      i32[((offset + L.legCount) >> 2) + k] = legCount[k] as number;
+      if (k > 0) cursor[k] = (cursor[k - 1] as number) + (legCount[k - 1] as number);
+    }
+    for (let i = 0; i < nL; i++) {
+      const h = holdings[i] as Holding;
+      const j = cursor[slotOf[i] as number] as number;
+      cursor[slotOf[i] as number] = j + 1;
+      const ins = h.instrument;
+      let flags = 0, strike = 1, vol = 0, expiry = NaN;
+      if (ins.kind === 'option') {
+        flags = LEG_OPTION | (ins.type === 'call' ? LEG_CALL : 0) | (h.style === 'american' ? LEG_AMERICAN : 0);
+        strike = ins.strike;
+        vol = h.vol ?? NaN; // no vol: the worker rejects the batch naming this portfolio
+        expiry = this.expiryInstant(ins.expiry);
+      } // an underlying leg: harmless pricer inputs, the kernel ignores its option Greeks
+      i32[((offset + L.legFlags) >> 2) + j] = flags;
+      f64[((offset + L.units) >> 3) + j] = h.qty * h.multiplier;
+      f64[((offset + L.dividendYield) >> 3) + j] = h.dividendYield;
+      f64[((offset + L.strike) >> 3) + j] = strike;
+      f64[((offset + L.vol) >> 3) + j] = vol;
+      f64[((offset + L.expiryMs) >> 3) + j] = expiry;
+    }
+    return {
+      portfolioId, holdings, offset, blockBytes, slotNames,
+      outF64: (offset + L.out) >> 3, outLen: L.outLen, writeRegion: 0, inFlight: false,
+    };
+  }
+
+  private alloc(bytes: number): { offset: number; blockBytes: number } {
+    let blockBytes = MIN_BLOCK;
+    while (blockBytes < bytes) blockBytes *= 2;
+    const free = this.freeBlocks.get(blockBytes);
+    if (free !== undefined && free.length > 0) return { offset: free.pop() as number, blockBytes };
+    const offset = this.top;
+    const end = offset + blockBytes;
+    if (end > this.sab.byteLength) {
+      if (end > this.sab.maxByteLength) throw sharedBookErrors.full(end, this.sab.maxByteLength);
+      this.sab.grow(Math.min(this.sab.maxByteLength, Math.max(end, 2 * this.sab.byteLength)));
+      this.f64 = new Float64Array(this.sab, 0, this.sab.byteLength >> 3);
+      this.i32 = new Int32Array(this.sab, 0, this.sab.byteLength >> 2);
+    }
+    this.top = end;
+    return { offset, blockBytes };
+  }
+
+  private free(rec: BookRecord): void {
+    const list = this.freeBlocks.get(rec.blockBytes);
+    if (list) list.push(rec.offset);
+    else this.freeBlocks.set(rec.blockBytes, [rec.offset]);
+  }
+
+  private takeTaskBuffer(bytes: number): ArrayBuffer {
+    for (let i = 0; i < this.freeTasks.length; i++) {
+      const buf = this.freeTasks[i] as ArrayBuffer;
+      if (buf.byteLength >= bytes) {
+        this.freeTasks[i] = this.freeTasks[this.freeTasks.length - 1] as ArrayBuffer;
+        this.freeTasks.pop();
+        return buf;
+      }
+    }
+    return new ArrayBuffer(Math.ceil((bytes * 1.25) / 1024) * 1024);
+  }
+}
+
+/**
+ * One portfolio's answer. The totals are read at once; `greeks` and `byUnderlying` are built from
+ * the book on first read, because most results are never read that way (only portfolios with a
+ * subscriber or a query are).
+ */
+class BookOutput implements RecalcOutput {
+  #greeks: GreekTotals | undefined;
+  #byUnderlying: Record<string, UnderlyingRisk> | undefined;
+  readonly marketValue: number;
+  readonly grossExposure: number;
+  readonly var: number;
+  readonly es: number;
+  /** An own property only when the margin grid ran (RecalcOutput: present when withMargin was asked). */
+  declare readonly marginRequirement?: number;
+
+  constructor(
+    private readonly book: SharedBook,
+    readonly portfolioId: string,
+    private readonly region: number,
+    private readonly names: readonly string[],
+    withMargin: boolean,
+  ) {
+    const f = book.view;
+    this.marketValue = f[region + OUT.marketValue] as number;
+    this.grossExposure = f[region + OUT.grossExposure] as number;
+    this.var = f[region + OUT.var] as number;
+    this.es = f[region + OUT.es] as number;
+    if (withMargin) (this as { marginRequirement?: number }).marginRequirement = f[region + OUT.margin] as number;
+  }
+
+  get greeks(): GreekTotals {
+    if (this.#greeks) return this.#greeks;
+    const f = this.book.view, r = this.region;
+    return (this.#greeks = {
+      delta: f[r + OUT.delta] as number, gamma: f[r + OUT.gamma] as number, vega: f[r + OUT.vega] as number,
+      theta: f[r + OUT.theta] as number, rho: f[r + OUT.rho] as number,
+    });
+  }
+
+  get byUnderlying(): Readonly<Record<string, UnderlyingRisk>> {
+    if (this.#byUnderlying) return this.#byUnderlying;
+    const f = this.book.view;
+    const n = this.names.length;
+    const spots = this.region + PORTFOLIO_STRIDE + n * SLOT_STRIDE;
+    const by: Record<string, UnderlyingRisk> = {};
+    for (let k = 0; k < n; k++) {
+      const s = this.region + PORTFOLIO_STRIDE + k * SLOT_STRIDE;
+      by[this.names[k] as string] = {
+        delta: f[s] as number, gamma: f[s + 1] as number, vega: f[s + 2] as number, theta: f[s + 3] as number,
+        rho: f[s + 4] as number, spot: f[spots + k] as number, dollarDelta: f[s + 5] as number, dollarGamma: f[s + 6] as number,
+      };
+    }
+    return (this.#byUnderlying = by);
+  }
+
+  /** Plain data for JSON and structured clone (getters are not own properties). */
+  toJSON(): RecalcOutput {
+    const { portfolioId, greeks, byUnderlying, marketValue, grossExposure, es } = this;
+    return { portfolioId, greeks, byUnderlying, marketValue, grossExposure, var: this.var, es, ...(this.marginRequirement !== undefined ? { marginRequirement: this.marginRequirement } : {}) };
+  }
+}
