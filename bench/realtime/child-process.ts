@@ -4,7 +4,8 @@
  * through /proc.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Child {
   readonly proc: ChildProcess;
@@ -24,6 +25,13 @@ export function startChild(args: readonly string[], opts: { env?: NodeJS.Process
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
   proc.stderr?.on('data', keep('stderr: '));
+  // BENCH_CHILD_LOG_DIR=dir keeps each child's whole output (e.g. with --trace-gc in BENCH_ENGINE_NODE_ARGS).
+  const logDir = process.env.BENCH_CHILD_LOG_DIR;
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `${opts.name.replace(/\W+/g, '-')}.log`));
+    proc.stdout?.pipe(file);
+    proc.stderr?.pipe(file);
+  }
   const output = (): string => lines.slice(-30).join('\n');
   let exited: number | null | undefined;
   const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => { exited = code; resolve(code); }));

@@ -9,10 +9,10 @@
  */
 import type { DgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
 import {
-  computeRiskBatch, outputLength, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
+  computeRiskBatch, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
 } from '../engine/risk/realtime-risk.js';
 import {
-  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
+  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
 } from './shared-book-layout.js';
 
 const MS_PER_YEAR = 365 * 86_400_000;
@@ -47,10 +47,25 @@ function badRecord(p: number, detail: string): RangeError {
   return new RangeError(`risk task portfolio #${p}: ${detail}`, { cause: { portfolioIndex: p } });
 }
 
+/** Record layouts by shape, so that a task does not build one object per portfolio. */
+const layouts = new Map<number, RecordLayout>();
+function layoutOf(nS: number, nL: number): RecordLayout {
+  if (nL >= 0x200000) return recordLayout(nS, nL);
+  const key = nS * 0x200000 + nL;
+  let L = layouts.get(key);
+  if (L === undefined) {
+    if (layouts.size > 4096) layouts.clear();
+    L = recordLayout(nS, nL);
+    layouts.set(key, L);
+  }
+  return L;
+}
+
 export class BookTaskRunner {
   private f64: Float64Array;
   private i32: Int32Array;
   private readonly scratch = new Scratch();
+  private readonly kernelScratch = new RiskBatchScratch();
 
   constructor(
     private readonly book: SharedArrayBuffer,
@@ -66,7 +81,7 @@ export class BookTaskRunner {
   run(task: TaskView): void {
     const batch = this.gather(task);
     const b = this.scratch;
-    computeRiskBatch(batch, this.scenarios, b.out, this.config, this.dgv);
+    computeRiskBatch(batch, this.scenarios, b.out, this.config, this.dgv, this.kernelScratch);
     this.scatter(task, batch);
   }
 
@@ -90,7 +105,7 @@ export class BookTaskRunner {
       const at = task.record[p] as number;
       if (!(at >= BOOK_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.book.byteLength)) throw badRecord(p, `record offset ${at} is outside the book`);
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
-      if (!(s >= 0 && l >= 0 && at + recordLayout(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} slots, ${l} legs) overruns the book`);
+      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} slots, ${l} legs) overruns the book`);
       nS += s; nL += l;
     }
     b.fit(nP, nS, nL);
@@ -99,7 +114,7 @@ export class BookTaskRunner {
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
-      const L = recordLayout(s, l);
+      const L = layoutOf(s, l);
       const nowMs = task.nowMs[p] as number;
       b.slotStart[p] = k0;
       b.rate[p] = task.rate[p] as number;
@@ -116,11 +131,12 @@ export class BookTaskRunner {
       const f32 = (at + L.legFlags) >> 2;
       for (let j = 0; j < l; j++) b.legFlags[legAt + j] = i32[f32 + j] as number;
       const u = (at + L.units) >> 3, d = (at + L.dividendYield) >> 3, st = (at + L.strike) >> 3, v = (at + L.vol) >> 3, e = (at + L.expiryMs) >> 3;
-      b.units.set(f64.subarray(u, u + l), legAt);
-      b.dividendYield.set(f64.subarray(d, d + l), legAt);
-      b.strike.set(f64.subarray(st, st + l), legAt);
-      b.vol.set(f64.subarray(v, v + l), legAt);
+      // Element loops, not set(subarray(...)): a subarray is a new view object per call.
       for (let j = 0; j < l; j++) {
+        b.units[legAt + j] = f64[u + j] as number;
+        b.dividendYield[legAt + j] = f64[d + j] as number;
+        b.strike[legAt + j] = f64[st + j] as number;
+        b.vol[legAt + j] = f64[v + j] as number;
         const t = ((f64[e + j] as number) - nowMs) / MS_PER_YEAR;
         b.tYears[legAt + j] = t > 0 ? t : 0; // NaN (an underlying leg) also lands on 0
       }
@@ -143,12 +159,13 @@ export class BookTaskRunner {
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
-      const L = recordLayout(s, l);
+      const L = layoutOf(s, l);
       const region = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? L.outLen : 0);
       const k = b.slotStart[p] as number;
-      f64.set(b.out.subarray(p * PORTFOLIO_STRIDE, (p + 1) * PORTFOLIO_STRIDE), region);
-      f64.set(b.out.subarray(slotBase + k * SLOT_STRIDE, slotBase + (k + s) * SLOT_STRIDE), region + PORTFOLIO_STRIDE);
-      f64.set(b.slotSpot.subarray(k, k + s), region + PORTFOLIO_STRIDE + s * SLOT_STRIDE);
+      const out = b.out;
+      for (let i = 0, from = p * PORTFOLIO_STRIDE; i < PORTFOLIO_STRIDE; i++) f64[region + i] = out[from + i] as number;
+      for (let i = 0, from = slotBase + k * SLOT_STRIDE, to = region + PORTFOLIO_STRIDE; i < s * SLOT_STRIDE; i++) f64[to + i] = out[from + i] as number;
+      for (let i = 0, to = region + PORTFOLIO_STRIDE + s * SLOT_STRIDE; i < s; i++) f64[to + i] = b.slotSpot[k + i] as number;
     }
     // Publishes the result writes to the event loop, which loads this counter before reading them.
     Atomics.add(i32, BOOK_ANSWERED, 1);

@@ -9,8 +9,9 @@
  * - N(d) comes from Cody's erfc rational (the same coefficients as ./normal.ts, so double
  *   precision), but its exp(-d^2/2) factor is the density already computed, not a second exp.
  *   Skipping Cody's split-square trick costs about d^2/2 ulps, under 2e-13 relative even at |d| = 38.
- * - Per-book rate and yield (the common case) and per-option arrays get separate monomorphic loops,
- *   chosen once per call rather than per option.
+ * - One loop for a per-book or per-option rate and yield: a book-wide value is read through a
+ *   one-element array with stride 0 (measured as fast as a separate scalar loop).
+ * - No calls in the loop body that TurboFan cannot inline: a non-inlined call boxes doubles.
  */
 
 import {
@@ -45,35 +46,9 @@ const SQRT1_2 = Math.SQRT1_2;
 
 
 /**
- * N(x) given g = exp(-x^2/2), already known to the caller. Small enough for TurboFan to inline.
- */
-function cdfGivenGauss(x: number, g: number): number {
-  const y = (x < 0 ? -x : x) * SQRT1_2;
-  let tail: number; // N(-|x|)
-  if (y <= 0.46875) {
-    const z = y * y;
-    const num = (((A4 * z + A0) * z + A1) * z + A2) * z + A3;
-    const den = (((z + B0) * z + B1) * z + B2) * z + B3;
-    return 0.5 + 0.5 * x * SQRT1_2 * (num / den);
-  } else if (y <= 4) {
-    const num = (((((((C8 * y + C0) * y + C1) * y + C2) * y + C3) * y + C4) * y + C5) * y + C6) * y + C7;
-    const den = (((((((y + D0) * y + D1) * y + D2) * y + D3) * y + D4) * y + D5) * y + D6) * y + D7;
-    tail = 0.5 * g * (num / den);
-  } else if (y < 26.6) {
-    const z = 1 / (y * y);
-    const num = (((((P5 * z + P0) * z + P1) * z + P2) * z + P3) * z + P4) * z;
-    const den = ((((z + Q0) * z + Q1) * z + Q2) * z + Q3) * z + Q4;
-    tail = (0.5 * g * (INV_SQRT_PI - num / den)) / y;
-  } else {
-    tail = 0;
-  }
-  return x < 0 ? tail : 1 - tail;
-}
-
-/**
  * Fills `out[0..n)`. Options at expiry (t <= 0) or with zero vol get bsmGreeks' limit values.
- * Allocates nothing per option; a book-wide rate or yield given as a number is read through a
- * one-element array with stride 0 in the per-option loop.
+ * Allocates nothing; a book-wide rate or yield given as a number is read through a one-element
+ * array with stride 0.
  */
 export function bsmBatch(inp: BsmBatchInputs, out: BsmBatchOutputs, n = inp.spot.length): void {
   const { rate, dividendYield } = inp;
@@ -84,15 +59,16 @@ export function bsmBatch(inp: BsmBatchInputs, out: BsmBatchOutputs, n = inp.spot
   );
   // A short array would silently turn into NaN prices; that is a caller bug, so it throws.
   if (n > shortest) throw new RangeError(`bsmBatch: n = ${n} but the shortest input or output array has ${shortest} entries`);
-  if (typeof rate === 'number' && typeof dividendYield === 'number') {
-    bookLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rate, dividendYield, out);
-  } else {
-    const rates = typeof rate === 'number' ? Float64Array.of(rate) : rate;
-    const yields = typeof dividendYield === 'number' ? Float64Array.of(dividendYield) : dividendYield;
-    perOptionLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rates, typeof rate === 'number' ? 0 : 1,
-      yields, typeof dividendYield === 'number' ? 0 : 1, out);
-  }
+  let rates: Float64Array, yields: Float64Array;
+  if (typeof rate === 'number') { BOOK_RATE[0] = rate; rates = BOOK_RATE; } else rates = rate;
+  if (typeof dividendYield === 'number') { BOOK_YIELD[0] = dividendYield; yields = BOOK_YIELD; } else yields = dividendYield;
+  greeksLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rates, typeof rate === 'number' ? 0 : 1,
+    yields, typeof dividendYield === 'number' ? 0 : 1, out);
 }
+
+/** A book-wide rate or yield, read with stride 0 (module scratch: bsmBatch is synchronous). */
+const BOOK_RATE = new Float64Array(1);
+const BOOK_YIELD = new Float64Array(1);
 
 /** Same limits as bsmGreeks' degenerate branch: discounted forward intrinsic, step delta. */
 function writeDegenerate(i: number, s: number, k: number, t0: number, r: number, q: number, call: boolean, out: BsmBatchOutputs): void {
@@ -109,39 +85,7 @@ function writeDegenerate(i: number, s: number, k: number, t0: number, r: number,
   out.rho[i] = itm && t > 0 ? sign * k * t * dr : 0;
 }
 
-function bookLoop(
-  n: number, spot: Float64Array, strike: Float64Array, tYears: Float64Array, vol: Float64Array, isCall: Uint8Array,
-  r: number, q: number, out: BsmBatchOutputs,
-): void {
-  const { price, delta, gamma, vega, thetaPerYear, rho } = out;
-  const carry = r - q;
-  for (let i = 0; i < n; i++) {
-    const s = spot[i]!, k = strike[i]!, t = tYears[i]!, v = vol[i]!;
-    if (!(t > 0) || !(v > 0)) { writeDegenerate(i, s, k, t, r, q, isCall[i] === 1, out); continue; }
-    const sqrtT = Math.sqrt(t);
-    const vst = v * sqrtT;
-    const d1 = (Math.log(s / k) + (carry + 0.5 * v * v) * t) / vst;
-    const d2 = d1 - vst;
-    const dq = Math.exp(-q * t);
-    const dr = Math.exp(-r * t);
-    const g1 = Math.exp(-0.5 * d1 * d1);
-    const sdq = s * dq, kdr = k * dr;
-    const g2 = (sdq * g1) / kdr; // exp(-d2^2/2) from S e^{-qt} n(d1) = K e^{-rt} n(d2)
-    const pdfTerm = sdq * g1 * INV_SQRT_2PI; // S e^{-qt} n(d1)
-    const call = isCall[i] === 1;
-    const sign = call ? 1 : -1;
-    const nd1 = cdfGivenGauss(sign * d1, g1);
-    const nd2 = cdfGivenGauss(sign * d2, g2);
-    price[i] = sign * (sdq * nd1 - kdr * nd2);
-    delta[i] = sign * dq * nd1;
-    gamma[i] = pdfTerm / (s * s * vst);
-    vega[i] = pdfTerm * sqrtT;
-    thetaPerYear[i] = (-pdfTerm * v) / (2 * sqrtT) + sign * (q * sdq * nd1 - r * kdr * nd2);
-    rho[i] = sign * kdr * t * nd2;
-  }
-}
-
-function perOptionLoop(
+function greeksLoop(
   n: number, spot: Float64Array, strike: Float64Array, tYears: Float64Array, vol: Float64Array, isCall: Uint8Array,
   rate: Float64Array, rStride: number, dividendYield: Float64Array, qStride: number, out: BsmBatchOutputs,
 ): void {
@@ -157,11 +101,43 @@ function perOptionLoop(
     const dr = Math.exp(-r * t);
     const g1 = Math.exp(-0.5 * d1 * d1);
     const sdq = s * dq, kdr = k * dr;
-    const g2 = (sdq * g1) / kdr;
-    const pdfTerm = sdq * g1 * INV_SQRT_2PI;
+    const g2 = (sdq * g1) / kdr; // exp(-d2^2/2) from S e^{-qt} n(d1) = K e^{-rt} n(d2)
+    const pdfTerm = sdq * g1 * INV_SQRT_2PI; // S e^{-qt} n(d1)
     const sign = isCall[i] === 1 ? 1 : -1;
-    const nd1 = cdfGivenGauss(sign * d1, g1);
-    const nd2 = cdfGivenGauss(sign * d2, g2);
+    // N(sign·d1) and N(sign·d2) from Cody's erfc, given g = exp(-x^2/2). Written once inside a
+    // two-pass loop rather than as a function: as a function its bytecode (687 bytes) is over
+    // TurboFan's inlining limit (460), and the call boxed its double arguments and result, about
+    // eight heap numbers per option, which was most of the risk workers' garbage.
+    let nd1 = 0, nd2 = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const x = pass === 0 ? sign * d1 : sign * d2;
+      const g = pass === 0 ? g1 : g2;
+      const y = (x < 0 ? -x : x) * SQRT1_2;
+      let cdf: number;
+      if (y <= 0.46875) {
+        const z = y * y;
+        const num = (((A4 * z + A0) * z + A1) * z + A2) * z + A3;
+        const den = (((z + B0) * z + B1) * z + B2) * z + B3;
+        cdf = 0.5 + 0.5 * x * SQRT1_2 * (num / den);
+      } else {
+        let tail: number; // N(-|x|)
+        if (y <= 4) {
+          const num = (((((((C8 * y + C0) * y + C1) * y + C2) * y + C3) * y + C4) * y + C5) * y + C6) * y + C7;
+          const den = (((((((y + D0) * y + D1) * y + D2) * y + D3) * y + D4) * y + D5) * y + D6) * y + D7;
+          tail = 0.5 * g * (num / den);
+        } else if (y < 26.6) {
+          const z = 1 / (y * y);
+          const num = (((((P5 * z + P0) * z + P1) * z + P2) * z + P3) * z + P4) * z;
+          const den = ((((z + Q0) * z + Q1) * z + Q2) * z + Q3) * z + Q4;
+          tail = (0.5 * g * (INV_SQRT_PI - num / den)) / y;
+        } else {
+          tail = 0;
+        }
+        cdf = x < 0 ? tail : 1 - tail;
+      }
+      if (pass === 0) nd1 = cdf;
+      else nd2 = cdf;
+    }
     price[i] = sign * (sdq * nd1 - kdr * nd2);
     delta[i] = sign * dq * nd1;
     gamma[i] = pdfTerm / (s * s * vst);

@@ -28,7 +28,7 @@
  * engine's American pricer (option-pricer.ts), exact but ~100× slower — the real-time load is
  * European, and an American call without dividends prices as European anyway inside that pricer.
  */
-import { allocBsmBatchOutputs, bsmBatch } from '../pricing/bsm-batch.js';
+import { allocBsmBatchOutputs, bsmBatch, type BsmBatchOutputs } from '../pricing/bsm-batch.js';
 import { optionGreeks } from '../pricing/option-pricer.js';
 import type { OptionInputs } from '../pricing/types.js';
 import {
@@ -111,6 +111,42 @@ export function checkScenarioSet(scenarios: ScenarioSet): void {
 }
 
 /**
+ * Working arrays of computeRiskBatch, grown to the largest batch seen and reused: a worker values
+ * thousands of batches a second, and allocating them per batch kept the worker isolates'
+ * scavenger (whose helper threads run at normal priority, beside the event loop) busy.
+ */
+export class RiskBatchScratch {
+  legSpot = new Float64Array(0);
+  legRate = new Float64Array(0);
+  isCall = new Uint8Array(0);
+  greeks: BsmBatchOutputs = allocBsmBatchOutputs(0);
+  margin = new Float64Array(0);
+  losses = new Float64Array(0);
+  top = new Float64Array(0);
+  cols: Float64Array[] = [];
+  colBase = new Int32Array(0);
+  dDelta = new Float64Array(0);
+  halfGamma = new Float64Array(0);
+
+  fit(nLegs: number, nP: number, widest: number, nScen: number, k: number): void {
+    if (this.legSpot.length < nLegs) {
+      const n = Math.max(nLegs, 2 * this.legSpot.length);
+      this.legSpot = new Float64Array(n); this.legRate = new Float64Array(n); this.isCall = new Uint8Array(n);
+      this.greeks = allocBsmBatchOutputs(n);
+    }
+    if (this.margin.length < nP) this.margin = new Float64Array(Math.max(nP, 2 * this.margin.length));
+    if (this.losses.length !== nScen) this.losses = new Float64Array(nScen);
+    // largestInto fills `top` whole: its length must be exactly k.
+    if (this.top.length !== k) this.top = new Float64Array(k);
+    if (this.colBase.length < widest) {
+      const n = Math.max(widest, 2 * this.colBase.length);
+      this.cols = new Array<Float64Array>(n).fill(new Float64Array(0));
+      this.colBase = new Int32Array(n); this.dDelta = new Float64Array(n); this.halfGamma = new Float64Array(n);
+    }
+  }
+}
+
+/**
  * Values every portfolio of `packed` into `out` (layout: OUT / SLOT_OUT). Throws a RangeError naming
  * the portfolio's index in the batch for a non-finite or non-positive spot, a negative or non-finite
  * vol, a non-positive strike or non-finite units.
@@ -121,15 +157,19 @@ export function computeRiskBatch(
   out: Float64Array,
   config: RealtimeRiskConfig = DEFAULT_REALTIME_RISK_CONFIG,
   dgv?: DgvKernel,
+  scratch: RiskBatchScratch = new RiskBatchScratch(),
 ): void {
   const { nPortfolios: nP, nSlots, nLegs, slotStart, legStart, slotSpot, slotUnderlying, legFlags, units } = packed;
   const need = outputLength(nP, nSlots);
   if (out.length < need) throw realtimeRiskErrors.outTooShort(need, out.length);
+  let widest = 0;
+  for (let p = 0; p < nP; p++) widest = Math.max(widest, (slotStart[p + 1] as number) - (slotStart[p] as number));
+  const nScen = scenarios.nScenarios;
+  const k = tailSize(nScen, config.varConfidence, config.esConfidence);
+  scratch.fit(nLegs, nP, widest, nScen, k);
 
   // Per-leg spot and rate for the SoA pricer: the batch stores them once per slot / portfolio.
-  const legSpot = new Float64Array(nLegs);
-  const legRate = new Float64Array(nLegs);
-  const isCall = new Uint8Array(nLegs);
+  const { legSpot, legRate, isCall } = scratch;
   for (let p = 0; p < nP; p++) {
     const r = packed.rate[p] as number;
     for (let k = slotStart[p] as number, kEnd = slotStart[p + 1] as number; k < kEnd; k++) {
@@ -149,7 +189,7 @@ export function computeRiskBatch(
       }
     }
   }
-  const g = allocBsmBatchOutputs(nLegs);
+  const g = scratch.greeks;
   bsmBatch(
     { spot: legSpot, strike: packed.strike, tYears: packed.tYears, vol: packed.vol, isCall, rate: legRate, dividendYield: packed.dividendYield },
     g, nLegs,
@@ -162,23 +202,16 @@ export function computeRiskBatch(
     }
   }
 
-  const margin = new Float64Array(nP);
+  const margin = scratch.margin;
   spanRequirements(packed, legRate, config, margin);
 
-  const nScen = scenarios.nScenarios;
   const returns = scenarios.returns;
   const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
-  const losses = dgv ? dgv.losses : new Float64Array(nScen);
-  const k = tailSize(nScen, config.varConfidence, config.esConfidence);
-  const top = new Float64Array(k);
+  const losses = dgv ? dgv.losses : scratch.losses;
+  const top = scratch.top;
   const slotBase = nP * PORTFOLIO_STRIDE;
   // Per-portfolio scratch for the dgv pass, sized for the widest portfolio of the batch.
-  let widest = 0;
-  for (let p = 0; p < nP; p++) widest = Math.max(widest, (slotStart[p + 1] as number) - (slotStart[p] as number));
-  const cols = new Array<Float64Array>(widest).fill(returns);
-  const colBase = new Int32Array(widest);
-  const dDelta = new Float64Array(widest);
-  const halfGamma = new Float64Array(widest);
+  const { cols, colBase, dDelta, halfGamma } = scratch;
 
   for (let p = 0; p < nP; p++) {
     let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
