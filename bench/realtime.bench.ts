@@ -33,14 +33,17 @@ import { createDemoMarket } from '../src/engine/market/demo-market.js';
 import { issueToken } from '../src/gateway/auth.js';
 import { peakRssMb, startChild, type Child } from './realtime/child-process.js';
 import { LatencyRecorder, type LatencySummaryMs } from './realtime/latency-recorder.js';
+import { type ClockThread, startClockThread } from './realtime/clock-thread.js';
 import { runOpenLoop } from './realtime/open-loop.js';
 import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
 import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
-       [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--json FILE]
-  --spin MS   spin (setImmediate) within MS of a due send instead of sleeping; default 0 = only setTimeout
-              (spinning is more punctual but takes a core from the engine on a 2-core machine)
+       [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
+  Sends are paced by a helper thread sleeping in Atomics.wait until each due time (punctual to tens of µs,
+  no spinning); latencies count from the due time.
+  --timer     pace with setTimeout instead (wakes up to ~1 ms late, and that lateness counts in every figure)
+  --spin MS   spin (setImmediate) within MS of a due send; punctual but takes a core from the engine here
 `;
 
 const { values: flags } = parseArgs({
@@ -57,6 +60,7 @@ const { values: flags } = parseArgs({
     'echo-rate': { type: 'string' },
     threads: { type: 'string' },
     spin: { type: 'string' },
+    timer: { type: 'boolean' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -85,6 +89,7 @@ const cfg = {
   echoRate: num(flags['echo-rate'], 200, 'echo-rate'),
   echoMs: (quick ? 5 : 10) * 1000,
   spinMs: flags.spin === undefined ? 0 : Number(flags.spin),
+  pacer: flags.timer === true ? 'setTimeout' : flags.spin !== undefined ? 'spin' : 'clock-thread',
   graceMs: 3000,
 };
 
@@ -95,6 +100,9 @@ const TARGETS = {
   recalcsPerSec: 50_000,
   rssMb: 1024,
 };
+
+/** The pacing thread (clock-thread.ts) unless --timer or --spin. */
+const clock: ClockThread | undefined = cfg.pacer === 'clock-thread' ? startClockThread() : undefined;
 
 /** Epoch ms on the same clock as performance.now(): the `ts` we put on ticks. */
 const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -154,9 +162,9 @@ async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number,
   const frame = Buffer.alloc(Math.max(8, sample.byteLength));
   Buffer.from(sample).copy(frame, 0);
   // Warm-up, unmeasured.
-  await runOpenLoop([{ name: 'echo', ratePerSec, send: () => client.sendRaw(frame) }], 1000, { spinMs });
+  await runOpenLoop([{ name: 'echo', ratePerSec, send: () => client.sendRaw(frame) }], 1000, { spinMs, clock });
   await new Promise((r) => setTimeout(r, 200));
-  await runOpenLoop([{ name: 'echo', ratePerSec, send: (i, d) => { due.set(i, d); frame.writeUInt32BE(i, 0); client.sendRaw(frame); } }], durationMs, { spinMs, onLag: (ms) => lag.recordMs(ms) });
+  await runOpenLoop([{ name: 'echo', ratePerSec, send: (i, d) => { due.set(i, d); frame.writeUInt32BE(i, 0); client.sendRaw(frame); } }], durationMs, { spinMs, clock, onLag: (ms) => lag.recordMs(ms) });
   await new Promise((r) => setTimeout(r, 500));
   for (const d of due.values()) rec.recordMs(performance.now() - d); // never echoed: at least this late
   await client.close();
@@ -336,7 +344,7 @@ async function main(): Promise<void> {
         },
       ],
       cfg.warmupMs + cfg.durationMs,
-      { startMs: start, spinMs: cfg.spinMs, onLag: (ms) => { if (performance.now() >= measureFrom) sendLag.recordMs(ms); } },
+      { startMs: start, spinMs: cfg.spinMs, clock, onLag: (ms) => { if (performance.now() >= measureFrom) sendLag.recordMs(ms); } },
     );
     const loadEnd = performance.now();
     const health0 = await health0Promise;
@@ -384,7 +392,7 @@ async function main(): Promise<void> {
         ticksSent: load.sent.ticks, ordersSent: load.sent.orders, acks, rejects, rejectCodes: Object.fromEntries(rejectCodes),
         fillsReported: engineFills.length, fillsReceived: fillsSeen.size, riskUpdatesMeasured: riskUpdates, riskUpdatesPerSec: Math.round(riskUpdates / measuredS),
         unresolvedTicks, riskComputeUncorrected: riskComputeRaw.summary(),
-        clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs,
+        clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
@@ -400,6 +408,7 @@ async function main(): Promise<void> {
   } finally {
     clearTimeout(hardStop);
     await cleanup();
+    await clock?.close();
   }
 }
 

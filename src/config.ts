@@ -25,10 +25,11 @@ const EnvSchema = z.object({
   /** Portfolios per pool task. */
   RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
   /**
-   * Nice increment of the pool's worker threads (Linux: per thread). Workers run at lower priority
-   * than the event loop so that a woken gateway thread preempts a busy recalculation at once.
+   * Scheduling of the pool's worker threads. `idle` (Linux SCHED_IDLE): they run only on CPU time
+   * nothing else wants, so a woken gateway thread or client never waits behind a recalculation;
+   * `low`: nice 19; `normal`: as the gateway.
    */
-  RISK_POOL_NICE: int(0, 19).default(19),
+  RISK_POOL_PRIORITY: z.enum(['idle', 'low', 'normal']).default('idle'),
   /** Messages a portfolio's mailbox holds before senders get `busy`. */
   MAILBOX_CAPACITY: int(1, 1_000_000).default(1024),
   /** SPAN margin grid refresh per portfolio, ms (slower cadence than Greeks and dgv VaR). */
@@ -48,7 +49,7 @@ export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
   readonly dataDir: string;
-  readonly pool: { readonly threads: number; readonly maxBatch: number; readonly nice: number };
+  readonly pool: { readonly threads: number; readonly maxBatch: number; readonly priority: 'idle' | 'low' | 'normal' };
   readonly mailboxCapacity: number;
   readonly marginRefreshMs: number;
   readonly maxFrameBytes: number;
@@ -102,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     env: e.NODE_ENV,
     jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
     dataDir: e.DATA_DIR,
-    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, nice: e.RISK_POOL_NICE }),
+    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, priority: e.RISK_POOL_PRIORITY }),
     mailboxCapacity: e.MAILBOX_CAPACITY,
     marginRefreshMs: e.MARGIN_REFRESH_MS,
     maxFrameBytes: e.MAX_FRAME_BYTES,

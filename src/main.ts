@@ -85,7 +85,7 @@ function scenarioSet(config: AppConfig, universe: readonly DemoUnderlying[], log
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
   const log = opts.log ?? createLogger(config.logLevel).log;
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
-  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, nice: config.pool.nice, scenarios: scenarioSet(config, universe, log) });
+  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, priority: config.pool.priority, scenarios: scenarioSet(config, universe, log) });
   const clock = { nowMs: () => Date.now() };
   const engine = createEngine({
     calculator: pool,

@@ -1,11 +1,13 @@
 /**
  * Open-loop load: each stream has a fixed rate, and message i of a stream is due at
- * start + i / rate. A timer loop wakes about every millisecond and sends every message whose due
- * time has passed, never waiting for a reply, so a slow server cannot slow the offered load
- * (coordinated omission). Latencies are measured from the due time, not the actual send, so the
- * client's own lateness counts against the result rather than hiding it.
+ * start + i / rate. The loop wakes at the next due time and sends every message whose due time has
+ * passed, never waiting for a reply, so a slow server cannot slow the offered load (coordinated
+ * omission). Latencies are measured from the due time, not the actual send, so the client's own
+ * lateness counts against the result rather than hiding it; hence the punctual wake-up of
+ * clock-thread.ts rather than setTimeout's millisecond.
  */
 import { performance } from 'node:perf_hooks';
+import type { ClockThread } from './clock-thread.js';
 
 export interface LoadStream {
   readonly name: string;
@@ -29,6 +31,8 @@ export interface OpenLoopOptions {
    * At 5,000 ticks/s (0.2 ms apart) this means the client keeps one core busy.
    */
   readonly spinMs?: number;
+  /** Wakes the loop at the next due time (default: setTimeout, up to ~1 ms late). */
+  readonly clock?: ClockThread;
   /** Receives each send's lateness behind its due time, ms. */
   readonly onLag?: (lagMs: number) => void;
 }
@@ -68,8 +72,9 @@ export function runOpenLoop(streams: readonly LoadStream[], durationMs: number, 
       }
       // Lateness is measured, not hidden; spinning near the due time keeps it small.
       const waitMs = earliestDue - performance.now();
-      if (waitMs > spinMs) setTimeout(loop, waitMs - spinMs);
-      else setImmediate(loop);
+      if (waitMs <= spinMs) setImmediate(loop);
+      else if (opts.clock) opts.clock.wakeAt(earliestDue - spinMs, loop);
+      else setTimeout(loop, waitMs - spinMs);
     };
     loop();
   });

@@ -22,6 +22,7 @@ export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: Ga
       queueLength: s.pool.queueSize,
       completedTasks: s.pool.completedTasks,
       recalculations: s.pool.recalculations,
+      ...(s.pool.priority ? { priority: s.pool.priority } : {}),
     },
     gateway: { connections: gw.connections, conflated: gw.conflated, slowConsumerCloses: gw.slowConsumerCloses, dropped: gw.dropped },
   };

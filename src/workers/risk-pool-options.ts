@@ -15,11 +15,12 @@ export interface RiskPoolOptions {
    */
   readonly tasksPerThread?: number;
   /**
-   * Nice increment of each worker thread (default 0). piscina applies it with @napi-rs/nice, which
-   * on Linux changes only the calling thread; without that package piscina ignores it silently, so
-   * the pool checks that the package loads when asked for a non-zero value.
+   * Scheduling of the worker threads (default 'normal'). 'low': nice 19, applied by piscina through
+   * @napi-rs/nice (per thread on Linux). 'idle': nice 19 and Linux SCHED_IDLE, set by each worker on
+   * itself at start with util-linux `chrt` (no npm package sets a thread's policy); the pool reports
+   * what it got in stats().priority.
    */
-  readonly nice?: number;
+  readonly priority?: 'idle' | 'low' | 'normal';
   readonly scenarios: ScenarioSet;
   readonly varConfidence?: number;
   readonly esConfidence?: number;
@@ -38,7 +39,7 @@ export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
   maxBatch: 32,
   maxQueue: 1024,
   tasksPerThread: 2,
-  nice: 0,
+  priority: 'normal',
   varConfidence: 0.99,
   esConfidence: 0.975,
   simd: true,
@@ -50,11 +51,12 @@ export type NormalisedRiskPoolOptions = Required<Omit<RiskPoolOptions, 'span' | 
 /** Fills defaults and rejects bad values once, when the pool is created. */
 export function normaliseRiskPoolOptions(opts: RiskPoolOptions): NormalisedRiskPoolOptions {
   const o = { ...DEFAULT_RISK_POOL_OPTIONS, ...stripUndefined(opts) } as NormalisedRiskPoolOptions;
-  const int = (name: 'threads' | 'maxBatch' | 'maxQueue' | 'tasksPerThread' | 'nice', min: number, max = Infinity): void => {
+  if (!['idle', 'low', 'normal'].includes(o.priority)) throw riskPoolErrors.badOption('priority', o.priority, "'idle', 'low' or 'normal'");
+  const int = (name: 'threads' | 'maxBatch' | 'maxQueue' | 'tasksPerThread', min: number, max = Infinity): void => {
     const v = o[name];
     if (!(Number.isInteger(v) && v >= min && v <= max)) throw riskPoolErrors.badOption(name, v, `an integer in [${min}, ${max}]`);
   };
-  int('threads', 1); int('maxBatch', 1); int('maxQueue', 0); int('tasksPerThread', 1); int('nice', 0, 19);
+  int('threads', 1); int('maxBatch', 1); int('maxQueue', 0); int('tasksPerThread', 1);
   for (const name of ['varConfidence', 'esConfidence'] as const) {
     const c = o[name];
     if (!(c > 0 && c < 1)) throw riskPoolErrors.badOption(name, c, 'a probability strictly between 0 and 1');

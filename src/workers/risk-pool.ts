@@ -27,6 +27,9 @@ export interface RiskPoolStats extends RiskCalculatorStats {
   readonly runTimeP50Ms: number;
   /** Time a task waited for a thread, ms. */
   readonly waitTimeP50Ms: number;
+  /** The scheduling asked for, and how many threads got SCHED_IDLE / failed to (see thread-priority.ts). */
+  readonly priority: { readonly requested: 'idle' | 'low' | 'normal'; readonly schedIdle: number; readonly schedIdleFailed: number };
+
 }
 
 /** The risk pool: a RiskCalculator with piscina's latency figures in its stats. */
@@ -57,7 +60,7 @@ function requireNice(): void {
     const nice = createRequire(import.meta.url)('@napi-rs/nice') as { nice?: unknown };
     if (typeof nice.nice !== 'function') throw new Error('it exports no nice()');
   } catch (err) {
-    throw riskPoolErrors.badOption('nice', 'non-zero', `a platform where @napi-rs/nice loads (${(err as Error).message})`);
+    throw riskPoolErrors.badOption('priority', 'idle or low', `a platform where @napi-rs/nice loads (${(err as Error).message})`);
   }
 }
 
@@ -69,7 +72,8 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
   if (workerFile.protocol === 'file:' && !existsSync(fileURLToPath(workerFile))) {
     throw riskPoolErrors.workerNotBuilt(fileURLToPath(workerFile));
   }
-  if (o.nice !== 0) requireNice();
+  if (o.priority !== 'normal') requireNice();
+  const priorityReport = new SharedArrayBuffer(8);
   const params = sc.underlyings.map((u) => spanParamsFor(u, o.span));
   const fallback = spanParamsFor('', { ...o.span, byUnderlying: {} });
   const config: RealtimeRiskConfig = {
@@ -81,6 +85,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     volShiftByUnderlying: Float64Array.from(params, (x) => x.volShift),
   };
   const book = new SharedBook(sc.underlyings);
+  const report = new Int32Array(priorityReport);
   const workerData: RiskWorkerData = {
     returns: sharedCopy(sc.returns),
     fallbackReturns: sharedCopy(sc.fallbackReturns ?? meanReturns(sc)),
@@ -89,6 +94,8 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     config,
     simd: o.simd,
     book: book.sab,
+    schedIdle: o.priority === 'idle',
+    priorityReport,
   };
   const pool = new Piscina<RiskTask, ArrayBuffer>({
     filename: workerFile.href,
@@ -97,7 +104,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     idleTimeout: 60_000,
     maxQueue: o.maxQueue,
     concurrentTasksPerWorker: o.tasksPerThread,
-    niceIncrement: o.nice,
+    niceIncrement: o.priority === 'normal' ? 0 : 19,
     workerData,
   });
   let recalculations = 0;
@@ -139,6 +146,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
         recalculations,
         runTimeP50Ms: h.runTime.p50,
         waitTimeP50Ms: h.waitTime.p50,
+        priority: { requested: o.priority, schedIdle: Atomics.load(report, 0), schedIdleFailed: Atomics.load(report, 1) },
       };
     },
     async close() {

@@ -19,6 +19,13 @@ export interface RiskWorkerData {
   readonly config: RealtimeRiskConfig;
   /** Use the WebAssembly SIMD loss kernel (same figures, faster); JS loop when false or unavailable. */
   readonly simd: boolean;
+  /** Put the worker thread under SCHED_IDLE at start (thread-priority.ts). */
+  readonly schedIdle: boolean;
+  /**
+   * Int32[2] the workers count into at start: [0] threads now under SCHED_IDLE, [1] threads that
+   * asked and failed. The pool reports them in its stats.
+   */
+  readonly priorityReport: SharedArrayBuffer;
   /** The shared risk book (growable): every portfolio's legs and result regions. */
   readonly book: SharedArrayBuffer;
 }

@@ -9,8 +9,10 @@ import type { ScenarioSet } from '../engine/risk/realtime-risk.js';
 import { viewTask } from './shared-book-layout.js';
 import { BookTaskRunner } from './shared-book-task.js';
 import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
+import { setThreadSchedIdle } from './thread-priority.js';
 
 const data = workerData as RiskWorkerData;
+if (data.schedIdle) Atomics.add(new Int32Array(data.priorityReport), setThreadSchedIdle().ok ? 0 : 1, 1);
 const scenarios: ScenarioSet = {
   nScenarios: data.nScenarios,
   returns: new Float64Array(data.returns),

@@ -2,6 +2,7 @@
  * The pool runs the compiled worker (dist/src/workers/risk-worker.js): `npm test` builds first; when
  * running this file alone, run `npm run build` before.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
@@ -10,7 +11,10 @@ import { createRiskPool } from '../../src/workers/risk-pool.js';
 import { viewTask } from '../../src/workers/shared-book-layout.js';
 import { SharedBook } from '../../src/workers/shared-book.js';
 import { BookTaskRunner } from '../../src/workers/shared-book-task.js';
+import { threadPolicy } from '../../src/workers/thread-priority.js';
 import { TICKERS, holdingsOf, inputOf } from './realtime-fixtures.js';
+
+const SCHED_IDLE = 5;
 
 const sc = ((): ScenarioSet => {
   const r = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 3 });
@@ -95,6 +99,23 @@ describe('risk pool lifecycle and options', () => {
   it('says to build when the compiled worker is missing', () => {
     expect(() => createRiskPool({ scenarios: sc, workerFile: new URL('file:///nonexistent/risk-worker.js') }))
       .toThrow(/npm run build/);
+  });
+
+  it('runs its workers under SCHED_IDLE when asked, so that they never delay the event loop', async () => {
+    const pool = createRiskPool({ threads: 2, priority: 'idle', scenarios: sc });
+    try {
+      await pool.recalculate(inputs.slice(0, 4)); // the workers have started and set their policy
+      expect(pool.stats().priority).toEqual({ requested: 'idle', schedIdle: 2, schedIdleFailed: 0 });
+      const idle = readdirSync('/proc/self/task').map(Number).filter((tid) => threadPolicy(tid) === SCHED_IDLE);
+      expect(idle.length).toBe(2);
+      expect(threadPolicy(Number(readlinkSync('/proc/thread-self').split('/').pop()))).toBe(0); // this thread untouched
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses an unknown priority', () => {
+    expect(() => createRiskPool({ scenarios: sc, priority: 'high' as 'idle' })).toThrow(/priority = high/);
   });
 
   it('reports its configured VaR confidence and capacity', async () => {

@@ -68,9 +68,16 @@ interface PendingRisk {
 
 interface Slot {
   state: PortfolioState;
+  /** The coalescer's status of this portfolio (0: idle; see recalc-coalescer.ts). */
+  recalcStatus: number;
   readonly mailbox: Mailbox<Pending>;
-  /** Newest tick ts among the underlyings this portfolio holds, at the time it was marked dirty. */
+  /**
+   * Newest tick ts among the underlyings this portfolio is indexed under: raised by every tick that
+   * reaches it and when an underlying is added, so that a recalculation knows which ticks it includes.
+   */
   latestTickTs: number;
+  /** Every underlying it is indexed under has had a price (cleared when one is added). */
+  priced: boolean;
   seq: number;
   lastMarginMs: number;
   lastMargin: number;
@@ -103,7 +110,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
   // Keyed by the slot itself, not its id: a tick walks these for every portfolio that holds its
   // underlying, thousands of times a second, and an object key saves a lookup by name each time.
   const index = new UnderlyingIndex<Slot>();
-  const coalescer = new RecalcCoalescer<Slot>();
+  const coalescer = new RecalcCoalescer<Slot>({
+    get: (slot) => (slot.recalcStatus === 0 ? undefined : slot.recalcStatus),
+    set: (slot, status) => { slot.recalcStatus = status; },
+    delete: (slot) => { slot.recalcStatus = 0; },
+  });
   const lastPrice = new Map<string, number>();
   const lastTickTs = new Map<string, number>();
   /** Known implied vols by option symbol: from portfolio positions, for orders in options not yet held. */
@@ -157,7 +168,13 @@ export function createEngine(opts: EngineOptions): EngineApi {
     }
     slot.orderBands = bands;
     for (const u of slot.underlyings) if (!now.has(u)) index.remove(u, slot);
-    for (const u of now) if (!slot.underlyings.has(u)) index.add(u, slot);
+    for (const u of now) {
+      if (slot.underlyings.has(u)) continue;
+      index.add(u, slot);
+      slot.priced = false;
+      const ts = lastTickTs.get(u);
+      if (ts !== undefined && ts > slot.latestTickTs) slot.latestTickTs = ts;
+    }
     slot.underlyings = now;
   }
 
@@ -201,7 +218,9 @@ export function createEngine(opts: EngineOptions): EngineApi {
   function newSlot(state: PortfolioState): Slot {
     const slot: Slot = {
       state,
+      recalcStatus: 0,
       latestTickTs: 0,
+      priced: false,
       seq: 0,
       lastMarginMs: -Infinity,
       lastMargin: 0,
@@ -229,15 +248,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
     return slot.holdingsArray;
   }
 
-  /** ts of the newest tick among a portfolio's underlyings: what figures computed now include. */
-  function newestTickTs(slot: Slot): number {
-    let newest = slot.latestTickTs;
-    for (const u of slot.underlyings) {
-      const ts = lastTickTs.get(u);
-      if (ts !== undefined && ts > newest) newest = ts;
-    }
-    slot.latestTickTs = newest;
-    return newest;
+  /** Whether every underlying of the portfolio has a price (checked until it is so, then kept). */
+  function isPriced(slot: Slot): boolean {
+    if (slot.priced) return true;
+    for (const u of slot.underlyings) if (!lastPrice.has(u)) return false;
+    return (slot.priced = true);
   }
 
   let pumpScheduled = false;
@@ -261,15 +276,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
       const tickTsOf: number[] = [];
       for (const slot of batch) {
         const id = slot.state.portfolioId;
-        let priced = true;
-        for (const u of slot.underlyings) {
-          if (!lastPrice.has(u)) { priced = false; break; }
-        }
-        if (!priced) continue; // no figures before every underlying has a price
+        if (!isPriced(slot)) continue; // no figures before every underlying has a price
         const withMargin = nowMs - slot.lastMarginMs >= marginRefreshMs;
         // The live price map itself, not a copy: the pool packs a batch synchronously when called.
         inputs.push({ portfolioId: id, holdings: holdingsOf(slot), spots: lastPrice, rate, nowMs, withMargin });
-        tickTsOf.push(newestTickTs(slot));
+        tickTsOf.push(slot.latestTickTs);
       }
       if (inputs.length === 0) {
         coalescer.complete(batch);
@@ -493,6 +504,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
           const band = slot.orderBands.get(symbol);
           if (band !== undefined && !isQuiet(band, price)) deliver(slot, { kind: 'MarketTick', symbol, price, ts });
         }
+        if (ts > slot.latestTickTs) slot.latestTickTs = ts;
         coalescer.markDirty(slot);
       }
       schedulePump();

@@ -46,6 +46,8 @@ export interface RiskCalculatorStats {
   readonly completedTasks: number;
   /** Portfolios recalculated. */
   readonly recalculations: number;
+  /** How the calculator's threads are scheduled, when it has threads of its own. */
+  readonly priority?: { readonly requested: string; readonly schedIdle: number; readonly schedIdleFailed: number };
 }
 
 export interface RiskCalculator {
