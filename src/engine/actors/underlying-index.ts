@@ -2,6 +2,7 @@ import { underlyingOf } from '../portfolio/types.js';
 import type { PortfolioState } from './types.js';
 
 const EMPTY: ReadonlySet<never> = Object.freeze(new Set<never>());
+const NO_HOLDERS: readonly never[] = Object.freeze([]);
 
 /**
  * Underlying ticker → ids of the portfolios that hold it (a position or an open order), so a tick
@@ -11,10 +12,18 @@ const EMPTY: ReadonlySet<never> = Object.freeze(new Set<never>());
 export class UnderlyingIndex<K = string> {
   readonly #byUnderlying = new Map<string, Set<K>>();
   readonly #byPortfolio = new Map<K, Set<string>>();
+  /**
+   * The same holders as arrays, replaced (never edited) on every change: a tick walks one of them
+   * for every portfolio holding its underlying, thousands of times a second, and an array walks
+   * several times faster than a Set; copy-on-write keeps a walk valid while the actors it reaches
+   * change the index (a fill reindexes its portfolio).
+   */
+  readonly #holders = new Map<string, readonly K[]>();
 
   add(underlying: string, portfolioId: K): void {
     let ids = this.#byUnderlying.get(underlying);
     if (!ids) this.#byUnderlying.set(underlying, (ids = new Set()));
+    if (!ids.has(portfolioId)) this.#holders.set(underlying, [...(this.#holders.get(underlying) ?? []), portfolioId]);
     ids.add(portfolioId);
     let mine = this.#byPortfolio.get(portfolioId);
     if (!mine) this.#byPortfolio.set(portfolioId, (mine = new Set()));
@@ -23,7 +32,14 @@ export class UnderlyingIndex<K = string> {
 
   remove(underlying: string, portfolioId: K): void {
     const ids = this.#byUnderlying.get(underlying);
-    if (ids?.delete(portfolioId) && ids.size === 0) this.#byUnderlying.delete(underlying);
+    if (ids?.delete(portfolioId)) {
+      if (ids.size === 0) {
+        this.#byUnderlying.delete(underlying);
+        this.#holders.delete(underlying);
+      } else {
+        this.#holders.set(underlying, (this.#holders.get(underlying) ?? []).filter((x) => x !== portfolioId));
+      }
+    }
     const mine = this.#byPortfolio.get(portfolioId);
     if (mine?.delete(underlying) && mine.size === 0) this.#byPortfolio.delete(portfolioId);
   }
@@ -47,6 +63,15 @@ export class UnderlyingIndex<K = string> {
    */
   portfoliosFor(underlying: string): ReadonlySet<K> {
     return this.#byUnderlying.get(underlying) ?? EMPTY;
+  }
+
+  /**
+   * The portfolios that hold an underlying, as an array that is never edited in place: safe to walk
+   * while the index changes (the walk sees it as it was). Same members as portfoliosFor, in the
+   * order they were added.
+   */
+  holdersOf(underlying: string): readonly K[] {
+    return this.#holders.get(underlying) ?? NO_HOLDERS;
   }
 
   /** The underlyings a portfolio is indexed under. */

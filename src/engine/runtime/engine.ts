@@ -497,7 +497,9 @@ export function createEngine(opts: EngineOptions): EngineApi {
       const prevTs = lastTickTs.get(symbol);
       if (prevTs === undefined || ts > prevTs) lastTickTs.set(symbol, ts);
       emit({ type: 'tick', symbol, price, ts });
-      for (const slot of index.portfoliosFor(symbol)) {
+      const holders = index.holdersOf(symbol);
+      for (let i = 0; i < holders.length; i++) {
+        const slot = holders[i] as Slot;
         // Only portfolios with resting orders on this underlying need the tick itself (triggers and
         // crossings); for the rest a tick only makes their risk stale.
         if (slot.orderBands.size !== 0) {

@@ -55,4 +55,20 @@ describe('UnderlyingIndex', () => {
     expect([...ix.portfoliosFor('XYZ')]).toEqual(['P2']);
     expect(ix.portfoliosFor('ABC').size).toBe(0);
   });
+
+  it('lists holders as an array that a walk may keep while the index changes under it', () => {
+    const ix = new UnderlyingIndex();
+    ix.add('XYZ', 'P1');
+    ix.add('XYZ', 'P2');
+    const walk = ix.holdersOf('XYZ');
+    ix.remove('XYZ', 'P1');
+    ix.add('XYZ', 'P3');
+    ix.add('XYZ', 'P3');
+    expect(walk).toEqual(['P1', 'P2']);
+    expect(ix.holdersOf('XYZ')).toEqual(['P2', 'P3']);
+    expect([...ix.portfoliosFor('XYZ')].sort()).toEqual([...ix.holdersOf('XYZ')].sort());
+    ix.removePortfolio('P2');
+    ix.removePortfolio('P3');
+    expect(ix.holdersOf('XYZ')).toEqual([]);
+  });
 });
