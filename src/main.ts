@@ -14,6 +14,7 @@ import { demoPortfolios } from './engine/market/demo-portfolios.js';
 import { isoDateOf } from './engine/runtime/clock.js';
 import type { ScenarioSet } from './engine/risk/realtime-risk.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/realtime-scenarios.js';
+import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool.js';
 import { startGateway } from './gateway/server.js';
 
@@ -85,7 +86,8 @@ function scenarioSet(config: AppConfig, universe: readonly DemoUnderlying[], log
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
   const log = opts.log ?? createLogger(config.logLevel).log;
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
-  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, priority: config.pool.priority, scenarios: scenarioSet(config, universe, log) });
+  const scenarios = scenarioSet(config, universe, log);
+  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, priority: config.pool.priority, scenarios });
   const clock = { nowMs: () => Date.now() };
   const engine = createEngine({
     calculator: pool,
@@ -96,6 +98,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     marginRefreshMs: config.marginRefreshMs,
     log,
     defer: (fn) => setImmediate(fn),
+    // The pre-trade VaR limit checks the VaR the risk stream shows: same scenarios, same confidence.
+    varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
   });
   const gateway = await startGateway(engine, {
     host: config.host,

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { decode, encode } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
+import { realtimeVarEstimator } from '../../src/engine/risk/realtime-var-estimator.js';
 import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../src/engine/runtime/engine.js';
 import { type Role, issueToken } from '../../src/gateway/auth.js';
@@ -38,7 +39,9 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
   const pool = createRiskPool({ threads: 2, scenarios: sc.value });
   const t0 = performance.now();
   const clock = { nowMs: () => START_MS + (performance.now() - t0) };
-  const engine = createEngine({ calculator: pool, clock, rate: RATE, ...engineOpts });
+  // Wired as src/main.ts wires it: the pre-trade VaR limit sees the scenarios and confidence of the stream.
+  const varEstimator = realtimeVarEstimator(sc.value, pool.varConfidence);
+  const engine = createEngine({ calculator: pool, clock, rate: RATE, varEstimator, ...engineOpts });
   const secret = new Uint8Array(randomBytes(32));
   const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { secret, issuer: ISSUER, audience: AUDIENCE }, ...gw });
   return {
@@ -59,6 +62,8 @@ export type Msg = Record<string, any>;
 /** A websocket client that decodes every frame into a queue and lets a test wait for a match. */
 export class Client {
   readonly received: Msg[] = [];
+  /** The bytes each binary frame arrived as. */
+  readonly raw = new WeakMap<Msg, Buffer>();
   private readonly waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
   private nextId = 1;
   /** Messages a `next` already returned, so two waits never get the same one. */
@@ -70,6 +75,7 @@ export class Client {
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const m = (isBinary ? decode(data) : { type: '__text__', text: data.toString() }) as Msg;
+      if (isBinary) this.raw.set(m, data);
       this.received.push(m);
       for (let i = 0; i < this.waiters.length; i++) {
         const w = this.waiters[i]!;

@@ -11,10 +11,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTOR_REASON_CODES } from '../../src/engine/actors/reason-codes.js';
-import { REASON_CODES } from '../../src/engine/limits/reason-codes.js';
+import { REASON_CODES, fmt } from '../../src/engine/limits/reason-codes.js';
 import { Client, type Msg, type Stack, httpJson, startStack } from './harness.js';
 
-const PORTFOLIOS = ['QTY', 'NOTIONAL', 'POS', 'COLLAR', 'DELTA', 'LEV', 'RATE', 'HALT', 'REDUCE', 'NOMKT'] as const;
+const PORTFOLIOS = ['QTY', 'NOTIONAL', 'POS', 'COLLAR', 'DELTA', 'LEV', 'RATE', 'HALT', 'REDUCE', 'NOMKT', 'VAR'] as const;
 const KNOWN_CODES = new Set<string>([...REASON_CODES, ...ACTOR_REASON_CODES]);
 
 let stack: Stack;
@@ -57,7 +57,7 @@ beforeAll(async () => {
   const e = stack.engine;
   for (const id of PORTFOLIOS) {
     const cash = id === 'LEV' ? 10_000 : 1_000_000;
-    const positions = id === 'POS' || id === 'REDUCE' || id === 'HALT' ? [{ instrument: 'AAA', qty: 100, avgPrice: 100 }] : [];
+    const positions = id === 'POS' || id === 'REDUCE' || id === 'HALT' || id === 'VAR' ? [{ instrument: 'AAA', qty: 100, avgPrice: 100 }] : [];
     // The rate limit is set at creation, the other limits later through REST.
     const limits = id === 'RATE' ? { submitRateLimit: 3, submitRateIntervalMs: 1000 } : undefined;
     expect(e.createPortfolio({ portfolioId: id, cash, positions, ...(limits ? { limits } : {}) }, 'test').ok).toBe(true);
@@ -177,6 +177,32 @@ describe('pre-trade limits over the websocket', () => {
     // The boundary: selling exactly what is held leaves the portfolio flat.
     expect(await order('REDUCE', 'sell', 60)).toMatchObject({ type: 'ack', status: 'filled' });
     expect(heldQty('REDUCE')).toBe(0);
+  });
+
+  it('rejects an order that would take VaR beyond maxVar with VAR_LIMIT and accepts one that keeps it under, VaR as the risk stream shows it', async () => {
+    const rm = await Client.login(stack.url, rmToken);
+    expect(await rm.request({ type: 'subscribe', channel: 'risk', portfolioId: 'VAR' })).toMatchObject({ type: 'subscribed' });
+    // 100 AAA and nothing else: VaR is linear in the position, so n shares have n/100 of this figure.
+    const first = await rm.next((m) => m.type === 'risk' && m.portfolioId === 'VAR' && m.var.value > 0);
+    expect(first.byUnderlying.AAA.spot).toBe(100);
+    const var100: number = first.var.value;
+    await setLimits({ portfolioId: 'VAR', limits: { maxVar: 2.5 * var100 } });
+
+    const refused = await order('VAR', 'buy', 200);
+    expectReject(refused, 'VAR_LIMIT', /^VaR \S+ after fill \(was \S+\) > limit \S+$/);
+    const [, after, was, limit] = /^VaR (\S+) after fill \(was (\S+)\) > limit (\S+)$/.exec(refused.reason) as RegExpExecArray;
+    // The figure before the fill is the stream's own, to the digit; the one after is 300 shares' worth.
+    expect(was).toBe(fmt(var100));
+    expect(limit).toBe(fmt(2.5 * var100));
+    expect(Number(after) / var100).toBeCloseTo(3, 4);
+    expect(heldQty('VAR')).toBe(100);
+
+    expect(await order('VAR', 'buy', 100)).toMatchObject({ type: 'ack', status: 'filled' });
+    expect(heldQty('VAR')).toBe(200);
+    const now = await rm.next((m) => m.type === 'risk' && m.portfolioId === 'VAR' && m.seq > first.seq && m.var.value > 1.5 * var100);
+    expect(now.var.value / var100).toBeCloseTo(2, 9);
+    expect(now.breaches).toEqual([]);
+    await rm.close();
   });
 
   it('rejects an order on an underlying with no tick yet with NO_MARKET and accepts it once a price has arrived', async () => {

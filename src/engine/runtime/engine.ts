@@ -16,7 +16,7 @@ import { RecalcCoalescer } from '../actors/recalc-coalescer.js';
 import { UnderlyingIndex } from '../actors/underlying-index.js';
 import type { Fill, Holding, Order, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
 import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
-import type { TradingState } from '../limits/types.js';
+import type { TradingState, VarEstimator } from '../limits/types.js';
 import { underlyingOf } from '../portfolio/types.js';
 import { positionValue } from '../portfolio/valuation.js';
 import { newHoldingTerms } from '../actors/position-update.js';
@@ -48,6 +48,11 @@ export interface EngineOptions {
    * when the pool keeps the event loop busy.
    */
   readonly defer?: (fn: () => void) => void;
+  /**
+   * VaR of positions for the pre-trade VaR limit (risk/realtime-var-estimator.ts in the server).
+   * Without it a portfolio whose maxVar is finite has every order fail in its actor.
+   */
+  readonly varEstimator?: VarEstimator;
 }
 
 interface Pending {
@@ -180,7 +185,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   /** Applies one message to one actor, publishes what it did. Never throws. */
   function process(slot: Slot, p: Pending): void {
-    const { state, events } = safeHandle(slot.state, p.msg, { nowMs: clock.nowMs(), market });
+    const { state, events } = safeHandle(slot.state, p.msg, { nowMs: clock.nowMs(), market, ...(opts.varEstimator ? { varEstimator: opts.varEstimator } : {}) });
     slot.state = state;
     let positionsChanged = false;
     let ordersChanged = false;

@@ -1,0 +1,134 @@
+/**
+ * The pre-trade VaR limit's estimator (limits/var-limit.ts) for the live engine: the same one-day
+ * delta-gamma VaR the risk stream shows, from the same kernel (computeRiskBatch), scenario set and
+ * confidence as the risk pool, run in the calling thread on one portfolio.
+ *
+ * Packing follows the pool's book (src/workers/shared-book.ts): legs grouped by underlying in
+ * first-seen order, holding order within a group, so the loss sums run in the same order and a
+ * portfolio valued at the same instant gets a bit-identical VaR.
+ *
+ * Time to expiry: whole days from `market.asOf` to the expiry date, Actual/365, floored at 0 — the
+ * convention of valuation.ts and of every other pre-trade figure (exposure.ts), because a
+ * VarEstimator sees only a MarketSnapshot, which carries a date and no instant. The stream instead
+ * runs from the engine's nowMs to 21:00 UTC on the expiry date; the two agree exactly at 21:00 UTC
+ * on the asOf date and otherwise differ by less than a day of time to expiry (the estimator values
+ * the book at that day's close). The visible case is an option expiring on asOf: the estimator
+ * values it at intrinsic (no gamma) while the stream still shows the hours left.
+ */
+import type { VarEstimator } from '../limits/types.js';
+import { isoToEpochDay } from '../market/dates.js';
+import { type MarketSnapshot, type Position, underlyingOf } from '../portfolio/types.js';
+import {
+  checkScenarioSet, computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, meanReturns, OUT,
+  outputLength, type RealtimeRiskConfig, RiskBatchScratch, type ScenarioSet,
+} from './realtime-risk.js';
+
+export const realtimeVarEstimatorErrors = {
+  badConfidence: (c: number) => new RangeError(`realtime VaR estimator: varConfidence ${c} is not a probability strictly between 0 and 1`),
+} as const;
+
+/** Typed arrays of one packed portfolio, grown to the largest portfolio seen and reused. */
+class PackScratch {
+  slotUnderlying = new Int32Array(0); slotSpot = new Float64Array(0); legStart = new Int32Array(1);
+  legFlags = new Uint8Array(0); strike = new Float64Array(0); tYears = new Float64Array(0);
+  vol = new Float64Array(0); dividendYield = new Float64Array(0); units = new Float64Array(0);
+  slotOf = new Int32Array(0); cursor = new Int32Array(0);
+  out = new Float64Array(outputLength(1, 0));
+  readonly slotStart = new Int32Array(2);
+  readonly rate = new Float64Array(1);
+  /** No SPAN grid: the estimator wants VaR only. */
+  readonly withMargin = new Uint8Array(1);
+
+  fit(nLegs: number): void {
+    if (this.units.length >= nLegs) return;
+    const n = Math.max(nLegs, 2 * this.units.length, 8);
+    // At most one slot per leg, so sizing slots by legs is always enough.
+    this.slotUnderlying = new Int32Array(n); this.slotSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
+    this.legFlags = new Uint8Array(n); this.strike = new Float64Array(n); this.tYears = new Float64Array(n);
+    this.vol = new Float64Array(n); this.dividendYield = new Float64Array(n); this.units = new Float64Array(n);
+    this.slotOf = new Int32Array(n); this.cursor = new Int32Array(n);
+    this.out = new Float64Array(outputLength(1, n));
+  }
+}
+
+/**
+ * A VarEstimator over `scenarios` at `varConfidence` (pass the pool's). It returns NaN when a
+ * position lacks a spot or an option lacks a vol, which checkVarLimit reports as RISK_UNAVAILABLE.
+ * Not reentrant: it reuses its scratch arrays, which is safe on the engine's single event loop.
+ */
+export function realtimeVarEstimator(scenarios: ScenarioSet, varConfidence: number): VarEstimator {
+  if (!(varConfidence > 0 && varConfidence < 1)) throw realtimeVarEstimatorErrors.badConfidence(varConfidence);
+  checkScenarioSet(scenarios);
+  // Resolved once, as the pool does at start; computeRiskBatch would otherwise rebuild the mean
+  // column on every call that holds an unknown underlying.
+  const sc: ScenarioSet = scenarios.fallbackReturns ? scenarios : { ...scenarios, fallbackReturns: meanReturns(scenarios) };
+  const column = new Map(sc.underlyings.map((u, i) => [u, i]));
+  const config: RealtimeRiskConfig = { ...DEFAULT_REALTIME_RISK_CONFIG, varConfidence };
+  const b = new PackScratch();
+  const kernelScratch = new RiskBatchScratch();
+  const slotNames: string[] = [];
+
+  return (positions: readonly Position[], market: MarketSnapshot): number => {
+    const nL = positions.length;
+    b.fit(nL);
+    const asOfDay = isoToEpochDay(market.asOf);
+    slotNames.length = 0;
+    for (let i = 0; i < nL; i++) {
+      const u = underlyingOf((positions[i] as Position).instrument);
+      let k = slotNames.indexOf(u);
+      if (k < 0) {
+        const spot = market.spots.get(u);
+        if (spot === undefined) return NaN;
+        k = slotNames.push(u) - 1;
+        b.slotUnderlying[k] = column.get(u) ?? -1;
+        b.slotSpot[k] = spot;
+      }
+      b.slotOf[i] = k;
+    }
+    const nS = slotNames.length;
+    b.cursor.fill(0, 0, nS);
+    for (let i = 0; i < nL; i++) b.cursor[b.slotOf[i] as number]! += 1;
+    // cursor[k]: first leg of slot k (an exclusive prefix sum of the counts).
+    let at = 0;
+    for (let k = 0; k < nS; k++) {
+      const count = b.cursor[k] as number;
+      b.legStart[k] = at;
+      b.cursor[k] = at;
+      at += count;
+    }
+    b.legStart[nS] = nL;
+    for (let i = 0; i < nL; i++) {
+      const p = positions[i] as Position;
+      const k = b.slotOf[i] as number;
+      const j = b.cursor[k] as number;
+      b.cursor[k] = j + 1;
+      const ins = p.instrument;
+      let flags = 0, strike = 1, vol = 0, t = 0;
+      if (ins.kind === 'option') {
+        if (!(p.vol !== undefined && p.vol >= 0)) return NaN;
+        flags = LEG_OPTION | (ins.type === 'call' ? LEG_CALL : 0) | (p.style === 'american' ? LEG_AMERICAN : 0);
+        strike = ins.strike;
+        vol = p.vol;
+        const y = (isoToEpochDay(ins.expiry) - asOfDay) / 365;
+        t = y > 0 ? y : 0; // NaN (a date that is not one) lands on 0 too, as in the pool
+      } // an underlying leg: harmless pricer inputs, the kernel ignores its option Greeks
+      b.legFlags[j] = flags;
+      b.units[j] = p.qty * p.multiplier;
+      b.dividendYield[j] = p.dividendYield;
+      b.strike[j] = strike;
+      b.vol[j] = vol;
+      b.tYears[j] = t;
+    }
+    b.slotStart[1] = nS;
+    b.rate[0] = market.rate;
+    computeRiskBatch(
+      {
+        nPortfolios: 1, nSlots: nS, nLegs: nL, slotStart: b.slotStart, rate: b.rate, withMargin: b.withMargin,
+        slotUnderlying: b.slotUnderlying, slotSpot: b.slotSpot, legStart: b.legStart, legFlags: b.legFlags,
+        strike: b.strike, tYears: b.tYears, vol: b.vol, dividendYield: b.dividendYield, units: b.units,
+      },
+      sc, b.out, config, undefined, kernelScratch,
+    );
+    return b.out[OUT.var] as number;
+  };
+}
