@@ -6,6 +6,7 @@
 import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { EngineEvent } from '../engine/runtime/engine-api.js';
 import type { Codec } from './codec.js';
+import { RiskFrameWriter } from './risk-frame.js';
 import { type Channel, type TickOut, fillOut, orderUpdateOut } from './protocol.js';
 import { type Session, WILDCARD, pendingKey } from './ws-session.js';
 
@@ -76,6 +77,9 @@ export class Subscriptions {
     return n;
   }
 
+  /** Risk frames by hand (risk-frame.ts): the same bytes as the codec, in a third of the time. */
+  private readonly riskFrames = new RiskFrameWriter();
+
   /** The engine's event listener. */
   readonly onEngineEvent = (e: EngineEvent): void => {
     switch (e.type) {
@@ -98,7 +102,7 @@ export class Subscriptions {
     const topic = this.topics.risk;
     if (!topic.byKey.has(r.portfolioId) && topic.all.size === 0) return;
     // A fresh buffer, not the shared one: a slow session's drain may encode while we fan out.
-    const bytes = this.codec.encode({ type: 'risk', ...r });
+    const bytes = this.riskFrames.encode(r);
     for (const s of this.collect(topic, r.portfolioId)) s.offerRisk(r, bytes);
   }
 
