@@ -4,6 +4,7 @@
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
+import { peekRiskHead } from './risk-peek.js';
 
 export type WireMsg = Record<string, unknown> & { type?: unknown };
 
@@ -19,6 +20,15 @@ export class BenchClient {
     if (!raw) ws.on('message', (data: Buffer) => {
       const arrived = this.now();
       this.received++;
+      // Risk frames: only the head is read (risk-peek.ts), unless nothing waits for whole messages.
+      const riskHandler = this.handlers.get('risk');
+      if (riskHandler !== undefined && this.waiters.length === 0) {
+        const head = peekRiskHead(data);
+        if (head !== undefined) {
+          riskHandler({ type: 'risk', portfolioId: head.portfolioId, tickTs: head.tickTs }, arrived);
+          return;
+        }
+      }
       const m = this.dec.decode(data) as WireMsg;
       const h = typeof m.type === 'string' ? this.handlers.get(m.type) : undefined;
       if (h) h(m, arrived);
