@@ -82,15 +82,18 @@ export class Session {
    */
   private outbox: Uint8Array[] | null = null;
 
-  /** Sends already-encoded bytes that must not be lost. */
-  sendBytes(bytes: Uint8Array): void {
+  /**
+   * Sends already-encoded bytes that must not be lost. `owned`: the bytes are a buffer nobody
+   * writes to again (Codec.encode, the risk frame writer), so they are queued without a copy.
+   */
+  sendBytes(bytes: Uint8Array, owned = false): void {
     if (this.closed || this.socket === null) return;
     if (this.outbox === null) {
       this.outbox = [];
       queueMicrotask(this.flushOutbox);
     }
-    // Copy: the codec's shared encode buffer is reused by the next message before the flush.
-    this.outbox.push(bytes.slice());
+    // Copy otherwise: the codec's shared encode buffer is reused by the next message before the flush.
+    this.outbox.push(owned ? bytes : bytes.slice());
   }
 
   private readonly flushOutbox = (): void => {
@@ -138,7 +141,7 @@ export class Session {
       return;
     }
     this.heldRisk.delete(snapshot.portfolioId);
-    this.sendBytes(bytes);
+    this.sendBytes(bytes, true);
     // Do not leave other portfolios' held snapshots waiting for a drain that may not come.
     if (this.heldCount > 0) this.onDrain();
   }
@@ -152,7 +155,7 @@ export class Session {
       return;
     }
     this.heldTicks.delete(tick.symbol);
-    this.sendBytes(bytes);
+    this.sendBytes(bytes, true);
     if (this.heldCount > 0) this.onDrain();
   }
 

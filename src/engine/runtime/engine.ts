@@ -360,15 +360,30 @@ export function createEngine(opts: EngineOptions): EngineApi {
     emit(event);
   }
 
+  /**
+   * Cost basis and realised P&L of a state's holdings, summed once per holdings map (states are
+   * immutable, so a map that did not change gives the same sums): a subscribed portfolio's
+   * snapshot is built for every recalculation, and its holdings change only on fills.
+   */
+  const bookTotals = new WeakMap<PortfolioState['holdings'], { costBasis: number; closed: number | undefined; realised: number }>();
+  function bookTotalsOf(state: PortfolioState): { costBasis: number; realised: number } {
+    let t = bookTotals.get(state.holdings);
+    if (t === undefined || t.closed !== state.closedRealisedPnl) {
+      let costBasis = 0;
+      for (const h of state.holdings.values()) costBasis += h.avgPrice * h.qty * h.multiplier;
+      t = { costBasis, closed: state.closedRealisedPnl, realised: realisedPnlOf(state) };
+      bookTotals.set(state.holdings, t);
+    }
+    return t;
+  }
+
   /** The newest risk of a portfolio, building its snapshot from the raw figures if not done yet. */
   function riskOf(slot: Slot): RiskSnapshot | undefined {
     const p = slot.pendingRisk;
     if (p === undefined) return slot.state.risk;
     slot.pendingRisk = undefined;
     const { out, state } = p;
-    let costBasis = 0;
-    for (const h of state.holdings.values()) costBasis += h.avgPrice * h.qty * h.multiplier;
-    const realised = realisedPnlOf(state);
+    const { costBasis, realised } = bookTotalsOf(state);
     const unrealised = out.marketValue - costBasis;
     const equity = state.cash + out.marketValue;
     const leverage = equity > 0 ? out.grossExposure / equity : out.grossExposure > 0 ? Number.POSITIVE_INFINITY : 0;
