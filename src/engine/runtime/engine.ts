@@ -295,9 +295,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
       calculator.recalculate(inputs).then(
         (outputs) => {
           inFlightTasks--;
-          outputs.forEach((out, i) => publish(out, tickTsOf[i] ?? 0, nowMs));
+          // Refill the pool before publishing, so the workers compute the next batch while this
+          // thread fans the results out (dispatch costs ~0.2 µs a portfolio, the fan-out more).
           coalescer.complete(batch);
-          schedulePump();
+          if (!closed) pump();
+          outputs.forEach((out, i) => publish(out, tickTsOf[i] ?? 0, nowMs));
         },
         (err: unknown) => {
           inFlightTasks--;
