@@ -12,6 +12,12 @@ import type { ClockThread } from './clock-thread.js';
 export interface LoadStream {
   readonly name: string;
   readonly ratePerSec: number;
+  /**
+   * How late a send of this stream may be before the loop wakes for it (default 0). Lets a dense
+   * stream ride along with the punctual wake-ups of another instead of waking the client thousands
+   * of times a second; its lateness is still measured from the due time.
+   */
+  readonly slackMs?: number;
   /** Sends message `i`, due at `dueMs` (performance.now() clock). */
   send(i: number, dueMs: number): void;
 }
@@ -63,7 +69,7 @@ export function runOpenLoop(streams: readonly LoadStream[], durationMs: number, 
         next[k] = i;
         if (i < n) {
           done = false;
-          earliestDue = Math.min(earliestDue, startMs + (i * 1000) / s.ratePerSec);
+          earliestDue = Math.min(earliestDue, startMs + (i * 1000) / s.ratePerSec + (s.slackMs ?? 0));
         }
       }
       if (done) {

@@ -31,6 +31,11 @@ export class MsgpackWriter {
     return this.bytes.slice(0, this.pos);
   }
 
+  /** The frame written since reset(), in the writer's own buffer: valid until the next reset(). */
+  frame(): Uint8Array {
+    return this.bytes.subarray(0, this.pos);
+  }
+
   nil(): void {
     this.ensure(1);
     this.bytes[this.pos++] = 0xc0;

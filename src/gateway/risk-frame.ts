@@ -15,7 +15,7 @@ export class RiskFrameWriter {
   private readonly w = new MsgpackWriter();
   private readonly keys = Object.fromEntries(KEYS.map((k) => [k, this.w.encoded(k)])) as Record<Key, Uint8Array>;
 
-  /** A fresh buffer holding the frame. */
+  /** The frame, in the writer's buffer: valid until the next encode (sessions copy it at once). */
   encode(r: RiskSnapshot): Uint8Array {
     const w = this.w.reset();
     const K = this.keys;
@@ -79,6 +79,6 @@ export class RiskFrameWriter {
       w.raw(K.code); w.string(b.code);
       w.raw(K.detail); w.string(b.detail);
     }
-    return w.finish();
+    return w.frame();
   }
 }

@@ -75,35 +75,65 @@ export class Session {
   }
 
   /**
-   * Frames waiting for this turn of the event loop to end. Sent together inside one uWS cork, so a
-   * burst of risk updates, acks and fills costs one write to the socket instead of one each (outside
-   * a uWS callback every uncorked send is its own system call). Order is kept: everything goes
-   * through this queue.
+   * Frames waiting for this turn of the event loop to end, copied back to back into one reused
+   * buffer (`ends` marks where each stops). Sent together inside one uWS cork, so a burst of risk
+   * updates, acks and fills costs one write to the socket instead of one each (outside a uWS
+   * callback every uncorked send is its own system call). Order is kept: everything goes through
+   * this queue. One buffer rather than a copy per frame: a subscriber gets thousands of 2-3 kB risk
+   * frames a second, and their garbage was what kept the collector busy.
    */
-  private outbox: Uint8Array[] | null = null;
+  private outbox = new Uint8Array(16 * 1024);
+  private outboxLength = 0;
+  private ends: number[] = [];
+  /** The other buffer: a flush sends from one while anything sent meanwhile goes to the other. */
+  private spare = new Uint8Array(16 * 1024);
+  private spareEnds: number[] = [];
+  private flushQueued = false;
 
   /**
-   * Sends already-encoded bytes that must not be lost. `owned`: the bytes are a buffer nobody
-   * writes to again (Codec.encode, the risk frame writer), so they are queued without a copy.
+   * Sends already-encoded bytes that must not be lost. The bytes are copied at once, so a shared
+   * encode buffer may be reused by the next message.
    */
-  sendBytes(bytes: Uint8Array, owned = false): void {
+  sendBytes(bytes: Uint8Array): void {
     if (this.closed || this.socket === null) return;
-    if (this.outbox === null) {
-      this.outbox = [];
+    if (!this.flushQueued) {
+      this.flushQueued = true;
       queueMicrotask(this.flushOutbox);
     }
-    // Copy otherwise: the codec's shared encode buffer is reused by the next message before the flush.
-    this.outbox.push(owned ? bytes : bytes.slice());
+    const need = this.outboxLength + bytes.length;
+    if (need > this.outbox.length) {
+      const grown = new Uint8Array(Math.max(need, this.outbox.length * 2));
+      grown.set(this.outbox.subarray(0, this.outboxLength));
+      this.outbox = grown;
+    }
+    this.outbox.set(bytes, this.outboxLength);
+    this.outboxLength = need;
+    this.ends.push(need);
   }
 
   private readonly flushOutbox = (): void => {
-    const frames = this.outbox;
-    this.outbox = null;
+    this.flushQueued = false;
+    const buf = this.outbox, ends = this.ends, n = ends.length;
+    if (n === 0) return;
+    // Swap first: a send during the loop (a close it causes) must not write over what is being sent.
+    this.outbox = this.spare.length > 1024 * 1024 ? new Uint8Array(16 * 1024) : this.spare;
+    this.ends = this.spareEnds;
+    this.outboxLength = 0;
+    this.spare = buf;
+    this.spareEnds = ends;
     const ws = this.socket;
-    if (frames === null || this.closed || ws === null) return;
-    ws.cork(() => {
-      for (const f of frames) if (!this.sendNow(ws, f)) return;
-    });
+    if (!this.closed && ws !== null) {
+      // uWS copies what it cannot write at once, so the buffer is free again after the loop.
+      ws.cork(() => {
+        let start = 0;
+        for (let i = 0; i < n; i++) {
+          const end = ends[i] as number;
+          if (!this.sendNow(ws, buf.subarray(start, end))) break;
+          start = end;
+        }
+      });
+    }
+    ends.length = 0;
   };
 
   /** Closes the connection after sending what is already queued (an error that explains the close). */
@@ -141,7 +171,7 @@ export class Session {
       return;
     }
     this.heldRisk.delete(snapshot.portfolioId);
-    this.sendBytes(bytes, true);
+    this.sendBytes(bytes);
     // Do not leave other portfolios' held snapshots waiting for a drain that may not come.
     if (this.heldCount > 0) this.onDrain();
   }
@@ -155,7 +185,7 @@ export class Session {
       return;
     }
     this.heldTicks.delete(tick.symbol);
-    this.sendBytes(bytes, true);
+    this.sendBytes(bytes);
     if (this.heldCount > 0) this.onDrain();
   }
 
