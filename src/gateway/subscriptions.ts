@@ -101,7 +101,8 @@ export class Subscriptions {
   private publishRisk(r: RiskSnapshot): void {
     const topic = this.topics.risk;
     if (!topic.byKey.has(r.portfolioId) && topic.all.size === 0) return;
-    // A fresh buffer, not the shared one: a slow session's drain may encode while we fan out.
+    // The writer's own buffer, not the codec's shared one (a slow session's drain encodes with the
+    // codec while we fan out); each session copies the bytes at once.
     const bytes = this.riskFrames.encode(r);
     for (const s of this.collect(topic, r.portfolioId)) s.offerRisk(r, bytes);
   }
