@@ -35,7 +35,7 @@ import {
   DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig,
 } from './realtime-batch.js';
 import type { DgvKernel } from './realtime-dgv-wasm.js';
-import { spanRequirements } from './realtime-span.js';
+import { SpanScratch, spanRequirements } from './realtime-span.js';
 import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
 
 export { DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig };
@@ -127,6 +127,7 @@ export class RiskBatchScratch {
   colBase = new Int32Array(0);
   dDelta = new Float64Array(0);
   halfGamma = new Float64Array(0);
+  readonly span = new SpanScratch();
 
   fit(nLegs: number, nP: number, widest: number, nScen: number, k: number): void {
     if (this.legSpot.length < nLegs) {
@@ -203,7 +204,7 @@ export function computeRiskBatch(
   }
 
   const margin = scratch.margin;
-  spanRequirements(packed, legRate, config, margin);
+  spanRequirements(packed, legRate, config, margin, scratch.span);
 
   const returns = scenarios.returns;
   const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
