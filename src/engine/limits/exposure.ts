@@ -23,34 +23,75 @@ export interface RiskFigures {
 }
 
 /**
+ * One position's share of RiskFigures. projection.ts computes it once per position and sums it
+ * into the figures before and after a fill, because the two sets differ by at most one position
+ * and pricing every option twice sat on every order's acknowledgement path.
+ */
+export interface PositionRisk {
+  readonly underlying: string;
+  /** qty·multiplier·delta·spot. */
+  readonly dollarDelta: number;
+  /** qty·multiplier·gamma·spot² (0 for an underlying, and not summed). */
+  readonly dollarGamma: number;
+  /** qty·multiplier·vega (0 for an underlying, and not summed). */
+  readonly vega: number;
+  /** Signed model value. */
+  readonly value: number;
+  readonly isOption: boolean;
+}
+
+/** A position's contribution, with NaN figures when its spot or vol is missing (see missingInputs). */
+export function positionRisk(p: Position, market: MarketSnapshot): PositionRisk {
+  const underlying = underlyingOf(p.instrument);
+  const s = market.spots.get(underlying) ?? NaN;
+  const units = p.qty * p.multiplier;
+  if (p.instrument.kind === 'underlying') {
+    const dd = units * s;
+    return { underlying, dollarDelta: dd, dollarGamma: 0, vega: 0, value: dd, isOption: false };
+  }
+  const op = p as Position & { instrument: { kind: 'option' } };
+  const g = optionGreeks(optionInputsOf(op, market, s, p.vol ?? NaN), p.style);
+  return {
+    underlying,
+    dollarDelta: units * g.delta * s,
+    dollarGamma: units * g.gamma * s * s,
+    vega: units * g.vega,
+    value: units * g.price,
+    isOption: true,
+  };
+}
+
+/**
+ * Risk figures from per-position contributions plus cash, summed in the order given. Floating-point
+ * sums depend on their order: summing the positions' contributions in the positions' order gives
+ * the same bits as valuing them in one pass.
+ */
+export function sumRiskFigures(contributions: readonly PositionRisk[], cash: number): RiskFigures {
+  let dollarDelta = 0, dollarGamma = 0, vega = 0, equity = cash;
+  const exposureByUnderlying = new Map<string, number>();
+  let grossExposure = 0;
+  for (const c of contributions) {
+    const dd = c.dollarDelta;
+    // An underlying adds nothing to gamma or vega: skipped rather than adding 0, as the one-pass loop did.
+    if (c.isOption) {
+      dollarGamma += c.dollarGamma;
+      vega += c.vega;
+    }
+    equity += c.value;
+    dollarDelta += dd;
+    const abs = Math.abs(dd);
+    exposureByUnderlying.set(c.underlying, (exposureByUnderlying.get(c.underlying) ?? 0) + abs);
+    grossExposure += abs;
+  }
+  return { dollarDelta, dollarGamma, vega, equity, exposureByUnderlying, grossExposure };
+}
+
+/**
  * Risk figures of positions plus cash. Callers check first that every underlying has a spot and
  * every option a vol (see missingInputs); otherwise figures come out NaN.
  */
 export function riskFigures(positions: readonly Position[], cash: number, market: MarketSnapshot): RiskFigures {
-  let dollarDelta = 0, dollarGamma = 0, vega = 0, equity = cash;
-  const exposureByUnderlying = new Map<string, number>();
-  let grossExposure = 0;
-  for (const p of positions) {
-    const u = underlyingOf(p.instrument);
-    const s = market.spots.get(u) ?? NaN;
-    const units = p.qty * p.multiplier;
-    let dd: number;
-    if (p.instrument.kind === 'underlying') {
-      dd = units * s;
-      equity += units * s;
-    } else {
-      const op = p as Position & { instrument: { kind: 'option' } };
-      const g = optionGreeks(optionInputsOf(op, market, s, p.vol ?? NaN), p.style);
-      dd = units * g.delta * s;
-      dollarGamma += units * g.gamma * s * s;
-      vega += units * g.vega;
-      equity += units * g.price;
-    }
-    dollarDelta += dd;
-    exposureByUnderlying.set(u, (exposureByUnderlying.get(u) ?? 0) + Math.abs(dd));
-    grossExposure += Math.abs(dd);
-  }
-  return { dollarDelta, dollarGamma, vega, equity, exposureByUnderlying, grossExposure };
+  return sumRiskFigures(positions.map((p) => positionRisk(p, market)), cash);
 }
 
 /** Why risk figures cannot be computed for these positions, or null when they can. */

@@ -1,5 +1,5 @@
 import type { Position } from '../portfolio/types.js';
-import { missingInputs, type RiskFigures, riskFigures } from './exposure.js';
+import { missingInputs, positionRisk, type RiskFigures, sumRiskFigures } from './exposure.js';
 import { heldQty, type PricedOrder, sameInstrument } from './order-terms.js';
 import { type Rejection, reject } from './reason-codes.js';
 import type { OrderContext } from './types.js';
@@ -15,11 +15,14 @@ export interface Projection {
   readonly after: RiskFigures;
 }
 
-/** Positions after a fill of signedQty: the first matching position changes, or a new one is added. */
-export function applyFill(positions: readonly Position[], ctx: OrderContext, priced: PricedOrder): Position[] {
+/** Index of the position a fill of the order changes: the first matching one, or −1 (a new one). */
+function fillIndex(positions: readonly Position[], ctx: OrderContext): number {
   const i = ctx.order.instrument;
-  const idx = positions.findIndex((p) => sameInstrument(p.instrument, i));
-  if (idx < 0) return [...positions, { instrument: i, qty: priced.signedQty, ...priced.terms }];
+  return positions.findIndex((p) => sameInstrument(p.instrument, i));
+}
+
+function applyFillAt(positions: readonly Position[], idx: number, ctx: OrderContext, priced: PricedOrder): Position[] {
+  if (idx < 0) return [...positions, { instrument: ctx.order.instrument, qty: priced.signedQty, ...priced.terms }];
   const out = positions.slice();
   const old = out[idx] as Position;
   const qty = old.qty + priced.signedQty;
@@ -28,22 +31,35 @@ export function applyFill(positions: readonly Position[], ctx: OrderContext, pri
   return out;
 }
 
+/** Positions after a fill of signedQty: the first matching position changes, or a new one is added. */
+export function applyFill(positions: readonly Position[], ctx: OrderContext, priced: PricedOrder): Position[] {
+  return applyFillAt(positions, fillIndex(positions, ctx), ctx, priced);
+}
+
 export function projectOrder(ctx: OrderContext, priced: PricedOrder): Projection | Rejection {
   const { portfolio, market } = ctx;
   const positionsBefore = portfolio.positions;
-  const positionsAfter = applyFill(positionsBefore, ctx, priced);
+  const idx = fillIndex(positionsBefore, ctx);
+  const positionsAfter = applyFillAt(positionsBefore, idx, ctx, priced);
   // Fail closed: a check that cannot see the risk must not pass the order.
   const missing = missingInputs(positionsAfter, market) ?? missingInputs(positionsBefore, market);
   if (missing) return reject('RISK_UNAVAILABLE', `cannot evaluate post-trade risk: ${missing}`);
   const cashAfter = portfolio.cash - priced.signedQty * priced.terms.multiplier * priced.fillPrice;
   const qtyBefore = heldQty(positionsBefore, ctx.order.instrument);
+  // Each position is priced once: after the fill every position but the one at idx is the same
+  // object as before, so its contribution is reused, and both sums run in the positions' own order.
+  const before = positionsBefore.map((p) => positionRisk(p, market));
+  const after = before.slice();
+  if (idx < 0) after.push(positionRisk(positionsAfter[positionsAfter.length - 1] as Position, market));
+  else if (positionsAfter.length < positionsBefore.length) after.splice(idx, 1);
+  else after[idx] = positionRisk(positionsAfter[idx] as Position, market);
   return {
     priced,
     qtyBefore,
     qtyAfter: qtyBefore + priced.signedQty,
     positionsBefore,
     positionsAfter,
-    before: riskFigures(positionsBefore, portfolio.cash, market),
-    after: riskFigures(positionsAfter, cashAfter, market),
+    before: sumRiskFigures(before, portfolio.cash),
+    after: sumRiskFigures(after, cashAfter),
   };
 }
