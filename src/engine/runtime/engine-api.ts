@@ -43,7 +43,8 @@ export type EngineEvent =
    * A portfolio's figures changed. `risk` is built on first read: most portfolios have no
    * subscriber at a given moment, and building a snapshot for each of tens of thousands of
    * recalculations a second would cost the event loop more than the routing itself. Check
-   * `portfolioId` first and read `risk` only when someone wants it.
+   * `portfolioId` first and read `risk` only when someone wants it. The engine emits the same
+   * event object for every result of a portfolio; `risk` is always its newest snapshot.
    */
   | { readonly type: 'risk'; readonly portfolioId: string; readonly risk: RiskSnapshot }
   | { readonly type: 'fill'; readonly fill: Fill }

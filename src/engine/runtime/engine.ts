@@ -60,15 +60,21 @@ interface Pending {
   readonly done?: (events: readonly PortfolioEvent[]) => void;
 }
 
+/**
+ * The newest pool result of a portfolio not yet turned into a RiskSnapshot. One per slot, filled in
+ * place by every result (tens of thousands a second) rather than allocated each time.
+ */
 interface PendingRisk {
-  readonly out: RecalcOutput;
-  readonly tickTs: number;
-  readonly seq: number;
-  readonly computedMs: number;
-  readonly margin: number;
-  readonly marginMs: number;
+  /** Holds a result not yet read (riskOf clears it). */
+  ready: boolean;
+  out: RecalcOutput | undefined;
+  tickTs: number;
+  seq: number;
+  computedMs: number;
+  margin: number;
+  marginMs: number;
   /** The actor state the figures were computed for (cash and cost basis come from it). */
-  readonly state: PortfolioState;
+  state: PortfolioState | undefined;
 }
 
 interface Slot {
@@ -89,7 +95,9 @@ interface Slot {
   /** Underlyings this portfolio is indexed under (holdings and open orders). */
   underlyings: Set<string>;
   /** The newest pool result not yet turned into a RiskSnapshot (see riskOf). */
-  pendingRisk: PendingRisk | undefined;
+  readonly pendingRisk: PendingRisk;
+  /** The `risk` event of this portfolio, emitted for every result: its getter reads the newest. */
+  readonly riskEvent: EngineEvent;
   holdingsFrom: ReadonlyMap<string, Holding> | undefined;
   holdingsArray: readonly Holding[];
   /**
@@ -231,7 +239,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
       lastMargin: 0,
       underlyings: new Set(),
       orderBands: new Map(),
-      pendingRisk: undefined,
+      pendingRisk: { ready: false, out: undefined, tickTs: 0, seq: 0, computedMs: 0, margin: 0, marginMs: 0, state: undefined },
+      riskEvent: { type: 'risk', portfolioId: state.portfolioId, get risk(): RiskSnapshot { return riskOf(slot) as RiskSnapshot; } },
       holdingsFrom: undefined,
       holdingsArray: [],
       mailbox: new Mailbox<Pending>(mailboxCapacity, (p) => process(slot, p), (err) => log('error', 'mailbox handler failed', { error: String(err) })),
@@ -357,9 +366,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     // Keep the raw figures; the snapshot (P&L, leverage, breaches, one object tree) is built on
     // first read, by a subscriber's fan-out or a REST query, and at most once per result.
     slot.seq++;
-    slot.pendingRisk = { out, tickTs, seq: slot.seq, computedMs: clock.nowMs(), margin: slot.lastMargin, marginMs: slot.lastMarginMs, state: slot.state };
-    const event = { type: 'risk' as const, portfolioId: out.portfolioId, get risk(): RiskSnapshot { return riskOf(slot) as RiskSnapshot; } };
-    emit(event);
+    const p = slot.pendingRisk;
+    p.ready = true; p.out = out; p.tickTs = tickTs; p.seq = slot.seq; p.computedMs = clock.nowMs();
+    p.margin = slot.lastMargin; p.marginMs = slot.lastMarginMs; p.state = slot.state;
+    emit(slot.riskEvent);
   }
 
   /**
@@ -382,9 +392,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
   /** The newest risk of a portfolio, building its snapshot from the raw figures if not done yet. */
   function riskOf(slot: Slot): RiskSnapshot | undefined {
     const p = slot.pendingRisk;
-    if (p === undefined) return slot.state.risk;
-    slot.pendingRisk = undefined;
-    const { out, state } = p;
+    if (!p.ready) return slot.state.risk;
+    p.ready = false;
+    const out = p.out as RecalcOutput, state = p.state as PortfolioState;
+    p.out = undefined; // the output's lazy fields are valid only until the next result
+    p.state = undefined;
     const { costBasis, realised } = bookTotalsOf(state);
     const unrealised = out.marketValue - costBasis;
     const equity = state.cash + out.marketValue;
