@@ -10,8 +10,10 @@ export interface RiskPoolOptions {
   /** Tasks waiting for a thread before run() rejects with piscina's "Task queue is at limit". */
   readonly maxQueue?: number;
   /**
-   * Tasks piscina posts to one worker before the previous one finishes (default 2): the next batch
-   * is already in the worker's port when it finishes, hiding the ~40 µs dispatch round trip.
+   * Tasks piscina posts to one worker before the previous one finishes (default 1). With the engine
+   * refilling the pool as soon as a batch returns, a second queued task only made batches wait:
+   * `npm run bench -- --quick`, two runs each, gave tick-to-risk p99 21–23 ms with 1 against 27–28
+   * with 2, order-to-ack p99 9–10 against 11–12, for ~100k against ~110k recalculations a second.
    */
   readonly tasksPerThread?: number;
   /**
@@ -38,7 +40,7 @@ export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
   // with a worker run p50 under 1 ms; 16 halves call latency for ~20% less throughput.
   maxBatch: 32,
   maxQueue: 1024,
-  tasksPerThread: 2,
+  tasksPerThread: 1,
   priority: 'normal',
   varConfidence: 0.99,
   esConfidence: 0.975,
