@@ -7,7 +7,7 @@
  * Batch shape (a three-level hierarchy, all ranges contiguous):
  *   portfolio p → slots [slotStart[p], slotStart[p+1])   one slot per distinct underlying it holds
  *   slot k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
- * (types in realtime-batch.ts). Grouping legs by underlying up front (the packer does it) is what
+ * (types in realtime-batch.ts). Grouping legs by underlying up front (the shared book does it) is what
  * lets the VaR pass touch only the underlyings a portfolio holds, and lets the SPAN grid
  * (realtime-span.ts) revalue one underlying's group at a time.
  *
@@ -48,7 +48,7 @@ export interface ScenarioSet {
    * portfolio's VaR pass reads one contiguous column per underlying it holds.
    */
   readonly returns: Float64Array;
-  /** Column names; the registry the packer maps tickers through. */
+  /** Column names; the registry the shared book maps tickers through. */
   readonly underlyings: readonly string[];
   /**
    * Returns used for an underlying the set does not know (slot index −1), length nScenarios.
