@@ -88,6 +88,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
   const scenarios = scenarioSet(config, universe, log);
   const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, priority: config.pool.priority, scenarios });
+  reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
   const engine = createEngine({
     calculator: pool,
@@ -155,4 +156,25 @@ function runDemo(engine: EngineApi, demo: DemoOptions, clock: { nowMs(): number 
   }, periodMs);
   log('info', 'demo running', { portfolios: books.length, underlyings: underlyings.length, tickRate: demo.tickRate });
   return () => clearInterval(timer);
+}
+
+/**
+ * Says once, when every worker has set its scheduling (they do at start), whether the workers got
+ * SCHED_IDLE: without it they compete with the event loop for the cores and order latency suffers.
+ */
+function reportPoolPriority(pool: ReturnType<typeof createRiskPool>, requested: 'idle' | 'low' | 'normal', log: LogFn): void {
+  if (requested !== 'idle') return;
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const { threads, priority } = pool.stats();
+    const reported = priority.schedIdle + priority.schedIdleFailed;
+    if (reported < threads && Date.now() - started < 30_000) return;
+    clearInterval(timer);
+    if (priority.schedIdleFailed > 0 || reported < threads) {
+      log('warn', 'risk workers did not all get SCHED_IDLE; they compete with the gateway for CPU (RISK_POOL_PRIORITY)', { threads, ...priority });
+    } else {
+      log('info', 'risk workers run under SCHED_IDLE', { threads });
+    }
+  }, 100);
+  timer.unref();
 }
