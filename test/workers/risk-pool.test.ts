@@ -3,7 +3,7 @@
  * running this file alone, run `npm run build` before.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
@@ -104,8 +104,9 @@ describe('risk pool lifecycle and options', () => {
   it('runs its workers under SCHED_IDLE when asked, so that they never delay the event loop', async () => {
     const pool = createRiskPool({ threads: 2, priority: 'idle', scenarios: sc });
     try {
-      await pool.recalculate(inputs.slice(0, 4)); // the workers have started and set their policy
-      expect(pool.stats().priority).toEqual({ requested: 'idle', schedIdle: 2, schedIdleFailed: 0 });
+      await pool.recalculate(inputs.slice(0, 4));
+      // Each worker sets its policy when it starts; the second may start after the first answered.
+      await vi.waitFor(() => expect(pool.stats().priority).toEqual({ requested: 'idle', schedIdle: 2, schedIdleFailed: 0 }), { timeout: 10_000 });
       const idle = readdirSync('/proc/self/task').map(Number).filter((tid) => threadPolicy(tid) === SCHED_IDLE);
       expect(idle.length).toBe(2);
       expect(threadPolicy(Number(readlinkSync('/proc/thread-self').split('/').pop()))).toBe(0); // this thread untouched
