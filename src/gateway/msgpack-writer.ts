@@ -101,6 +101,12 @@ export class MsgpackWriter {
     this.pos += n;
   }
 
+  /** A map entry: a constant key (from `encoded`) and a number. */
+  num(key: Uint8Array, value: number): void {
+    this.raw(key);
+    this.number(value);
+  }
+
   /** The encoding of a string, to keep as a constant and write with raw(). */
   encoded(s: string): Uint8Array {
     return this.encodeString(s);
