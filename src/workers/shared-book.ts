@@ -45,6 +45,11 @@ interface BookRecord {
   /** Float64 index of result region 0; region 1 follows after outLen. */
   readonly outF64: number;
   readonly outLen: number;
+  /**
+   * The output object of each region, reused: allocating one per result (tens of thousands a
+   * second) kept a thousand of them alive in every young-generation collection.
+   */
+  readonly outputs: readonly [BookOutput, BookOutput];
   writeRegion: 0 | 1;
   inFlight: boolean;
 }
@@ -166,8 +171,7 @@ export class SharedBook {
     const out = new Array<RecalcOutput>(task.records.length);
     for (let p = 0; p < task.records.length; p++) {
       const rec = task.records[p] as BookRecord;
-      const region = rec.outF64 + (rec.writeRegion === 1 ? rec.outLen : 0);
-      out[p] = new BookOutput(this, rec.portfolioId, region, rec.slotNames, ((t.flags[p] as number) & TASK_WITH_MARGIN) !== 0);
+      out[p] = rec.outputs[rec.writeRegion].load(((t.flags[p] as number) & TASK_WITH_MARGIN) !== 0);
       rec.writeRegion = rec.writeRegion === 1 ? 0 : 1;
       rec.inFlight = false;
       const old = this.retired.get(rec.portfolioId);
@@ -257,9 +261,10 @@ export class SharedBook {
       f64[((offset + L.vol) >> 3) + j] = vol;
       f64[((offset + L.expiryMs) >> 3) + j] = expiry;
     }
+    const outF64 = (offset + L.out) >> 3;
     return {
-      portfolioId, holdings, offset, blockBytes, slotNames,
-      outF64: (offset + L.out) >> 3, outLen: L.outLen, writeRegion: 0, inFlight: false,
+      portfolioId, holdings, offset, blockBytes, slotNames, outF64, outLen: L.outLen, writeRegion: 0, inFlight: false,
+      outputs: [new BookOutput(this, portfolioId, outF64, slotNames), new BookOutput(this, portfolioId, outF64 + L.outLen, slotNames)],
     };
   }
 
@@ -300,33 +305,39 @@ export class SharedBook {
 }
 
 /**
- * One portfolio's answer. The totals are read at once; `greeks` and `byUnderlying` are built from
- * the book on first read, because most results are never read that way (only portfolios with a
- * subscriber or a query are).
+ * One portfolio's answer from one result region. The totals are read when it is delivered;
+ * `greeks` and `byUnderlying` are built from the book on first read, because most results are never
+ * read that way (only portfolios with a subscriber or a query are). Reused for the region's next
+ * result, which is the portfolio's next-but-one (see the file comment).
  */
 class BookOutput implements RecalcOutput {
   #greeks: GreekTotals | undefined;
   #byUnderlying: Record<string, UnderlyingRisk> | undefined;
-  readonly marketValue: number;
-  readonly grossExposure: number;
-  readonly var: number;
-  readonly es: number;
-  /** An own property only when the margin grid ran (RecalcOutput: present when withMargin was asked). */
-  declare readonly marginRequirement?: number;
+  marketValue = NaN;
+  grossExposure = NaN;
+  var = NaN;
+  es = NaN;
+  /** undefined unless the margin grid ran for this result. */
+  marginRequirement: number | undefined = undefined;
 
   constructor(
     private readonly book: SharedBook,
     readonly portfolioId: string,
     private readonly region: number,
     private readonly names: readonly string[],
-    withMargin: boolean,
-  ) {
-    const f = book.view;
+  ) {}
+
+  /** Takes the region's newest figures (the previous result read from it is superseded). */
+  load(withMargin: boolean): this {
+    const f = this.book.view, region = this.region;
     this.marketValue = f[region + OUT.marketValue] as number;
     this.grossExposure = f[region + OUT.grossExposure] as number;
     this.var = f[region + OUT.var] as number;
     this.es = f[region + OUT.es] as number;
-    if (withMargin) (this as { marginRequirement?: number }).marginRequirement = f[region + OUT.margin] as number;
+    this.marginRequirement = withMargin ? (f[region + OUT.margin] as number) : undefined;
+    this.#greeks = undefined;
+    this.#byUnderlying = undefined;
+    return this;
   }
 
   get greeks(): GreekTotals {

@@ -32,8 +32,8 @@ export interface RecalcOutput {
   /** One-day delta-gamma-vega VaR and ES at the pool's configured confidences. */
   readonly var: number;
   readonly es: number;
-  /** Present when withMargin was asked. */
-  readonly marginRequirement?: number;
+  /** Set when withMargin was asked, undefined otherwise. */
+  readonly marginRequirement?: number | undefined;
 }
 
 export interface RiskCalculatorStats {
