@@ -98,6 +98,8 @@ interface Slot {
   readonly pendingRisk: PendingRisk;
   /** The `risk` event of this portfolio, emitted for every result: its getter reads the newest. */
   readonly riskEvent: EngineEvent;
+  /** What the pool is given for this portfolio, refilled at each dispatch (see pump). */
+  readonly recalcInput: { portfolioId: string; holdings: readonly Holding[]; spots: ReadonlyMap<string, number>; rate: number; nowMs: number; withMargin: boolean };
   holdingsFrom: ReadonlyMap<string, Holding> | undefined;
   holdingsArray: readonly Holding[];
   /**
@@ -241,6 +243,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       orderBands: new Map(),
       pendingRisk: { ready: false, out: undefined, tickTs: 0, seq: 0, computedMs: 0, margin: 0, marginMs: 0, state: undefined },
       riskEvent: { type: 'risk', portfolioId: state.portfolioId, get risk(): RiskSnapshot { return riskOf(slot) as RiskSnapshot; } },
+      recalcInput: { portfolioId: state.portfolioId, holdings: [], spots: lastPrice, rate, nowMs: 0, withMargin: false },
       holdingsFrom: undefined,
       holdingsArray: [],
       mailbox: new Mailbox<Pending>(mailboxCapacity, (p) => process(slot, p), (err) => log('error', 'mailbox handler failed', { error: String(err) })),
@@ -289,11 +292,16 @@ export function createEngine(opts: EngineOptions): EngineApi {
       const inputs: RecalcInput[] = [];
       const tickTsOf: number[] = [];
       for (const slot of batch) {
-        const id = slot.state.portfolioId;
         if (!isPriced(slot)) continue; // no figures before every underlying has a price
         const withMargin = nowMs - slot.lastMarginMs >= marginRefreshMs;
-        // The live price map itself, not a copy: the pool packs a batch synchronously when called.
-        inputs.push({ portfolioId: id, holdings: holdingsOf(slot), spots: lastPrice, rate, nowMs, withMargin });
+        // The slot's own input record, refilled: the pool reads inputs synchronously when called
+        // (RecalcInput), and a slot is in one recalculation at a time, a retry included. The live
+        // price map itself, not a copy, for the same reason.
+        const input = slot.recalcInput;
+        input.holdings = holdingsOf(slot);
+        input.nowMs = nowMs;
+        input.withMargin = withMargin;
+        inputs.push(input);
         tickTsOf.push(slot.latestTickTs);
       }
       if (inputs.length === 0) {
