@@ -153,6 +153,9 @@ export function createEngine(opts: EngineOptions): EngineApi {
     }
   };
 
+  /** What every actor context carries besides the clock and the market. */
+  const actorExtras = opts.varEstimator ? { varEstimator: opts.varEstimator } : {};
+
   const market = {
     rate,
     get asOf(): string {
@@ -195,7 +198,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   /** Applies one message to one actor, publishes what it did. Never throws. */
   function process(slot: Slot, p: Pending): void {
-    const { state, events } = safeHandle(slot.state, p.msg, { nowMs: clock.nowMs(), market, ...(opts.varEstimator ? { varEstimator: opts.varEstimator } : {}) });
+    const { state, events } = safeHandle(slot.state, p.msg, { nowMs: clock.nowMs(), market, ...actorExtras });
     slot.state = state;
     let positionsChanged = false;
     let ordersChanged = false;
