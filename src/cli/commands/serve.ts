@@ -54,14 +54,9 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   });
 
   const app = await startApp(config, demo ? { demo } : {});
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  io.stdout.write(
-    `risk-engine listening on http://${host}:${app.port} (websocket ws://${host}:${app.port}/ws, uWS ${app.uws})` +
-      (demo ? `, demo: ${demo.portfolios} portfolios over ${demo.underlyings} underlyings at ${demo.tickRate} ticks/s` : '') +
-      '\n',
-  );
-
-  await new Promise<void>((resolve) => {
+  // Handlers first, then the line that says we are up: a supervisor (or a test) that signals as soon
+  // as it reads the line must find them installed, or the default action kills the process.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -70,6 +65,13 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  io.stdout.write(
+    `risk-engine listening on http://${host}:${app.port} (websocket ws://${host}:${app.port}/ws, uWS ${app.uws})` +
+      (demo ? `, demo: ${demo.portfolios} portfolios over ${demo.underlyings} underlyings at ${demo.tickRate} ticks/s` : '') +
+      '\n',
+  );
+  await stopped;
   await app.close();
   io.stdout.write('risk-engine stopped\n');
   // Close is graceful; if a library still holds a handle, do not hang the shutdown on it.
