@@ -17,7 +17,8 @@
  */
 import type { GreekTotals, Holding, UnderlyingRisk } from '../engine/actors/types.js';
 import { isoToEpochDay } from '../engine/market/dates.js';
-import { LEG_AMERICAN, LEG_CALL, LEG_OPTION, OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../engine/risk/realtime-risk.js';
+import { legFlagsOf, packingOrder } from '../engine/risk/realtime-batch.js';
+import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../engine/runtime/risk-calculator.js';
 import {
   BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
@@ -217,44 +218,33 @@ export class SharedBook {
 
   /** Writes a portfolio's legs, grouped by underlying (first-seen order), holding order within. */
   private write(portfolioId: string, holdings: readonly Holding[]): BookRecord {
+    const nL = holdings.length;
     const slotNames: string[] = [];
-    const slotOf = new Int32Array(holdings.length);
-    for (let i = 0; i < holdings.length; i++) {
-      const ins = (holdings[i] as Holding).instrument;
-      const u = ins.kind === 'underlying' ? ins.symbol : ins.underlying;
-      let k = slotNames.indexOf(u);
-      if (k < 0) k = slotNames.push(u) - 1;
-      slotOf[i] = k;
-    }
-    const nS = slotNames.length, nL = holdings.length;
+    const legCount = new Int32Array(nL), legAt = new Int32Array(nL);
+    packingOrder(holdings, slotNames, legCount, new Int32Array(nL), legAt);
+    const nS = slotNames.length;
     const L = recordLayout(nS, nL);
     const { offset, blockBytes } = this.alloc(L.byteLength);
     const i32 = this.i32, f64 = this.f64;
     i32[offset >> 2] = nS;
     i32[(offset >> 2) + 1] = nL;
-    const legCount = new Int32Array(nS);
-    for (let i = 0; i < nL; i++) legCount[slotOf[i] as number]! += 1;
-    const cursor = new Int32Array(nS);
     for (let k = 0; k < nS; k++) {
       const name = slotNames[k] as string;
       i32[((offset + L.slotColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
       i32[((offset + L.slotSpotId) >> 2) + k] = this.spotIdOf(name);
       i32[((offset + L.legCount) >> 2) + k] = legCount[k] as number;
-      if (k > 0) cursor[k] = (cursor[k - 1] as number) + (legCount[k - 1] as number);
     }
     for (let i = 0; i < nL; i++) {
       const h = holdings[i] as Holding;
-      const j = cursor[slotOf[i] as number] as number;
-      cursor[slotOf[i] as number] = j + 1;
+      const j = legAt[i] as number;
       const ins = h.instrument;
-      let flags = 0, strike = 1, vol = 0, expiry = NaN;
+      let strike = 1, vol = 0, expiry = NaN; // an underlying leg: harmless pricer inputs
       if (ins.kind === 'option') {
-        flags = LEG_OPTION | (ins.type === 'call' ? LEG_CALL : 0) | (h.style === 'american' ? LEG_AMERICAN : 0);
         strike = ins.strike;
         vol = h.vol ?? NaN; // no vol: the worker rejects the batch naming this portfolio
         expiry = this.expiryInstant(ins.expiry);
-      } // an underlying leg: harmless pricer inputs, the kernel ignores its option Greeks
-      i32[((offset + L.legFlags) >> 2) + j] = flags;
+      }
+      i32[((offset + L.legFlags) >> 2) + j] = legFlagsOf(ins, h.style);
       f64[((offset + L.units) >> 3) + j] = h.qty * h.multiplier;
       f64[((offset + L.dividendYield) >> 3) + j] = h.dividendYield;
       f64[((offset + L.strike) >> 3) + j] = strike;

@@ -5,11 +5,52 @@
  *   slot k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
  */
 import { DEFAULT_SPAN_PARAMS } from '../margin/span-grid.js';
+import { type Instrument, underlyingOf } from '../portfolio/types.js';
+import type { ExerciseStyle } from '../pricing/types.js';
 
 /** Leg flags (`legFlags`). */
 export const LEG_CALL = 1;
 export const LEG_OPTION = 2;
 export const LEG_AMERICAN = 4;
+
+/** LEG_* bits of a position (0 for an underlying: the kernel then ignores its option inputs). */
+export function legFlagsOf(instrument: Instrument, style: ExerciseStyle): number {
+  if (instrument.kind !== 'option') return 0;
+  return LEG_OPTION | (instrument.type === 'call' ? LEG_CALL : 0) | (style === 'american' ? LEG_AMERICAN : 0);
+}
+
+/**
+ * The packing order of the kernel's legs: grouped by underlying in first-seen order, position order
+ * within a group. Every packer uses it (the pool's shared book, the pre-trade VaR estimator), so
+ * loss sums run in one order and a portfolio gets a bit-identical VaR from each.
+ * Fills `slotNames` (cleared first), `legCount[k]` (legs of slot k) and `legAt[i]` (packed index
+ * of position i); `legCount`, `cursor` (scratch) and `legAt` need room for positions.length entries.
+ */
+export function packingOrder(
+  positions: readonly { readonly instrument: Instrument }[], slotNames: string[], legCount: Int32Array, cursor: Int32Array, legAt: Int32Array,
+): void {
+  const n = positions.length;
+  slotNames.length = 0;
+  for (let i = 0; i < n; i++) {
+    const u = underlyingOf((positions[i] as { instrument: Instrument }).instrument);
+    let k = slotNames.indexOf(u);
+    if (k < 0) k = slotNames.push(u) - 1;
+    legAt[i] = k; // the slot for now
+  }
+  const nS = slotNames.length;
+  legCount.fill(0, 0, nS);
+  for (let i = 0; i < n; i++) legCount[legAt[i] as number]! += 1;
+  let at = 0;
+  for (let k = 0; k < nS; k++) {
+    cursor[k] = at;
+    at += legCount[k] as number;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = legAt[i] as number;
+    legAt[i] = cursor[k] as number;
+    cursor[k] = (cursor[k] as number) + 1;
+  }
+}
 
 /** A batch of portfolios as typed arrays (see the file comment for the hierarchy). */
 export interface PackedBatch {

@@ -3,9 +3,9 @@
  * delta-gamma VaR the risk stream shows, from the same kernel (computeRiskBatch), scenario set and
  * confidence as the risk pool, run in the calling thread on one portfolio.
  *
- * Packing follows the pool's book (src/workers/shared-book.ts): legs grouped by underlying in
- * first-seen order, holding order within a group, so the loss sums run in the same order and a
- * portfolio valued at the same instant gets a bit-identical VaR.
+ * Packing is the pool's: packingOrder and legFlagsOf (realtime-batch.ts), which the shared book
+ * uses too, so the loss sums run in the same order and a portfolio valued at the same instant gets
+ * a bit-identical VaR.
  *
  * Time to expiry: whole days from `market.asOf` to the expiry date, Actual/365, floored at 0 — the
  * convention of valuation.ts and of every other pre-trade figure (exposure.ts), because a
@@ -17,9 +17,10 @@
  */
 import type { VarEstimator } from '../limits/types.js';
 import { isoToEpochDay } from '../market/dates.js';
-import { type MarketSnapshot, type Position, underlyingOf } from '../portfolio/types.js';
+import type { MarketSnapshot, Position } from '../portfolio/types.js';
+import { legFlagsOf, packingOrder } from './realtime-batch.js';
 import {
-  checkScenarioSet, computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, meanReturns, OUT,
+  checkScenarioSet, computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, meanReturns, OUT,
   outputLength, type RealtimeRiskConfig, RiskBatchScratch, type ScenarioSet,
 } from './realtime-risk.js';
 
@@ -32,7 +33,7 @@ class PackScratch {
   slotUnderlying = new Int32Array(0); slotSpot = new Float64Array(0); legStart = new Int32Array(1);
   legFlags = new Uint8Array(0); strike = new Float64Array(0); tYears = new Float64Array(0);
   vol = new Float64Array(0); dividendYield = new Float64Array(0); units = new Float64Array(0);
-  slotOf = new Int32Array(0); cursor = new Int32Array(0);
+  legCount = new Int32Array(0); cursor = new Int32Array(0); legAt = new Int32Array(0);
   out = new Float64Array(outputLength(1, 0));
   readonly slotStart = new Int32Array(2);
   readonly rate = new Float64Array(1);
@@ -46,7 +47,7 @@ class PackScratch {
     this.slotUnderlying = new Int32Array(n); this.slotSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
     this.legFlags = new Uint8Array(n); this.strike = new Float64Array(n); this.tYears = new Float64Array(n);
     this.vol = new Float64Array(n); this.dividendYield = new Float64Array(n); this.units = new Float64Array(n);
-    this.slotOf = new Int32Array(n); this.cursor = new Int32Array(n);
+    this.legCount = new Int32Array(n); this.cursor = new Int32Array(n); this.legAt = new Int32Array(n);
     this.out = new Float64Array(outputLength(1, n));
   }
 }
@@ -72,47 +73,31 @@ export function realtimeVarEstimator(scenarios: ScenarioSet, varConfidence: numb
     const nL = positions.length;
     b.fit(nL);
     const asOfDay = isoToEpochDay(market.asOf);
-    slotNames.length = 0;
-    for (let i = 0; i < nL; i++) {
-      const u = underlyingOf((positions[i] as Position).instrument);
-      let k = slotNames.indexOf(u);
-      if (k < 0) {
-        const spot = market.spots.get(u);
-        if (spot === undefined) return NaN;
-        k = slotNames.push(u) - 1;
-        b.slotUnderlying[k] = column.get(u) ?? -1;
-        b.slotSpot[k] = spot;
-      }
-      b.slotOf[i] = k;
-    }
+    packingOrder(positions, slotNames, b.legCount, b.cursor, b.legAt);
     const nS = slotNames.length;
-    b.cursor.fill(0, 0, nS);
-    for (let i = 0; i < nL; i++) b.cursor[b.slotOf[i] as number]! += 1;
-    // cursor[k]: first leg of slot k (an exclusive prefix sum of the counts).
-    let at = 0;
-    for (let k = 0; k < nS; k++) {
-      const count = b.cursor[k] as number;
+    for (let k = 0, at = 0; k < nS; k++) {
+      const u = slotNames[k] as string;
+      const spot = market.spots.get(u);
+      if (spot === undefined) return NaN;
+      b.slotUnderlying[k] = column.get(u) ?? -1;
+      b.slotSpot[k] = spot;
       b.legStart[k] = at;
-      b.cursor[k] = at;
-      at += count;
+      at += b.legCount[k] as number;
     }
     b.legStart[nS] = nL;
     for (let i = 0; i < nL; i++) {
       const p = positions[i] as Position;
-      const k = b.slotOf[i] as number;
-      const j = b.cursor[k] as number;
-      b.cursor[k] = j + 1;
+      const j = b.legAt[i] as number;
       const ins = p.instrument;
-      let flags = 0, strike = 1, vol = 0, t = 0;
+      let strike = 1, vol = 0, t = 0; // an underlying leg: harmless pricer inputs
       if (ins.kind === 'option') {
         if (!(p.vol !== undefined && p.vol >= 0)) return NaN;
-        flags = LEG_OPTION | (ins.type === 'call' ? LEG_CALL : 0) | (p.style === 'american' ? LEG_AMERICAN : 0);
         strike = ins.strike;
         vol = p.vol;
         const y = (isoToEpochDay(ins.expiry) - asOfDay) / 365;
         t = y > 0 ? y : 0; // NaN (a date that is not one) lands on 0 too, as in the pool
-      } // an underlying leg: harmless pricer inputs, the kernel ignores its option Greeks
-      b.legFlags[j] = flags;
+      }
+      b.legFlags[j] = legFlagsOf(ins, p.style);
       b.units[j] = p.qty * p.multiplier;
       b.dividendYield[j] = p.dividendYield;
       b.strike[j] = strike;
