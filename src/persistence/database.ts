@@ -1,0 +1,120 @@
+/**
+ * The engine's PostgreSQL: a real server when DATABASE_URL is given, otherwise PGlite in this
+ * process behind its socket server, so that the same `pg` code (and BullMQ's PostgreSQL backend)
+ * talks to either. Everything the engine stores lives in one schema (DATABASE_SCHEMA), BullMQ's
+ * PostgreSQL tables included: PGlite is one backend shared by every socket connection, so a
+ * per-connection search_path cannot keep two schemas apart there, and one schema per engine also
+ * makes a test's data one DROP SCHEMA away.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { LogFn } from '../logger.js';
+
+export type DatabaseKind = 'embedded' | 'external';
+
+export interface DatabaseOptions {
+  /** postgres:// URL of a server; absent: embedded PGlite under `dataDir`. */
+  readonly url?: string;
+  readonly schema: string;
+  /** Folder of the embedded database's files (created if missing). */
+  readonly dataDir: string;
+  /** Connections of the pool (external server). The embedded database always gets a small pool. */
+  readonly poolSize: number;
+  readonly log?: LogFn;
+}
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  /** Connection settings for other clients of the same database (BullMQ's PostgreSQL backend). */
+  readonly connection: pg.PoolConfig;
+  close(): Promise<void>;
+}
+
+export class DatabaseError extends Error {
+  constructor(readonly code: 'DB_SCHEMA_NAME' | 'DB_UNAVAILABLE' | 'DB_EMBEDDED_START', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseError';
+  }
+}
+
+/** A schema name safe to interpolate into SQL (identifiers cannot be bind parameters). */
+export function quoteSchema(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new DatabaseError('DB_SCHEMA_NAME', `schema name ${JSON.stringify(schema)} must be lower-case letters, digits and _, starting with a letter or _, at most 63 characters`);
+  }
+  return `"${schema}"`;
+}
+
+/**
+ * PGlite runs every query on this thread, one at a time, whatever the number of connections; a
+ * few connections let the journal, the queue worker and BullMQ's LISTEN client each hold their
+ * own, and more would only queue inside pglite-socket.
+ */
+const EMBEDDED_CONNECTIONS = 8;
+const EMBEDDED_POOL = 4;
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  const schema = opts.schema;
+  const quoted = quoteSchema(schema);
+  if (opts.url !== undefined) {
+    const connection: pg.PoolConfig = { connectionString: opts.url, max: opts.poolSize, options: `-c search_path=${quoted}` };
+    const pool = new pg.Pool(connection);
+    // An idle client's error (server restart, network) must not crash the process; the next
+    // query on a fresh client reports it where it can be handled.
+    pool.on('error', (err) => opts.log?.('warn', 'idle PostgreSQL connection failed', { error: err.message }));
+    try {
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new DatabaseError('DB_UNAVAILABLE', `cannot reach PostgreSQL at ${redactUrl(opts.url)}: ${(err as Error).message}`, { cause: err });
+    }
+    return { kind: 'external', schema, pool, connection, close: () => pool.end() };
+  }
+  return openEmbedded(opts, quoted);
+}
+
+async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Database> {
+  // Loaded on use: a deployment with DATABASE_URL never needs the wasm build in memory.
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+  const dir = resolve(opts.dataDir, 'pg');
+  mkdirSync(dir, { recursive: true });
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = await PGlite.create(dir);
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}; SET search_path TO ${quoted}`);
+  } catch (err) {
+    throw new DatabaseError('DB_EMBEDDED_START', `cannot open the embedded database in ${dir}: ${(err as Error).message} (is another engine using this DATA_DIR?)`, { cause: err });
+  }
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_CONNECTIONS });
+  await server.start();
+  const [host, port] = server.getServerConn().split(':');
+  const connection: pg.PoolConfig = { host, port: Number(port), user: 'postgres', database: 'postgres', max: EMBEDDED_POOL };
+  const pool = new pg.Pool(connection);
+  pool.on('error', (err) => opts.log?.('warn', 'idle embedded-database connection failed', { error: err.message }));
+  opts.log?.('info', 'embedded PostgreSQL (PGlite) started', { dir: join(opts.dataDir, 'pg'), conn: server.getServerConn() });
+  return {
+    kind: 'embedded',
+    schema: opts.schema,
+    pool,
+    connection,
+    async close() {
+      await pool.end();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable DATABASE_URL>';
+  }
+}

@@ -1,0 +1,14 @@
+import { sql as core } from './0001-core.js';
+import { sql as journal } from './0002-journal.js';
+
+export interface Migration {
+  /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core', sql: core },
+  { version: 2, name: 'journal', sql: journal },
+];
