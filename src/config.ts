@@ -41,6 +41,21 @@ const EnvSchema = z.object({
   /** Optional folder of <TICKER>.csv histories for the dgv VaR scenarios of real tickers. */
   PRICES_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * `durable` (default): every acknowledged change is in PostgreSQL first (docs/PERSISTENCE.md).
+   * `memory`: nothing is stored and a restart forgets everything; for measuring the real-time
+   * path alone. Production refuses it.
+   */
+  PERSISTENCE: z.enum(['durable', 'memory']).default('durable'),
+  /** A PostgreSQL server; without it the engine runs PostgreSQL in-process (PGlite) under DATA_DIR. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  /** Schema of everything the engine stores, BullMQ's PostgreSQL tables included. */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, starting with a letter or _').default('risk_engine'),
+  DATABASE_POOL_SIZE: int(2, 200).default(8),
+  /** Redis for the BullMQ queues; without it they run on PostgreSQL (the same database). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** Prefix of the queues' names (one per engine deployment sharing a Redis). */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('risk-engine'),
 });
 
 export interface AppConfig {
@@ -57,6 +72,9 @@ export interface AppConfig {
   readonly rate: number;
   readonly pricesDir?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly persistence:
+    | { readonly mode: 'memory' }
+    | { readonly mode: 'durable'; readonly databaseUrl?: string; readonly schema: string; readonly poolSize: number; readonly redisUrl?: string; readonly queuePrefix: string };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.NODE_ENV === 'production' && e.RISK_ENGINE_JWT_SECRET === undefined) {
     throw new ConfigError(['RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)']);
   }
+  if (e.NODE_ENV === 'production' && e.PERSISTENCE === 'memory') {
+    throw new ConfigError(['PERSISTENCE: memory is refused in production (acknowledged orders would not survive a restart)']);
+  }
   const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
   return Object.freeze({
     port: e.PORT,
@@ -111,5 +132,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rate: e.RISK_FREE_RATE,
     ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),
     logLevel: e.LOG_LEVEL,
+    persistence: Object.freeze(
+      e.PERSISTENCE === 'memory'
+        ? { mode: 'memory' as const }
+        : {
+            mode: 'durable' as const, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE, queuePrefix: e.QUEUE_PREFIX,
+            ...(e.DATABASE_URL !== undefined ? { databaseUrl: e.DATABASE_URL } : {}),
+            ...(e.REDIS_URL !== undefined ? { redisUrl: e.REDIS_URL } : {}),
+          },
+    ),
   }) as AppConfig;
 }

@@ -17,6 +17,7 @@ import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/re
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool.js';
 import { startGateway } from './gateway/server.js';
+import { openPersistence, type Persistence } from './persistence/persistence.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -90,6 +91,20 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, priority: config.pool.priority, scenarios });
   reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
+  let persistence: Persistence | undefined;
+  if (config.persistence.mode === 'durable') {
+    const p = config.persistence;
+    try {
+      persistence = await openPersistence({
+        ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
+      });
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+  } else {
+    log('warn', 'PERSISTENCE=memory: nothing is stored; a restart forgets every order, fill and portfolio');
+  }
   const engine = createEngine({
     calculator: pool,
     clock,
@@ -101,6 +116,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     defer: (fn) => setImmediate(fn),
     // The pre-trade VaR limit checks the VaR the risk stream shows: same scenarios, same confidence.
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
+    ...(persistence ? { journal: persistence.journal, restore: persistence.restored } : {}),
   });
   const gateway = await startGateway(engine, {
     host: config.host,
@@ -109,6 +125,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     maxFrameBytes: config.maxFrameBytes,
     maxBodyBytes: config.maxBodyBytes,
     log,
+    ...(persistence ? { persistenceHealth: persistence.health } : {}),
   });
   log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws });
 
@@ -123,6 +140,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       stopDemo();
       await gateway.close();
       await engine.close();
+      await persistence?.close();
     },
   };
 }
@@ -137,6 +155,7 @@ function runDemo(engine: EngineApi, demo: DemoOptions, clock: { nowMs(): number 
   // Prices first, so that the sample positions are booked at the market and their P&L starts at 0.
   for (const [i, p] of market.prices().entries()) engine.tick(symbols[i]!, p, clock.nowMs());
   for (const b of books) {
+    if (engine.getPortfolio(b.portfolioId) !== undefined) continue; // rebuilt from the database
     const r = engine.createPortfolio(b, 'demo');
     if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, reason: r.reason });
   }

@@ -6,11 +6,12 @@ export interface GatewayStats extends SessionCounters {
   connections: number;
 }
 
-export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: GatewayStats): Record<string, unknown> {
+export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: GatewayStats, persistence?: Record<string, unknown>): Record<string, unknown> {
   const s = engine.stats();
   return {
     status: 'ok',
     uws,
+    ...(persistence ?? { database: 'none' }),
     portfolios: s.portfolios,
     ticks: s.ticks,
     recalculations: s.recalculations,

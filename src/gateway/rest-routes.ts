@@ -69,13 +69,15 @@ function orderWithFills(engine: EngineApi, order: Order) {
 export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'post', pattern: '/portfolios', paramCount: 0, hasBody: true,
-    handle: (c) => {
+    handle: async (c) => {
       const b = parseBody(CreatePortfolioBody, c.body);
       if (!b.ok) return b.result;
       const d = denied(c.principal, 'createPortfolio', b.value.portfolioId);
       if (d) return d;
       const r = c.engine.createPortfolio(b.value, c.principal.sub);
-      return r.ok ? ok(201, r.value) : fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+      if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+      await c.engine.durable(); // 201 only once the portfolio would survive a crash
+      return ok(201, r.value);
     },
   },
   {
@@ -109,7 +111,7 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', pattern: '/risk/limits', paramCount: 0, hasBody: true,
-    handle: (c) => {
+    handle: async (c) => {
       const b = parseBody(SetLimitsBody, c.body);
       if (!b.ok) return b.result;
       const { portfolioId, limits, tradingState } = b.value;
@@ -124,6 +126,7 @@ export const ROUTES: readonly RouteSpec[] = [
         const r = c.engine.setTradingState(portfolioId, tradingState, c.principal.sub);
         if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
       }
+      await c.engine.durable();
       const view = c.engine.getPortfolio(portfolioId);
       return ok(200, { portfolioId, limits: view?.limits, tradingState: view?.tradingState });
     },

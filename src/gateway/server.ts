@@ -44,6 +44,8 @@ export interface GatewayOptions {
   /** Run on the pure-JS fallback instead of refusing to start (it lacks upgrade, drain, ...). */
   readonly allowFallback?: boolean;
   readonly log?: LogFn;
+  /** What GET /health says of the database, queues and journal (absent: state is in memory only). */
+  readonly persistenceHealth?: () => Record<string, unknown>;
 }
 
 export interface Gateway {
@@ -122,7 +124,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   });
 
   app.get('/health', (res) => {
-    new Reply(res).send({ status: 200, body: healthBody(engine, uwsKind, stats) });
+    new Reply(res).send({ status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.()) });
   });
   for (const route of ROUTES) app[route.method](route.pattern, (res, req) => serveRest(route, res, req));
   app.any('/*', (res, req) => {

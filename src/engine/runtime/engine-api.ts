@@ -81,6 +81,12 @@ export interface EngineApi {
   getOrder(orderId: string): Order | undefined;
   listFills(portfolioId?: string): readonly Fill[];
 
+  /**
+   * Resolves once every change made so far is durable (immediately without persistence). A REST
+   * route that changed state awaits it before replying, as the websocket acks do.
+   */
+  durable(): Promise<void>;
+
   /** Registers a listener for engine events; returns the unsubscribe function. */
   onEvent(listener: (e: EngineEvent) => void): () => void;
   stats(): EngineStats;

@@ -25,6 +25,7 @@ import type {
   CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, OrderOutcome, Outcome, PortfolioView, ReplaceRequest,
 } from './engine-api.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
+import { type EventJournal, isDurableEvent } from './journal-port.js';
 
 export interface EngineOptions {
   readonly calculator: RiskCalculator;
@@ -53,11 +54,21 @@ export interface EngineOptions {
    * Without it a portfolio whose maxVar is finite has every order fail in its actor.
    */
   readonly varEstimator?: VarEstimator;
+  /**
+   * Makes changes durable (src/persistence/journal.ts). With one, an ack, a fill or a REST reply
+   * reaches a client only after the change it reports is durable; without one, state lives in
+   * memory only.
+   */
+  readonly journal?: EventJournal;
+  /** Portfolios rebuilt from the database at start (they are not journaled again). */
+  readonly restore?: readonly PortfolioState[];
 }
 
 interface Pending {
   readonly msg: PortfolioMessage;
   readonly done?: (events: readonly PortfolioEvent[]) => void;
+  /** Who sent the message (JWT subject), for the audit trail; `engine` when absent. */
+  readonly by?: string;
 }
 
 /**
@@ -120,6 +131,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const historyLimit = opts.historyLimit ?? 100_000;
   const log = opts.log ?? (() => {});
   const defer = opts.defer ?? queueMicrotask;
+  const journal = opts.journal;
 
   const slots = new Map<string, Slot>();
   // Keyed by the slot itself, not its id: a tick walks these for every portfolio that holds its
@@ -198,24 +210,25 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   /** Applies one message to one actor, publishes what it did. Never throws. */
   function process(slot: Slot, p: Pending): void {
-    const { state, events } = safeHandle(slot.state, p.msg, { nowMs: clock.nowMs(), market, ...actorExtras });
+    const before = slot.state;
+    const { state, events } = safeHandle(before, p.msg, { nowMs: clock.nowMs(), market, ...actorExtras });
     slot.state = state;
     let positionsChanged = false;
     let ordersChanged = false;
+    let durable = false;
     for (const e of events) {
       opts.onDomainEvent?.(e);
+      if (!durable && isDurableEvent(e)) durable = true;
       switch (e.type) {
         case 'OrderAccepted': case 'OrderCancelled': case 'OrderReplaced': case 'OrderTriggered':
           remember(e.order);
           ordersChanged = true;
-          emit({ type: 'order', order: e.order });
           break;
         case 'OrderFilled':
           remember(e.order);
           fills.push(e.fill);
           if (fills.length > historyLimit) fills.splice(0, fills.length - historyLimit);
           ordersChanged = true;
-          emit({ type: 'fill', fill: e.fill });
           break;
         case 'PositionChanged': case 'LimitsChanged':
           positionsChanged = true;
@@ -230,6 +243,22 @@ export function createEngine(opts: EngineOptions): EngineApi {
     if (positionsChanged || ordersChanged) reindex(slot);
     // A risk update follows every fill and every limits change.
     if (positionsChanged) markDirty(slot);
+    // The actor has moved on (its next message sees the new state), but what a client is told
+    // (ack, fill, order update) waits until the change is durable: the acknowledgement rule.
+    if (durable && journal) {
+      journal.record({ kind: 'changed', events, before, after: state, by: p.by ?? 'engine' }).then(() => announce(events, p));
+    } else {
+      announce(events, p);
+    }
+  }
+
+  /** Tells clients what a message did: order and fill events to subscribers, the reply to its sender. */
+  function announce(events: readonly PortfolioEvent[], p: Pending): void {
+    if (closed && journal) return;
+    for (const e of events) {
+      if (e.type === 'OrderFilled') emit({ type: 'fill', fill: e.fill });
+      else if (e.type === 'OrderAccepted' || e.type === 'OrderCancelled' || e.type === 'OrderReplaced' || e.type === 'OrderTriggered') emit({ type: 'order', order: e.order });
+    }
     p.done?.(events);
   }
 
@@ -434,18 +463,18 @@ export function createEngine(opts: EngineOptions): EngineApi {
     return risk;
   }
 
-  function deliver(slot: Slot, msg: PortfolioMessage, done?: (events: readonly PortfolioEvent[]) => void): boolean {
-    const accepted = slot.mailbox.enqueue(done ? { msg, done } : { msg });
+  function deliver(slot: Slot, msg: PortfolioMessage, done?: (events: readonly PortfolioEvent[]) => void, by?: string): boolean {
+    const accepted = slot.mailbox.enqueue({ msg, ...(done ? { done } : {}), ...(by !== undefined ? { by } : {}) });
     if (!accepted) mailboxRejections++;
     return accepted;
   }
 
   /** Sends a message and resolves with the events it caused; `busy` when the mailbox is full. */
-  function ask(portfolioId: string, msg: PortfolioMessage): Promise<readonly PortfolioEvent[] | 'busy' | 'unknown'> {
+  function ask(portfolioId: string, msg: PortfolioMessage, by: string): Promise<readonly PortfolioEvent[] | 'busy' | 'unknown'> {
     const slot = slots.get(portfolioId);
     if (!slot) return Promise.resolve('unknown');
     return new Promise((resolve) => {
-      if (!deliver(slot, msg, resolve)) resolve('busy');
+      if (!deliver(slot, msg, resolve, by)) resolve('busy');
     });
   }
 
@@ -482,6 +511,18 @@ export function createEngine(opts: EngineOptions): EngineApi {
     return Number.isFinite(v) ? v : 0;
   }
 
+  /** Gives a portfolio state its slot: a new portfolio, or one rebuilt from the database. */
+  function adopt(state: PortfolioState): void {
+    const slot = newSlot(state);
+    slots.set(state.portfolioId, slot);
+    reindex(slot);
+    for (const h of state.holdings.values()) if (h.instrument.kind === 'option' && h.vol !== undefined) knownVols.set(h.instrument.symbol, h.vol);
+    for (const o of state.openOrders.values()) remember(o);
+    markDirty(slot);
+  }
+
+  for (const state of opts.restore ?? []) adopt(state);
+
   const api: EngineApi = {
     createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }> {
       if (slots.has(req.portfolioId)) return fail('PORTFOLIO_EXISTS', `portfolio ${req.portfolioId} already exists`);
@@ -512,12 +553,9 @@ export function createEngine(opts: EngineOptions): EngineApi {
       } catch (e) {
         return fail('INVALID_PORTFOLIO', (e as Error).message);
       }
-      const slot = newSlot(state);
-      slots.set(req.portfolioId, slot);
-      reindex(slot);
-      for (const h of state.holdings.values()) if (h.instrument.kind === 'option' && h.vol !== undefined) knownVols.set(h.instrument.symbol, h.vol);
+      adopt(state);
+      void journal?.record({ kind: 'created', state, by });
       log('debug', 'portfolio created', { portfolioId: req.portfolioId, by });
-      markDirty(slot);
       return ok({ portfolioId: req.portfolioId });
     },
 
@@ -559,13 +597,13 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     async submitOrder(portfolioId, req, by) {
-      return toOutcome(await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }), portfolioId, req.clientOrderId);
+      return toOutcome(await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }, by), portfolioId, req.clientOrderId);
     },
-    async cancelOrder(portfolioId, orderId, _by) {
-      return toOutcome(await ask(portfolioId, { kind: 'CancelOrder', orderId }), portfolioId);
+    async cancelOrder(portfolioId, orderId, by) {
+      return toOutcome(await ask(portfolioId, { kind: 'CancelOrder', orderId }, by), portfolioId);
     },
-    async replaceOrder(portfolioId, orderId, changes: ReplaceRequest, _by) {
-      return toOutcome(await ask(portfolioId, { kind: 'ReplaceOrder', orderId, ...changes }), portfolioId);
+    async replaceOrder(portfolioId, orderId, changes: ReplaceRequest, by) {
+      return toOutcome(await ask(portfolioId, { kind: 'ReplaceOrder', orderId, ...changes }, by), portfolioId);
     },
 
     setLimits(portfolioId, partial, by) {
@@ -573,7 +611,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       if (!slot) return fail('UNKNOWN_PORTFOLIO', `no portfolio ${portfolioId}`);
       const l = makeRiskLimits({ ...slot.state.limits, ...partial });
       if (!l.ok) return fail('INVALID_LIMITS', l.errors.join('; '));
-      if (!deliver(slot, { kind: 'SetLimits', limits: l.value })) return fail('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
+      if (!deliver(slot, { kind: 'SetLimits', limits: l.value }, undefined, by)) return fail('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
       log('info', 'limits changed', { portfolioId, by });
       return ok(l.value);
     },
@@ -581,7 +619,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     setTradingState(portfolioId, state: TradingState, by) {
       const slot = slots.get(portfolioId);
       if (!slot) return fail('UNKNOWN_PORTFOLIO', `no portfolio ${portfolioId}`);
-      if (!deliver(slot, { kind: 'SetTradingState', state })) return fail('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
+      if (!deliver(slot, { kind: 'SetTradingState', state }, undefined, by)) return fail('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
       log('info', 'trading state changed', { portfolioId, state, by });
       return ok(state);
     },
@@ -593,6 +631,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
     listOrders: (portfolioId) => [...orders.values()].filter((o) => portfolioId === undefined || o.portfolioId === portfolioId),
     getOrder: (orderId) => orders.get(orderId),
     listFills: (portfolioId) => fills.filter((f) => portfolioId === undefined || f.portfolioId === portfolioId),
+
+    durable: () => journal?.flush() ?? Promise.resolve(),
 
     onEvent(listener) {
       listeners.add(listener);
@@ -607,6 +647,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     async close() {
+      // Changes already made are committed (their acks are not sent: the clients are going away).
+      await journal?.flush();
       closed = true;
       listeners.clear();
       await calculator.close();

@@ -1,0 +1,41 @@
+/**
+ * The durability seam: what the engine asks of whatever makes its changes durable (the
+ * PostgreSQL journal in src/persistence). The engine stays free of I/O: it hands over each
+ * change and holds the client-visible answer (ack, fill, the REST reply) until `record`'s promise
+ * resolves, which the journal promises to do only once the change is durable.
+ */
+import type { PortfolioEvent, PortfolioState } from '../actors/types.js';
+
+export type JournalEntry =
+  | {
+      readonly kind: 'created';
+      readonly state: PortfolioState;
+      readonly by: string;
+    }
+  | {
+      readonly kind: 'changed';
+      /** The events of one message, in order (only messages that changed state are recorded). */
+      readonly events: readonly PortfolioEvent[];
+      readonly before: PortfolioState;
+      readonly after: PortfolioState;
+      /** Who sent the message (JWT subject), or `engine` for what ticks caused. */
+      readonly by: string;
+    };
+
+export interface EventJournal {
+  /** Resolves once the entry is durable; never rejects (a journal retries until it is). */
+  record(entry: JournalEntry): Promise<void>;
+  /** Resolves once everything recorded so far is durable. */
+  flush(): Promise<void>;
+}
+
+/** Whether an event changes what must survive a crash (rejections and risk results do not). */
+export function isDurableEvent(e: PortfolioEvent): boolean {
+  switch (e.type) {
+    case 'OrderAccepted': case 'OrderFilled': case 'OrderCancelled': case 'OrderReplaced': case 'OrderTriggered':
+    case 'PositionChanged': case 'LimitsChanged': case 'TradingStateChanged':
+      return true;
+    default:
+      return false;
+  }
+}

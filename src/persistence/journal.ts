@@ -1,0 +1,273 @@
+/**
+ * The journal: makes each change of the actors durable in PostgreSQL before the engine lets a
+ * client see it (the acknowledgement rule, docs/PERSISTENCE.md). Group commit: while one commit
+ * is in flight, new entries gather; the next commit takes all of them in one round trip
+ * (journal_commit, one transaction), so that concurrent orders share a commit instead of paying
+ * one each, and an idle engine commits an order at once.
+ *
+ * A failed commit (database gone, connection lost) is retried with backoff, in order, until it
+ * succeeds; nothing after it is committed first, and the acks it holds wait. Every row is an
+ * upsert of absolute values or an insert keyed by the engine's ids, so a retry of a commit that
+ * did land writes nothing twice. This is the audit trail's one writer, so it also keeps the
+ * hash chain (audit-chain.ts).
+ */
+import type pg from 'pg';
+import type { Holding, Order, PortfolioState } from '../engine/actors/types.js';
+import type { EventJournal, JournalEntry } from '../engine/runtime/journal-port.js';
+import type { LogFn } from '../logger.js';
+import { AuditChain, GENESIS_HASH, type AuditRecord, type JsonValue, toJsonValue } from './audit-chain.js';
+
+export interface JournalStats {
+  readonly commits: number;
+  readonly entries: number;
+  readonly failures: number;
+  /** Entries recorded and not yet durable. */
+  readonly backlog: number;
+  readonly lastError?: string;
+}
+
+interface Batch {
+  created: Record<string, unknown>[];
+  states: Map<string, Record<string, unknown>>;
+  limits: Map<string, Record<string, unknown>>;
+  orders: Map<string, Record<string, unknown>>;
+  fills: Record<string, unknown>[];
+  positions: Map<string, Record<string, unknown>>;
+  audit: Record<string, unknown>[];
+}
+
+interface Item {
+  readonly entry: JournalEntry;
+  readonly audit: readonly AuditRecord[];
+  readonly resolve: () => void;
+}
+
+export interface JournalOptions {
+  readonly log?: LogFn;
+  /** Entries per commit at most (a backlog after an outage is committed in slices). */
+  readonly maxBatch?: number;
+  /** Wall clock in epoch microseconds, for audit timestamps. */
+  readonly nowUs?: () => number;
+}
+
+const nowUsDefault = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class PgJournal implements EventJournal {
+  private queue: Item[] = [];
+  private committing: Promise<void> | undefined;
+  private commits = 0;
+  private entries = 0;
+  private failures = 0;
+  private lastError: string | undefined;
+  private readonly log: LogFn;
+  private readonly maxBatch: number;
+  private readonly nowUs: () => number;
+
+  private constructor(private readonly pool: pg.Pool, private readonly chain: AuditChain, opts: JournalOptions) {
+    this.log = opts.log ?? (() => {});
+    this.maxBatch = opts.maxBatch ?? 2000;
+    this.nowUs = opts.nowUs ?? nowUsDefault;
+  }
+
+  /** Continues the audit chain where the database has it. */
+  static async open(pool: pg.Pool, opts: JournalOptions = {}): Promise<PgJournal> {
+    const last = await pool.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const row = last.rows[0];
+    const chain = row ? new AuditChain(Number(row.seq) + 1, row.hash) : new AuditChain(1, GENESIS_HASH);
+    return new PgJournal(pool, chain, opts);
+  }
+
+  record(entry: JournalEntry): Promise<void> {
+    // Audit records are chained now, in the order the engine made the changes.
+    const audit = auditOf(entry, this.chain, this.nowUs());
+    const p = new Promise<void>((resolve) => this.queue.push({ entry, audit, resolve }));
+    this.entries++;
+    this.committing ??= this.drain();
+    return p;
+  }
+
+  flush(): Promise<void> {
+    if (this.queue.length === 0 && this.committing === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.queue.push({ entry: FLUSH_MARK, audit: [], resolve });
+      this.committing ??= this.drain();
+    });
+  }
+
+  stats(): JournalStats {
+    return { commits: this.commits, entries: this.entries, failures: this.failures, backlog: this.queue.length, ...(this.lastError ? { lastError: this.lastError } : {}) };
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const items = this.queue.splice(0, this.maxBatch);
+        const batch = emptyBatch();
+        for (const it of items) if (it.entry !== FLUSH_MARK) addTo(batch, it.entry, it.audit);
+        await this.commit(batch);
+        for (const it of items) it.resolve();
+      }
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async commit(batch: Batch): Promise<void> {
+    const json = JSON.stringify({
+      created: batch.created, states: [...batch.states.values()], limits: [...batch.limits.values()], orders: [...batch.orders.values()],
+      fills: batch.fills, positions: [...batch.positions.values()], audit: batch.audit,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query('SELECT journal_commit($1::jsonb)', [json]);
+        this.commits++;
+        if (attempt > 1) this.log('info', 'journal commit succeeded after retries', { attempts: attempt });
+        this.lastError = undefined;
+        return;
+      } catch (err) {
+        this.failures++;
+        this.lastError = (err as Error).message;
+        // Until this lands no later change is acknowledged: clients wait, nothing is lost.
+        this.log(attempt === 1 ? 'warn' : 'error', 'journal commit failed; retrying (acknowledgements wait)', { attempt, error: this.lastError });
+        await sleep(Math.min(2000, 10 * 2 ** Math.min(attempt, 8)));
+      }
+    }
+  }
+}
+
+const FLUSH_MARK: JournalEntry = { kind: 'changed', events: [], before: undefined as unknown as PortfolioState, after: undefined as unknown as PortfolioState, by: '' };
+
+function emptyBatch(): Batch {
+  return { created: [], states: new Map(), limits: new Map(), orders: new Map(), fills: [], positions: new Map(), audit: [] };
+}
+
+const num = (x: number | undefined): number | null => (x === undefined ? null : x);
+
+export function orderRow(o: Order): Record<string, unknown> {
+  return {
+    order_id: o.orderId, portfolio_id: o.portfolioId, client_order_id: o.clientOrderId, instrument: o.instrument, side: o.side, qty: o.qty,
+    order_type: o.orderType, limit_price: num(o.limitPrice), stop_price: num(o.stopPrice), status: o.status, filled_qty: o.filledQty,
+    submitted_by: o.submittedBy, created_ms: o.createdMs, updated_ms: o.updatedMs, triggered_ms: num(o.triggeredMs),
+  };
+}
+
+export function positionRow(portfolioId: string, h: Holding): Record<string, unknown> {
+  return {
+    portfolio_id: portfolioId, instrument: h.instrument.symbol, qty: h.qty, avg_price: h.avgPrice, realised_pnl: h.realisedPnl,
+    multiplier: h.multiplier, vol: num(h.vol), dividend_yield: h.dividendYield, style: h.style,
+  };
+}
+
+function stateRow(s: PortfolioState): Record<string, unknown> {
+  return {
+    portfolio_id: s.portfolioId, cash: s.cash, closed_realised_pnl: s.closedRealisedPnl ?? 0, trading_state: s.tradingState,
+    next_order_seq: s.nextOrderSeq, next_fill_seq: s.nextFillSeq,
+  };
+}
+
+function addTo(b: Batch, entry: JournalEntry, audit: readonly AuditRecord[]): void {
+  for (const a of audit) {
+    b.audit.push({
+      seq: a.seq, at_us: a.atUs, actor: a.actor, action: a.action, entity_type: a.entityType, entity_id: a.entityId,
+      before: a.before, after: a.after, prev_hash: a.prevHash, hash: a.hash,
+    });
+  }
+  if (entry.kind === 'created') {
+    const s = entry.state;
+    const positions = [...s.holdings.values()];
+    b.created.push({
+      ...stateRow(s), owner_id: null, created_by: entry.by, initial_cash: s.cash,
+      initial_positions: positions.map((h) => positionRow(s.portfolioId, h)),
+    });
+    b.limits.set(s.portfolioId, { portfolio_id: s.portfolioId, limits: toJsonValue(s.limits) });
+    for (const h of positions) b.positions.set(`${s.portfolioId}\u0000${h.instrument.symbol}`, positionRow(s.portfolioId, h));
+    return;
+  }
+  const id = entry.after.portfolioId;
+  b.states.set(id, stateRow(entry.after));
+  for (const e of entry.events) {
+    switch (e.type) {
+      case 'OrderAccepted': case 'OrderCancelled': case 'OrderReplaced': case 'OrderTriggered':
+        b.orders.set(e.order.orderId, orderRow(e.order));
+        break;
+      case 'OrderFilled':
+        b.orders.set(e.order.orderId, orderRow(e.order));
+        b.fills.push({
+          fill_id: e.fill.fillId, order_id: e.fill.orderId, client_order_id: e.fill.clientOrderId, portfolio_id: e.fill.portfolioId,
+          instrument: e.fill.instrument, side: e.fill.side, qty: e.fill.qty, price: e.fill.price, ts_ms: e.fill.ts,
+        });
+        break;
+      case 'PositionChanged':
+        b.positions.set(`${id}\u0000${e.holding.instrument.symbol}`, positionRow(id, e.holding));
+        break;
+      case 'LimitsChanged':
+        b.limits.set(id, { portfolio_id: id, limits: toJsonValue(e.limits) });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** An order as the audit trail shows it: its fields, without the parsed instrument. */
+function orderJson(o: Order | undefined): JsonValue {
+  if (!o) return null;
+  const { parsed: _parsed, ...rest } = o;
+  return toJsonValue(rest);
+}
+
+function holdingJson(h: Holding | undefined): JsonValue {
+  if (!h) return null;
+  return toJsonValue({ ...h, instrument: h.instrument.symbol });
+}
+
+/** The audit records of one entry: who did what to which entity, before and after. */
+function auditOf(entry: JournalEntry, chain: AuditChain, atUs: number): AuditRecord[] {
+  if (entry === FLUSH_MARK) return [];
+  if (entry.kind === 'created') {
+    const s = entry.state;
+    return [chain.append({
+      atUs, actor: entry.by, action: 'portfolio.created', entityType: 'portfolio', entityId: s.portfolioId, before: null,
+      after: toJsonValue({ cash: s.cash, positions: [...s.holdings.values()].map(holdingJson), limits: s.limits, tradingState: s.tradingState }),
+    })];
+  }
+  const out: AuditRecord[] = [];
+  const { before, by } = entry;
+  const pid = entry.after.portfolioId;
+  for (const e of entry.events) {
+    switch (e.type) {
+      case 'OrderAccepted':
+        out.push(chain.append({ atUs, actor: by, action: 'order.accepted', entityType: 'order', entityId: e.order.orderId, before: null, after: orderJson(e.order) }));
+        break;
+      case 'OrderCancelled':
+        out.push(chain.append({ atUs, actor: by, action: 'order.cancelled', entityType: 'order', entityId: e.order.orderId, before: orderJson(before.openOrders.get(e.order.orderId)), after: orderJson(e.order) }));
+        break;
+      case 'OrderReplaced':
+        out.push(chain.append({ atUs, actor: by, action: 'order.replaced', entityType: 'order', entityId: e.order.orderId, before: orderJson(before.openOrders.get(e.order.orderId)), after: orderJson(e.order) }));
+        break;
+      case 'OrderTriggered':
+        out.push(chain.append({ atUs, actor: 'engine', action: 'order.triggered', entityType: 'order', entityId: e.order.orderId, before: orderJson(before.openOrders.get(e.order.orderId)), after: orderJson(e.order) }));
+        break;
+      case 'OrderFilled':
+        // Fills are the engine's doing (matching against the market), on the order of `by`.
+        out.push(chain.append({ atUs, actor: 'engine', action: 'fill', entityType: 'fill', entityId: e.fill.fillId, before: null, after: toJsonValue(e.fill) }));
+        break;
+      case 'PositionChanged':
+        out.push(chain.append({
+          atUs, actor: 'engine', action: 'position.changed', entityType: 'position', entityId: `${pid}/${e.holding.instrument.symbol}`,
+          before: holdingJson(before.holdings.get(e.holding.instrument.symbol)), after: toJsonValue({ ...(holdingJson(e.holding) as object), cash: e.cash }),
+        }));
+        break;
+      case 'LimitsChanged':
+        out.push(chain.append({ atUs, actor: by, action: 'limits.changed', entityType: 'portfolio', entityId: pid, before: toJsonValue(before.limits), after: toJsonValue(e.limits) }));
+        break;
+      case 'TradingStateChanged':
+        out.push(chain.append({ atUs, actor: by, action: 'trading_state.changed', entityType: 'portfolio', entityId: pid, before: e.previous, after: e.state }));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}

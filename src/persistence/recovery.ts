@@ -1,0 +1,92 @@
+/**
+ * Rebuilds the actors' states from PostgreSQL at start: positions, cash, open orders, limits,
+ * trading state and the order and fill sequences, exactly as the journal committed them (float8
+ * columns give the engine's doubles back bit for bit). Rows the engine could not have written
+ * (an unknown instrument, limits that do not validate) stop the start with the portfolio named,
+ * rather than running on a book that is not the one that was acknowledged.
+ */
+import type pg from 'pg';
+import { createPortfolioState } from '../engine/actors/portfolio-actor.js';
+import { instrumentOf } from '../engine/actors/instrument-symbol.js';
+import type { Holding, Order, OrderSide, OrderStatus, OrderType, PortfolioState } from '../engine/actors/types.js';
+import { makeRiskLimits } from '../engine/limits/risk-limits.js';
+import type { TradingState } from '../engine/limits/types.js';
+
+export class RecoveryError extends Error {
+  readonly code = 'RECOVERY_BAD_ROW';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecoveryError';
+  }
+}
+
+interface PortfolioRow { portfolio_id: string; cash: number; closed_realised_pnl: number; trading_state: TradingState; next_order_seq: string; next_fill_seq: string; limits: unknown }
+interface PositionRow { portfolio_id: string; instrument: string; qty: number; avg_price: number; realised_pnl: number; multiplier: number; vol: number | null; dividend_yield: number; style: 'european' | 'american' }
+interface OrderRow {
+  order_id: string; portfolio_id: string; client_order_id: string; instrument: string; side: OrderSide; qty: number; order_type: OrderType;
+  limit_price: number | null; stop_price: number | null; status: OrderStatus; filled_qty: number; submitted_by: string; created_ms: number; updated_ms: number; triggered_ms: number | null;
+}
+
+/** Limits as stored (non-finite numbers as strings, audit-chain.ts toJsonValue) → numbers again. */
+export function limitsFromJson(v: unknown): unknown {
+  if (typeof v === 'string' && (v === 'Infinity' || v === '-Infinity' || v === 'NaN')) return Number(v);
+  if (Array.isArray(v)) return v.map(limitsFromJson);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, limitsFromJson(x)]));
+  return v;
+}
+
+export function holdingFromRow(r: PositionRow): Holding {
+  const instrument = instrumentOf(r.instrument);
+  if (!instrument) throw new RecoveryError(`portfolio ${r.portfolio_id}: stored position in unknown instrument ${JSON.stringify(r.instrument)}`);
+  return {
+    instrument, qty: r.qty, multiplier: r.multiplier, ...(r.vol !== null ? { vol: r.vol } : {}), dividendYield: r.dividend_yield, style: r.style,
+    avgPrice: r.avg_price, realisedPnl: r.realised_pnl,
+  };
+}
+
+export function orderFromRow(r: OrderRow): Order {
+  const parsed = instrumentOf(r.instrument);
+  if (!parsed) throw new RecoveryError(`order ${r.order_id}: unknown instrument ${JSON.stringify(r.instrument)}`);
+  return {
+    orderId: r.order_id, portfolioId: r.portfolio_id, clientOrderId: r.client_order_id, instrument: r.instrument, parsed, side: r.side, qty: r.qty,
+    orderType: r.order_type, ...(r.limit_price !== null ? { limitPrice: r.limit_price } : {}), ...(r.stop_price !== null ? { stopPrice: r.stop_price } : {}),
+    status: r.status, filledQty: r.filled_qty, createdMs: r.created_ms, updatedMs: r.updated_ms, submittedBy: r.submitted_by,
+    ...(r.triggered_ms !== null ? { triggeredMs: r.triggered_ms } : {}),
+  };
+}
+
+export async function loadPortfolioStates(pool: pg.Pool): Promise<PortfolioState[]> {
+  const [portfolios, positions, orders] = await Promise.all([
+    pool.query<PortfolioRow>(`SELECT p.portfolio_id, p.cash, p.closed_realised_pnl, p.trading_state, p.next_order_seq, p.next_fill_seq, l.limits
+                              FROM portfolios p LEFT JOIN risk_limits l USING (portfolio_id) ORDER BY p.portfolio_id`),
+    pool.query<PositionRow>(`SELECT * FROM positions WHERE qty <> 0 ORDER BY portfolio_id, instrument`),
+    pool.query<OrderRow>(`SELECT * FROM orders WHERE status = 'open' ORDER BY portfolio_id, created_ms, order_id`),
+  ]);
+  const holdingsOf = groupBy(positions.rows, (r) => r.portfolio_id);
+  const ordersOf = groupBy(orders.rows, (r) => r.portfolio_id);
+  return portfolios.rows.map((p) => {
+    let limits;
+    if (p.limits !== null && p.limits !== undefined) {
+      const l = makeRiskLimits(limitsFromJson(p.limits));
+      if (!l.ok) throw new RecoveryError(`portfolio ${p.portfolio_id}: stored limits do not validate: ${l.errors.join('; ')}`);
+      limits = l.value;
+    }
+    const base = createPortfolioState({
+      portfolioId: p.portfolio_id, cash: p.cash, holdings: (holdingsOf.get(p.portfolio_id) ?? []).map(holdingFromRow),
+      ...(limits ? { limits } : {}), tradingState: p.trading_state, nextOrderSeq: Number(p.next_order_seq), nextFillSeq: Number(p.next_fill_seq),
+    });
+    const openOrders = new Map((ordersOf.get(p.portfolio_id) ?? []).map((r) => [r.order_id, orderFromRow(r)] as const));
+    return { ...base, openOrders, closedRealisedPnl: p.closed_realised_pnl };
+  });
+}
+
+function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
