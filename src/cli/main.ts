@@ -7,6 +7,9 @@ import { runMargin } from './commands/margin.js';
 import { runToken } from './commands/token.js';
 import { runWatch } from './commands/watch.js';
 
+// Loaded on use: the database commands pull in pg (and PGlite for the embedded database).
+const dbCommand = (name: 'runMigrate' | 'runReconcile' | 'runAudit'): Command => async (argv, io) => (await import('./commands/database-commands.js'))[name](argv, io);
+
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
@@ -18,6 +21,9 @@ const commands: Record<string, { run: Command; summary: string }> = {
   serve: { run: async (argv, io) => (await import('./commands/serve.js')).runServe(argv, io), summary: 'run the engine (websocket + REST); --demo streams a simulated market' },
   token: { run: runToken, summary: 'print a signed JWT for the websocket or REST' },
   watch: { run: runWatch, summary: 'live risk of one portfolio from a running engine, as a table' },
+  migrate: { run: dbCommand('runMigrate'), summary: 'apply the database schema migrations (serve does too, at start)' },
+  reconcile: { run: dbCommand('runReconcile'), summary: 're-derive positions and cash from fills and report differences (exit 1)' },
+  audit: { run: dbCommand('runAudit'), summary: "'audit verify': check the audit trail's hash chain, name the first broken record" },
 };
 
 export const mainHelp = `Usage: risk-engine <command> [options]

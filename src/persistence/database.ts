@@ -6,7 +6,7 @@
  * per-connection search_path cannot keep two schemas apart there, and one schema per engine also
  * makes a test's data one DROP SCHEMA away.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { LogFn } from '../logger.js';
@@ -81,12 +81,14 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const dir = resolve(opts.dataDir, 'pg');
   mkdirSync(dir, { recursive: true });
+  const lock = lockDir(resolve(opts.dataDir, 'pg.lock'));
   let db: InstanceType<typeof PGlite>;
   try {
     db = await PGlite.create(dir);
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}; SET search_path TO ${quoted}`);
   } catch (err) {
-    throw new DatabaseError('DB_EMBEDDED_START', `cannot open the embedded database in ${dir}: ${(err as Error).message} (is another engine using this DATA_DIR?)`, { cause: err });
+    lock.release();
+    throw new DatabaseError('DB_EMBEDDED_START', `cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
   }
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_CONNECTIONS });
   await server.start();
@@ -104,8 +106,35 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
       await pool.end();
       await server.stop();
       await db.close();
+      lock.release();
     },
   };
+}
+
+/**
+ * PGlite's files belong to one process: a second opening them (a CLI command beside a running
+ * engine) would corrupt them. A pid file refuses that; a pid that no longer runs (SIGKILL) is stale.
+ */
+function lockDir(file: string): { release(): void } {
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch {
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
+      throw new DatabaseError('DB_EMBEDDED_START', `the embedded database under ${file.replace(/pg\.lock$/, '')} is in use by process ${pid}: stop that engine first, or give DATABASE_URL`);
+    }
+    writeFileSync(file, String(process.pid));
+  }
+  return { release: () => rmSync(file, { force: true }) };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The URL without its password, for messages and logs. */
