@@ -28,6 +28,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { Encoder } from '@msgpack/msgpack';
 import { createDemoMarket } from '../src/engine/market/demo-market.js';
 import { issueToken } from '../src/gateway/auth.js';
@@ -40,6 +41,10 @@ import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
        [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
+       [--persistence external|embedded|memory] [--database-url URL]
+  --persistence  where acknowledged changes go (default external: this machine's PostgreSQL at
+                 --database-url, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
+                 own dropped afterwards); embedded: PGlite in the engine; memory: nothing stored
   Sends are paced by a helper thread sleeping in Atomics.wait until each due time (punctual to tens of µs,
   no spinning); latencies count from the due time.
   --timer     pace with setTimeout instead (wakes up to ~1 ms late, and that lateness counts in every figure)
@@ -62,6 +67,8 @@ const { values: flags } = parseArgs({
     spin: { type: 'string' },
     timer: { type: 'boolean' },
     json: { type: 'string' },
+    persistence: { type: 'string' },
+    'database-url': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -77,6 +84,9 @@ const num = (raw: string | undefined, fallback: number, name: string): number =>
   return v;
 };
 const quick = flags.quick === true;
+const persistence = flags.persistence ?? 'external';
+if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
+const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const cfg = {
   durationMs: num(flags.duration, quick ? 10 : 30, 'duration') * 1000,
   warmupMs: num(flags.warmup, quick ? 2 : 3, 'warmup') * 1000,
@@ -184,10 +194,12 @@ async function main(): Promise<void> {
   const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
   const children: Child[] = [];
   const clients: BenchClient[] = [];
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
   const cleanup = async (): Promise<void> => {
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(children.map((c) => c.stop()));
     rmSync(dataDir, { recursive: true, force: true });
+    if (persistence === 'external') await dropSchema(databaseUrl, schema);
   };
 
   try {
@@ -196,6 +208,8 @@ async function main(): Promise<void> {
       ...process.env, DATA_DIR: dataDir, RISK_ENGINE_JWT_SECRET: secret, RISK_ENGINE_JWT_ISSUER: jwt.issuer,
       RISK_ENGINE_JWT_AUDIENCE: jwt.audience, LOG_LEVEL: 'warn', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0',
       ...(flags.threads !== undefined ? { RISK_POOL_THREADS: flags.threads } : {}),
+      PERSISTENCE: persistence === 'memory' ? 'memory' : 'durable', DATABASE_SCHEMA: schema,
+      DATABASE_URL: persistence === 'external' ? databaseUrl : '',
     };
     // BENCH_ENGINE_NODE_ARGS passes node flags to the engine alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -398,6 +412,7 @@ async function main(): Promise<void> {
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
+        persistence,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.
         loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
@@ -448,3 +463,15 @@ main().catch((e: unknown) => {
   process.stderr.write(`realtime.bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
 });
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } catch (e) {
+    process.stderr.write(`could not drop bench schema ${schema}: ${String(e)}\n`);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
