@@ -116,7 +116,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     defer: (fn) => setImmediate(fn),
     // The pre-trade VaR limit checks the VaR the risk stream shows: same scenarios, same confidence.
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
-    ...(persistence ? { journal: persistence.journal, restore: persistence.restored } : {}),
+    ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history } : {}),
   });
   const gateway = await startGateway(engine, {
     host: config.host,

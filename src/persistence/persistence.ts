@@ -3,12 +3,12 @@
  * database, its migrations, then the actors' states as the journal last committed them, then
  * the journal itself (continuing the audit chain).
  */
-import type { PortfolioState } from '../engine/actors/types.js';
+import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { LogFn } from '../logger.js';
 import { openDatabase, type Database } from './database.js';
 import { PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
-import { loadPortfolioStates } from './recovery.js';
+import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
 
 export interface PersistenceOptions {
   readonly databaseUrl?: string;
@@ -16,6 +16,8 @@ export interface PersistenceOptions {
   readonly poolSize: number;
   readonly dataDir: string;
   readonly log: LogFn;
+  /** Orders and fills to reload into the engine's history (its historyLimit). */
+  readonly historyLimit?: number;
 }
 
 export interface Persistence {
@@ -23,6 +25,8 @@ export interface Persistence {
   readonly journal: PgJournal;
   /** Portfolios rebuilt from the database, for the engine to adopt. */
   readonly restored: readonly PortfolioState[];
+  /** The newest orders and fills, for the engine's in-memory history. */
+  readonly history: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
   health(): { database: Database['kind']; journal: JournalStats };
   close(): Promise<void>;
 }
@@ -33,10 +37,11 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
     const restored = await loadPortfolioStates(db.pool);
+    const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
     const journal = await PgJournal.open(db.pool, { log: opts.log });
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
-      db, journal, restored,
+      db, journal, restored, history,
       health: () => ({ database: db.kind, journal: journal.stats() }),
       async close() {
         await journal.flush();

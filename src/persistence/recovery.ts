@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { createPortfolioState } from '../engine/actors/portfolio-actor.js';
 import { instrumentOf } from '../engine/actors/instrument-symbol.js';
-import type { Holding, Order, OrderSide, OrderStatus, OrderType, PortfolioState } from '../engine/actors/types.js';
+import type { Fill, Holding, Order, OrderSide, OrderStatus, OrderType, PortfolioState } from '../engine/actors/types.js';
 import { makeRiskLimits } from '../engine/limits/risk-limits.js';
 import type { TradingState } from '../engine/limits/types.js';
 
@@ -89,4 +89,24 @@ function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]>
     else m.set(k, [r]);
   }
   return m;
+}
+
+interface FillRow { fill_id: string; order_id: string; client_order_id: string; portfolio_id: string; instrument: string; side: OrderSide; qty: number; price: number; ts_ms: number }
+
+/**
+ * The newest orders and fills, oldest first, for the engine's in-memory history (GET /trades
+ * after a restart shows what it showed before).
+ */
+export async function loadRecentHistory(pool: pg.Pool, limit: number): Promise<{ orders: Order[]; fills: Fill[] }> {
+  const [orders, fills] = await Promise.all([
+    pool.query<OrderRow>('SELECT * FROM (SELECT * FROM orders ORDER BY updated_ms DESC, order_id DESC LIMIT $1) o ORDER BY updated_ms, order_id', [limit]),
+    pool.query<FillRow>('SELECT * FROM (SELECT * FROM fills ORDER BY ts_ms DESC, fill_id DESC LIMIT $1) f ORDER BY ts_ms, fill_id', [limit]),
+  ]);
+  return {
+    orders: orders.rows.map(orderFromRow),
+    fills: fills.rows.map((r) => ({
+      fillId: r.fill_id, orderId: r.order_id, clientOrderId: r.client_order_id, portfolioId: r.portfolio_id, instrument: r.instrument,
+      side: r.side, qty: r.qty, price: r.price, ts: r.ts_ms,
+    })),
+  };
 }

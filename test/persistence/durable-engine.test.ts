@@ -30,7 +30,7 @@ async function startEngine(t: DbTarget, urlOverride?: string): Promise<{ engine:
   let now = START_MS;
   const engine = createEngine({
     calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock: { nowMs: () => (now += 1) }, rate: 0.04,
-    journal: persistence.journal, restore: persistence.restored,
+    journal: persistence.journal, restore: persistence.restored, history: persistence.history,
   });
   const handle = { engine, persistence, close: async () => { await engine.close(); await persistence.close(); } };
   open.push(handle);
@@ -82,6 +82,9 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       expect(after.openOrders).toEqual(before.openOrders);
       expect(after.limits).toEqual(before.limits);
       expect(after.tradingState).toBe('reducing');
+      // The history (GET /trades) survives too.
+      expect(second.engine.listOrders('P1').map((o) => [o.orderId, o.status]).sort()).toEqual(engine.listOrders('P1').map((o) => [o.orderId, o.status]).sort());
+      expect(second.engine.listFills('P1')).toEqual(engine.listFills('P1'));
 
       // Sequences continue: the next order gets a new id, not one already used.
       second.engine.setTradingState('P1', 'active', 'risk-rita');

@@ -62,6 +62,8 @@ export interface EngineOptions {
   readonly journal?: EventJournal;
   /** Portfolios rebuilt from the database at start (they are not journaled again). */
   readonly restore?: readonly PortfolioState[];
+  /** Orders and fills made before the restart, oldest first, for listOrders / listFills. */
+  readonly history?: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
 }
 
 interface Pending {
@@ -521,6 +523,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
     markDirty(slot);
   }
 
+  for (const o of opts.history?.orders ?? []) remember(o);
+  fills.push(...(opts.history?.fills ?? []).slice(-historyLimit));
   for (const state of opts.restore ?? []) adopt(state);
 
   const api: EngineApi = {
