@@ -149,10 +149,13 @@ class PendingTicks {
   }
 }
 
-interface HealthFigures { recalculations: number; ticks: number; coalesced: number; conflated: number; dropped: number }
+interface HealthFigures { recalculations: number; ticks: number; coalesced: number; conflated: number; dropped: number; journal: unknown }
 function healthFigures(h: unknown): HealthFigures {
-  const o = h as { recalculations?: number; ticks?: number; coalesced?: number; gateway?: { conflated?: number; dropped?: number } };
-  return { recalculations: o.recalculations ?? NaN, ticks: o.ticks ?? NaN, coalesced: o.coalesced ?? NaN, conflated: o.gateway?.conflated ?? NaN, dropped: o.gateway?.dropped ?? NaN };
+  const o = h as { recalculations?: number; ticks?: number; coalesced?: number; gateway?: { conflated?: number; dropped?: number }; journal?: unknown };
+  return {
+    recalculations: o.recalculations ?? NaN, ticks: o.ticks ?? NaN, coalesced: o.coalesced ?? NaN, conflated: o.gateway?.conflated ?? NaN, dropped: o.gateway?.dropped ?? NaN,
+    journal: o.journal ?? null,
+  };
 }
 
 async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number, durationMs: number, spinMs: number, lag: LatencyRecorder): Promise<LatencySummaryMs> {
@@ -412,7 +415,7 @@ async function main(): Promise<void> {
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
-        persistence,
+        persistence, journal: health1.h.journal,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.
         loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
