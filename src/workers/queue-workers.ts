@@ -1,0 +1,58 @@
+/**
+ * Starts one worker per queue with its processor, on the queues' own backend. The stores are the
+ * pg ones on db unless a test passes others (a store that fails on cue, to exercise retries).
+ */
+import { join } from 'node:path';
+import type { LogFn } from '../logger.js';
+import { pgAmlAlertStore, type AmlAlertStore } from '../persistence/aml-alert-store.js';
+import type { Database } from '../persistence/database.js';
+import type { JobWorker, Queues } from '../persistence/queues.js';
+import { pgReportStore, type ReportStore } from '../persistence/report-store.js';
+import { pgSnapshotStore, type SnapshotStore } from '../persistence/snapshot-store.js';
+import { amlProcessor } from './aml-processor.js';
+import { DEFAULT_LARGE_NOTIONAL_THRESHOLD } from './aml-large-notional.js';
+import { persistProcessor } from './persist-processor.js';
+import { reportProcessor } from './report-processor.js';
+
+export interface QueueWorkersOptions {
+  readonly queues: Queues;
+  readonly db: Database;
+  /** Reports go to `<dataDir>/reports/`. */
+  readonly dataDir: string;
+  readonly log?: LogFn;
+  /** A fill at or above this notional (currency) raises an AML alert (default 1,000,000). */
+  readonly amlLargeNotional?: number;
+  /**
+   * Persist jobs in flight at once (default 2 on a server, 1 on the embedded database, which runs
+   * one statement at a time anyway). Two let one job's INSERT overlap the next job's fetch.
+   */
+  readonly persistConcurrency?: number;
+  readonly stores?: { readonly snapshots?: SnapshotStore; readonly amlAlerts?: AmlAlertStore; readonly reports?: ReportStore };
+}
+
+export interface QueueWorkers {
+  readonly persist: JobWorker;
+  readonly aml: JobWorker;
+  readonly report: JobWorker;
+  /** Lets the jobs in hand finish and stops the three workers (Queues.close() does it too). */
+  close(): Promise<void>;
+}
+
+export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
+  const { queues, db } = opts;
+  const threshold = opts.amlLargeNotional ?? DEFAULT_LARGE_NOTIONAL_THRESHOLD;
+  if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`startQueueWorkers: amlLargeNotional = ${threshold}, expected a positive number`);
+  const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 2);
+  const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db.pool)), { concurrency: persistConcurrency });
+  const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), threshold), { concurrency: 4 });
+  const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
+  opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: threshold });
+  return {
+    persist,
+    aml,
+    report,
+    close: async () => {
+      await Promise.all([persist.close(), aml.close(), report.close()]);
+    },
+  };
+}

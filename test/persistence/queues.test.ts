@@ -1,0 +1,267 @@
+/**
+ * The queue layer end to end on the real Redis and on BullMQ's PostgreSQL backend (server), with
+ * the real processors writing to the server PostgreSQL. Each test opens its own queues under a
+ * random prefix; each backend gets its own schema.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LogFn } from '../../src/logger.js';
+import { openQueues, type OpenQueuesOptions, type Queues } from '../../src/persistence/queues.js';
+import { pgSnapshotStore, type SnapshotStore } from '../../src/persistence/snapshot-store.js';
+import { persistProcessor } from '../../src/workers/persist-processor.js';
+import { startQueueWorkers, type QueueWorkersOptions } from '../../src/workers/queue-workers.js';
+import { countRows, deleteRedisKeys, fill, marketRows, openTestDb, randomName, REDIS_URL, riskRows, seedPortfolio, waitFor, type TestDb } from './queue-harness.js';
+
+const quiet: LogFn = () => {};
+
+describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
+  let t: TestDb;
+  const opened: { queues: Queues; prefix: string }[] = [];
+
+  beforeAll(async () => {
+    t = await openTestDb('server');
+  });
+  afterEach(async () => {
+    for (const { queues, prefix } of opened.splice(0)) {
+      await queues.close();
+      if (backend === 'redis') await deleteRedisKeys(prefix);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** Queues with fast retries (backoff 5 ms) and, unless told otherwise, the real workers. */
+  async function open(opts: Partial<OpenQueuesOptions> = {}, workers: Partial<QueueWorkersOptions> | false = {}): Promise<Queues> {
+    const prefix = randomName('qt');
+    const queues = await openQueues({ db: t.db, prefix, log: quiet, backoffMs: 5, ...(backend === 'redis' ? { redisUrl: REDIS_URL } : {}), ...opts });
+    opened.push({ queues, prefix });
+    if (workers !== false) startQueueWorkers({ queues, db: t.db, dataDir: t.dataDir, log: quiet, ...workers });
+    return queues;
+  }
+
+  it('writes every risk and market snapshot row, in jobs of rowsPerJob rows', async () => {
+    const q = await open({ rowsPerJob: 1000 });
+    expect(q.backend).toBe(backend);
+    const ids = await q.addRiskSnapshots(riskRows('batch', 2500));
+    expect(ids).toHaveLength(3);
+    await q.addMarketSnapshots(marketRows('BATCH', 300));
+    await q.drain(10_000);
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'batch'`)).toBe(2500);
+    expect(await countRows(t.db, `SELECT count(*) n FROM market_snapshots WHERE symbol = 'BATCH'`)).toBe(300);
+    const row = (await t.db.pool.query(`SELECT seq::float8 AS seq, tick_ts, figures FROM risk_snapshots WHERE portfolio_id = 'batch' AND seq = 7`)).rows[0];
+    expect(row).toEqual({ seq: 7, tick_ts: riskRows('batch', 7)[6]?.tick_ts, figures: riskRows('batch', 7)[6]?.figures });
+    const c = await q.counts();
+    expect(c.persist).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+  });
+
+  it('a job retried after a failure that followed its write stores each row once', async () => {
+    const real = pgSnapshotStore(t.db.pool);
+    let calls = 0;
+    const written: number[] = [];
+    // The first try writes, then "loses the connection" before it can report success.
+    const flaky: SnapshotStore = {
+      ...real,
+      async insertRiskSnapshots(rows) {
+        calls++;
+        const n = await real.insertRiskSnapshots(rows);
+        written.push(n);
+        if (calls === 1) throw new Error('connection reset (injected after the write)');
+        return n;
+      },
+    };
+    const q = await open({ attempts: 3 }, { stores: { snapshots: flaky } });
+    await q.addRiskSnapshots(riskRows('retried', 1000));
+    await q.drain(10_000);
+    expect(calls).toBe(2);
+    expect(written).toEqual([1000, 0]);
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'retried'`)).toBe(1000);
+    expect(await q.listDeadLetters()).toEqual([]);
+  });
+
+  it('sends a malformed payload straight to the dead letters with its reason, and replays it once corrected', async () => {
+    const q = await open({ attempts: 5 });
+    const bad = { kind: 'risk_snapshots', rows: [{ portfolio_id: 'malformed', seq: 'one', tick_ts: 1, computed_ms: 2, figures: {} }] };
+    const job = await q.persist.add('risk_snapshots', bad as never);
+    await waitFor('the dead letter', async () => (await q.listDeadLetters()).length === 1);
+    const [dead] = await q.listDeadLetters();
+    expect(dead).toMatchObject({ id: `persist:${job.id}`, queue: 'persist', name: 'risk_snapshots', attemptsMade: 1, data: bad });
+    expect(dead?.reason).toMatch(/^QUEUE_PAYLOAD_INVALID: .*persist job .* has a malformed payload: rows\[0\]\.seq: .*number/);
+
+    await expect(q.replayDeadLetter(`persist:${job.id}`, { data: { kind: 'risk_snapshots', rows: [] } })).rejects.toMatchObject({ code: 'QUEUE_REPLAY_INVALID' });
+    await expect(q.replayDeadLetter('persist:no-such-job')).rejects.toMatchObject({ code: 'QUEUE_DEAD_LETTER_NOT_FOUND' });
+    await expect(q.replayDeadLetter('elsewhere:1')).rejects.toMatchObject({ code: 'QUEUE_DEAD_LETTER_ID' });
+
+    await q.replayDeadLetter(`persist:${job.id}`, { data: { ...bad, rows: [{ ...bad.rows[0], seq: 1 }] } });
+    await q.drain(10_000);
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'malformed'`)).toBe(1);
+    expect(await q.listDeadLetters()).toEqual([]);
+  });
+
+  it('turns a job that fails on every try into a dead letter, and replays it once the fault is gone', async () => {
+    const real = pgSnapshotStore(t.db.pool);
+    let down = true;
+    let tries = 0;
+    const outage: SnapshotStore = {
+      ...real,
+      async insertMarketSnapshots(rows) {
+        tries++;
+        if (down) throw new Error('database unavailable (injected)');
+        return real.insertMarketSnapshots(rows);
+      },
+    };
+    const logged: string[] = [];
+    const log: LogFn = (level, msg) => logged.push(`${level} ${msg}`);
+    const q = await open({ attempts: 3, log }, { stores: { snapshots: outage } });
+    const [id] = await q.addMarketSnapshots(marketRows('OUTAGE', 50));
+    await waitFor('the dead letter', async () => (await q.counts()).persist.failed === 1);
+    const [dead] = await q.listDeadLetters(10);
+    expect(dead).toMatchObject({ id: `persist:${id}`, attemptsMade: 3, reason: 'database unavailable (injected)' });
+    expect(tries).toBe(3);
+    await waitFor('the dead-letter log line', () => logged.includes('error job moved to dead letters'));
+    expect(logged.filter((l) => l === 'warn job failed, will retry')).toHaveLength(2);
+
+    down = false;
+    await q.replayDeadLetter(`persist:${id}`);
+    await q.drain(10_000);
+    expect(await countRows(t.db, `SELECT count(*) n FROM market_snapshots WHERE symbol = 'OUTAGE'`)).toBe(50);
+    expect((await q.counts()).persist.failed).toBe(0);
+  });
+
+  it('raises one AML alert for a large fill, none for a small one, and none twice for a fill delivered twice', async () => {
+    const q = await open({}, { amlLargeNotional: 1_000_000 });
+    const large = fill('aml', 1, 10, 2000, 100); // 2,000,000
+    const small = fill('aml', 2, 5, 100); // 500
+    await q.addFills([large, small, large]);
+    await q.drain(10_000, ['aml']);
+    const alerts = (await t.db.pool.query(`SELECT fill_id, portfolio_id, rule, severity, notional, state, details FROM aml_alerts WHERE portfolio_id = 'aml'`)).rows;
+    expect(alerts).toEqual([
+      {
+        fill_id: 'aml-f1',
+        portfolio_id: 'aml',
+        rule: 'LARGE_NOTIONAL',
+        severity: 'medium',
+        notional: 2_000_000,
+        state: 'open',
+        details: expect.objectContaining({ qty: 10, price: 2000, multiplier: 100, thresholdNotional: 1_000_000 }),
+      },
+    ]);
+    expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
+  });
+
+  it('writes the daily positions-and-risk report atomically, with each portfolio’s newest risk snapshot', async () => {
+    const q = await open();
+    await seedPortfolio(t.db, 'rep-a', [
+      { instrument: 'AAA', qty: 100, avgPrice: 10, multiplier: 1 },
+      { instrument: 'AAA 260320C00050000', qty: -2, avgPrice: 1.5, multiplier: 100 },
+      { instrument: 'CLOSED', qty: 0, avgPrice: 5, multiplier: 1 },
+    ]);
+    await seedPortfolio(t.db, 'rep-b', [{ instrument: 'BBB', qty: 7, avgPrice: 20, multiplier: 1 }]);
+    await q.addRiskSnapshots([...riskRows('rep-a', 3)]);
+    await q.drain(10_000);
+
+    await q.requestReport({ kind: 'daily_positions_risk', asOf: '2026-01-15' });
+    await q.drain(10_000, ['report']);
+    const dir = join(t.dataDir, 'reports');
+    const path = join(dir, 'positions-risk-2026-01-15.json');
+    const report = JSON.parse(readFileSync(path, 'utf8'));
+    expect(report).toMatchObject({ kind: 'daily_positions_risk', asOf: '2026-01-15', portfolioCount: 2, positionCount: 3 });
+    expect(report.portfolios).toEqual([
+      {
+        portfolioId: 'rep-a',
+        risk: { seq: 3, tickTs: riskRows('rep-a', 3)[2]?.tick_ts, computedMs: riskRows('rep-a', 3)[2]?.computed_ms, figures: riskRows('rep-a', 3)[2]?.figures },
+        positions: [
+          { instrument: 'AAA', qty: 100, avgPrice: 10, multiplier: 1, realisedPnl: 0 },
+          { instrument: 'AAA 260320C00050000', qty: -2, avgPrice: 1.5, multiplier: 100, realisedPnl: 0 },
+        ],
+      },
+      { portfolioId: 'rep-b', risk: null, positions: [{ instrument: 'BBB', qty: 7, avgPrice: 20, multiplier: 1, realisedPnl: 0 }] },
+    ]);
+
+    // A rerun replaces the file and its run row; no temporary file is left behind.
+    await q.requestReport({ kind: 'daily_positions_risk', asOf: '2026-01-15' });
+    await q.drain(10_000, ['report']);
+    expect(readdirSync(dir)).toEqual(['positions-risk-2026-01-15.json']);
+    const runs = (await t.db.pool.query(`SELECT kind, as_of::text, path, row_count FROM report_runs`)).rows;
+    expect(runs).toEqual([{ kind: 'daily_positions_risk', as_of: '2026-01-15', path, row_count: 3 }]);
+    await t.db.pool.query(`DELETE FROM positions; DELETE FROM portfolios`);
+  });
+
+  it('hands a job held by a worker that died to the next worker once its lock lapses, and writes it once', async () => {
+    const real = pgSnapshotStore(t.db.pool);
+    let entered = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const hung: SnapshotStore = {
+      ...real,
+      async insertRiskSnapshots(rows) {
+        entered = true;
+        await gate;
+        return real.insertRiskSnapshots(rows);
+      },
+    };
+    const q = await open({ lockDurationMs: 400, stalledIntervalMs: 200 }, false);
+    const dying = q.createWorker('persist', persistProcessor(hung));
+    await q.addRiskSnapshots(riskRows('stalled', 20));
+    await waitFor('the first worker to take the job', () => entered);
+    await dying.close(true); // as if the process died: the job stays active, its lock no longer renewed
+    q.createWorker('persist', persistProcessor(real), { concurrency: 1 });
+    await q.drain(10_000);
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'stalled'`)).toBe(20);
+    release(); // the dead worker's late write changes nothing
+    await waitFor('the late write', async () => (await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'stalled'`)) === 20);
+  });
+
+  it('close() waits for the job in hand to finish', async () => {
+    const real = pgSnapshotStore(t.db.pool);
+    let entered = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: SnapshotStore = {
+      ...real,
+      async insertRiskSnapshots(rows) {
+        entered = true;
+        await gate;
+        return real.insertRiskSnapshots(rows);
+      },
+    };
+    const q = await open({}, { stores: { snapshots: slow } });
+    await q.addRiskSnapshots(riskRows('in-hand', 10));
+    await waitFor('the job to start', () => entered);
+    let released = false;
+    const closed = q.close().then(() => released);
+    released = true;
+    release();
+    expect(await closed).toBe(true);
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'in-hand'`)).toBe(10);
+    await expect(q.addRiskSnapshots(riskRows('in-hand', 1))).rejects.toMatchObject({ code: 'QUEUE_CLOSED' });
+  });
+
+  it('close({ drainTimeoutMs }) flushes the queued backlog before it stops', async () => {
+    const q = await open({ rowsPerJob: 100 });
+    await q.addRiskSnapshots(riskRows('backlog', 1500));
+    await q.close({ drainTimeoutMs: 10_000 });
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'backlog'`)).toBe(1500);
+  });
+
+  it('drain() reports what is left when no worker empties the queue in time', async () => {
+    const q = await open({}, false);
+    await q.addMarketSnapshots(marketRows('IDLE', 3));
+    expect((await q.counts()).persist.waiting).toBe(1);
+    await expect(q.drain(50)).rejects.toMatchObject({ code: 'QUEUE_DRAIN_TIMEOUT', message: expect.stringContaining('persist: 1') });
+  });
+});
+
+it('refuses a prefix that BullMQ could not use as a queue name', async () => {
+  const t = { db: {} as never };
+  await expect(openQueues({ ...t, prefix: 'a:b' })).rejects.toMatchObject({ code: 'QUEUE_BAD_OPTION' });
+  await expect(openQueues({ ...t, prefix: 'ok', attempts: 0 })).rejects.toMatchObject({ code: 'QUEUE_BAD_OPTION' });
+});
+
+it('fails to open with QUEUE_BACKEND_UNAVAILABLE when Redis does not answer', async () => {
+  await expect(openQueues({ db: {} as never, prefix: 'nowhere', redisUrl: 'redis://127.0.0.1:1', connectTimeoutMs: 300 })).rejects.toMatchObject({
+    code: 'QUEUE_BACKEND_UNAVAILABLE',
+  });
+});
+

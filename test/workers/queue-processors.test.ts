@@ -1,0 +1,49 @@
+/** The processors on in-memory stores: what they write, and what they refuse. */
+import { UnrecoverableError, type Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { memoryAmlAlertStore } from '../../src/persistence/aml-alert-store.js';
+import { memorySnapshotStore } from '../../src/persistence/snapshot-store.js';
+import { amlProcessor } from '../../src/workers/aml-processor.js';
+import { persistProcessor } from '../../src/workers/persist-processor.js';
+
+const job = (queueName: string, data: unknown): Job<unknown, unknown, string> => ({ id: '7', queueName, data }) as Job<unknown, unknown, string>;
+const rows = [
+  { portfolio_id: 'p', seq: 1, tick_ts: 10, computed_ms: 11, figures: { var: 1 } },
+  { portfolio_id: 'p', seq: 2, tick_ts: 12, computed_ms: 13, figures: { var: 2 } },
+];
+
+describe('persist processor', () => {
+  it('reports how many rows were new, so a repeated batch reports none', async () => {
+    const store = memorySnapshotStore();
+    const run = persistProcessor(store);
+    expect(await run(job('x.persist', { kind: 'risk_snapshots', rows }))).toEqual({ written: 2 });
+    expect(await run(job('x.persist', { kind: 'risk_snapshots', rows }))).toEqual({ written: 0 });
+    expect(store.risk.size).toBe(2);
+  });
+
+  it('refuses a malformed batch as unrecoverable, naming the queue, the job and the bad fields', async () => {
+    const run = persistProcessor(memorySnapshotStore());
+    const err = await run(job('x.persist', { kind: 'market_snapshots', rows: [{ symbol: '', ts_ms: 1, price: 'high' }] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect((err as Error).message).toMatch(/^QUEUE_PAYLOAD_INVALID: x\.persist job 7 has a malformed payload: rows\[0\]\.symbol: .*; rows\[0\]\.price: /);
+  });
+
+  it('refuses an unknown kind and an empty batch', async () => {
+    const run = persistProcessor(memorySnapshotStore());
+    await expect(run(job('x.persist', { kind: 'orders', rows }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*kind/);
+    await expect(run(job('x.persist', { kind: 'risk_snapshots', rows: [] }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*rows/);
+  });
+});
+
+describe('aml processor', () => {
+  const fill = { fillId: 'p-f1', orderId: 'p-o1', portfolioId: 'p', instrument: 'AAA', side: 'sell', qty: 1000, price: 2000, ts: 5 };
+
+  it('records a large fill once however often it is delivered', async () => {
+    const store = memoryAmlAlertStore();
+    const run = amlProcessor(store, 1_000_000);
+    expect(await run(job('x.aml', fill))).toEqual({ alerted: true });
+    expect(await run(job('x.aml', fill))).toEqual({ alerted: false });
+    expect(await run(job('x.aml', { ...fill, fillId: 'p-f2', qty: 1 }))).toEqual({ alerted: false });
+    expect(store.alerts.map((a) => a.fillId)).toEqual(['p-f1']);
+  });
+});
