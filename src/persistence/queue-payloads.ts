@@ -10,7 +10,7 @@ export const MAX_ROWS_PER_JOB = 10_000;
 
 const jsonObject = z.custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a JSON object');
 
-/** Keys are the engine's: (portfolio_id, seq) is unique, so writing a row twice is a no-op. */
+/** (portfolio_id, computed_ms, seq) is unique, across engine restarts too: writing a row twice is a no-op. */
 export const RiskSnapshotRow = z.object({
   portfolio_id: z.string().min(1),
   seq: z.number().int().nonnegative(),

@@ -31,14 +31,14 @@ export interface ReportStore {
   recordRun(run: ReportRun): Promise<void>;
 }
 
-// LATERAL ... ORDER BY seq DESC LIMIT 1 reads one row backwards from the (portfolio_id, seq)
-// primary key per position, however long the snapshot history grows.
+// LATERAL ... ORDER BY computed_ms DESC, seq DESC LIMIT 1 reads one row backwards from the
+// (portfolio_id, computed_ms, seq) primary key per position, however long the history grows.
 const POSITIONS_WITH_RISK = `
 SELECT p.portfolio_id AS "portfolioId", p.instrument, p.qty, p.avg_price AS "avgPrice", p.multiplier, p.realised_pnl AS "realisedPnl",
        r.seq::float8 AS "riskSeq", r.tick_ts AS "riskTickTs", r.computed_ms AS "riskComputedMs", r.figures AS "riskFigures"
 FROM positions p
 LEFT JOIN LATERAL (
-  SELECT s.seq, s.tick_ts, s.computed_ms, s.figures FROM risk_snapshots s WHERE s.portfolio_id = p.portfolio_id ORDER BY s.seq DESC LIMIT 1
+  SELECT s.seq, s.tick_ts, s.computed_ms, s.figures FROM risk_snapshots s WHERE s.portfolio_id = p.portfolio_id ORDER BY s.computed_ms DESC, s.seq DESC LIMIT 1
 ) r ON true
 WHERE p.qty <> 0
 ORDER BY p.portfolio_id, p.instrument`;

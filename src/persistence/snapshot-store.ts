@@ -20,7 +20,7 @@ const INSERT_RISK = `
 INSERT INTO risk_snapshots (portfolio_id, seq, tick_ts, computed_ms, figures)
 SELECT r.portfolio_id, r.seq, r.tick_ts, r.computed_ms, r.figures
 FROM json_to_recordset($1::json) AS r(portfolio_id text, seq bigint, tick_ts float8, computed_ms float8, figures json)
-ON CONFLICT (portfolio_id, seq) DO NOTHING`;
+ON CONFLICT (portfolio_id, computed_ms, seq) DO NOTHING`;
 
 const INSERT_MARKET = `
 INSERT INTO market_snapshots (symbol, ts_ms, price)

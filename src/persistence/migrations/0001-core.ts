@@ -89,7 +89,8 @@ CREATE TABLE risk_snapshots (
   tick_ts      double precision NOT NULL,
   computed_ms  double precision NOT NULL,
   figures      json NOT NULL,
-  PRIMARY KEY (portfolio_id, seq)
+  -- seq starts again at 1 when the engine restarts; the time keeps the key unique across restarts.
+  PRIMARY KEY (portfolio_id, computed_ms, seq)
 );
 
 -- Write-behind (persist queue): last prices, sampled.
