@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** Prefix of the queues' names (one per engine deployment sharing a Redis). */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('risk-engine'),
+  /** How often each portfolio's newest risk is written behind (persist queue), ms. */
+  RISK_SNAPSHOT_MS: int(100, 86_400_000).default(5000),
+  /** How often changed last prices are written behind, ms. */
+  MARKET_SNAPSHOT_MS: int(100, 86_400_000).default(1000),
+  /** UTC time of day (HH:MM) from which the day's positions-and-risk report is requested. */
+  REPORT_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour UTC').default('21:30'),
+  /** A fill of at least this notional raises an AML alert. */
+  AML_LARGE_NOTIONAL: z.coerce.number().positive().finite().default(1_000_000),
 });
 
 export interface AppConfig {
@@ -74,7 +82,10 @@ export interface AppConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly persistence:
     | { readonly mode: 'memory' }
-    | { readonly mode: 'durable'; readonly databaseUrl?: string; readonly schema: string; readonly poolSize: number; readonly redisUrl?: string; readonly queuePrefix: string };
+    | {
+        readonly mode: 'durable'; readonly databaseUrl?: string; readonly schema: string; readonly poolSize: number; readonly redisUrl?: string; readonly queuePrefix: string;
+        readonly riskSnapshotMs: number; readonly marketSnapshotMs: number; readonly reportMinuteUtc: number; readonly amlLargeNotional: number;
+      };
 }
 
 export class ConfigError extends Error {
@@ -137,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? { mode: 'memory' as const }
         : {
             mode: 'durable' as const, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE, queuePrefix: e.QUEUE_PREFIX,
+            riskSnapshotMs: e.RISK_SNAPSHOT_MS, marketSnapshotMs: e.MARKET_SNAPSHOT_MS, amlLargeNotional: e.AML_LARGE_NOTIONAL,
+            reportMinuteUtc: Number(e.REPORT_TIME_UTC.slice(0, 2)) * 60 + Number(e.REPORT_TIME_UTC.slice(3)),
             ...(e.DATABASE_URL !== undefined ? { databaseUrl: e.DATABASE_URL } : {}),
             ...(e.REDIS_URL !== undefined ? { redisUrl: e.REDIS_URL } : {}),
           },

@@ -17,7 +17,9 @@ import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/re
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool.js';
 import { startGateway } from './gateway/server.js';
+import type { AdminOps } from './gateway/admin-routes.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
+import { startQueueFeeder } from './persistence/queue-feeder.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -97,6 +99,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     try {
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
+        ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional,
       });
     } catch (err) {
       await pool.close();
@@ -125,9 +128,16 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     maxFrameBytes: config.maxFrameBytes,
     maxBodyBytes: config.maxBodyBytes,
     log,
-    ...(persistence ? { persistenceHealth: persistence.health } : {}),
+    ...(persistence ? { persistenceHealth: persistence.health, admin: adminOps(persistence) } : {}),
   });
   log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws });
+
+  const feeder = persistence && config.persistence.mode === 'durable'
+    ? startQueueFeeder({
+        engine, queues: persistence.queues, log, clock, riskSnapshotMs: config.persistence.riskSnapshotMs,
+        marketSnapshotMs: config.persistence.marketSnapshotMs, reportMinuteUtc: config.persistence.reportMinuteUtc,
+      })
+    : undefined;
 
   let stopDemo = (): void => {};
   if (opts.demo) stopDemo = runDemo(engine, opts.demo, clock, log);
@@ -139,6 +149,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     async close() {
       stopDemo();
       await gateway.close();
+      // What was changed is committed, its fills queued for screening, then everything stops.
+      await engine.durable();
+      await feeder?.stop();
       await engine.close();
       await persistence?.close();
     },
@@ -196,4 +209,12 @@ function reportPoolPriority(pool: ReturnType<typeof createRiskPool>, requested: 
     }
   }, 100);
   timer.unref();
+}
+
+/** The dead letters of the queues, as the admin routes see them. */
+function adminOps(p: Persistence): AdminOps {
+  return {
+    listDeadLetters: (limit) => p.queues.listDeadLetters(limit),
+    replayDeadLetter: (id, data) => p.queues.replayDeadLetter(id, data === undefined ? {} : { data }),
+  };
 }

@@ -4,12 +4,12 @@
  *   trader             → trade (order/cancel/replace) and read, on its portfolios
  *   risk_manager       → read, set limits and trading state, on its portfolios (usually "*")
  *   compliance_officer → read, on its portfolios
- *   admin              → everything, every portfolio
+ *   admin              → everything, every portfolio, and the operator routes (dead letters)
  * Returns null when allowed, else the reason (the caller answers FORBIDDEN).
  */
 import type { Principal, Role } from './auth.js';
 
-export type Action = 'tick' | 'trade' | 'read' | 'limits' | 'createPortfolio';
+export type Action = 'tick' | 'trade' | 'read' | 'limits' | 'createPortfolio' | 'operate';
 
 const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed', 'admin'],
@@ -17,6 +17,8 @@ const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   read: ['trader', 'risk_manager', 'compliance_officer', 'admin'],
   limits: ['risk_manager', 'admin'],
   createPortfolio: ['admin'],
+  /** Operator routes: dead letters. */
+  operate: ['admin'],
 };
 
 export function hasRole(p: Principal, action: Action): boolean {

@@ -34,6 +34,8 @@ export const GATEWAY_ERROR_CODES = [
   'ENGINE_REFUSED',
   /** A bug or an engine failure; the connection stays up. */
   'INTERNAL',
+  /** REST: the route needs a part the engine runs without (e.g. dead letters without persistence). */
+  'UNAVAILABLE',
 ] as const;
 
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
@@ -77,4 +79,5 @@ export const errors = {
   badJson: () => gatewayError('BAD_JSON', 'request body is not valid JSON'),
   engineRefused: (code: string, reason: string) => gatewayError('ENGINE_REFUSED', `${code}: ${reason}`),
   internal: (detail: string) => gatewayError('INTERNAL', detail),
+  unavailable: (detail: string) => gatewayError('UNAVAILABLE', detail),
 };

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Order } from '../engine/actors/types.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
+import type { AdminOps } from './admin-routes.js';
 import type { Principal } from './auth.js';
 import { type Action, authorize, coversPortfolio } from './authorize.js';
 import { errors } from './errors.js';
@@ -17,6 +18,8 @@ export interface RouteContext {
   readonly req: RequestInfo;
   /** Parsed JSON body (POST routes). */
   readonly body: unknown;
+  /** Operator actions (dead letters), when the engine runs with persistence. */
+  readonly admin?: AdminOps;
 }
 
 export interface RouteSpec {

@@ -17,6 +17,7 @@ import { CLOSE_CODES, errors } from './errors.js';
 import { healthBody, type GatewayStats } from './health.js';
 import { type HttpResult, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
+import { ADMIN_ROUTES, type AdminOps } from './admin-routes.js';
 import { Subscriptions } from './subscriptions.js';
 import { type LogFn, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type UserData } from './ws-session.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   readonly log?: LogFn;
   /** What GET /health says of the database, queues and journal (absent: state is in memory only). */
   readonly persistenceHealth?: () => Record<string, unknown>;
+  /** Operator actions for the admin routes (absent without persistence). */
+  readonly admin?: AdminOps;
 }
 
 export interface Gateway {
@@ -126,7 +129,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   app.get('/health', (res) => {
     new Reply(res).send({ status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.()) });
   });
-  for (const route of ROUTES) app[route.method](route.pattern, (res, req) => serveRest(route, res, req));
+  for (const route of [...ROUTES, ...ADMIN_ROUTES]) app[route.method](route.pattern, (res, req) => serveRest(route, res, req));
   app.any('/*', (res, req) => {
     const url = req.getUrl();
     new Reply(res).send(fail(404, errors.notFound(`route ${req.getCaseSensitiveMethod()} ${url}`)));
@@ -159,7 +162,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
             bad = true;
           }
         }
-        result = bad ? fail(400, errors.badJson()) : await route.handle({ engine, principal: v.principal, req: info, body: json });
+        result = bad ? fail(400, errors.badJson()) : await route.handle({ engine, principal: v.principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) });
       }
     } catch (e) {
       log('error', 'REST handler threw', { route: route.pattern, error: e instanceof Error ? e.stack : String(e) });

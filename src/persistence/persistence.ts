@@ -5,7 +5,9 @@
  */
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { LogFn } from '../logger.js';
+import { startQueueWorkers, type QueueWorkers } from '../workers/queue-workers.js';
 import { openDatabase, type Database } from './database.js';
+import { openQueues, type Queues } from './queues.js';
 import { PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
@@ -18,37 +20,61 @@ export interface PersistenceOptions {
   readonly log: LogFn;
   /** Orders and fills to reload into the engine's history (its historyLimit). */
   readonly historyLimit?: number;
+  /** Redis for the queues; without it they run on the database (BullMQ's PostgreSQL backend). */
+  readonly redisUrl?: string;
+  readonly queuePrefix: string;
+  readonly amlLargeNotional?: number;
+  /** How long start waits for the persist queue to drain before rebuilding the actors. */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface Persistence {
   readonly db: Database;
   readonly journal: PgJournal;
+  readonly queues: Queues;
   /** Portfolios rebuilt from the database, for the engine to adopt. */
   readonly restored: readonly PortfolioState[];
   /** The newest orders and fills, for the engine's in-memory history. */
   readonly history: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
-  health(): { database: Database['kind']; journal: JournalStats };
+  health(): { database: Database['kind']; queues: Queues['backend']; journal: JournalStats };
   close(): Promise<void>;
 }
 
 export async function openPersistence(opts: PersistenceOptions): Promise<Persistence> {
+  let queues: Queues | undefined;
+  let workers: QueueWorkers | undefined;
   const db = await openDatabase({ ...(opts.databaseUrl !== undefined ? { url: opts.databaseUrl } : {}), schema: opts.schema, dataDir: opts.dataDir, poolSize: opts.poolSize, log: opts.log });
   try {
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
+    queues = await openQueues({ ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), db, prefix: opts.queuePrefix, log: opts.log });
+    workers = startQueueWorkers({ queues, db, dataDir: opts.dataDir, log: opts.log, ...(opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {}) });
+    // The actors' state is the journal's (committed before any ack), so it does not depend on
+    // the write-behind; draining first only makes the snapshot tables current. Jobs a killed
+    // engine held are retried once their lock lapses (~15 s): start does not wait that long.
+    try {
+      await queues.drain(opts.drainTimeoutMs ?? 5000);
+    } catch (err) {
+      opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
+    }
     const restored = await loadPortfolioStates(db.pool);
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
     const journal = await PgJournal.open(db.pool, { log: opts.log });
+    const q = queues, w = workers;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
-      db, journal, restored, history,
-      health: () => ({ database: db.kind, journal: journal.stats() }),
+      db, journal, queues, restored, history,
+      health: () => ({ database: db.kind, queues: q.backend, journal: journal.stats() }),
       async close() {
         await journal.flush();
+        await w.close();
+        await q.close();
         await db.close();
       },
     };
   } catch (err) {
+    await workers?.close().catch(() => {});
+    await queues?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

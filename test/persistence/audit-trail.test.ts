@@ -29,7 +29,7 @@ function cli(...argv: string[]): { code: number | null; stdout: string; stderr: 
 
 beforeAll(async () => {
   t = newTarget('external');
-  p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, poolSize: 2, dataDir: t.dataDir, log: () => {} });
+  p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, queuePrefix: 'test', poolSize: 2, dataDir: t.dataDir, log: () => {} });
   for (let i = 1; i <= 5; i++) {
     const stock = instrumentOf('AAA')!;
     const state = createPortfolioState({

@@ -24,7 +24,7 @@ afterEach(async () => {
 
 async function startEngine(t: DbTarget, urlOverride?: string): Promise<{ engine: EngineApi; persistence: Persistence }> {
   const url = urlOverride ?? t.url;
-  const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {} });
+  const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {} });
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
   if (!sc.ok) throw new Error(sc.error);
   let now = START_MS;

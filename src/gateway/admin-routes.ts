@@ -1,0 +1,72 @@
+/**
+ * Operator routes (admin role): the queues' dead letters, listed and replayed. The gateway sees
+ * them through AdminOps, which the composition root backs with the queues (src/persistence);
+ * without persistence there is none and the routes answer 503.
+ */
+import { z } from 'zod';
+import { authorize } from './authorize.js';
+import { errors } from './errors.js';
+import { type HttpResult, fail } from './http-util.js';
+import type { RouteContext, RouteSpec } from './rest-routes.js';
+
+export interface DeadLetterView {
+  readonly id: string;
+  readonly queue: string;
+  readonly jobId: string;
+  readonly name: string;
+  readonly reason: string;
+  readonly attemptsMade: number;
+  readonly failedAtMs: number | undefined;
+  readonly data: unknown;
+}
+
+export interface AdminOps {
+  listDeadLetters(limit: number): Promise<readonly DeadLetterView[]>;
+  /** Throws an error with `code` (…NOT_FOUND, …INVALID, …ID) when the id or corrected data is wrong. */
+  replayDeadLetter(id: string, data?: unknown): Promise<void>;
+}
+
+const ReplayBody = z.object({ data: z.unknown().optional() }).strict();
+
+function guard(c: RouteContext): HttpResult | AdminOps {
+  const why = authorize(c.principal, 'operate');
+  if (why !== null) return fail(403, errors.forbidden(why));
+  if (!c.admin) return fail(503, errors.unavailable('dead letters: the engine runs without persistence (PERSISTENCE=memory)'));
+  return c.admin;
+}
+
+const isOps = (x: HttpResult | AdminOps): x is AdminOps => 'listDeadLetters' in x;
+
+export const ADMIN_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'get', pattern: '/admin/dead-letters', paramCount: 0, hasBody: false,
+    handle: async (c) => {
+      const ops = guard(c);
+      if (!isOps(ops)) return ops;
+      const raw = c.req.query.get('limit');
+      const limit = raw === null ? 100 : Number(raw);
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) return fail(400, errors.invalid(['limit'], 'an integer from 1 to 1000'));
+      return { status: 200, body: { deadLetters: await ops.listDeadLetters(limit) } };
+    },
+  },
+  {
+    method: 'post', pattern: '/admin/dead-letters/:id/replay', paramCount: 1, hasBody: true,
+    handle: async (c) => {
+      const ops = guard(c);
+      if (!isOps(ops)) return ops;
+      const body = ReplayBody.safeParse(c.body ?? {});
+      if (!body.success) return fail(400, errors.invalid(body.error.issues[0]?.path ?? [], body.error.issues[0]?.message ?? 'invalid'));
+      const id = decodeURIComponent(c.req.params[0] ?? '');
+      try {
+        await ops.replayDeadLetter(id, body.data.data);
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        const message = (e as Error).message;
+        if (typeof code === 'string' && /NOT_FOUND/.test(code)) return fail(404, errors.notFound(`dead letter ${id}`));
+        if (typeof code === 'string' && /INVALID|_ID$/.test(code)) return fail(400, { code, message });
+        throw e;
+      }
+      return { status: 202, body: { replayed: id } };
+    },
+  },
+];
