@@ -1,0 +1,139 @@
+/**
+ * The queues end to end in the built `risk-engine serve`, on this machine's PostgreSQL (a schema
+ * of its own) and Redis (a queue prefix of its own): a fill reaches the AML worker and raises an
+ * alert, risk and market snapshots are written behind, /health names the backends, and a job
+ * with a malformed payload lands in the dead letters that the admin routes list and replay.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../src/gateway/auth.js';
+import { Client, type Msg } from '../gateway/harness.js';
+import { deleteRedisKeys, randomName, REDIS_URL } from './queue-harness.js';
+import { newTarget, type DbTarget } from './pg-fixture.js';
+
+const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
+const SECRET = 'serve-queues-secret-0123456789abcdef012345678';
+const key = new TextEncoder().encode(SECRET);
+const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
+
+let t: DbTarget;
+let prefix: string;
+let proc: ChildProcess;
+let exited: Promise<number | null>;
+let port: number;
+let sql: pg.Client;
+let admin: string;
+
+async function rest(auth: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Msg }> {
+  const r = await fetch(`http://127.0.0.1:${port}${url}`, {
+    method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, json: (await r.json()) as Msg };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  t = newTarget('external');
+  prefix = randomName('serveq');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema,
+    REDIS_URL, QUEUE_PREFIX: prefix, RISK_SNAPSHOT_MS: '200', MARKET_SNAPSHOT_MS: '200', AML_LARGE_NOTIONAL: '1000', RISK_POOL_THREADS: '1', PERSISTENCE: 'durable',
+  };
+  proc = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env });
+  exited = new Promise((r) => proc.once('exit', (code) => r(code)));
+  port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${String(code)}: ${out}${err}`)));
+  });
+  sql = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
+  await sql.connect();
+  admin = await issueToken({ sub: 'ops', roles: ['admin'], portfolios: ['*'], ttlSeconds: 600 }, key, jwt);
+}, 60_000);
+
+afterAll(async () => {
+  if (proc && proc.exitCode === null) {
+    proc.kill('SIGTERM');
+    await exited;
+  }
+  await sql?.end();
+  await deleteRedisKeys(prefix);
+  await t?.cleanup();
+});
+
+describe('serve with Redis queues and server PostgreSQL', () => {
+  it('says which backends it runs on', async () => {
+    const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Msg;
+    expect(h).toMatchObject({ status: 'ok', uws: 'native', database: 'external', queues: 'redis' });
+  });
+
+  it('screens a large fill (AML alert) and writes risk and market snapshots behind', { timeout: 30_000 }, async () => {
+    expect((await rest(admin, 'POST', '/portfolios', { portfolioId: 'Q1', cash: 10_000_000, positions: [{ instrument: 'AAA', qty: 100 }] })).status).toBe(201);
+    const feed = await Client.login(`ws://127.0.0.1:${port}/ws`, await issueToken({ sub: 'feed', roles: ['feed'], portfolios: [], ttlSeconds: 600 }, key, jwt));
+    const trader = await Client.login(`ws://127.0.0.1:${port}/ws`, await issueToken({ sub: 'tom', roles: ['trader'], portfolios: ['Q1'], ttlSeconds: 600 }, key, jwt));
+    try {
+      feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
+      const ack = await trader.request({ type: 'order', portfolioId: 'Q1', clientOrderId: 'big', instrument: 'AAA', side: 'buy', qty: 50, orderType: 'market' });
+      expect(ack.type).toBe('ack');
+      const fill = await trader.next((m) => m.type === 'fill');
+      const alert = await eventually(async () => (await sql.query('SELECT fill_id, rule, severity, notional FROM aml_alerts')).rows[0], 'AML alert');
+      expect(alert).toEqual({ fill_id: fill.fillId, rule: 'LARGE_NOTIONAL', severity: 'medium', notional: 5000 });
+      await eventually(async () => (await sql.query("SELECT 1 FROM risk_snapshots WHERE portfolio_id = 'Q1'")).rows[0], 'risk snapshot');
+      const market = await eventually(async () => (await sql.query("SELECT price FROM market_snapshots WHERE symbol = 'AAA'")).rows[0], 'market snapshot');
+      expect(market).toEqual({ price: 100 });
+      const snap = (await sql.query<{ figures: Msg }>("SELECT figures FROM risk_snapshots WHERE portfolio_id = 'Q1' ORDER BY computed_ms DESC LIMIT 1")).rows[0]!;
+      expect(snap.figures.greeks.delta).toBe(150);
+    } finally {
+      await Promise.all([feed.close(), trader.close()]);
+    }
+  });
+
+  it('lists a malformed job among the dead letters and replays it once corrected', { timeout: 30_000 }, async () => {
+    const q = new Queue(`${prefix}.persist`, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }) });
+    try {
+      const job = await q.add('risk_snapshots', { kind: 'risk_snapshots', rows: [{ portfolio_id: 'Q1', seq: 'seven', tick_ts: 1, computed_ms: 1, figures: {} }] });
+      const id = `persist:${String(job.id)}`;
+      const listed = await eventually(async () => {
+        const r = await rest(admin, 'GET', '/admin/dead-letters');
+        return (r.json.deadLetters as Msg[]).find((d) => d.id === id);
+      }, 'dead letter');
+      expect(listed.reason).toMatch(/^QUEUE_PAYLOAD_INVALID: .*rows\[0\]\.seq/);
+
+      const trader = await issueToken({ sub: 'tom', roles: ['trader'], portfolios: ['Q1'], ttlSeconds: 600 }, key, jwt);
+      expect((await rest(trader, 'GET', '/admin/dead-letters')).status).toBe(403);
+      expect((await rest(admin, 'POST', `/admin/dead-letters/${encodeURIComponent(id)}/replay`, { data: { kind: 'risk_snapshots', rows: [] } })).status).toBe(400);
+      expect((await rest(admin, 'POST', '/admin/dead-letters/persist%3Anope/replay', {})).status).toBe(404);
+
+      const fixed = { kind: 'risk_snapshots', rows: [{ portfolio_id: 'Q1', seq: 7, tick_ts: 1, computed_ms: 1, figures: { note: 'replayed' } }] };
+      expect((await rest(admin, 'POST', `/admin/dead-letters/${encodeURIComponent(id)}/replay`, { data: fixed })).status).toBe(202);
+      const row = await eventually(async () => (await sql.query("SELECT seq::int, figures FROM risk_snapshots WHERE portfolio_id = 'Q1' AND computed_ms = 1")).rows[0], 'replayed row');
+      expect(row).toEqual({ seq: 7, figures: { note: 'replayed' } });
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('stops gracefully on SIGTERM', async () => {
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
