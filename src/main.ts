@@ -18,7 +18,7 @@ import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool.js';
 import { startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/admin-routes.js';
-import { openPersistence, type Persistence } from './persistence/persistence.js';
+import { openPersistence, type Persistence, settlesWithin } from './persistence/persistence.js';
 import { startQueueFeeder } from './persistence/queue-feeder.js';
 
 export interface DemoOptions {
@@ -149,9 +149,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     async close() {
       stopDemo();
       await gateway.close();
-      // What was changed is committed, its fills queued for screening, then everything stops.
-      await engine.durable();
-      await feeder?.stop();
+      // What was changed is committed (bounded: a database that is gone must not hang the
+      // shutdown), its fills queued for screening, then everything stops.
+      await settlesWithin(engine.durable(), 10_000);
+      if (feeder) await settlesWithin(feeder.stop(), 5000);
       await engine.close();
       await persistence?.close();
     },

@@ -4,24 +4,14 @@
  * without persistence there is none and the routes answer 503.
  */
 import { z } from 'zod';
+import type { DeadLetter } from '../persistence/queues.js';
 import { authorize } from './authorize.js';
 import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
 import type { RouteContext, RouteSpec } from './rest-routes.js';
 
-export interface DeadLetterView {
-  readonly id: string;
-  readonly queue: string;
-  readonly jobId: string;
-  readonly name: string;
-  readonly reason: string;
-  readonly attemptsMade: number;
-  readonly failedAtMs: number | undefined;
-  readonly data: unknown;
-}
-
 export interface AdminOps {
-  listDeadLetters(limit: number): Promise<readonly DeadLetterView[]>;
+  listDeadLetters(limit: number): Promise<readonly DeadLetter[]>;
   /** Throws an error with `code` (…NOT_FOUND, …INVALID, …ID) when the id or corrected data is wrong. */
   replayDeadLetter(id: string, data?: unknown): Promise<void>;
 }

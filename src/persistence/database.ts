@@ -144,6 +144,6 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '<unparseable DATABASE_URL>';
+    return '<unparseable URL>';
   }
 }

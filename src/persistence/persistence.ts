@@ -40,6 +40,19 @@ export interface Persistence {
   close(): Promise<void>;
 }
 
+/** How long a shutdown waits for the journal's last commits (a database that is gone must not hang it). */
+const CLOSE_FLUSH_MS = 10_000;
+
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function openPersistence(opts: PersistenceOptions): Promise<Persistence> {
   let queues: Queues | undefined;
   let workers: QueueWorkers | undefined;
@@ -66,7 +79,9 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
       db, journal, queues, restored, history,
       health: () => ({ database: db.kind, queues: q.backend, journal: journal.stats() }),
       async close() {
-        await journal.flush();
+        if (!(await settlesWithin(journal.flush(), CLOSE_FLUSH_MS))) {
+          opts.log('error', 'shutting down with changes not yet committed; their clients were never acknowledged', { backlog: journal.stats().backlog, lastError: journal.stats().lastError });
+        }
         await w.close();
         await q.close();
         await db.close();

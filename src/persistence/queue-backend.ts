@@ -25,7 +25,7 @@ import {
 } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LogFn } from '../logger.js';
-import type { Database } from './database.js';
+import { redactUrl, type Database } from './database.js';
 
 export type QueueBackendKind = 'redis' | 'postgres';
 
@@ -50,7 +50,7 @@ export interface QueueBackend {
 const EMBEDDED_QUEUE_POOL = 2;
 
 export function redisQueueBackend(url: string, name: string, log?: LogFn): QueueBackend {
-  const where = redactRedisUrl(url);
+  const where = redactUrl(url);
   const producers = new Redis(url, { connectionName: `${name}:producers` });
   const workers = new Redis(url, { connectionName: `${name}:workers`, maxRetriesPerRequest: null });
   for (const [role, client] of [['producers', producers], ['workers', workers]] as const) {
@@ -161,13 +161,3 @@ class SharedListenConnection extends PostgresConnection {
   }
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable REDIS_URL>';
-  }
-}

@@ -13,7 +13,8 @@
  */
 import { withBackend, type IQueueBackend, type Job, type JobProgress, type JobsOptions, type Queue, type Worker } from 'bullmq';
 import type { LogFn } from '../logger.js';
-import { postgresQueueBackend, redisQueueBackend, redactRedisUrl, type QueueBackend, type QueueBackendKind, type SharedConnection, SHARED_CONNECTION } from './queue-backend.js';
+import { postgresQueueBackend, redisQueueBackend, type QueueBackend, type QueueBackendKind, type SharedConnection, SHARED_CONNECTION } from './queue-backend.js';
+import { redactUrl } from './database.js';
 import { QueueError, queueErrors } from './queue-errors.js';
 import { normaliseQueueOptions, type OpenQueuesOptions } from './queue-options.js';
 import {
@@ -124,7 +125,7 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
   const o = normaliseQueueOptions(options);
   const log: LogFn = o.log ?? (() => {});
   const backend: QueueBackend = o.redisUrl !== undefined ? redisQueueBackend(o.redisUrl, o.prefix, log) : postgresQueueBackend(o.db, log);
-  const where = o.redisUrl !== undefined ? `Redis ${redactRedisUrl(o.redisUrl)}` : `PostgreSQL schema ${o.db.schema} (${o.db.kind})`;
+  const where = o.redisUrl !== undefined ? `Redis ${redactUrl(o.redisUrl)}` : `PostgreSQL schema ${o.db.schema} (${o.db.kind})`;
   const { Queue, Worker } = withBackend(backend.factory);
   const names = Object.freeze(Object.fromEntries(QUEUE_ROLES.map((r) => [r, `${o.prefix}.${r}`])) as Record<QueueRole, string>);
 

@@ -15,6 +15,7 @@ import { openDatabase } from '../../src/persistence/database.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { type Backend, type DbTarget, newTarget } from './pg-fixture.js';
+import { waitFor } from './queue-harness.js';
 
 const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
 const SECRET = 'crash-test-secret-0123456789abcdef0123456789';
@@ -103,7 +104,7 @@ describe.each<Backend>(['external', 'embedded'])('SIGKILL mid-stream on %s Postg
         if (m.type === 'fill') seenFills.add(m.fillId as string);
       }
     };
-    await waitFor(() => (collect(), ackedOrders.size >= 150 && seenFills.size >= 100), 30_000);
+    await waitFor('150 acks and 100 fills', () => (collect(), ackedOrders.size >= 150 && seenFills.size >= 100), 30_000);
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBeNull(); // killed, not exited
     clearInterval(timer);
@@ -148,11 +149,3 @@ describe.each<Backend>(['external', 'embedded'])('SIGKILL mid-stream on %s Postg
     }
   });
 });
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -13,6 +13,7 @@ import { openPersistence, type Persistence } from '../../src/persistence/persist
 import { reconcile } from '../../src/persistence/reconcile.js';
 import { createRiskPool } from '../../src/workers/risk-pool.js';
 import { type Backend, CuttableRelay, newTarget, type DbTarget } from './pg-fixture.js';
+import { waitFor } from './queue-harness.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);
 const CALL = 'AAA   260320C00100000';
@@ -128,7 +129,7 @@ describe('durable engine when PostgreSQL goes away', () => {
       await relay.cut();
       let answered: OrderOutcome | undefined;
       const pending = engine.submitOrder('P1', { clientOrderId: 'x1', instrument: 'AAA', side: 'buy', qty: 10, orderType: 'market' }, 'trader').then((o) => (answered = o));
-      await waitFor(() => persistence.journal.stats().failures >= 2, 10_000);
+      await waitFor('two failed commits', () => persistence.journal.stats().failures >= 2, 10_000);
       expect(answered).toBeUndefined(); // not durable, not acknowledged
       await relay.restore();
       await pending;
@@ -146,11 +147,3 @@ describe('durable engine when PostgreSQL goes away', () => {
     }
   });
 });
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

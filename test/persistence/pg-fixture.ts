@@ -85,3 +85,4 @@ export class CuttableRelay {
     return this.start(this.port);
   }
 }
+

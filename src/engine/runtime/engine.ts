@@ -651,8 +651,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     async close() {
-      // Changes already made are committed (their acks are not sent: the clients are going away).
-      await journal?.flush();
+      // Not waiting for the journal here: the owner of the journal decides how long a shutdown
+      // may wait for it (engine.durable() first), and a database that is gone must not hang it.
       closed = true;
       listeners.clear();
       await calculator.close();
