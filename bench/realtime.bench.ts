@@ -28,6 +28,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Encoder } from '@msgpack/msgpack';
 import { createDemoMarket } from '../src/engine/market/demo-market.js';
@@ -41,10 +42,12 @@ import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
        [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
-       [--persistence external|embedded|memory] [--database-url URL]
+       [--persistence external|embedded|memory] [--database-url URL] [--redis-url URL|none]
   --persistence  where acknowledged changes go (default external: this machine's PostgreSQL at
                  --database-url, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
-                 own dropped afterwards); embedded: PGlite in the engine; memory: nothing stored
+                 own dropped afterwards, with the queues on Redis at --redis-url, default
+                 redis://127.0.0.1:6379, under a prefix of their own; --redis-url none puts them on
+                 PostgreSQL); embedded: PGlite in the engine, queues on it; memory: nothing stored
   Sends are paced by a helper thread sleeping in Atomics.wait until each due time (punctual to tens of µs,
   no spinning); latencies count from the due time.
   --timer     pace with setTimeout instead (wakes up to ~1 ms late, and that lateness counts in every figure)
@@ -69,6 +72,7 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     persistence: { type: 'string' },
     'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -87,6 +91,7 @@ const quick = flags.quick === true;
 const persistence = flags.persistence ?? 'external';
 if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
 const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = persistence === 'external' && flags['redis-url'] !== 'none' ? (flags['redis-url'] ?? 'redis://127.0.0.1:6379') : undefined;
 const cfg = {
   durationMs: num(flags.duration, quick ? 10 : 30, 'duration') * 1000,
   warmupMs: num(flags.warmup, quick ? 2 : 3, 'warmup') * 1000,
@@ -203,6 +208,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => c.stop()));
     rmSync(dataDir, { recursive: true, force: true });
     if (persistence === 'external') await dropSchema(databaseUrl, schema);
+    if (redisUrl !== undefined) await deleteQueueKeys(redisUrl, schema);
   };
 
   try {
@@ -213,6 +219,7 @@ async function main(): Promise<void> {
       ...(flags.threads !== undefined ? { RISK_POOL_THREADS: flags.threads } : {}),
       PERSISTENCE: persistence === 'memory' ? 'memory' : 'durable', DATABASE_SCHEMA: schema,
       DATABASE_URL: persistence === 'external' ? databaseUrl : '',
+      REDIS_URL: redisUrl ?? '', QUEUE_PREFIX: schema,
     };
     // BENCH_ENGINE_NODE_ARGS passes node flags to the engine alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -415,7 +422,7 @@ async function main(): Promise<void> {
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
-        persistence, journal: health1.h.journal,
+        persistence, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.
         loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
@@ -476,5 +483,23 @@ async function dropSchema(url: string, schema: string): Promise<void> {
     process.stderr.write(`could not drop bench schema ${schema}: ${String(e)}\n`);
   } finally {
     await c.end().catch(() => {});
+  }
+}
+
+/** Removes the bench's queue keys (BullMQ's default key prefix `bull`, queue names `<prefix>.*`). */
+async function deleteQueueKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `bull:${prefix}.*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch (e) {
+    process.stderr.write(`could not delete the bench's queue keys: ${String(e)}\n`);
+  } finally {
+    redis.disconnect();
   }
 }

@@ -34,6 +34,7 @@ function serve(t: DbTarget): Promise<Engine> {
   else delete env.DATABASE_URL;
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env });
+    spawned.push(proc);
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
@@ -58,7 +59,10 @@ async function rest(port: number, auth: string, method: string, url: string, bod
 }
 
 const targets: DbTarget[] = [];
+const spawned: ChildProcess[] = [];
 afterAll(async () => {
+  // An engine a failed assertion left running must not outlive the test.
+  for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   for (const t of targets) await t.cleanup();
 });
 

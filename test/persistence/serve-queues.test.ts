@@ -71,8 +71,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (proc && proc.exitCode === null) {
-    proc.kill('SIGTERM');
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    proc.kill('SIGKILL'); // a failed test left it running
     await exited;
   }
   await sql?.end();
