@@ -99,7 +99,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     try {
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
-        ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional,
+        ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, logLevel: config.logLevel,
       });
     } catch (err) {
       await pool.close();

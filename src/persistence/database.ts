@@ -53,7 +53,7 @@ export function quoteSchema(schema: string): string {
  * few connections let the journal, the queue worker and BullMQ's LISTEN client each hold their
  * own, and more would only queue inside pglite-socket.
  */
-const EMBEDDED_CONNECTIONS = 8;
+const EMBEDDED_CONNECTIONS = 16;
 const EMBEDDED_POOL = 4;
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {

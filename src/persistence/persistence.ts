@@ -4,8 +4,9 @@
  * the journal itself (continuing the audit chain).
  */
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
-import type { LogFn } from '../logger.js';
-import { startQueueWorkers, type QueueWorkers } from '../workers/queue-workers.js';
+import type { LogFn, LogLevel } from '../logger.js';
+import { startQueueWorkers } from '../workers/queue-workers.js';
+import { startQueueThread } from '../workers/queue-worker-thread.js';
 import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
 import { PgJournal, type JournalStats } from './journal.js';
@@ -18,6 +19,8 @@ export interface PersistenceOptions {
   readonly poolSize: number;
   readonly dataDir: string;
   readonly log: LogFn;
+  /** Log level of the queue worker thread's own logger. */
+  readonly logLevel?: LogLevel | 'silent';
   /** Orders and fills to reload into the engine's history (its historyLimit). */
   readonly historyLimit?: number;
   /** Redis for the queues; without it they run on the database (BullMQ's PostgreSQL backend). */
@@ -55,13 +58,20 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
 
 export async function openPersistence(opts: PersistenceOptions): Promise<Persistence> {
   let queues: Queues | undefined;
-  let workers: QueueWorkers | undefined;
+  let workers: { close(): Promise<void> } | undefined;
   const db = await openDatabase({ ...(opts.databaseUrl !== undefined ? { url: opts.databaseUrl } : {}), schema: opts.schema, dataDir: opts.dataDir, poolSize: opts.poolSize, log: opts.log });
   try {
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
     queues = await openQueues({ ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), db, prefix: opts.queuePrefix, log: opts.log });
-    workers = startQueueWorkers({ queues, db, dataDir: opts.dataDir, log: opts.log, ...(opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {}) });
+    const aml = opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {};
+    // On a server the workers get a thread of their own (queue-worker-thread.ts says why).
+    workers = db.kind === 'external'
+      ? await startQueueThread({
+          ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), connection: db.connection, schema: db.schema, dataDir: opts.dataDir,
+          prefix: opts.queuePrefix, logLevel: opts.logLevel ?? 'info', ...aml,
+        }, opts.log)
+      : startQueueWorkers({ queues, db, dataDir: opts.dataDir, log: opts.log, ...aml });
     // The actors' state is the journal's (committed before any ack), so it does not depend on
     // the write-behind; draining first only makes the snapshot tables current. Jobs a killed
     // engine held are retried once their lock lapses (~15 s): start does not wait that long.
