@@ -80,9 +80,10 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     } catch (err) {
       opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
     }
+    // Opening the journal projects what the last run committed, so the tables are complete.
+    const journal = await PgJournal.open(db.pool, { log: opts.log });
     const restored = await loadPortfolioStates(db.pool);
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
-    const journal = await PgJournal.open(db.pool, { log: opts.log });
     const q = queues, w = workers;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
@@ -91,7 +92,10 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
       async close() {
         if (!(await settlesWithin(journal.flush(), CLOSE_FLUSH_MS))) {
           opts.log('error', 'shutting down with changes not yet committed; their clients were never acknowledged', { backlog: journal.stats().backlog, lastError: journal.stats().lastError });
+        } else {
+          await settlesWithin(journal.project().catch(() => {}), CLOSE_FLUSH_MS);
         }
+        journal.stopProjection();
         await w.close();
         await q.close();
         await db.close();

@@ -29,7 +29,7 @@ function cli(...argv: string[]): { code: number | null; stdout: string; stderr: 
 
 beforeAll(async () => {
   t = newTarget('external');
-  p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, queuePrefix: 'test', poolSize: 2, dataDir: t.dataDir, log: () => {} });
+  p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 2, dataDir: t.dataDir, log: () => {} });
   for (let i = 1; i <= 5; i++) {
     const stock = instrumentOf('AAA')!;
     const state = createPortfolioState({
@@ -38,6 +38,7 @@ beforeAll(async () => {
     });
     await p.journal.record({ kind: 'created', state, by: `admin-${i}` });
   }
+  await p.journal.project();
   admin = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
   await admin.connect();
 });

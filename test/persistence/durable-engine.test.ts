@@ -25,7 +25,7 @@ afterEach(async () => {
 
 async function startEngine(t: DbTarget, urlOverride?: string): Promise<{ engine: EngineApi; persistence: Persistence }> {
   const url = urlOverride ?? t.url;
-  const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {} });
+  const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {} });
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
   if (!sc.ok) throw new Error(sc.error);
   let now = START_MS;
@@ -60,10 +60,18 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       await engine.durable();
 
       const market = acked(await engine.submitOrder('P1', { clientOrderId: 'c1', instrument: 'BBB', side: 'buy', qty: 30, orderType: 'market' }, 'trader-tom'));
-      // The ack came after the commit: the order and its fill are in the database already.
+      // The ack came after the commit: the order and its fill are durable already, in the
+      // journal (or already projected into the tables).
       const q = persistence.db.pool;
+      const durable = async (section: 'orders' | 'fills', key: string, id: string) => (await q.query(
+        `SELECT x->>'status' AS status, (x->>'qty')::float8 AS qty FROM journal, json_array_elements(entries->'${section}') x WHERE x->>'${key}' = $1
+         UNION ALL SELECT ${section === 'orders' ? 'status' : 'NULL'}, qty FROM ${section} WHERE ${key} = $1`, [id])).rows;
+      expect(await durable('orders', 'order_id', market.order.orderId)).toEqual([{ status: 'filled', qty: 30 }]);
+      expect(await durable('fills', 'order_id', market.order.orderId)).toEqual([{ status: null, qty: 30 }]);
+      await persistence.journal.project();
       expect((await q.query('SELECT status, filled_qty FROM orders WHERE order_id = $1', [market.order.orderId])).rows).toEqual([{ status: 'filled', filled_qty: 30 }]);
       expect((await q.query('SELECT qty, price FROM fills WHERE order_id = $1', [market.order.orderId])).rows).toEqual([{ qty: 30, price: 50 }]);
+      expect((await q.query('SELECT count(*)::int AS n FROM journal')).rows).toEqual([{ n: 0 }]); // projected batches are forgotten
 
       const resting = acked(await engine.submitOrder('P1', { clientOrderId: 'c2', instrument: 'AAA', side: 'sell', qty: 40, orderType: 'limit', limitPrice: 108 }, 'trader-tom'));
       const cancelled = acked(await engine.submitOrder('P1', { clientOrderId: 'c3', instrument: 'AAA', side: 'buy', qty: 10, orderType: 'limit', limitPrice: 92 }, 'trader-tom'));
@@ -95,6 +103,7 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       expect(next.order.orderId).toBe('P1-o5');
       expect(next.fills[0]?.fillId).toBe('P1-f3');
 
+      await second.persistence.journal.project();
       const rec = await reconcile(second.persistence.db.pool);
       expect(rec).toMatchObject({ portfolios: 1, fills: 3, differences: [] });
       const audit = await verifyAuditTrail(second.persistence.db.pool);
@@ -136,6 +145,7 @@ describe('durable engine when PostgreSQL goes away', () => {
       expect(answered?.kind).toBe('ack');
       const s = persistence.journal.stats();
       expect(s.backlog).toBe(0);
+      await persistence.journal.project();
       expect((await persistence.db.pool.query('SELECT count(*)::int AS n FROM fills')).rows[0]).toEqual({ n: 1 });
       expect((await persistence.db.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'fill'")).rows[0]).toEqual({ n: 1 });
       expect((await verifyAuditTrail(persistence.db.pool)).ok).toBe(true);

@@ -50,6 +50,9 @@ async function withDatabase<T>(io: CliIo, run: (db: Database) => Promise<T>, opt
     if (opts.migrate !== false) {
       const m = await migrate(db.pool);
       if (m.applied.length > 0) io.stderr.write(`applied migrations ${m.applied.join(', ')}\n`);
+      // Committed batches not yet in the tables (the engine projects them a few ms later, or at
+      // its next start) are projected first, so the check sees everything acknowledged.
+      await db.pool.query('SELECT journal_apply()');
     }
     return await run(db);
   } catch (e) {

@@ -1,11 +1,30 @@
 /**
- * One round trip per group commit: the journal sends every row of a batch as one jsonb argument
- * and this function applies them in one transaction (the statement's own). A section the batch
- * does not have (most commits carry orders, fills and positions only) costs no statement. Every
- * write is an upsert of absolute values or an insert that ignores a key it already has, so a
- * batch retried after a lost connection (it may have committed) writes nothing twice.
+ * The journal (src/persistence/journal.ts). A group commit is one INSERT of one row into
+ * `journal`: the batch as json, under its sequence number. That row is what makes a change
+ * durable, so the acknowledgement waits for that INSERT alone. `journal_apply()` then projects
+ * committed batches, in order, into the tables (portfolios, orders, fills, positions, limits,
+ * audit_log) through journal_commit, and forgets them: many batches per transaction, off the
+ * acknowledgement path. The engine runs it right after commits and at start, before rebuilding
+ * the actors; the CLI commands run it before reading.
+ *
+ * journal_commit applies one batch. A section the batch does not have (most carry orders,
+ * fills and positions only) costs no statement. Every write is an upsert of absolute values or
+ * an insert that ignores a key it already has, so applying a batch twice writes nothing twice.
  */
 export const sql = `
+CREATE TABLE journal (
+  seq          bigint PRIMARY KEY,
+  entries      json NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The newest batch projected into the tables (one row).
+CREATE TABLE journal_applied (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one),
+  seq bigint NOT NULL
+);
+INSERT INTO journal_applied VALUES (true, 0);
+
 CREATE FUNCTION journal_commit(batch jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF batch ? 'created' THEN
@@ -58,5 +77,22 @@ BEGIN
     before jsonb, after jsonb, prev_hash text, hash text)
     ON CONFLICT (seq) DO NOTHING;
   END IF;
+END $$;
+
+CREATE FUNCTION journal_apply() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  last bigint;
+BEGIN
+  -- One projector at a time (the engine, or a CLI command beside it).
+  PERFORM pg_advisory_xact_lock(7311042518);
+  SELECT seq INTO last FROM journal_applied;
+  FOR r IN SELECT seq, entries FROM journal WHERE seq > last ORDER BY seq LOOP
+    PERFORM journal_commit(r.entries::jsonb);
+    last := r.seq;
+  END LOOP;
+  UPDATE journal_applied SET seq = last;
+  DELETE FROM journal WHERE seq <= last;
+  RETURN last;
 END $$;
 `;
