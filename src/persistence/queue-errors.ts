@@ -7,12 +7,17 @@ export type QueueErrorCode =
   | 'QUEUE_DEAD_LETTER_ID'
   | 'QUEUE_DEAD_LETTER_NOT_FOUND'
   | 'QUEUE_REPLAY_INVALID'
-  | 'QUEUE_PAYLOAD_INVALID';
+  | 'QUEUE_PAYLOAD_INVALID'
+  | 'QUEUE_ROWS_REJECTED';
 
 export class QueueError extends Error {
+  /** The message without its code, to quote inside another. */
+  readonly detail: string;
+
   constructor(readonly code: QueueErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options);
     this.name = 'QueueError';
+    this.detail = message;
   }
 }
 
@@ -30,4 +35,7 @@ export const queueErrors = {
     new QueueError('QUEUE_DEAD_LETTER_NOT_FOUND', `no dead letter ${id} (the job is ${state}, expected failed)`),
   replayInvalid: (id: string, issues: string) =>
     new QueueError('QUEUE_REPLAY_INVALID', `the corrected data for ${id} is still invalid: ${issues}`),
+  /** A snapshot store refused a batch for its rows' content (PostgreSQL SQLSTATE class 22 or 23): a retry would fail alike. */
+  rowsRejected: (table: string, why: string, cause?: unknown) =>
+    new QueueError('QUEUE_ROWS_REJECTED', `${table} rows refused: ${why}`, cause === undefined ? undefined : { cause }),
 } as const;

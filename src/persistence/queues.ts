@@ -18,9 +18,9 @@ import { redactUrl } from './database.js';
 import { QueueError, queueErrors } from './queue-errors.js';
 import { normaliseQueueOptions, type OpenQueuesOptions } from './queue-options.js';
 import {
-  describeIssues,
-  JOB_SCHEMAS,
+  checkJobData,
   QUEUE_ROLES,
+  rowsJsonJob,
   type AmlFillJob,
   type MarketSnapshotRow,
   type PersistJob,
@@ -67,7 +67,10 @@ export interface DeadLetter {
 }
 
 export interface ReplayOptions {
-  /** Corrected payload, validated before the job is replayed with it. */
+  /**
+   * Corrected payload, checked in full before the job is replayed with it. A persist job's may be
+   * in either form: `{ kind, rows: [...] }` (rows as objects) or `{ kind, rowsJson }`.
+   */
   readonly data?: unknown;
 }
 
@@ -83,7 +86,10 @@ export interface Queues {
   readonly persist: JobQueue<PersistJob>;
   readonly aml: JobQueue<AmlFillJob>;
   readonly report: JobQueue<ReportJob>;
-  /** Enqueues the rows in jobs of `rowsPerJob`; resolves with the job ids once they are stored. */
+  /**
+   * Enqueues the rows in jobs of `rowsPerJob`, each carrying its rows as one JSON text (see
+   * PersistRowsJsonJob); resolves with the job ids once they are stored.
+   */
   addRiskSnapshots(rows: readonly RiskSnapshotRow[]): Promise<string[]>;
   addMarketSnapshots(rows: readonly MarketSnapshotRow[]): Promise<string[]>;
   /** One aml job per fill. */
@@ -213,12 +219,12 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
     async addRiskSnapshots(rows) {
       live();
       if (rows.length === 0) return [];
-      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'risk_snapshots', data: { kind: 'risk_snapshots' as const, rows: part } }))));
+      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'risk_snapshots', data: rowsJsonJob('risk_snapshots', part) }))));
     },
     async addMarketSnapshots(rows) {
       live();
       if (rows.length === 0) return [];
-      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'market_snapshots', data: { kind: 'market_snapshots' as const, rows: part } }))));
+      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'market_snapshots', data: rowsJsonJob('market_snapshots', part) }))));
     },
     async addFills(fills) {
       live();
@@ -280,9 +286,9 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
       const state = job === undefined ? 'unknown' : await job.getState();
       if (job === undefined || state !== 'failed') throw queueErrors.deadLetterNotFound(id, state);
       if (opts.data !== undefined) {
-        const parsed = JOB_SCHEMAS[role].safeParse(opts.data);
-        if (!parsed.success) throw queueErrors.replayInvalid(id, describeIssues(parsed.error));
-        await job.updateData(parsed.data);
+        const checked = checkJobData(role, opts.data);
+        if (!checked.ok) throw queueErrors.replayInvalid(id, checked.issues);
+        await job.updateData(checked.data);
       }
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       log('info', 'dead letter replayed', { id, corrected: opts.data !== undefined });

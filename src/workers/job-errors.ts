@@ -4,11 +4,19 @@
  */
 import { UnrecoverableError } from 'bullmq';
 
+/**
+ * A payload that does not parse will not parse on the next try either: UnrecoverableError sends
+ * the job straight to the dead letters, with this as its failedReason, instead of burning retries.
+ */
+const payloadInvalid = (queue: string, jobId: string | undefined, issues: string): UnrecoverableError =>
+  new UnrecoverableError(`QUEUE_PAYLOAD_INVALID: ${queue} job ${jobId ?? '?'} has a malformed payload: ${issues}`);
+
 export const jobErrors = {
+  payloadInvalid,
   /**
-   * A payload that does not parse will not parse on the next try either: UnrecoverableError sends
-   * the job straight to the dead letters, with this as its failedReason, instead of burning retries.
+   * The same for rows the database refused (`refusal`, in its words), led by the rows' own issues
+   * when the row schema finds them: `rows[0].seq: ... (risk_snapshots rows refused: PostgreSQL 23502 ...)`.
    */
-  payloadInvalid: (queue: string, jobId: string | undefined, issues: string) =>
-    new UnrecoverableError(`QUEUE_PAYLOAD_INVALID: ${queue} job ${jobId ?? '?'} has a malformed payload: ${issues}`),
+  rowsRejected: (queue: string, jobId: string | undefined, issues: string | undefined, refusal: string) =>
+    payloadInvalid(queue, jobId, issues === undefined ? refusal : `${issues} (${refusal})`),
 } as const;

@@ -23,8 +23,11 @@ export interface QueueWorkersOptions {
   /** A fill at or above this notional (currency) raises an AML alert (default 1,000,000). */
   readonly amlLargeNotional?: number;
   /**
-   * Persist jobs in flight at once (default 2 on a server, 1 on the embedded database, which runs
-   * one statement at a time anyway). Two let one job's INSERT overlap the next job's fetch.
+   * Persist jobs in flight at once (default 3 on a server, 1 on the embedded database, which runs
+   * one statement at a time anyway). Each job is a queue round trip, then an INSERT: with two in
+   * flight the database still idled while both fetched or completed. Measured on this 2-core box
+   * with a backlog of 1000-row jobs, rows/s: Redis queues 2 → 48-54k, 3 → 57-59k, 4 → 54-56k;
+   * PostgreSQL queues 2 → 39-44k, 3 → 43-47k.
    */
   readonly persistConcurrency?: number;
   readonly stores?: { readonly snapshots?: SnapshotStore; readonly amlAlerts?: AmlAlertStore; readonly reports?: ReportStore };
@@ -42,7 +45,7 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const { queues, db } = opts;
   const threshold = opts.amlLargeNotional ?? DEFAULT_LARGE_NOTIONAL_THRESHOLD;
   if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`startQueueWorkers: amlLargeNotional = ${threshold}, expected a positive number`);
-  const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 2);
+  const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 3);
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db.pool)), { concurrency: persistConcurrency });
   const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), threshold), { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));

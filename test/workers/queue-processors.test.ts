@@ -13,7 +13,38 @@ const rows = [
 ];
 
 describe('persist processor', () => {
-  it('reports how many rows were new, so a repeated batch reports none', async () => {
+  it('writes a batch carried as one JSON text, and a repeated one writes nothing', async () => {
+    const store = memorySnapshotStore();
+    const run = persistProcessor(store);
+    const data = { kind: 'risk_snapshots', rowsJson: JSON.stringify(rows) };
+    expect(await run(job('x.persist', data))).toEqual({ written: 2 });
+    expect(await run(job('x.persist', data))).toEqual({ written: 0 });
+    expect([...store.risk.values()]).toEqual(rows);
+  });
+
+  it('dead-letters a JSON batch whose rows the store refuses, naming the row and field', async () => {
+    const run = persistProcessor(memorySnapshotStore());
+    const bad = [rows[0], { ...rows[1], seq: '2' }];
+    const err = await run(job('x.persist', { kind: 'risk_snapshots', rowsJson: JSON.stringify(bad) })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect((err as Error).message).toMatch(/^QUEUE_PAYLOAD_INVALID: x\.persist job 7 has a malformed payload: rows\[1\]\.seq: .*number.* \(risk_snapshots rows refused: /);
+  });
+
+  it('refuses a JSON batch that is empty or not text before writing anything', async () => {
+    const run = persistProcessor(memorySnapshotStore());
+    await expect(run(job('x.persist', { kind: 'risk_snapshots', rowsJson: '[]' }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*rowsJson: expected a JSON array of at least one row/);
+    await expect(run(job('x.persist', { kind: 'risk_snapshots', rowsJson: rows }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*rowsJson: .*string/);
+    await expect(run(job('x.persist', { kind: 'fills', rowsJson: '[{}]' }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*kind/);
+  });
+
+  it('lets a database failure through as it is, so that the queue retries it', async () => {
+    const down = new Error('connection terminated unexpectedly');
+    const store = { ...memorySnapshotStore(), insertRiskSnapshots: () => Promise.reject(down) };
+    const err = await persistProcessor(store)(job('x.persist', { kind: 'risk_snapshots', rowsJson: JSON.stringify(rows) })).catch((e: unknown) => e);
+    expect(err).toBe(down);
+  });
+
+  it('reports how many rows were new, so a repeated batch reports none (rows as objects)', async () => {
     const store = memorySnapshotStore();
     const run = persistProcessor(store);
     expect(await run(job('x.persist', { kind: 'risk_snapshots', rows }))).toEqual({ written: 2 });

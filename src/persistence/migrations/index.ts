@@ -1,6 +1,7 @@
 import { sql as core } from './0001-core.js';
 import { sql as journal } from './0002-journal.js';
 import { sql as queues } from './0003-queues.js';
+import { sql as persistThroughput } from './0004-persist-throughput.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'journal', sql: journal },
   { version: 3, name: 'queues', sql: queues },
+  { version: 4, name: 'persist-throughput', sql: persistThroughput },
 ];
