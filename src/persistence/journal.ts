@@ -59,6 +59,12 @@ export interface JournalOptions {
   readonly maxBatch?: number;
   /** Wall clock in epoch microseconds, for audit timestamps. */
   readonly nowUs?: () => number;
+  /**
+   * Prepare the commit statement once per connection (default true). Off for PGlite: its socket
+   * server runs every connection in one session, where a second connection's PREPARE of the
+   * same name fails ("already exists").
+   */
+  readonly namedStatements?: boolean;
 }
 
 const nowUsDefault = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -77,6 +83,7 @@ export class PgJournal implements EventJournal {
   private readonly log: LogFn;
   private readonly maxBatch: number;
   private readonly nowUs: () => number;
+  private readonly insert: pg.QueryConfig<[number, string]>;
 
   private nextBatchSeq: number;
   private projectedSeq = 0;
@@ -91,6 +98,8 @@ export class PgJournal implements EventJournal {
     this.log = opts.log ?? (() => {});
     this.maxBatch = opts.maxBatch ?? 2000;
     this.nowUs = opts.nowUs ?? nowUsDefault;
+    const text = 'INSERT INTO journal (seq, entries) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING';
+    this.insert = opts.namedStatements === false ? { text } : { name: 'journal_insert', text };
   }
 
   /**
@@ -196,9 +205,9 @@ export class PgJournal implements EventJournal {
     for (let attempt = 1; ; attempt++) {
       try {
         const t0 = performance.now();
-        // A named statement: parsed and planned once per connection, not at every commit. A
-        // retry of a batch that did land (connection lost after the commit) is a no-op.
-        await this.pool.query({ name: 'journal_insert', text: 'INSERT INTO journal (seq, entries) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING', values: [seq, json] });
+        // A named statement where it can be: parsed and planned once per connection, not at
+        // every commit. A retry of a batch that did land (connection lost after the commit) is a no-op.
+        await this.pool.query({ ...this.insert, values: [seq, json] });
         this.commitUs.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
         this.nextBatchSeq++;
         this.commits++;

@@ -81,7 +81,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
       opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
     }
     // Opening the journal projects what the last run committed, so the tables are complete.
-    const journal = await PgJournal.open(db.pool, { log: opts.log });
+    const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external' });
     const restored = await loadPortfolioStates(db.pool);
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
     const q = queues, w = workers;

@@ -124,6 +124,31 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
   });
 });
 
+describe.each<Backend>(['external', 'embedded'])('journal on %s PostgreSQL', (backend) => {
+  it('commits through whichever pooled connection it gets, without a failed attempt', { timeout: 30_000 }, async () => {
+    // PGlite's socket server runs every connection in one session: a statement prepared by
+    // name on one connection "already exists" for the next, which cost a failed attempt (and
+    // an ack delay) per commit under load before the journal stopped naming it there.
+    const t = newTarget(backend);
+    try {
+      const { engine, persistence } = await startEngine(t);
+      engine.tick('AAA', 100, START_MS);
+      engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin');
+      await engine.durable();
+      for (let i = 0; i < 4; i++) {
+        // Hold the connections the previous commits used, so that the next commit gets another.
+        const held = await Promise.all(Array.from({ length: (i % 2) + 1 }, () => persistence.db.pool.connect()));
+        acked(await engine.submitOrder('P1', { clientOrderId: `h${i}`, instrument: 'AAA', side: 'buy', qty: 1, orderType: 'market' }, 'trader'));
+        for (const c of held) c.release();
+      }
+      expect(persistence.journal.stats()).toMatchObject({ failures: 0 });
+    } finally {
+      await Promise.all(open.splice(0).map((o) => o.close()));
+      await t.cleanup();
+    }
+  });
+});
+
 describe('durable engine when PostgreSQL goes away', () => {
   it('holds the ack while the database is away, commits once it is back, and writes nothing twice', { timeout: 60_000 }, async () => {
     const t = newTarget('external');
