@@ -200,7 +200,7 @@ export class PgJournal implements EventJournal {
     const put = (k: string, rows: unknown[]): void => { if (rows.length > 0) sections[k] = rows; };
     put('created', batch.created); put('states', [...batch.states.values()]); put('limits', [...batch.limits.values()]);
     put('orders', [...batch.orders.values()]); put('fills', batch.fills); put('positions', [...batch.positions.values()]); put('audit', batch.audit);
-    const json = JSON.stringify(sections);
+    const json = JSON.stringify(sections, nonFiniteAsText);
     const seq = this.nextBatchSeq;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -224,6 +224,15 @@ export class PgJournal implements EventJournal {
       }
     }
   }
+}
+
+/**
+ * JSON has no NaN or Infinity (JSON.stringify would write null, which a NOT NULL column refuses
+ * at projection, blocking every later batch). PostgreSQL's float8 reads the text forms, so the
+ * tables hold exactly what the engine had.
+ */
+function nonFiniteAsText(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
 }
 
 /** How long after a commit the tables are brought up to date: batches in that window are projected together. */

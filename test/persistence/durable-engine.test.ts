@@ -182,3 +182,34 @@ describe('durable engine when PostgreSQL goes away', () => {
     }
   });
 });
+
+describe('journal projection of values JSON cannot carry', () => {
+  it('stores NaN and Infinity as the engine had them instead of blocking the projection', { timeout: 30_000 }, async () => {
+    const t = newTarget('external');
+    try {
+      const { engine, persistence } = await startEngine(t);
+      engine.createPortfolio({ portfolioId: 'N1', cash: 1000, positions: [{ instrument: 'AAA', qty: 10, avgPrice: 100 }] }, 'admin');
+      await engine.durable();
+      const before = engine.getPortfolio('N1')!;
+      const holding = { ...before.holdings[0]!, realisedPnl: Number.NaN, avgPrice: Number.POSITIVE_INFINITY };
+      await persistence.journal.record({
+        kind: 'changed', by: 'test',
+        events: [{ type: 'PositionChanged', portfolioId: 'N1', holding, cash: 1000 }],
+        before: { portfolioId: 'N1', cash: 1000, holdings: new Map(), openOrders: new Map(), limits: before.limits, tradingState: 'active', rateLimits: { submits: [], modifies: [] } as never, nextOrderSeq: 1, nextFillSeq: 1 },
+        after: { portfolioId: 'N1', cash: Number.NEGATIVE_INFINITY, holdings: new Map(), openOrders: new Map(), limits: before.limits, tradingState: 'active', rateLimits: { submits: [], modifies: [] } as never, nextOrderSeq: 1, nextFillSeq: 1 },
+      });
+      await persistence.journal.project();
+      const q = persistence.db.pool;
+      expect((await q.query("SELECT realised_pnl, avg_price FROM positions WHERE portfolio_id = 'N1'")).rows).toEqual([{ realised_pnl: Number.NaN, avg_price: Number.POSITIVE_INFINITY }]);
+      expect((await q.query("SELECT cash FROM portfolios WHERE portfolio_id = 'N1'")).rows).toEqual([{ cash: Number.NEGATIVE_INFINITY }]);
+      // Later batches still project.
+      engine.tick('AAA', 100, START_MS);
+      acked(await engine.submitOrder('N1', { clientOrderId: 'n', instrument: 'AAA', side: 'sell', qty: 1, orderType: 'market' }, 'trader'));
+      await persistence.journal.project();
+      expect((await q.query("SELECT count(*)::int AS n FROM fills WHERE portfolio_id = 'N1'")).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await Promise.all(open.splice(0).map((o) => o.close()));
+      await t.cleanup();
+    }
+  });
+});
