@@ -91,6 +91,7 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
     throw new DatabaseError('DB_EMBEDDED_START', `cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
   }
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_CONNECTIONS });
+  keepExtendedQueriesWhole(server);
   await server.start();
   const [host, port] = server.getServerConn().split(':');
   const connection: pg.PoolConfig = { host, port: Number(port), user: 'postgres', database: 'postgres', max: EMBEDDED_POOL };
@@ -108,6 +109,78 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
       await db.close();
       lock.release();
     },
+  };
+}
+
+/** What keepExtendedQueriesWhole relies on inside pglite-socket 0.2.17 (pinned in package.json). */
+interface QueueItem { handlerId: number; message: Uint8Array; onData(d: Uint8Array): void; resolve(bytes: number): void; reject(e: unknown): void }
+interface QueueInternals {
+  queue: QueueItem[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  db: { isInTransaction(): boolean; runExclusive<T>(f: () => Promise<T>): Promise<T>; execProtocolRawStream(m: Uint8Array, o: { onRawData(d: Uint8Array): void }): Promise<unknown> };
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+/** Frontend messages of the extended query protocol up to its Sync (Parse, Bind, Describe, Execute, Close, Flush) and of COPY. */
+const MID_SEQUENCE = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48, 0x64, 0x63, 0x66]);
+
+/**
+ * pglite-socket 0.2.17 runs the frontend messages of all connections one at a time from one
+ * queue, so one connection's Parse can land between another's Parse and Bind, and that Bind then
+ * runs against the wrong unnamed statement. Seen here at start-up as "bind message supplies 2
+ * parameters, but prepared statement "" requires 1"; with matching parameter types it would run
+ * the other connection's SQL with this one's parameters and report success. This keeps each
+ * connection's messages from Parse to Sync together, as the library already does for a
+ * transaction block, by replacing its queue loop (same logic plus that rule, and `processing`
+ * reset when a message fails, which the original leaves set). Written by hand because no release
+ * of pglite-socket does it; checked against the internals at start, so an upgrade that changes
+ * them stops the engine with a clear error instead of running unprotected.
+ */
+function keepExtendedQueriesWhole(server: object): void {
+  const q = (server as { queryQueue?: QueueInternals }).queryQueue;
+  if (!q || !Array.isArray(q.queue) || typeof q.processQueue !== 'function' || typeof q.clearQueueForHandler !== 'function' || !('lastHandlerId' in q)) {
+    throw new DatabaseError('DB_EMBEDDED_START', 'pglite-socket internals are not those of 0.2.17: the embedded database cannot keep connections apart');
+  }
+  let midSequence = false;
+  q.processQueue = async function processQueue(this: QueueInternals): Promise<void> {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        let item: QueueItem | undefined;
+        if ((midSequence || this.db.isInTransaction()) && this.lastHandlerId !== null) {
+          const k = this.queue.findIndex((r) => r.handlerId === this.lastHandlerId);
+          if (k === -1) return; // wait for that connection's next message
+          item = this.queue.splice(k, 1)[0];
+        } else {
+          item = this.queue.shift();
+        }
+        if (!item) return;
+        let bytes = 0;
+        const current = item;
+        try {
+          await this.db.runExclusive(() => this.db.execProtocolRawStream(current.message, { onRawData: (d) => { bytes += d.length; current.onData(d); } }));
+        } catch (err) {
+          midSequence = false;
+          current.reject(err);
+          continue;
+        }
+        midSequence = MID_SEQUENCE.has(current.message[0] ?? 0);
+        this.lastHandlerId = current.handlerId;
+        current.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
+  const clear = q.clearQueueForHandler.bind(q);
+  q.clearQueueForHandler = (handlerId: number): void => {
+    clear(handlerId);
+    // A connection that went away mid-sequence must not hold the others back.
+    if (q.lastHandlerId === handlerId) midSequence = false;
+    void q.processQueue();
   };
 }
 
