@@ -28,7 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { deleteQueueKeys } from '../src/persistence/queue-keys.js';
 import { openDatabase, quoteSchema, type Database } from '../src/persistence/database.js';
 import { migrate } from '../src/persistence/migrate.js';
 import type { RiskSnapshotRow } from '../src/persistence/queue-payloads.js';
@@ -110,16 +110,6 @@ async function openDb(kind: 'server' | 'embedded'): Promise<{ db: Database; clea
   };
 }
 
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `bull:${prefix}.*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
 
 async function countRows(db: Database): Promise<number> {
   return Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM risk_snapshots')).rows[0]?.n ?? 0);
@@ -146,7 +136,7 @@ async function queued(scenario: 'redis' | 'pg' | 'embedded'): Promise<Result> {
     return { scenario: LABEL[scenario], rows: n, jobs: ids.length, enqueueRowsPerS: Math.round(n / (enqueueMs / 1000)), writeRowsPerS: Math.round(n / (writeMs / 1000)), writeMs: Math.round(writeMs) };
   } finally {
     await queues.close();
-    if (scenario === 'redis') await deleteRedisKeys(prefix);
+    if (scenario === 'redis') await deleteQueueKeys(REDIS_URL, prefix);
     await cleanup();
   }
 }

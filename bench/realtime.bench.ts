@@ -28,8 +28,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import pg from 'pg';
+import { deleteQueueKeys } from '../src/persistence/queue-keys.js';
 import { Encoder } from '@msgpack/msgpack';
 import { createDemoMarket } from '../src/engine/market/demo-market.js';
 import { issueToken } from '../src/gateway/auth.js';
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => c.stop()));
     rmSync(dataDir, { recursive: true, force: true });
     if (persistence === 'external') await dropSchema(databaseUrl, schema);
-    if (redisUrl !== undefined) await deleteQueueKeys(redisUrl, schema);
+    if (redisUrl !== undefined) await deleteQueueKeys(redisUrl, schema).catch((e: unknown) => process.stderr.write(`could not delete the bench's queue keys: ${String(e)}\n`));
   };
 
   try {
@@ -486,20 +486,3 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   }
 }
 
-/** Removes the bench's queue keys (BullMQ's default key prefix `bull`, queue names `<prefix>.*`). */
-async function deleteQueueKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `bull:${prefix}.*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch (e) {
-    process.stderr.write(`could not delete the bench's queue keys: ${String(e)}\n`);
-  } finally {
-    redis.disconnect();
-  }
-}

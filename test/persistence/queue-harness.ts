@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { deleteQueueKeys } from '../../src/persistence/queue-keys.js';
 import { openDatabase, quoteSchema, type Database } from '../../src/persistence/database.js';
 import { migrate } from '../../src/persistence/migrate.js';
 import type { AmlFillJob, MarketSnapshotRow, RiskSnapshotRow } from '../../src/persistence/queue-payloads.js';
@@ -42,22 +42,8 @@ export async function openTestDb(kind: DbKind): Promise<TestDb> {
   };
 }
 
-/** Deletes every Redis key of the queues named `<prefix>.*` (BullMQ's default key prefix is `bull`). */
-export async function deleteRedisKeys(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    let n = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `bull:${prefix}.*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) n += await redis.del(...keys);
-    } while (cursor !== '0');
-    return n;
-  } finally {
-    redis.disconnect();
-  }
-}
+/** Deletes every Redis key of the queues named `<prefix>.*`. */
+export const deleteRedisKeys = (prefix: string): Promise<number> => deleteQueueKeys(REDIS_URL, prefix);
 
 /** Polls until cond() holds (every 10 ms); fails with `what` after timeoutMs. */
 export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
