@@ -4,8 +4,7 @@
  * report request to `report`. Snapshots are samples (the next supersedes one that could not be
  * queued); fills are not: a batch that could not be queued is kept and retried, in order.
  */
-import { instrumentOf } from '../engine/actors/instrument-symbol.js';
-import { newHoldingTerms } from '../engine/actors/position-update.js';
+import { standardMultiplierOf } from '../engine/actors/position-update.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import type { RiskSnapshot } from '../engine/actors/types.js';
 import { isoDateOf } from '../engine/runtime/clock.js';
@@ -54,8 +53,7 @@ export function startQueueFeeder(o: QueueFeederOptions): QueueFeeder {
       const f = e.fill;
       // The contract's standard multiplier (100 for a listed option): a book entered with another
       // is rare, and reading the portfolio here would build its risk snapshot for every fill.
-      const instrument = instrumentOf(f.instrument);
-      const multiplier = instrument ? newHoldingTerms(instrument, undefined).multiplier : undefined;
+      const multiplier = standardMultiplierOf(f.instrument);
       fills.push({
         fillId: f.fillId, orderId: f.orderId, portfolioId: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, ts: f.ts,
         ...(multiplier !== undefined ? { multiplier } : {}),
@@ -84,6 +82,19 @@ export function startQueueFeeder(o: QueueFeederOptions): QueueFeeder {
   }
   const fillTimer = setInterval(() => { flushing ??= flushFills().finally(() => { flushing = undefined; }); }, FILL_FLUSH_MS);
 
+  /** Queues a sample's rows; returns how many were queued (0 when it failed: the next sample supersedes it). */
+  async function queueSample<R>(what: string, rows: readonly R[], add: (rows: readonly R[]) => Promise<unknown>): Promise<number> {
+    if (rows.length === 0) return 0;
+    try {
+      await add(rows);
+      return rows.length;
+    } catch (err) {
+      enqueueFailures++;
+      log('warn', `could not queue ${what} (the next sample supersedes them)`, { rows: rows.length, error: (err as Error).message });
+      return 0;
+    }
+  }
+
   async function snapshotMarket(): Promise<void> {
     const rows: MarketSnapshotRow[] = [];
     for (const [symbol, p] of prices) {
@@ -91,14 +102,7 @@ export function startQueueFeeder(o: QueueFeederOptions): QueueFeeder {
       p.dirty = false;
       rows.push({ symbol, ts_ms: p.ts, price: p.price });
     }
-    if (rows.length === 0) return;
-    try {
-      await queues.addMarketSnapshots(rows);
-      marketRows += rows.length;
-    } catch (err) {
-      enqueueFailures++;
-      log('warn', 'could not queue market snapshots (the next sample supersedes them)', { rows: rows.length, error: (err as Error).message });
-    }
+    marketRows += await queueSample('market snapshots', rows, (r) => queues.addMarketSnapshots(r));
   }
 
   // Risk is sampled in slices: every RISK_SLICE_MS a share of the portfolios, so that each is
@@ -117,14 +121,7 @@ export function startQueueFeeder(o: QueueFeederOptions): QueueFeeder {
       rows.push({ portfolio_id: id, seq: r.seq, tick_ts: r.tickTs, computed_ms: r.computedMs, figures: figuresOf(r) });
     }
     riskCursor = ids.length === 0 ? 0 : (riskCursor + share) % ids.length;
-    if (rows.length === 0) return;
-    try {
-      await queues.addRiskSnapshots(rows);
-      riskRows += rows.length;
-    } catch (err) {
-      enqueueFailures++;
-      log('warn', 'could not queue risk snapshots (the next sample supersedes them)', { rows: rows.length, error: (err as Error).message });
-    }
+    riskRows += await queueSample('risk snapshots', rows, (r) => queues.addRiskSnapshots(r));
   }
 
   async function maybeRequestReport(): Promise<void> {

@@ -5,8 +5,7 @@
  * difference is reported beyond a relative 1e-9 (never expected, but not worth an alarm).
  */
 import type pg from 'pg';
-import { instrumentOf } from '../engine/actors/instrument-symbol.js';
-import { newHoldingTerms } from '../engine/actors/position-update.js';
+import { standardMultiplierOf } from '../engine/actors/position-update.js';
 import { signOf } from '../engine/limits/types.js';
 
 export interface Difference {
@@ -57,7 +56,7 @@ export async function reconcile(pool: pg.Pool): Promise<ReconcileReport> {
     }
     const signed = signOf(f.side) * f.qty;
     // The stored position's terms; a fill whose position row is missing gets the terms a fill opens with.
-    const multiplier = stored.get(f.portfolio_id)?.get(f.instrument)?.multiplier ?? defaultMultiplier(f.instrument);
+    const multiplier = stored.get(f.portfolio_id)?.get(f.instrument)?.multiplier ?? standardMultiplierOf(f.instrument) ?? 1;
     d.qty.set(f.instrument, (d.qty.get(f.instrument) ?? 0) + signed);
     d.cash -= signed * multiplier * f.price;
   }
@@ -75,7 +74,3 @@ export async function reconcile(pool: pg.Pool): Promise<ReconcileReport> {
   return { portfolios: portfolios.rows.length, fills: fills.rows.length, differences };
 }
 
-function defaultMultiplier(symbol: string): number {
-  const instrument = instrumentOf(symbol);
-  return instrument ? newHoldingTerms(instrument, undefined).multiplier : 1;
-}

@@ -1,4 +1,5 @@
 import type { Instrument, Position } from '../portfolio/types.js';
+import { instrumentOf } from './instrument-symbol.js';
 import type { Holding } from './types.js';
 
 /** Valuation terms of a holding opened by a fill. */
@@ -12,6 +13,15 @@ export type HoldingTerms = Pick<Position, 'multiplier' | 'vol' | 'dividendYield'
 export function newHoldingTerms(instrument: Instrument, vol: number | undefined): HoldingTerms {
   if (instrument.kind === 'underlying') return { multiplier: 1, dividendYield: 0, style: 'european' };
   return { multiplier: 100, ...(vol !== undefined ? { vol } : {}), dividendYield: 0, style: 'european' };
+}
+
+/**
+ * Units of the underlying per contract that a fill of this symbol opens with (100 for an OCC
+ * option, 1 for a ticker); undefined for a symbol that names neither.
+ */
+export function standardMultiplierOf(symbol: string): number | undefined {
+  const instrument = instrumentOf(symbol);
+  return instrument ? newHoldingTerms(instrument, undefined).multiplier : undefined;
 }
 
 /**
