@@ -6,63 +6,26 @@
  * chain must verify, and the restarted engine must serve the book the database holds. On this
  * machine's PostgreSQL and on the embedded PGlite alike.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../src/gateway/auth.js';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openDatabase } from '../../src/persistence/database.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { type Backend, type DbTarget, newTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
+import { killServes, rest, serveToken, startServe } from './serve-process.js';
 
-const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
 const SECRET = 'crash-test-secret-0123456789abcdef0123456789';
 const PORTFOLIOS = ['C1', 'C2', 'C3', 'C4'];
 const TICKERS = ['AAA', 'BBB'];
 
-interface Engine { readonly port: number; readonly proc: ChildProcess; readonly exited: Promise<number | null> }
-
-function serve(t: DbTarget): Promise<Engine> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_SCHEMA: t.schema,
-    RISK_POOL_THREADS: '1', PERSISTENCE: 'durable',
-  };
-  delete env.REDIS_URL;
-  if (t.url !== undefined) env.DATABASE_URL = t.url;
-  else delete env.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env });
-    spawned.push(proc);
-    let out = '';
-    let err = '';
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    proc.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    proc.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), proc, exited });
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${String(code)} before listening:\n${out}\n${err}`)));
-  });
-}
-
-const token = (sub: string, roles: ('admin' | 'trader' | 'feed')[]) =>
-  issueToken({ sub, roles, portfolios: ['*'], ttlSeconds: 600 }, new TextEncoder().encode(SECRET), { issuer: 'risk-engine', audience: 'risk-engine' });
-
-async function rest(port: number, auth: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Msg }> {
-  const r = await fetch(`http://127.0.0.1:${port}${url}`, {
-    method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, json: (await r.json()) as Msg };
-}
+const serve = (t: DbTarget) =>
+  startServe({ RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_SCHEMA: t.schema, DATABASE_URL: t.url, REDIS_URL: undefined });
+const token = (sub: string, roles: ('admin' | 'trader' | 'feed')[]) => serveToken(SECRET, sub, roles);
 
 const targets: DbTarget[] = [];
-const spawned: ChildProcess[] = [];
 afterAll(async () => {
-  // An engine a failed assertion left running must not outlive the test.
-  for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killServes(); // an engine a failed assertion left running must not outlive the test
   for (const t of targets) await t.cleanup();
 });
 

@@ -4,8 +4,6 @@
  * alert, risk and market snapshots are written behind, /health names the backends, and a job
  * with a malformed payload lands in the dead letters that the admin routes list and replay.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -14,26 +12,20 @@ import { issueToken } from '../../src/gateway/auth.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { deleteRedisKeys, randomName, REDIS_URL } from './queue-harness.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
+import { killServes, rest as restAt, type ServeProcess, startServe } from './serve-process.js';
 
-const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
 const SECRET = 'serve-queues-secret-0123456789abcdef012345678';
 const key = new TextEncoder().encode(SECRET);
 const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
 
 let t: DbTarget;
 let prefix: string;
-let proc: ChildProcess;
-let exited: Promise<number | null>;
+let engine: ServeProcess;
 let port: number;
 let sql: pg.Client;
 let admin: string;
 
-async function rest(auth: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Msg }> {
-  const r = await fetch(`http://127.0.0.1:${port}${url}`, {
-    method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, json: (await r.json()) as Msg };
-}
+const rest = (auth: string, method: string, url: string, body?: unknown) => restAt(port, auth, method, url, body);
 
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -48,33 +40,18 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
 beforeAll(async () => {
   t = newTarget('external');
   prefix = randomName('serveq');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema,
-    REDIS_URL, QUEUE_PREFIX: prefix, RISK_SNAPSHOT_MS: '200', MARKET_SNAPSHOT_MS: '200', AML_LARGE_NOTIONAL: '1000', RISK_POOL_THREADS: '1', PERSISTENCE: 'durable',
-  };
-  proc = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env });
-  exited = new Promise((r) => proc.once('exit', (code) => r(code)));
-  port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${String(code)}: ${out}${err}`)));
+  engine = await startServe({
+    RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema,
+    REDIS_URL, QUEUE_PREFIX: prefix, RISK_SNAPSHOT_MS: '200', MARKET_SNAPSHOT_MS: '200', AML_LARGE_NOTIONAL: '1000',
   });
+  port = engine.port;
   sql = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
   await sql.connect();
   admin = await issueToken({ sub: 'ops', roles: ['admin'], portfolios: ['*'], ttlSeconds: 600 }, key, jwt);
 }, 60_000);
 
 afterAll(async () => {
-  if (proc && proc.exitCode === null && proc.signalCode === null) {
-    proc.kill('SIGKILL'); // a failed test left it running
-    await exited;
-  }
+  killServes(); // a failed test left it running
   await sql?.end();
   await deleteRedisKeys(prefix);
   await t?.cleanup();
@@ -133,7 +110,7 @@ describe('serve with Redis queues and server PostgreSQL', () => {
   });
 
   it('stops gracefully on SIGTERM', async () => {
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    engine.proc.kill('SIGTERM');
+    expect(await engine.exited).toBe(0);
   });
 });

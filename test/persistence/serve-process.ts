@@ -1,0 +1,61 @@
+/**
+ * The built `risk-engine serve` as a child process for the persistence tests: started with the
+ * environment a test gives, resolved once it listens, killed by `killServes` if a failed assertion
+ * left it running. Also the admin token and REST call those tests share.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { issueToken, type Role } from '../../src/gateway/auth.js';
+import type { Msg } from '../gateway/harness.js';
+
+const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
+const JWT = { issuer: 'risk-engine', audience: 'risk-engine' };
+
+export interface ServeProcess {
+  readonly port: number;
+  readonly proc: ChildProcess;
+  /** Exit code, or null when killed by a signal. */
+  readonly exited: Promise<number | null>;
+  /** What it wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+const spawned: ChildProcess[] = [];
+
+/** Starts serve on a free port; `env` is laid over this process's environment (undefined deletes). */
+export function startServe(env: Record<string, string | undefined>): Promise<ServeProcess> {
+  const full: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', RISK_POOL_THREADS: '1', PERSISTENCE: 'durable' };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete full[k];
+    else full[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: full });
+    spawned.push(proc);
+    let out = '';
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), proc, exited, output: () => out });
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${String(code)} before listening:\n${out}`)));
+  });
+}
+
+/** SIGKILLs every serve a test started and that still runs. */
+export function killServes(): void {
+  for (const p of spawned.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+
+export function serveToken(secret: string, sub: string, roles: Role[], portfolios: string[] = ['*']): Promise<string> {
+  return issueToken({ sub, roles, portfolios, ttlSeconds: 600 }, new TextEncoder().encode(secret), JWT);
+}
+
+export async function rest(port: number, auth: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Msg }> {
+  const r = await fetch(`http://127.0.0.1:${port}${url}`, {
+    method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, json: (await r.json()) as Msg };
+}
