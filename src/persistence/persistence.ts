@@ -6,7 +6,7 @@
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { LogFn, LogLevel } from '../logger.js';
 import { startQueueWorkers } from '../workers/queue-workers.js';
-import { startQueueThread } from '../workers/queue-worker-thread.js';
+import { startQueueThread, type QueueThreadStatus } from '../workers/queue-worker-thread.js';
 import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
 import { PgJournal, type JournalStats } from './journal.js';
@@ -39,7 +39,7 @@ export interface Persistence {
   readonly restored: readonly PortfolioState[];
   /** The newest orders and fills, for the engine's in-memory history. */
   readonly history: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
-  health(): { database: Database['kind']; queues: Queues['backend']; journal: JournalStats };
+  health(): { database: Database['kind']; queues: Queues['backend']; queueWorkers: QueueThreadStatus; journal: JournalStats };
   close(): Promise<void>;
 }
 
@@ -58,7 +58,7 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
 
 export async function openPersistence(opts: PersistenceOptions): Promise<Persistence> {
   let queues: Queues | undefined;
-  let workers: { close(): Promise<void> } | undefined;
+  let workers: { close(): Promise<void>; status?: () => QueueThreadStatus } | undefined;
   const db = await openDatabase({ ...(opts.databaseUrl !== undefined ? { url: opts.databaseUrl } : {}), schema: opts.schema, dataDir: opts.dataDir, poolSize: opts.poolSize, log: opts.log });
   try {
     const m = await migrate(db.pool);
@@ -88,7 +88,8 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
       db, journal, queues, restored, history,
-      health: () => ({ database: db.kind, queues: q.backend, journal: journal.stats() }),
+      // In-process workers (embedded database) share the engine's fate, so they are running while it runs.
+      health: () => ({ database: db.kind, queues: q.backend, queueWorkers: w.status?.() ?? { state: 'running', restarts: 0 }, journal: journal.stats() }),
       async close() {
         if (!(await settlesWithin(journal.flush(), CLOSE_FLUSH_MS))) {
           opts.log('error', 'shutting down with changes not yet committed; their clients were never acknowledged', { backlog: journal.stats().backlog, lastError: journal.stats().lastError });

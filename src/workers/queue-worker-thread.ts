@@ -27,8 +27,27 @@ export interface QueueThreadData {
 type ToThread = { readonly type: 'close' };
 type FromThread = { readonly type: 'ready' } | { readonly type: 'closed' } | { readonly type: 'failed'; readonly error: string };
 
+/** `running`: the thread's workers take jobs; `restarting`: it died and a new one is due (jobs wait in their queues). */
+export interface QueueThreadStatus {
+  readonly state: 'running' | 'restarting' | 'stopped';
+  /** Threads started after the first, since start. */
+  readonly restarts: number;
+  readonly lastFailure?: string;
+}
+
 export interface QueueThread {
+  status(): QueueThreadStatus;
   close(): Promise<void>;
+}
+
+export interface QueueThreadOptions {
+  /** Delay before the first restart after a thread died; doubled per consecutive failure (default 500 ms). */
+  readonly restartDelayMs?: number;
+  readonly maxRestartDelayMs?: number;
+  /** A thread that ran this long resets the delay (default 30 s). */
+  readonly stableAfterMs?: number;
+  /** Sees each thread started (tests use it to kill one). */
+  readonly onThread?: (worker: Worker) => void;
 }
 
 function threadFile(): URL {
@@ -36,33 +55,93 @@ function threadFile(): URL {
   return here.endsWith('.ts') ? new URL('../../dist/src/workers/queue-worker-thread.js', here) : new URL(here);
 }
 
-/** Starts the thread and resolves once its workers run (rejects with the thread's error). */
-export function startQueueThread(data: QueueThreadData, log: LogFn): Promise<QueueThread> {
-  const worker = new Worker(threadFile(), { workerData: data, name: 'queue-workers' });
-  return new Promise((resolve, reject) => {
-    let closing: (() => void) | undefined;
+/**
+ * Starts the thread and resolves once its workers run (rejects with the thread's error, so a
+ * misconfiguration stops the start). Afterwards it is supervised: a thread that dies (an uncaught
+ * error, an out-of-memory abort) is replaced after a growing delay. Nothing is lost meanwhile: the
+ * jobs wait in their queues, and BullMQ hands the jobs a dead thread held to the next one once
+ * their locks lapse.
+ */
+export function startQueueThread(data: QueueThreadData, log: LogFn, opts: QueueThreadOptions = {}): Promise<QueueThread> {
+  const baseDelay = opts.restartDelayMs ?? 500, maxDelay = opts.maxRestartDelayMs ?? 30_000, stableMs = opts.stableAfterMs ?? 30_000;
+  let state: QueueThreadStatus['state'] = 'restarting';
+  let restarts = 0, delay = baseDelay;
+  let lastFailure: string | undefined;
+  let current: Worker | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  /** Starts one thread; resolves when it is ready, rejects when it fails before. */
+  const spawnThread = (): Promise<void> => new Promise((resolve, reject) => {
+    const worker = new Worker(threadFile(), { workerData: data, name: 'queue-workers' });
+    current = worker;
+    opts.onThread?.(worker);
+    let ready = false, startedAt = 0, failure: string | undefined;
     worker.on('message', (m: FromThread) => {
       if (m.type === 'ready') {
-        resolve({
-          close: () => new Promise<void>((done) => {
-            closing = done;
-            worker.postMessage({ type: 'close' } satisfies ToThread);
-          }),
-        });
-      } else if (m.type === 'closed') {
-        void worker.terminate().then(() => closing?.());
-      } else {
-        reject(new Error(`queue workers failed to start: ${m.error}`));
+        ready = true;
+        startedAt = Date.now();
+        resolve();
+      } else if (m.type === 'failed') {
+        failure = m.error;
+        void worker.terminate();
       }
     });
     worker.on('error', (err) => {
-      log('error', 'queue worker thread failed', { error: err.stack ?? err.message });
-      reject(err);
+      failure = err.stack ?? err.message;
     });
     worker.on('exit', (code) => {
-      if (closing) closing();
-      else if (code !== 0) log('error', 'queue worker thread exited', { code });
+      if (current === worker) current = undefined;
+      if (closing) return;
+      const why = failure ?? `thread exited with code ${code}`;
+      if (!ready) {
+        reject(new Error(`queue workers failed to start: ${why}`));
+        return;
+      }
+      if (Date.now() - startedAt >= stableMs) delay = baseDelay;
+      died(why);
     });
+  });
+
+  function died(why: string): void {
+    state = 'restarting';
+    lastFailure = why;
+    log('error', 'queue worker thread died; restarting it (queued jobs wait)', { error: why, inMs: delay, restarts });
+    timer = setTimeout(() => {
+      timer = undefined;
+      restarts++;
+      spawnThread().then(
+        () => {
+          state = 'running';
+          log('info', 'queue worker thread restarted', { restarts });
+        },
+        (err: unknown) => {
+          if (!closing) died((err as Error).message);
+        },
+      );
+    }, delay);
+    delay = Math.min(maxDelay, delay * 2);
+  }
+
+  return spawnThread().then(() => {
+    state = 'running';
+    return {
+      status: () => ({ state, restarts, ...(lastFailure !== undefined ? { lastFailure } : {}) }),
+      close() {
+        closing ??= (async () => {
+          clearTimeout(timer);
+          const w = current;
+          if (w) {
+            const exited = new Promise<void>((r) => w.once('exit', () => r()));
+            w.on('message', (m: FromThread) => { if (m.type === 'closed') void w.terminate(); });
+            w.postMessage({ type: 'close' } satisfies ToThread);
+            await exited;
+          }
+          state = 'stopped';
+        })();
+        return closing;
+      },
+    };
   });
 }
 

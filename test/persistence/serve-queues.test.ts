@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('serve with Redis queues and server PostgreSQL', () => {
   it('says which backends it runs on', async () => {
     const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Msg;
-    expect(h).toMatchObject({ status: 'ok', uws: 'native', database: 'external', queues: 'redis' });
+    expect(h).toMatchObject({ status: 'ok', uws: 'native', database: 'external', queues: 'redis', queueWorkers: { state: 'running', restarts: 0 } });
   });
 
   it('screens a large fill (AML alert) and writes risk and market snapshots behind', { timeout: 30_000 }, async () => {
