@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
   RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
+  /** Tasks posted to one worker before its previous one finishes (risk-pool-options.ts gives the measurements). */
+  RISK_POOL_TASKS_PER_THREAD: int(1, 16).default(1),
   /**
    * Scheduling of the pool's worker threads. `idle` (Linux SCHED_IDLE): they run only on CPU time
    * nothing else wants, so a woken gateway thread or client never waits behind a recalculation;
@@ -72,7 +74,7 @@ export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
   readonly dataDir: string;
-  readonly pool: { readonly threads: number; readonly maxBatch: number; readonly priority: 'idle' | 'low' | 'normal' };
+  readonly pool: { readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal' };
   readonly mailboxCapacity: number;
   readonly marginRefreshMs: number;
   readonly maxFrameBytes: number;
@@ -135,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     env: e.NODE_ENV,
     jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
     dataDir: e.DATA_DIR,
-    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, priority: e.RISK_POOL_PRIORITY }),
+    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY }),
     mailboxCapacity: e.MAILBOX_CAPACITY,
     marginRefreshMs: e.MARGIN_REFRESH_MS,
     maxFrameBytes: e.MAX_FRAME_BYTES,

@@ -90,7 +90,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel).log;
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
   const scenarios = scenarioSet(config, universe, log);
-  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, priority: config.pool.priority, scenarios });
+  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, tasksPerThread: config.pool.tasksPerThread, priority: config.pool.priority, scenarios });
   reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
   let persistence: Persistence | undefined;
