@@ -38,6 +38,8 @@ export interface RunningApp {
   readonly port: number;
   readonly uws: 'native' | 'fallback';
   readonly engine: EngineApi;
+  /** Settles when the engine must stop on its own (another engine took its schema); never rejects. */
+  readonly fatal: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -94,12 +96,15 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
   let persistence: Persistence | undefined;
+  let fatal: (err: Error) => void = () => {};
+  const fatalError = new Promise<Error>((resolve) => { fatal = resolve; });
   if (config.persistence.mode === 'durable') {
     const p = config.persistence;
     try {
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
         ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, logLevel: config.logLevel,
+        onWriterLost: (err) => fatal(err),
       });
     } catch (err) {
       await pool.close();
@@ -146,6 +151,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     port: gateway.port,
     uws: gateway.uws,
     engine,
+    fatal: fatalError,
     async close() {
       stopDemo();
       await gateway.close();

@@ -34,7 +34,7 @@ export interface Database {
 }
 
 export class DatabaseError extends Error {
-  constructor(readonly code: 'DB_SCHEMA_NAME' | 'DB_UNAVAILABLE' | 'DB_EMBEDDED_START', message: string, options?: { cause?: unknown }) {
+  constructor(readonly code: 'DB_SCHEMA_NAME' | 'DB_UNAVAILABLE' | 'DB_EMBEDDED_START' | 'DB_IN_USE', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DatabaseError';
   }

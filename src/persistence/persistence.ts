@@ -12,6 +12,7 @@ import { openQueues, type Queues } from './queues.js';
 import { PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
+import { acquireWriterLock, type WriterLock } from './writer-lock.js';
 
 export interface PersistenceOptions {
   readonly databaseUrl?: string;
@@ -29,6 +30,11 @@ export interface PersistenceOptions {
   readonly amlLargeNotional?: number;
   /** How long start waits for the persist queue to drain before rebuilding the actors. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Called when another engine took this schema's writer lock while this one was disconnected from
+   * the server (writer-lock.ts): the caller must stop the engine. Without it, the error is logged only.
+   */
+  readonly onWriterLost?: (err: Error) => void;
 }
 
 export interface Persistence {
@@ -39,7 +45,7 @@ export interface Persistence {
   readonly restored: readonly PortfolioState[];
   /** The newest orders and fills, for the engine's in-memory history. */
   readonly history: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
-  health(): { database: Database['kind']; queues: Queues['backend']; queueWorkers: QueueThreadStatus; journal: JournalStats };
+  health(): { database: Database['kind']; queues: Queues['backend']; queueWorkers: QueueThreadStatus; writerLock?: ReturnType<WriterLock['state']>; journal: JournalStats };
   close(): Promise<void>;
 }
 
@@ -59,8 +65,12 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
 export async function openPersistence(opts: PersistenceOptions): Promise<Persistence> {
   let queues: Queues | undefined;
   let workers: { close(): Promise<void>; status?: () => QueueThreadStatus } | undefined;
+  let writer: WriterLock | undefined;
   const db = await openDatabase({ ...(opts.databaseUrl !== undefined ? { url: opts.databaseUrl } : {}), schema: opts.schema, dataDir: opts.dataDir, poolSize: opts.poolSize, log: opts.log });
   try {
+    if (db.kind === 'external') {
+      writer = await acquireWriterLock(db.connection, db.schema, { log: opts.log, onLost: (err) => opts.onWriterLost?.(err) });
+    }
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
     queues = await openQueues({ ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), db, prefix: opts.queuePrefix, log: opts.log });
@@ -84,12 +94,15 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external' });
     const restored = await loadPortfolioStates(db.pool);
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
-    const q = queues, w = workers;
+    const q = queues, w = workers, lock = writer;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
       db, journal, queues, restored, history,
       // In-process workers (embedded database) share the engine's fate, so they are running while it runs.
-      health: () => ({ database: db.kind, queues: q.backend, queueWorkers: w.status?.() ?? { state: 'running', restarts: 0 }, journal: journal.stats() }),
+      health: () => ({
+        database: db.kind, queues: q.backend, queueWorkers: w.status?.() ?? { state: 'running', restarts: 0 },
+        ...(lock ? { writerLock: lock.state() } : {}), journal: journal.stats(),
+      }),
       async close() {
         if (!(await settlesWithin(journal.flush(), CLOSE_FLUSH_MS))) {
           opts.log('error', 'shutting down with changes not yet committed; their clients were never acknowledged', { backlog: journal.stats().backlog, lastError: journal.stats().lastError });
@@ -99,12 +112,14 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
         journal.stopProjection();
         await w.close();
         await q.close();
+        await lock?.release();
         await db.close();
       },
     };
   } catch (err) {
     await workers?.close().catch(() => {});
     await queues?.close().catch(() => {});
+    await writer?.release();
     await db.close().catch(() => {});
     throw err;
   }

@@ -1,6 +1,7 @@
 import { startApp, type DemoOptions } from '../../main.js';
+import { DatabaseError } from '../../persistence/database.js';
 import { numberFlag, parseFlags } from '../args.js';
-import { ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { configOrCliError } from './config-flags.js';
 
@@ -9,7 +10,8 @@ export const serveHelp = `Usage: risk-engine serve [--port N] [--host H] [--demo
 Runs the engine: websocket gateway (binary MessagePack, docs/PROTOCOL.md) and REST on one port.
 Configuration comes from the environment (PORT, HOST, DATA_DIR, RISK_ENGINE_JWT_SECRET, ...; see
 src/config.ts); flags override it. Prints one line with the URL once listening. SIGINT or SIGTERM
-closes it gracefully (exit 0).
+closes it gracefully (exit 0). It stops by itself, with exit 1, if another engine takes its
+database schema while it is disconnected from the server.
 
 Options:
   --port N           TCP port, 0 = any free port (default: PORT or 8080)
@@ -53,7 +55,14 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     ...(f.host !== undefined ? { HOST: f.host } : {}),
   });
 
-  const app = await startApp(config, demo ? { demo } : {});
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config, demo ? { demo } : {});
+  } catch (e) {
+    // The database refused or is unreachable: the operator's problem to fix, not a crash report.
+    if (e instanceof DatabaseError) throw new CliError(`${e.code}: ${e.message}`);
+    throw e;
+  }
   // Handlers first, then the line that says we are up: a supervisor (or a test) that signals as soon
   // as it reads the line must find them installed, or the default action kills the process.
   const stopped = new Promise<void>((resolve) => {
@@ -71,10 +80,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       (demo ? `, demo: ${demo.portfolios} portfolios over ${demo.underlyings} underlyings at ${demo.tickRate} ticks/s` : '') +
       '\n',
   );
-  await stopped;
+  const fatal = await Promise.race([stopped.then(() => undefined), app.fatal]);
   await app.close();
-  io.stdout.write('risk-engine stopped\n');
   // Close is graceful; if a library still holds a handle, do not hang the shutdown on it.
-  setTimeout(() => process.exit(ExitCode.Ok), 2000).unref();
-  return ExitCode.Ok;
+  const code = fatal ? ExitCode.DataError : ExitCode.Ok;
+  if (fatal) io.stderr.write(`risk-engine stopped: ${fatal.message}\n`);
+  else io.stdout.write('risk-engine stopped\n');
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }
