@@ -72,14 +72,55 @@ function inUse(schema: string, holder: Holder | undefined): DatabaseError {
   return new DatabaseError('DB_IN_USE', `schema ${schema} is already written by ${who}: one engine per schema (DATABASE_SCHEMA)`);
 }
 
-/** Takes the schema's writer lock or throws DB_IN_USE naming the engine that holds it. */
+/**
+ * Whether the holder is an engine of this host whose process is gone: a killed engine's session
+ * lingers until the server notices the closed socket, which a restart at once can beat.
+ */
+function isDeadLocalEngine(holder: Holder): boolean {
+  const m = /^risk-engine pid=(\d+) host=(.*)$/.exec(holder.application_name);
+  if (!m || m[2] !== whoAmI().replace(/^risk-engine pid=\d+ host=/, '') || Number(m[1]) === process.pid) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Ends a dead engine's lingering session (the lock goes with it). */
+async function terminate(connection: pg.ClientConfig, pid: number): Promise<void> {
+  const c = new pg.Client(connection);
+  c.on('error', () => {});
+  await c.connect();
+  try {
+    await c.query('SELECT pg_terminate_backend($1)', [pid]);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/**
+ * Takes the schema's writer lock or throws DB_IN_USE naming the engine that holds it. A lock
+ * left by an engine of this host whose process is gone is taken over; one held from another host
+ * is refused, because its liveness cannot be told from here (end that session with
+ * pg_terminate_backend if its engine is known to be gone).
+ */
 export async function acquireWriterLock(connection: pg.ClientConfig, schema: string, opts: WriterLockOptions): Promise<WriterLock> {
   const retryMs = opts.retryMs ?? 1000;
   let state: 'held' | 'reconnecting' | 'released' = 'held';
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  const first = await tryLock(connection, schema);
+  let first = await tryLock(connection, schema);
+  if (!('client' in first) && first.holder && isDeadLocalEngine(first.holder)) {
+    opts.log?.('warn', 'schema writer lock held by a session of an engine that is gone; ending that session', { schema, holder: first.holder.application_name, serverPid: first.holder.pid });
+    await terminate(connection, first.holder.pid);
+    // The server releases the lock once the terminated backend has exited.
+    for (let i = 0; i < 50 && !('client' in first); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      first = await tryLock(connection, schema);
+    }
+  }
   if (!('client' in first)) throw inUse(schema, first.holder);
   adopt(first.client);
 

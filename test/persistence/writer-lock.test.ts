@@ -3,6 +3,8 @@
  * named; the lock is taken again after its connection drops; an engine that finds the lock taken by
  * another after such a drop is told to stop; and `serve` turns the refusal into a clear exit.
  */
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/persistence/database.js';
@@ -78,6 +80,33 @@ describe('schema writer lock', () => {
     expect(l.state()).toBe('released');
     expect(rival.state()).toBe('held');
     await rival.release();
+  });
+
+  it('takes over a lock whose engine on this host is gone, and refuses one whose engine lives', async () => {
+    const gone = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => gone.once('exit', r));
+    const alive = spawn('sleep', ['30']);
+    try {
+      for (const [pid, expected] of [[alive.pid!, 'refused'], [gone.pid!, 'taken over']] as const) {
+        // A lingering session, as the server keeps one for a moment after its client was killed.
+        const lingering = new pg.Client({ ...connection, application_name: `risk-engine pid=${pid} host=${hostname()}` });
+        lingering.on('error', () => {});
+        await lingering.connect();
+        await lingering.query('SELECT pg_advisory_lock($1, hashtext($2))', [0x52454e47, t.schema]);
+        const attempt = acquireWriterLock(connection, t.schema, { onLost: () => {} });
+        if (expected === 'refused') {
+          await expect(attempt).rejects.toMatchObject({ code: 'DB_IN_USE', message: expect.stringContaining(`risk-engine pid=${pid}`) });
+          await lingering.end();
+        } else {
+          const l = await attempt;
+          expect(l.state()).toBe('held');
+          await expect(lingering.query('SELECT 1')).rejects.toThrow(); // its session was ended
+          await l.release();
+        }
+      }
+    } finally {
+      alive.kill();
+    }
   });
 
   it('makes a second serve on the same schema exit with the reason', { timeout: 60_000 }, async () => {
