@@ -5,8 +5,8 @@
  * - server PG, Redis queues: the production path (REDIS_URL and DATABASE_URL set).
  * - server PG, PG queues: BullMQ's PostgreSQL backend in the engine's schema (no Redis).
  * - embedded PGlite: no server at all (the queues and the rows in one PGlite behind pglite-socket).
- * - direct (server PG, and embedded-direct): the same INSERTs from one loop with no queue, the
- *   ceiling the queue paths approach.
+ * - direct (server PG, and embedded-direct): the same writes (COPY on the server, INSERT from JSON
+ *   on PGlite) from one loop with no queue, the ceiling the queue paths approach.
  *
  * Each scenario enqueues ROWS rows in jobs of JOB_ROWS (the rate of that is `enqueue rows/s`), then
  * starts the workers and times until the queue is drained (`write rows/s`, the figure that matters:
@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { deleteQueueKeys } from '../src/persistence/queue-keys.js';
 import { openDatabase, quoteSchema, type Database } from '../src/persistence/database.js';
 import { migrate } from '../src/persistence/migrate.js';
-import type { RiskSnapshotRow } from '../src/persistence/queue-payloads.js';
+import { rowsCopyJob, type RiskSnapshotRow } from '../src/persistence/queue-payloads.js';
 import { openQueues } from '../src/persistence/queues.js';
 import { pgSnapshotStore } from '../src/persistence/snapshot-store.js';
 import { startQueueWorkers } from '../src/workers/queue-workers.js';
@@ -50,7 +50,7 @@ const LABEL: Record<Scenario, string> = {
   redis: 'server PG, Redis queues',
   pg: 'server PG, PG queues',
   embedded: 'embedded PGlite, PG queues',
-  direct: 'server PG, direct INSERT (no queue)',
+  direct: 'server PG, direct COPY (no queue)',
   'embedded-direct': 'embedded PGlite, direct INSERT (no queue)',
 };
 
@@ -149,14 +149,21 @@ async function direct(kind: 'server' | 'embedded'): Promise<Result> {
   const n = kind === 'embedded' ? EMBEDDED_ROWS : ROWS;
   const { db, cleanup } = await openDb(kind);
   try {
-    const store = pgSnapshotStore(db.pool);
+    const store = pgSnapshotStore(db);
     const data = rows(n);
+    // In the form the queues give each database: COPY text for the server, JSON for PGlite.
     const batches: string[] = [];
-    for (let i = 0; i < data.length; i += JOB_ROWS) batches.push(JSON.stringify(data.slice(i, i + JOB_ROWS)));
+    for (let i = 0; i < data.length; i += JOB_ROWS) {
+      const part = data.slice(i, i + JOB_ROWS);
+      batches.push(kind === 'server' ? rowsCopyJob('risk_snapshots', part).rowsCopy : JSON.stringify(part));
+    }
     const t0 = performance.now();
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < batches.length) await store.insertRiskSnapshots(batches[next++] as string);
+      while (next < batches.length) {
+        const b = batches[next++] as string;
+        await (kind === 'server' ? store.copySnapshots('risk_snapshots', b) : store.insertRiskSnapshots(b));
+      }
     };
     await Promise.all(Array.from({ length: CONCURRENCY ?? (kind === 'embedded' ? 1 : 3) }, lane));
     const writeMs = performance.now() - t0;

@@ -4,6 +4,7 @@
  * another process or an older engine and a queue is a trust boundary.
  */
 import { z } from 'zod';
+import { COPY_COLUMNS, marketCopyText, parseCopyText, riskCopyText } from './copy-text.js';
 
 /** Rows of one persist job at most: one INSERT statement's json argument stays a few MB. */
 export const MAX_ROWS_PER_JOB = 10_000;
@@ -70,25 +71,56 @@ export const PersistRowsJob = z.discriminatedUnion('kind', [
 ]);
 export type PersistRowsJob = z.infer<typeof PersistRowsJob>;
 
-/** What a persist job's data may be: either form; the worker writes both. */
-export type PersistJob = PersistRowsJsonJob | PersistRowsJob;
+/**
+ * The batch as COPY text lines (copy-text.ts), what the queues add for a server database: the
+ * worker streams it into the table with COPY, twice as fast as json_to_recordset reads rowsJson,
+ * and a line the table refuses is named by PostgreSQL's error (`COPY risk_snapshots, line 7,
+ * column tick_ts`). Not for the embedded database, whose socket server does not take COPY FROM
+ * STDIN; the queues give it rowsJson.
+ */
+export const PersistRowsCopyJob = z.object({
+  kind: z.enum(PERSIST_KINDS),
+  rowsCopy: z.string().max(MAX_ROWS_JSON_CHARS).regex(/^[^\n]+\n/, 'expected COPY text lines, at least one row'),
+});
+export type PersistRowsCopyJob = z.infer<typeof PersistRowsCopyJob>;
+
+/** What a persist job's data may be: any of the three forms; the worker writes them all. */
+export type PersistJob = PersistRowsJsonJob | PersistRowsCopyJob | PersistRowsJob;
+
+/** The forms the store writes as they are. */
+export type WritableJob = PersistRowsJsonJob | PersistRowsCopyJob;
 
 export type Checked<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly issues: string };
 
-/** The job data in the queues' form, from rows a producer typed (no check: they are ours). */
+/** The job data in the rowsJson form, from rows a producer typed (no check: they are ours). */
 export function rowsJsonJob(kind: PersistKind, rows: readonly object[]): PersistRowsJsonJob {
   return { kind, rowsJson: JSON.stringify(rows) };
 }
 
+/** The job data in the COPY form, from rows a producer typed. */
+export function rowsCopyJob(kind: 'risk_snapshots', rows: readonly RiskSnapshotRow[]): PersistRowsCopyJob;
+export function rowsCopyJob(kind: 'market_snapshots', rows: readonly MarketSnapshotRow[]): PersistRowsCopyJob;
+export function rowsCopyJob(kind: PersistKind, rows: readonly (RiskSnapshotRow | MarketSnapshotRow)[]): PersistRowsCopyJob {
+  return { kind, rowsCopy: kind === 'risk_snapshots' ? riskCopyText(rows as RiskSnapshotRow[]) : marketCopyText(rows as MarketSnapshotRow[]) };
+}
+
+type Form = 'rowsJson' | 'rowsCopy' | 'rows';
+
+/** Which form the data claims (a rowsJson or rowsCopy key, else rows), so that issues name that form's fields. */
+function formOf(data: unknown): Form {
+  if (typeof data !== 'object' || data === null) return 'rows';
+  return 'rowsJson' in data ? 'rowsJson' : 'rowsCopy' in data ? 'rowsCopy' : 'rows';
+}
+
 /**
- * A persist job's data as the worker writes it (rowsJson), or what is wrong with it. The rows
- * form is checked row by row, then serialised; the rowsJson form only as far as its envelope,
- * its rows being PostgreSQL's to check. Which form the data claims (a rowsJson key or not) picks
- * the schema, so the issues name that form's fields.
+ * A persist job's data as the worker writes it (rowsJson or rowsCopy), or what is wrong with it.
+ * The rows form is checked row by row, then serialised; the two text forms only as far as their
+ * envelope, their rows being PostgreSQL's to check.
  */
-export function toRowsJsonJob(data: unknown): Checked<PersistRowsJsonJob> {
-  if (claimsRowsJson(data)) {
-    const r = PersistRowsJsonJob.safeParse(data);
+export function toWritableJob(data: unknown): Checked<WritableJob> {
+  const form = formOf(data);
+  if (form !== 'rows') {
+    const r = (form === 'rowsJson' ? PersistRowsJsonJob : PersistRowsCopyJob).safeParse(data);
     return r.success ? { ok: true, data: r.data } : { ok: false, issues: describeIssues(r.error) };
   }
   const r = PersistRowsJob.safeParse(data);
@@ -96,29 +128,52 @@ export function toRowsJsonJob(data: unknown): Checked<PersistRowsJsonJob> {
 }
 
 /**
- * Every issue of a persist job, its rows included in either form (`rows[3].seq: ...`), or
- * undefined when there is none. It parses every row, so it is for the rare paths: a replay with
- * corrected data, and explaining a batch that PostgreSQL refused.
+ * Every issue of a persist job, its rows included in any form (`rows[3].seq: ...`, rows counted
+ * from 0 and, for COPY text, lines from 1), or undefined when there is none. It parses every row,
+ * so it is for the rare paths: a replay with corrected data, and explaining a refused batch.
  */
 export function persistJobIssues(data: unknown): string | undefined {
-  if (!claimsRowsJson(data)) {
+  const form = formOf(data);
+  if (form === 'rows') {
     const r = PersistRowsJob.safeParse(data);
     return r.success ? undefined : describeIssues(r.error);
   }
-  const envelope = PersistRowsJsonJob.safeParse(data);
+  const envelope = (form === 'rowsJson' ? PersistRowsJsonJob : PersistRowsCopyJob).safeParse(data);
   if (!envelope.success) return describeIssues(envelope.error);
+  const { kind } = envelope.data;
   let rows: unknown;
-  try {
-    rows = JSON.parse(envelope.data.rowsJson);
-  } catch (err) {
-    return `rowsJson: not JSON (${(err as Error).message})`;
+  if ('rowsJson' in envelope.data) {
+    try {
+      rows = JSON.parse(envelope.data.rowsJson);
+    } catch (err) {
+      return `rowsJson: not JSON (${(err as Error).message})`;
+    }
+  } else {
+    const lines = parseCopyText(envelope.data.rowsCopy);
+    const width = COPY_COLUMNS[kind].length;
+    const bad = lines.findIndex((f) => f.length !== width);
+    if (bad >= 0) return `rowsCopy line ${bad + 1}: ${lines[bad]?.length} fields, expected ${width} (${COPY_COLUMNS[kind].join(', ')})`;
+    rows = copyLinesAsRows(kind, lines);
   }
-  const r = PersistRowsJob.safeParse({ kind: envelope.data.kind, rows });
+  const r = PersistRowsJob.safeParse({ kind, rows });
   return r.success ? undefined : describeIssues(r.error);
 }
 
-function claimsRowsJson(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && 'rowsJson' in data;
+/** COPY lines (parseCopyText) as the row objects they stand for, values converted as PostgreSQL would, for the schemas to check. */
+export function copyLinesAsRows(kind: PersistKind, lines: readonly (readonly (string | null)[])[]): object[] {
+  return lines.map((f) => rowFromCopyFields(kind, f));
+}
+
+function rowFromCopyFields(kind: PersistKind, f: readonly (string | null)[]): object {
+  const num = (s: string | null | undefined): unknown => (typeof s === 'string' && s.trim() !== '' ? Number(s) : s);
+  if (kind === 'market_snapshots') return { symbol: f[0], ts_ms: num(f[1]), price: num(f[2]) };
+  let figures: unknown = f[4];
+  try {
+    figures = JSON.parse(f[4] ?? '');
+  } catch {
+    // left as the text: the schema then says it is not a JSON object
+  }
+  return { portfolio_id: f[0], seq: num(f[1]), tick_ts: num(f[2]), computed_ms: num(f[3]), figures };
 }
 
 /** Every fill, as the engine's Fill plus the instrument's contract multiplier when known. */
@@ -153,7 +208,8 @@ export function checkJobData(role: QueueRole, data: unknown): Checked<unknown> {
   if (role === 'persist') {
     const issues = persistJobIssues(data);
     if (issues !== undefined) return { ok: false, issues };
-    return { ok: true, data: claimsRowsJson(data) ? PersistRowsJsonJob.parse(data) : PersistRowsJob.parse(data) };
+    const form = formOf(data);
+    return { ok: true, data: (form === 'rowsJson' ? PersistRowsJsonJob : form === 'rowsCopy' ? PersistRowsCopyJob : PersistRowsJob).parse(data) };
   }
   const r = (role === 'aml' ? AmlFillJob : ReportJob).safeParse(data);
   return r.success ? { ok: true, data: r.data } : { ok: false, issues: describeIssues(r.error) };

@@ -20,6 +20,7 @@ import { normaliseQueueOptions, type OpenQueuesOptions } from './queue-options.j
 import {
   checkJobData,
   QUEUE_ROLES,
+  rowsCopyJob,
   rowsJsonJob,
   type AmlFillJob,
   type MarketSnapshotRow,
@@ -69,7 +70,7 @@ export interface DeadLetter {
 export interface ReplayOptions {
   /**
    * Corrected payload, checked in full before the job is replayed with it. A persist job's may be
-   * in either form: `{ kind, rows: [...] }` (rows as objects) or `{ kind, rowsJson }`.
+   * in any form: `{ kind, rows: [...] }` (rows as objects), `{ kind, rowsJson }` or `{ kind, rowsCopy }`.
    */
   readonly data?: unknown;
 }
@@ -87,8 +88,9 @@ export interface Queues {
   readonly aml: JobQueue<AmlFillJob>;
   readonly report: JobQueue<ReportJob>;
   /**
-   * Enqueues the rows in jobs of `rowsPerJob`, each carrying its rows as one JSON text (see
-   * PersistRowsJsonJob); resolves with the job ids once they are stored.
+   * Enqueues the rows in jobs of `rowsPerJob`, each carrying its rows as one text: COPY lines on
+   * a server database (PersistRowsCopyJob), a JSON array on the embedded one (PersistRowsJsonJob);
+   * resolves with the job ids once they are stored.
    */
   addRiskSnapshots(rows: readonly RiskSnapshotRow[]): Promise<string[]>;
   addMarketSnapshots(rows: readonly MarketSnapshotRow[]): Promise<string[]>;
@@ -174,6 +176,9 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
     return out;
   };
   const ids = (jobs: readonly { id?: string | undefined }[]): string[] => jobs.map((j) => String(j.id));
+  // COPY text for a server (half the database's work of rowsJson); rowsJson for the embedded
+  // database, whose socket server does not take COPY FROM STDIN (PersistRowsCopyJob).
+  const copyForm = o.db.kind === 'external';
 
   const countsOf = async (role: QueueRole): Promise<QueueCounts> => {
     const c = await byRole[role].getJobCounts(...COUNT_TYPES);
@@ -219,12 +224,12 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
     async addRiskSnapshots(rows) {
       live();
       if (rows.length === 0) return [];
-      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'risk_snapshots', data: rowsJsonJob('risk_snapshots', part) }))));
+      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'risk_snapshots', data: copyForm ? rowsCopyJob('risk_snapshots', part) : rowsJsonJob('risk_snapshots', part) }))));
     },
     async addMarketSnapshots(rows) {
       live();
       if (rows.length === 0) return [];
-      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'market_snapshots', data: rowsJsonJob('market_snapshots', part) }))));
+      return ids(await persist.addBulk(chunks(rows).map((part) => ({ name: 'market_snapshots', data: copyForm ? rowsCopyJob('market_snapshots', part) : rowsJsonJob('market_snapshots', part) }))));
     },
     async addFills(fills) {
       live();

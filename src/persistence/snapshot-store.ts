@@ -1,8 +1,9 @@
 /**
  * Write-behind storage of risk and market snapshots (the persist queue's writes). One statement per
- * batch: the rows travel as one JSON array text that json_to_recordset turns back into rows, so
- * 1000 rows cost one round trip and one plan instead of 1000, and ON CONFLICT DO NOTHING on the
- * engine's keys makes a retried or replayed batch write nothing twice.
+ * batch: on a server the rows travel as COPY text lines and are streamed in with COPY (copyRows
+ * below); otherwise as one JSON array text that json_to_recordset turns back into rows. Either
+ * way 1000 rows cost one round trip instead of 1000, and the engine's keys make a retried or
+ * replayed batch write nothing twice (ON CONFLICT DO NOTHING).
  *
  * The text goes to PostgreSQL as the job carried it, never parsed here (parsing and re-serialising
  * 1000 rows cost the worker ~12 ms a job, as much as the INSERT). So PostgreSQL is where the rows
@@ -13,10 +14,15 @@
  * retry: it becomes QUEUE_ROWS_REJECTED. Anything else (connection lost, server restarting) is
  * passed on as it is, for the queue to retry with backoff.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
+import { COPY_COLUMNS, parseCopyText } from './copy-text.js';
+import type { Database } from './database.js';
 import { queueErrors } from './queue-errors.js';
-import { MarketSnapshotRow, RiskSnapshotRow, type PersistKind } from './queue-payloads.js';
+import { copyLinesAsRows, MarketSnapshotRow, RiskSnapshotRow, type PersistKind, persistJobIssues } from './queue-payloads.js';
 
 export interface SnapshotStore {
   /**
@@ -27,6 +33,8 @@ export interface SnapshotStore {
   insertRiskSnapshots(rowsJson: string): Promise<number>;
   /** The same for a JSON array of MarketSnapshotRow, keyed by (symbol, ts_ms). */
   insertMarketSnapshots(rowsJson: string): Promise<number>;
+  /** The same for rows as COPY text lines (copy-text.ts); server PostgreSQL only. */
+  copySnapshots(kind: PersistKind, rowsCopy: string): Promise<number>;
 }
 
 // json_to_recordset reads every field as json, so the CASEs can check its JSON type before the
@@ -60,18 +68,70 @@ export function refusesRows(err: unknown): err is pg.DatabaseError {
   return err instanceof pg.DatabaseError && typeof err.code === 'string' && /^2[23]/.test(err.code);
 }
 
-export function pgSnapshotStore(pool: pg.Pool): SnapshotStore {
-  const insert = async (table: PersistKind, sql: string, rowsJson: string): Promise<number> => {
+const UNIQUE_VIOLATION = '23505';
+
+async function copyIn(client: pg.PoolClient, sql: string, text: string): Promise<number> {
+  const stream = client.query(copyFrom(sql));
+  await pipeline(Readable.from([text]), stream);
+  return stream.rowCount;
+}
+
+/**
+ * COPY straight into the table, the fast path: on the server, measured with 1000 rows of ~0.9 kB,
+ * 12 ms against json_to_recordset's 21-25 ms (which parses every field of every row into a json
+ * value before the INSERT casts them). COPY has no ON CONFLICT, so a batch that meets rows already
+ * there (a retried or replayed job: the COPY is all or nothing) is copied again into a temporary
+ * table of the session and inserted from there with ON CONFLICT DO NOTHING.
+ */
+async function copyRows(pool: pg.Pool, table: PersistKind, text: string): Promise<number> {
+  const columns = COPY_COLUMNS[table].join(', ');
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
     try {
-      return (await pool.query(sql, [rowsJson])).rowCount ?? 0;
+      return await copyIn(client, `COPY ${table} (${columns}) FROM STDIN`, text);
     } catch (err) {
-      if (refusesRows(err)) throw queueErrors.rowsRejected(table, `PostgreSQL ${err.code} ${err.message}`, err);
+      if (!(err instanceof pg.DatabaseError && err.code === UNIQUE_VIOLATION)) throw err;
+    }
+    const stage = `stage_${table}`;
+    await client.query('BEGIN');
+    try {
+      await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table}) ON COMMIT DELETE ROWS`);
+      await copyIn(client, `COPY ${stage} (${columns}) FROM STDIN`, text);
+      const n = (await client.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${stage} ON CONFLICT DO NOTHING`)).rowCount ?? 0;
+      await client.query('COMMIT');
+      return n;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
       throw err;
     }
-  };
+  } catch (err) {
+    if (!(err instanceof pg.DatabaseError)) broken = err as Error; // the connection itself failed: do not pool it again
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * The store on the engine's database. COPY on a server; on the embedded database (whose socket
+ * server does not take COPY FROM STDIN) a COPY batch is read back into rows and inserted as JSON.
+ */
+export function pgSnapshotStore(db: Pick<Database, 'pool' | 'kind'>): SnapshotStore {
+  const { pool } = db;
+  const refused = (table: PersistKind, write: () => Promise<number>): Promise<number> =>
+    write().catch((err: unknown) => {
+      if (refusesRows(err)) throw queueErrors.rowsRejected(table, `PostgreSQL ${err.code} ${err.message}${err.where ? ` (${err.where})` : ''}`, err);
+      throw err;
+    });
   return {
-    insertRiskSnapshots: (rowsJson) => insert('risk_snapshots', INSERT_RISK, rowsJson),
-    insertMarketSnapshots: (rowsJson) => insert('market_snapshots', INSERT_MARKET, rowsJson),
+    insertRiskSnapshots: (rowsJson) => refused('risk_snapshots', async () => (await pool.query(INSERT_RISK, [rowsJson])).rowCount ?? 0),
+    insertMarketSnapshots: (rowsJson) => refused('market_snapshots', async () => (await pool.query(INSERT_MARKET, [rowsJson])).rowCount ?? 0),
+    copySnapshots: (kind, rowsCopy) => refused(kind, async () => {
+      if (db.kind === 'external') return copyRows(pool, kind, rowsCopy);
+      const rowsJson = JSON.stringify(copyLinesAsRows(kind, parseCopyText(rowsCopy)));
+      return (await pool.query(kind === 'risk_snapshots' ? INSERT_RISK : INSERT_MARKET, [rowsJson])).rowCount ?? 0;
+    }),
   };
 }
 
@@ -101,10 +161,19 @@ export function memorySnapshotStore(): SnapshotStore & { readonly risk: Map<stri
     }
     return n;
   };
+  const insertRiskSnapshots = async (rowsJson: string): Promise<number> => put('risk_snapshots', RiskSnapshotRow, risk, (r) => `${r.portfolio_id}\u0000${r.computed_ms}\u0000${r.seq}`, rowsJson);
+  const insertMarketSnapshots = async (rowsJson: string): Promise<number> => put('market_snapshots', MarketSnapshotRow, market, (r) => `${r.symbol}\u0000${r.ts_ms}`, rowsJson);
   return {
     risk,
     market,
-    insertRiskSnapshots: async (rowsJson) => put('risk_snapshots', RiskSnapshotRow, risk, (r) => `${r.portfolio_id}\u0000${r.computed_ms}\u0000${r.seq}`, rowsJson),
-    insertMarketSnapshots: async (rowsJson) => put('market_snapshots', MarketSnapshotRow, market, (r) => `${r.symbol}\u0000${r.ts_ms}`, rowsJson),
+    insertRiskSnapshots,
+    insertMarketSnapshots,
+    // The lines read back into rows, then the same checks as the JSON form.
+    async copySnapshots(kind, rowsCopy) {
+      const issues = persistJobIssues({ kind, rowsCopy });
+      if (issues !== undefined) throw queueErrors.rowsRejected(kind, issues);
+      const rowsJson = JSON.stringify(copyLinesAsRows(kind, parseCopyText(rowsCopy)));
+      return kind === 'risk_snapshots' ? insertRiskSnapshots(rowsJson) : insertMarketSnapshots(rowsJson);
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { z } from 'zod';
-import { describeIssues, toRowsJsonJob, type PersistRowsJsonJob } from '../persistence/queue-payloads.js';
+import { describeIssues, toWritableJob, type WritableJob } from '../persistence/queue-payloads.js';
 import { jobErrors } from './job-errors.js';
 
 type JobInput = Pick<Job, 'id' | 'queueName' | 'data'>;
@@ -12,9 +12,9 @@ export function parseJob<S extends z.ZodType>(schema: S, job: JobInput): z.outpu
   return r.data;
 }
 
-/** A persist job in the form the store writes, from either form; the rows of a rowsJson job are PostgreSQL's to check. */
-export function parsePersistJob(job: JobInput): PersistRowsJsonJob {
-  const r = toRowsJsonJob(job.data);
+/** A persist job in a form the store writes, from any form; the rows of a text form are PostgreSQL's to check. */
+export function parsePersistJob(job: JobInput): WritableJob {
+  const r = toWritableJob(job.data);
   if (!r.ok) throw jobErrors.payloadInvalid(job.queueName, job.id, r.issues);
   return r.data;
 }

@@ -46,7 +46,7 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const threshold = opts.amlLargeNotional ?? DEFAULT_LARGE_NOTIONAL_THRESHOLD;
   if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`startQueueWorkers: amlLargeNotional = ${threshold}, expected a positive number`);
   const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 3);
-  const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db.pool)), { concurrency: persistConcurrency });
+  const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });
   const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), threshold), { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
   opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: threshold });

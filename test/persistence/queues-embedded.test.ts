@@ -49,7 +49,7 @@ describe('queues on the embedded database (PGlite)', () => {
     // LISTEN client. With a 60 s drainDelay, only that relay (or the worker's own check just
     // before it blocks) can start these jobs within the test's time.
     const own = await openQueues({ db: t.db, prefix: 'wake', log: quiet });
-    const w = own.createWorker('persist', persistProcessor(pgSnapshotStore(t.db.pool)), { drainDelaySeconds: 60 });
+    const w = own.createWorker('persist', persistProcessor(pgSnapshotStore(t.db)), { drainDelaySeconds: 60 });
     try {
       for (let i = 0; i < 3; i++) {
         const idle = once(w, 'drained');

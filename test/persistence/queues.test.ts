@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LogFn } from '../../src/logger.js';
 import { openQueues, type OpenQueuesOptions, type Queues } from '../../src/persistence/queues.js';
+import { riskCopyText } from '../../src/persistence/copy-text.js';
 import { pgSnapshotStore, type SnapshotStore } from '../../src/persistence/snapshot-store.js';
 import { persistProcessor } from '../../src/workers/persist-processor.js';
 import { startQueueWorkers, type QueueWorkersOptions } from '../../src/workers/queue-workers.js';
@@ -56,14 +57,14 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     expect(c.persist).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
   });
 
-  it('queues each batch as one JSON text of its rows', async () => {
+  it('queues each batch as one COPY text of its rows, which the database server takes', async () => {
     const q = await open({ rowsPerJob: 2 }, false);
     const rows = riskRows('form', 3);
     const ids = await q.addRiskSnapshots(rows);
     const jobs = await Promise.all(ids.map((id) => q.persist.getJob(id)));
     expect(jobs.map((j) => j?.data)).toEqual([
-      { kind: 'risk_snapshots', rowsJson: JSON.stringify(rows.slice(0, 2)) },
-      { kind: 'risk_snapshots', rowsJson: JSON.stringify(rows.slice(2)) },
+      { kind: 'risk_snapshots', rowsCopy: riskCopyText(rows.slice(0, 2)) },
+      { kind: 'risk_snapshots', rowsCopy: riskCopyText(rows.slice(2)) },
     ]);
   });
 
@@ -104,15 +105,15 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   });
 
   it('a job retried after a failure that followed its write stores each row once', async () => {
-    const real = pgSnapshotStore(t.db.pool);
+    const real = pgSnapshotStore(t.db);
     let calls = 0;
     const written: number[] = [];
     // The first try writes, then "loses the connection" before it can report success.
     const flaky: SnapshotStore = {
       ...real,
-      async insertRiskSnapshots(rows) {
+      async copySnapshots(kind, rows) {
         calls++;
-        const n = await real.insertRiskSnapshots(rows);
+        const n = await real.copySnapshots(kind, rows);
         written.push(n);
         if (calls === 1) throw new Error('connection reset (injected after the write)');
         return n;
@@ -147,15 +148,15 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   });
 
   it('turns a job that fails on every try into a dead letter, and replays it once the fault is gone', async () => {
-    const real = pgSnapshotStore(t.db.pool);
+    const real = pgSnapshotStore(t.db);
     let down = true;
     let tries = 0;
     const outage: SnapshotStore = {
       ...real,
-      async insertMarketSnapshots(rows) {
+      async copySnapshots(kind, rows) {
         tries++;
         if (down) throw new Error('database unavailable (injected)');
-        return real.insertMarketSnapshots(rows);
+        return real.copySnapshots(kind, rows);
       },
     };
     const logged: string[] = [];
@@ -236,16 +237,16 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   });
 
   it('hands a job held by a worker that died to the next worker once its lock lapses, and writes it once', async () => {
-    const real = pgSnapshotStore(t.db.pool);
+    const real = pgSnapshotStore(t.db);
     let entered = false;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const hung: SnapshotStore = {
       ...real,
-      async insertRiskSnapshots(rows) {
+      async copySnapshots(kind, rows) {
         entered = true;
         await gate;
-        return real.insertRiskSnapshots(rows);
+        return real.copySnapshots(kind, rows);
       },
     };
     const q = await open({ lockDurationMs: 400, stalledIntervalMs: 200 }, false);
@@ -261,16 +262,16 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   });
 
   it('close() waits for the job in hand to finish', async () => {
-    const real = pgSnapshotStore(t.db.pool);
+    const real = pgSnapshotStore(t.db);
     let entered = false;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const slow: SnapshotStore = {
       ...real,
-      async insertRiskSnapshots(rows) {
+      async copySnapshots(kind, rows) {
         entered = true;
         await gate;
-        return real.insertRiskSnapshots(rows);
+        return real.copySnapshots(kind, rows);
       },
     };
     const q = await open({}, { stores: { snapshots: slow } });

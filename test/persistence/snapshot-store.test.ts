@@ -1,11 +1,12 @@
 /**
  * The snapshot store on the server PostgreSQL and on the embedded PGlite: a batch arrives as one
- * JSON text, unparsed, so the database is what refuses a malformed row. Every shape the row
+ * JSON or COPY text, unparsed, so the database is what refuses a malformed row. Every shape the row
  * schemas forbid must be refused (QUEUE_ROWS_REJECTED, nothing of the batch written), and a
  * database failure of any other kind must not be mistaken for one.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { marketCopyText, riskCopyText } from '../../src/persistence/copy-text.js';
 import { MarketSnapshotRow, RiskSnapshotRow } from '../../src/persistence/queue-payloads.js';
 import { pgSnapshotStore, refusesRows, type SnapshotStore } from '../../src/persistence/snapshot-store.js';
 import { countRows, marketRows, openTestDb, riskRows, type DbKind, type TestDb } from './queue-harness.js';
@@ -33,7 +34,7 @@ describe.each(['server', 'embedded'] as DbKind[])('snapshot store on %s PostgreS
 
   beforeAll(async () => {
     t = await openTestDb(kind);
-    store = pgSnapshotStore(t.db.pool);
+    store = pgSnapshotStore(t.db);
   });
   afterAll(async () => {
     await t.close();
@@ -69,6 +70,36 @@ describe.each(['server', 'embedded'] as DbKind[])('snapshot store on %s PostgreS
       await expect(store.insertMarketSnapshots(JSON.stringify([row]))).rejects.toMatchObject({ code: 'QUEUE_ROWS_REJECTED' });
     }
     expect(await countRows(t.db, `SELECT count(*) n FROM market_snapshots WHERE symbol IN ('M', '')`)).toBe(0);
+  });
+
+  it('writes COPY lines once, as they came, odd characters and all; a batch meeting stored rows writes only the new ones', async () => {
+    const id = 'copy \\ tab\there\nnew line';
+    const rows = riskRows(id, 4).map((r, i) => ({ ...r, figures: { ...r.figures, note: `quote " back \\ tab \t é ${i}` } }));
+    expect(await store.copySnapshots('risk_snapshots', riskCopyText(rows.slice(0, 2)))).toBe(2);
+    expect(await store.copySnapshots('risk_snapshots', riskCopyText(rows.slice(0, 2)))).toBe(0); // a retried job
+    expect(await store.copySnapshots('risk_snapshots', riskCopyText(rows))).toBe(2); // half of it new
+    const stored = (await t.db.pool.query(`SELECT portfolio_id, seq::float8 AS seq, tick_ts, computed_ms, figures FROM risk_snapshots WHERE portfolio_id = $1 ORDER BY seq`, [id])).rows;
+    expect(stored).toEqual(rows);
+    expect(await store.copySnapshots('market_snapshots', marketCopyText(marketRows('COPY', 3)))).toBe(3);
+  });
+
+  it.each<[string, string]>([
+    ['a non-finite tick_ts', 'p\t1\tNaN\t2\t{}\n'],
+    ['an infinite computed_ms', 'p\t1\t1\tInfinity\t{}\n'],
+    ['a fractional seq', 'p\t1.5\t1\t2\t{}\n'],
+    ['figures that are not JSON', 'p\t1\t1\t2\t{oops\n'],
+    ['figures that are not an object', 'p\t1\t1\t2\t[1]\n'],
+    ['a missing field', 'p\t1\t1\t2\n'],
+  ])('refuses COPY lines with %s, and writes none of the batch', async (_what, line) => {
+    const id = `copy-bad-${_what}`;
+    const text = riskCopyText([good(id) as never]) + line.replace(/^p/, id);
+    await expect(store.copySnapshots('risk_snapshots', text)).rejects.toMatchObject({ code: 'QUEUE_ROWS_REJECTED' });
+    expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = $1`, [id])).toBe(0);
+  });
+
+  it('refuses a market line with a non-finite price', async () => {
+    await expect(store.copySnapshots('market_snapshots', 'MK\t1\tInfinity\n')).rejects.toMatchObject({ code: 'QUEUE_ROWS_REJECTED' });
+    expect(await countRows(t.db, `SELECT count(*) n FROM market_snapshots WHERE symbol = 'MK'`)).toBe(0);
   });
 
   it('passes a database failure on as it is, not as refused rows', async () => {

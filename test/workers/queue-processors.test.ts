@@ -2,6 +2,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { memoryAmlAlertStore } from '../../src/persistence/aml-alert-store.js';
+import { riskCopyText } from '../../src/persistence/copy-text.js';
 import { memorySnapshotStore } from '../../src/persistence/snapshot-store.js';
 import { amlProcessor } from '../../src/workers/aml-processor.js';
 import { persistProcessor } from '../../src/workers/persist-processor.js';
@@ -28,6 +29,25 @@ describe('persist processor', () => {
     const err = await run(job('x.persist', { kind: 'risk_snapshots', rowsJson: JSON.stringify(bad) })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnrecoverableError);
     expect((err as Error).message).toMatch(/^QUEUE_PAYLOAD_INVALID: x\.persist job 7 has a malformed payload: rows\[1\]\.seq: .*number.* \(risk_snapshots rows refused: /);
+  });
+
+  it('writes a batch carried as COPY text, and a repeated one writes nothing', async () => {
+    const store = memorySnapshotStore();
+    const run = persistProcessor(store);
+    const data = { kind: 'risk_snapshots', rowsCopy: riskCopyText(rows) };
+    expect(await run(job('x.persist', data))).toEqual({ written: 2 });
+    expect(await run(job('x.persist', data))).toEqual({ written: 0 });
+    expect([...store.risk.values()]).toEqual(rows);
+  });
+
+  it('dead-letters a COPY batch with a bad line, naming the row and field, or the line and its field count', async () => {
+    const run = persistProcessor(memorySnapshotStore());
+    const nan = riskCopyText(rows).replace('\t12\t', '\tNaN\t');
+    const err = await run(job('x.persist', { kind: 'risk_snapshots', rowsCopy: nan })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect((err as Error).message).toMatch(/^QUEUE_PAYLOAD_INVALID: x\.persist job 7 has a malformed payload: rows\[1\]\.tick_ts: .*number/);
+    await expect(run(job('x.persist', { kind: 'market_snapshots', rowsCopy: 'AAA\t1\n' }))).rejects.toThrow(/rowsCopy line 1: 2 fields, expected 3 \(symbol, ts_ms, price\)/);
+    await expect(run(job('x.persist', { kind: 'market_snapshots', rowsCopy: '' }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*rowsCopy: expected COPY text lines, at least one row/);
   });
 
   it('refuses a JSON batch that is empty or not text before writing anything', async () => {
