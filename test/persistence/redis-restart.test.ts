@@ -1,0 +1,107 @@
+/**
+ * Redis crashes and comes back empty under a running `risk-engine serve` (a private redis-server
+ * without persistence, as this machine's is, so the shared one is untouched). Orders are still
+ * acknowledged meanwhile, because the acknowledgement rule rests on PostgreSQL alone; the fills
+ * made while Redis is away are kept by the engine and queued for AML screening once it is back; the
+ * queue workers reconnect; /health keeps answering.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, type Msg } from '../gateway/harness.js';
+import { newTarget, type DbTarget } from './pg-fixture.js';
+import { waitFor } from './queue-harness.js';
+import { killServes, rest, serveToken, startServe } from './serve-process.js';
+
+const SECRET = 'redis-restart-secret-0123456789abcdef01234567';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A redis-server of the test's own, started and killed at will; no persistence, so a restart comes back empty. */
+class PrivateRedis {
+  private proc: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.proc = proc;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('Ready to accept connections')) resolve();
+      });
+      proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+    });
+  }
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+}
+
+let t: DbTarget;
+let redis: PrivateRedis;
+let sql: pg.Client;
+beforeAll(async () => {
+  t = newTarget('external');
+  redis = new PrivateRedis(await freePort());
+  await redis.start();
+});
+afterAll(async () => {
+  killServes();
+  await redis?.kill();
+  await sql?.end();
+  await t?.cleanup();
+});
+
+const alerts = async (): Promise<number> => Number((await sql.query<{ n: string }>('SELECT count(*) n FROM aml_alerts')).rows[0]?.n);
+const order = (clientOrderId: string): Msg => ({ type: 'order', portfolioId: 'Z1', clientOrderId, instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' });
+
+describe('Redis crashes and restarts empty under serve', () => {
+  it('keeps acknowledging orders, and screens the fills made while it was away once it is back', { timeout: 90_000 }, async () => {
+    const engine = await startServe({
+      RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, REDIS_URL: redis.url, QUEUE_PREFIX: 'rr', AML_LARGE_NOTIONAL: '1000',
+    });
+    sql = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
+    await sql.connect();
+    const admin = await serveToken(SECRET, 'admin-1', ['admin']);
+    expect((await rest(engine.port, admin, 'POST', '/portfolios', { portfolioId: 'Z1', cash: 10_000_000 })).status).toBe(201);
+    const feed = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(SECRET, 'feed-1', ['feed']));
+    const trader = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(SECRET, 'trader-1', ['trader']));
+    try {
+      feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
+      expect(await trader.request(order('before'))).toMatchObject({ type: 'ack' });
+      await waitFor('the first fill screened', async () => (await alerts()) === 1, 20_000);
+
+      await redis.kill();
+      // Durability rests on PostgreSQL: orders are acknowledged while Redis is away.
+      expect(await trader.request(order('during-1'))).toMatchObject({ type: 'ack' });
+      expect(await trader.request(order('during-2'))).toMatchObject({ type: 'ack' });
+      const health = await fetch(`http://127.0.0.1:${engine.port}/health`);
+      expect(health.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 500)); // the feeder tries, fails, and keeps the fills
+
+      await redis.start(); // empty: whatever it held is gone
+      expect(await trader.request(order('after'), 20_000)).toMatchObject({ type: 'ack' });
+      await waitFor('every fill screened, those made while Redis was away included', async () => (await alerts()) === 4, 60_000);
+    } finally {
+      await Promise.all([feed.close(), trader.close()]).catch(() => {});
+    }
+    engine.proc.kill('SIGTERM');
+    expect(await engine.exited).toBe(0);
+    expect(Number((await sql.query<{ n: string }>('SELECT count(*) n FROM fills')).rows[0]?.n)).toBe(4);
+  });
+});
