@@ -18,7 +18,8 @@ import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool.js';
 import { startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/admin-routes.js';
-import { openPersistence, type Persistence, settlesWithin } from './persistence/persistence.js';
+import { openPersistence, type Persistence } from './persistence/persistence.js';
+import { settlesWithin } from './settles-within.js';
 import { startQueueFeeder } from './persistence/queue-feeder.js';
 
 export interface DemoOptions {

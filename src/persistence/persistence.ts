@@ -13,6 +13,7 @@ import { PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
+import { settlesWithin } from '../settles-within.js';
 
 export interface PersistenceOptions {
   readonly databaseUrl?: string;
@@ -51,16 +52,9 @@ export interface Persistence {
 
 /** How long a shutdown waits for the journal's last commits (a database that is gone must not hang it). */
 const CLOSE_FLUSH_MS = 10_000;
+/** How long a shutdown waits for the queue workers, then the queues, to stop (a Redis in a bad state must not hang it). */
+const CLOSE_QUEUES_MS = 10_000;
 
-export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
-  try {
-    return await Promise.race([p.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export async function openPersistence(opts: PersistenceOptions): Promise<Persistence> {
   let queues: Queues | undefined;
@@ -110,8 +104,9 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
           await settlesWithin(journal.project().catch(() => {}), CLOSE_FLUSH_MS);
         }
         journal.stopProjection();
-        await w.close();
-        await q.close();
+        // The queue thread bounds its own close (it is terminated when it does not stop in time).
+        if (!(await settlesWithin(w.close(), CLOSE_QUEUES_MS))) opts.log('error', 'queue workers did not stop in time; shutting down without them', { timeoutMs: CLOSE_QUEUES_MS });
+        if (!(await settlesWithin(q.close(), CLOSE_QUEUES_MS))) opts.log('error', 'queue connections did not close in time; shutting down without them', { timeoutMs: CLOSE_QUEUES_MS });
         await lock?.release();
         await db.close();
       },

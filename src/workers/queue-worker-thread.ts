@@ -12,6 +12,7 @@ import type { Database } from '../persistence/database.js';
 import { openQueues } from '../persistence/queues.js';
 import { createLogger, type LogFn, type LogLevel } from '../logger.js';
 import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
+import { settlesWithin } from '../settles-within.js';
 
 export interface QueueThreadData {
   readonly redisUrl?: string;
@@ -48,6 +49,8 @@ export interface QueueThreadOptions {
   readonly stableAfterMs?: number;
   /** Sees each thread started (tests use it to kill one). */
   readonly onThread?: (worker: Worker) => void;
+  /** How long close() waits for the thread to stop its workers before terminating it (default 8 s). */
+  readonly closeMs?: number;
 }
 
 function threadFile(): URL {
@@ -64,6 +67,7 @@ function threadFile(): URL {
  */
 export function startQueueThread(data: QueueThreadData, log: LogFn, opts: QueueThreadOptions = {}): Promise<QueueThread> {
   const baseDelay = opts.restartDelayMs ?? 500, maxDelay = opts.maxRestartDelayMs ?? 30_000, stableMs = opts.stableAfterMs ?? 30_000;
+  const closeMs = opts.closeMs ?? 8000;
   let state: QueueThreadStatus['state'] = 'restarting';
   let restarts = 0, delay = baseDelay;
   let lastFailure: string | undefined;
@@ -135,7 +139,11 @@ export function startQueueThread(data: QueueThreadData, log: LogFn, opts: QueueT
             const exited = new Promise<void>((r) => w.once('exit', () => r()));
             w.on('message', (m: FromThread) => { if (m.type === 'closed') void w.terminate(); });
             w.postMessage({ type: 'close' } satisfies ToThread);
-            await exited;
+            if (!(await settlesWithin(exited, closeMs))) {
+              // Seen after Redis restarted under it: BullMQ's worker close never settled.
+              log('error', 'queue worker thread did not stop in time; terminating it (jobs it held are retried once their locks lapse)', { timeoutMs: closeMs });
+              await w.terminate();
+            }
           }
           state = 'stopped';
         })();
