@@ -4,10 +4,14 @@ import type { JobProcessor } from '../persistence/queues.js';
 import { largeNotionalAlert } from './aml-large-notional.js';
 import { parseJob } from './parse-job.js';
 
-/** The aml queue: every fill through the rules; an alert that fires is recorded once per fill and rule. */
+/**
+ * The aml queue: every fill through the rules; the fill is marked screened and an alert that fires
+ * is recorded, once per fill and rule.
+ */
 export const amlProcessor =
-  (store: AmlAlertStore, thresholdNotional: number): JobProcessor =>
+  (store: AmlAlertStore, thresholdNotional: number, clock: { nowMs(): number } = { nowMs: () => Date.now() }): JobProcessor =>
   async (job) => {
-    const alert = largeNotionalAlert(parseJob(AmlFillJob, job), thresholdNotional);
-    return { alerted: alert !== null && (await store.insert(alert)) };
+    const fill = parseJob(AmlFillJob, job);
+    const alert = largeNotionalAlert(fill, thresholdNotional);
+    return { alerted: await store.screened(fill.fillId, alert, clock.nowMs()) };
   };

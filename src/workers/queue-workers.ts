@@ -10,6 +10,7 @@ import type { JobWorker, Queues } from '../persistence/queues.js';
 import { pgReportStore, type ReportStore } from '../persistence/report-store.js';
 import { pgSnapshotStore, type SnapshotStore } from '../persistence/snapshot-store.js';
 import { amlProcessor } from './aml-processor.js';
+import { startAmlSweep, type AmlSweepOptions } from './aml-sweep.js';
 import { DEFAULT_LARGE_NOTIONAL_THRESHOLD } from './aml-large-notional.js';
 import { persistProcessor } from './persist-processor.js';
 import { reportProcessor } from './report-processor.js';
@@ -31,6 +32,8 @@ export interface QueueWorkersOptions {
    */
   readonly persistConcurrency?: number;
   readonly stores?: { readonly snapshots?: SnapshotStore; readonly amlAlerts?: AmlAlertStore; readonly reports?: ReportStore };
+  /** The sweep that queues again fills whose AML job was lost (aml-sweep.ts); its defaults unless given. */
+  readonly amlSweep?: Pick<AmlSweepOptions, 'intervalMs' | 'graceMs' | 'batch'>;
 }
 
 export interface QueueWorkers {
@@ -49,12 +52,14 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });
   const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), threshold), { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
+  const sweep = startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep });
   opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: threshold });
   return {
     persist,
     aml,
     report,
     close: async () => {
+      await sweep.stop();
       await Promise.all([persist.close(), aml.close(), report.close()]);
     },
   };

@@ -89,12 +89,13 @@ describe('persist processor', () => {
 describe('aml processor', () => {
   const fill = { fillId: 'p-f1', orderId: 'p-o1', portfolioId: 'p', instrument: 'AAA', side: 'sell', qty: 1000, price: 2000, ts: 5 };
 
-  it('records a large fill once however often it is delivered', async () => {
+  it('marks every fill screened and records a large one’s alert once however often it is delivered', async () => {
     const store = memoryAmlAlertStore();
     const run = amlProcessor(store, 1_000_000);
     expect(await run(job('x.aml', fill))).toEqual({ alerted: true });
     expect(await run(job('x.aml', fill))).toEqual({ alerted: false });
     expect(await run(job('x.aml', { ...fill, fillId: 'p-f2', qty: 1 }))).toEqual({ alerted: false });
     expect(store.alerts.map((a) => a.fillId)).toEqual(['p-f1']);
+    expect([...store.screenedFills]).toEqual(['p-f1', 'p-f2']); // screened, alert or not
   });
 });
