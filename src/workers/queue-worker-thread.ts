@@ -140,7 +140,10 @@ export function startQueueThread(data: QueueThreadData, log: LogFn, opts: QueueT
             w.on('message', (m: FromThread) => { if (m.type === 'closed') void w.terminate(); });
             w.postMessage({ type: 'close' } satisfies ToThread);
             if (!(await settlesWithin(exited, closeMs))) {
-              // Seen after Redis restarted under it: BullMQ's worker close never settled.
+              // Seen after Redis restarted under it, in about one run in three: BullMQ's Worker.close()
+              // never settled, its blocking client parked in ioredis' "reconnecting" state, waiting
+              // for an "end" event that never comes (taskforcesh/bullmq#4656, fix still open).
+              // Terminating the thread ends it; jobs it held go back once their locks lapse.
               log('error', 'queue worker thread did not stop in time; terminating it (jobs it held are retried once their locks lapse)', { timeoutMs: closeMs });
               await w.terminate();
             }
