@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueues, type Queues } from '../../src/persistence/queues.js';
 import { type QueueThread, startQueueThread } from '../../src/workers/queue-worker-thread.js';
+import { PrivateRedis } from './private-redis.js';
 import { countRows, deleteRedisKeys, fill, openTestDb, randomName, REDIS_URL, type TestDb, waitFor } from './queue-harness.js';
 
 let t: TestDb;
@@ -51,5 +52,29 @@ describe('queue worker thread', () => {
       await deleteRedisKeys(prefix);
     }
     expect(thread.status().state).toBe('stopped');
+  });
+
+  it('stops within its bound when its workers cannot close (Redis gone), by terminating the thread', { timeout: 30_000 }, async () => {
+    const redis = await PrivateRedis.create();
+    const logged: string[] = [];
+    try {
+      const thread = await startQueueThread(
+        { redisUrl: redis.url, connection: t.db.connection, schema: t.db.schema, dataDir: t.dataDir, prefix: randomName('qclose'), logLevel: 'silent' },
+        (level, msg) => logged.push(`${level}: ${msg}`),
+        { closeMs: 1000 },
+      );
+      await redis.kill(); // the workers' connections now retry for ever
+      const t0 = performance.now();
+      await thread.close();
+      const tookMs = performance.now() - t0;
+      expect(thread.status().state).toBe('stopped');
+      // BullMQ's Worker.close() does not settle with Redis gone (taskforcesh/bullmq#4656): the
+      // thread waits its bound, then is ended.
+      expect(logged).toContain('error: queue worker thread did not stop in time; terminating it (jobs it held are retried once their locks lapse)');
+      expect(tookMs).toBeGreaterThanOrEqual(1000);
+      expect(tookMs).toBeLessThan(5000);
+    } finally {
+      await redis.kill();
+    }
   });
 });

@@ -5,60 +5,22 @@
  * made while Redis is away are kept by the engine and queued for AML screening once it is back; the
  * queue workers reconnect; /health keeps answering.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type Msg } from '../gateway/harness.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
+import { PrivateRedis } from './private-redis.js';
 import { waitFor } from './queue-harness.js';
 import { killServes, rest, serveToken, startServe } from './serve-process.js';
 
 const SECRET = 'redis-restart-secret-0123456789abcdef01234567';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** A redis-server of the test's own, started and killed at will; no persistence, so a restart comes back empty. */
-class PrivateRedis {
-  private proc: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.proc = proc;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      proc.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('Ready to accept connections')) resolve();
-      });
-      proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-    });
-  }
-  async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await exited;
-  }
-}
 
 let t: DbTarget;
 let redis: PrivateRedis;
 let sql: pg.Client;
 beforeAll(async () => {
   t = newTarget('external');
-  redis = new PrivateRedis(await freePort());
-  await redis.start();
+  redis = await PrivateRedis.create();
 });
 afterAll(async () => {
   killServes();
