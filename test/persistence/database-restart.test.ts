@@ -13,10 +13,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
-import { Client, type Msg } from '../gateway/harness.js';
+import type { Msg } from '../gateway/harness.js';
 import { PrivatePostgres } from './private-postgres.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, rest, type ServeProcess, serveToken, startServe } from './serve-process.js';
+import { killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
 
 const SECRET = 'db-restart-secret-0123456789abcdef0123456789';
 const SCHEMA = 'risk_engine';
@@ -43,17 +43,13 @@ async function count(sql: string): Promise<number> {
   }
 }
 
-const order = (clientOrderId: string): Msg => ({ type: 'order', portfolioId: 'R1', clientOrderId, instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' });
 
 describe('server PostgreSQL crashes and restarts under serve', () => {
   it('withholds acks while it is down, commits each change once after the restart, and keeps serving', { timeout: 120_000 }, async () => {
     const engine: ServeProcess = await startServe({
       RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: dataDir, DATABASE_URL: server.url, DATABASE_SCHEMA: SCHEMA, REDIS_URL: undefined, AML_LARGE_NOTIONAL: '1000',
     });
-    const admin = await serveToken(SECRET, 'admin-1', ['admin']);
-    expect((await rest(engine.port, admin, 'POST', '/portfolios', { portfolioId: 'R1', cash: 10_000_000 })).status).toBe(201);
-    const feed = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(SECRET, 'feed-1', ['feed']));
-    const trader = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(SECRET, 'trader-1', ['trader']));
+    const { feed, trader, order, close } = await tradingSession(engine, SECRET, 'R1');
     try {
       feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
       expect(await trader.request(order('before'))).toMatchObject({ type: 'ack' });
@@ -77,7 +73,7 @@ describe('server PostgreSQL crashes and restarts under serve', () => {
       // The queue workers reconnect: the fills made around the outage are screened too.
       await waitFor('every fill screened', async () => (await count('SELECT count(*)::int AS n FROM aml_alerts')) === 3, 60_000);
     } finally {
-      await Promise.all([feed.close(), trader.close()]).catch(() => {});
+      await close();
     }
     engine.proc.kill('SIGTERM');
     expect(await engine.exited).toBe(0);

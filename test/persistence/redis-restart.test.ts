@@ -7,11 +7,10 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type Msg } from '../gateway/harness.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { PrivateRedis } from './private-redis.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, rest, serveToken, startServe } from './serve-process.js';
+import { killServes, startServe, tradingSession } from './serve-process.js';
 
 const SECRET = 'redis-restart-secret-0123456789abcdef01234567';
 
@@ -30,7 +29,6 @@ afterAll(async () => {
 });
 
 const alerts = async (): Promise<number> => Number((await sql.query<{ n: string }>('SELECT count(*) n FROM aml_alerts')).rows[0]?.n);
-const order = (clientOrderId: string): Msg => ({ type: 'order', portfolioId: 'Z1', clientOrderId, instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' });
 
 describe('Redis crashes and restarts empty under serve', () => {
   it('keeps acknowledging orders, and screens the fills made while it was away once it is back', { timeout: 90_000 }, async () => {
@@ -39,10 +37,7 @@ describe('Redis crashes and restarts empty under serve', () => {
     });
     sql = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
     await sql.connect();
-    const admin = await serveToken(SECRET, 'admin-1', ['admin']);
-    expect((await rest(engine.port, admin, 'POST', '/portfolios', { portfolioId: 'Z1', cash: 10_000_000 })).status).toBe(201);
-    const feed = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(SECRET, 'feed-1', ['feed']));
-    const trader = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(SECRET, 'trader-1', ['trader']));
+    const { feed, trader, order, close } = await tradingSession(engine, SECRET, 'Z1');
     try {
       feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
       expect(await trader.request(order('before'))).toMatchObject({ type: 'ack' });
@@ -60,7 +55,7 @@ describe('Redis crashes and restarts empty under serve', () => {
       expect(await trader.request(order('after'), 20_000)).toMatchObject({ type: 'ack' });
       await waitFor('every fill screened, those made while Redis was away included', async () => (await alerts()) === 4, 60_000);
     } finally {
-      await Promise.all([feed.close(), trader.close()]).catch(() => {});
+      await close();
     }
     engine.proc.kill('SIGTERM');
     expect(await engine.exited).toBe(0);

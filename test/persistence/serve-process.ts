@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { issueToken, type Role } from '../../src/gateway/auth.js';
-import type { Msg } from '../gateway/harness.js';
+import { Client, type Msg } from '../gateway/harness.js';
 
 const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
 const JWT = { issuer: 'risk-engine', audience: 'risk-engine' };
@@ -58,4 +58,29 @@ export async function rest(port: number, auth: string, method: string, url: stri
     method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   return { status: r.status, json: (await r.json()) as Msg };
+}
+
+export interface TradingSession {
+  readonly feed: Client;
+  readonly trader: Client;
+  /** A market buy of 100 AAA in the session's portfolio (10,000 of notional at 100). */
+  order(clientOrderId: string): Msg;
+  close(): Promise<void>;
+}
+
+/** A portfolio with cash on a running serve, and a feed and a trader logged in over websockets. */
+export async function tradingSession(engine: ServeProcess, secret: string, portfolioId: string): Promise<TradingSession> {
+  const admin = await serveToken(secret, 'admin-1', ['admin']);
+  const created = await rest(engine.port, admin, 'POST', '/portfolios', { portfolioId, cash: 10_000_000 });
+  if (created.status !== 201) throw new Error(`POST /portfolios: ${created.status} ${JSON.stringify(created.json)}`);
+  const feed = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(secret, 'feed-1', ['feed']));
+  const trader = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(secret, 'trader-1', ['trader']));
+  return {
+    feed,
+    trader,
+    order: (clientOrderId) => ({ type: 'order', portfolioId, clientOrderId, instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' }),
+    close: async () => {
+      await Promise.all([feed.close(), trader.close()]).catch(() => {});
+    },
+  };
 }
