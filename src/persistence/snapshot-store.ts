@@ -33,7 +33,10 @@ export interface SnapshotStore {
   insertRiskSnapshots(rowsJson: string): Promise<number>;
   /** The same for a JSON array of MarketSnapshotRow, keyed by (symbol, ts_ms). */
   insertMarketSnapshots(rowsJson: string): Promise<number>;
-  /** The same for rows as COPY text lines (copy-text.ts); server PostgreSQL only. */
+  /**
+   * The same for rows as COPY text lines (copy-text.ts): streamed in with COPY on a server, read
+   * back into rows and inserted as JSON on the embedded database.
+   */
   copySnapshots(kind: PersistKind, rowsCopy: string): Promise<number>;
 }
 
