@@ -3,7 +3,8 @@
  * without persistence forgets what it held when it dies. The sweep looks, every interval, for
  * fills older than a grace period (long enough for a job in the normal path to have run) with no
  * row in aml_screened, and queues them again; the processor is idempotent, so a fill screened
- * twice raises its alerts once.
+ * twice raises its alerts once. Each sweep reads only the fills since the oldest one the previous
+ * sweep could not find screened.
  */
 import { standardMultiplierOf } from '../engine/actors/position-update.js';
 import type { LogFn } from '../logger.js';
@@ -41,20 +42,29 @@ interface FillRow {
   ts_ms: number;
 }
 
+// Fills of [from, to) with no screening, oldest first (index fills_by_time, migration 0007).
 const UNSCREENED = `
 SELECT f.fill_id, f.order_id, f.portfolio_id, f.instrument, f.side, f.qty, f.price, f.ts_ms
   FROM fills f
- WHERE f.ts_ms < $1 AND NOT EXISTS (SELECT 1 FROM aml_screened s WHERE s.fill_id = f.fill_id)
+ WHERE f.ts_ms >= $1 AND f.ts_ms < $2 AND NOT EXISTS (SELECT 1 FROM aml_screened s WHERE s.fill_id = f.fill_id)
  ORDER BY f.ts_ms
- LIMIT $2`;
+ LIMIT $3`;
 
 export function startAmlSweep(o: AmlSweepOptions): AmlSweep {
   const intervalMs = o.intervalMs ?? 60_000, graceMs = o.graceMs ?? 300_000, batch = o.batch ?? 10_000;
   const clock = o.clock ?? { nowMs: () => Date.now() };
   let running: Promise<number> | undefined;
+  // Every fill older than this was found screened: later sweeps read only the window after it.
+  // In memory, so the first sweep after a start reads the whole history once.
+  let screenedBefore = -Infinity;
 
   async function once(): Promise<number> {
-    const rows = (await o.db.pool.query<FillRow>(UNSCREENED, [clock.nowMs() - graceMs, batch])).rows;
+    const until = clock.nowMs() - graceMs;
+    const rows = (await o.db.pool.query<FillRow>(UNSCREENED, [screenedBefore, until, batch])).rows;
+    // Nothing older than the first unscreened fill is left; what was queued is looked at again next
+    // time. One more grace period is read again each time: a fill reaches the table only when the
+    // journal's projection writes it, which trails its time after a database outage.
+    screenedBefore = (rows.length === 0 ? until : (rows[0] as FillRow).ts_ms) - graceMs;
     if (rows.length === 0) return 0;
     const jobs: AmlFillJob[] = rows.map((r) => {
       const multiplier = standardMultiplierOf(r.instrument);
