@@ -16,6 +16,22 @@ import { countRows, deleteRedisKeys, fill, marketRows, openTestDb, randomName, R
 
 const quiet: LogFn = () => {};
 
+/** A store whose writes wait until release(): a job held in hand, for as long as a test wants. */
+function gatedStore(real: SnapshotStore): { store: SnapshotStore; entered: () => boolean; release: () => void } {
+  let entered = false;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const store: SnapshotStore = {
+    ...real,
+    async copySnapshots(kind, rows) {
+      entered = true;
+      await gate;
+      return real.copySnapshots(kind, rows);
+    },
+  };
+  return { store, entered: () => entered, release };
+}
+
 describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   let t: TestDb;
   const opened: { queues: Queues; prefix: string }[] = [];
@@ -238,21 +254,11 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
 
   it('hands a job held by a worker that died to the next worker once its lock lapses, and writes it once', async () => {
     const real = pgSnapshotStore(t.db);
-    let entered = false;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const hung: SnapshotStore = {
-      ...real,
-      async copySnapshots(kind, rows) {
-        entered = true;
-        await gate;
-        return real.copySnapshots(kind, rows);
-      },
-    };
+    const { store: hung, entered, release } = gatedStore(real);
     const q = await open({ lockDurationMs: 400, stalledIntervalMs: 200 }, false);
     const dying = q.createWorker('persist', persistProcessor(hung));
     await q.addRiskSnapshots(riskRows('stalled', 20));
-    await waitFor('the first worker to take the job', () => entered);
+    await waitFor('the first worker to take the job', entered);
     await dying.close(true); // as if the process died: the job stays active, its lock no longer renewed
     q.createWorker('persist', persistProcessor(real), { concurrency: 1 });
     await q.drain(10_000);
@@ -262,21 +268,10 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   });
 
   it('close() waits for the job in hand to finish', async () => {
-    const real = pgSnapshotStore(t.db);
-    let entered = false;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const slow: SnapshotStore = {
-      ...real,
-      async copySnapshots(kind, rows) {
-        entered = true;
-        await gate;
-        return real.copySnapshots(kind, rows);
-      },
-    };
+    const { store: slow, entered, release } = gatedStore(pgSnapshotStore(t.db));
     const q = await open({}, { stores: { snapshots: slow } });
     await q.addRiskSnapshots(riskRows('in-hand', 10));
-    await waitFor('the job to start', () => entered);
+    await waitFor('the job to start', entered);
     let released = false;
     const closed = q.close().then(() => released);
     released = true;
