@@ -9,7 +9,7 @@
  */
 import type { DgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
 import {
-  computeRiskBatch, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
+  computeRiskBatch, OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
 } from '../engine/risk/realtime-risk.js';
 import {
   BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
@@ -18,7 +18,7 @@ import {
 const MS_PER_YEAR = 365 * 86_400_000;
 
 class Scratch {
-  slotStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0);
+  slotStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
   slotUnderlying = new Int32Array(0); slotSpot = new Float64Array(0); legStart = new Int32Array(0);
   legFlags = new Uint8Array(0); strike = new Float64Array(0); tYears = new Float64Array(0);
   vol = new Float64Array(0); dividendYield = new Float64Array(0); units = new Float64Array(0);
@@ -28,7 +28,7 @@ class Scratch {
     const grow = (have: number, need: number): number => (need > have ? Math.max(need, have * 2) : 0);
     let n: number;
     if ((n = grow(this.rate.length, nP))) {
-      this.slotStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n);
+      this.slotStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n); this.tailHint = new Float64Array(n);
     }
     if ((n = grow(this.slotSpot.length, nS))) {
       this.slotUnderlying = new Int32Array(n); this.slotSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
@@ -119,6 +119,10 @@ export class BookTaskRunner {
       b.slotStart[p] = k0;
       b.rate[p] = task.rate[p] as number;
       b.withMargin[p] = (task.flags[p] as number) & TASK_WITH_MARGIN;
+      // The region this task does not write holds the portfolio's previous figures (or, in a new
+      // record, whatever the block held before: the kernel gives the same figures for any hint).
+      const previous = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? 0 : L.outLen);
+      b.tailHint[p] = f64[previous + OUT.tailFloor] as number;
       const c32 = (at + L.slotColumn) >> 2, id32 = (at + L.slotSpotId) >> 2, n32 = (at + L.legCount) >> 2;
       for (let k = 0; k < s; k++) {
         b.slotUnderlying[k0 + k] = i32[c32 + k] as number;
@@ -147,7 +151,7 @@ export class BookTaskRunner {
     return {
       nPortfolios: nP, nSlots: nS, nLegs: nL, slotStart: b.slotStart, rate: b.rate, withMargin: b.withMargin,
       slotUnderlying: b.slotUnderlying, slotSpot: b.slotSpot, legStart: b.legStart, legFlags: b.legFlags,
-      strike: b.strike, tYears: b.tYears, vol: b.vol, dividendYield: b.dividendYield, units: b.units,
+      strike: b.strike, tYears: b.tYears, vol: b.vol, dividendYield: b.dividendYield, units: b.units, tailHint: b.tailHint,
     };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Holding } from '../../src/engine/actors/types.js';
-import { computeRiskBatch, LEG_CALL, LEG_OPTION, outputLength, type PackedBatch, type ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, LEG_CALL, LEG_OPTION, OUT, outputLength, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
 import { recordLayout, taskLayout, viewTask } from '../../src/workers/shared-book-layout.js';
@@ -50,14 +50,14 @@ describe('shared risk book', () => {
     };
     const out = new Float64Array(outputLength(2, 4));
     computeRiskBatch(packed, sc, out);
-    expect(p0?.var).toBe(out[2]);
-    expect(p0?.greeks.delta).toBe(out[5]);
+    expect(p0?.var).toBe(out[OUT.var]);
+    expect(p0?.greeks.delta).toBe(out[OUT.delta]);
     expect(Object.keys(p0?.byUnderlying ?? {})).toEqual(['AAA', 'BBB', 'ZZZ']);
     expect(p0?.byUnderlying.ZZZ?.spot).toBe(5);
     expect(p0?.byUnderlying.BBB?.delta).toBe(10);
     expect(p0?.marginRequirement).toBeUndefined();
     expect(p1?.greeks.delta).toBe(1);
-    expect(p1?.marginRequirement).toBe(out[10 + 4]);
+    expect(p1?.marginRequirement).toBe(out[PORTFOLIO_STRIDE + OUT.margin]);
   });
 
   it('aligns every section of a record and of a task buffer to its element size', () => {
@@ -83,6 +83,20 @@ describe('shared risk book', () => {
     expect(plain(first)).toEqual(before);
     const [second] = book.deliver(task, task.buffer);
     expect(second?.var).not.toBe(first?.var);
+  });
+
+  it('gives each recalculation the figures of a fresh book, whatever tail hint its record holds from the last one', () => {
+    const book = new SharedBook(sc.underlyings);
+    const runner = new BookTaskRunner(book.sab, sc);
+    const h = holdingsOf(4, 20);
+    // Spots that drift a little, then jump by 30% (the hint then misses the tail and the runner selects from all).
+    for (const factor of [1, 1.001, 0.999, 1.3, 1.3, 0.7]) {
+      const spots = new Map([...inputOf('p', h).spots].map(([k, v]) => [k, v * factor]));
+      const [kept] = roundTrip(book, runner, [inputOf('p', h, false, spots)]);
+      const fresh = new SharedBook(sc.underlyings);
+      const [once] = roundTrip(fresh, new BookTaskRunner(fresh.sab, sc), [inputOf('p', h, false, spots)]);
+      expect(plain(kept)).toEqual(plain(once));
+    }
   });
 
   it('writes a new record when the holdings change and frees the old one only when the next result is delivered', () => {

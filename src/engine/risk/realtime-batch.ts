@@ -78,6 +78,11 @@ export interface PackedBatch {
   readonly dividendYield: Float64Array;
   /** qty × multiplier. */
   readonly units: Float64Array;
+  /**
+   * Per portfolio, optional: its tail floor (OUT.tailFloor) from the previous recalculation, which
+   * speeds up the tail selection; any value (NaN, stale, wrong) gives the same figures.
+   */
+  readonly tailHint?: Float64Array;
 }
 
 export interface RealtimeRiskConfig {

@@ -3,7 +3,7 @@ import type { Holding } from '../../../src/engine/actors/types.js';
 import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
-import { computeRiskBatch, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, largestWithHint, OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
@@ -14,6 +14,7 @@ import { viewTask } from '../../../src/workers/shared-book-layout.js';
 import { SharedBook } from '../../../src/workers/shared-book.js';
 import { BookTaskRunner } from '../../../src/workers/shared-book-task.js';
 import { loadAligned } from './fixtures.js';
+import { createRng } from '../../../src/engine/risk/prng.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
 
 function scenarios(tickers = TICKERS): ScenarioSet {
@@ -200,6 +201,51 @@ describe('computeRiskBatch', () => {
     const sc = scenarios();
     const batch = gathered(inputs, sc);
     expect(() => computeRiskBatch(batch, sc, new Float64Array(outputLength(batch.nPortfolios, batch.nSlots) - 1))).toThrow(RangeError);
+  });
+});
+
+describe('tail selection with a hint (largestWithHint)', () => {
+  const n = 500, k = 13;
+  const rng = createRng(11);
+  const samples = Array.from({ length: 20 }, (_, i) => Float64Array.from({ length: n }, () => (rng.nextUniform() - 0.5 - 0.3 * (i % 3)) * 10 ** (i % 5)));
+  const topOf = (losses: Float64Array, hint: number): number[] => {
+    const top = new Float64Array(k);
+    largestWithHint(losses, n, top, k, hint, new Float64Array(n));
+    return [...top];
+  };
+  const sortedTop = (losses: Float64Array): number[] => [...losses].sort((a, b) => b - a).slice(0, k);
+
+  it('gives the k largest losses in descending order whatever the hint: exact, stale, far off, NaN or infinite', () => {
+    for (const losses of samples) {
+      const want = sortedTop(losses);
+      const floor = want[k - 1] as number;
+      for (const hint of [floor, floor * 1.01, floor * 0.99, want[0] as number, 2 * Math.abs(floor), -1e300, 0, NaN, Infinity, -Infinity]) {
+        expect(topOf(losses, hint)).toEqual(want);
+      }
+    }
+  });
+
+  it('keeps ties and negative tails exact (a book that gains in every scenario)', () => {
+    const ties = new Float64Array(n).fill(-5);
+    for (let i = 0; i < 20; i++) ties[i * 7] = -1;
+    expect(topOf(ties, -1)).toEqual(sortedTop(ties));
+    expect(topOf(ties, -5)).toEqual(sortedTop(ties));
+  });
+
+  it('makes computeRiskBatch give bit-identical figures with a hint as without, and reports the tail floor', () => {
+    const sc = scenarios();
+    const portfolios = [1, 2, 3, 4, 5].map((seed) => holdingsOf(seed, 20));
+    const batch = gathered(portfolios.map((h, i) => inputOf(`p${i}`, h)), sc);
+    const nP = batch.nPortfolios;
+    const bare = new Float64Array(outputLength(nP, batch.nSlots));
+    computeRiskBatch({ ...batch, tailHint: undefined }, sc, bare);
+    for (const hints of [Float64Array.from({ length: nP }, (_, p) => bare[p * PORTFOLIO_STRIDE + OUT.tailFloor] as number), new Float64Array(nP), new Float64Array(nP).fill(NaN)]) {
+      const hinted = new Float64Array(bare.length);
+      computeRiskBatch({ ...batch, tailHint: hints }, sc, hinted);
+      expect([...hinted]).toEqual([...bare]);
+    }
+    // The floor is the smallest loss the tail read: VaR (the 6th largest of 500) is at or above it.
+    for (let p = 0; p < nP; p++) expect(bare[p * PORTFOLIO_STRIDE + OUT.var] as number).toBeGreaterThanOrEqual(bare[p * PORTFOLIO_STRIDE + OUT.tailFloor] as number);
   });
 });
 
