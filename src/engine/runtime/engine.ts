@@ -349,6 +349,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
       if (batch.length === 0) return;
       const nowMs = clock.nowMs();
       const inputs: RecalcInput[] = [];
+      /** The slot and newest included tick of each input, so results need no lookup by name. */
+      const slotsOf: Slot[] = [];
       const tickTsOf: number[] = [];
       for (const slot of batch) {
         if (!isPriced(slot)) continue; // no figures before every underlying has a price
@@ -361,6 +363,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
         input.nowMs = nowMs;
         input.withMargin = withMargin;
         inputs.push(input);
+        slotsOf.push(slot);
         tickTsOf.push(slot.latestTickTs);
       }
       if (inputs.length === 0) {
@@ -375,11 +378,12 @@ export function createEngine(opts: EngineOptions): EngineApi {
           // thread fans the results out (dispatch costs ~0.2 µs a portfolio, the fan-out more).
           coalescer.complete(batch);
           if (!closed) pump();
-          outputs.forEach((out, i) => publish(out, tickTsOf[i] ?? 0, nowMs));
+          const doneMs = clock.nowMs();
+          for (let i = 0; i < outputs.length; i++) publish(slotsOf[i] as Slot, outputs[i] as RecalcOutput, tickTsOf[i] as number, nowMs, doneMs);
         },
         (err: unknown) => {
           inFlightTasks--;
-          isolateFailure(batch, inputs, tickTsOf, nowMs, err);
+          isolateFailure(batch, inputs, slotsOf, tickTsOf, nowMs, err);
           schedulePump();
         },
       );
@@ -393,10 +397,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
    * own retry settles: releasing them earlier would let a new tick start a second recalculation
    * beside the retry, and the older result could then land last and overwrite newer figures.
    */
-  function isolateFailure(batch: readonly Slot[], inputs: readonly RecalcInput[], tickTsOf: readonly number[], nowMs: number, err: unknown): void {
-    const retried = new Set(inputs.map((x) => x.portfolioId));
-    coalescer.complete(batch.filter((slot) => !retried.has(slot.state.portfolioId)));
-    const slotOf = (id: string): Slot[] => batch.filter((slot) => slot.state.portfolioId === id);
+  function isolateFailure(
+    batch: readonly Slot[], inputs: readonly RecalcInput[], slotsOf: readonly Slot[], tickTsOf: readonly number[], nowMs: number, err: unknown,
+  ): void {
+    const retried = new Set(slotsOf);
+    coalescer.complete(batch.filter((slot) => !retried.has(slot)));
     if (inputs.length === 1) {
       log('error', 'risk recalculation failed for a portfolio', { portfolioId: inputs[0]?.portfolioId, error: String(err) });
       coalescer.complete(batch);
@@ -404,27 +409,28 @@ export function createEngine(opts: EngineOptions): EngineApi {
     }
     log('warn', 'risk task failed; retrying its portfolios one by one', { portfolios: inputs.length, error: String(err) });
     inputs.forEach((input, i) => {
+      const slot = slotsOf[i] as Slot;
       inFlightTasks++;
       calculator.recalculate([input]).then(
         ([out]) => {
           inFlightTasks--;
-          if (out) publish(out, tickTsOf[i] ?? 0, nowMs);
-          coalescer.complete(slotOf(input.portfolioId));
+          if (out) publish(slot, out, tickTsOf[i] as number, nowMs, clock.nowMs());
+          coalescer.complete([slot]);
           schedulePump();
         },
         (e: unknown) => {
           inFlightTasks--;
           log('error', 'risk recalculation failed for a portfolio', { portfolioId: input.portfolioId, error: String(e) });
-          coalescer.complete(slotOf(input.portfolioId));
+          coalescer.complete([slot]);
           schedulePump();
         },
       );
     });
   }
 
-  function publish(out: RecalcOutput, tickTs: number, computedAt: number): void {
-    const slot = slots.get(out.portfolioId);
-    if (!slot || closed) return;
+  /** Takes a slot's new figures: `computedAt` is the valuation time they were asked at, `doneMs` when they came back. */
+  function publish(slot: Slot, out: RecalcOutput, tickTs: number, computedAt: number, doneMs: number): void {
+    if (closed) return;
     recalculations++;
     if (out.marginRequirement !== undefined) {
       slot.lastMargin = out.marginRequirement;
@@ -434,7 +440,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     // first read, by a subscriber's fan-out or a REST query, and at most once per result.
     slot.seq++;
     const p = slot.pendingRisk;
-    p.ready = true; p.out = out; p.tickTs = tickTs; p.seq = slot.seq; p.computedMs = clock.nowMs();
+    p.ready = true; p.out = out; p.tickTs = tickTs; p.seq = slot.seq; p.computedMs = doneMs;
     p.margin = slot.lastMargin; p.marginMs = slot.lastMarginMs; p.state = slot.state;
     emit(slot.riskEvent);
   }
