@@ -18,7 +18,7 @@
  *   sizes from env BATCHES, default 16,32,64,128); recalculations per second and the latency of one call (p50/p99, ms) from
  *   submission to unpacked outputs.
  * The box is 2 cores shared with whatever else runs; figures are from one sitting. Needs a build
- * (the pool runs dist/src/workers/risk-worker.js): `npm run build && npx tsx bench/risk-pool.bench.ts`.
+ * (the pool runs the compiled worker in dist/): `npm run build && npx tsx bench/risk-pool.bench.ts`.
  * The last line printed is one JSON object.
  */
 import { loadavg } from 'node:os';

@@ -30,7 +30,7 @@ export interface RiskPoolOptions {
   readonly span?: SpanOptions;
   /** dgv losses in WebAssembly SIMD (bit-identical to the JS loop; default true). */
   readonly simd?: boolean;
-  /** Compiled worker (default: dist/src/workers/risk-worker.js, see risk-pool.ts). */
+  /** Compiled worker entry (default: dist/src/workers/risk-worker-entry.cjs, see risk-pool.ts). */
   readonly workerFile?: URL;
 }
 

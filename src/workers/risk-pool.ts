@@ -4,9 +4,10 @@
  * layouts in shared-book-layout.ts). A task carries record offsets, spots and flags; the legs were
  * written to the book when the holdings changed, and the figures come back in the book.
  *
- * The worker is always the compiled file dist/src/workers/risk-worker.js: from the compiled pool it
- * is the sibling file; when this module runs from source (tsx, vitest) it resolves to the same dist
- * path, so the pool needs `npm run build` first (worker threads get no TypeScript loader).
+ * The worker is always the compiled dist/src/workers/risk-worker.js, loaded through its CommonJS
+ * entry risk-worker-entry.cjs (why: that file's comment): from the compiled pool it is the sibling
+ * file; when this module runs from source (tsx, vitest) it resolves to the same dist path, so the
+ * pool needs `npm run build` first (worker threads get no TypeScript loader).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,8 +41,8 @@ export interface RiskPool extends RiskCalculator {
 export function defaultRiskWorkerFile(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts')
-    ? new URL('../../dist/src/workers/risk-worker.js', here)
-    : new URL('./risk-worker.js', here);
+    ? new URL('../../dist/src/workers/risk-worker-entry.cjs', here)
+    : new URL('./risk-worker-entry.cjs', here);
 }
 
 function sharedCopy(a: Float64Array): SharedArrayBuffer {

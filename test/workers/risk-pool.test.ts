@@ -1,5 +1,5 @@
 /**
- * The pool runs the compiled worker (dist/src/workers/risk-worker.js): `npm test` builds first; when
+ * The pool runs the compiled worker (dist/src/workers/risk-worker.js, through risk-worker-entry.cjs): `npm test` builds first; when
  * running this file alone, run `npm run build` before.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
