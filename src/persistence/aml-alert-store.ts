@@ -14,21 +14,32 @@ export interface AmlAlert {
   readonly details: object;
 }
 
-export interface AmlAlertStore {
-  /**
-   * Records that the fill was screened, with the alert it raised if any, at once: unless this fill
-   * already raised it under this rule; true when the alert is new.
-   */
-  screened(fillId: string, alert: AmlAlert | null, atMs: number): Promise<boolean>;
+/** One screened fill and the alert it raised, if any. */
+export interface ScreenedFill {
+  readonly fillId: string;
+  readonly alert: AmlAlert | null;
 }
 
-// One statement, so a fill is never marked screened without its alert (nor the reverse).
+export interface AmlAlertStore {
+  /**
+   * Records that these fills were screened, with the alerts they raised, at once: an alert is
+   * stored unless its fill already raised it under its rule. Resolves with the number of new alerts.
+   */
+  screened(fills: readonly ScreenedFill[], atMs: number): Promise<number>;
+}
+
+// One statement for the whole batch, so a fill is never marked screened without its alert (nor the
+// reverse). The fills travel as one json array, PostgreSQL unpacks them.
 const SCREENED = `
-WITH screened AS (
-  INSERT INTO aml_screened (fill_id, screened_ms) VALUES ($1, $2) ON CONFLICT (fill_id) DO NOTHING
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json)
+    AS x(fill_id text, portfolio_id text, rule text, severity text, notional float8, details json)
+), screened AS (
+  INSERT INTO aml_screened (fill_id, screened_ms) SELECT DISTINCT fill_id, $2::float8 FROM input
+  ON CONFLICT (fill_id) DO NOTHING
 ), alert AS (
   INSERT INTO aml_alerts (fill_id, portfolio_id, rule, severity, notional, details)
-  SELECT $1, $3::text, $4::text, $5::text, $6::float8, $7::json WHERE $3::text IS NOT NULL
+  SELECT DISTINCT ON (fill_id, rule) fill_id, portfolio_id, rule, severity, notional, details FROM input WHERE rule IS NOT NULL
   ON CONFLICT (fill_id, rule) DO NOTHING
   RETURNING 1
 )
@@ -36,11 +47,14 @@ SELECT count(*)::int AS n FROM alert`;
 
 export function pgAmlAlertStore(pool: pg.Pool): AmlAlertStore {
   return {
-    async screened(fillId, a, atMs) {
-      const r = await pool.query<{ n: number }>(SCREENED, [
-        fillId, atMs, a?.portfolioId ?? null, a?.rule ?? null, a?.severity ?? null, a?.notional ?? null, a ? JSON.stringify(a.details) : null,
-      ]);
-      return (r.rows[0]?.n ?? 0) > 0;
+    async screened(fills, atMs) {
+      if (fills.length === 0) return 0;
+      const rows = fills.map(({ fillId, alert: a }) => ({
+        fill_id: fillId, portfolio_id: a?.portfolioId ?? null, rule: a?.rule ?? null, severity: a?.severity ?? null,
+        notional: a?.notional ?? null, details: a?.details ?? null,
+      }));
+      const r = await pool.query<{ n: number }>(SCREENED, [JSON.stringify(rows), atMs]);
+      return r.rows[0]?.n ?? 0;
     },
   };
 }
@@ -51,11 +65,15 @@ export function memoryAmlAlertStore(): AmlAlertStore & { readonly alerts: AmlAle
   return {
     alerts,
     screenedFills,
-    async screened(fillId, a) {
-      screenedFills.add(fillId);
-      if (!a || alerts.some((x) => x.fillId === a.fillId && x.rule === a.rule)) return false;
-      alerts.push(a);
-      return true;
+    async screened(fills) {
+      let added = 0;
+      for (const { fillId, alert: a } of fills) {
+        screenedFills.add(fillId);
+        if (!a || alerts.some((x) => x.fillId === a.fillId && x.rule === a.rule)) continue;
+        alerts.push(a);
+        added++;
+      }
+      return added;
     },
   };
 }

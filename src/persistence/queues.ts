@@ -22,7 +22,9 @@ import {
   QUEUE_ROLES,
   rowsCopyJob,
   rowsJsonJob,
+  AML_FILLS_PER_JOB,
   type AmlFillJob,
+  type AmlJob,
   type MarketSnapshotRow,
   type PersistJob,
   type QueueRole,
@@ -85,7 +87,7 @@ export interface Queues {
   /** The BullMQ queue names, `<prefix>.<role>`. */
   readonly names: Readonly<Record<QueueRole, string>>;
   readonly persist: JobQueue<PersistJob>;
-  readonly aml: JobQueue<AmlFillJob>;
+  readonly aml: JobQueue<AmlJob>;
   readonly report: JobQueue<ReportJob>;
   /**
    * Enqueues the rows in jobs of `rowsPerJob`, each carrying its rows as one text: COPY lines on
@@ -94,7 +96,7 @@ export interface Queues {
    */
   addRiskSnapshots(rows: readonly RiskSnapshotRow[]): Promise<string[]>;
   addMarketSnapshots(rows: readonly MarketSnapshotRow[]): Promise<string[]>;
-  /** One aml job per fill. */
+  /** One aml job per AML_FILLS_PER_JOB fills, in order. */
   addFills(fills: readonly AmlFillJob[]): Promise<string[]>;
   requestReport(job: ReportJob): Promise<string>;
   /** A worker on this queue's backend, closed by close() before the connections. */
@@ -147,7 +149,7 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
     },
   });
   const persist: JobQueue<PersistJob> = new Queue<PersistJob, unknown>(names.persist, jobOptions('persist'));
-  const aml: JobQueue<AmlFillJob> = new Queue<AmlFillJob, unknown>(names.aml, jobOptions('aml'));
+  const aml: JobQueue<AmlJob> = new Queue<AmlJob, unknown>(names.aml, jobOptions('aml'));
   const report: JobQueue<ReportJob> = new Queue<ReportJob, unknown>(names.report, jobOptions('report'));
   for (const role of QUEUE_ROLES) {
     const q = { persist, aml, report }[role];
@@ -234,7 +236,9 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
     async addFills(fills) {
       live();
       if (fills.length === 0) return [];
-      return ids(await aml.addBulk(fills.map((fill) => ({ name: 'fill', data: fill }))));
+      const jobs: { name: string; data: AmlJob }[] = [];
+      for (let i = 0; i < fills.length; i += AML_FILLS_PER_JOB) jobs.push({ name: 'fills', data: { fills: fills.slice(i, i + AML_FILLS_PER_JOB) } });
+      return ids(await aml.addBulk(jobs));
     },
     async requestReport(job) {
       live();

@@ -214,6 +214,17 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
   });
 
+  it('queues fills in jobs of 500 and screens every one, and still screens a single-fill job queued before batches', async () => {
+    const q = await open({}, { amlLargeNotional: 1_000_000 });
+    const fills = Array.from({ length: 1_200 }, (_, i) => fill('amlb', i + 1, 1, 10));
+    expect(await q.addFills(fills)).toHaveLength(3);
+    await q.aml.add('fill', fill('amlb', 5_000, 10, 2000, 100)); // the old form: one fill, 2,000,000 of notional
+    await q.drain(10_000, ['aml']);
+    expect(await countRows(t.db, `SELECT count(*) n FROM aml_screened WHERE fill_id LIKE 'amlb-f%'`)).toBe(1_201);
+    expect((await t.db.pool.query(`SELECT fill_id FROM aml_alerts WHERE portfolio_id = 'amlb'`)).rows).toEqual([{ fill_id: 'amlb-f5000' }]);
+    expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
+  });
+
   it('writes the daily positions-and-risk report atomically, with each portfolio’s newest risk snapshot', async () => {
     const q = await open();
     await seedPortfolio(t.db, 'rep-a', [

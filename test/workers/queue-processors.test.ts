@@ -92,10 +92,24 @@ describe('aml processor', () => {
   it('marks every fill screened and records a large one’s alert once however often it is delivered', async () => {
     const store = memoryAmlAlertStore();
     const run = amlProcessor(store, 1_000_000);
-    expect(await run(job('x.aml', fill))).toEqual({ alerted: true });
-    expect(await run(job('x.aml', fill))).toEqual({ alerted: false });
-    expect(await run(job('x.aml', { ...fill, fillId: 'p-f2', qty: 1 }))).toEqual({ alerted: false });
+    expect(await run(job('x.aml', { fills: [fill] }))).toEqual({ fills: 1, alerted: 1 });
+    expect(await run(job('x.aml', { fills: [fill, { ...fill, fillId: 'p-f2', qty: 1 }] }))).toEqual({ fills: 2, alerted: 0 });
     expect(store.alerts.map((a) => a.fillId)).toEqual(['p-f1']);
     expect([...store.screenedFills]).toEqual(['p-f1', 'p-f2']); // screened, alert or not
+  });
+
+  it('still reads a single-fill job, the form queued before fills travelled in batches', async () => {
+    const store = memoryAmlAlertStore();
+    expect(await amlProcessor(store, 1_000_000)(job('x.aml', fill))).toEqual({ fills: 1, alerted: 1 });
+    expect([...store.screenedFills]).toEqual(['p-f1']);
+  });
+
+  it('refuses an empty batch, an oversized one and a bad fill, naming it (a dead letter, nothing screened)', async () => {
+    const store = memoryAmlAlertStore();
+    const run = amlProcessor(store, 1_000_000);
+    await expect(run(job('x.aml', { fills: [] }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID/);
+    await expect(run(job('x.aml', { fills: Array.from({ length: 501 }, (_, i) => ({ ...fill, fillId: `p-f${i}` })) }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID/);
+    await expect(run(job('x.aml', { fills: [fill, { ...fill, fillId: 'p-f9', qty: -5 }] }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*fills\[1\]\.qty/);
+    expect(store.screenedFills.size).toBe(0);
   });
 });
