@@ -1,10 +1,16 @@
 /**
  * Every fill is screened, even one whose AML job was lost: the job lives in the queue, and a Redis
  * without persistence forgets what it held when it dies. The sweep looks, every interval, for
- * fills older than a grace period (long enough for a job in the normal path to have run) with no
- * row in aml_screened, and queues them again; the processor is idempotent, so a fill screened
- * twice raises its alerts once. Each sweep reads only the fills since the oldest one the previous
- * sweep could not find screened.
+ * fills that reached the `fills` table more than a grace period ago (long enough for a job in the
+ * normal path to have run) with no row in aml_screened, and queues them again; the processor is
+ * idempotent, so a fill screened twice raises its alerts once.
+ *
+ * Each sweep reads only the fills projected since the oldest one the previous sweep could not find
+ * screened, and that point is kept in `aml_sweep` (migration 0008), so a restart resumes there
+ * instead of reading the whole history (on the embedded database that read ran on the event loop:
+ * 2 s for a million fills). The window is in the projection's time, not the fill's: a fill the
+ * journal projects late, after a database outage, is a recent row and is not missed. Both ends are
+ * the database's clock, so a skewed engine clock cannot move the window past unswept fills.
  */
 import { standardMultiplierOf } from '../engine/actors/position-update.js';
 import type { LogFn } from '../logger.js';
@@ -22,7 +28,6 @@ export interface AmlSweepOptions {
   readonly graceMs?: number;
   /** Fills queued again per sweep at most (default 10,000; the next sweep takes the rest). */
   readonly batch?: number;
-  readonly clock?: { nowMs(): number };
 }
 
 export interface AmlSweep {
@@ -40,31 +45,48 @@ interface FillRow {
   qty: number;
   price: number;
   ts_ms: number;
+  projected_ms: number;
 }
 
-// Fills of [from, to) with no screening, oldest first (index fills_by_time, migration 0007).
+// The end of this sweep's window: fills projected before it have had the grace period.
+const UNTIL = `SELECT extract(epoch FROM now() - make_interval(secs => $1::float8))::float8 * 1000 AS ms`;
+
+// Fills projected in [from, until) with no screening, oldest first (index fills_by_projection).
 const UNSCREENED = `
-SELECT f.fill_id, f.order_id, f.portfolio_id, f.instrument, f.side, f.qty, f.price, f.ts_ms
+SELECT f.fill_id, f.order_id, f.portfolio_id, f.instrument, f.side, f.qty, f.price, f.ts_ms,
+       extract(epoch FROM f.projected_at)::float8 * 1000 AS projected_ms
   FROM fills f
- WHERE f.ts_ms >= $1 AND f.ts_ms < $2 AND NOT EXISTS (SELECT 1 FROM aml_screened s WHERE s.fill_id = f.fill_id)
- ORDER BY f.ts_ms
+ WHERE f.projected_at >= to_timestamp($1::float8 / 1000) AND f.projected_at < to_timestamp($2::float8 / 1000)
+   AND NOT EXISTS (SELECT 1 FROM aml_screened s WHERE s.fill_id = f.fill_id)
+ ORDER BY f.projected_at
  LIMIT $3`;
+
+const LOAD = `SELECT extract(epoch FROM swept_before)::float8 * 1000 AS ms FROM aml_sweep`;
+const SAVE = `
+INSERT INTO aml_sweep (one, swept_before) VALUES (true, to_timestamp($1::float8 / 1000))
+ON CONFLICT (one) DO UPDATE SET swept_before = excluded.swept_before`;
 
 export function startAmlSweep(o: AmlSweepOptions): AmlSweep {
   const intervalMs = o.intervalMs ?? 60_000, graceMs = o.graceMs ?? 300_000, batch = o.batch ?? 10_000;
-  const clock = o.clock ?? { nowMs: () => Date.now() };
   let running: Promise<number> | undefined;
-  // Every fill older than this was found screened: later sweeps read only the window after it.
-  // In memory, so the first sweep after a start reads the whole history once.
-  let screenedBefore = -Infinity;
+  // Every fill projected before this was found screened (or queued again): the next window starts
+  // here. Read from aml_sweep by the first sweep (−Infinity when no sweep ever ran: the whole history).
+  let sweptBefore: number | undefined;
 
   async function once(): Promise<number> {
-    const until = clock.nowMs() - graceMs;
-    const rows = (await o.db.pool.query<FillRow>(UNSCREENED, [screenedBefore, until, batch])).rows;
-    // Nothing older than the first unscreened fill is left; what was queued is looked at again next
-    // time. One more grace period is read again each time: a fill reaches the table only when the
-    // journal's projection writes it, which trails its time after a database outage.
-    screenedBefore = (rows.length === 0 ? until : (rows[0] as FillRow).ts_ms) - graceMs;
+    const { pool } = o.db;
+    if (sweptBefore === undefined) sweptBefore = (await pool.query<{ ms: number }>(LOAD)).rows[0]?.ms ?? -Infinity;
+    const until = (await pool.query<{ ms: number }>(UNTIL, [graceMs / 1000])).rows[0]?.ms as number;
+    const rows = (await pool.query<FillRow>(UNSCREENED, [sweptBefore, until, batch])).rows;
+    // Nothing projected before the oldest unscreened fill is left unscreened; what was queued is
+    // looked at again next time (its job may not have run yet: the processor makes that harmless).
+    // (A millisecond earlier than that fill: the float round trip of a microsecond timestamp must not
+    // put the fill itself outside the next window.)
+    const next = rows.length === 0 ? until : (rows[0] as FillRow).projected_ms - 1;
+    if (next !== sweptBefore) {
+      await pool.query(SAVE, [next]);
+      sweptBefore = next;
+    }
     if (rows.length === 0) return 0;
     const jobs: AmlFillJob[] = rows.map((r) => {
       const multiplier = standardMultiplierOf(r.instrument);
