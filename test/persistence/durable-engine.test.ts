@@ -213,3 +213,40 @@ describe('journal projection of values JSON cannot carry', () => {
     }
   });
 });
+
+describe('journal projection commit', () => {
+  it('does not wait for its WAL flush, and a projection that is lost is redone from the journal', { timeout: 30_000 }, async () => {
+    const t = newTarget('external');
+    try {
+      const { engine, persistence } = await startEngine(t);
+      persistence.journal.stopProjection(); // this test projects by hand
+      engine.createPortfolio({ portfolioId: 'L1', cash: 100_000, positions: [{ instrument: 'AAA', qty: 10, avgPrice: 100 }] }, 'admin');
+      engine.tick('AAA', 100, START_MS);
+      acked(await engine.submitOrder('L1', { clientOrderId: 'l', instrument: 'AAA', side: 'buy', qty: 5, orderType: 'market' }, 'trader'));
+      await engine.durable();
+      const c = await persistence.db.pool.connect();
+      const count = async (sql: string): Promise<number> => (await c.query<{ n: number }>(sql)).rows[0]!.n;
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT journal_apply()');
+        expect((await c.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'off' }]);
+        expect(await count("SELECT count(*)::int AS n FROM fills WHERE portfolio_id = 'L1'")).toBe(1);
+        // What a crash before the asynchronous commit's flush amounts to: the transaction is gone whole.
+        await c.query('ROLLBACK');
+        expect((await c.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'on' }]); // that transaction only
+        expect(await count("SELECT count(*)::int AS n FROM fills WHERE portfolio_id = 'L1'")).toBe(0);
+        expect(await count('SELECT count(*)::int AS n FROM journal')).toBeGreaterThan(0);
+      } finally {
+        c.release();
+      }
+      await persistence.journal.project();
+      const q = persistence.db.pool;
+      expect((await q.query("SELECT qty FROM fills WHERE portfolio_id = 'L1'")).rows).toEqual([{ qty: 5 }]);
+      expect((await q.query("SELECT qty FROM positions WHERE portfolio_id = 'L1' AND instrument = 'AAA'")).rows).toEqual([{ qty: 15 }]);
+      expect((await q.query('SELECT count(*)::int AS n FROM journal')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await Promise.all(open.splice(0).map((o) => o.close()));
+      await t.cleanup();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { sql as snapshotCopy } from './0005-snapshot-copy.js';
 import { sql as amlScreened } from './0006-aml-screened.js';
 import { sql as fillsByTime } from './0007-fills-by-time.js';
 import { sql as amlSweepWatermark } from './0008-aml-sweep-watermark.js';
+import { sql as projectionAsyncCommit } from './0009-projection-async-commit.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'aml-screened', sql: amlScreened },
   { version: 7, name: 'fills-by-time', sql: fillsByTime },
   { version: 8, name: 'aml-sweep-watermark', sql: amlSweepWatermark },
+  { version: 9, name: 'projection-async-commit', sql: projectionAsyncCommit },
 ];
