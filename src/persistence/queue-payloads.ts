@@ -198,8 +198,8 @@ export const AML_FILLS_PER_JOB = 500;
 /**
  * An aml job: the fills of one feeder flush, screened in one statement. Why batches: one job per
  * fill cost, per fill, three Redis scripts (add, take, finish), the queue thread's handling and a
- * PostgreSQL statement, about a quarter of a core at the bench's 100 fills/s with Redis, PostgreSQL
- * and the engine sharing two vCPUs. The single-fill form is still read, for jobs queued before.
+ * PostgreSQL statement; batching cut Redis's CPU over a quick durable bench run (100 fills/s) from
+ * 0.90–0.97 s to 0.58 s. The single-fill form is still read, for jobs queued before.
  */
 export const AmlFillsJob = z.object({ fills: z.array(AmlFillJob).min(1).max(AML_FILLS_PER_JOB) });
 export type AmlFillsJob = z.infer<typeof AmlFillsJob>;
