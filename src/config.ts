@@ -38,6 +38,22 @@ const EnvSchema = z.object({
   MARGIN_REFRESH_MS: int(0, 3_600_000).default(1000),
   MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(64 * 1024),
   MAX_BODY_BYTES: int(256, 64 * 1024 * 1024).default(1024 * 1024),
+  /** Websocket connections in all; per remote address; and waiting to authenticate. */
+  WS_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
+  WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(1000),
+  WS_MAX_UNAUTHENTICATED: int(1, 1_000_000).default(256),
+  /** Subscriptions one websocket may hold. */
+  WS_MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(1024),
+  /** A websocket is closed (4004) this long after it opened, whatever its tokens; 0 = never. */
+  WS_MAX_SESSION_AGE_S: int(0, 365 * 86_400).default(86_400),
+  /** Accept `?token=` at the websocket upgrade (query strings end up in proxy and access logs). */
+  WS_QUERY_TOKEN: z.enum(['true', 'false']).default('false'),
+  /** Browser origins (scheme://host[:port], comma-separated) allowed by CORS and at the websocket upgrade. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, 'each origin is scheme://host[:port], no path'))),
   /** Continuous risk-free rate used for live valuation. */
   RISK_FREE_RATE: z.coerce.number().min(-1).max(1).default(0.03),
   /** Optional folder of <TICKER>.csv histories for the dgv VaR scenarios of real tickers. */
@@ -79,6 +95,11 @@ export interface AppConfig {
   readonly marginRefreshMs: number;
   readonly maxFrameBytes: number;
   readonly maxBodyBytes: number;
+  readonly websocket: {
+    readonly maxConnections: number; readonly maxConnectionsPerIp: number; readonly maxUnauthenticated: number;
+    readonly maxSubscriptions: number; readonly maxSessionAgeMs: number; readonly allowQueryToken: boolean;
+  };
+  readonly corsOrigins: readonly string[];
   readonly rate: number;
   readonly pricesDir?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -142,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     marginRefreshMs: e.MARGIN_REFRESH_MS,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    websocket: Object.freeze({
+      maxConnections: e.WS_MAX_CONNECTIONS, maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP, maxUnauthenticated: e.WS_MAX_UNAUTHENTICATED,
+      maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSessionAgeMs: e.WS_MAX_SESSION_AGE_S * 1000, allowQueryToken: e.WS_QUERY_TOKEN === 'true',
+    }),
+    corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
     rate: e.RISK_FREE_RATE,
     ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),
     logLevel: e.LOG_LEVEL,

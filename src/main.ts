@@ -18,6 +18,7 @@ import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool.js';
 import { startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/admin-routes.js';
+import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
 import { settlesWithin } from './settles-within.js';
 import { startQueueFeeder } from './persistence/queue-feeder.js';
@@ -133,8 +134,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     jwt: config.jwt,
     maxFrameBytes: config.maxFrameBytes,
     maxBodyBytes: config.maxBodyBytes,
+    connections: { total: config.websocket.maxConnections, perIp: config.websocket.maxConnectionsPerIp, unauthenticated: config.websocket.maxUnauthenticated },
+    maxSubscriptions: config.websocket.maxSubscriptions,
+    maxSessionAgeMs: config.websocket.maxSessionAgeMs,
+    allowQueryToken: config.websocket.allowQueryToken,
+    corsOrigins: config.corsOrigins,
     log,
-    ...(persistence ? { persistenceHealth: persistence.health, admin: adminOps(persistence) } : {}),
+    ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health()), admin: adminOps(persistence) } : {}),
   });
   log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws });
 
@@ -217,6 +223,19 @@ function reportPoolPriority(pool: ReturnType<typeof createRiskPool>, requested: 
     }
   }, 100);
   timer.unref();
+}
+
+/**
+ * GET /readyz: orders are accepted when the journal's last commit went through (the database
+ * answers), this engine holds its schema's writer lock, and the queue workers run.
+ */
+function readiness(h: ReturnType<Persistence['health']>): Readiness {
+  const components: Record<string, string> = {
+    database: h.writerLock === undefined || h.writerLock === 'held' ? 'ok' : `writer lock ${h.writerLock}`,
+    journal: h.journal.lastError === undefined ? 'ok' : 'commits failing',
+    queues: h.queueWorkers.state === 'running' ? 'ok' : h.queueWorkers.state,
+  };
+  return { ready: Object.values(components).every((v) => v === 'ok'), components };
 }
 
 /** The dead letters of the queues, as the admin routes see them. */

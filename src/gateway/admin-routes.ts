@@ -46,7 +46,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
       if (!isOps(ops)) return ops;
       const body = ReplayBody.safeParse(c.body ?? {});
       if (!body.success) return fail(400, errors.invalid(body.error.issues[0]?.path ?? [], body.error.issues[0]?.message ?? 'invalid'));
-      const id = decodeURIComponent(c.req.params[0] ?? '');
+      const id = c.req.params[0] ?? ''; // already decoded (readRequest)
       try {
         await ops.replayDeadLetter(id, body.data.data);
       } catch (e) {

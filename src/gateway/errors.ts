@@ -36,6 +36,20 @@ export const GATEWAY_ERROR_CODES = [
   'INTERNAL',
   /** REST: the route needs a part the engine runs without (e.g. dead letters without persistence). */
   'UNAVAILABLE',
+  /** REST: a path parameter's percent-escapes are malformed or not UTF-8. */
+  'BAD_PATH',
+  /** REST: the route exists but not for this method; the `Allow` header lists the methods it has. */
+  'METHOD_NOT_ALLOWED',
+  /** A browser's Origin is not in the allow-list (websocket upgrade). */
+  'ORIGIN_NOT_ALLOWED',
+  /** Connection refused at the upgrade: a connection cap (overall, per IP or unauthenticated) is reached. */
+  'TOO_MANY_CONNECTIONS',
+  /** `subscribe` beyond the per-connection cap of subscriptions. */
+  'TOO_MANY_SUBSCRIPTIONS',
+  /** REST: a query parameter is malformed (limit, cursor). */
+  'BAD_QUERY',
+  /** GET /readyz: the engine cannot accept orders now (database, journal or queues not ready). */
+  'NOT_READY',
 ] as const;
 
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
@@ -59,6 +73,8 @@ export const CLOSE_CODES = {
   AUTH_TIMEOUT: 4002,
   /** Too many refused `auth` messages on one connection (each costs a JWT verification). */
   AUTH_FAILED: 4003,
+  /** The connection reached the maximum session age; reconnect with a fresh token. */
+  SESSION_MAX_AGE: 4004,
 } as const;
 
 export const errors = {
@@ -71,7 +87,7 @@ export const errors = {
   unknownType: (type: string, known: readonly string[]) => gatewayError('UNKNOWN_TYPE', `unknown message type "${type.slice(0, 64)}"; expected one of ${known.join(', ')}`),
   unauthenticated: (detail: string) => gatewayError('UNAUTHENTICATED', detail),
   forbidden: (detail: string) => gatewayError('FORBIDDEN', detail),
-  alreadyAuthenticated: () => gatewayError('ALREADY_AUTHENTICATED', 'this connection is already authenticated; open a new one to change identity'),
+  alreadyAuthenticated: (detail = 'this connection is already authenticated; open a new one to change identity') => gatewayError('ALREADY_AUTHENTICATED', detail),
   notFound: (what: string) => gatewayError('NOT_FOUND', `${what} not found`),
   conflict: (detail: string) => gatewayError('CONFLICT', detail),
   payloadTooLarge: (limit: number) => gatewayError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${limit} bytes`),
@@ -80,4 +96,16 @@ export const errors = {
   engineRefused: (code: string, reason: string) => gatewayError('ENGINE_REFUSED', `${code}: ${reason}`),
   internal: (detail: string) => gatewayError('INTERNAL', detail),
   unavailable: (detail: string) => gatewayError('UNAVAILABLE', detail),
+  badPath: (raw: string) => gatewayError('BAD_PATH', `path parameter "${printable(raw)}" is not valid percent-encoded UTF-8`),
+  methodNotAllowed: (method: string, allow: string) => gatewayError('METHOD_NOT_ALLOWED', `method ${printable(method)} not allowed here; allowed: ${allow}`),
+  originNotAllowed: (origin: string) => gatewayError('ORIGIN_NOT_ALLOWED', `origin "${printable(origin)}" is not allowed`),
+  tooManyConnections: (detail: string) => gatewayError('TOO_MANY_CONNECTIONS', detail),
+  tooManySubscriptions: (limit: number) => gatewayError('TOO_MANY_SUBSCRIPTIONS', `at most ${limit} subscriptions per connection`),
+  badQuery: (name: string, expected: string) => gatewayError('BAD_QUERY', `query parameter ${name}: expected ${expected}`),
+  notReady: (detail: string) => gatewayError('NOT_READY', detail),
 };
+
+/** A caller's string, cut and with control characters escaped, for an error message. */
+function printable(s: string): string {
+  return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s).slice(1, -1);
+}

@@ -1,4 +1,4 @@
-/** GET /health: liveness plus the figures an operator looks at first. No auth. */
+/** GET /health (admin token): the figures an operator looks at first. /livez and /readyz carry no detail. */
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import type { SessionCounters } from './ws-session.js';
 
@@ -6,10 +6,17 @@ export interface GatewayStats extends SessionCounters {
   connections: number;
 }
 
-export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: GatewayStats, persistence?: Record<string, unknown>): Record<string, unknown> {
+/** Whether orders can be accepted now, and the state of each part that decides it ("ok" or why not). */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly components: Readonly<Record<string, string>>;
+}
+
+export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: GatewayStats, persistence?: Record<string, unknown>, readiness?: Readiness): Record<string, unknown> {
   const s = engine.stats();
   return {
     status: 'ok',
+    ready: readiness?.ready ?? true,
     uws,
     ...(persistence ?? { database: 'none' }),
     portfolios: s.portfolios,

@@ -1,25 +1,31 @@
 /**
  * uWS HTTP plumbing: read everything from the request synchronously (uWS invalidates `req` after
- * the handler returns), watch for aborts, read a bounded body, and answer JSON inside cork.
+ * the handler returns), watch for aborts, read a bounded body, and answer JSON inside cork with the
+ * policy's headers, streaming a large answer as the socket drains (uWS onWritable) instead of
+ * buffering all of it in uWS at once.
  */
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { type GatewayError, errors } from './errors.js';
+import type { HttpPolicy } from './http-policy.js';
 
 export interface HttpResult {
   readonly status: number;
   readonly body?: unknown;
+  /** Extra headers (Allow on a 405, CORS on a preflight). */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: '200 OK', 201: '201 Created', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
+  200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
   404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
-  422: '422 Unprocessable Entity', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+  422: '422 Unprocessable Entity', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
 };
 
 export const fail = (status: number, e: GatewayError | { code: string; message: string }): HttpResult => ({ status, body: { code: e.code, message: e.message } });
 
 /** What a handler may read of the request, copied out of uWS before any await. */
 export interface RequestInfo {
+  readonly requestId: string;
   readonly method: string;
   readonly url: string;
   readonly params: readonly string[];
@@ -27,13 +33,30 @@ export interface RequestInfo {
   readonly authorization: string;
   readonly contentType: string;
   readonly contentLength: number | undefined;
+  readonly origin: string;
 }
 
-export function readRequest(req: HttpRequest, paramCount: number): RequestInfo {
+/** A path segment's percent-escapes decoded, or undefined when they are not valid UTF-8 escapes. */
+export function decodePathSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined; // URIError: a malformed or overlong escape, or one that is not UTF-8
+  }
+}
+
+/** Copies the request out of uWS; a path parameter that does not decode is the caller's 400. */
+export function readRequest(req: HttpRequest, paramCount: number, requestId: string): RequestInfo | GatewayError {
   const params: string[] = [];
-  for (let i = 0; i < paramCount; i++) params.push(decodeURIComponent(req.getParameter(i) ?? ''));
+  for (let i = 0; i < paramCount; i++) {
+    const raw = req.getParameter(i) ?? '';
+    const decoded = decodePathSegment(raw);
+    if (decoded === undefined) return errors.badPath(raw);
+    params.push(decoded);
+  }
   const cl = req.getHeader('content-length');
   return {
+    requestId,
     method: req.getCaseSensitiveMethod(),
     url: req.getUrl(),
     params,
@@ -41,28 +64,65 @@ export function readRequest(req: HttpRequest, paramCount: number): RequestInfo {
     authorization: req.getHeader('authorization'),
     contentType: req.getHeader('content-type'),
     contentLength: cl === '' ? undefined : Number(cl),
+    origin: req.getHeader('origin'),
   };
 }
+
+/** Answers above this many bytes are streamed with tryEnd/onWritable. */
+const STREAM_ABOVE_BYTES = 64 * 1024;
 
 /** Tracks whether the client went away; uWS requires onAborted before answering asynchronously. */
 export class Reply {
   aborted = false;
   done = false;
-  constructor(readonly res: HttpResponse) {
+  constructor(readonly res: HttpResponse, readonly requestId: string, private readonly policy: HttpPolicy, private readonly origin: string) {
     res.onAborted(() => {
       this.aborted = true;
     });
   }
 
+  /**
+   * Writes the answer. Error bodies carry the request id, as every answer's X-Request-Id does.
+   * `closeConnection` ends the connection after it (a body was left unread).
+   */
   send(r: HttpResult, closeConnection = false): void {
     if (this.aborted || this.done) return;
     this.done = true;
     const status = STATUS_TEXT[r.status] ?? `${r.status} Unknown`;
-    const body = r.body === undefined || r.status === 204 ? undefined : JSON.stringify(r.body);
-    this.res.cork(() => {
-      this.res.writeStatus(status);
-      if (body !== undefined) this.res.writeHeader('content-type', 'application/json');
-      this.res.end(body ?? '', closeConnection);
+    let body: Buffer | undefined;
+    if (r.body !== undefined && r.status !== 204) {
+      const withId = r.status >= 400 && typeof r.body === 'object' && r.body !== null && !Array.isArray(r.body) ? { ...r.body, requestId: this.requestId } : r.body;
+      body = Buffer.from(JSON.stringify(withId));
+    }
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(status);
+      res.writeHeader('x-request-id', this.requestId);
+      for (const [k, v] of this.policy.headers) res.writeHeader(k, v);
+      for (const [k, v] of this.policy.corsHeaders(this.origin)) res.writeHeader(k, v);
+      for (const [k, v] of r.headers ?? []) res.writeHeader(k, v);
+      if (body !== undefined) res.writeHeader('content-type', 'application/json');
+      if (body === undefined || body.length <= STREAM_ABOVE_BYTES || closeConnection) {
+        res.end(body ?? '', closeConnection);
+        return;
+      }
+      this.stream(body);
+    });
+  }
+
+  /** Sends what the socket takes now and the rest on each uWS onWritable, so uWS never holds it all. */
+  private stream(body: Buffer): void {
+    const res = this.res;
+    const total = body.length;
+    let sentFrom = res.getWriteOffset();
+    const [ok, finished] = res.tryEnd(body, total);
+    if (ok || finished) return;
+    res.onWritable((offset) => {
+      if (this.aborted) return true;
+      const [ok2] = res.tryEnd(body.subarray(offset - sentFrom), total);
+      if (!ok2) return false;
+      sentFrom = offset;
+      return true;
     });
   }
 }

@@ -7,7 +7,7 @@ import type { Order } from '../engine/actors/types.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import type { AdminOps } from './admin-routes.js';
 import type { Principal } from './auth.js';
-import { type Action, authorize, coversPortfolio } from './authorize.js';
+import { type Action, authorize, coversAll, coversPortfolio } from './authorize.js';
 import { errors } from './errors.js';
 import { type HttpResult, type RequestInfo, fail } from './http-util.js';
 import { CreatePortfolioBody, SetLimitsBody, SubmitTradeBody } from './protocol.js';
@@ -66,7 +66,29 @@ function outcomeStatus(code: string): number {
 }
 
 function orderWithFills(engine: EngineApi, order: Order) {
-  return { order, fills: engine.listFills(order.portfolioId).filter((f) => f.orderId === order.orderId) };
+  return { order, fills: engine.fillsOf(order.orderId) };
+}
+
+/** GET /trades page size: default and most. */
+export const TRADES_PAGE = { default: 100, max: 1000 } as const;
+
+/**
+ * The cursor of GET /trades: opaque to clients (base64url), it names the log it is a position in,
+ * so a cursor of one portfolio's list is refused on another's instead of skipping orders.
+ */
+function encodeCursor(scope: string, pos: number): string {
+  return Buffer.from(JSON.stringify([scope, pos])).toString('base64url');
+}
+
+function decodeCursor(raw: string, scope: string): number | undefined {
+  if (raw.length > 256) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && v[0] === scope && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0) return v[1] as number;
+  } catch {
+    // not ours
+  }
+  return undefined;
 }
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -153,11 +175,17 @@ export const ROUTES: readonly RouteSpec[] = [
     handle: (c) => {
       const s = scope(c);
       if (!('ids' in s)) return s;
-      const asked = c.req.query.get('portfolioId');
-      const allowed = new Set(s.ids);
-      const orders = c.engine.listOrders(asked ?? undefined).filter((o) => allowed.has(o.portfolioId));
-      const fills = c.engine.listFills(asked ?? undefined).filter((f) => allowed.has(f.portfolioId));
-      return ok(200, { orders, fills });
+      const asked = c.req.query.get('portfolioId') ?? undefined;
+      const rawLimit = c.req.query.get('limit');
+      const limit = rawLimit === null ? TRADES_PAGE.default : Number(rawLimit);
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= TRADES_PAGE.max)) return fail(400, errors.badQuery('limit', `an integer from 1 to ${TRADES_PAGE.max}`));
+      const scopeKey = asked ?? '*';
+      const rawCursor = c.req.query.get('cursor');
+      const from = rawCursor === null ? 0 : decodeCursor(rawCursor, scopeKey);
+      if (from === undefined) return fail(400, errors.badQuery('cursor', 'the nextCursor of an earlier page of this same list'));
+      const covered = coversAll(c.principal) ? undefined : new Set(s.ids);
+      const page = c.engine.tradePage(asked !== undefined ? { portfolioId: asked } : covered ? { include: (id) => covered.has(id) } : {}, from, limit);
+      return ok(200, { orders: page.orders, fills: page.fills, ...(page.next !== undefined ? { nextCursor: encodeCursor(scopeKey, page.next) } : {}) });
     },
   },
   {

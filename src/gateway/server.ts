@@ -1,7 +1,11 @@
 /**
  * startGateway: one uWS app serving the websocket (/ws) and the REST admin routes. It composes the
- * single-purpose modules (codec, auth, authorize, ws-session, subscriptions, rest-routes, health)
- * and holds no state beyond this call, so tests and main.ts can start several.
+ * single-purpose modules (codec, auth, authorize, ws-session, subscriptions, rest-routes, health,
+ * http-policy, connection-limits) and holds no state beyond this call, so tests and main.ts can
+ * start several.
+ *
+ * Every uWS callback runs inside a guard (guard.ts): an exception is logged with its stack and
+ * becomes a 500 / an `error` frame for that caller; the process and the other callers go on.
  *
  * Size limits: frames above maxFrameBytes get FRAME_TOO_LARGE and the connection stays up; uWS's
  * maxPayloadLength is 4 × maxFrameBytes, and a frame above that is closed by uWS itself (code 1006,
@@ -12,15 +16,20 @@ import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { type Principal, TokenVerifier, bearerToken } from './auth.js';
+import { authorize } from './authorize.js';
 import { Codec } from './codec.js';
+import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
 import { CLOSE_CODES, errors } from './errors.js';
-import { healthBody, type GatewayStats } from './health.js';
-import { type HttpResult, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
+import { Guard } from './guard.js';
+import { healthBody, type GatewayStats, type Readiness } from './health.js';
+import { HttpPolicy } from './http-policy.js';
+import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
+import { nextRequestId } from './request-id.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
 import { ADMIN_ROUTES, type AdminOps } from './admin-routes.js';
 import { Subscriptions } from './subscriptions.js';
-import { type LogFn, type WsContext, handleFrame } from './ws-handlers.js';
-import { Session, type UserData } from './ws-session.js';
+import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
+import { Session, type SessionTimers, type UserData } from './ws-session.js';
 
 /** True when the native uWS binary loaded; the package silently falls back to a `ws` shim otherwise. */
 export const isNativeUws: boolean = /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
@@ -40,15 +49,31 @@ export interface GatewayOptions {
   readonly maxBufferedBytes?: number;
   /** A connection opened without a token must authenticate within this (default 10 s), else 4002. */
   readonly authTimeoutMs?: number;
+  /** A connection is closed with 4004 this long after it opened, whatever its tokens (default 24 h; 0 = never). */
+  readonly maxSessionAgeMs?: number;
   /** Seconds without traffic before uWS closes a connection (default 120; pings are automatic). */
   readonly idleTimeoutSeconds?: number;
+  /** Connection caps (defaults in connection-limits.ts). */
+  readonly connections?: Partial<ConnectionCaps>;
+  /** Subscriptions one connection may hold (default 1024). */
+  readonly maxSubscriptions?: number;
+  /** Accept `?token=` on the websocket upgrade (default false: query strings end up in logs). */
+  readonly allowQueryToken?: boolean;
+  /** Browser origins allowed to call REST (CORS) and open the websocket (default none). */
+  readonly corsOrigins?: readonly string[];
+  /** Headers added to every HTTP answer (Strict-Transport-Security when TLS is on). */
+  readonly extraHeaders?: readonly (readonly [string, string])[];
   /** Run on the pure-JS fallback instead of refusing to start (it lacks upgrade, drain, ...). */
   readonly allowFallback?: boolean;
   readonly log?: LogFn;
   /** What GET /health says of the database, queues and journal (absent: state is in memory only). */
   readonly persistenceHealth?: () => Record<string, unknown>;
+  /** Whether orders can be accepted now, for GET /readyz (absent: always ready). */
+  readonly readiness?: () => Readiness;
   /** Operator actions for the admin routes (absent without persistence). */
   readonly admin?: AdminOps;
+  /** Per-connection / per-user message admission (rate limits); absent: every message is admitted. */
+  readonly admission?: MessageAdmission;
 }
 
 export interface Gateway {
@@ -64,9 +89,15 @@ const DEFAULTS = {
   maxBufferedBytes: 16 * 1024 * 1024,
   idleTimeoutSeconds: 120,
   authTimeoutMs: 10_000,
+  maxSessionAgeMs: 24 * 3600 * 1000,
+  maxSubscriptions: 1024,
+  allowQueryToken: false,
 };
 
 const silent: LogFn = () => {};
+
+/** Routes the gateway serves itself (no engine route table entry). */
+type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply, req: HttpRequest) => void };
 
 export async function startGateway(engine: EngineApi, opts: GatewayOptions): Promise<Gateway> {
   const o = { ...DEFAULTS, ...stripUndefined(opts) };
@@ -79,15 +110,31 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind });
   }
 
+  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins ?? [], extraHeaders: o.extraHeaders ?? [] });
+  const guard = new Guard(policy, log);
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const verifier = new TokenVerifier(opts.jwt);
+  const limits = new ConnectionLimits(o.connections ?? {});
   const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open');
   const stats: GatewayStats = { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 };
   const sessions = new Set<Session>();
   const flow = { slowConsumerBytes: o.slowConsumerBytes, maxBufferedBytes: o.maxBufferedBytes };
   const onSlowClose = (s: Session, backlog: number) => log('warn', 'closing slow consumer', { sub: s.principal?.sub, backlog });
-  const newSession = (p: Principal | null) => new Session(p, codec, flow, stats, onSlowClose);
-  const ctx: WsContext = { engine, codec, subs, verifier, log };
+  const timers: SessionTimers = {
+    // Timers the gateway sets run in the guard too: a throw there must not end the process.
+    onAuthDeadline: guard.timer('auth deadline', (s: Session) => {
+      if (s.principal === null && !s.closed) s.end(CLOSE_CODES.AUTH_TIMEOUT, 'no auth within the deadline');
+    }),
+    onTokenExpiry: guard.timer('token expiry', (s: Session) => s.expireIfDue(Date.now())),
+    onMaxAge: guard.timer('session max age', (s: Session) => {
+      if (!s.closed) s.end(CLOSE_CODES.SESSION_MAX_AGE, 'maximum session age reached; reconnect');
+    }),
+  };
+  const newSession = (p: Principal | null, ip: string) => new Session(p, codec, flow, stats, onSlowClose, timers, ip);
+  const ctx: WsContext = {
+    engine, codec, subs, verifier, log, maxSubscriptions: o.maxSubscriptions, limits,
+    ...(opts.admission ? { admission: opts.admission } : {}),
+  };
   const unlisten = engine.onEvent(subs.onEngineEvent);
 
   const app: TemplatedApp = uWS.App();
@@ -99,76 +146,190 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     closeOnBackpressureLimit: 0,
     idleTimeout: o.idleTimeoutSeconds,
     sendPingsAutomatically: true,
-    upgrade: (res, req, context) => upgrade(res, req, context, verifier, newSession, log),
-    open: (ws) => {
+    upgrade: guard.http('websocket upgrade', (reply, req, res, context) => upgrade(reply, req, res, context!)),
+    open: guard.ws('websocket open', (ws) => {
       const s = ws.getUserData().session;
       s.socket = ws;
       sessions.add(s);
       stats.connections += 1;
-      // Automatic pings keep an idle connection alive, so an unauthenticated one needs its own deadline.
-      if (s.principal === null) s.authTimer = setTimeout(closeIfUnauthenticated, o.authTimeoutMs, s);
-    },
-    message: (ws, ab, isBinary) => {
-      const s = ws.getUserData().session;
-      try {
-        handleFrame(ctx, s, ab, isBinary);
-      } catch (e) {
-        log('error', 'websocket handler threw', { error: e instanceof Error ? e.stack : String(e) });
-        s.sendReliable({ type: 'error', code: 'INTERNAL', message: 'internal error' });
-      }
-    },
-    drain: (ws) => ws.getUserData().session.onDrain(),
-    close: (ws: WebSocket<UserData>) => {
+      s.started(Date.now(), o.authTimeoutMs, o.maxSessionAgeMs);
+    }),
+    message: guard.ws('websocket message', (ws, ab, isBinary) => handleFrame(ctx, ws.getUserData().session, ab, isBinary)),
+    drain: guard.ws('websocket drain', (ws) => ws.getUserData().session.onDrain()),
+    close: guard.ws('websocket close', (ws: WebSocket<UserData>) => {
       const s = ws.getUserData().session;
       s.markClosed();
       subs.drop(s);
+      limits.release(s.ip, s.countedUnauthenticated);
+      s.countedUnauthenticated = false;
       if (sessions.delete(s)) stats.connections -= 1;
+    }),
+  });
+
+  /** Principal of a verified admin token, or the answer that refuses the caller. */
+  async function adminOnly(info: RequestInfo): Promise<Principal | HttpResult> {
+    const token = bearerToken(info.authorization);
+    if (token === undefined) return fail(401, errors.unauthenticated('expected Authorization: Bearer <token> (an admin token)'));
+    const v = await verifier.verify(token, Date.now(), true);
+    if (!v.ok) return fail(401, errors.unauthenticated(v.reason));
+    const why = authorize(v.principal, 'operate');
+    return why === null ? v.principal : fail(403, errors.forbidden(why));
+  }
+
+  const local: LocalRoute[] = [
+    // Liveness: the process answers. No detail, no token: a load balancer's probe.
+    { method: 'get', pattern: '/livez', handle: (reply) => reply.send({ status: 200, body: { status: 'live' } }) },
+    {
+      method: 'get', pattern: '/readyz', handle: (reply) => {
+        const r = opts.readiness?.() ?? { ready: true, components: {} };
+        // Component names and states only: the reasons (database messages) are for /health.
+        reply.send(r.ready ? { status: 200, body: { status: 'ready', components: r.components } } : { status: 503, body: { ...errors.notReady(notReadyList(r)), components: r.components } });
+      },
     },
-  });
+    {
+      method: 'get', pattern: '/health', handle: (reply, req) => {
+        const info = readRequest(req, 0, reply.requestId);
+        if ('code' in info) return reply.send(fail(400, info));
+        void adminOnly(info).then((p) => {
+          if ('status' in p) return reply.send(p);
+          reply.send({ status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) });
+        }).catch((e: unknown) => guard.internal('GET /health', reply, e));
+      },
+    },
+  ];
 
-  app.get('/health', (res) => {
-    new Reply(res).send({ status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.()) });
-  });
-  for (const route of [...ROUTES, ...ADMIN_ROUTES]) app[route.method](route.pattern, (res, req) => serveRest(route, res, req));
-  app.any('/*', (res, req) => {
-    const url = req.getUrl();
-    new Reply(res).send(fail(404, errors.notFound(`route ${req.getCaseSensitiveMethod()} ${url}`)));
-  });
+  // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
+  const methodsOf = new Map<string, string[]>();
+  const addMethod = (pattern: string, method: string) => {
+    const m = methodsOf.get(pattern) ?? [];
+    m.push(method === 'del' ? 'DELETE' : method.toUpperCase());
+    methodsOf.set(pattern, m);
+  };
+  for (const r of local) {
+    addMethod(r.pattern, r.method);
+    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply, req) => r.handle(reply, req)));
+  }
+  for (const route of [...ROUTES, ...ADMIN_ROUTES]) {
+    addMethod(route.pattern, route.method);
+    app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => serveRest(route, reply, req, res)));
+  }
+  for (const [pattern, methods] of methodsOf) {
+    const allow = [...methods.sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)), 'OPTIONS'].join(', ');
+    // CORS preflight (and a plain OPTIONS): the methods, and the CORS headers when the origin is allowed.
+    app.options(pattern, guard.http(`OPTIONS ${pattern}`, (reply, req) => {
+      const origin = req.getHeader('origin');
+      reply.send({ status: 204, headers: [['allow', allow], ...policy.preflightHeaders(origin, allow)] });
+    }));
+    // uWS prefers a route registered for the request's method over `any`, so only wrong methods land here.
+    app.any(pattern, guard.http(`* ${pattern}`, (reply, req) => {
+      reply.send({ ...fail(405, errors.methodNotAllowed(req.getCaseSensitiveMethod(), allow)), headers: [['allow', allow]] });
+    }));
+  }
+  app.any('/*', guard.http('unknown route', (reply, req) => {
+    reply.send(fail(404, errors.notFound(`route ${req.getCaseSensitiveMethod()} ${req.getUrl()}`)));
+  }));
 
-  function serveRest(route: RouteSpec, res: HttpResponse, req: HttpRequest): void {
-    const reply = new Reply(res);
-    const info = readRequest(req, route.paramCount);
+  /**
+   * The token is verified before the body is read: a cached token at once; otherwise the socket is
+   * paused (uWS stops reading it) until jose has answered, and a refused caller's body is never read.
+   */
+  function serveRest(route: RouteSpec, reply: Reply, req: HttpRequest, res: HttpResponse): void {
+    const info = readRequest(req, route.paramCount, reply.requestId);
+    if ('code' in info) return reply.send(fail(400, info), route.hasBody);
     const token = bearerToken(info.authorization);
     // Answering before the body is read: close the connection so the unread body is not parsed as a request.
     if (token === undefined) return reply.send(fail(401, errors.unauthenticated('expected Authorization: Bearer <token>')), route.hasBody);
-    if (!route.hasBody) return void finish(reply, route, info, token, undefined);
-    if (!isJson(info.contentType)) return reply.send(fail(415, errors.unsupportedMediaType(info.contentType)), true);
-    if (info.contentLength !== undefined && info.contentLength > o.maxBodyBytes) return reply.send(fail(413, errors.payloadTooLarge(o.maxBodyBytes)), true);
-    readBody(reply, o.maxBodyBytes, (body) => void finish(reply, route, info, token, body));
+    if (route.hasBody) {
+      if (!isJson(info.contentType)) return reply.send(fail(415, errors.unsupportedMediaType(info.contentType)), true);
+      if (info.contentLength !== undefined && !(info.contentLength <= o.maxBodyBytes)) return reply.send(fail(413, errors.payloadTooLarge(o.maxBodyBytes)), true);
+    }
+    // uWS hands over body bytes only to an onData attached now, so the body is collected (bounded)
+    // at once, but not parsed or acted on before the token is verified.
+    let principal = verifier.peek(token, Date.now());
+    let body: Buffer | undefined;
+    const go = (): void => {
+      if (principal === undefined || reply.aborted || reply.done) return;
+      if (!route.hasBody) return void finish(reply, route, info as RequestInfo, principal, undefined);
+      if (body !== undefined) void finish(reply, route, info as RequestInfo, principal, body);
+    };
+    if (route.hasBody) {
+      readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => {
+        body = b;
+        go();
+      }));
+    }
+    if (principal !== undefined) return go();
+    // An unknown token: stop reading the socket until jose has answered; a refused caller's body is never read further.
+    if (route.hasBody) res.pause();
+    verifier.verify(token, Date.now(), true).then(
+      (v) => {
+        if (!v.ok) return reply.send(fail(401, errors.unauthenticated(v.reason)), route.hasBody);
+        principal = v.principal;
+        if (route.hasBody && !reply.aborted && !reply.done) res.resume();
+        go();
+      },
+      (e: unknown) => guard.internal(route.pattern, reply, e, route.hasBody),
+    );
   }
 
-  async function finish(reply: Reply, route: RouteSpec, info: ReturnType<typeof readRequest>, token: string, body: Buffer | undefined): Promise<void> {
+  async function finish(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined): Promise<void> {
     let result: HttpResult;
     try {
-      const v = await verifier.verify(token, Date.now(), true);
-      if (!v.ok) result = fail(401, errors.unauthenticated(v.reason));
-      else {
-        let json: unknown;
-        let bad = false;
-        if (body !== undefined) {
-          try {
-            json = JSON.parse(body.toString('utf8'));
-          } catch {
-            bad = true;
-          }
+      let json: unknown;
+      let bad = false;
+      if (body !== undefined) {
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch {
+          bad = true;
         }
-        result = bad ? fail(400, errors.badJson()) : await route.handle({ engine, principal: v.principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) });
       }
+      result = bad ? fail(400, errors.badJson()) : await route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) });
     } catch (e) {
-      log('error', 'REST handler threw', { route: route.pattern, error: e instanceof Error ? e.stack : String(e) });
-      result = fail(500, errors.internal('internal error'));
+      return guard.internal(route.pattern, reply, e);
     }
     reply.send(result);
+  }
+
+  /**
+   * A token in `Authorization: Bearer` (or `?token=` when allowed) is verified here, once; a bad one
+   * gets HTTP 401 and no websocket. Without one the connection opens unauthenticated and must send
+   * `auth`. Caps and the browser's Origin are checked first.
+   */
+  function upgrade(reply: Reply, req: HttpRequest, res: HttpResponse, context: uWS.us_socket_context_t): void {
+    // req is valid only synchronously: copy what we need before any await.
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const origin = req.getHeader('origin');
+    const queryToken = req.getQuery('token');
+    const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+    if (!policy.originAllowed(origin)) return reply.send(fail(403, errors.originNotAllowed(origin)));
+    if (queryToken && !o.allowQueryToken) {
+      return reply.send(fail(401, errors.unauthenticated('tokens in the query string are refused (they end up in logs): send auth {token} or Authorization: Bearer')));
+    }
+    const token = (o.allowQueryToken ? queryToken : undefined) || bearerToken(req.getHeader('authorization'));
+    const refused = limits.admit(ip, token === undefined);
+    if (refused !== null) return reply.send(fail(503, errors.tooManyConnections(refused)));
+    const accept = (p: Principal | null) => {
+      reply.done = true;
+      const s = newSession(p, ip);
+      s.countedUnauthenticated = p === null;
+      res.upgrade<UserData>({ session: s }, key, protocol, extensions, context);
+    };
+    if (!token) return accept(null);
+    verifier.verify(token, Date.now(), false).then(
+      (r) => {
+        if (reply.aborted) return limits.release(ip, false);
+        if (r.ok) return res.cork(() => accept(r.principal));
+        limits.release(ip, false);
+        reply.send(fail(401, errors.unauthenticated(r.reason)));
+      },
+      (e: unknown) => {
+        limits.release(ip, false);
+        guard.internal('websocket upgrade', reply, e);
+      },
+    );
   }
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -193,48 +354,12 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   };
 }
 
-/**
- * A token in `?token=` or `Authorization: Bearer` is verified here, once; a bad one gets HTTP 401
- * and no websocket. Without one the connection opens unauthenticated and must send `auth`.
- */
-function upgrade(
-  res: HttpResponse,
-  req: HttpRequest,
-  context: uWS.us_socket_context_t,
-  verifier: TokenVerifier,
-  newSession: (p: Principal | null) => Session,
-  log: LogFn,
-): void {
-  // req is valid only synchronously: copy what we need before any await.
-  const key = req.getHeader('sec-websocket-key');
-  const protocol = req.getHeader('sec-websocket-protocol');
-  const extensions = req.getHeader('sec-websocket-extensions');
-  const token = req.getQuery('token') || bearerToken(req.getHeader('authorization'));
-  if (!token) {
-    res.upgrade<UserData>({ session: newSession(null) }, key, protocol, extensions, context);
-    return;
-  }
-  const state = { aborted: false };
-  res.onAborted(() => {
-    state.aborted = true;
-  });
-  verifier.verify(token, Date.now(), false).then(
-    (r) => {
-      if (state.aborted) return;
-      res.cork(() => {
-        if (r.ok) res.upgrade<UserData>({ session: newSession(r.principal) }, key, protocol, extensions, context);
-        else res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(JSON.stringify({ code: 'UNAUTHENTICATED', message: r.reason }));
-      });
-    },
-    (e: unknown) => {
-      log('error', 'token verification threw', { error: String(e) });
-      if (!state.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
-    },
-  );
-}
+/** The order methods are listed in `Allow`. */
+const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-function closeIfUnauthenticated(s: Session): void {
-  if (s.principal === null && !s.closed) s.end(CLOSE_CODES.AUTH_TIMEOUT, 'no auth within the deadline');
+function notReadyList(r: Readiness): string {
+  const down = Object.entries(r.components).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`);
+  return `not ready: ${down.join(', ') || 'starting'}`;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -5,16 +5,23 @@
  */
 import type { EngineApi, OrderOutcome } from '../engine/runtime/engine-api.js';
 import type { Principal, TokenVerifier } from './auth.js';
-import { authorize, coversAll } from './authorize.js';
+import { authorize, coversAll, coversPortfolio, hasRole } from './authorize.js';
 import type { Codec } from './codec.js';
+import type { ConnectionLimits } from './connection-limits.js';
 import { CLOSE_CODES, type GatewayError, errors } from './errors.js';
 import {
   type AuthMsg, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickMsg, type UnsubscribeMsg, fillOut,
 } from './protocol.js';
 import type { Subscriptions } from './subscriptions.js';
-import { type Session, WILDCARD, pendingKey } from './ws-session.js';
+import { MAX_HELD_FRAMES, type Session, WILDCARD, pendingKey } from './ws-session.js';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+/**
+ * The seam for per-connection and per-user message rate limits (the identity work fills it): asked
+ * once per authenticated message, before it is dispatched; a non-null answer is sent as the error.
+ */
+export type MessageAdmission = (s: Session, principal: Principal, type: ClientMsg['type']) => GatewayError | null;
 
 export interface WsContext {
   readonly engine: EngineApi;
@@ -22,6 +29,10 @@ export interface WsContext {
   readonly subs: Subscriptions;
   readonly verifier: TokenVerifier;
   readonly log: LogFn;
+  /** Subscriptions one connection may hold. */
+  readonly maxSubscriptions: number;
+  readonly limits: ConnectionLimits;
+  readonly admission?: MessageAdmission;
 }
 
 type MsgId = string | number | undefined;
@@ -33,8 +44,19 @@ function sendError(s: Session, id: MsgId, e: GatewayError | { code: string; mess
   s.sendReliable({ type: 'error', id, code: e.code, message: e.message });
 }
 
+/** A handler's promise: a rejection is logged and answered as INTERNAL, never left unhandled. */
+function settle(ctx: WsContext, s: Session, id: MsgId, what: string, p: Promise<void>): void {
+  p.catch((e: unknown) => engineFailed(ctx, s, id, what, e));
+}
+
 export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinary: boolean): void {
-  if (!isBinary) return sendError(s, undefined, errors.textFrame());
+  // A client that pipelines after `auth`: its frames wait (copied, uWS reuses `ab`) for the verdict.
+  if (s.principal === null && s.authenticating) {
+    if (s.heldFrames.length >= MAX_HELD_FRAMES) return sendError(s, undefined, errors.unauthenticated(`more than ${MAX_HELD_FRAMES} frames sent before "authenticated"`));
+    s.heldFrames.push(isBinary ? ab.slice(0) : TEXT_FRAME);
+    return;
+  }
+  if (!isBinary || ab === TEXT_FRAME) return sendError(s, undefined, errors.textFrame());
   const decoded = ctx.codec.decode(ab);
   if (!decoded.ok) return sendError(s, undefined, decoded.error);
   const raw = decoded.value;
@@ -47,17 +69,16 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
     return sendError(s, id, errors.invalid(issue?.path ?? [], issue?.message ?? 'invalid'));
   }
   const msg = parsed.data;
-  if (msg.type === 'auth') {
-    void handleAuth(ctx, s, msg);
-    return;
-  }
+  if (msg.type === 'auth') return settle(ctx, s, msg.id, 'auth', handleAuth(ctx, s, msg));
   const p = s.principal;
-  if (p === null) return sendError(s, id, errors.unauthenticated(s.authenticating ? 'authentication in progress; wait for "authenticated"' : 'send auth {token} first, or connect with ?token='));
+  if (p === null) return sendError(s, id, errors.unauthenticated('send auth {token} first, or connect with Authorization: Bearer'));
   if (p.expMs <= Date.now()) {
     sendError(s, id, errors.unauthenticated('token expired'));
     s.end(CLOSE_CODES.TOKEN_EXPIRED, 'token expired');
     return;
   }
+  const refused = ctx.admission?.(s, p, msg.type) ?? null;
+  if (refused !== null) return sendError(s, id, refused);
   switch (msg.type) {
     case 'subscribe':
       return handleSubscribe(ctx, s, p, msg);
@@ -66,32 +87,82 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
     case 'tick':
       return handleTick(ctx, s, p, msg);
     case 'order':
-      void handleOrder(ctx, s, p, msg);
-      return;
+      return settle(ctx, s, msg.id, 'submitOrder', handleOrder(ctx, s, p, msg));
     case 'cancel':
-      void handleCancel(ctx, s, p, msg);
-      return;
+      return settle(ctx, s, msg.id, 'cancelOrder', handleCancel(ctx, s, p, msg));
     case 'replace':
-      void handleReplace(ctx, s, p, msg);
-      return;
+      return settle(ctx, s, msg.id, 'replaceOrder', handleReplace(ctx, s, p, msg));
   }
 }
 
+/** Marks a text frame held while authenticating (held frames are ArrayBuffers). */
+const TEXT_FRAME = new ArrayBuffer(0);
+
+/**
+ * `auth`: the first token of a connection, or a fresh one before the current one expires
+ * (re-authentication: same subject, subscriptions kept as far as the new token covers them).
+ */
 async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<void> {
-  if (s.principal !== null || s.authenticating) return sendError(s, msg.id, errors.alreadyAuthenticated());
+  if (s.authenticating) return sendError(s, msg.id, errors.alreadyAuthenticated('an auth is already being verified; wait for its answer'));
   s.authenticating = true;
-  const r = await ctx.verifier.verify(msg.token, Date.now(), false);
-  s.authenticating = false;
+  let r: Awaited<ReturnType<TokenVerifier['verify']>>;
+  try {
+    r = await ctx.verifier.verify(msg.token, Date.now(), false);
+  } finally {
+    s.authenticating = false;
+  }
   if (s.closed) return;
+  const previous = s.principal;
   if (!r.ok) {
     sendError(s, msg.id, errors.unauthenticated(r.reason));
+    // Frames pipelined behind a refused auth each hear why, and the connection closes.
+    if (previous === null && s.heldFrames.length > 0) return refuseHeld(ctx, s);
     if (++s.authFailures >= MAX_AUTH_FAILURES) s.end(CLOSE_CODES.AUTH_FAILED, 'too many refused auth messages');
     return;
   }
-  s.principal = r.principal;
-  clearTimeout(s.authTimer);
   const p = r.principal;
-  s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, roles: [...p.roles], portfolios: p.portfolios === null ? [WILDCARD] : [...p.portfolios] });
+  if (previous !== null && previous.sub !== p.sub) {
+    return sendError(s, msg.id, errors.alreadyAuthenticated(`the token is for "${p.sub.slice(0, 64)}", this connection for "${previous.sub.slice(0, 64)}"; open a new connection to change identity`));
+  }
+  s.authenticate(p, Date.now());
+  if (s.countedUnauthenticated) {
+    s.countedUnauthenticated = false;
+    ctx.limits.authenticated();
+  }
+  if (previous !== null) dropUncovered(ctx, s, p);
+  s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, roles: [...p.roles], portfolios: p.portfolios === null ? [WILDCARD] : [...p.portfolios], expMs: p.expMs });
+  // The frames sent behind `auth`, in the order they came.
+  const held = s.heldFrames.splice(0);
+  for (const frame of held) {
+    if (s.closed) return;
+    handleFrame(ctx, s, frame, frame !== TEXT_FRAME);
+  }
+}
+
+/** Every frame held behind a refused first `auth` gets UNAUTHENTICATED (with its id), then the close. */
+function refuseHeld(ctx: WsContext, s: Session): void {
+  const held = s.heldFrames.splice(0);
+  for (const frame of held) {
+    let id: MsgId;
+    if (frame !== TEXT_FRAME) {
+      const d = ctx.codec.decode(frame);
+      if (d.ok && (typeof d.value.id === 'string' || typeof d.value.id === 'number')) id = d.value.id;
+    }
+    sendError(s, id, errors.unauthenticated('the auth before this message was refused'));
+  }
+  s.end(CLOSE_CODES.AUTH_FAILED, 'auth refused with messages pipelined behind it');
+}
+
+/** After re-authentication: subscriptions the new token does not cover are dropped. */
+function dropUncovered(ctx: WsContext, s: Session, p: Principal): void {
+  const reads = hasRole(p, 'read');
+  for (const key of [...s.subs.market]) if (!reads) ctx.subs.unsubscribe(s, 'market', key);
+  for (const channel of ['risk', 'orders'] as const) {
+    for (const key of [...s.subs[channel]]) {
+      const covered = reads && (key === WILDCARD ? coversAll(p) : coversPortfolio(p, key));
+      if (!covered) ctx.subs.unsubscribe(s, channel, key);
+    }
+  }
 }
 
 /** The portfolio keys a risk/orders (un)subscription names: one id, "*", or each covered id. */
@@ -101,16 +172,28 @@ function portfolioKeys(p: Principal, portfolioId: string | undefined): readonly 
   return [...(p.portfolios ?? [])];
 }
 
+/** Would adding `keys` to this session pass the per-connection cap (keys it already holds are free)? */
+function withinCap(ctx: WsContext, s: Session, channel: 'risk' | 'orders' | 'market', keys: readonly string[]): boolean {
+  let added = 0;
+  for (const k of keys) if (!s.subs[channel].has(k)) added += 1;
+  return s.subscriptionCount + added <= ctx.maxSubscriptions;
+}
+
 function handleSubscribe(ctx: WsContext, s: Session, p: Principal, msg: SubscribeMsg): void {
   if (msg.channel === 'market') {
     const denied = authorize(p, 'read');
     if (denied) return sendError(s, msg.id, errors.forbidden(denied));
-    ctx.subs.subscribe(s, 'market', msg.symbol ?? WILDCARD);
+    const key = msg.symbol ?? WILDCARD;
+    if (!withinCap(ctx, s, 'market', [key])) return sendError(s, msg.id, errors.tooManySubscriptions(ctx.maxSubscriptions));
+    ctx.subs.subscribe(s, 'market', key);
     return s.sendReliable({ type: 'subscribed', id: msg.id, channel: msg.channel, symbol: msg.symbol });
   }
   const denied = authorize(p, 'read', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
-  for (const key of portfolioKeys(p, msg.portfolioId)) ctx.subs.subscribe(s, msg.channel, key);
+  if (msg.portfolioId !== undefined && !ctx.engine.hasPortfolio(msg.portfolioId)) return sendError(s, msg.id, errors.notFound(`portfolio ${msg.portfolioId}`));
+  const keys = portfolioKeys(p, msg.portfolioId);
+  if (!withinCap(ctx, s, msg.channel, keys)) return sendError(s, msg.id, errors.tooManySubscriptions(ctx.maxSubscriptions));
+  for (const key of keys) ctx.subs.subscribe(s, msg.channel, key);
   s.sendReliable({ type: 'subscribed', id: msg.id, channel: msg.channel, portfolioId: msg.portfolioId });
   // A new risk subscriber gets the latest snapshot at once instead of waiting for the next tick.
   if (msg.channel === 'risk' && msg.portfolioId !== undefined) {

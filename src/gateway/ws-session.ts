@@ -26,6 +26,19 @@ export interface FlowLimits {
   readonly maxBufferedBytes: number;
 }
 
+/** What the gateway does when a session's timers fire (each runs inside the gateway's guard). */
+export interface SessionTimers {
+  readonly onAuthDeadline: (s: Session) => void;
+  readonly onTokenExpiry: (s: Session) => void;
+  readonly onMaxAge: (s: Session) => void;
+}
+
+/** setTimeout's largest delay; a longer one would fire at once, so long waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Frames a client may pipeline between `auth` and `authenticated`; they run once the token is verified. */
+export const MAX_HELD_FRAMES = 256;
+
 export interface SessionCounters {
   conflated: number;
   slowConsumerCloses: number;
@@ -47,6 +60,16 @@ export class Session {
   authFailures = 0;
   /** Closes the connection if it is still unauthenticated when it fires. */
   authTimer: NodeJS.Timeout | undefined;
+  /** Closes the connection when its token expires, unless a fresh `auth` moved it. */
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private maxAgeTimer: NodeJS.Timeout | undefined;
+  /** It still counts against the unauthenticated-connection cap. */
+  countedUnauthenticated = false;
+  /**
+   * Frames received while `auth` is being verified (copies: uWS reuses the buffer), run in order
+   * once it is; at most MAX_HELD_FRAMES of them.
+   */
+  readonly heldFrames: ArrayBuffer[] = [];
   readonly subs: SessionSubscriptions = { risk: new Set(), orders: new Set(), market: new Set() };
   /**
    * Orders awaiting the engine's answer, so their immediate fills follow the ack instead of
@@ -64,8 +87,46 @@ export class Session {
     private readonly limits: FlowLimits,
     private readonly counters: SessionCounters,
     private readonly onSlowClose: (s: Session, backlog: number) => void,
+    private readonly timers: SessionTimers,
+    /** Remote address, for the per-address connection cap. */
+    readonly ip: string,
   ) {
     this.principal = principal;
+  }
+
+  /** The connection opened: the auth deadline (no token yet) or the token's expiry, and the maximum age. */
+  started(nowMs: number, authTimeoutMs: number, maxAgeMs: number): void {
+    if (this.principal === null) this.authTimer = setTimeout(this.timers.onAuthDeadline, authTimeoutMs, this);
+    else this.armExpiry(nowMs);
+    if (maxAgeMs > 0) this.maxAgeTimer = setTimeout(this.timers.onMaxAge, Math.min(maxAgeMs, MAX_TIMER_MS), this);
+  }
+
+  /** A verified token: the first one, or a fresh one for the same subject (subscriptions are kept). */
+  authenticate(p: Principal, nowMs: number): void {
+    this.principal = p;
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.armExpiry(nowMs);
+  }
+
+  private armExpiry(nowMs: number): void {
+    clearTimeout(this.expiryTimer);
+    const p = this.principal;
+    if (p === null) return;
+    this.expiryTimer = setTimeout(this.timers.onTokenExpiry, Math.min(Math.max(0, p.expMs - nowMs), MAX_TIMER_MS), this);
+  }
+
+  /** The expiry timer fired: close when the token is past its exp, else (a long wait, re-armed) wait on. */
+  expireIfDue(nowMs: number): void {
+    if (this.closed || this.principal === null) return;
+    if (this.principal.expMs > nowMs) return this.armExpiry(nowMs);
+    this.sendReliable({ type: 'error', code: 'UNAUTHENTICATED', message: 'token expired; reconnect with a fresh token, or send auth with one before exp' });
+    this.end(CLOSE_CODES.TOKEN_EXPIRED, 'token expired');
+  }
+
+  /** Subscriptions held over all channels (for the per-connection cap). */
+  get subscriptionCount(): number {
+    return this.subs.risk.size + this.subs.orders.size + this.subs.market.size;
   }
 
   /** Sends a message that must not be lost (acks, rejects, fills, errors). */
@@ -223,6 +284,9 @@ export class Session {
   markClosed(): void {
     this.closed = true;
     clearTimeout(this.authTimer);
+    clearTimeout(this.expiryTimer);
+    clearTimeout(this.maxAgeTimer);
+    this.heldFrames.length = 0;
     this.socket = null;
     this.heldRisk.clear();
     this.heldTicks.clear();

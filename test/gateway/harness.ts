@@ -30,10 +30,12 @@ export interface Stack {
   readonly http: string;
   readonly clock: { nowMs(): number };
   token(sub: string, roles: Role[], portfolios: string[], ttlSeconds?: number): Promise<string>;
+  /** GET /health with an admin token. */
+  health(): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   close(): Promise<void>;
 }
 
-export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: { mailboxCapacity?: number } = {}): Promise<Stack> {
+export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number } = {}): Promise<Stack> {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 7 });
   if (!sc.ok) throw new Error(sc.error);
   const pool = createRiskPool({ threads: 2, scenarios: sc.value });
@@ -44,16 +46,18 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
   const engine = createEngine({ calculator: pool, clock, rate: RATE, varEstimator, ...engineOpts });
   const secret = new Uint8Array(randomBytes(32));
   const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { secret, issuer: ISSUER, audience: AUDIENCE }, ...gw });
-  return {
-    engine, gateway, secret, clock,
+  const token = (sub: string, roles: Role[], portfolios: string[], ttlSeconds = 600) => issueToken({ sub, roles, portfolios, ttlSeconds }, secret, { issuer: ISSUER, audience: AUDIENCE });
+  const stack: Stack = {
+    engine, gateway, secret, clock, token,
     url: `ws://127.0.0.1:${gateway.port}/ws`,
     http: `http://127.0.0.1:${gateway.port}`,
-    token: (sub, roles, portfolios, ttlSeconds = 600) => issueToken({ sub, roles, portfolios, ttlSeconds }, secret, { issuer: ISSUER, audience: AUDIENCE }),
+    health: async () => httpJson(stack, 'GET', '/health', { token: await token('ops', ['admin'], []) }),
     close: async () => {
       await gateway.close();
       await engine.close();
     },
   };
+  return stack;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -92,12 +96,19 @@ export class Client {
     }));
   }
 
-  static connect(url: string, opts: { token?: string; header?: string } = {}): Promise<Client> {
+  /** `token` goes in the query string (refused unless allowQueryToken), `header` in Authorization. */
+  static connect(url: string, opts: { token?: string; header?: string; origin?: string; localAddress?: string } = {}): Promise<Client> {
     const u = opts.token ? `${url}?token=${encodeURIComponent(opts.token)}` : url;
-    const ws = new WebSocket(u, opts.header ? { headers: { authorization: `Bearer ${opts.header}` } } : {});
+    const headers: Record<string, string> = {};
+    if (opts.header) headers.authorization = `Bearer ${opts.header}`;
+    const ws = new WebSocket(u, { headers, ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new Client(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+      });
       ws.once('error', reject);
     });
   }

@@ -115,9 +115,10 @@ describe('REST: trades', () => {
 });
 
 describe('REST: misc', () => {
-  it('serves /health without a token and 404 JSON for an unknown route', async () => {
-    expect(await httpJson(stack, 'GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok', uws: 'native', portfolios: 2 } });
+  it('serves /health to an admin token only, and 404 JSON for an unknown route', async () => {
+    expect(await httpJson(stack, 'GET', '/health', { token: admin })).toMatchObject({ status: 200, body: { status: 'ok', uws: 'native', portfolios: 2 } });
+    expect(await httpJson(stack, 'GET', '/health')).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+    expect(await httpJson(stack, 'GET', '/health', { token: rm })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await httpJson(stack, 'GET', '/nope', { token: admin })).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
-    expect(await httpJson(stack, 'PUT', '/trades', { token: admin })).toMatchObject({ status: 404 });
   });
 });

@@ -70,7 +70,7 @@ describe('slow consumer', () => {
         ownOrders++;
       }
     }
-    const during = await httpJson(stack, 'GET', '/health');
+    const during = await stack.health();
     socketOf(slow).resume();
 
     const lastSeq = Math.max(...riskSeqs(fast.received, 'P0'));
@@ -113,12 +113,12 @@ describe('slow consumer', () => {
       while (slow.closeInfo === undefined && sent < 200_000) {
         for (let i = 0; i < 500; i++) slow.send({ type: 'unsubscribe', id: `${pad}${sent++}`, channel: 'market', symbol: 'XYZ' });
         await new Promise((r) => setTimeout(r, 1));
-        const h = await httpJson(small, 'GET', '/health');
+        const h = await small.health();
         if (h.body.gateway.slowConsumerCloses > 0) break;
       }
       socketOf(slow).resume();
       expect((await slow.closed).code).toBe(4008);
-      const h = await httpJson(small, 'GET', '/health');
+      const h = await small.health();
       expect(h.body.gateway).toMatchObject({ slowConsumerCloses: 1, dropped: 0 });
       // Others are unaffected.
       expect(await other.request({ type: 'subscribe', channel: 'market' })).toMatchObject({ type: 'subscribed' });

@@ -16,7 +16,7 @@ import { reconcile } from '../../src/persistence/reconcile.js';
 import type { Msg } from '../gateway/harness.js';
 import { PrivatePostgres } from './private-postgres.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
+import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
 
 const SECRET = 'db-restart-secret-0123456789abcdef0123456789';
 const SCHEMA = 'risk_engine';
@@ -62,7 +62,7 @@ describe('server PostgreSQL crashes and restarts under serve', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(answered).toBeUndefined(); // not committed, so not acknowledged
       // The engine keeps serving what does not need the database.
-      const health = (await (await fetch(`http://127.0.0.1:${engine.port}/health`)).json()) as Msg;
+      const health = await getHealth(engine.port, SECRET);
       expect(health).toMatchObject({ status: 'ok', database: 'external', queues: 'postgres' });
       expect(health.journal.failures).toBeGreaterThan(0);
       feed.send({ type: 'tick', symbol: 'AAA', price: 101, ts: Date.now() });

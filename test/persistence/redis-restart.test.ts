@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { PrivateRedis } from './private-redis.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, startServe, tradingSession } from './serve-process.js';
+import { health as getHealth, killServes, startServe, tradingSession } from './serve-process.js';
 
 const SECRET = 'redis-restart-secret-0123456789abcdef01234567';
 
@@ -47,8 +47,7 @@ describe('Redis crashes and restarts empty under serve', () => {
       // Durability rests on PostgreSQL: orders are acknowledged while Redis is away.
       expect(await trader.request(order('during-1'))).toMatchObject({ type: 'ack' });
       expect(await trader.request(order('during-2'))).toMatchObject({ type: 'ack' });
-      const health = await fetch(`http://127.0.0.1:${engine.port}/health`);
-      expect(health.status).toBe(200);
+      expect(await getHealth(engine.port, SECRET)).toMatchObject({ status: 'ok' });
       await new Promise((r) => setTimeout(r, 500)); // the feeder tries, fails, and keeps the fills
 
       await redis.start(); // empty: whatever it held is gone

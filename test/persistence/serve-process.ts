@@ -53,6 +53,13 @@ export function serveToken(secret: string, sub: string, roles: Role[], portfolio
   return issueToken({ sub, roles, portfolios, ttlSeconds: 600 }, new TextEncoder().encode(secret), JWT);
 }
 
+/** GET /health, which needs an admin token. */
+export async function health(port: number, secret: string): Promise<Msg> {
+  const r = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${await serveToken(secret, 'ops', ['admin'])}` } });
+  if (r.status !== 200) throw new Error(`GET /health: ${r.status}`);
+  return (await r.json()) as Msg;
+}
+
 export async function rest(port: number, auth: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: Msg }> {
   const r = await fetch(`http://127.0.0.1:${port}${url}`, {
     method, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

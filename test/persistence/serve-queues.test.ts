@@ -12,7 +12,7 @@ import { issueToken } from '../../src/gateway/auth.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { deleteRedisKeys, randomName, REDIS_URL } from './queue-harness.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
-import { killServes, rest as restAt, type ServeProcess, startServe } from './serve-process.js';
+import { health as getHealth, killServes, rest as restAt, type ServeProcess, startServe } from './serve-process.js';
 
 const SECRET = 'serve-queues-secret-0123456789abcdef012345678';
 const key = new TextEncoder().encode(SECRET);
@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe('serve with Redis queues and server PostgreSQL', () => {
   it('says which backends it runs on', async () => {
-    const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Msg;
+    const h = await getHealth(port, SECRET);
     expect(h).toMatchObject({ status: 'ok', uws: 'native', database: 'external', queues: 'redis', queueWorkers: { state: 'running', restarts: 0 } });
   });
 

@@ -11,7 +11,7 @@ import { DatabaseError } from '../../src/persistence/database.js';
 import { acquireWriterLock, type WriterLock } from '../../src/persistence/writer-lock.js';
 import { newTarget, SERVER_URL, type DbTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, startServe } from './serve-process.js';
+import { health as getHealth, killServes, startServe } from './serve-process.js';
 
 const SECRET = 'writer-lock-secret-0123456789abcdef0123456789';
 const connection = { connectionString: SERVER_URL };
@@ -112,7 +112,7 @@ describe('schema writer lock', () => {
   it('makes a second serve on the same schema exit with the reason', { timeout: 60_000 }, async () => {
     const env = { RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: SERVER_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: undefined };
     const first = await startServe(env);
-    const health = (await (await fetch(`http://127.0.0.1:${first.port}/health`)).json()) as { writerLock?: string };
+    const health = (await getHealth(first.port, SECRET)) as { writerLock?: string };
     expect(health.writerLock).toBe('held');
     const second = startServe(env);
     await expect(second).rejects.toThrow(/serve exited with 1 before listening/);

@@ -6,6 +6,7 @@ import type { Fill, Holding, Order, OrderRequest, RiskSnapshot } from '../actors
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState } from '../limits/types.js';
 import type { RiskCalculatorStats } from './risk-calculator.js';
+import type { TradePage } from './trade-history.js';
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly reason: string };
 
@@ -65,6 +66,8 @@ export interface EngineApi {
   createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }>;
   getPortfolio(portfolioId: string): PortfolioView | undefined;
   listPortfolioIds(): readonly string[];
+  /** Whether the portfolio exists, without building its view. */
+  hasPortfolio(portfolioId: string): boolean;
 
   /** Market data: updates the last price and marks the portfolios that care for recalculation. */
   tick(symbol: string, price: number, ts: number): Outcome<null>;
@@ -80,6 +83,13 @@ export interface EngineApi {
   listOrders(portfolioId?: string): readonly Order[];
   getOrder(orderId: string): Order | undefined;
   listFills(portfolioId?: string): readonly Fill[];
+  /** Fills of one order still in memory, oldest first. */
+  fillsOf(orderId: string): readonly Fill[];
+  /**
+   * A page of orders in creation order (with their fills) from a position of the portfolio's log,
+   * or of all portfolios' log filtered by `include`; reads a bounded number of entries.
+   */
+  tradePage(scope: { readonly portfolioId?: string; readonly include?: (portfolioId: string) => boolean }, from: number, limit: number): TradePage;
 
   /**
    * Resolves once every change made so far is durable (immediately without persistence). A REST

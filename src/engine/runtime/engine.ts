@@ -26,6 +26,7 @@ import type {
 } from './engine-api.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
 import { type EventJournal, isDurableEvent } from './journal-port.js';
+import { TradeHistory } from './trade-history.js';
 
 export interface EngineOptions {
   readonly calculator: RiskCalculator;
@@ -163,8 +164,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const lastTickTs = new Map<string, number>();
   /** Known implied vols by option symbol: from portfolio positions, for orders in options not yet held. */
   const knownVols = new Map<string, number>();
-  const orders = new Map<string, Order>();
-  const fills: Fill[] = [];
+  const history = new TradeHistory(historyLimit);
   const listeners = new Set<(e: EngineEvent) => void>();
   let ticks = 0;
   let recalculations = 0;
@@ -194,15 +194,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     volOf: (symbol: string) => knownVols.get(symbol),
   };
 
-  function remember(order: Order): void {
-    orders.delete(order.orderId); // re-insert so that eviction order follows the last update
-    orders.set(order.orderId, order);
-    if (orders.size > historyLimit) {
-      for (const [id, o] of orders) {
-        if (o.status !== 'open') { orders.delete(id); break; }
-      }
-    }
-  }
+  const remember = (order: Order): void => history.remember(order);
 
   function reindex(slot: Slot): void {
     const now = new Set<string>();
@@ -253,8 +245,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
           break;
         case 'OrderFilled':
           remember(e.order);
-          fills.push(e.fill);
-          if (fills.length > historyLimit) fills.splice(0, fills.length - historyLimit);
+          history.addFill(e.fill);
           ordersChanged = true;
           break;
         case 'PositionChanged': case 'LimitsChanged':
@@ -555,7 +546,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
   }
 
   for (const o of opts.history?.orders ?? []) remember(o);
-  fills.push(...(opts.history?.fills ?? []).slice(-historyLimit));
+  for (const f of (opts.history?.fills ?? []).slice(-historyLimit)) history.addFill(f);
   for (const state of opts.restore ?? []) adopt(state);
 
   const api: EngineApi = {
@@ -606,6 +597,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     listPortfolioIds: () => [...slots.keys()],
+    hasPortfolio: (portfolioId) => slots.has(portfolioId),
 
     tick(symbol: string, price: number, ts: number): Outcome<null> {
       if (!(Number.isFinite(price) && price > 0)) return fail('INVALID_TICK', `price must be a positive number, got ${price}`);
@@ -667,9 +659,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
       const slot = slots.get(portfolioId);
       return slot ? riskOf(slot) : undefined;
     },
-    listOrders: (portfolioId) => [...orders.values()].filter((o) => portfolioId === undefined || o.portfolioId === portfolioId),
-    getOrder: (orderId) => orders.get(orderId),
-    listFills: (portfolioId) => fills.filter((f) => portfolioId === undefined || f.portfolioId === portfolioId),
+    listOrders: (portfolioId) => history.listOrders(portfolioId),
+    getOrder: (orderId) => history.get(orderId),
+    listFills: (portfolioId) => history.listFills(portfolioId),
+    fillsOf: (orderId) => history.fillsOf(orderId),
+    tradePage: (scope, from, limit) => history.page(scope, from, limit),
 
     durable: () => journal?.flush() ?? Promise.resolve(),
 

@@ -1,0 +1,54 @@
+/**
+ * What every HTTP answer carries, and which browser origins may call us (CORS) or open a websocket.
+ * Built once from the gateway's options; the per-answer work is writing a fixed list of headers.
+ */
+
+/** Sent on every answer: nothing here is a page, a script or something a cache should keep. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['x-content-type-options', 'nosniff'],
+  ['cache-control', 'no-store'],
+  ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['referrer-policy', 'no-referrer'],
+];
+
+/** Request headers a browser may send cross-origin (answered in a preflight). */
+const CORS_ALLOWED_HEADERS = 'authorization, content-type';
+/** How long a browser may cache a preflight answer, seconds. */
+const CORS_MAX_AGE_S = '600';
+
+export interface HttpPolicyOptions {
+  /** Exact origins (scheme://host[:port]) allowed to call the REST routes and open the websocket from a browser. */
+  readonly corsOrigins?: readonly string[];
+  /** Extra headers on every answer (Strict-Transport-Security when TLS is on). */
+  readonly extraHeaders?: readonly (readonly [string, string])[];
+}
+
+export class HttpPolicy {
+  readonly headers: readonly (readonly [string, string])[];
+  private readonly origins: ReadonlySet<string>;
+
+  constructor(o: HttpPolicyOptions = {}) {
+    this.headers = [...SECURITY_HEADERS, ...(o.extraHeaders ?? [])];
+    this.origins = new Set((o.corsOrigins ?? []).map((s) => s.toLowerCase()));
+  }
+
+  /** An Origin header a browser sent: allowed when it is in the list (absent = not a browser: allowed). */
+  originAllowed(origin: string): boolean {
+    return origin === '' || this.origins.has(origin.toLowerCase());
+  }
+
+  /** Headers that let a browser on `origin` read the answer; none for a foreign or absent origin. */
+  corsHeaders(origin: string): readonly (readonly [string, string])[] {
+    if (origin === '' || !this.origins.has(origin.toLowerCase())) return NONE;
+    return [['access-control-allow-origin', origin], ['vary', 'Origin']];
+  }
+
+  /** The answer to a CORS preflight for a route allowing `methods`. */
+  preflightHeaders(origin: string, methods: string): readonly (readonly [string, string])[] {
+    const base = this.corsHeaders(origin);
+    if (base.length === 0) return base;
+    return [...base, ['access-control-allow-methods', methods], ['access-control-allow-headers', CORS_ALLOWED_HEADERS], ['access-control-max-age', CORS_MAX_AGE_S]];
+  }
+}
+
+const NONE: readonly (readonly [string, string])[] = [];
