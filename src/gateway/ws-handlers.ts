@@ -13,6 +13,8 @@ import {
   type AuthMsg, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickMsg, type UnsubscribeMsg, fillOut,
 } from './protocol.js';
 import type { Subscriptions } from './subscriptions.js';
+import { stackOf } from './guard.js';
+import { nextRequestId } from './request-id.js';
 import { MAX_HELD_FRAMES, type Session, WILDCARD, pendingKey } from './ws-session.js';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -77,8 +79,19 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
     s.end(CLOSE_CODES.TOKEN_EXPIRED, 'token expired');
     return;
   }
+  try {
+    dispatch(ctx, s, p, msg);
+  } catch (e) {
+    // The gateway's guard would catch it too, but here the reply can carry the message's id.
+    const requestId = nextRequestId();
+    ctx.log('error', 'websocket handler threw', { type: msg.type, requestId, error: stackOf(e) });
+    sendError(s, id, errors.internal(`internal error (request ${requestId})`));
+  }
+}
+
+function dispatch(ctx: WsContext, s: Session, p: Principal, msg: Exclude<ClientMsg, AuthMsg>): void {
   const refused = ctx.admission?.(s, p, msg.type) ?? null;
-  if (refused !== null) return sendError(s, id, refused);
+  if (refused !== null) return sendError(s, msg.id, refused);
   switch (msg.type) {
     case 'subscribe':
       return handleSubscribe(ctx, s, p, msg);

@@ -125,6 +125,14 @@ export class Client {
     this.ws.send(encode(msg));
   }
 
+  /** Sends several messages in one write, so the server reads them in one go (pipelining). */
+  sendBatch(msgs: Msg[]): void {
+    const sock = (this.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    sock.cork();
+    for (const m of msgs) this.send(m);
+    sock.uncork();
+  }
+
   sendRaw(data: Buffer | string): void {
     this.ws.send(data);
   }
