@@ -20,7 +20,7 @@ import { authorize } from './authorize.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
 import { CLOSE_CODES, errors } from './errors.js';
-import { Guard } from './guard.js';
+import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
 import { HttpPolicy } from './http-policy.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
@@ -129,6 +129,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     onMaxAge: guard.timer('session max age', (s: Session) => {
       if (!s.closed) s.end(CLOSE_CODES.SESSION_MAX_AGE, 'maximum session age reached; reconnect');
     }),
+    onFault: (s, where, e) => log('error', 'websocket send threw', { where, sub: s.principal?.sub, requestId: nextRequestId(), error: stackOf(e) }),
   };
   const newSession = (p: Principal | null, ip: string) => new Session(p, codec, flow, stats, onSlowClose, timers, ip);
   const ctx: WsContext = {

@@ -31,6 +31,8 @@ export interface SessionTimers {
   readonly onAuthDeadline: (s: Session) => void;
   readonly onTokenExpiry: (s: Session) => void;
   readonly onMaxAge: (s: Session) => void;
+  /** A send that threw outside any uWS callback (the outbox flush runs as a microtask). */
+  readonly onFault: (s: Session, where: string, e: unknown) => void;
 }
 
 /** setTimeout's largest delay; a longer one would fire at once, so long waits are re-armed. */
@@ -159,7 +161,7 @@ export class Session {
     if (this.closed || this.socket === null) return;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flushOutbox);
+      queueMicrotask(this.guardedFlush);
     }
     const need = this.outboxLength + bytes.length;
     if (need > this.outbox.length) {
@@ -171,6 +173,20 @@ export class Session {
     this.outboxLength = need;
     this.ends.push(need);
   }
+
+  /** The flush as a microtask: a throw there would reach the process, so it is reported and the connection closed. */
+  private readonly guardedFlush = (): void => {
+    try {
+      this.flushOutbox();
+    } catch (e) {
+      this.timers.onFault(this, 'websocket outbox flush', e);
+      try {
+        this.socket?.end(1011, 'internal error');
+      } catch {
+        // already closed
+      }
+    }
+  };
 
   private readonly flushOutbox = (): void => {
     this.flushQueued = false;
