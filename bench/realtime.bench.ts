@@ -394,9 +394,9 @@ async function main(): Promise<void> {
     const lostAcks = orderDue.size;
 
     // ---- fills the engine reports for our orders that the trader never received ----
-    const trades = (await getJson(`${base}/trades`, adminToken).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return { fills: undefined }; })) as { fills?: { fillId: string; orderId: string; clientOrderId: string }[] };
-    const engineFills = (trades.fills ?? []).filter((f) => f.clientOrderId.startsWith('b-'));
-    const lostFills = trades.fills === undefined ? NaN : engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
+    const allFills = await listAllFills(base, adminToken).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return undefined; });
+    const engineFills = (allFills ?? []).filter((f) => f.clientOrderId.startsWith('b-'));
+    const lostFills = allFills === undefined ? NaN : engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
     const rssMb = peakRssMb(engine.pid);
 
     const measuredS = (loadEnd - measureFrom) / 1000;
@@ -486,3 +486,14 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   }
 }
 
+/** Every fill the engine lists, page by page (GET /trades is paged by limit and cursor). */
+async function listAllFills(base: string, token: string): Promise<{ fillId: string; orderId: string; clientOrderId: string }[]> {
+  const fills: { fillId: string; orderId: string; clientOrderId: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (await getJson(`${base}/trades?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, token)) as { fills: typeof fills; nextCursor?: string };
+    fills.push(...page.fills);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return fills;
+}
