@@ -18,6 +18,7 @@ import { healthBody, type GatewayStats } from './health.js';
 import { type HttpResult, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
 import { ADMIN_ROUTES, type AdminOps } from './admin-routes.js';
+import { MARKET_ROUTES } from './market-routes.js';
 import { Subscriptions } from './subscriptions.js';
 import { type LogFn, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type UserData } from './ws-session.js';
@@ -129,7 +130,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   app.get('/health', (res) => {
     new Reply(res).send({ status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.()) });
   });
-  for (const route of [...ROUTES, ...ADMIN_ROUTES]) app[route.method](route.pattern, (res, req) => serveRest(route, res, req));
+  for (const route of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) app[route.method](route.pattern, (res, req) => serveRest(route, res, req));
   app.any('/*', (res, req) => {
     const url = req.getUrl();
     new Reply(res).send(fail(404, errors.notFound(`route ${req.getCaseSensitiveMethod()} ${url}`)));
