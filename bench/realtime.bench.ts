@@ -154,12 +154,14 @@ class PendingTicks {
   }
 }
 
-interface HealthFigures { recalculations: number; ticks: number; coalesced: number; conflated: number; dropped: number; journal: unknown }
+interface HealthFigures { recalculations: number; ticks: number; coalesced: number; conflated: number; dropped: number; journal: unknown; tickGuard: unknown }
 function healthFigures(h: unknown): HealthFigures {
-  const o = h as { recalculations?: number; ticks?: number; coalesced?: number; gateway?: { conflated?: number; dropped?: number }; journal?: unknown };
+  const o = h as { recalculations?: number; ticks?: number; coalesced?: number; gateway?: { conflated?: number; dropped?: number }; journal?: unknown; tickGuard?: unknown };
   return {
     recalculations: o.recalculations ?? NaN, ticks: o.ticks ?? NaN, coalesced: o.coalesced ?? NaN, conflated: o.gateway?.conflated ?? NaN, dropped: o.gateway?.dropped ?? NaN,
     journal: o.journal ?? null,
+    // Ticks the engine held or refused (market data checks): a run where any were is not the load it claims.
+    tickGuard: o.tickGuard ?? null,
   };
 }
 
@@ -421,7 +423,7 @@ async function main(): Promise<void> {
         unresolvedTicks, riskComputeUncorrected: riskComputeRaw.summary(),
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
-        gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped,
+        gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped, engineTickGuard: health1.h.tickGuard,
         persistence, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.

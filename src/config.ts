@@ -82,6 +82,18 @@ const EnvSchema = z.object({
   REPORT_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour UTC').default('21:30'),
   /** A fill of at least this notional raises an AML alert. */
   AML_LARGE_NOTIONAL: z.coerce.number().positive().finite().default(1_000_000),
+  /**
+   * A tick moving a price by more than this fraction of the last accepted price is held until a
+   * second tick confirms it (src/engine/market/tick-guard.ts). Risk managers set per-symbol bands.
+   */
+  TICK_MAX_JUMP: z.coerce.number().positive().max(100).default(0.25),
+  /**
+   * A tick whose ts is further than this from the engine clock (either way) is refused, ms. 5 s:
+   * NTP-synchronised hosts agree within milliseconds and a healthy feed delivers within tens, so
+   * a tick 5 s off comes from a wrong clock or a replayed backlog, not the market now; the margin
+   * still covers a GC pause or a reconnect burst of a feed.
+   */
+  TICK_MAX_SKEW_MS: int(1, 86_400_000).default(5000),
 });
 
 export interface AppConfig {
@@ -101,6 +113,8 @@ export interface AppConfig {
   };
   readonly corsOrigins: readonly string[];
   readonly rate: number;
+  /** Market-data checks (TICK_MAX_JUMP, TICK_MAX_SKEW_MS). */
+  readonly tickGuard: { readonly maxJump: number; readonly maxSkewMs: number };
   readonly pricesDir?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly persistence:
@@ -169,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }),
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
     rate: e.RISK_FREE_RATE,
+    tickGuard: Object.freeze({ maxJump: e.TICK_MAX_JUMP, maxSkewMs: e.TICK_MAX_SKEW_MS }),
     ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),
     logLevel: e.LOG_LEVEL,
     persistence: Object.freeze(

@@ -122,6 +122,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     mailboxCapacity: config.mailboxCapacity,
     maxBatch: config.pool.maxBatch,
     marginRefreshMs: config.marginRefreshMs,
+    tickGuard: config.tickGuard,
     log,
     defer: (fn) => setImmediate(fn),
     // The pre-trade VaR limit checks the VaR the risk stream shows: same scenarios, same confidence.

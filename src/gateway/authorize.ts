@@ -1,10 +1,11 @@
 /**
  * Role and portfolio checks, one table for websocket messages and REST routes.
- *   feed               → tick
+ *   feed               → tick (only the feed: market data moves money, so no other role may send it)
  *   trader             → trade (order/cancel/replace) and read, on its portfolios
- *   risk_manager       → read, set limits and trading state, on its portfolios (usually "*")
+ *   risk_manager       → read, set limits and trading state, on its portfolios (usually "*"), and the
+ *                        market-data checks (held ticks, tick bands)
  *   compliance_officer → read, on its portfolios
- *   admin              → everything, every portfolio, and the operator routes (dead letters)
+ *   admin              → everything but tick, every portfolio, and the operator routes (dead letters)
  * Returns null when allowed, else the reason (the caller answers FORBIDDEN).
  */
 import type { Principal, Role } from './auth.js';
@@ -12,7 +13,7 @@ import type { Principal, Role } from './auth.js';
 export type Action = 'tick' | 'trade' | 'read' | 'limits' | 'createPortfolio' | 'operate';
 
 const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
-  tick: ['feed', 'admin'],
+  tick: ['feed'],
   trade: ['trader', 'admin'],
   read: ['trader', 'risk_manager', 'compliance_officer', 'admin'],
   limits: ['risk_manager', 'admin'],

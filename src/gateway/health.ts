@@ -24,6 +24,8 @@ export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: Ga
     recalculations: s.recalculations,
     coalesced: s.coalesced,
     mailboxRejections: s.mailboxRejections,
+    // Ticks held by the market-data checks (and what became of them), held now, refused.
+    tickGuard: s.tickGuard,
     pool: {
       threads: s.pool.threads,
       utilisation: s.pool.utilization,

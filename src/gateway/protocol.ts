@@ -11,6 +11,11 @@ const Name = z.string().min(1).max(64);
 const Ticker = z.string().min(1).max(32);
 const PositiveFinite = z.number().positive();
 const Id = z.union([z.string().max(128), z.number()]);
+/**
+ * Any number, NaN and ±Infinity included: a tick's price and ts are judged by the engine's
+ * market-data checks (TICK_PRICE_INVALID, TICK_CLOCK_SKEW), one rule for every feed.
+ */
+const AnyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
 
 export const Channel = z.enum(['risk', 'orders', 'market']);
 export type Channel = z.infer<typeof Channel>;
@@ -47,9 +52,9 @@ export const TickMsg = z.strictObject({
   type: z.literal('tick'),
   id: Id.optional(),
   symbol: Ticker,
-  price: PositiveFinite,
-  /** Sender clock, epoch milliseconds (fractional allowed). */
-  ts: z.number().nonnegative(),
+  price: AnyNumber,
+  /** Sender clock, epoch milliseconds (fractional allowed); within TICK_MAX_SKEW_MS of the engine's. */
+  ts: AnyNumber,
 });
 export const OrderMsg = z.strictObject({ type: z.literal('order'), id: Id.optional(), ...OrderFields });
 export const CancelMsg = z.strictObject({ type: z.literal('cancel'), id: Id.optional(), portfolioId: Name, orderId: Name });
@@ -133,12 +138,23 @@ export type SetLimitsBody = z.infer<typeof SetLimitsBody>;
 export const SubmitTradeBody = z.strictObject(OrderFields);
 export type SubmitTradeBody = z.infer<typeof SubmitTradeBody>;
 
+/** POST /market/band: one symbol's tick band, a fraction (0.5 = 50%); null = back to TICK_MAX_JUMP. */
+export const SetTickBandBody = z.strictObject({ symbol: Ticker, maxJump: z.number().positive().max(100).nullable() });
+export type SetTickBandBody = z.infer<typeof SetTickBandBody>;
+
 // ---- server → client ----
 
 type MsgId = string | number;
 export interface AuthenticatedOut { type: 'authenticated'; id?: MsgId; sub: string; roles: readonly string[]; portfolios: readonly string[] }
 export interface SubscribedOut { type: 'subscribed' | 'unsubscribed'; id?: MsgId; channel: Channel; portfolioId?: string; symbol?: string }
 export interface AckOut { type: 'ack'; id?: MsgId; orderId?: string; clientOrderId?: string; status?: Order['status']; filledQty?: number }
+/**
+ * The answer to a tick: `accepted` only when the tick had an id; `held` always (rare, and the feed
+ * must be able to tell), with the code TICK_HELD and the tick's symbol and price.
+ */
+export type TickAckOut =
+  | { type: 'ack'; id?: MsgId; status: 'accepted' }
+  | { type: 'ack'; id?: MsgId; status: 'held'; code: 'TICK_HELD'; symbol: string; price: number };
 export interface RejectOut { type: 'reject'; id?: MsgId; code: string; reason: string; clientOrderId?: string; orderId?: string }
 export type FillOut = { type: 'fill' } & Pick<Fill, 'fillId' | 'orderId' | 'clientOrderId' | 'portfolioId' | 'instrument' | 'side' | 'qty' | 'price' | 'ts'>;
 export type OrderUpdateOut = { type: 'order' } & Pick<Order, 'orderId' | 'clientOrderId' | 'portfolioId' | 'instrument' | 'side' | 'qty' | 'orderType' | 'status' | 'filledQty' | 'updatedMs'> & Partial<Pick<Order, 'limitPrice' | 'stopPrice'>>;
@@ -146,7 +162,7 @@ export type RiskOut = { type: 'risk' } & RiskSnapshot;
 export interface TickOut { type: 'tick'; symbol: string; price: number; ts: number }
 export interface ErrorOut { type: 'error'; id?: MsgId; code: string; message: string }
 
-export type ServerMsg = AuthenticatedOut | SubscribedOut | AckOut | RejectOut | FillOut | OrderUpdateOut | RiskOut | TickOut | ErrorOut;
+export type ServerMsg = AuthenticatedOut | SubscribedOut | AckOut | TickAckOut | RejectOut | FillOut | OrderUpdateOut | RiskOut | TickOut | ErrorOut;
 
 export function fillOut(f: Fill): FillOut {
   return { type: 'fill', fillId: f.fillId, orderId: f.orderId, clientOrderId: f.clientOrderId, portfolioId: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, ts: f.ts };

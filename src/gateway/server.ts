@@ -27,6 +27,7 @@ import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readR
 import { nextRequestId } from './request-id.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
 import { ADMIN_ROUTES, type AdminOps } from './admin-routes.js';
+import { MARKET_ROUTES } from './market-routes.js';
 import { Subscriptions } from './subscriptions.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
@@ -210,7 +211,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     addMethod(r.pattern, r.method);
     app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply, req) => r.handle(reply, req)));
   }
-  for (const route of [...ROUTES, ...ADMIN_ROUTES]) {
+  for (const route of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) {
     addMethod(route.pattern, route.method);
     app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => serveRest(route, reply, req, res)));
   }

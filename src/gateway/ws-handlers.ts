@@ -10,7 +10,7 @@ import type { Codec } from './codec.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import { CLOSE_CODES, type GatewayError, errors } from './errors.js';
 import {
-  type AuthMsg, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickMsg, type UnsubscribeMsg, fillOut,
+  type AuthMsg, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
 } from './protocol.js';
 import type { Subscriptions } from './subscriptions.js';
 import { stackOf } from './guard.js';
@@ -226,8 +226,13 @@ function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): voi
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const r = ctx.engine.tick(msg.symbol, msg.price, msg.ts);
   if (!r.ok) return sendError(s, msg.id, { code: r.code, message: r.reason });
-  // Ticks are acknowledged only when asked for (an id), so a feed is not flooded with acks.
-  if (msg.id !== undefined) s.sendReliable({ type: 'ack', id: msg.id });
+  // A held tick is always answered (it is rare, and the feed must learn that its price did not
+  // count yet); an accepted one only when asked for (an id), so a feed is not flooded with acks.
+  if (r.value === 'held') {
+    const held: TickAckOut = { type: 'ack', id: msg.id, status: 'held', code: 'TICK_HELD', symbol: msg.symbol, price: msg.price };
+    return s.sendReliable(held);
+  }
+  if (msg.id !== undefined) s.sendReliable({ type: 'ack', id: msg.id, status: 'accepted' } satisfies TickAckOut);
 }
 
 function replyOutcome(ctx: WsContext, s: Session, id: MsgId, out: OrderOutcome, orderId?: string): void {

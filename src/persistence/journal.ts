@@ -275,6 +275,7 @@ function addTo(b: Batch, entry: JournalEntry, audit: readonly AuditRecord[]): vo
       before: a.before, after: a.after, prev_hash: a.prevHash, hash: a.hash,
     });
   }
+  if (entry.kind === 'bandChanged') return; // its audit record is all there is to store
   if (entry.kind === 'created') {
     const s = entry.state;
     const positions = [...s.holdings.values()];
@@ -327,6 +328,12 @@ function holdingJson(h: Holding | undefined): JsonValue {
 /** The audit records of one entry: who did what to which entity, before and after. */
 function auditOf(entry: JournalEntry, chain: AuditChain, atUs: number): AuditRecord[] {
   if (entry === FLUSH_MARK) return [];
+  if (entry.kind === 'bandChanged') {
+    return [chain.append({
+      atUs, actor: entry.by, action: 'market.band.changed', entityType: 'symbol', entityId: entry.symbol,
+      before: toJsonValue({ maxJump: entry.before }), after: toJsonValue({ maxJump: entry.after, ...(entry.released ? { released: entry.released } : {}) }),
+    })];
+  }
   if (entry.kind === 'created') {
     const s = entry.state;
     return [chain.append({

@@ -42,6 +42,18 @@ describe('loadConfig', () => {
     expect(statSync(file).mode & 0o077).toBe(0);
   });
 
+  it('takes the market-data checks from TICK_MAX_JUMP and TICK_MAX_SKEW_MS (25% and 5 s by default) and refuses bad ones', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).tickGuard).toEqual({ maxJump: 0.25, maxSkewMs: 5000 });
+    expect(loadConfig({ DATA_DIR: dataDir, TICK_MAX_JUMP: '0.1', TICK_MAX_SKEW_MS: '250' }).tickGuard).toEqual({ maxJump: 0.1, maxSkewMs: 250 });
+    try {
+      loadConfig({ DATA_DIR: dataDir, TICK_MAX_JUMP: '0', TICK_MAX_SKEW_MS: '1.5' });
+      expect.unreachable('loadConfig accepted a zero band and a fractional skew');
+    } catch (e) {
+      const problems = (e as ConfigError).problems.join('\n');
+      for (const field of ['TICK_MAX_JUMP', 'TICK_MAX_SKEW_MS']) expect(problems).toContain(field);
+    }
+  });
+
   it('lets explicit overrides (CLI flags) win over the environment, and treats empty variables as unset', () => {
     const c = loadConfig({ DATA_DIR: dataDir, PORT: '9000', HOST: '' }, { PORT: '0' });
     expect(c.port).toBe(0);

@@ -64,7 +64,7 @@ describe('authorize', () => {
     expect(authorize(t, 'limits', 'P1')).toMatch(/may not limits/);
   });
 
-  it('gives feed ticks only, compliance read only, risk managers read and limits, admin everything', () => {
+  it('gives feed ticks only, compliance read only, risk managers read and limits, admin everything but ticks', () => {
     expect(authorize(who(['feed'], []), 'tick')).toBeNull();
     expect(authorize(who(['feed'], []), 'read')).not.toBeNull();
     expect(authorize(who(['compliance_officer'], null), 'read', 'P9')).toBeNull();
@@ -72,6 +72,12 @@ describe('authorize', () => {
     expect(authorize(who(['risk_manager'], null), 'limits', 'P9')).toBeNull();
     expect(authorize(who(['risk_manager'], null), 'trade', 'P9')).not.toBeNull();
     expect(authorize(who(['risk_manager'], ['P1']), 'limits', 'P9')).not.toBeNull();
-    for (const a of ['tick', 'trade', 'read', 'limits', 'createPortfolio'] as const) expect(authorize(who(['admin'], []), a, 'P9')).toBeNull();
+    for (const a of ['trade', 'read', 'limits', 'createPortfolio'] as const) expect(authorize(who(['admin'], []), a, 'P9')).toBeNull();
+  });
+
+  it('lets only the feed role send ticks: not admin, not a risk manager', () => {
+    expect(authorize(who(['admin'], []), 'tick')).toMatch(/may not tick/);
+    expect(authorize(who(['risk_manager'], null), 'tick')).toMatch(/may not tick/);
+    expect(authorize(who(['admin', 'feed'], []), 'tick')).toBeNull();
   });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   expect(stack.engine.createPortfolio({ portfolioId: 'E1', cash: 1e9, limits: { submitRateLimit: 1_000_000, maxOrderQty: Infinity, maxOrderNotional: Infinity } }, 'test').ok).toBe(true);
   expect(stack.engine.createPortfolio({ portfolioId: 'E2', cash: 1e6 }, 'test').ok).toBe(true);
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
-  await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: 1 });
+  expect(await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() })).toMatchObject({ type: 'ack' });
   await feed.close();
 });
 

@@ -19,7 +19,7 @@ beforeAll(async () => {
   });
   for (const id of ['W1', 'W2']) expect(stack.engine.createPortfolio({ portfolioId: id, cash: 1e6 }, 'test').ok).toBe(true);
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
-  await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: 1 });
+  expect(await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() })).toMatchObject({ type: 'ack' });
   await feed.close();
 });
 

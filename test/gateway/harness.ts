@@ -29,6 +29,11 @@ export interface Stack {
   readonly url: string;
   readonly http: string;
   readonly clock: { nowMs(): number };
+  /**
+   * A tick ts for a feed of this stack: the engine clock's ms, rising by at least 1 per call, so it
+   * passes the engine's TICK_MAX_SKEW_MS check as a real feed's would.
+   */
+  nextTickTs(): number;
   token(sub: string, roles: Role[], portfolios: string[], ttlSeconds?: number): Promise<string>;
   /** GET /health with an admin token. */
   health(): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -45,10 +50,12 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
   const varEstimator = realtimeVarEstimator(sc.value, pool.varConfidence);
   const engine = createEngine({ calculator: pool, clock, rate: RATE, varEstimator, ...engineOpts });
   const secret = new Uint8Array(randomBytes(32));
+  let lastTickTs = 0;
   const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { secret, issuer: ISSUER, audience: AUDIENCE }, ...gw });
   const token = (sub: string, roles: Role[], portfolios: string[], ttlSeconds = 600) => issueToken({ sub, roles, portfolios, ttlSeconds }, secret, { issuer: ISSUER, audience: AUDIENCE });
   const stack: Stack = {
     engine, gateway, secret, clock, token,
+    nextTickTs: () => (lastTickTs = Math.max(Math.floor(clock.nowMs()), lastTickTs + 1)),
     url: `ws://127.0.0.1:${gateway.port}/ws`,
     http: `http://127.0.0.1:${gateway.port}`,
     health: async () => httpJson(stack, 'GET', '/health', { token: await token('ops', ['admin'], []) }),

@@ -21,11 +21,10 @@ let stack: Stack;
 let feed: Client;
 let trader: Client;
 let rmToken: string;
-let tickTs = 1_000;
 let cid = 0;
 
 async function tick(symbol: string, price: number): Promise<void> {
-  expect(await feed.request({ type: 'tick', symbol, price, ts: ++tickTs })).toMatchObject({ type: 'ack' });
+  expect(await feed.request({ type: 'tick', symbol, price, ts: stack.nextTickTs() })).toMatchObject({ type: 'ack' });
 }
 
 /** A market order unless a limitPrice is given; resolves with the gateway's reply (ack or reject). */

@@ -16,7 +16,7 @@ beforeAll(async () => {
     stack.token('oscar', ['trader'], ['R2']),
   ]);
   const feed = await Client.login(stack.url, feedTok);
-  await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: 1 });
+  await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() });
   await feed.close();
 });
 

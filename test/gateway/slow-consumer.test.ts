@@ -12,7 +12,6 @@ const TICKERS = Array.from({ length: 12 }, (_, i) => `U${String.fromCharCode(65 
 
 let stack: Stack;
 let feed: Client;
-let ts = 1;
 
 const socketOf = (c: Client): Socket => (c.ws as unknown as { _socket: Socket })._socket;
 
@@ -25,9 +24,9 @@ beforeAll(async () => {
   }
   expect(stack.engine.createPortfolio({ portfolioId: 'TR', cash: 1e7, limits: { submitRateLimit: 10_000 } }, 'test').ok).toBe(true);
   feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
-  for (const t of TICKERS) feed.send({ type: 'tick', symbol: t, price: 100, ts: ts++ });
-  feed.send({ type: 'tick', symbol: 'XYZ', price: 20, ts: ts++ });
-  await feed.request({ type: 'tick', symbol: 'XYZ', price: 20, ts: ts++ });
+  for (const t of TICKERS) feed.send({ type: 'tick', symbol: t, price: 100, ts: stack.nextTickTs() });
+  feed.send({ type: 'tick', symbol: 'XYZ', price: 20, ts: stack.nextTickTs() });
+  await feed.request({ type: 'tick', symbol: 'XYZ', price: 20, ts: stack.nextTickTs() });
 });
 
 afterAll(async () => {
@@ -55,7 +54,7 @@ describe('slow consumer', () => {
     let ownOrders = 0;
     for (let round = 0; round < 300; round++) {
       const t = TICKERS[round % TICKERS.length]!;
-      const tickTs = ts++;
+      const tickTs = stack.nextTickTs();
       feed.send({ type: 'tick', symbol: t, price: 100 + (round % 7) * 0.25, ts: tickTs });
       // Paced by the recalculation: wait until the fast client saw this tick in P0's risk.
       await fast.next((m) => m.type === 'risk' && m.portfolioId === 'P0' && m.tickTs >= tickTs, 10_000);
@@ -103,7 +102,7 @@ describe('slow consumer', () => {
       const f = await Client.login(small.url, await small.token('feed', ['feed'], []));
       const slow = await Client.login(small.url, await small.token('sam', ['risk_manager'], ['*']));
       const other = await Client.login(small.url, await small.token('sue', ['risk_manager'], ['*']));
-      await f.request({ type: 'tick', symbol: 'XYZ', price: 20, ts: 1 });
+      await f.request({ type: 'tick', symbol: 'XYZ', price: 20, ts: small.nextTickTs() });
       await other.request({ type: 'subscribe', channel: 'risk', portfolioId: 'Q' });
       await other.next((m) => m.type === 'risk');
       socketOf(slow).pause();

@@ -13,11 +13,9 @@ const PUT = { expiry: '2026-06-18', strike: 90, vol: 0.3, qty: -5 };
 
 let stack: Stack;
 let feed: Client;
-let tickTs = 1_000;
-
 /** Sends a tick from the feed with a rising ts; resolves once the gateway acknowledged it. */
 async function tick(symbol: string, price: number): Promise<number> {
-  const ts = ++tickTs + 0.5;
+  const ts = stack.nextTickTs() + 0.5;
   const r = await feed.request({ type: 'tick', symbol, price, ts });
   expect(r.type).toBe('ack');
   return ts;

@@ -13,7 +13,8 @@ so a token made in a folder is accepted by a 'serve' started from the same folde
 
 Options:
   --sub NAME            subject (user or bot id), required
-  --roles LIST          comma-separated, of: ${ROLES.join(', ')} (required)
+  --roles LIST          comma-separated, of: ${ROLES.join(', ')} (required);
+                        market-data feeds need 'feed': no other role may send ticks
   --portfolios LIST     comma-separated portfolio ids, or * for every portfolio (required)
   --ttl SECONDS         lifetime, default 3600 (max 30 days)
 

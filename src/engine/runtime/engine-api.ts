@@ -5,6 +5,7 @@
 import type { Fill, Holding, Order, OrderRequest, RiskSnapshot } from '../actors/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState } from '../limits/types.js';
+import type { HeldTickCounts, SymbolGuardView } from '../market/tick-guard.js';
 import type { RiskCalculatorStats } from './risk-calculator.js';
 import type { TradePage } from './trade-history.js';
 
@@ -52,6 +53,25 @@ export type EngineEvent =
   | { readonly type: 'order'; readonly order: Order }
   | { readonly type: 'tick'; readonly symbol: string; readonly price: number; readonly ts: number };
 
+/**
+ * What became of a tick the engine took (market/tick-guard.ts): `accepted` (applied), or `held`
+ * (a jump beyond the symbol's band, applied only once confirmed). Refused ticks are Outcome failures.
+ */
+export type TickStatus = 'accepted' | 'held';
+
+/** GET /market/held: the totals and every symbol that has held a tick or has its own band. */
+export interface HeldTicksView {
+  readonly counts: HeldTickCounts & { readonly refused: number };
+  readonly symbols: readonly SymbolGuardView[];
+}
+
+export interface TickBandChange {
+  readonly symbol: string;
+  readonly maxJump: number;
+  /** The held tick the new band covered, applied now. */
+  readonly released?: { readonly price: number; readonly ts: number };
+}
+
 export interface EngineStats {
   readonly portfolios: number;
   readonly ticks: number;
@@ -60,6 +80,8 @@ export interface EngineStats {
   readonly coalesced: number;
   readonly pool: RiskCalculatorStats;
   readonly mailboxRejections: number;
+  /** Market-data checks: ticks held and what became of them, held now, refused (bad price or ts). */
+  readonly tickGuard: HeldTickCounts & { readonly heldNow: number; readonly refused: number };
 }
 
 export interface EngineApi {
@@ -69,8 +91,18 @@ export interface EngineApi {
   /** Whether the portfolio exists, without building its view. */
   hasPortfolio(portfolioId: string): boolean;
 
-  /** Market data: updates the last price and marks the portfolios that care for recalculation. */
-  tick(symbol: string, price: number, ts: number): Outcome<null>;
+  /**
+   * Market data: checked first (market/tick-guard.ts: TICK_PRICE_INVALID, TICK_CLOCK_SKEW, or held);
+   * an accepted tick updates the last price and marks the portfolios that care for recalculation.
+   */
+  tick(symbol: string, price: number, ts: number): Outcome<TickStatus>;
+  /** Held ticks and their counts, per symbol (risk managers). */
+  heldTicks(): HeldTicksView;
+  /**
+   * Sets one symbol's tick band (`undefined`: back to the default); audited with `by`. A held
+   * tick the new band covers is applied at once.
+   */
+  setTickBand(symbol: string, maxJump: number | undefined, by: string): Outcome<TickBandChange>;
 
   submitOrder(portfolioId: string, req: OrderRequest, by: string): Promise<OrderOutcome>;
   cancelOrder(portfolioId: string, orderId: string, by: string): Promise<OrderOutcome>;

@@ -19,10 +19,11 @@ import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
 import { underlyingOf } from '../portfolio/types.js';
 import { positionValue } from '../portfolio/valuation.js';
+import { DEFAULT_TICK_GUARD, TickGuard, type TickGuardOptions } from '../market/tick-guard.js';
 import { newHoldingTerms } from '../actors/position-update.js';
 import { type Clock, isoDateOf } from './clock.js';
 import type {
-  CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, OrderOutcome, Outcome, PortfolioView, ReplaceRequest,
+  CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, HeldTicksView, OrderOutcome, Outcome, PortfolioView, ReplaceRequest, TickBandChange, TickStatus,
 } from './engine-api.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
 import { type EventJournal, isDurableEvent } from './journal-port.js';
@@ -65,7 +66,16 @@ export interface EngineOptions {
   readonly restore?: readonly PortfolioState[];
   /** Orders and fills made before the restart, oldest first, for listOrders / listFills. */
   readonly history?: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
+  /**
+   * The market-data checks (market/tick-guard.ts): TICK_MAX_JUMP and TICK_MAX_SKEW_MS. Omitted
+   * fields take the defaults (25%, 5 s); a maxSkewMs of Infinity turns the ts check off (tests
+   * whose ticks carry sequence numbers, not times).
+   */
+  readonly tickGuard?: Partial<TickGuardOptions>;
 }
+
+/** At most one log line per symbol this often about its held ticks (a bad feed cannot flood the log). */
+const HELD_TICK_LOG_EVERY_MS = 10_000;
 
 interface Pending {
   readonly msg: PortfolioMessage;
@@ -131,6 +141,9 @@ interface BandHolder {
 const NO_BAND_HOLDERS: readonly BandHolder[] = Object.freeze([]);
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+// The tick path returns one of these rather than allocating an Outcome per tick.
+const TICK_ACCEPTED: Outcome<TickStatus> = Object.freeze({ ok: true, value: 'accepted' });
+const TICK_HELD: Outcome<TickStatus> = Object.freeze({ ok: true, value: 'held' });
 const fail = (code: string, reason: string): Outcome<never> => ({ ok: false, code, reason });
 
 export function createEngine(opts: EngineOptions): EngineApi {
@@ -142,6 +155,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const log = opts.log ?? (() => {});
   const defer = opts.defer ?? queueMicrotask;
   const journal = opts.journal;
+  const tickGuard = new TickGuard(clock, opts.tickGuard);
+  const maxSkewMs = opts.tickGuard?.maxSkewMs ?? DEFAULT_TICK_GUARD.maxSkewMs;
 
   const slots = new Map<string, Slot>();
   // Keyed by the slot itself, not its id: a tick walks these for every portfolio that holds its
@@ -549,6 +564,41 @@ export function createEngine(opts: EngineOptions): EngineApi {
   for (const f of (opts.history?.fills ?? []).slice(-historyLimit)) history.addFill(f);
   for (const state of opts.restore ?? []) adopt(state);
 
+  /** What a tick the guard let through does: the last price, the market stream, the books that hold it. */
+  function applyTick(symbol: string, price: number, ts: number): void {
+    ticks++;
+    lastPrice.set(symbol, price);
+    const prevTs = lastTickTs.get(symbol);
+    if (prevTs === undefined || ts > prevTs) lastTickTs.set(symbol, ts);
+    emit({ type: 'tick', symbol, price, ts });
+    const holders = index.holdersOf(symbol);
+    for (let i = 0; i < holders.length; i++) {
+      const slot = holders[i] as Slot;
+      if (ts > slot.latestTickTs) slot.latestTickTs = ts;
+      coalescer.markDirty(slot);
+    }
+    // Only portfolios with resting orders on this underlying need the tick itself (triggers and
+    // crossings), and only when it leaves the band where none of their orders reacts; for the
+    // rest a tick only makes their risk stale (above).
+    const withOrders = bandHolders.get(symbol);
+    if (withOrders !== undefined) {
+      for (let i = 0; i < withOrders.length; i++) {
+        const e = withOrders[i] as BandHolder;
+        if (!isQuiet(e.band, price)) deliver(e.slot, { kind: 'MarketTick', symbol, price, ts });
+      }
+    }
+    schedulePump();
+  }
+
+  /** Logs a held tick, at most once per symbol per HELD_TICK_LOG_EVERY_MS, with how many were not logged since. */
+  function logHeldTick(symbol: string, price: number, ts: number): void {
+    const skipped = tickGuard.takeLogSlot(symbol, HELD_TICK_LOG_EVERY_MS);
+    if (skipped < 0) return;
+    log('warn', 'tick held: it moves the price more than its band from the last accepted price; a second tick near it confirms it', {
+      symbol, price, ts, lastPrice: lastPrice.get(symbol), maxJump: tickGuard.bandOf(symbol), heldNotLogged: skipped,
+    });
+  }
+
   const api: EngineApi = {
     createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }> {
       if (slots.has(req.portfolioId)) return fail('PORTFOLIO_EXISTS', `portfolio ${req.portfolioId} already exists`);
@@ -599,32 +649,33 @@ export function createEngine(opts: EngineOptions): EngineApi {
     listPortfolioIds: () => [...slots.keys()],
     hasPortfolio: (portfolioId) => slots.has(portfolioId),
 
-    tick(symbol: string, price: number, ts: number): Outcome<null> {
-      if (!(Number.isFinite(price) && price > 0)) return fail('INVALID_TICK', `price must be a positive number, got ${price}`);
-      if (!Number.isFinite(ts)) return fail('INVALID_TICK', `ts must be a finite epoch-ms number, got ${ts}`);
-      ticks++;
-      lastPrice.set(symbol, price);
-      const prevTs = lastTickTs.get(symbol);
-      if (prevTs === undefined || ts > prevTs) lastTickTs.set(symbol, ts);
-      emit({ type: 'tick', symbol, price, ts });
-      const holders = index.holdersOf(symbol);
-      for (let i = 0; i < holders.length; i++) {
-        const slot = holders[i] as Slot;
-        if (ts > slot.latestTickTs) slot.latestTickTs = ts;
-        coalescer.markDirty(slot);
+    tick(symbol: string, price: number, ts: number): Outcome<TickStatus> {
+      switch (tickGuard.check(symbol, price, ts)) {
+        case 'price-invalid':
+          return fail('TICK_PRICE_INVALID', `price must be a finite number > 0, got ${price}`);
+        case 'clock-skew':
+          return fail('TICK_CLOCK_SKEW', `ts ${ts} is not within ${maxSkewMs} ms of the engine clock (${clock.nowMs()})`);
+        case 'held':
+          logHeldTick(symbol, price, ts);
+          return TICK_HELD;
+        default:
+          applyTick(symbol, price, ts);
+          return TICK_ACCEPTED;
       }
-      // Only portfolios with resting orders on this underlying need the tick itself (triggers and
-      // crossings), and only when it leaves the band where none of their orders reacts; for the
-      // rest a tick only makes their risk stale (above).
-      const withOrders = bandHolders.get(symbol);
-      if (withOrders !== undefined) {
-        for (let i = 0; i < withOrders.length; i++) {
-          const e = withOrders[i] as BandHolder;
-          if (!isQuiet(e.band, price)) deliver(e.slot, { kind: 'MarketTick', symbol, price, ts });
-        }
-      }
-      schedulePump();
-      return ok(null);
+    },
+
+    heldTicks(): HeldTicksView {
+      const { heldNow: _heldNow, ...counts } = tickGuard.counts();
+      return { counts, symbols: tickGuard.view() };
+    },
+
+    setTickBand(symbol: string, maxJump: number | undefined, by: string): Outcome<TickBandChange> {
+      if (maxJump !== undefined && !(maxJump > 0 && maxJump < Infinity)) return fail('INVALID_BAND', `maxJump must be a finite number > 0, got ${maxJump}`);
+      const change = tickGuard.setBand(symbol, maxJump);
+      if (change.released) applyTick(symbol, change.released.price, change.released.ts);
+      void journal?.record({ kind: 'bandChanged', symbol, before: change.before, after: change.after, ...(change.released ? { released: change.released } : {}), by });
+      log('info', 'tick band changed', { symbol, before: change.before, after: change.after, released: change.released ?? null, by });
+      return ok({ symbol, maxJump: change.after, ...(change.released ? { released: change.released } : {}) });
     },
 
     async submitOrder(portfolioId, req, by) {
@@ -675,7 +726,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     stats(): EngineStats {
       return {
         portfolios: slots.size, ticks, recalculations, coalesced: coalescer.coalesced,
-        pool: calculator.stats(), mailboxRejections,
+        pool: calculator.stats(), mailboxRejections, tickGuard: tickGuard.counts(),
       };
     },
 

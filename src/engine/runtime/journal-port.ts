@@ -20,6 +20,16 @@ export type JournalEntry =
       readonly after: PortfolioState;
       /** Who sent the message (JWT subject), or `engine` for what ticks caused. */
       readonly by: string;
+    }
+  | {
+      /** A risk manager changed a symbol's tick band (market/tick-guard.ts): audited, nothing else stored. */
+      readonly kind: 'bandChanged';
+      readonly symbol: string;
+      readonly before: number;
+      readonly after: number;
+      /** The held tick the new band released, if any. */
+      readonly released?: { readonly price: number; readonly ts: number };
+      readonly by: string;
     };
 
 export interface EventJournal {
