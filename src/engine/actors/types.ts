@@ -131,7 +131,7 @@ export interface PortfolioState {
 export interface MarketView {
   /** Continuous risk-free rate, per year. */
   readonly rate: number;
-  /** ISO date (UTC) of the context's nowMs: option time to expiry runs from here, Actual/365. */
+  /** ISO date (UTC) of the context's nowMs (option time to expiry runs from nowMs itself). */
   readonly asOf: string;
   /** Last price of an underlying ticker, undefined before its first tick. */
   spot(underlying: string): number | undefined;
@@ -141,6 +141,7 @@ export interface MarketView {
 
 /** What a transition may read besides its state and message: the engine clock and the market. */
 export interface ActorContext {
+  /** Engine clock, epoch ms: the valuation instant of every option price the actor takes. */
   readonly nowMs: number;
   readonly market: MarketView;
   /** VaR of positions for the pre-trade VaR limit; required once a portfolio's maxVar is finite. */

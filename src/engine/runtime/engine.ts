@@ -533,14 +533,17 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   /**
    * Per-unit mark of a holding at the last prices: the cost basis of a position booked without an
-   * avgPrice, so that its unrealised P&L starts at zero. Before its underlying's first tick there
-   * is no mark and the cost basis is 0 (documented in docs/PROTOCOL.md).
+   * avgPrice, so that its unrealised P&L starts at zero. Valued at the clock's now, as the pool
+   * values it (one time-to-expiry convention), so the first risk frame differs from it only by the
+   * time decay between the two. Before its underlying's first tick there is no mark and the cost
+   * basis is 0 (documented in docs/PROTOCOL.md).
    */
   function markOf(h: Holding): number {
     const u = underlyingOf(h.instrument);
     const spot = lastPrice.get(u);
     if (spot === undefined) return 0;
-    const v = positionValue({ ...h, qty: 1, multiplier: 1 }, { asOf: isoDateOf(clock.nowMs()), rate, spots: new Map([[u, spot]]) });
+    const nowMs = clock.nowMs();
+    const v = positionValue({ ...h, qty: 1, multiplier: 1 }, { asOf: isoDateOf(nowMs), valuationMs: nowMs, rate, spots: new Map([[u, spot]]) });
     return Number.isFinite(v) ? v : 0;
   }
 

@@ -15,7 +15,7 @@ export interface RecalcInput {
   readonly spots: ReadonlyMap<string, number>;
   /** Continuous risk-free rate. */
   readonly rate: number;
-  /** Valuation time (engine clock, epoch ms): option t runs from here to expiry, Actual/365. */
+  /** Valuation instant (engine clock, epoch ms): option t runs from here to expiry (market/time-to-expiry.ts). */
   readonly nowMs: number;
   /** Also run the SPAN-like margin grid (slower cadence). */
   readonly withMargin: boolean;
