@@ -8,6 +8,7 @@ import type { Instrument, Position } from '../portfolio/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { RateLimitState } from '../limits/rate-limit.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
+import type { RealtimeVarMethod } from '../risk/realtime-risk.js';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'take_profit';
@@ -99,8 +100,11 @@ export interface RiskSnapshot {
   readonly marketValue: number;
   readonly equity: number;
   readonly pnl: { readonly realised: number; readonly unrealised: number; readonly total: number };
-  /** One-day delta-gamma-vega VaR and ES over the engine's scenario set. */
-  readonly var: { readonly method: 'dgv'; readonly confidence: number; readonly value: number; readonly esConfidence: number; readonly es: number };
+  /**
+   * One-day VaR and ES over the engine's scenario set, by the method the real-time kernel computes
+   * (REALTIME_VAR_METHOD: delta-gamma, since the scenarios move prices only).
+   */
+  readonly var: { readonly method: RealtimeVarMethod; readonly confidence: number; readonly value: number; readonly esConfidence: number; readonly es: number };
   /** SPAN-like scenario-grid requirement, refreshed on a slower cadence (computedMs says when). */
   readonly margin: { readonly method: 'span'; readonly requirement: number; readonly computedMs: number };
   /** Gross exposure over equity. */

@@ -19,6 +19,7 @@ import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
 import { underlyingOf } from '../portfolio/types.js';
 import { positionValue } from '../portfolio/valuation.js';
+import { REALTIME_VAR_METHOD } from '../risk/realtime-risk.js';
 import { newHoldingTerms } from '../actors/position-update.js';
 import { type Clock, isoDateOf } from './clock.js';
 import type {
@@ -484,7 +485,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       marketValue: out.marketValue,
       equity,
       pnl: { realised, unrealised, total: realised + unrealised },
-      var: { method: 'dgv', confidence: calculator.varConfidence, value: out.var, esConfidence: calculator.esConfidence, es: out.es },
+      var: { method: REALTIME_VAR_METHOD, confidence: calculator.varConfidence, value: out.var, esConfidence: calculator.esConfidence, es: out.es },
       margin: { method: 'span', requirement: p.margin, computedMs: p.marginMs === -Infinity ? 0 : p.marginMs },
       leverage,
       breaches: breachesOf({ byUnderlying: out.byUnderlying, var: out.var, leverage }, state.limits),

@@ -29,7 +29,7 @@ export interface RecalcOutput {
   readonly marketValue: number;
   /** Σ |delta-equivalent notional| per position, currency (for leverage). */
   readonly grossExposure: number;
-  /** One-day delta-gamma-vega VaR and ES at the pool's configured confidences. */
+  /** One-day delta-gamma VaR and ES at the pool's configured confidences (REALTIME_VAR_METHOD). */
   readonly var: number;
   readonly es: number;
   /** Set when withMargin was asked, undefined otherwise. */
