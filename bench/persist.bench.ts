@@ -72,7 +72,7 @@ function fullFigures(i: number): object {
     marketValue: 1_234_567.89 + i,
     equity: 2_345_678.9 + i,
     pnl: { realised: 1200.5, unrealised: -340.25 + i, total: 860.25 + i },
-    var: { method: 'dgv', confidence: 0.99, value: 45_678.9, esConfidence: 0.975, es: 52_345.6 },
+    var: { method: 'delta-gamma', confidence: 0.99, value: 45_678.9, esConfidence: 0.975, es: 52_345.6 },
     margin: { method: 'span', requirement: 98_765.4, computedMs: 1_767_000_000_000 },
     leverage: 1.87,
     breaches: [],

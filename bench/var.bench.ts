@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignHistories, parsePriceCsv, type PriceHistory } from '../src/engine/market/price-history.js';
+import { closeOfDateMs } from '../src/engine/market/time-to-expiry.js';
 import type { MarketSnapshot, Position } from '../src/engine/portfolio/types.js';
 import { computeVar } from '../src/engine/risk/compute-var.js';
 import { historicalReturnScenarios } from '../src/engine/risk/return-scenarios.js';
@@ -75,7 +76,7 @@ export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: numbe
   if (!al.ok) throw new Error(al.error);
   const aligned = al.aligned;
   const spots = new Map(TICKERS.map((t) => [t, (aligned.prices.get(t) as Float64Array)[aligned.dates.length - 1] as number]));
-  const market: MarketSnapshot = { asOf: AS_OF, rate: 0.01, spots };
+  const market: MarketSnapshot = { asOf: AS_OF, valuationMs: closeOfDateMs(AS_OF), rate: 0.01, spots };
   const positions = book(spots);
   const input = { positions, market, histories: aligned, confidence: 0.99, esConfidence: 0.975, window: WINDOW, horizonDays: 1 } as const;
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alignHistories, parsePriceCsv, type AlignedHistories, type PriceHistory } from '../engine/market/price-history.js';
+import { closeOfDateMs } from '../engine/market/time-to-expiry.js';
 import type { MarketSnapshot } from '../engine/portfolio/types.js';
 import { underlyingOf } from '../engine/portfolio/types.js';
 import { CliError } from './errors.js';
@@ -27,7 +28,11 @@ function closeOn(text: string, date: string): number | undefined {
   return close > 0 ? close : adj > 0 ? adj : undefined;
 }
 
-/** Reads `<dir>/<TICKER>.csv` for every underlying of the portfolio and builds the market on asOf. */
+/**
+ * Reads `<dir>/<TICKER>.csv` for every underlying of the portfolio and builds the market on asOf,
+ * valued at its close (closeOfDateMs): spots are that day's closes, and option time to expiry is
+ * whole days / 365 (market/time-to-expiry.ts).
+ */
 export function loadMarket(portfolio: PortfolioFileContents, pricesDir: string): LoadedMarket {
   const tickers: string[] = [];
   const firstLine = new Map<string, number>();
@@ -60,5 +65,5 @@ export function loadMarket(portfolio: PortfolioFileContents, pricesDir: string):
   }
   const aligned = alignHistories(histories, portfolio.asOf, tickers);
   if (!aligned.ok) throw new CliError(`${portfolio.source}: ${aligned.error}`);
-  return { market: { asOf: portfolio.asOf, rate: portfolio.rate, spots }, histories: aligned.aligned };
+  return { market: { asOf: portfolio.asOf, valuationMs: closeOfDateMs(portfolio.asOf), rate: portfolio.rate, spots }, histories: aligned.aligned };
 }

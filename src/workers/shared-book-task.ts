@@ -7,6 +7,7 @@
  * grow to the largest batch seen and are reused, because a task is run to completion before the
  * next one starts (the task function is synchronous).
  */
+import { yearsToExpiry } from '../engine/market/time-to-expiry.js';
 import type { DgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
 import {
   computeRiskBatch, OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
@@ -14,8 +15,6 @@ import {
 import {
   BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
 } from './shared-book-layout.js';
-
-const MS_PER_YEAR = 365 * 86_400_000;
 
 class Scratch {
   slotStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
@@ -141,8 +140,7 @@ export class BookTaskRunner {
         b.dividendYield[legAt + j] = f64[d + j] as number;
         b.strike[legAt + j] = f64[st + j] as number;
         b.vol[legAt + j] = f64[v + j] as number;
-        const t = ((f64[e + j] as number) - nowMs) / MS_PER_YEAR;
-        b.tYears[legAt + j] = t > 0 ? t : 0; // NaN (an underlying leg) also lands on 0
+        b.tYears[legAt + j] = yearsToExpiry(nowMs, f64[e + j] as number); // NaN (an underlying leg) lands on 0
       }
       k0 += s;
     }

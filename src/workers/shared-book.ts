@@ -16,7 +16,7 @@
  * because no allocator package manages ranges of a SharedArrayBuffer shared with worker threads.
  */
 import type { GreekTotals, Holding, UnderlyingRisk } from '../engine/actors/types.js';
-import { isoToEpochDay } from '../engine/market/dates.js';
+import { expiryInstantMs } from '../engine/market/time-to-expiry.js';
 import { legFlagsOf, packingOrder } from '../engine/risk/realtime-batch.js';
 import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../engine/runtime/risk-calculator.js';
@@ -25,8 +25,6 @@ import {
   writeTaskHeader,
 } from './shared-book-layout.js';
 
-/** 21:00 UTC: an option's expiry instant on its expiry date (the 16:00 New York close in daylight time). */
-export const EXPIRY_TIME_OF_DAY_MS = 21 * 3_600_000;
 const MIN_BLOCK = 256;
 
 export const sharedBookErrors = {
@@ -205,12 +203,12 @@ export class SharedBook {
     return id;
   }
 
-  /** Epoch ms of 21:00 UTC on an ISO expiry date (NaN for a bad date; the worker then rejects via t). */
+  /** Epoch ms of an option's expiry instant (market/time-to-expiry.ts), cached by date; NaN for a bad date (t is then 0). */
   expiryInstant(iso: string): number {
     let ms = this.expiryMs.get(iso);
     if (ms === undefined) {
       if (this.expiryMs.size > 10_000) this.expiryMs.clear(); // bound it; expiries are few in practice
-      ms = isoToEpochDay(iso) * 86_400_000 + EXPIRY_TIME_OF_DAY_MS;
+      ms = expiryInstantMs(iso);
       this.expiryMs.set(iso, ms);
     }
     return ms;

@@ -8,7 +8,7 @@ const snapshot = (portfolioId: string, seq: number, tickTs: number): RiskSnapsho
   portfolioId, seq, tickTs, computedMs: Date.now(), greeks: { delta: 1, gamma: 0, vega: 0, theta: 0, rho: 0 },
   byUnderlying: { AAA: { delta: 1, gamma: 0, vega: 0, theta: 0, rho: 0, spot: 100, dollarDelta: 100, dollarGamma: 0 } },
   marketValue: 0, equity: 1, pnl: { realised: 0, unrealised: 0, total: 0 },
-  var: { method: 'dgv', confidence: 0.99, value: 0, esConfidence: 0.975, es: 0 }, margin: { method: 'span', requirement: 0, computedMs: 0 },
+  var: { method: 'delta-gamma', confidence: 0.99, value: 0, esConfidence: 0.975, es: 0 }, margin: { method: 'span', requirement: 0, computedMs: 0 },
   leverage: 0, breaches: [],
 });
 

@@ -57,7 +57,7 @@ describe('REST: risk', () => {
   it('lists positions and risk, filtered to what the token covers', async () => {
     await expect.poll(async () => (await httpJson(stack, 'GET', '/risk/portfolio?portfolioId=R1', { token: trader })).body.risk?.seq ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
     const one = await httpJson(stack, 'GET', '/risk/portfolio?portfolioId=R1', { token: trader });
-    expect(one.body.risk).toMatchObject({ portfolioId: 'R1', greeks: { delta: expect.any(Number) }, var: { method: 'dgv' } });
+    expect(one.body.risk).toMatchObject({ portfolioId: 'R1', greeks: { delta: expect.any(Number) }, var: { method: 'delta-gamma' } });
     const all = await httpJson(stack, 'GET', '/risk/portfolio', { token: rm });
     expect(all.body.portfolios.map((p: { portfolioId: string }) => p.portfolioId).sort()).toEqual(['R1', 'R2']);
     const mine = await httpJson(stack, 'GET', '/risk/positions', { token: trader });

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Encoder } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { RiskSnapshot } from '../../src/engine/actors/types.js';
 import { createRng } from '../../src/engine/risk/prng.js';
+import { REALTIME_VAR_METHOD } from '../../src/engine/risk/realtime-risk.js';
 import { MsgpackWriter } from '../../src/gateway/msgpack-writer.js';
 import { RiskFrameWriter } from '../../src/gateway/risk-frame.js';
 
@@ -40,7 +42,7 @@ function randomSnapshot(rng: ReturnType<typeof createRng>): RiskSnapshot {
     greeks: { delta: num(), gamma: num(), vega: num(), theta: num(), rho: num() },
     byUnderlying: Object.fromEntries(names.map((n) => [n, { delta: num(), gamma: num(), vega: num(), theta: num(), rho: num(), spot: num(), dollarDelta: num(), dollarGamma: num() }])),
     marketValue: num(), equity: num(), pnl: { realised: num(), unrealised: num(), total: num() },
-    var: { method: 'dgv', confidence: 0.99, value: num(), esConfidence: 0.975, es: num() },
+    var: { method: 'delta-gamma', confidence: 0.99, value: num(), esConfidence: 0.975, es: num() },
     margin: { method: 'span', requirement: num(), computedMs: num() },
     leverage: num(),
     breaches: Array.from({ length: Math.floor(rng.nextUniform() * 18) }, (_, i) => ({ code: 'VAR_LIMIT', detail: `VaR ${num()} > limit ${i}` })),
@@ -64,5 +66,18 @@ describe('risk frame', () => {
       const r = randomSnapshot(rng);
       expect(hex(writer.encode(r))).toBe(hex(library.encode({ type: 'risk', ...r })));
     }
+  });
+});
+
+describe('risk frame documentation', () => {
+  const doc = (name: string): string => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
+
+  it('names the VaR method as the engine does (what its kernel computes) in docs/PROTOCOL.md and docs/RISK-METHODS.md', () => {
+    expect(REALTIME_VAR_METHOD).toBe('delta-gamma');
+    const protocol = doc('PROTOCOL.md');
+    const named = [...protocol.matchAll(/var \{method:"([^"]*)"/g), ...protocol.matchAll(/"var":\{"method":"([^"]*)"/g)].map((m) => m[1]);
+    expect(named).toHaveLength(2); // the frame table and the frame example
+    expect(new Set(named)).toEqual(new Set([REALTIME_VAR_METHOD]));
+    expect(doc('RISK-METHODS.md')).toContain(`The risk frame's \`var.method\` is \`${REALTIME_VAR_METHOD}\``);
   });
 });

@@ -5,7 +5,7 @@ import type { MarketSnapshot, Position } from '../../src/engine/portfolio/types.
 import { createRng } from '../../src/engine/risk/prng.js';
 
 export const AS_OF = '2026-01-15';
-/** 21:00 UTC on AS_OF: time to a 21:00 UTC expiry is then exactly whole days / 365, as in valuation.ts. */
+/** 21:00 UTC on AS_OF, its close: time to a 21:00 UTC expiry is then exactly whole days / 365. */
 export const NOW_MS = Date.UTC(2026, 0, 15, 21);
 export const RATE = 0.04;
 export const TICKERS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
@@ -57,7 +57,7 @@ export function inputOf(portfolioId: string, holdings: readonly Holding[], withM
 }
 
 export function marketOf(spots = spotsOf()): MarketSnapshot {
-  return { asOf: AS_OF, rate: RATE, spots };
+  return { asOf: AS_OF, valuationMs: NOW_MS, rate: RATE, spots };
 }
 
 export const positionsOf = (h: readonly Holding[]): Position[] => [...h];

@@ -7,7 +7,7 @@
  * Conventions:
  * - Fills are whole: an order fills its full qty at one price, never partially.
  * - Option prices are the model price (optionPrice with the holding's vol, else ctx.market.volOf,
- *   the underlying's last price, t from ctx.market.asOf to expiry, Actual/365).
+ *   the underlying's last price, t from ctx.nowMs to the expiry instant: market/time-to-expiry.ts).
  * - A new holding takes multiplier 100 for an option, 1 for an underlying, dividend yield 0 and
  *   European style (see position-update.ts).
  * - Holdings and fills use the canonical OCC symbol of an option; a flat position leaves `holdings`
@@ -24,7 +24,8 @@ import { checkTradingState } from '../limits/trading-state.js';
 import { type Order as LimitsOrder, type OrderAction, type PositionTerms, signOf, type TradingState } from '../limits/types.js';
 import { checkOrderValid } from '../limits/validate-order.js';
 import { formatOccSymbol } from '../instruments/occ-symbol.js';
-import { yearFractionAct365 } from '../market/dates.js';
+import { isoToEpochDay } from '../market/dates.js';
+import { timeToExpiryYears } from '../market/time-to-expiry.js';
 import { type Instrument, underlyingOf } from '../portfolio/types.js';
 import { optionPrice } from '../pricing/option-pricer.js';
 import { invalidPortfolioInit, malformedRiskSnapshot, malformedTick, unknownMessage } from './errors.js';
@@ -167,8 +168,10 @@ function priceOf(i: Instrument, held: Holding | undefined, spotOf: SpotOf, ctx: 
   if (spot === undefined || i.kind === 'underlying') return spot;
   const vol = held?.vol ?? ctx.market.volOf?.(i.symbol);
   if (vol === undefined) return undefined;
-  const tYears = yearFractionAct365(ctx.market.asOf, i.expiry);
-  if (!(tYears >= 0)) return undefined; // expired: nothing left to trade
+  // Expired before today's date: nothing left to trade (checkOrderValid's rule). On its expiry
+  // date an option still trades, at intrinsic value once its expiry instant has passed.
+  if (!(isoToEpochDay(i.expiry) >= isoToEpochDay(ctx.market.asOf))) return undefined;
+  const tYears = timeToExpiryYears(ctx.nowMs, i.expiry);
   const price = optionPrice(
     { type: i.type, spot, strike: i.strike, tYears, rate: ctx.market.rate, dividendYield: held?.dividendYield ?? 0, vol },
     held?.style ?? 'european',
@@ -213,7 +216,7 @@ function runPreTrade(state: PortfolioState, order: LimitsOrder, action: OrderAct
     action,
     order,
     portfolio: { portfolioId: state.portfolioId, cash: state.cash, positions },
-    market: { asOf: ctx.market.asOf, rate: ctx.market.rate, spots },
+    market: { asOf: ctx.market.asOf, valuationMs: ctx.nowMs, rate: ctx.market.rate, spots },
     limits: state.limits,
     tradingState: state.tradingState,
     rateLimits: state.rateLimits,

@@ -8,6 +8,7 @@ import type { Instrument, Position } from '../portfolio/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { RateLimitState } from '../limits/rate-limit.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
+import type { RealtimeVarMethod } from '../risk/realtime-risk.js';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'take_profit';
@@ -99,8 +100,11 @@ export interface RiskSnapshot {
   readonly marketValue: number;
   readonly equity: number;
   readonly pnl: { readonly realised: number; readonly unrealised: number; readonly total: number };
-  /** One-day delta-gamma-vega VaR and ES over the engine's scenario set. */
-  readonly var: { readonly method: 'dgv'; readonly confidence: number; readonly value: number; readonly esConfidence: number; readonly es: number };
+  /**
+   * One-day VaR and ES over the engine's scenario set, by the method the real-time kernel computes
+   * (REALTIME_VAR_METHOD: delta-gamma, since the scenarios move prices only).
+   */
+  readonly var: { readonly method: RealtimeVarMethod; readonly confidence: number; readonly value: number; readonly esConfidence: number; readonly es: number };
   /** SPAN-like scenario-grid requirement, refreshed on a slower cadence (computedMs says when). */
   readonly margin: { readonly method: 'span'; readonly requirement: number; readonly computedMs: number };
   /** Gross exposure over equity. */
@@ -131,7 +135,7 @@ export interface PortfolioState {
 export interface MarketView {
   /** Continuous risk-free rate, per year. */
   readonly rate: number;
-  /** ISO date (UTC) of the context's nowMs: option time to expiry runs from here, Actual/365. */
+  /** ISO date (UTC) of the context's nowMs (option time to expiry runs from nowMs itself). */
   readonly asOf: string;
   /** Last price of an underlying ticker, undefined before its first tick. */
   spot(underlying: string): number | undefined;
@@ -141,6 +145,7 @@ export interface MarketView {
 
 /** What a transition may read besides its state and message: the engine clock and the market. */
 export interface ActorContext {
+  /** Engine clock, epoch ms: the valuation instant of every option price the actor takes. */
   readonly nowMs: number;
   readonly market: MarketView;
   /** VaR of positions for the pre-trade VaR limit; required once a portfolio's maxVar is finite. */

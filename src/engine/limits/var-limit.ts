@@ -5,7 +5,7 @@ import type { VarEstimator } from './types.js';
 
 /**
  * VaR of the portfolio after the fill, from an injected estimator, so the real-time path passes its
- * fast delta-gamma-vega VaR and a batch path may pass full revaluation. The VaR before the fill is
+ * fast delta-gamma VaR and a batch path may pass full revaluation. The VaR before the fill is
  * computed only when the one after breaches. Throws when a finite limit has no estimator: that is
  * a wiring bug, and passing the order silently would hide it.
  */

@@ -1,4 +1,4 @@
-/** Calendar arithmetic on ISO dates (`YYYY-MM-DD`), in UTC days. Actual/365 for year fractions. */
+/** Calendar arithmetic on ISO dates (`YYYY-MM-DD`), in UTC days. Time to expiry: time-to-expiry.ts. */
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -33,9 +33,4 @@ export function isoToEpochDay(iso: string): number {
 
 export function isIsoDate(iso: string): boolean {
   return !Number.isNaN(isoToEpochDay(iso));
-}
-
-/** Year fraction from `from` to `to`, Actual/365 (negative when `to` is earlier). */
-export function yearFractionAct365(from: string, to: string): number {
-  return (isoToEpochDay(to) - isoToEpochDay(from)) / 365;
 }

@@ -22,8 +22,13 @@ export interface Position {
 
 /** The market a portfolio is valued in. */
 export interface MarketSnapshot {
-  /** Valuation date, ISO `YYYY-MM-DD`. */
+  /** Valuation date, ISO `YYYY-MM-DD`: the UTC date of valuationMs. */
   readonly asOf: string;
+  /**
+   * Valuation instant, epoch ms: option time to expiry runs from here (market/time-to-expiry.ts).
+   * The live engine's clock now; the close of asOf (closeOfDateMs) for an end-of-day market.
+   */
+  readonly valuationMs: number;
   /** Continuously compounded risk-free rate, per year. */
   readonly rate: number;
   /** Last price per underlying ticker. */

@@ -1,4 +1,4 @@
-import { yearFractionAct365 } from '../market/dates.js';
+import { timeToExpiryYears } from '../market/time-to-expiry.js';
 import { optionPrice } from '../pricing/option-pricer.js';
 import type { OptionInputs } from '../pricing/types.js';
 import { type MarketSnapshot, type Position, underlyingOf } from './types.js';
@@ -15,7 +15,7 @@ export function optionInputsOf(
     type: i.type,
     spot,
     strike: i.strike,
-    tYears: yearFractionAct365(market.asOf, i.expiry),
+    tYears: timeToExpiryYears(market.valuationMs, i.expiry),
     rate: market.rate,
     dividendYield: p.dividendYield,
     vol,

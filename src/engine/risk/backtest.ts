@@ -1,7 +1,7 @@
 /**
  * VaR backtest of today's book over the last `days` days.
  *
- * The positions are held fixed, valued as of market.asOf (same time to expiry, vols and rate every
+ * The positions are held fixed, valued at market.valuationMs (same time to expiry, vols and rate every
  * day: the test isolates the price-move model, as the historical VaR itself does). For each test
  * day d (the last `days` aligned dates, ending at asOf):
  *   realised P&L_d = V(P_d) − V(P_{d−1})

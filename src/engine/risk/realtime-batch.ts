@@ -72,7 +72,7 @@ export interface PackedBatch {
   /** Per leg: LEG_* bits. */
   readonly legFlags: Uint8Array;
   readonly strike: Float64Array;
-  /** Actual/365, floored at 0. */
+  /** Time to expiry, years, by market/time-to-expiry.ts (Actual/365 from the valuation instant, floored at 0). */
   readonly tYears: Float64Array;
   readonly vol: Float64Array;
   readonly dividendYield: Float64Array;

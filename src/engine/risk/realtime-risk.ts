@@ -18,8 +18,9 @@
  * VaR: one-day delta-gamma over the scenario set,
  *   loss_s = −Σ_u (dollarDelta_u r_su + ½ dollarGamma_u r_su²)
  * with the tail conventions of tail-risk.ts (VaR = (floor(n(1−c))+1)-th largest loss, ES Acerbi–
- * Tasche). The vega term of var-dgv.ts is zero here because the scenario set carries price returns
- * only, no vol changes; VaR therefore ignores vol risk (SPAN's grid does shift vol).
+ * Tasche). It is var-dgv.ts without its vega term, because the scenario set carries price returns
+ * only, no vol changes: delta-gamma, not dgv (REALTIME_VAR_METHOD, the name the risk frame gives).
+ * VaR therefore ignores vol risk (SPAN's grid does shift vol).
  *
  * The loss pass runs in JS, or in WebAssembly SIMD when the caller passes a DgvKernel built on the
  * same scenario set (realtime-dgv-wasm.ts; bit-identical losses, about twice as fast).
@@ -39,6 +40,13 @@ import { SpanScratch, spanRequirements } from './realtime-span.js';
 import { esFromTail, tailSize, varFromTail } from './tail-risk.js';
 
 export { DEFAULT_REALTIME_RISK_CONFIG, LEG_AMERICAN, LEG_CALL, LEG_OPTION, type PackedBatch, type RealtimeRiskConfig };
+
+/**
+ * What this kernel's VaR is, as the risk frame names it (`var.method`): delta-gamma over price
+ * scenarios. It becomes `dgv` only if the scenario set gains vol changes and the loss pass a vega term.
+ */
+export const REALTIME_VAR_METHOD = 'delta-gamma';
+export type RealtimeVarMethod = typeof REALTIME_VAR_METHOD;
 
 /** Scenario returns shared by every batch (fixed for the day). */
 export interface ScenarioSet {

@@ -1,5 +1,5 @@
 /**
- * Scenario sets for the real-time dgv VaR (realtime-risk.ts), underlying-major.
+ * Scenario sets for the real-time delta-gamma VaR (realtime-risk.ts), underlying-major: price returns only.
  *
  * - From history: the last `window` one-day (or h-day) simple returns of aligned price histories,
  *   the same returns as return-scenarios.ts, transposed so each underlying's scenarios are contiguous.

@@ -7,16 +7,12 @@
  * uses too, so the loss sums run in the same order and a portfolio valued at the same instant gets
  * a bit-identical VaR.
  *
- * Time to expiry: whole days from `market.asOf` to the expiry date, Actual/365, floored at 0 — the
- * convention of valuation.ts and of every other pre-trade figure (exposure.ts), because a
- * VarEstimator sees only a MarketSnapshot, which carries a date and no instant. The stream instead
- * runs from the engine's nowMs to 21:00 UTC on the expiry date; the two agree exactly at 21:00 UTC
- * on the asOf date and otherwise differ by less than a day of time to expiry (the estimator values
- * the book at that day's close). The visible case is an option expiring on asOf: the estimator
- * values it at intrinsic (no gamma) while the stream still shows the hours left.
+ * Time to expiry: the engine's one convention (market/time-to-expiry.ts), from the market's
+ * valuationMs, which the actor sets to the engine clock's now: the instant the pool values the same
+ * book at, so the estimate is the figure the stream would show for the holdings at that instant.
  */
 import type { VarEstimator } from '../limits/types.js';
-import { isoToEpochDay } from '../market/dates.js';
+import { expiryInstantMs, yearsToExpiry } from '../market/time-to-expiry.js';
 import type { MarketSnapshot, Position } from '../portfolio/types.js';
 import { legFlagsOf, packingOrder } from './realtime-batch.js';
 import {
@@ -72,7 +68,7 @@ export function realtimeVarEstimator(scenarios: ScenarioSet, varConfidence: numb
   return (positions: readonly Position[], market: MarketSnapshot): number => {
     const nL = positions.length;
     b.fit(nL);
-    const asOfDay = isoToEpochDay(market.asOf);
+    const nowMs = market.valuationMs;
     packingOrder(positions, slotNames, b.legCount, b.cursor, b.legAt);
     const nS = slotNames.length;
     for (let k = 0, at = 0; k < nS; k++) {
@@ -94,8 +90,7 @@ export function realtimeVarEstimator(scenarios: ScenarioSet, varConfidence: numb
         if (!(p.vol !== undefined && p.vol >= 0)) return NaN;
         strike = ins.strike;
         vol = p.vol;
-        const y = (isoToEpochDay(ins.expiry) - asOfDay) / 365;
-        t = y > 0 ? y : 0; // NaN (a date that is not one) lands on 0 too, as in the pool
+        t = yearsToExpiry(nowMs, expiryInstantMs(ins.expiry)); // a date that is not one lands on 0, as in the pool
       }
       b.legFlags[j] = legFlagsOf(ins, p.style);
       b.units[j] = p.qty * p.multiplier;

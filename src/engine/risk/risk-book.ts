@@ -4,9 +4,9 @@
  * precomputed, so that pricing the book in thousands of scenarios is a tight loop over numbers.
  *
  * Revaluation is an instantaneous shock: each scenario moves spots (and optionally vols) and keeps
- * the valuation date, rates, dividend yields and time to expiry of `market.asOf`.
+ * the rates, dividend yields and time to expiry (from `market.valuationMs`) of the market.
  */
-import { yearFractionAct365 } from '../market/dates.js';
+import { timeToExpiryYears } from '../market/time-to-expiry.js';
 import { normCdf } from '../pricing/normal.js';
 import { optionPrice } from '../pricing/option-pricer.js';
 import type { OptionInputs } from '../pricing/types.js';
@@ -93,7 +93,7 @@ export function prepareBook(positions: readonly Position[], market: MarketSnapsh
   const r = market.rate;
   optionPositions.forEach((p, j) => {
     const i = p.instrument as Position['instrument'] & { kind: 'option' };
-    const t = yearFractionAct365(market.asOf, i.expiry);
+    const t = timeToExpiryYears(market.valuationMs, i.expiry);
     const v = p.vol as number;
     const q = p.dividendYield;
     legs.underlying[j] = tickerIndex.get(i.underlying) as number;

@@ -6,7 +6,7 @@
  * - Vol shocks say their kind: 'relative' multiplies (0.5 → vol × 1.5), 'absolute' adds vol points in
  *   1.00 units (0.05 → vol + 5 points). Same global / per-underlying rule. A shocked vol is floored
  *   at 0 (the pricer's limit is then the discounted intrinsic value).
- * - Instantaneous: valuation date, rate, dividend yields and time to expiry stay those of asOf.
+ * - Instantaneous: rate, dividend yields and time to expiry stay those of the market's valuationMs.
  * P&L = value after the shock − value now (negative is a loss).
  */
 import { optionPrice } from '../pricing/option-pricer.js';

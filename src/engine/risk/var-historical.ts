@@ -3,7 +3,7 @@
  *
  * Each of the `window` scenarios applies the historical h-day simple returns of all underlyings
  * jointly (same dates) to today's spots and reprices every option with the pricer. It is an
- * instantaneous shock: time to expiry, vols, rates and dividend yields stay those of market.asOf, so
+ * instantaneous shock: time to expiry, vols, rates and dividend yields stay those of market.valuationMs, so
  * theta does not enter and the scenarios measure only the price move.
  */
 import type { AlignedHistories } from '../market/price-history.js';

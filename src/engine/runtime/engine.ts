@@ -20,6 +20,7 @@ import type { TradingState, VarEstimator } from '../limits/types.js';
 import { underlyingOf } from '../portfolio/types.js';
 import { positionValue } from '../portfolio/valuation.js';
 import { DEFAULT_TICK_GUARD, TickGuard, type TickGuardOptions } from '../market/tick-guard.js';
+import { REALTIME_VAR_METHOD } from '../risk/realtime-risk.js';
 import { newHoldingTerms } from '../actors/position-update.js';
 import { type Clock, isoDateOf } from './clock.js';
 import type {
@@ -490,7 +491,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
       marketValue: out.marketValue,
       equity,
       pnl: { realised, unrealised, total: realised + unrealised },
-      var: { method: 'dgv', confidence: calculator.varConfidence, value: out.var, esConfidence: calculator.esConfidence, es: out.es },
+      var: { method: REALTIME_VAR_METHOD, confidence: calculator.varConfidence, value: out.var, esConfidence: calculator.esConfidence, es: out.es },
       margin: { method: 'span', requirement: p.margin, computedMs: p.marginMs === -Infinity ? 0 : p.marginMs },
       leverage,
       breaches: breachesOf({ byUnderlying: out.byUnderlying, var: out.var, leverage }, state.limits),
@@ -539,14 +540,17 @@ export function createEngine(opts: EngineOptions): EngineApi {
 
   /**
    * Per-unit mark of a holding at the last prices: the cost basis of a position booked without an
-   * avgPrice, so that its unrealised P&L starts at zero. Before its underlying's first tick there
-   * is no mark and the cost basis is 0 (documented in docs/PROTOCOL.md).
+   * avgPrice, so that its unrealised P&L starts at zero. Valued at the clock's now, as the pool
+   * values it (one time-to-expiry convention), so the first risk frame differs from it only by the
+   * time decay between the two. Before its underlying's first tick there is no mark and the cost
+   * basis is 0 (documented in docs/PROTOCOL.md).
    */
   function markOf(h: Holding): number {
     const u = underlyingOf(h.instrument);
     const spot = lastPrice.get(u);
     if (spot === undefined) return 0;
-    const v = positionValue({ ...h, qty: 1, multiplier: 1 }, { asOf: isoDateOf(clock.nowMs()), rate, spots: new Map([[u, spot]]) });
+    const nowMs = clock.nowMs();
+    const v = positionValue({ ...h, qty: 1, multiplier: 1 }, { asOf: isoDateOf(nowMs), valuationMs: nowMs, rate, spots: new Map([[u, spot]]) });
     return Number.isFinite(v) ? v : 0;
   }
 

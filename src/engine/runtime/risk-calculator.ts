@@ -15,7 +15,7 @@ export interface RecalcInput {
   readonly spots: ReadonlyMap<string, number>;
   /** Continuous risk-free rate. */
   readonly rate: number;
-  /** Valuation time (engine clock, epoch ms): option t runs from here to expiry, Actual/365. */
+  /** Valuation instant (engine clock, epoch ms): option t runs from here to expiry (market/time-to-expiry.ts). */
   readonly nowMs: number;
   /** Also run the SPAN-like margin grid (slower cadence). */
   readonly withMargin: boolean;
@@ -29,7 +29,7 @@ export interface RecalcOutput {
   readonly marketValue: number;
   /** Σ |delta-equivalent notional| per position, currency (for leverage). */
   readonly grossExposure: number;
-  /** One-day delta-gamma-vega VaR and ES at the pool's configured confidences. */
+  /** One-day delta-gamma VaR and ES at the pool's configured confidences (REALTIME_VAR_METHOD). */
   readonly var: number;
   readonly es: number;
   /** Set when withMargin was asked, undefined otherwise. */

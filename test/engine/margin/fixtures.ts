@@ -1,9 +1,12 @@
 import type { MarketSnapshot, Position } from '../../../src/engine/portfolio/types.js';
 import { formatOccSymbol } from '../../../src/engine/instruments/occ-symbol.js';
+import { closeOfDateMs } from '../../../src/engine/market/time-to-expiry.js';
 import type { OptionType } from '../../../src/engine/pricing/types.js';
 
+/** The market on asOf, valued at its close (as the CLI values a portfolio file). */
 export const market = (spots: Record<string, number>, asOf = '2025-01-02', rate = 0.04): MarketSnapshot => ({
   asOf,
+  valuationMs: closeOfDateMs(asOf),
   rate,
   spots: new Map(Object.entries(spots)),
 });

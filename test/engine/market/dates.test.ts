@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isIsoDate, isoToEpochDay, yearFractionAct365 } from '../../../src/engine/market/dates.js';
+import { isIsoDate, isoToEpochDay } from '../../../src/engine/market/dates.js';
 
 describe('isoToEpochDay', () => {
   it('agrees with Date.UTC on every day from 1899 to 2101', () => {
@@ -15,10 +15,5 @@ describe('isoToEpochDay', () => {
       expect(isIsoDate(bad)).toBe(false);
     }
     expect(isIsoDate('2000-02-29')).toBe(true);
-  });
-
-  it('counts year fractions Actual/365', () => {
-    expect(yearFractionAct365('2014-12-31', '2015-03-20')).toBeCloseTo(79 / 365, 15);
-    expect(yearFractionAct365('2015-03-20', '2014-12-31')).toBeCloseTo(-79 / 365, 15);
   });
 });

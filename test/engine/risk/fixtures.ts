@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type AlignedHistories, type PriceHistory, alignHistories, parsePriceCsv } from '../../../src/engine/market/price-history.js';
+import { closeOfDateMs } from '../../../src/engine/market/time-to-expiry.js';
 import type { MarketSnapshot, Position } from '../../../src/engine/portfolio/types.js';
 
 /** ../shared/data/prices seen from the repo root (a sibling of the clone in CI). */
@@ -59,8 +60,10 @@ export const option = (
   style,
 });
 
+/** The market on asOf, valued at its close (as the CLI values a portfolio file). */
 export const marketOf = (asOf: string, spots: Record<string, number>, rate = 0.01): MarketSnapshot => ({
   asOf,
+  valuationMs: closeOfDateMs(asOf),
   rate,
   spots: new Map(Object.entries(spots)),
 });

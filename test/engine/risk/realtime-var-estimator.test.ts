@@ -83,17 +83,19 @@ describe('realtimeVarEstimator', () => {
     expect(estimate(h, marketOf())).toBe(poolVar([inputOf('p', h)], scenarios())[0]);
   });
 
-  it('counts time to expiry in whole days from market.asOf: an option expiring on asOf is at intrinsic, as the stream has it only from 21:00 UTC', () => {
+  it('runs time to expiry from the market\'s valuation instant, bit for bit as the pool runs it from nowMs, at any hour of the day', () => {
     const sc = scenarios();
     const h = [option(AS_OF), option('2026-02-20', -5)];
     const estimate = realtimeVarEstimator(sc, 0.99);
-    const atClose = poolVar([inputOf('p', h)], sc);
-    const morning = poolVar([{ ...inputOf('p', h), nowMs: NOW_MS - 8 * 3_600_000 }], sc);
-    expect(estimate(h, marketOf())).toBe(atClose[0]);
-    expect(estimate(h, marketOf())).not.toBe(morning[0]);
-    // The next day's asOf is one day less to every expiry.
+    const hours = [-20, -8, -1, 0, 2].map((k) => NOW_MS + k * 3_600_000);
+    const pool = hours.map((nowMs) => poolVar([{ ...inputOf('p', h), nowMs }], sc)[0]);
+    hours.forEach((nowMs, i) => expect(estimate(h, { ...marketOf(), valuationMs: nowMs })).toBe(pool[i]));
+    // The option expiring on asOf keeps its gamma until its 21:00 UTC expiry, and only until then.
+    expect(new Set(pool.slice(0, 4)).size).toBe(4);
+    expect(estimate([option(AS_OF)], { ...marketOf(), valuationMs: NOW_MS + 2 * 3_600_000 })).toBe(0);
+    // The next day is one day less to every expiry.
     const nextDay = poolVar([{ ...inputOf('p', [option('2026-02-20', -5)]), nowMs: NOW_MS + 86_400_000 }], sc);
-    expect(estimate([option('2026-02-20', -5)], { ...marketOf(spotsOf()), asOf: '2026-01-16' })).toBe(nextDay[0]);
+    expect(estimate([option('2026-02-20', -5)], { ...marketOf(spotsOf()), asOf: '2026-01-16', valuationMs: NOW_MS + 86_400_000 })).toBe(nextDay[0]);
   });
 
   it('refuses a confidence outside (0, 1) and a malformed scenario set when it is built', () => {
