@@ -1,10 +1,10 @@
 /**
  * The engine's PostgreSQL: a real server when DATABASE_URL is given, otherwise PGlite in this
- * process behind its socket server (on a private Unix socket), so that the same `pg` code (and BullMQ's PostgreSQL backend)
- * talks to either. Everything the engine stores lives in one schema (DATABASE_SCHEMA), BullMQ's
- * PostgreSQL tables included: PGlite is one backend shared by every socket connection, so a
- * per-connection search_path cannot keep two schemas apart there, and one schema per engine also
- * makes a test's data one DROP SCHEMA away.
+ * process behind its socket server (on a private Unix socket), so that the same `pg` code (and
+ * BullMQ's PostgreSQL backend) talks to either. Everything the engine stores lives in one schema
+ * (DATABASE_SCHEMA), BullMQ's PostgreSQL tables included: PGlite is one backend shared by every
+ * socket connection, so a per-connection search_path cannot keep two schemas apart there, and one
+ * schema per engine also makes a test's data one DROP SCHEMA away.
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
