@@ -67,6 +67,11 @@ const EnvSchema = z.object({
   PERSISTENCE: z.enum(['durable', 'memory']).default('durable'),
   /** A PostgreSQL server; without it the engine runs PostgreSQL in-process (PGlite) under DATA_DIR. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  /**
+   * `true` lets NODE_ENV=production run the embedded database (no DATABASE_URL): PGlite in the
+   * engine's process, one machine's disk, no replica. Refused there unless said on purpose.
+   */
+  ALLOW_EMBEDDED_DATABASE: z.enum(['true', 'false']).default('false'),
   /** Schema of everything the engine stores, BullMQ's PostgreSQL tables included. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, starting with a letter or _').default('risk_engine'),
   DATABASE_POOL_SIZE: int(2, 200).default(8),
@@ -164,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (e.NODE_ENV === 'production' && e.PERSISTENCE === 'memory') {
     throw new ConfigError(['PERSISTENCE: memory is refused in production (acknowledged orders would not survive a restart)']);
+  }
+  if (e.NODE_ENV === 'production' && e.PERSISTENCE === 'durable' && e.DATABASE_URL === undefined && e.ALLOW_EMBEDDED_DATABASE !== 'true') {
+    throw new ConfigError(['DATABASE_URL: required in production; without it the engine would run its database in-process (PGlite under DATA_DIR). Set ALLOW_EMBEDDED_DATABASE=true to run that on purpose']);
   }
   const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
   return Object.freeze({

@@ -1,15 +1,16 @@
 /**
  * The engine's PostgreSQL: a real server when DATABASE_URL is given, otherwise PGlite in this
- * process behind its socket server, so that the same `pg` code (and BullMQ's PostgreSQL backend)
- * talks to either. Everything the engine stores lives in one schema (DATABASE_SCHEMA), BullMQ's
- * PostgreSQL tables included: PGlite is one backend shared by every socket connection, so a
- * per-connection search_path cannot keep two schemas apart there, and one schema per engine also
- * makes a test's data one DROP SCHEMA away.
+ * process behind its socket server (on a private Unix socket), so that the same `pg` code (and
+ * BullMQ's PostgreSQL backend) talks to either. Everything the engine stores lives in one schema
+ * (DATABASE_SCHEMA), BullMQ's PostgreSQL tables included: PGlite is one backend shared by every
+ * socket connection, so a per-connection search_path cannot keep two schemas apart there, and one
+ * schema per engine also makes a test's data one DROP SCHEMA away.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { LogFn } from '../logger.js';
+import { prepareEmbeddedSocket, SOCKET_PORT } from './embedded-socket-dir.js';
 
 export type DatabaseKind = 'embedded' | 'external';
 
@@ -34,7 +35,7 @@ export interface Database {
 }
 
 export class DatabaseError extends Error {
-  constructor(readonly code: 'DB_SCHEMA_NAME' | 'DB_UNAVAILABLE' | 'DB_EMBEDDED_START' | 'DB_IN_USE', message: string, options?: { cause?: unknown }) {
+  constructor(readonly code: 'DB_SCHEMA_NAME' | 'DB_UNAVAILABLE' | 'DB_EMBEDDED_START' | 'DB_EMBEDDED_SOCKET' | 'DB_IN_USE', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'DatabaseError';
   }
@@ -82,22 +83,41 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
   const dir = resolve(opts.dataDir, 'pg');
   mkdirSync(dir, { recursive: true });
   const lock = lockDir(resolve(opts.dataDir, 'pg.lock'));
+  // pglite-socket authenticates nobody, so the database is served only on a Unix socket in a
+  // folder no other local user can enter (embedded-socket-dir.ts); never on a TCP port.
+  const socket = prepareEmbeddedSocket(opts.dataDir);
+  if ('problem' in socket) {
+    lock.release();
+    throw new DatabaseError('DB_EMBEDDED_SOCKET', `cannot serve the embedded database privately: ${socket.problem}`);
+  }
+  if (socket.repairedMode !== undefined) opts.log?.('warn', 'embedded database socket folder was open to others; made it 0700', { dir: socket.dir, mode: socket.repairedMode.toString(8) });
   let db: InstanceType<typeof PGlite>;
   try {
     db = await PGlite.create(dir);
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}; SET search_path TO ${quoted}`);
   } catch (err) {
+    socket.remove();
     lock.release();
     throw new DatabaseError('DB_EMBEDDED_START', `cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
   }
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_CONNECTIONS });
-  keepExtendedQueriesWhole(server);
-  await server.start();
-  const [host, port] = server.getServerConn().split(':');
-  const connection: pg.PoolConfig = { host, port: Number(port), user: 'postgres', database: 'postgres', max: EMBEDDED_POOL };
+  const server = new PGLiteSocketServer({ db, path: socket.path, maxConnections: EMBEDDED_CONNECTIONS });
+  try {
+    keepExtendedQueriesWhole(server);
+    await server.start();
+    // The folder already keeps others out; the socket's own mode does too where the system checks it (Linux).
+    chmodSync(socket.path, 0o600);
+  } catch (err) {
+    await server.stop().catch(() => {});
+    await db.close().catch(() => {});
+    socket.remove();
+    lock.release();
+    if (err instanceof DatabaseError) throw err;
+    throw new DatabaseError('DB_EMBEDDED_SOCKET', `cannot serve the embedded database on ${socket.path}: ${(err as Error).message}`, { cause: err });
+  }
+  const connection: pg.PoolConfig = { host: socket.dir, port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: EMBEDDED_POOL };
   const pool = new pg.Pool(connection);
   pool.on('error', (err) => opts.log?.('warn', 'idle embedded-database connection failed', { error: err.message }));
-  opts.log?.('info', 'embedded PostgreSQL (PGlite) started', { dir: join(opts.dataDir, 'pg'), conn: server.getServerConn() });
+  opts.log?.('info', 'embedded PostgreSQL (PGlite) started', { dir: join(opts.dataDir, 'pg'), socket: socket.path, ...(socket.temporary ? { note: 'DATA_DIR is too long for a socket path: the socket is in a private temporary folder' } : {}) });
   return {
     kind: 'embedded',
     schema: opts.schema,
@@ -107,6 +127,7 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
       await pool.end();
       await server.stop();
       await db.close();
+      socket.remove();
       lock.release();
     },
   };

@@ -30,7 +30,26 @@ describe('loadConfig', () => {
 
   it('refuses to start in production without a JWT secret of its own', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).toThrow(/RISK_ENGINE_JWT_SECRET/);
-    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret }).jwt.secretSource).toBe('env');
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod' }).jwt.secretSource).toBe('env');
+  });
+
+  it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true says it is meant', () => {
+    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret };
+    try {
+      loadConfig(prod);
+      expect.unreachable('production started on the embedded database');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems).toEqual([expect.stringMatching(/^DATABASE_URL: required in production.*ALLOW_EMBEDDED_DATABASE=true/)]);
+    }
+    expect(() => loadConfig({ ...prod, ALLOW_EMBEDDED_DATABASE: 'false' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...prod, ALLOW_EMBEDDED_DATABASE: 'yes' })).toThrow(/ALLOW_EMBEDDED_DATABASE/);
+    const allowed = loadConfig({ ...prod, ALLOW_EMBEDDED_DATABASE: 'true' });
+    expect(allowed.persistence).toMatchObject({ mode: 'durable' });
+    expect(allowed.persistence).not.toHaveProperty('databaseUrl');
+    expect(loadConfig({ ...prod, DATABASE_URL: 'postgres://db/prod' }).persistence).toMatchObject({ databaseUrl: 'postgres://db/prod' });
+    // Outside production the embedded database stays the default.
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'development' }).persistence).not.toHaveProperty('databaseUrl');
   });
 
   it('keeps one development key per data folder, private to its owner, so token and serve agree', () => {
