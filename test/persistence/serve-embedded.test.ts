@@ -13,7 +13,7 @@ import type { Msg } from '../gateway/harness.js';
 import { listeningTcpPorts } from './listening-ports.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
+import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
 
 const SECRET = 'serve-embedded-secret-0123456789abcdef0123456';
 const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
@@ -52,7 +52,7 @@ describe('serve on the embedded database', () => {
   });
 
   it('acknowledges orders and runs its queues on the same database, which its user can inspect through the socket', { timeout: 60_000 }, async () => {
-    const h = (await (await fetch(`http://127.0.0.1:${engine.port}/health`)).json()) as Msg;
+    const h = await getHealth(engine.port, SECRET);
     expect(h).toMatchObject({ status: 'ok', database: 'embedded', queues: 'postgres' });
     const s = await tradingSession(engine, SECRET, 'E1');
     const sql = new pg.Client({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres' });
