@@ -26,6 +26,7 @@ import type {
 } from './engine-api.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
 import { type EventJournal, isDurableEvent } from './journal-port.js';
+import type { OrderArchive } from './order-archive.js';
 
 export interface EngineOptions {
   readonly calculator: RiskCalculator;
@@ -64,6 +65,10 @@ export interface EngineOptions {
   readonly restore?: readonly PortfolioState[];
   /** Orders and fills made before the restart, oldest first, for listOrders / listFills. */
   readonly history?: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
+  /** How long an accepted clientOrderId is remembered at least, ms (default a day; client-order-ids.ts). */
+  readonly clientOrderIdWindowMs?: number;
+  /** Orders no longer in the in-memory history, for answering a copy of one (order-archive.ts). */
+  readonly orderArchive?: OrderArchive;
 }
 
 interface Pending {
@@ -165,6 +170,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const knownVols = new Map<string, number>();
   const orders = new Map<string, Order>();
   const fills: Fill[] = [];
+  /** The fill of each order in `fills` (fills are whole: one per order), for answering a copy of an order. */
+  const fillOfOrder = new Map<string, Fill>();
   const listeners = new Set<(e: EngineEvent) => void>();
   let ticks = 0;
   let recalculations = 0;
@@ -183,7 +190,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
   };
 
   /** What every actor context carries besides the clock and the market. */
-  const actorExtras = opts.varEstimator ? { varEstimator: opts.varEstimator } : {};
+  const actorExtras = {
+    ...(opts.varEstimator ? { varEstimator: opts.varEstimator } : {}),
+    ...(opts.clientOrderIdWindowMs !== undefined ? { clientOrderIdWindowMs: opts.clientOrderIdWindowMs } : {}),
+  };
 
   const market = {
     rate,
@@ -201,6 +211,14 @@ export function createEngine(opts: EngineOptions): EngineApi {
       for (const [id, o] of orders) {
         if (o.status !== 'open') { orders.delete(id); break; }
       }
+    }
+  }
+
+  function rememberFill(f: Fill): void {
+    fills.push(f);
+    fillOfOrder.set(f.orderId, f);
+    if (fills.length > historyLimit) {
+      for (const gone of fills.splice(0, fills.length - historyLimit)) if (fillOfOrder.get(gone.orderId) === gone) fillOfOrder.delete(gone.orderId);
     }
   }
 
@@ -243,6 +261,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     let positionsChanged = false;
     let ordersChanged = false;
     let durable = false;
+    let resent = false;
     for (const e of events) {
       opts.onDomainEvent?.(e);
       if (!durable && isDurableEvent(e)) durable = true;
@@ -253,9 +272,11 @@ export function createEngine(opts: EngineOptions): EngineApi {
           break;
         case 'OrderFilled':
           remember(e.order);
-          fills.push(e.fill);
-          if (fills.length > historyLimit) fills.splice(0, fills.length - historyLimit);
+          rememberFill(e.fill);
           ordersChanged = true;
+          break;
+        case 'OrderResent':
+          resent = true;
           break;
         case 'PositionChanged': case 'LimitsChanged':
           positionsChanged = true;
@@ -274,6 +295,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     // (ack, fill, order update) waits until the change is durable: the acknowledgement rule.
     if (durable && journal) {
       journal.record({ kind: 'changed', events, before, after: state, by: p.by ?? 'engine' }).then(() => announce(events, p));
+    } else if (resent && journal) {
+      // A copy of an order is answered with the original, which may still await its commit (the
+      // two were sent close together): not before everything recorded so far is durable.
+      journal.flush().then(() => announce(events, p));
     } else {
       announce(events, p);
     }
@@ -517,7 +542,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     if (result === 'busy') return { kind: 'reject', code: 'MAILBOX_FULL', reason: `portfolio ${portfolioId} is busy: its mailbox is full, retry later`, ...cid };
     const rejected = result.find((e) => e.type === 'OrderRejected');
     if (rejected && rejected.type === 'OrderRejected') {
-      return { kind: 'reject', code: rejected.code, reason: rejected.reason, ...(rejected.clientOrderId !== undefined ? { clientOrderId: rejected.clientOrderId } : cid) };
+      return {
+        kind: 'reject', code: rejected.code, reason: rejected.reason, ...(rejected.clientOrderId !== undefined ? { clientOrderId: rejected.clientOrderId } : cid),
+        ...(rejected.orderId !== undefined ? { orderId: rejected.orderId } : {}),
+      };
     }
     const failed = result.find((e) => e.type === 'ActorFailed');
     if (failed && failed.type === 'ActorFailed') return { kind: 'reject', code: 'INTERNAL_ERROR', reason: 'the portfolio actor failed and was restarted; the request had no effect', ...cid };
@@ -529,6 +557,35 @@ export function createEngine(opts: EngineOptions): EngineApi {
     }
     if (!order) return { kind: 'reject', code: 'INTERNAL_ERROR', reason: 'the request produced no order event', ...cid };
     return { kind: 'ack', order, fills: orderFills };
+  }
+
+  /**
+   * The answer to a copy of an accepted order: that order as it is now and its fills. An order
+   * that rested when the copy arrived is answered as it rested then (the copy's answer waited for
+   * that state to be durable; a fill since may not be yet). A closed order no longer changes: it
+   * comes from the history, or from the archive once the history has dropped it.
+   */
+  async function answerResent(e: Extract<PortfolioEvent, { type: 'OrderResent' }>): Promise<OrderOutcome> {
+    if (e.open) return { kind: 'ack', order: e.open, fills: [] }; // fills are whole: an open order has none
+    const { orderId, clientOrderId } = e.accepted;
+    const known = orders.get(orderId);
+    const fill = fillOfOrder.get(orderId);
+    if (known && known.status !== 'open' && (known.status !== 'filled' || fill)) return { kind: 'ack', order: known, fills: fill ? [fill] : [] };
+    let why = 'the engine no longer holds it in memory and has no archive';
+    if (opts.orderArchive) {
+      try {
+        const stored = await opts.orderArchive.findOrder(orderId);
+        if (stored) return { kind: 'ack', order: stored.order, fills: stored.fills };
+        why = 'it is not readable from the database yet';
+      } catch (err) {
+        why = `reading it from the database failed: ${(err as Error).message}`;
+        log('warn', 'reading an order for a resent copy failed', { orderId, error: (err as Error).message });
+      }
+    }
+    return {
+      kind: 'reject', code: 'DUPLICATE_CLIENT_ORDER_ID', clientOrderId, orderId,
+      reason: `clientOrderId ${clientOrderId} was already accepted as order ${orderId} with the same fields; it is not executed again, but its state cannot be given: ${why}`,
+    };
   }
 
   /**
@@ -555,7 +612,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
   }
 
   for (const o of opts.history?.orders ?? []) remember(o);
-  fills.push(...(opts.history?.fills ?? []).slice(-historyLimit));
+  for (const f of (opts.history?.fills ?? []).slice(-historyLimit)) rememberFill(f);
   for (const state of opts.restore ?? []) adopt(state);
 
   const api: EngineApi = {
@@ -636,7 +693,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     async submitOrder(portfolioId, req, by) {
-      return toOutcome(await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }, by), portfolioId, req.clientOrderId);
+      const result = await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }, by);
+      const first = typeof result === 'string' ? undefined : result[0];
+      if (first?.type === 'OrderResent') return answerResent(first);
+      return toOutcome(result, portfolioId, req.clientOrderId);
     },
     async cancelOrder(portfolioId, orderId, by) {
       return toOutcome(await ask(portfolioId, { kind: 'CancelOrder', orderId }, by), portfolioId);
