@@ -64,10 +64,12 @@ describe('a clientOrderId already accepted, with other fields', () => {
 });
 
 describe('how long a clientOrderId is remembered', () => {
-  it('lets a rejected order be sent again under its clientOrderId', () => {
+  it('lets a rejected order be sent again under its clientOrderId, and remembers it once accepted', () => {
     const a = handle(portfolio(), submit(order('retry', { instrument: 'NOPE' })), at(0));
     expect(only(a.events, 'OrderRejected').code).toBe('NO_MARKET');
-    expect(types(handle(a.state, submit(order('retry')), at(1)).events)).toEqual(['OrderAccepted', 'OrderFilled', 'PositionChanged']);
+    const b = handle(a.state, submit(order('retry')), at(1));
+    expect(types(b.events)).toEqual(['OrderAccepted', 'OrderFilled', 'PositionChanged']);
+    expect(types(handle(b.state, submit(order('retry')), at(2)).events)).toEqual(['OrderResent']);
   });
 
   it('remembers a closed order for the window after it was accepted, then accepts the id as a new order and forgets the old entry', () => {
