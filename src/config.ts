@@ -99,6 +99,8 @@ const EnvSchema = z.object({
    * still covers a GC pause or a reconnect burst of a feed.
    */
   TICK_MAX_SKEW_MS: int(1, 86_400_000).default(5000),
+  /** How long an accepted clientOrderId is remembered at least, ms (open orders are, whatever their age): 1 s to 30 days. */
+  CLIENT_ORDER_ID_WINDOW_MS: int(1000, 30 * 86_400_000).default(86_400_000),
 });
 
 export interface AppConfig {
@@ -110,6 +112,7 @@ export interface AppConfig {
   readonly pool: { readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal' };
   readonly mailboxCapacity: number;
   readonly marginRefreshMs: number;
+  readonly clientOrderIdWindowMs: number;
   readonly maxFrameBytes: number;
   readonly maxBodyBytes: number;
   readonly websocket: {
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY }),
     mailboxCapacity: e.MAILBOX_CAPACITY,
     marginRefreshMs: e.MARGIN_REFRESH_MS,
+    clientOrderIdWindowMs: e.CLIENT_ORDER_ID_WINDOW_MS,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
     websocket: Object.freeze({

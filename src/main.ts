@@ -107,6 +107,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
         ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, logLevel: config.logLevel,
         onWriterLost: (err) => fatal(err),
+        clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
       });
     } catch (err) {
       await pool.close();
@@ -127,7 +128,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     defer: (fn) => setImmediate(fn),
     // The pre-trade VaR limit checks the VaR the risk stream shows: same scenarios, same confidence.
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
-    ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history } : {}),
+    clientOrderIdWindowMs: config.clientOrderIdWindowMs,
+    ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
   });
   const gateway = await startGateway(engine, {
     host: config.host,

@@ -166,7 +166,13 @@ export const ROUTES: readonly RouteSpec[] = [
       if (d) return d;
       if (c.engine.getPortfolio(portfolioId) === undefined) return fail(404, errors.notFound(`portfolio ${portfolioId}`));
       const out = await c.engine.submitOrder(portfolioId, req, c.principal.sub);
-      if (out.kind === 'reject') return ok(422, { code: out.code, reason: out.reason, clientOrderId: out.clientOrderId ?? req.clientOrderId });
+      // A clientOrderId already used with other fields conflicts with that order (409, named); a
+      // copy with the same fields gets the original's 201 again (engine-api.ts, submitOrder).
+      if (out.kind === 'reject') {
+        return ok(out.code === 'DUPLICATE_CLIENT_ORDER_ID' ? 409 : 422, {
+          code: out.code, reason: out.reason, clientOrderId: out.clientOrderId ?? req.clientOrderId, ...(out.orderId !== undefined ? { orderId: out.orderId } : {}),
+        });
+      }
       return ok(201, { order: out.order, fills: out.fills });
     },
   },

@@ -237,7 +237,7 @@ function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): voi
 
 function replyOutcome(ctx: WsContext, s: Session, id: MsgId, out: OrderOutcome, orderId?: string): void {
   if (out.kind === 'reject') {
-    s.sendReliable({ type: 'reject', id, code: out.code, reason: out.reason, clientOrderId: out.clientOrderId, orderId });
+    s.sendReliable({ type: 'reject', id, code: out.code, reason: out.reason, clientOrderId: out.clientOrderId, orderId: orderId ?? out.orderId });
     return;
   }
   const o = out.order;

@@ -3,7 +3,9 @@
  * database, its migrations, then the actors' states as the journal last committed them, then
  * the journal itself (continuing the audit chain).
  */
+import { DEFAULT_CLIENT_ORDER_ID_WINDOW_MS } from '../engine/actors/client-order-ids.js';
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
+import type { OrderArchive } from '../engine/runtime/order-archive.js';
 import type { LogFn, LogLevel } from '../logger.js';
 import { startQueueWorkers } from '../workers/queue-workers.js';
 import { startQueueThread, type QueueThreadStatus } from '../workers/queue-worker-thread.js';
@@ -11,6 +13,7 @@ import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
 import { PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
+import { pgOrderArchive } from './order-archive.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
 import { settlesWithin } from '../settles-within.js';
@@ -25,6 +28,9 @@ export interface PersistenceOptions {
   readonly logLevel?: LogLevel | 'silent';
   /** Orders and fills to reload into the engine's history (its historyLimit). */
   readonly historyLimit?: number;
+  /** The engine's clientOrderId window (ms, default a day) and clock: the orders of the window are reloaded at start. */
+  readonly clientOrderIdWindowMs?: number;
+  readonly clock?: { nowMs(): number };
   /** Redis for the queues; without it they run on the database (BullMQ's PostgreSQL backend). */
   readonly redisUrl?: string;
   readonly queuePrefix: string;
@@ -46,6 +52,8 @@ export interface Persistence {
   readonly restored: readonly PortfolioState[];
   /** The newest orders and fills, for the engine's in-memory history. */
   readonly history: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] };
+  /** Orders and fills by orderId, for those the engine's history no longer holds. */
+  readonly archive: OrderArchive;
   health(): { database: Database['kind']; queues: Queues['backend']; queueWorkers: QueueThreadStatus; writerLock?: ReturnType<WriterLock['state']>; journal: JournalStats };
   close(): Promise<void>;
 }
@@ -86,12 +94,13 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     }
     // Opening the journal projects what the last run committed, so the tables are complete.
     const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external' });
-    const restored = await loadPortfolioStates(db.pool);
+    const nowMs = opts.clock?.nowMs() ?? Date.now();
+    const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? DEFAULT_CLIENT_ORDER_ID_WINDOW_MS));
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
     const q = queues, w = workers, lock = writer;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
-      db, journal, queues, restored, history,
+      db, journal, queues, restored, history, archive: pgOrderArchive(db.pool),
       // In-process workers (embedded database) share the engine's fate, so they are running while it runs.
       health: () => ({
         database: db.kind, queues: q.backend, queueWorkers: w.status?.() ?? { state: 'running', restarts: 0 },

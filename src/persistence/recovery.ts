@@ -22,7 +22,7 @@ export class RecoveryError extends Error {
 
 interface PortfolioRow { portfolio_id: string; cash: number; closed_realised_pnl: number; trading_state: TradingState; next_order_seq: string; next_fill_seq: string; limits: unknown }
 interface PositionRow { portfolio_id: string; instrument: string; qty: number; avg_price: number; realised_pnl: number; multiplier: number; vol: number | null; dividend_yield: number; style: 'european' | 'american' }
-interface OrderRow {
+export interface OrderRow {
   order_id: string; portfolio_id: string; client_order_id: string; instrument: string; side: OrderSide; qty: number; order_type: OrderType;
   limit_price: number | null; stop_price: number | null; status: OrderStatus; filled_qty: number; submitted_by: string; created_ms: number; updated_ms: number; triggered_ms: number | null;
 }
@@ -55,12 +55,18 @@ export function orderFromRow(r: OrderRow): Order {
   };
 }
 
-export async function loadPortfolioStates(pool: pg.Pool): Promise<PortfolioState[]> {
+/**
+ * The actors' states. `clientOrderIdsSinceMs`: orders accepted from then on (engine clock minus
+ * the clientOrderId window), with the open ones, are what each actor remembers of the
+ * clientOrderIds it accepted (client-order-ids.ts); by default only the open ones.
+ */
+export async function loadPortfolioStates(pool: pg.Pool, clientOrderIdsSinceMs = Infinity): Promise<PortfolioState[]> {
   const [portfolios, positions, orders] = await Promise.all([
     pool.query<PortfolioRow>(`SELECT p.portfolio_id, p.cash, p.closed_realised_pnl, p.trading_state, p.next_order_seq, p.next_fill_seq, l.limits
                               FROM portfolios p LEFT JOIN risk_limits l USING (portfolio_id) ORDER BY p.portfolio_id`),
     pool.query<PositionRow>(`SELECT * FROM positions WHERE qty <> 0 ORDER BY portfolio_id, instrument`),
-    pool.query<OrderRow>(`SELECT * FROM orders WHERE status = 'open' ORDER BY portfolio_id, created_ms, order_id`),
+    // Both arms are indexed (orders_open_by_portfolio, orders_by_created: migration 0010).
+    pool.query<OrderRow>(`SELECT * FROM orders WHERE status = 'open' OR created_ms >= $1 ORDER BY portfolio_id, created_ms, order_id`, [clientOrderIdsSinceMs]),
   ]);
   const holdingsOf = groupBy(positions.rows, (r) => r.portfolio_id);
   const ordersOf = groupBy(orders.rows, (r) => r.portfolio_id);
@@ -71,11 +77,13 @@ export async function loadPortfolioStates(pool: pg.Pool): Promise<PortfolioState
       if (!l.ok) throw new RecoveryError(`portfolio ${p.portfolio_id}: stored limits do not validate: ${l.errors.join('; ')}`);
       limits = l.value;
     }
+    const accepted = (ordersOf.get(p.portfolio_id) ?? []).map(orderFromRow);
     const base = createPortfolioState({
       portfolioId: p.portfolio_id, cash: p.cash, holdings: (holdingsOf.get(p.portfolio_id) ?? []).map(holdingFromRow),
       ...(limits ? { limits } : {}), tradingState: p.trading_state, nextOrderSeq: Number(p.next_order_seq), nextFillSeq: Number(p.next_fill_seq),
+      acceptedOrders: accepted,
     });
-    const openOrders = new Map((ordersOf.get(p.portfolio_id) ?? []).map((r) => [r.order_id, orderFromRow(r)] as const));
+    const openOrders = new Map(accepted.filter((o) => o.status === 'open').map((o) => [o.orderId, o] as const));
     return { ...base, openOrders, closedRealisedPnl: p.closed_realised_pnl };
   });
 }
@@ -91,7 +99,7 @@ function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]>
   return m;
 }
 
-interface FillRow { fill_id: string; order_id: string; client_order_id: string; portfolio_id: string; instrument: string; side: OrderSide; qty: number; price: number; ts_ms: number }
+export interface FillRow { fill_id: string; order_id: string; client_order_id: string; portfolio_id: string; instrument: string; side: OrderSide; qty: number; price: number; ts_ms: number }
 
 /**
  * The newest orders and fills, oldest first, for the engine's in-memory history (GET /trades
@@ -104,9 +112,11 @@ export async function loadRecentHistory(pool: pg.Pool, limit: number): Promise<{
   ]);
   return {
     orders: orders.rows.map(orderFromRow),
-    fills: fills.rows.map((r) => ({
-      fillId: r.fill_id, orderId: r.order_id, clientOrderId: r.client_order_id, portfolioId: r.portfolio_id, instrument: r.instrument,
-      side: r.side, qty: r.qty, price: r.price, ts: r.ts_ms,
-    })),
+    fills: fills.rows.map(fillFromRow),
   };
 }
+
+export const fillFromRow = (r: FillRow): Fill => ({
+  fillId: r.fill_id, orderId: r.order_id, clientOrderId: r.client_order_id, portfolioId: r.portfolio_id, instrument: r.instrument,
+  side: r.side, qty: r.qty, price: r.price, ts: r.ts_ms,
+});

@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('remembers clientOrderIds for a day by default, and takes a window from 1 s to 30 days', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).clientOrderIdWindowMs).toBe(86_400_000);
+    expect(loadConfig({ DATA_DIR: dataDir, CLIENT_ORDER_ID_WINDOW_MS: '3600000' }).clientOrderIdWindowMs).toBe(3_600_000);
+    for (const bad of ['0', '999', String(31 * 86_400_000), 'a day']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir, CLIENT_ORDER_ID_WINDOW_MS: bad })).toThrow(/CLIENT_ORDER_ID_WINDOW_MS/);
+    }
+  });
+
   it('refuses to start in production without a JWT secret of its own', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).toThrow(/RISK_ENGINE_JWT_SECRET/);
     expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod' }).jwt.secretSource).toBe('env');

@@ -103,6 +103,19 @@ describe('REST: trades', () => {
     expect((await httpJson(stack, 'GET', '/trades', { token: other })).body).toEqual({ orders: [], fills: [] });
   });
 
+  it('answers a trade posted again with the original 201 (same order and fills), and 409 naming the order for other fields', async () => {
+    const body = { portfolioId: 'R1', clientOrderId: 'again', instrument: 'AAA', side: 'buy', qty: 2, orderType: 'market' };
+    const first = await httpJson(stack, 'POST', '/trades', { token: trader, body });
+    expect(first).toMatchObject({ status: 201, body: { order: { status: 'filled' }, fills: [{ qty: 2 }] } });
+    const qty = stack.engine.getPortfolio('R1')!.holdings.find((h) => h.instrument.symbol === 'AAA')!.qty;
+    const again = await httpJson(stack, 'POST', '/trades', { token: trader, body });
+    expect(again).toEqual(first);
+    const other = await httpJson(stack, 'POST', '/trades', { token: trader, body: { ...body, side: 'sell' } });
+    expect(other).toMatchObject({ status: 409, body: { code: 'DUPLICATE_CLIENT_ORDER_ID', clientOrderId: 'again', orderId: first.body.order.orderId } });
+    expect(stack.engine.getPortfolio('R1')!.holdings.find((h) => h.instrument.symbol === 'AAA')!.qty).toBe(qty);
+    expect(stack.engine.listFills('R1').filter((f) => f.clientOrderId === 'again')).toHaveLength(1);
+  });
+
   it('cancels an open order (204), answers 409 for one no longer open and 404 for an unknown one', async () => {
     const lim = await httpJson(stack, 'POST', '/trades', { token: trader, body: { portfolioId: 'R1', clientOrderId: 'l1', instrument: 'AAA', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 95 } });
     expect(lim).toMatchObject({ status: 201, body: { order: { status: 'open' }, fills: [] } });

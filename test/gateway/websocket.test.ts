@@ -223,6 +223,41 @@ describe('websocket: orders', () => {
     await trader.request({ type: 'unsubscribe', channel: 'orders', portfolioId: 'TRADE1' });
   });
 
+  it('answers an order sent again (a client that lost its connection) with the original ack and fill, without trading again', async () => {
+    const order = { type: 'order', portfolioId: 'TRADE1', clientOrderId: 'again1', instrument: 'BBB', side: 'buy', qty: 3, orderType: 'market' };
+    const ack = await trader.request(order);
+    expect(ack).toMatchObject({ type: 'ack', status: 'filled' });
+    const fill = await trader.next((m) => m.type === 'fill' && m.clientOrderId === 'again1');
+    const qty = stack.engine.getPortfolio('TRADE1')!.holdings.find((h) => h.instrument.symbol === 'BBB')!.qty;
+    // The same order from a new connection of the same trader, as after a reconnect.
+    const again = await Client.login(stack.url, await stack.token('alice', ['trader'], ['TRADE1']));
+    try {
+      const ack2 = await again.request(order);
+      expect(ack2).toEqual({ ...ack, id: ack2.id });
+      const fill2 = await again.next((m) => m.type === 'fill' && m.clientOrderId === 'again1');
+      expect(fill2).toEqual(fill);
+      expect(again.received.indexOf(fill2)).toBeGreaterThan(again.received.indexOf(ack2));
+      // Other fields under the same clientOrderId: refused, naming the order it belongs to.
+      const other = await again.request({ ...order, qty: 4 });
+      expect(other).toMatchObject({ type: 'reject', code: 'DUPLICATE_CLIENT_ORDER_ID', clientOrderId: 'again1', orderId: ack.orderId });
+      expect(other.reason).toContain(ack.orderId);
+    } finally {
+      await again.close();
+    }
+    expect(stack.engine.getPortfolio('TRADE1')!.holdings.find((h) => h.instrument.symbol === 'BBB')!.qty).toBe(qty);
+    expect(stack.engine.listFills('TRADE1').filter((f) => f.clientOrderId === 'again1')).toHaveLength(1);
+  });
+
+  it('gives two copies of an order sent back to back the same answer, a resting one with its current state', async () => {
+    const order = { type: 'order', portfolioId: 'TRADE1', clientOrderId: 'twice1', instrument: 'BBB', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 42 };
+    const [a, b] = await Promise.all([trader.request(order), trader.request(order)]);
+    expect(a).toMatchObject({ type: 'ack', status: 'open', clientOrderId: 'twice1' });
+    expect(b).toEqual({ ...a, id: b.id });
+    expect(stack.engine.listOrders('TRADE1').filter((o) => o.clientOrderId === 'twice1')).toHaveLength(1);
+    expect(await trader.request({ type: 'cancel', portfolioId: 'TRADE1', orderId: a.orderId })).toMatchObject({ type: 'ack', status: 'cancelled' });
+    expect(await trader.request(order)).toMatchObject({ type: 'ack', orderId: a.orderId, status: 'cancelled' });
+  });
+
   it('replaces and cancels a resting limit order; an unknown order is rejected with the engine code', async () => {
     const lim = await trader.request({ type: 'order', portfolioId: 'TRADE1', clientOrderId: 'l1', instrument: 'BBB', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 40 });
     expect(lim).toMatchObject({ type: 'ack', status: 'open' });

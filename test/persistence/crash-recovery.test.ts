@@ -13,7 +13,7 @@ import { reconcile } from '../../src/persistence/reconcile.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { type Backend, type DbTarget, newTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, rest, serveToken, startServe } from './serve-process.js';
+import { killServes, rest, serveToken, startServe, tradingSession } from './serve-process.js';
 
 const SECRET = 'crash-test-secret-0123456789abcdef0123456789';
 const PORTFOLIOS = ['C1', 'C2', 'C3', 'C4'];
@@ -111,6 +111,49 @@ describe.each<Backend>(['external', 'embedded'])('SIGKILL mid-stream on %s Postg
         expect(Object.fromEntries((book.holdings as Msg[]).map((h) => [h.instrument.symbol, h.qty]))).toEqual(Object.fromEntries(mine.map((r) => [r.instrument, r.qty])));
         if (mine[0]) expect(book.cash).toBe(mine[0].cash);
       }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('answers an order sent again after SIGKILL with the original ack and fill instead of trading again', { timeout: 90_000 }, async () => {
+    const t = newTarget(backend);
+    targets.push(t);
+    const first = await serve(t);
+    const s1 = await tradingSession(first, SECRET, 'K1');
+    expect(await s1.feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() })).toMatchObject({ type: 'ack' });
+    const market = s1.order('k1');
+    const resting = { ...market, clientOrderId: 'k2', orderType: 'limit', limitPrice: 90 };
+    const ack = await s1.trader.request(market);
+    expect(ack).toMatchObject({ type: 'ack', status: 'filled' });
+    const fill = await s1.trader.next((m) => m.type === 'fill' && m.clientOrderId === 'k1');
+    const restingAck = await s1.trader.request(resting);
+    expect(restingAck).toMatchObject({ type: 'ack', status: 'open' });
+    first.proc.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+    await s1.close();
+
+    const second = await serve(t);
+    try {
+      // No tick yet: a new order would be refused NO_MARKET, a copy is answered all the same.
+      const trader = await Client.login(`ws://127.0.0.1:${second.port}/ws`, await token('trader-1', ['trader']));
+      const ack2 = await trader.request(market);
+      expect(ack2).toEqual({ ...ack, id: ack2.id });
+      expect(await trader.next((m) => m.type === 'fill' && m.clientOrderId === 'k1')).toEqual(fill);
+      const restingAck2 = await trader.request(resting);
+      expect(restingAck2).toEqual({ ...restingAck, id: restingAck2.id });
+      expect(await trader.request({ ...market, qty: 50 })).toMatchObject({ type: 'reject', code: 'DUPLICATE_CLIENT_ORDER_ID', orderId: ack.orderId });
+      await trader.close();
+      const book = await rest(second.port, await token('admin-1', ['admin']), 'GET', '/portfolios/K1');
+      expect((book.json.holdings as Msg[]).map((h) => [h.instrument.symbol, h.qty])).toEqual([['AAA', 100]]);
+    } finally {
+      second.proc.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+    const db = await openDatabase({ ...(t.url !== undefined ? { url: t.url } : {}), schema: t.schema, dataDir: t.dataDir, poolSize: 2 });
+    try {
+      expect((await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE portfolio_id = 'K1'")).rows).toEqual([{ n: 2 }]);
+      expect((await db.pool.query("SELECT fill_id FROM fills WHERE portfolio_id = 'K1'")).rows).toEqual([{ fill_id: fill.fillId }]);
     } finally {
       await db.close();
     }

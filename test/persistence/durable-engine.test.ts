@@ -23,15 +23,16 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-async function startEngine(t: DbTarget, urlOverride?: string): Promise<{ engine: EngineApi; persistence: Persistence }> {
+async function startEngine(t: DbTarget, urlOverride?: string, engineOpts: { historyLimit?: number } = {}): Promise<{ engine: EngineApi; persistence: Persistence }> {
   const url = urlOverride ?? t.url;
-  const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {} });
+  let now = START_MS;
+  const clock = { nowMs: () => (now += 1) };
+  const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {}, clock });
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
   if (!sc.ok) throw new Error(sc.error);
-  let now = START_MS;
   const engine = createEngine({
-    calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock: { nowMs: () => (now += 1) }, rate: 0.04,
-    journal: persistence.journal, restore: persistence.restored, history: persistence.history,
+    calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04,
+    journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive, ...engineOpts,
   });
   const handle = { engine, persistence, close: async () => { await engine.close(); await persistence.close(); } };
   open.push(handle);
@@ -117,6 +118,68 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       ]);
       expect(actions.map((a) => a.action)).toContain('order.cancelled');
       expect(actions.filter((a) => a.action === 'limits.changed' || a.action === 'trading_state.changed').map((a) => a.actor)).toEqual(['risk-rita', 'risk-rita', 'risk-rita']);
+    } finally {
+      await Promise.all(open.splice(0).map((o) => o.close()));
+      await t.cleanup();
+    }
+  });
+});
+
+describe.each<Backend>(['external', 'embedded'])('orders sent again, on %s PostgreSQL', (backend) => {
+  it('executes two copies sent together once, answering the copy only after the original is durable', { timeout: 30_000 }, async () => {
+    const t = newTarget(backend);
+    try {
+      const { engine, persistence } = await startEngine(t);
+      engine.tick('AAA', 100, START_MS);
+      expect(engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin').ok).toBe(true);
+      await engine.durable();
+      const req = { clientOrderId: 'twin', instrument: 'AAA', side: 'buy', qty: 3, orderType: 'market' } as const;
+      const answered: string[] = [];
+      const original = engine.submitOrder('P1', req, 'trader').then((o) => (answered.push('original'), o));
+      const copy = engine.submitOrder('P1', req, 'trader').then((o) => (answered.push('copy'), o));
+      const [a0, b] = await Promise.all([original, copy]);
+      expect(answered).toEqual(['original', 'copy']); // the copy did not overtake the original's commit
+      const a = acked(a0);
+      expect(b).toEqual(a);
+      expect(a.fills).toHaveLength(1);
+      await persistence.journal.project();
+      expect((await persistence.db.pool.query('SELECT order_id FROM orders')).rows).toEqual([{ order_id: a.order.orderId }]);
+      expect((await persistence.db.pool.query('SELECT fill_id FROM fills')).rows).toEqual([{ fill_id: a.fills[0]!.fillId }]);
+    } finally {
+      await Promise.all(open.splice(0).map((o) => o.close()));
+      await t.cleanup();
+    }
+  });
+
+  it('answers a copy with the original order and fills after a restart, from the database once the history has dropped it', { timeout: 60_000 }, async () => {
+    const t = newTarget(backend);
+    try {
+      const first = await startEngine(t);
+      const e1 = first.engine;
+      e1.tick('AAA', 100, START_MS);
+      expect(e1.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin').ok).toBe(true);
+      await e1.durable();
+      const market = { clientOrderId: 'm1', instrument: 'AAA', side: 'buy', qty: 3, orderType: 'market' } as const;
+      const resting = { clientOrderId: 'r1', instrument: 'AAA', side: 'buy', qty: 2, orderType: 'limit', limitPrice: 95 } as const;
+      const m = acked(await e1.submitOrder('P1', market, 'trader'));
+      const r = acked(await e1.submitOrder('P1', resting, 'trader'));
+      for (let i = 0; i < 3; i++) acked(await e1.submitOrder('P1', { ...market, clientOrderId: `more${i}`, qty: 1 }, 'trader'));
+      const book = e1.getPortfolio('P1')!;
+      await stop(first);
+
+      // A history of one order: the market order's answer has to come from the database.
+      const second = await startEngine(t, undefined, { historyLimit: 1 });
+      const e2 = second.engine;
+      e2.tick('AAA', 100, START_MS + 10);
+      expect(e2.getOrder(m.order.orderId)).toBeUndefined();
+      expect(await e2.submitOrder('P1', market, 'trader')).toEqual(m);
+      expect(await e2.submitOrder('P1', resting, 'trader')).toEqual(r);
+      expect(await e2.submitOrder('P1', { ...market, qty: 4 }, 'trader')).toMatchObject({ kind: 'reject', code: 'DUPLICATE_CLIENT_ORDER_ID', orderId: m.order.orderId });
+      expect(await e2.submitOrder('P1', { ...resting, limitPrice: 96 }, 'trader')).toMatchObject({ kind: 'reject', code: 'DUPLICATE_CLIENT_ORDER_ID', orderId: r.order.orderId });
+      expect(e2.getPortfolio('P1')!.holdings).toEqual(book.holdings);
+      expect(e2.getPortfolio('P1')!.cash).toBe(book.cash);
+      await second.persistence.journal.project();
+      expect((await second.persistence.db.pool.query('SELECT count(*)::int AS n FROM orders')).rows).toEqual([{ n: 5 }]);
     } finally {
       await Promise.all(open.splice(0).map((o) => o.close()));
       await t.cleanup();

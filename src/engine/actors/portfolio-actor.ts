@@ -16,6 +16,10 @@
  *   trigger is already met fires at once, and a limit that already crosses fills at the last price.
  * - While trading is halted resting orders neither trigger nor fill; while reduce-only only those
  *   that reduce the position do. Cancels always pass.
+ * - A clientOrderId is accepted once per portfolio (client-order-ids.ts): a copy with the same
+ *   fields is answered with the original order (OrderResent), one with other fields is rejected
+ *   DUPLICATE_CLIENT_ORDER_ID; either before any other check and without a rate slot, since it
+ *   is not a new order. Rejected orders leave no trace: their id may be sent again.
  */
 import { preTradeCheck, type PreTradeOutcome } from '../limits/pre-trade.js';
 import { EMPTY_RATE_LIMIT_STATE } from '../limits/rate-limit.js';
@@ -28,6 +32,7 @@ import { isoToEpochDay } from '../market/dates.js';
 import { timeToExpiryYears } from '../market/time-to-expiry.js';
 import { type Instrument, underlyingOf } from '../portfolio/types.js';
 import { optionPrice } from '../pricing/option-pricer.js';
+import { ClientOrderIds, DEFAULT_CLIENT_ORDER_ID_WINDOW_MS, orderFieldDifferences, sameOrderFields } from './client-order-ids.js';
 import { invalidPortfolioInit, malformedRiskSnapshot, malformedTick, unknownMessage } from './errors.js';
 import { instrumentOf } from './instrument-symbol.js';
 import { matchOrder } from './order-matching.js';
@@ -43,6 +48,8 @@ export interface PortfolioInit {
   /** Sequence numbers to continue from when a portfolio is rebuilt from storage (default 1). */
   readonly nextOrderSeq?: number;
   readonly nextFillSeq?: number;
+  /** Orders whose clientOrderIds are remembered (recovery: open and recent ones), in acceptance order. */
+  readonly acceptedOrders?: Iterable<Order>;
 }
 
 export function createPortfolioState(init: PortfolioInit): PortfolioState {
@@ -66,6 +73,7 @@ export function createPortfolioState(init: PortfolioInit): PortfolioState {
     nextOrderSeq: init.nextOrderSeq ?? 1,
     nextFillSeq: init.nextFillSeq ?? 1,
     closedRealisedPnl: 0,
+    clientOrderIds: new ClientOrderIds(init.acceptedOrders),
   };
 }
 
@@ -285,8 +293,26 @@ function work(d: Draft, order: Order, spotOf: SpotOf, ctx: ActorContext): void {
   d.openOrders.set(order.orderId, order);
 }
 
+/** The answer to a clientOrderId already accepted: that order again for a copy, else a reject naming it. */
+function repeated(state: PortfolioState, accepted: Order, request: OrderRequest): Transition {
+  if (sameOrderFields(accepted, request)) {
+    const open = state.openOrders.get(accepted.orderId);
+    return { state, events: [open ? { type: 'OrderResent', accepted, open } : { type: 'OrderResent', accepted }] };
+  }
+  return {
+    state,
+    events: [{
+      type: 'OrderRejected', portfolioId: state.portfolioId, clientOrderId: request.clientOrderId, orderId: accepted.orderId, code: 'DUPLICATE_CLIENT_ORDER_ID',
+      reason: `clientOrderId ${request.clientOrderId} was already accepted as order ${accepted.orderId} with other fields: ${orderFieldDifferences(accepted, request)}`,
+    }],
+  };
+}
+
 function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: string, ctx: ActorContext): Transition {
   const portfolioId = state.portfolioId;
+  const sinceMs = ctx.nowMs - (ctx.clientOrderIdWindowMs ?? DEFAULT_CLIENT_ORDER_ID_WINDOW_MS);
+  const seen = state.clientOrderIds?.find(request.clientOrderId, sinceMs, state.openOrders);
+  if (seen !== undefined) return repeated(state, seen, request);
   const rejected = (code: string, reason: string, s = state): Transition => ({
     state: s,
     events: [{ type: 'OrderRejected', portfolioId, clientOrderId: request.clientOrderId, code, reason }],
@@ -325,7 +351,11 @@ function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: 
 
   const d = draftOf(checked, [{ type: 'OrderAccepted', order }]);
   work(d, order, (u) => ctx.market.spot(u), ctx);
-  return commit({ ...checked, nextOrderSeq: state.nextOrderSeq + 1 }, d);
+  const ids = state.clientOrderIds ?? new ClientOrderIds();
+  const t = commit({ ...checked, nextOrderSeq: state.nextOrderSeq + 1, clientOrderIds: ids }, d);
+  // Last, once nothing can throw: the shared memory must not hold an order whose transition failed.
+  ids.add(order, sinceMs, t.state.openOrders);
+  return t;
 }
 
 function unknownOrder(state: PortfolioState, orderId: string, what: string): Transition {

@@ -13,6 +13,11 @@ export const ACTOR_REASON_CODES = [
   'MAILBOX_FULL',
   /** The actor threw while handling the request; its state is unchanged. */
   'ACTOR_FAILED',
+  /**
+   * The order's clientOrderId was already accepted in this portfolio with other fields; the
+   * reject names that order's orderId. (The same fields get that order's answer instead.)
+   */
+  'DUPLICATE_CLIENT_ORDER_ID',
 ] as const;
 
 export type ActorReasonCode = (typeof ACTOR_REASON_CODES)[number];

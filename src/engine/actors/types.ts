@@ -9,6 +9,7 @@ import type { RiskLimits } from '../limits/risk-limits.js';
 import type { RateLimitState } from '../limits/rate-limit.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
 import type { RealtimeVarMethod } from '../risk/realtime-risk.js';
+import type { ClientOrderIds } from './client-order-ids.js';
 
 export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'take_profit';
@@ -129,6 +130,12 @@ export interface PortfolioState {
   readonly risk?: RiskSnapshot;
   /** P&L realised by positions that were closed and left `holdings` (a flat position is removed). */
   readonly closedRealisedPnl?: number;
+  /**
+   * The clientOrderIds accepted (open orders, and those of the last window): a copy of an order is
+   * answered from here, never executed again. Shared by successive states (see client-order-ids.ts);
+   * absent until the first order.
+   */
+  readonly clientOrderIds?: ClientOrderIds;
 }
 
 /** The market as an actor reads it while handling one message. */
@@ -150,6 +157,8 @@ export interface ActorContext {
   readonly market: MarketView;
   /** VaR of positions for the pre-trade VaR limit; required once a portfolio's maxVar is finite. */
   readonly varEstimator?: VarEstimator;
+  /** How long an accepted clientOrderId is remembered at least, ms (default a day, client-order-ids.ts). */
+  readonly clientOrderIdWindowMs?: number;
 }
 
 /** Commands to one portfolio actor. */
@@ -179,6 +188,12 @@ export type PortfolioEvent =
       readonly reason: string;
     }
   | { readonly type: 'OrderFilled'; readonly fill: Fill; readonly order: Order }
+  /**
+   * A copy of an accepted order (same clientOrderId, same fields) arrived and was not executed
+   * again. `accepted` is the order as first accepted; `open` is the order as it rests now, absent
+   * once it is filled or cancelled (the runtime then answers from its history).
+   */
+  | { readonly type: 'OrderResent'; readonly accepted: Order; readonly open?: Order }
   | { readonly type: 'OrderCancelled'; readonly order: Order }
   | { readonly type: 'OrderReplaced'; readonly order: Order }
   /** A stop or take-profit trigger fired and the order did not fill on the same tick (a stop-limit now resting). */

@@ -14,7 +14,8 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly o
 /** The answer to an order, cancel or replace. `fills` are the fills it caused at once (market orders). */
 export type OrderOutcome =
   | { readonly kind: 'ack'; readonly order: Order; readonly fills: readonly Fill[] }
-  | { readonly kind: 'reject'; readonly code: string; readonly reason: string; readonly clientOrderId?: string };
+  /** `orderId`: the order a reject is about (a cancel's, or the one a DUPLICATE_CLIENT_ORDER_ID names). */
+  | { readonly kind: 'reject'; readonly code: string; readonly reason: string; readonly clientOrderId?: string; readonly orderId?: string };
 
 export interface CreatePortfolioRequest {
   readonly portfolioId: string;
@@ -104,6 +105,11 @@ export interface EngineApi {
    */
   setTickBand(symbol: string, maxJump: number | undefined, by: string): Outcome<TickBandChange>;
 
+  /**
+   * A clientOrderId already accepted in the portfolio (open, or within the window) is not executed
+   * again: with the same fields the answer is that order as it is now and its fills, once they are
+   * durable; with other fields a DUPLICATE_CLIENT_ORDER_ID reject naming its orderId.
+   */
   submitOrder(portfolioId: string, req: OrderRequest, by: string): Promise<OrderOutcome>;
   cancelOrder(portfolioId: string, orderId: string, by: string): Promise<OrderOutcome>;
   replaceOrder(portfolioId: string, orderId: string, changes: ReplaceRequest, by: string): Promise<OrderOutcome>;

@@ -29,6 +29,7 @@ import type {
 import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
 import { type EventJournal, isDurableEvent } from './journal-port.js';
 import { TradeHistory } from './trade-history.js';
+import type { OrderArchive } from './order-archive.js';
 
 export interface EngineOptions {
   readonly calculator: RiskCalculator;
@@ -73,6 +74,10 @@ export interface EngineOptions {
    * whose ticks carry sequence numbers, not times).
    */
   readonly tickGuard?: Partial<TickGuardOptions>;
+  /** How long an accepted clientOrderId is remembered at least, ms (default a day; client-order-ids.ts). */
+  readonly clientOrderIdWindowMs?: number;
+  /** Orders no longer in the in-memory history, for answering a copy of one (order-archive.ts). */
+  readonly orderArchive?: OrderArchive;
 }
 
 /** At most one log line per symbol this often about its held ticks (a bad feed cannot flood the log). */
@@ -199,7 +204,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
   };
 
   /** What every actor context carries besides the clock and the market. */
-  const actorExtras = opts.varEstimator ? { varEstimator: opts.varEstimator } : {};
+  const actorExtras = {
+    ...(opts.varEstimator ? { varEstimator: opts.varEstimator } : {}),
+    ...(opts.clientOrderIdWindowMs !== undefined ? { clientOrderIdWindowMs: opts.clientOrderIdWindowMs } : {}),
+  };
 
   const market = {
     rate,
@@ -211,6 +219,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
   };
 
   const remember = (order: Order): void => history.remember(order);
+
+
 
   function reindex(slot: Slot): void {
     const now = new Set<string>();
@@ -251,6 +261,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
     let positionsChanged = false;
     let ordersChanged = false;
     let durable = false;
+    let resent = false;
     for (const e of events) {
       opts.onDomainEvent?.(e);
       if (!durable && isDurableEvent(e)) durable = true;
@@ -263,6 +274,9 @@ export function createEngine(opts: EngineOptions): EngineApi {
           remember(e.order);
           history.addFill(e.fill);
           ordersChanged = true;
+          break;
+        case 'OrderResent':
+          resent = true;
           break;
         case 'PositionChanged': case 'LimitsChanged':
           positionsChanged = true;
@@ -281,6 +295,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     // (ack, fill, order update) waits until the change is durable: the acknowledgement rule.
     if (durable && journal) {
       journal.record({ kind: 'changed', events, before, after: state, by: p.by ?? 'engine' }).then(() => announce(events, p));
+    } else if (resent && journal) {
+      // A copy of an order is answered with the original, which may still await its commit (the
+      // two were sent close together): not before everything recorded so far is durable.
+      journal.flush().then(() => announce(events, p));
     } else {
       announce(events, p);
     }
@@ -524,7 +542,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     if (result === 'busy') return { kind: 'reject', code: 'MAILBOX_FULL', reason: `portfolio ${portfolioId} is busy: its mailbox is full, retry later`, ...cid };
     const rejected = result.find((e) => e.type === 'OrderRejected');
     if (rejected && rejected.type === 'OrderRejected') {
-      return { kind: 'reject', code: rejected.code, reason: rejected.reason, ...(rejected.clientOrderId !== undefined ? { clientOrderId: rejected.clientOrderId } : cid) };
+      return {
+        kind: 'reject', code: rejected.code, reason: rejected.reason, ...(rejected.clientOrderId !== undefined ? { clientOrderId: rejected.clientOrderId } : cid),
+        ...(rejected.orderId !== undefined ? { orderId: rejected.orderId } : {}),
+      };
     }
     const failed = result.find((e) => e.type === 'ActorFailed');
     if (failed && failed.type === 'ActorFailed') return { kind: 'reject', code: 'INTERNAL_ERROR', reason: 'the portfolio actor failed and was restarted; the request had no effect', ...cid };
@@ -536,6 +557,35 @@ export function createEngine(opts: EngineOptions): EngineApi {
     }
     if (!order) return { kind: 'reject', code: 'INTERNAL_ERROR', reason: 'the request produced no order event', ...cid };
     return { kind: 'ack', order, fills: orderFills };
+  }
+
+  /**
+   * The answer to a copy of an accepted order: that order as it is now and its fills. An order
+   * that rested when the copy arrived is answered as it rested then (the copy's answer waited for
+   * that state to be durable; a fill since may not be yet). A closed order no longer changes: it
+   * comes from the history, or from the archive once the history has dropped it.
+   */
+  async function answerResent(e: Extract<PortfolioEvent, { type: 'OrderResent' }>): Promise<OrderOutcome> {
+    if (e.open) return { kind: 'ack', order: e.open, fills: [] }; // fills are whole: an open order has none
+    const { orderId, clientOrderId } = e.accepted;
+    const known = history.get(orderId);
+    const fills = history.fillsOf(orderId);
+    if (known && known.status !== 'open' && (known.status !== 'filled' || fills.length > 0)) return { kind: 'ack', order: known, fills };
+    let why = 'the engine no longer holds it in memory and has no archive';
+    if (opts.orderArchive) {
+      try {
+        const stored = await opts.orderArchive.findOrder(orderId);
+        if (stored) return { kind: 'ack', order: stored.order, fills: stored.fills };
+        why = 'it is not readable from the database yet';
+      } catch (err) {
+        why = `reading it from the database failed: ${(err as Error).message}`;
+        log('warn', 'reading an order for a resent copy failed', { orderId, error: (err as Error).message });
+      }
+    }
+    return {
+      kind: 'reject', code: 'DUPLICATE_CLIENT_ORDER_ID', clientOrderId, orderId,
+      reason: `clientOrderId ${clientOrderId} was already accepted as order ${orderId} with the same fields; it is not executed again, but its state cannot be given: ${why}`,
+    };
   }
 
   /**
@@ -683,7 +733,10 @@ export function createEngine(opts: EngineOptions): EngineApi {
     },
 
     async submitOrder(portfolioId, req, by) {
-      return toOutcome(await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }, by), portfolioId, req.clientOrderId);
+      const result = await ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }, by);
+      const first = typeof result === 'string' ? undefined : result[0];
+      if (first?.type === 'OrderResent') return answerResent(first);
+      return toOutcome(result, portfolioId, req.clientOrderId);
     },
     async cancelOrder(portfolioId, orderId, by) {
       return toOutcome(await ask(portfolioId, { kind: 'CancelOrder', orderId }, by), portfolioId);

@@ -170,9 +170,10 @@ describe('engine runtime: coalescing of recalculations', () => {
 
     // No tick follows the orders: only the fill can cause the updates.
     let prev = r0;
-    for (const [side, qty, deltaAfter] of [['buy', 50, 150], ['sell', 200, -50], ['buy', 50, 0]] as const) {
+    for (const [i, [side, qty, deltaAfter]] of ([['buy', 50, 150], ['sell', 200, -50], ['buy', 50, 0]] as const).entries()) {
       const update = nextRisk(engine, 'T', (r) => r.seq > prev.seq);
-      const out = await engine.submitOrder('T', { clientOrderId: `${side}${qty}`, instrument: 'AAA', side, qty, orderType: 'market' }, 'tom');
+      // One clientOrderId per order: the third would otherwise be a copy of the first, not executed again.
+      const out = await engine.submitOrder('T', { clientOrderId: `${side}${qty}-${i}`, instrument: 'AAA', side, qty, orderType: 'market' }, 'tom');
       expect(out).toMatchObject({ kind: 'ack', order: { status: 'filled' } });
       const r = await update;
       expect(r.seq).toBe(prev.seq + 1);
