@@ -142,8 +142,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     corsOrigins: config.corsOrigins,
     log,
     ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health()), admin: adminOps(persistence) } : {}),
+    ...(config.tls ? { tls: config.tls } : {}),
   });
-  log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws });
+  log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws, tls: gateway.tls });
 
   const feeder = persistence && config.persistence.mode === 'durable'
     ? startQueueFeeder({
