@@ -211,6 +211,9 @@ describe('serve with TLS_CERT_FILE and TLS_KEY_FILE', () => {
     const plain = await run(home, ['watch', '--portfolio', 'p', '--url', `ws://127.0.0.1:${server.port}/ws`, '--ca', cert.certFile, '--once'], tlsEnv);
     expect(plain.code).toBe(2);
     expect(plain.stderr).toMatch(/--ca goes with a wss:\/\/ URL/);
+    const missing = await run(home, ['watch', '--portfolio', 'p', '--url', `wss://127.0.0.1:${server.port}/ws`, '--ca', path.join(home, 'no-ca.pem'), '--once'], tlsEnv);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`${path.join(home, 'no-ca.pem')}: cannot read the --ca file (ENOENT)`);
   });
 });
 
