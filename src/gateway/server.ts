@@ -22,7 +22,7 @@ import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
 import { CLOSE_CODES, errors } from './errors.js';
 import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
-import { HttpPolicy } from './http-policy.js';
+import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { nextRequestId } from './request-id.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
@@ -77,6 +77,8 @@ export interface GatewayOptions {
   readonly admission?: MessageAdmission;
   /** Terminate TLS on this port (HTTPS and wss://) with these PEM files; absent: plaintext. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly passphrase?: string };
+  /** Strict-Transport-Security on every answer (default: when `tls` is set; a TLS-terminating proxy in front sets it too). */
+  readonly hsts?: boolean;
 }
 
 export interface Gateway {
@@ -114,7 +116,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind });
   }
 
-  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins ?? [], extraHeaders: o.extraHeaders ?? [] });
+  const hsts = opts.hsts ?? opts.tls !== undefined;
+  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins ?? [], extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])] });
   const guard = new Guard(policy, log);
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const verifier = new TokenVerifier(opts.jwt);

@@ -20,6 +20,7 @@ import { makeTestCert, type TestCert } from '../tls-fixture.js';
 import { type CliRun, repoRoot } from './run-cli.js';
 
 const bin = path.join(repoRoot, 'bin', 'risk-engine.js');
+const HSTS = 'max-age=31536000; includeSubDomains';
 const SECRET = `tls-test-${randomBytes(16).toString('hex')}`;
 const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
 const token = (sub: string, roles: ('admin' | 'feed' | 'trader' | 'risk_manager')[]): Promise<string> =>
@@ -146,10 +147,30 @@ describe('serve with TLS_CERT_FILE and TLS_KEY_FILE', () => {
   });
 
   it('answers GET /health over HTTPS to a client that trusts its certificate, and only to one', async () => {
-    const h = await https(`https://localhost:${server.port}/health`, cert.ca);
+    const h = await https(`https://localhost:${server.port}/health`, cert.ca, { auth: await token('admin-0', ['admin']) });
     expect(h.status).toBe(200);
     expect(h.json).toMatchObject({ status: 'ok', uws: 'native' });
-    await expect(https(`https://127.0.0.1:${server.port}/health`, undefined)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(h.headers['strict-transport-security']).toBe(HSTS);
+    await expect(https(`https://127.0.0.1:${server.port}/livez`, undefined)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  });
+
+  it('sends Strict-Transport-Security on every answer: REST, 404s and a refused websocket upgrade', async () => {
+    const unauthenticated = await https(`https://127.0.0.1:${server.port}/trades`, cert.ca);
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers['strict-transport-security']).toBe(HSTS);
+    const missing = await https(`https://127.0.0.1:${server.port}/no-such-route`, cert.ca);
+    expect(missing.status).toBe(404);
+    expect(missing.headers['strict-transport-security']).toBe(HSTS);
+    const ok = await https(`https://127.0.0.1:${server.port}/trades`, cert.ca, { auth: await token('admin-2', ['admin']) });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['strict-transport-security']).toBe(HSTS);
+    const refused = await new Promise<{ status: number; hsts: unknown }>((resolve, reject) => {
+      const ws = new WebSocket(`wss://127.0.0.1:${server.port}/ws`, { ca: cert.ca, headers: { authorization: 'Bearer not-a-token' } });
+      ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, hsts: res.headers['strict-transport-security'] }));
+      ws.once('open', () => reject(new Error('the upgrade with a bad token was accepted')));
+      ws.once('error', reject);
+    });
+    expect(refused).toEqual({ status: 401, hsts: HSTS });
   });
 
   it('authenticates and trades over wss://', async () => {
@@ -173,7 +194,7 @@ describe('serve with TLS_CERT_FILE and TLS_KEY_FILE', () => {
   });
 
   it('refuses plain HTTP and ws:// on its port', async () => {
-    await expect(fetch(`http://127.0.0.1:${server.port}/health`, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${server.port}/livez`, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow();
     const plain = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
     const outcome = await new Promise<string>((resolve) => {
       plain.once('open', () => resolve('open'));
@@ -232,8 +253,10 @@ describe('serve in production', () => {
     const s = await serve(db.dataDir, prod({ TLS_TERMINATED_BY_PROXY: 'true', DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, DATA_DIR: db.dataDir, REDIS_URL: undefined }));
     try {
       expect(s.line).toMatch(/^risk-engine listening on http:\/\/127\.0\.0\.1:\d+ \(websocket ws:\/\/127\.0\.0\.1:\d+\/ws/);
-      const h = await fetch(`http://127.0.0.1:${s.port}/health`);
+      const h = await fetch(`http://127.0.0.1:${s.port}/readyz`);
       expect(h.status).toBe(200);
+      // Its clients reach it over HTTPS through the proxy, so the engine's answers carry HSTS too.
+      expect(h.headers.get('strict-transport-security')).toBe(HSTS);
     } finally {
       expect(await s.stop()).toBe(0);
       await db.cleanup();
