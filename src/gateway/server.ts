@@ -143,9 +143,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     engine, codec, subs, verifier, log, maxSubscriptions: o.maxSubscriptions, limits,
     ...(opts.admission ? { admission: opts.admission } : {}),
   };
+  // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
+  const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
 
-  const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   app.ws<UserData>('/ws', {
     compression: uWS.DISABLED,
     maxPayloadLength: o.maxFrameBytes * 4,
