@@ -22,7 +22,8 @@
  * `npx tsx bench/realtime.bench.ts --quick`. Loopback only; stops by itself.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,12 +43,14 @@ import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
        [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
-       [--persistence external|embedded|memory] [--database-url URL] [--redis-url URL|none]
+       [--persistence external|embedded|memory] [--database-url URL] [--redis-url URL|none] [--tls]
   --persistence  where acknowledged changes go (default external: this machine's PostgreSQL at
                  --database-url, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
                  own dropped afterwards, with the queues on Redis at --redis-url, default
                  redis://127.0.0.1:6379, under a prefix of their own; --redis-url none puts them on
                  PostgreSQL); embedded: PGlite in the engine, queues on it; memory: nothing stored
+  --tls       the engine (and the echo floor) terminate TLS with a certificate made for the run (openssl);
+              clients use https:// and wss:// and trust only that certificate
   Sends are paced by a helper thread sleeping in Atomics.wait until each due time (punctual to tens of µs,
   no spinning); latencies count from the due time.
   --timer     pace with setTimeout instead (wakes up to ~1 ms late, and that lateness counts in every figure)
@@ -73,6 +76,7 @@ const { values: flags } = parseArgs({
     persistence: { type: 'string' },
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
+    tls: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -88,6 +92,7 @@ const num = (raw: string | undefined, fallback: number, name: string): number =>
   return v;
 };
 const quick = flags.quick === true;
+const tls = flags.tls === true;
 const persistence = flags.persistence ?? 'external';
 if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
 const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -165,8 +170,8 @@ function healthFigures(h: unknown): HealthFigures {
   };
 }
 
-async function measureEcho(port: number, sample: Uint8Array, ratePerSec: number, durationMs: number, spinMs: number, lag: LatencyRecorder): Promise<LatencySummaryMs> {
-  const client = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, () => performance.now(), { raw: true });
+async function measureEcho(port: number, ca: Buffer | undefined, sample: Uint8Array, ratePerSec: number, durationMs: number, spinMs: number, lag: LatencyRecorder): Promise<LatencySummaryMs> {
+  const client = await BenchClient.connect(`${ca ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`, () => performance.now(), { raw: true, ...(ca ? { ca } : {}) });
   const rec = new LatencyRecorder();
   const due = new Map<number, number>();
   // The frame carries its sequence number in its first 4 bytes, the rest is an order-sized payload.
@@ -215,6 +220,8 @@ async function main(): Promise<void> {
 
   try {
     // ---- processes ----
+    const cert = tls ? selfSignedCert(dataDir) : undefined;
+    const ca = cert?.ca;
     const env = {
       ...process.env, DATA_DIR: dataDir, RISK_ENGINE_JWT_SECRET: secret, RISK_ENGINE_JWT_ISSUER: jwt.issuer,
       RISK_ENGINE_JWT_AUDIENCE: jwt.audience, LOG_LEVEL: 'warn', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0',
@@ -222,18 +229,20 @@ async function main(): Promise<void> {
       PERSISTENCE: persistence === 'memory' ? 'memory' : 'durable', DATABASE_SCHEMA: schema,
       DATABASE_URL: persistence === 'external' ? databaseUrl : '',
       REDIS_URL: redisUrl ?? '', QUEUE_PREFIX: schema,
+      TLS_CERT_FILE: cert?.certFile ?? '', TLS_KEY_FILE: cert?.keyFile ?? '', TLS_KEY_PASSPHRASE: '', TLS_TERMINATED_BY_PROXY: '',
     };
     // BENCH_ENGINE_NODE_ARGS passes node flags to the engine alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const engine = await startChild([...engineNodeArgs, path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
-      env, cwd: root, ready: /listening on http:\/\/127\.0\.0\.1:(\d+).*uWS (\w+)/, timeoutMs: 60_000, name: 'engine',
+      env, cwd: root, ready: /listening on https?:\/\/127\.0\.0\.1:(\d+).*uWS (\w+)/, timeoutMs: 60_000, name: 'engine',
     });
     children.push(engine);
     const port = Number(engine.match[1]);
-    const base = `http://127.0.0.1:${port}`;
+    const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const wsUrl = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`;
     const self = fileURLToPath(import.meta.url);
     const echoFile = path.join(path.dirname(self), 'realtime', `echo-server${path.extname(self)}`);
-    const echo = await startChild([...process.execArgv, echoFile], { cwd: root, ready: /echo listening on (\d+)/, timeoutMs: 30_000, name: 'echo server' });
+    const echo = await startChild([...process.execArgv, echoFile, ...(cert ? ['--cert', cert.certFile, '--key', cert.keyFile] : [])], { cwd: root, ready: /echo listening on (\d+)/, timeoutMs: 30_000, name: 'echo server' });
     children.push(echo);
     process.stdout.write(`engine pid ${engine.pid} on ${base} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
 
@@ -244,13 +253,13 @@ async function main(): Promise<void> {
     // ---- scenario ----
     const scenario = buildScenario({ portfolios: cfg.portfolios, underlyings: cfg.underlyings, optionsPerPortfolio: cfg.options, sample: cfg.sample, asOf: new Date().toISOString().slice(0, 10) });
     const t0 = performance.now();
-    await createBooks(base, adminToken, scenario.books);
+    await createBooks(base, adminToken, scenario.books, ca ? { ca } : {});
     process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${Math.round(performance.now() - t0)} ms\n`);
 
     const now = (): number => performance.now();
-    const feed = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, now);
-    const trader = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, now);
-    const watcher = await BenchClient.connect(`ws://127.0.0.1:${port}/ws`, now);
+    const feed = await BenchClient.connect(wsUrl, now, ca ? { ca } : {});
+    const trader = await BenchClient.connect(wsUrl, now, ca ? { ca } : {});
+    const watcher = await BenchClient.connect(wsUrl, now, ca ? { ca } : {});
     clients.push(feed, trader, watcher);
     await feed.auth(await token('bench-feed', ['feed']));
     await trader.auth(await token('bench-trader', ['trader']));
@@ -261,7 +270,7 @@ async function main(): Promise<void> {
     const enc = new Encoder({ ignoreUndefined: true });
     const orderSample = enc.encode({ type: 'order', id: 123456, portfolioId: 'bench-0000', clientOrderId: 'b-123456', instrument: 'AAPL', side: 'buy', qty: 3, orderType: 'limit', limitPrice: 123.45 });
     const echoLag = new LatencyRecorder();
-    const echoSummary = await measureEcho(Number(echo.match[1]), orderSample, cfg.echoRate, cfg.echoMs, cfg.spinMs, echoLag);
+    const echoSummary = await measureEcho(Number(echo.match[1]), ca, orderSample, cfg.echoRate, cfg.echoMs, cfg.spinMs, echoLag);
     process.stdout.write(`echo floor measured (${echoSummary.count} round trips)\n`);
 
     // ---- measurement state ----
@@ -330,7 +339,7 @@ async function main(): Promise<void> {
     const start = performance.now() + 50;
     measureFrom = start + cfg.warmupMs;
     const health0Promise = new Promise<{ h: HealthFigures; at: number }>((resolve) => {
-      setTimeout(() => void getJson(`${base}/health`, adminToken).catch(() => ({})).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
+      setTimeout(() => void getJson(`${base}/health`, adminToken, ca).catch(() => ({})).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
     });
 
     const loadBefore = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
@@ -378,7 +387,7 @@ async function main(): Promise<void> {
     const loadEnd = performance.now();
     const health0 = await health0Promise;
     // A failed /health leaves the figures NaN rather than losing the run's latencies.
-    const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken).catch(() => ({}))), at: performance.now() };
+    const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken, ca).catch(() => ({}))), at: performance.now() };
 
     // ---- grace: let replies and the last recalculations arrive ----
     const graceEnd = loadEnd + cfg.graceMs;
@@ -396,7 +405,7 @@ async function main(): Promise<void> {
     const lostAcks = orderDue.size;
 
     // ---- fills the engine reports for our orders that the trader never received ----
-    const allFills = await listAllFills(base, adminToken).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return undefined; });
+    const allFills = await listAllFills(base, adminToken, ca).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return undefined; });
     const engineFills = (allFills ?? []).filter((f) => f.clientOrderId.startsWith('b-'));
     const lostFills = allFills === undefined ? NaN : engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
     const rssMb = peakRssMb(engine.pid);
@@ -424,7 +433,7 @@ async function main(): Promise<void> {
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped, engineTickGuard: health1.h.tickGuard,
-        persistence, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
+        persistence, tls, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.
         loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
@@ -476,6 +485,17 @@ main().catch((e: unknown) => {
   process.exitCode = 1;
 });
 
+/** A one-day self-signed certificate for 127.0.0.1 in `dir` (--tls); clients trust exactly it. */
+function selfSignedCert(dir: string): { certFile: string; keyFile: string; ca: Buffer } {
+  const certFile = path.join(dir, 'tls-cert.pem');
+  const keyFile = path.join(dir, 'tls-key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
+  ], { stdio: 'pipe' });
+  return { certFile, keyFile, ca: readFileSync(certFile) };
+}
+
 async function dropSchema(url: string, schema: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   try {
@@ -489,11 +509,11 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 /** Every fill the engine lists, page by page (GET /trades is paged by limit and cursor). */
-async function listAllFills(base: string, token: string): Promise<{ fillId: string; orderId: string; clientOrderId: string }[]> {
+async function listAllFills(base: string, token: string, ca: Buffer | undefined): Promise<{ fillId: string; orderId: string; clientOrderId: string }[]> {
   const fills: { fillId: string; orderId: string; clientOrderId: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = (await getJson(`${base}/trades?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, token)) as { fills: typeof fills; nextCursor?: string };
+    const page = (await getJson(`${base}/trades?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, token, ca)) as { fills: typeof fills; nextCursor?: string };
     fills.push(...page.fills);
     cursor = page.nextCursor;
   } while (cursor !== undefined);

@@ -2,7 +2,7 @@
  * Configuration: parsed from the environment once, at start, with a zod schema. Every bad field is
  * listed in one error; the result is frozen and passed down (no module reads process.env itself).
  */
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -101,6 +101,16 @@ const EnvSchema = z.object({
   TICK_MAX_SKEW_MS: int(1, 86_400_000).default(5000),
   /** How long an accepted clientOrderId is remembered at least, ms (open orders are, whatever their age): 1 s to 30 days. */
   CLIENT_ORDER_ID_WINDOW_MS: int(1000, 30 * 86_400_000).default(86_400_000),
+  /** PEM certificate (with its chain) and private key: with both, serve terminates TLS itself (https://, wss://). */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Passphrase of an encrypted TLS_KEY_FILE. */
+  TLS_KEY_PASSPHRASE: z.string().min(1).optional(),
+  /**
+   * `true` declares that a proxy in front terminates TLS and forwards to this port: the one way
+   * production may listen in plaintext (its clients still reach it over https, so HSTS is sent).
+   */
+  TLS_TERMINATED_BY_PROXY: z.enum(['true', 'false'], { message: 'true or false' }).default('false'),
 });
 
 export interface AppConfig {
@@ -125,12 +135,22 @@ export interface AppConfig {
   readonly tickGuard: { readonly maxJump: number; readonly maxSkewMs: number };
   readonly pricesDir?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The engine terminates TLS with these files (absolute paths, checked readable and matching at start). */
+  readonly tls?: TlsFiles;
+  /** TLS_TERMINATED_BY_PROXY: a proxy in front terminates TLS. */
+  readonly tlsTerminatedByProxy: boolean;
   readonly persistence:
     | { readonly mode: 'memory' }
     | {
         readonly mode: 'durable'; readonly databaseUrl?: string; readonly schema: string; readonly poolSize: number; readonly redisUrl?: string; readonly queuePrefix: string;
         readonly riskSnapshotMs: number; readonly marketSnapshotMs: number; readonly reportMinuteUtc: number; readonly amlLargeNotional: number;
       };
+}
+
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly passphrase?: string;
 }
 
 export class ConfigError extends Error {
@@ -167,15 +187,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  // Production's rules, all checked so that one start lists every problem.
+  const refused: string[] = [];
   if (e.NODE_ENV === 'production' && e.RISK_ENGINE_JWT_SECRET === undefined) {
-    throw new ConfigError(['RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)']);
+    refused.push('RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)');
   }
   if (e.NODE_ENV === 'production' && e.PERSISTENCE === 'memory') {
-    throw new ConfigError(['PERSISTENCE: memory is refused in production (acknowledged orders would not survive a restart)']);
+    refused.push('PERSISTENCE: memory is refused in production (acknowledged orders would not survive a restart)');
   }
   if (e.NODE_ENV === 'production' && e.PERSISTENCE === 'durable' && e.DATABASE_URL === undefined && e.ALLOW_EMBEDDED_DATABASE !== 'true') {
-    throw new ConfigError(['DATABASE_URL: required in production; without it the engine would run its database in-process (PGlite under DATA_DIR). Set ALLOW_EMBEDDED_DATABASE=true to run that on purpose']);
+    refused.push('DATABASE_URL: required in production; without it the engine would run its database in-process (PGlite under DATA_DIR). Set ALLOW_EMBEDDED_DATABASE=true to run that on purpose');
   }
+  const tls = tlsFiles(e);
+  if (e.NODE_ENV === 'production' && tls === undefined && e.TLS_TERMINATED_BY_PROXY !== 'true') {
+    refused.push('TLS_CERT_FILE, TLS_KEY_FILE: required in production, where plaintext is refused; or set TLS_TERMINATED_BY_PROXY=true if a proxy in front terminates TLS');
+  }
+  if (refused.length > 0) throw new ConfigError(refused);
   const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
   return Object.freeze({
     port: e.PORT,
@@ -198,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tickGuard: Object.freeze({ maxJump: e.TICK_MAX_JUMP, maxSkewMs: e.TICK_MAX_SKEW_MS }),
     ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),
     logLevel: e.LOG_LEVEL,
+    ...(tls !== undefined ? { tls } : {}),
+    tlsTerminatedByProxy: e.TLS_TERMINATED_BY_PROXY === 'true',
     persistence: Object.freeze(
       e.PERSISTENCE === 'memory'
         ? { mode: 'memory' as const }
@@ -210,4 +239,57 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
           },
     ),
   }) as AppConfig;
+}
+
+/**
+ * TLS_CERT_FILE and TLS_KEY_FILE, both or neither: read now, so a missing file, a wrong passphrase
+ * or a key of another certificate stops the start with a message naming the variable, instead of
+ * uWebSockets.js's bare "App construction failed".
+ */
+function tlsFiles(e: z.infer<typeof EnvSchema>): TlsFiles | undefined {
+  const { TLS_CERT_FILE: certVar, TLS_KEY_FILE: keyVar, TLS_KEY_PASSPHRASE: passphrase } = e;
+  if (certVar === undefined && keyVar === undefined) {
+    if (passphrase !== undefined) throw new ConfigError(['TLS_KEY_PASSPHRASE: set without TLS_KEY_FILE']);
+    return undefined;
+  }
+  if (certVar === undefined || keyVar === undefined) {
+    throw new ConfigError([`TLS_CERT_FILE, TLS_KEY_FILE: set both or neither (only ${certVar !== undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE'} is set)`]);
+  }
+  const certFile = resolve(certVar);
+  const keyFile = resolve(keyVar);
+  const problems: string[] = [];
+  const read = (name: string, file: string): Buffer | undefined => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      problems.push(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      return undefined;
+    }
+  };
+  const certPem = read('TLS_CERT_FILE', certFile);
+  const keyPem = read('TLS_KEY_FILE', keyFile);
+  let cert: X509Certificate | undefined;
+  if (certPem !== undefined) {
+    try {
+      cert = new X509Certificate(certPem);
+    } catch {
+      problems.push(`TLS_CERT_FILE: ${certFile} holds no PEM certificate`);
+    }
+  }
+  if (keyPem !== undefined) {
+    try {
+      const key = createPrivateKey({ key: keyPem, ...(passphrase !== undefined ? { passphrase } : {}) });
+      if (cert !== undefined && !cert.checkPrivateKey(key)) problems.push(`TLS_KEY_FILE: ${keyFile} is not the key of the certificate in ${certFile}`);
+    } catch {
+      // PKCS#8 and the older OpenSSL PEM header both say so in clear.
+      const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(keyPem.toString('latin1'));
+      problems.push(
+        encrypted
+          ? `TLS_KEY_FILE: ${keyFile} is encrypted and TLS_KEY_PASSPHRASE ${passphrase === undefined ? 'is not set' : 'does not open it'}`
+          : `TLS_KEY_FILE: ${keyFile} holds no PEM private key`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ certFile, keyFile, ...(passphrase !== undefined ? { passphrase } : {}) });
 }

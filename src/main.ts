@@ -144,8 +144,11 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     corsOrigins: config.corsOrigins,
     log,
     ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health()), admin: adminOps(persistence) } : {}),
+    ...(config.tls ? { tls: config.tls } : {}),
+    // Behind a declared TLS proxy the clients' connection is HTTPS too, so HSTS is right there as well.
+    hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
   });
-  log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws });
+  log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws, tls: gateway.tls });
 
   const feeder = persistence && config.persistence.mode === 'durable'
     ? startQueueFeeder({

@@ -1,12 +1,15 @@
 /**
  * The floor of the websocket path: a raw uWebSockets.js app that echoes every binary frame and does
  * nothing else. Run as a child of the benchmark (its own process and event loop, like the engine);
- * prints `echo listening on <port>` and exits on SIGTERM or when stdin closes.
+ * prints `echo listening on <port>` and exits on SIGTERM or when stdin closes. `--cert FILE --key FILE`:
+ * wss:// instead of ws://, so the floor pays for TLS as the engine does under the bench's --tls.
  */
+import { parseArgs } from 'node:util';
 import uWS from 'uWebSockets.js';
 
+const { values: tls } = parseArgs({ options: { cert: { type: 'string' }, key: { type: 'string' } }, strict: true });
 const native = /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
-const app = uWS.App();
+const app = tls.cert !== undefined && tls.key !== undefined ? uWS.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key }) : uWS.App();
 app.ws('/ws', {
   compression: uWS.DISABLED,
   maxPayloadLength: 64 * 1024,

@@ -5,6 +5,7 @@
  */
 import { demoUnderlyings, type DemoUnderlying } from '../../src/engine/market/demo-market.js';
 import { demoPortfolios, type DemoPortfolio } from '../../src/engine/market/demo-portfolios.js';
+import { httpRequest } from './http-request.js';
 
 export interface ScenarioSpec {
   readonly portfolios: number;
@@ -59,27 +60,27 @@ export function buildScenario(spec: ScenarioSpec): Scenario {
   return { spec, underlyings, books, sampled, sampledByUnderlying, underlyingCount };
 }
 
-/** POSTs every book to /portfolios, `concurrency` requests at a time; throws on the first refusal. */
-export async function createBooks(baseUrl: string, adminToken: string, books: readonly DemoPortfolio[], concurrency = 16): Promise<void> {
+/** POSTs every book to /portfolios, `concurrency` requests at a time; throws on the first refusal. `ca`: trusted for https://. */
+export async function createBooks(baseUrl: string, adminToken: string, books: readonly DemoPortfolio[], opts: { concurrency?: number; ca?: Buffer } = {}): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < books.length) {
       const b = books[next++] as DemoPortfolio;
-      const res = await fetch(`${baseUrl}/portfolios`, {
+      const res = await httpRequest(`${baseUrl}/portfolios`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
         body: JSON.stringify({ portfolioId: b.portfolioId, cash: b.cash, positions: b.positions }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
       });
-      if (res.status !== 201 && res.status !== 200) throw new Error(`POST /portfolios ${b.portfolioId}: HTTP ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
+      if (res.status !== 201 && res.status !== 200) throw new Error(`POST /portfolios ${b.portfolioId}: HTTP ${res.status} ${res.text}`);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
 }
 
-export async function getJson(url: string, token: string): Promise<unknown> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+export async function getJson(url: string, token: string, ca?: Buffer): Promise<unknown> {
+  const res = await httpRequest(url, { headers: { authorization: `Bearer ${token}` }, timeoutMs: REQUEST_TIMEOUT_MS, ...(ca !== undefined ? { ca } : {}) });
+  if (res.status < 200 || res.status > 299) throw new Error(`GET ${url}: HTTP ${res.status} ${res.text}`);
+  return JSON.parse(res.text) as unknown;
 }

@@ -1,6 +1,6 @@
 /**
  * A benchmark websocket client: binary MessagePack frames over the `ws` package, one decoder per
- * connection, messages dispatched by `type`. Loopback only.
+ * connection, messages dispatched by `type`. Loopback only; ws:// or wss://.
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
@@ -43,10 +43,11 @@ export class BenchClient {
     });
   }
 
-  static connect(url: string, now: () => number, opts: { raw?: boolean } = {}): Promise<BenchClient> {
+  /** `ca`: certificates trusted for wss:// (the engine's self-signed one under --tls). */
+  static connect(url: string, now: () => number, opts: { raw?: boolean; ca?: Buffer } = {}): Promise<BenchClient> {
     if (!/^wss?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) throw new Error(`bench clients connect to loopback only, got ${url}`);
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) });
       ws.binaryType = 'nodebuffer';
       ws.once('open', () => resolve(new BenchClient(ws, now, opts.raw === true)));
       ws.once('error', reject);

@@ -85,7 +85,11 @@ export class Guard {
     const requestId = nextRequestId();
     this.log('error', 'handler threw before it could answer', { where, requestId, error: stackOf(e) });
     try {
-      res.cork(() => res.writeStatus('500 Internal Server Error').writeHeader('x-request-id', requestId).end('', true));
+      res.cork(() => {
+        res.writeStatus('500 Internal Server Error').writeHeader('x-request-id', requestId);
+        for (const [k, v] of this.policy.headers) res.writeHeader(k, v);
+        res.end('', true);
+      });
     } catch {
       // the response was already ended or aborted
     }

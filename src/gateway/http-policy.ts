@@ -11,6 +11,12 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['referrer-policy', 'no-referrer'],
 ];
 
+/**
+ * Sent when clients reach us over HTTPS (we terminate TLS, or a declared proxy does): a browser that
+ * has seen it uses only https:// for this host, and its subdomains, for a year.
+ */
+export const STRICT_TRANSPORT_SECURITY: readonly [string, string] = ['strict-transport-security', 'max-age=31536000; includeSubDomains'];
+
 /** Request headers a browser may send cross-origin (answered in a preflight). */
 const CORS_ALLOWED_HEADERS = 'authorization, content-type';
 /** How long a browser may cache a preflight answer, seconds. */

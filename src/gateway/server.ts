@@ -22,7 +22,7 @@ import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
 import { CLOSE_CODES, errors } from './errors.js';
 import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
-import { HttpPolicy } from './http-policy.js';
+import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { nextRequestId } from './request-id.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
@@ -75,11 +75,16 @@ export interface GatewayOptions {
   readonly admin?: AdminOps;
   /** Per-connection / per-user message admission (rate limits); absent: every message is admitted. */
   readonly admission?: MessageAdmission;
+  /** Terminate TLS on this port (HTTPS and wss://) with these PEM files; absent: plaintext. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly passphrase?: string };
+  /** Strict-Transport-Security on every answer (default: when `tls` is set; a TLS-terminating proxy in front sets it too). */
+  readonly hsts?: boolean;
 }
 
 export interface Gateway {
   readonly port: number;
   readonly uws: 'native' | 'fallback';
+  readonly tls: boolean;
   close(): Promise<void>;
 }
 
@@ -111,7 +116,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind });
   }
 
-  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins ?? [], extraHeaders: o.extraHeaders ?? [] });
+  const hsts = opts.hsts ?? opts.tls !== undefined;
+  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins ?? [], extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])] });
   const guard = new Guard(policy, log);
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const verifier = new TokenVerifier(opts.jwt);
@@ -137,9 +143,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     engine, codec, subs, verifier, log, maxSubscriptions: o.maxSubscriptions, limits,
     ...(opts.admission ? { admission: opts.admission } : {}),
   };
+  // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
+  const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
 
-  const app: TemplatedApp = uWS.App();
   app.ws<UserData>('/ws', {
     compression: uWS.DISABLED,
     maxPayloadLength: o.maxFrameBytes * 4,
@@ -338,12 +345,13 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     app.listen(opts.host, opts.port, (ls) => (ls ? resolve(ls) : reject(new Error(`gateway could not listen on ${opts.host}:${opts.port}`))));
   });
   const port = uWS.us_socket_local_port(listenSocket);
-  log('info', 'gateway listening', { host: opts.host, port, uws: uwsKind });
+  log('info', 'gateway listening', { host: opts.host, port, uws: uwsKind, tls: opts.tls !== undefined });
 
   let closed = false;
   return {
     port,
     uws: uwsKind,
+    tls: opts.tls !== undefined,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -358,6 +366,32 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
 
 /** The order methods are listed in `Allow`. */
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * TLS 1.2 suites: ECDHE key exchange and AEAD ciphers only (Mozilla's "intermediate" list without
+ * DHE), so no CBC/SHA-1 or static-RSA suite is negotiated. TLS 1.3 suites are BoringSSL's fixed,
+ * all-AEAD set, and uSockets itself refuses anything below TLS 1.2 (measured: docs/PROTOCOL.md).
+ */
+const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+function sslApp(tls: NonNullable<GatewayOptions['tls']>, native: boolean): TemplatedApp {
+  // The JS fallback has no SSLApp: it would serve plaintext, or nothing.
+  if (!native) throw new Error('TLS needs the native uWebSockets.js binary; the JS fallback cannot terminate TLS');
+  try {
+    return uWS.SSLApp({
+      cert_file_name: tls.certFile,
+      key_file_name: tls.keyFile,
+      ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+      ssl_ciphers: TLS12_CIPHERS,
+    });
+  } catch {
+    // uWS says only "App construction failed"; config.ts has already checked the files, so this is rarer.
+    throw new Error(`uWebSockets.js could not set up TLS with certificate ${tls.certFile} and key ${tls.keyFile}`);
+  }
+}
 
 function notReadyList(r: Readiness): string {
   const down = Object.entries(r.components).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`);

@@ -87,6 +87,8 @@ describe('token and serve from the same folder', () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/trades`, { headers: { authorization: `Bearer ${t.stdout.trim()}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ orders: [], fills: [] });
+    // Plaintext without a declared TLS proxy (development): HSTS would be meaningless.
+    expect(res.headers.get('strict-transport-security')).toBeNull();
   });
 
   it('refuses a token signed with another folder’s key, on REST and on the websocket', async () => {

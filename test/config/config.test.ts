@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { makeTestCert } from '../tls-fixture.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'risk-engine-config-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -38,11 +39,11 @@ describe('loadConfig', () => {
 
   it('refuses to start in production without a JWT secret of its own', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).toThrow(/RISK_ENGINE_JWT_SECRET/);
-    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod' }).jwt.secretSource).toBe('env');
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' }).jwt.secretSource).toBe('env');
   });
 
   it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true says it is meant', () => {
-    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret };
+    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' };
     try {
       loadConfig(prod);
       expect.unreachable('production started on the embedded database');
@@ -85,5 +86,74 @@ describe('loadConfig', () => {
     const c = loadConfig({ DATA_DIR: dataDir, PORT: '9000', HOST: '' }, { PORT: '0' });
     expect(c.port).toBe(0);
     expect(c.host).toBe('127.0.0.1');
+  });
+});
+
+describe('loadConfig: encryption in transit', () => {
+  const cert = makeTestCert();
+  const other = makeTestCert();
+  afterAll(() => {
+    cert.cleanup();
+    other.cleanup();
+  });
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig({ DATA_DIR: dataDir, ...env });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).problems.join('\n');
+    }
+    return expect.unreachable('loadConfig accepted the configuration');
+  };
+
+  it('terminates TLS with a readable certificate and its own key, and stays plaintext without them', () => {
+    const c = loadConfig({ DATA_DIR: dataDir, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile });
+    expect(c.tls).toEqual({ certFile: cert.certFile, keyFile: cert.keyFile });
+    expect(c.tlsTerminatedByProxy).toBe(false);
+    expect(loadConfig({ DATA_DIR: dataDir }).tls).toBeUndefined();
+  });
+
+  it('refuses a certificate without its key, or a key without its certificate', () => {
+    expect(problemsOf({ TLS_CERT_FILE: cert.certFile })).toMatch(/TLS_CERT_FILE, TLS_KEY_FILE: set both or neither \(only TLS_CERT_FILE is set\)/);
+    expect(problemsOf({ TLS_KEY_FILE: cert.keyFile })).toMatch(/only TLS_KEY_FILE is set/);
+    expect(problemsOf({ TLS_KEY_PASSPHRASE: 'x' })).toMatch(/TLS_KEY_PASSPHRASE: set without TLS_KEY_FILE/);
+  });
+
+  it('names each unreadable TLS file, and a key that belongs to another certificate', () => {
+    const missing = problemsOf({ TLS_CERT_FILE: join(cert.dir, 'nope.pem'), TLS_KEY_FILE: join(cert.dir, 'nokey.pem') });
+    expect(missing).toContain(`TLS_CERT_FILE: cannot read ${join(cert.dir, 'nope.pem')} (ENOENT)`);
+    expect(missing).toContain(`TLS_KEY_FILE: cannot read ${join(cert.dir, 'nokey.pem')} (ENOENT)`);
+    expect(problemsOf({ TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: other.keyFile })).toContain(`TLS_KEY_FILE: ${other.keyFile} is not the key of the certificate in ${cert.certFile}`);
+    const swapped = problemsOf({ TLS_CERT_FILE: cert.keyFile, TLS_KEY_FILE: cert.certFile });
+    expect(swapped).toContain('TLS_CERT_FILE: ');
+    expect(swapped).toContain('holds no PEM certificate');
+    expect(swapped).toContain('holds no PEM private key');
+  });
+
+  it('opens an encrypted key with TLS_KEY_PASSPHRASE and says when it is missing or wrong', () => {
+    const env = { TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.encryptedKeyFile };
+    expect(loadConfig({ DATA_DIR: dataDir, ...env, TLS_KEY_PASSPHRASE: cert.passphrase }).tls?.passphrase).toBe(cert.passphrase);
+    expect(problemsOf(env)).toMatch(/TLS_KEY_FILE: .* is encrypted and TLS_KEY_PASSPHRASE is not set/);
+    expect(problemsOf({ ...env, TLS_KEY_PASSPHRASE: 'wrong-passphrase' })).toMatch(/TLS_KEY_PASSPHRASE does not open it/);
+  });
+
+  it('lists every production rule a start breaks at once', () => {
+    const problems = (() => {
+      try {
+        loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['RISK_ENGINE_JWT_SECRET', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE']);
+  });
+
+  it('refuses plaintext in production unless a TLS-terminating proxy is declared in front', () => {
+    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod' };
+    expect(problemsOf(prod)).toMatch(/TLS_CERT_FILE, TLS_KEY_FILE: required in production.*TLS_TERMINATED_BY_PROXY=true/);
+    expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_TERMINATED_BY_PROXY: 'true' })).toMatchObject({ tlsTerminatedByProxy: true });
+    expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile }).tls?.certFile).toBe(cert.certFile);
+    expect(problemsOf({ ...prod, TLS_TERMINATED_BY_PROXY: 'yes' })).toMatch(/TLS_TERMINATED_BY_PROXY: true or false/);
   });
 });

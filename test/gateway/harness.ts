@@ -103,12 +103,12 @@ export class Client {
     }));
   }
 
-  /** `token` goes in the query string (refused unless allowQueryToken), `header` in Authorization. */
-  static connect(url: string, opts: { token?: string; header?: string; origin?: string; localAddress?: string } = {}): Promise<Client> {
+  /** `token` goes in the query string (refused unless allowQueryToken), `header` in Authorization; `ca`: the certificates a wss:// client trusts. */
+  static connect(url: string, opts: { token?: string; header?: string; origin?: string; localAddress?: string; ca?: Buffer } = {}): Promise<Client> {
     const u = opts.token ? `${url}?token=${encodeURIComponent(opts.token)}` : url;
     const headers: Record<string, string> = {};
     if (opts.header) headers.authorization = `Bearer ${opts.header}`;
-    const ws = new WebSocket(u, { headers, ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+    const ws = new WebSocket(u, { headers, ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.ca ? { ca: opts.ca } : {}) });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new Client(ws)));
       ws.once('unexpected-response', (_req, res) => {
@@ -121,8 +121,8 @@ export class Client {
   }
 
   /** Connects and authenticates with an `auth` message. */
-  static async login(url: string, token: string): Promise<Client> {
-    const c = await Client.connect(url);
+  static async login(url: string, token: string, opts: { ca?: Buffer } = {}): Promise<Client> {
+    const c = await Client.connect(url, opts);
     const r = await c.request({ type: 'auth', token });
     if (r.type !== 'authenticated') throw new Error(`auth failed: ${JSON.stringify(r)}`);
     return c;

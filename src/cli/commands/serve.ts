@@ -9,7 +9,9 @@ export const serveHelp = `Usage: risk-engine serve [--port N] [--host H] [--demo
 
 Runs the engine: websocket gateway (binary MessagePack, docs/PROTOCOL.md) and REST on one port.
 Configuration comes from the environment (PORT, HOST, DATA_DIR, RISK_ENGINE_JWT_SECRET, ...; see
-src/config.ts); flags override it. Prints one line with the URL once listening. SIGINT or SIGTERM
+src/config.ts); flags override it. With TLS_CERT_FILE and TLS_KEY_FILE it serves HTTPS and wss://
+on the port; NODE_ENV=production refuses plaintext unless TLS_TERMINATED_BY_PROXY=true. Prints one
+line with the URL once listening. SIGINT or SIGTERM
 closes it gracefully (exit 0). It stops by itself, with exit 1, if another engine takes its
 database schema while it is disconnected from the server.
 
@@ -75,8 +77,9 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGTERM', stop);
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const [http, ws] = config.tls ? ['https', 'wss'] : ['http', 'ws'];
   io.stdout.write(
-    `risk-engine listening on http://${host}:${app.port} (websocket ws://${host}:${app.port}/ws, uWS ${app.uws})` +
+    `risk-engine listening on ${http}://${host}:${app.port} (websocket ${ws}://${host}:${app.port}/ws, uWS ${app.uws})` +
       (demo ? `, demo: ${demo.portfolios} portfolios over ${demo.underlyings} underlyings at ${demo.tickRate} ticks/s` : '') +
       '\n',
   );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
 import type { RiskSnapshot } from '../../engine/actors/types.js';
@@ -7,7 +8,7 @@ import { CliError, ExitCode, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { configOrCliError } from './config-flags.js';
 
-export const watchHelp = `Usage: risk-engine watch --portfolio ID [--url URL] [--token JWT] [--once]
+export const watchHelp = `Usage: risk-engine watch --portfolio ID [--url URL] [--ca FILE] [--token JWT] [--once]
 
 Connects to a running engine over its websocket, subscribes to the live risk of one portfolio and
 prints it as a table that refreshes in place: delta, gamma, vega, theta, rho per underlying and in
@@ -17,7 +18,10 @@ tick it includes. Ctrl-C quits.
 Options:
   --portfolio ID   portfolio to watch (required)
   --url URL        engine websocket, default ws://<HOST>:<PORT>/ws from the configuration
-                   (ws://127.0.0.1:8080/ws)
+                   (ws://127.0.0.1:8080/ws; wss:// when TLS_CERT_FILE is set)
+  --ca FILE        PEM certificate(s) to trust for a wss:// URL, instead of the system's
+                   authorities (e.g. the engine's self-signed certificate); NODE_EXTRA_CA_CERTS
+                   adds to the system's authorities instead. Verification is never turned off.
   --token JWT      token to authenticate with; default: a 1-hour risk_manager token for this
                    portfolio signed with the local configuration's key (as 'risk-engine token')
   --once           print the first update without clearing the screen and exit 0 (for scripts)
@@ -33,6 +37,7 @@ export async function runWatch(argv: string[], io: CliIo): Promise<number> {
     portfolio: { type: 'string' },
     url: { type: 'string' },
     token: { type: 'string' },
+    ca: { type: 'string' },
     once: { type: 'boolean' },
   });
   if (f.help) {
@@ -44,11 +49,31 @@ export async function runWatch(argv: string[], io: CliIo): Promise<number> {
   let token = f.token;
   if (url === undefined || token === undefined) {
     const config = configOrCliError(process.env, {});
-    url ??= `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/ws`;
+    url ??= `${config.tls ? 'wss' : 'ws'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/ws`;
     token ??= await issueToken({ sub: 'cli-watch', roles: ['risk_manager'], portfolios: [portfolioId], ttlSeconds: 3600 }, config.jwt.secret, config.jwt);
   }
   if (!/^wss?:\/\//.test(url)) throw usageError(`watch: --url must start with ws:// or wss://, got "${url}"`);
-  return watch({ url, token, portfolioId, once: f.once === true, io });
+  if (f.ca !== undefined && !url.startsWith('wss://')) throw usageError(`watch: --ca goes with a wss:// URL, got "${url}"`);
+  return watch({ url, token, portfolioId, once: f.once === true, io, ...(f.ca !== undefined ? { ca: readCa(f.ca) } : {}) });
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new CliError(`${file}: cannot read the --ca file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Node's codes for a server certificate the client does not trust. */
+const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
+
+/** What to do about a TLS failure, for the connection error message. */
+function tlsHint(code: string | undefined, withCa: boolean): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return " (the server's certificate does not name this host: connect by a name it lists)";
+  if (code === 'CERT_HAS_EXPIRED') return " (the server's certificate has expired)";
+  if (code !== undefined && UNTRUSTED_CERT.has(code)) return ` (the server's certificate is not trusted${withCa ? ' by the --ca file' : ': give its CA with --ca FILE'})`;
+  return '';
 }
 
 interface WatchOptions {
@@ -57,13 +82,15 @@ interface WatchOptions {
   readonly portfolioId: string;
   readonly once: boolean;
   readonly io: CliIo;
+  /** Trusted certificates for wss:// in place of the system's. */
+  readonly ca?: Buffer;
 }
 
-function watch({ url, token, portfolioId, once, io }: WatchOptions): Promise<number> {
+function watch({ url, token, portfolioId, once, io, ca }: WatchOptions): Promise<number> {
   const enc = new Encoder({ ignoreUndefined: true });
   const dec = new Decoder();
   return new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS, ...(ca !== undefined ? { ca } : {}) });
     ws.binaryType = 'nodebuffer';
     let settled = false;
     let latest: RiskSnapshot | undefined;
@@ -92,7 +119,7 @@ function watch({ url, token, portfolioId, once, io }: WatchOptions): Promise<num
 
     const send = (m: Record<string, unknown>): void => ws.send(enc.encode(m), { binary: true });
     ws.on('unexpected-response', (_req, res) => fail(`${url} refused the websocket upgrade: HTTP ${res.statusCode ?? '?'}`));
-    ws.on('error', (e: NodeJS.ErrnoException) => fail(`cannot connect to ${url}: ${e.code ?? e.message}`));
+    ws.on('error', (e: NodeJS.ErrnoException) => fail(`cannot connect to ${url}: ${e.code ?? e.message}${tlsHint(e.code, ca !== undefined)}`));
     ws.on('close', (code, reason) => fail(`connection to ${url} closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
     ws.on('open', () => send({ type: 'auth', id: 'auth', token }));
     ws.on('message', (data: Buffer) => {
