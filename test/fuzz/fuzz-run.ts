@@ -69,15 +69,16 @@ async function rest(port: number, token: string, method: string, url: string, bo
 async function normalClientTrades(port: number, mint: (sub: string, roles: Role[], portfolios: string[]) => Promise<string>, seed: number): Promise<string | null> {
   const pid = `after-${seed}`;
   const url = `ws://127.0.0.1:${port}/ws`;
-  const health = await fetch(`http://127.0.0.1:${port}/health`);
+  const admin = await mint('admin-after', ['admin'], ['*']);
+  const health = await rest(port, admin, 'GET', '/health');
   if (health.status !== 200) return `GET /health answered ${health.status}`;
-  const created = await rest(port, await mint('admin-after', ['admin'], ['*']), 'POST', '/portfolios', { portfolioId: pid, cash: 10_000_000 });
+  const created = await rest(port, admin, 'POST', '/portfolios', { portfolioId: pid, cash: 10_000_000 });
   if (created.status !== 201) return `POST /portfolios answered ${created.status} ${JSON.stringify(created.json)}`;
   const feed = await Client.login(url, await mint('feed-after', ['feed'], []));
   const trader = await Client.login(url, await mint('trader-after', ['trader'], [pid]));
   try {
     const ticked = await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
-    if (ticked.type !== 'ack') return `tick answered ${JSON.stringify(ticked)}`;
+    if (ticked.type !== 'ack' || ticked.status !== 'accepted') return `tick answered ${JSON.stringify(ticked)}`;
     const sub = await trader.request({ type: 'subscribe', channel: 'risk', portfolioId: pid });
     if (sub.type !== 'subscribed') return `subscribe answered ${JSON.stringify(sub)}`;
     const ack = await trader.request({ type: 'order', portfolioId: pid, clientOrderId: 'after-1', instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' }, 10_000);

@@ -6,6 +6,7 @@
  * hand because fetch/undici normalise paths and refuse bad bytes before they reach the server.
  */
 import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
+import { MARKET_ROUTES } from '../../src/gateway/market-routes.js';
 import { ROUTES } from '../../src/gateway/rest-routes.js';
 import type { Rand } from './random.js';
 
@@ -61,15 +62,15 @@ const UWS_METHOD: Record<string, string> = { get: 'GET', post: 'POST', del: 'DEL
 /** Every route the gateway serves, its methods merged per pattern (read from the route tables). */
 export function knownPaths(): readonly KnownPath[] {
   const byPattern = new Map<string, { methods: string[]; hasBody: boolean }>();
-  for (const r of [...ROUTES, ...ADMIN_ROUTES]) {
+  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) {
     const e = byPattern.get(r.pattern) ?? { methods: [], hasBody: false };
     e.methods.push(UWS_METHOD[r.method] ?? r.method.toUpperCase());
     e.hasBody ||= r.hasBody;
     byPattern.set(r.pattern, e);
   }
   const out: KnownPath[] = [...byPattern].map(([pattern, e]) => ({ pattern, methods: e.methods, hasBody: e.hasBody }));
-  out.push({ pattern: '/health', methods: ['GET'], hasBody: false });
-  out.push({ pattern: '/ws', methods: ['GET'], hasBody: false });
+  // The routes server.ts serves itself.
+  for (const pattern of ['/health', '/livez', '/readyz', '/ws']) out.push({ pattern, methods: ['GET'], hasBody: false });
   return out;
 }
 
@@ -112,7 +113,7 @@ function segment(rand: Rand, ctx: HttpFuzzContext): { seg: Buffer; plain: boolea
 }
 
 const QUERIES = [
-  '', '', '', '?portfolioId=P1', '?portfolioId=%E0%A4%A', '?portfolioId=', '?limit=abc', '?limit=1e3', '?limit=-1', '?limit=99999999999999999999',
+  '', '', '', '?portfolioId=P1', '?limit=2&cursor=abc', '?cursor=%E0%A4%A', '?cursor=' + 'x'.repeat(500), '?limit=1&cursor=', '?portfolioId=%E0%A4%A', '?portfolioId=', '?limit=abc', '?limit=1e3', '?limit=-1', '?limit=99999999999999999999',
   '?limit=0', '?limit=1000', '?limit=%00', '?portfolioId=P1&portfolioId=P2', '?portfolioId[]=x', '?%=%', '?&&&', '?token=x', '?limit=5.5', '?portfolioId=%FF',
 ];
 
@@ -161,7 +162,9 @@ function validBody(rand: Rand, ctx: HttpFuzzContext, pattern: string): Record<st
     case '/risk/limits':
       return { portfolioId: pid, maxOrderQty: rand.range(1, 10_000), tradingState: 'active' };
     case '/trades':
-      return { portfolioId: pid, clientOrderId: `h-${rand.int(1e9)}`, instrument: 'AAA', side: rand.pick(['buy', 'sell']), qty: rand.range(1, 5), orderType: 'market' };
+      return { portfolioId: rand.chance(0.5) ? 'P1' : pid, clientOrderId: `h-${rand.int(1e9)}`, instrument: 'AAA', side: rand.pick(['buy', 'sell']), qty: rand.range(1, 5), orderType: 'market' };
+    case '/market/band':
+      return { symbol: rand.pick(['FZA', 'FZB', 'BBB']), maxJump: rand.chance(0.8) ? rand.pick([0.01, 0.5, 2]) : null };
     default:
       return rand.chance(0.5) ? {} : { data: { kind: 'risk', rows: [] } };
   }
@@ -230,7 +233,7 @@ function mutatedBody(rand: Rand, ctx: HttpFuzzContext, pattern: string): string 
 
 function hostileBody(rand: Rand, ctx: HttpFuzzContext, pattern: string): Buffer {
   const k = rand.int(30);
-  if (k < 8) return Buffer.from(toJsonText(validBody(rand, ctx, pattern)));
+  if (k < 12) return Buffer.from(toJsonText(validBody(rand, ctx, pattern)));
   if (k < 20) return Buffer.from(mutatedBody(rand, ctx, pattern));
   if (k < 22) return Buffer.from(deepJson(rand));
   if (k < 23) {
@@ -326,12 +329,31 @@ function routeRequest(rand: Rand, ctx: HttpFuzzContext, paths: readonly KnownPat
   const known = STANDARD_METHODS.includes(method);
   const wrongMethod = known && p.methods.length > 0 && !p.methods.includes(method) && method !== 'HEAD' && method !== 'OPTIONS';
   const what = `${method.slice(0, 20)} ${t.path.toString('latin1').slice(0, 80)}${tok.valid ? ' (token)' : tok.header ? ' (bad token)' : ''}${body ? ` body ${body.length} B ${framing}` : ''}`;
+  const options = method === 'OPTIONS' && p.methods.length > 0 && p.pattern !== '/ws';
   const check = wrongMethod && t.plain && !alone
     ? (status: number, h: ReadonlyMap<string, string>) => (status === 405 && h.has('allow') ? null : `a wrong method on a known route gets 405 with Allow: ${method} ${p.pattern} got ${status}${h.has('allow') ? '' : ' without Allow'}`)
-    : undefined;
+    : options && t.plain && !alone
+      ? (status: number, h: ReadonlyMap<string, string>) => (status === 204 && h.has('allow') ? null : `OPTIONS on a known route gets 204 with Allow: ${p.pattern} got ${status}${h.has('allow') ? '' : ' without Allow'}`)
+      : undefined;
   // An upgrade's 101 hands the connection to the websocket; HEAD answers have no body: both alone.
   const endsConnection = p.hasBody && p.methods.includes(method) && (!tok.valid || !jsonType || (body?.length ?? 0) > ctx.maxBodyBytes);
   return { bytes, what, method, alone: alone || upgrade || method === 'HEAD' || junk || t.raw, endsConnection, ...(check ? { check } : {}) };
+}
+
+/** A well-formed request a client with rights would send, so the handlers and the engine behind them run too. */
+function validRequest(rand: Rand, ctx: HttpFuzzContext, paths: readonly KnownPath[]): HostileRequest {
+  const p = rand.pick(paths.filter((x) => x.pattern !== '/ws'));
+  const method = rand.pick(p.methods);
+  const path = p.pattern.replace(/:[a-z]+/g, () => (rand.chance(0.5) ? 'P1' : `P1-o${rand.int(20)}`));
+  const token = p.pattern === '/trades' || p.pattern.startsWith('/trades/') ? rand.pick([ctx.tokens.admin, ctx.tokens.trader]) : ctx.tokens.admin;
+  const headers: string[] = [`Authorization: Bearer ${token}`];
+  let body: Buffer | undefined;
+  if (p.hasBody && method === 'POST') {
+    headers.push('Content-Type: application/json');
+    body = Buffer.from(toJsonText(validBody(rand, ctx, p.pattern)));
+  }
+  const { bytes } = assemble(rand, { method, path: Buffer.from(path), headers, ...(body ? { body } : {}) });
+  return { bytes, what: `${method} ${path} (valid)`, method, alone: false };
 }
 
 /** Header-level abuse on a known route with a valid token. */
@@ -409,7 +431,8 @@ export function* hostileRequests(rand: Rand, ctx: HttpFuzzContext): Generator<Ho
   const unknown: KnownPath = { pattern: '/nope/:x', methods: [], hasBody: false };
   for (;;) {
     const k = rand.int(40);
-    if (k < 32) yield routeRequest(rand, ctx, paths);
+    if (k < 4) yield validRequest(rand, ctx, paths);
+    else if (k < 32) yield routeRequest(rand, ctx, paths);
     else if (k < 34) yield routeRequest(rand, ctx, [unknown]);
     else if (k < 38) yield headerRequest(rand, ctx, paths);
     else yield garbageRequest(rand);

@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import type { HostileRequest } from './hostile-http.js';
-import { HTTP_STATUSES } from './outcomes.js';
+import { ANSWER_HEADERS, HTTP_STATUSES } from './outcomes.js';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -126,6 +126,8 @@ function checkAnswer(req: HostileRequest, a: HttpAnswer, opts: HttpDriverOptions
     t.findings.push({ kind: `status ${a.status} ${code}`, request: req.what, problem: `undocumented status ${a.status}: ${body}` });
   }
   if (a.status === 101 && !req.bytes.subarray(0, 200).toString('latin1').includes(' /ws')) t.findings.push({ kind: '101 outside /ws', request: req.what, problem: '101 outside /ws' });
+  const missing = a.status === 101 ? [] : ANSWER_HEADERS.filter((h) => !a.headers.has(h));
+  if (missing.length > 0) t.findings.push({ kind: `an answer without ${missing.join(', ')}`, request: req.what, problem: `status ${a.status} without ${missing.join(', ')}` });
   for (const c of [req.check?.(a.status, a.headers), opts.onAnswer?.(req, a)]) {
     // A check says "<what is expected>: <what happened>"; the part before the colon is its kind.
     if (c) t.findings.push({ kind: c.split(':', 1)[0] as string, request: req.what, problem: c });

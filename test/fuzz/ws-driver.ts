@@ -73,7 +73,7 @@ class FuzzConn {
   }
 
   static open(url: string, sender: Sender, token: string | undefined, t: WsTally): Promise<FuzzConn> {
-    const ws = new WebSocket(token ? `${url}?token=${encodeURIComponent(token)}` : url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
     ws.binaryType = 'nodebuffer';
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new FuzzConn(sender, ws, t)));
