@@ -145,15 +145,22 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     const wsTokens: Partial<Record<Sender, string>> = {
       trader: tokens.trader, admin: tokens.admin, feed: tokens.feed, risk_manager: tokens.riskManager, compliance_officer: tokens.compliance,
     };
+    // A long run keeps the mix of the short one (10 frames a request): frames flood the engine's one
+    // thread far faster than requests, which wait on connections.
+    const httpTally: HttpTally = { sent: 0, outcomes: new Map(), findings: [], connections: 0 };
+    const pace = async (framesDrawn: number): Promise<void> => {
+      while (o.minutes !== undefined && framesDrawn > 10 * httpTally.sent + 50_000 && !stopped()) await new Promise((r) => setTimeout(r, 20));
+    };
     const [http, ws] = await Promise.all([
       driveHttp(hostileRequests(httpRand, { tokens, portfolioIds: PORTFOLIOS, maxBodyBytes: MAX_BODY_BYTES }), totals.requests, {
-        port, concurrency: 16, batch: 16, connectionTimeoutMs: 15_000, stopped,
+        port, concurrency: 16, batch: 16, connectionTimeoutMs: 15_000, stopped, tally: httpTally,
       }).then((r) => {
         log(`HTTP done at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return r;
       }),
       driveFrames(wsRand, totals.frames, {
         onDone: () => log(`websocket done at ${((Date.now() - t0) / 1000).toFixed(1)} s`),
+        pace,
         url: `ws://127.0.0.1:${port}/ws`,
         tokens: wsTokens,
         // anon's `auth` carries an empty token, refused by the schema, so only broken ones cost a

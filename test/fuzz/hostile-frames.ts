@@ -56,8 +56,11 @@ function template(rand: Rand, ctx: FrameFuzzContext, type: string, id: string): 
 }
 
 /** A MessagePack value of any type, small unless asked otherwise. */
-function anyValue(rand: Rand, depth = 0): unknown {
-  const k = rand.int(depth > 2 ? 26 : 30);
+/** Kinds of value anyValue makes: every MessagePack type, and the awkward values of each. */
+const VALUE_KINDS = 30;
+
+function anyValue(rand: Rand, depth = 0, kind?: number): unknown {
+  const k = kind ?? rand.int(depth > 2 ? 26 : VALUE_KINDS);
   switch (k) {
     case 0: return null;
     case 1: return rand.chance(0.5);
@@ -209,6 +212,26 @@ function trailingOrTruncated(rand: Rand, ctx: FrameFuzzContext): HostileFrame {
 function textFrame(rand: Rand, ctx: FrameFuzzContext): HostileFrame {
   if (rand.chance(0.5)) return { data: Buffer.from(JSON.stringify(template(rand, ctx, 'subscribe', fid()))), binary: false, what: 'text frame (JSON)', replies: 'one' };
   return { data: Buffer.from(rand.chance(0.5) ? rand.ascii(rand.range(0, 100)) : 'ünïcødé 💥'), binary: false, what: 'text frame', replies: 'one' };
+}
+
+/**
+ * Every message type with each of its fields in turn given each kind of value, missing, and the
+ * message with each extra key: the systematic part of the fuzz, sent first by every sender.
+ */
+export function* everyFieldWrong(rand: Rand, ctx: FrameFuzzContext): Generator<HostileFrame> {
+  for (const type of CLIENT_MSG_TYPES) {
+    const fields = Object.keys(template(rand, ctx, type, 'x'));
+    for (const f of fields) {
+      for (let kind = 0; kind <= VALUE_KINDS; kind++) {
+        const id = fid();
+        const v = kind < VALUE_KINDS ? anyValue(rand, 0, kind) : undefined;
+        const entries = Object.entries(template(rand, ctx, type, id)).flatMap(([key, x]): [string, unknown][] => (key !== f ? [[key, x]] : kind < VALUE_KINDS ? [[key, v]] : []));
+        const idSurvives = entries.some(([key, x]) => key === 'id' && x === id);
+        const replies = type === 'tick' && !idSurvives ? 'zeroOrOne' : 'one';
+        yield { data: mp(new Entries(entries)), binary: true, what: `${type}: ${f} = ${kind < VALUE_KINDS ? describe(v) : 'missing'}`, replies, ...(idSurvives ? { id } : {}) };
+      }
+    }
+  }
 }
 
 /** The frames every sender may send; `valid` ones (right type and fields) are rarer. */

@@ -42,6 +42,8 @@ export interface HttpDriverOptions {
   readonly onAnswer?: (req: HostileRequest, a: HttpAnswer) => string | null;
   /** True once the engine is gone: stop sending. */
   readonly stopped: () => boolean;
+  /** Counts into this tally (read by the runner while the fuzz runs), else a new one. */
+  readonly tally?: HttpTally;
 }
 
 type Parsed = { kind: 'answer'; answer: HttpAnswer; end: number } | { kind: 'incomplete' } | { kind: 'garbage'; why: string };
@@ -136,7 +138,7 @@ function checkAnswer(req: HostileRequest, a: HttpAnswer, opts: HttpDriverOptions
 
 /** Sends `total` requests from `requests` and checks every answer. */
 export async function driveHttp(requests: Iterator<HostileRequest>, total: number, opts: HttpDriverOptions): Promise<HttpTally> {
-  const t: HttpTally = { sent: 0, outcomes: new Map(), findings: [], connections: 0 };
+  const t: HttpTally = opts.tally ?? { sent: 0, outcomes: new Map(), findings: [], connections: 0 };
   /** Requests to send again; `solo` ones on a connection of their own, to learn whose fault a close was. */
   const retry: { req: HostileRequest; solo: boolean }[] = [];
   let drawn = 0;

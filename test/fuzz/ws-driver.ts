@@ -7,7 +7,7 @@
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
-import { type FrameFuzzContext, type HostileFrame, type Sender, closingFrame, hostileFrame } from './hostile-frames.js';
+import { type FrameFuzzContext, type HostileFrame, type Sender, closingFrame, everyFieldWrong, hostileFrame } from './hostile-frames.js';
 import { BUG_CODES, CLOSE_CODES_ALLOWED, FRAME_CODES, PUSH_TYPES, REPLY_TYPES } from './outcomes.js';
 import type { Rand } from './random.js';
 
@@ -47,6 +47,8 @@ export interface WsDriverOptions {
   /** True once the engine is gone: stop instead of reconnecting. */
   readonly stopped: () => boolean;
   readonly onDone?: () => void;
+  /** Awaited before each batch with the frames drawn so far: lets the runner keep HTTP's share of the engine. */
+  readonly pace?: (framesDrawn: number) => Promise<void>;
 }
 
 const dec = new Decoder();
@@ -173,6 +175,12 @@ export async function driveFrames(rand: Rand, total: number, opts: WsDriverOptio
   const runSender = async (sender: Sender, r: Rand): Promise<void> => {
     const ctx = opts.ctx(sender);
     let conn: FuzzConn | undefined;
+    // Each sender first sends every message type with each field wrong in turn, then random frames.
+    const systematic = everyFieldWrong(r, ctx);
+    const next = (): HostileFrame => {
+      const s = systematic.next();
+      return s.done ? hostileFrame(r, ctx, sender) : s.value;
+    };
     while (drawn < total && !opts.stopped()) {
       try {
         conn ??= await FuzzConn.open(opts.url, sender, opts.tokens[sender], t);
@@ -180,9 +188,11 @@ export async function driveFrames(rand: Rand, total: number, opts: WsDriverOptio
         if (!opts.stopped()) t.findings.push({ kind: 'cannot connect', sender, frame: '(connecting)', problem: `could not connect: ${String(e)}` });
         return;
       }
+      await opts.pace?.(drawn);
+      if (opts.stopped()) break;
       const n = Math.min(opts.batch, total - drawn);
       drawn += n;
-      for (let i = 0; i < n; i++) conn.send(hostileFrame(r, ctx, sender));
+      for (let i = 0; i < n; i++) conn.send(next());
       // Once in a while the batch ends with a frame uWS refuses by closing.
       if (closingLeft > 0 && r.chance(0.05)) {
         closingLeft--;
