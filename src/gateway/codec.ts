@@ -4,7 +4,7 @@
  * (the Decoder's own limits) and nesting depth, which @msgpack/msgpack does not bound, so a
  * pre-scan of the bytes refuses a deep frame before any object is built.
  */
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { DecodeError, Decoder, Encoder } from '@msgpack/msgpack';
 import { type GatewayError, errors } from './errors.js';
 
 export interface CodecOptions {
@@ -17,6 +17,15 @@ export interface CodecOptions {
 export const DEFAULT_CODEC_OPTIONS: CodecOptions = Object.freeze({ maxFrameBytes: 64 * 1024, maxDepth: 8 });
 
 export type DecodeResult = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly error: GatewayError };
+
+/**
+ * Map keys must be strings (every protocol field is named). The library also takes numbers and
+ * turns them into strings, so `{1: x}` and `{"1": x}` would read the same; refused instead.
+ */
+function stringKey(key: unknown): string {
+  if (typeof key !== 'string') throw new DecodeError(`map keys must be strings, got a ${typeof key}`);
+  return key;
+}
 
 const DEEP = -1;
 const MALFORMED = -2;
@@ -87,7 +96,9 @@ export function scanDepth(bytes: Uint8Array, maxDepth: number): number {
 
 export class Codec {
   private readonly encoder = new Encoder({ ignoreUndefined: true });
-  private readonly decoder = new Decoder({ maxStrLength: 16 * 1024, maxBinLength: 4 * 1024, maxArrayLength: 1024, maxMapLength: 64, maxExtLength: 0 });
+  private readonly decoder = new Decoder({
+    maxStrLength: 16 * 1024, maxBinLength: 4 * 1024, maxArrayLength: 1024, maxMapLength: 64, maxExtLength: 0, mapKeyConverter: stringKey,
+  });
   readonly options: CodecOptions;
 
   constructor(options: Partial<CodecOptions> = {}) {

@@ -50,6 +50,8 @@ export const GATEWAY_ERROR_CODES = [
   'BAD_QUERY',
   /** GET /readyz: the engine cannot accept orders now (database, journal or queues not ready). */
   'NOT_READY',
+  /** GET /ws without the websocket upgrade headers (426, with `Upgrade: websocket`). */
+  'UPGRADE_REQUIRED',
 ] as const;
 
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
@@ -103,6 +105,7 @@ export const errors = {
   tooManySubscriptions: (limit: number) => gatewayError('TOO_MANY_SUBSCRIPTIONS', `at most ${limit} subscriptions per connection`),
   badQuery: (name: string, expected: string) => gatewayError('BAD_QUERY', `query parameter ${name}: expected ${expected}`),
   notReady: (detail: string) => gatewayError('NOT_READY', detail),
+  upgradeRequired: () => gatewayError('UPGRADE_REQUIRED', 'GET /ws opens a websocket: send Upgrade: websocket, Connection: Upgrade and Sec-WebSocket-Key'),
 };
 
 /** A caller's string, cut and with control characters escaped, for an error message. */

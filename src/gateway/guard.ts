@@ -22,7 +22,7 @@ export class Guard {
     return (res, req, context) => {
       let reply: Reply | undefined;
       try {
-        reply = new Reply(res, nextRequestId(), this.policy, req.getHeader('origin'));
+        reply = new Reply(res, nextRequestId(), this.policy, req.getHeader('origin'), req.getMethod() === 'head');
         handler(reply, req, res, context);
       } catch (e) {
         if (reply) this.internal(where, reply, e, true);

@@ -18,7 +18,7 @@ export interface HttpResult {
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
   404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
-  422: '422 Unprocessable Entity', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+  422: '422 Unprocessable Entity', 426: '426 Upgrade Required', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
 };
 
 export const fail = (status: number, e: GatewayError | { code: string; message: string }): HttpResult => ({ status, body: { code: e.code, message: e.message } });
@@ -75,7 +75,8 @@ const STREAM_ABOVE_BYTES = 64 * 1024;
 export class Reply {
   aborted = false;
   done = false;
-  constructor(readonly res: HttpResponse, readonly requestId: string, private readonly policy: HttpPolicy, private readonly origin: string) {
+  /** `head`: the request was HEAD, whose answer has headers only (a body would be read as the next answer). */
+  constructor(readonly res: HttpResponse, readonly requestId: string, private readonly policy: HttpPolicy, private readonly origin: string, private readonly head = false) {
     res.onAborted(() => {
       this.aborted = true;
     });
@@ -102,6 +103,14 @@ export class Reply {
       for (const [k, v] of this.policy.corsHeaders(this.origin)) res.writeHeader(k, v);
       for (const [k, v] of r.headers ?? []) res.writeHeader(k, v);
       if (body !== undefined) res.writeHeader('content-type', 'application/json');
+      if (this.head) {
+        // This uWS leaves the answer unfinished (the connection hangs) when endWithoutBody is given
+        // a length other than 0, so the length the body would have had is written by hand.
+        if (closeConnection) return void res.endWithoutBody(0, true);
+        res.writeHeader('content-length', String(body?.length ?? 0));
+        res.endWithoutBody();
+        return;
+      }
       if (body === undefined || body.length <= STREAM_ABOVE_BYTES || closeConnection) {
         res.end(body ?? '', closeConnection);
         return;

@@ -222,6 +222,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     addMethod(route.pattern, route.method);
     app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => serveRest(route, reply, req, res)));
   }
+  // /ws is a route too: uWS passes a GET without the upgrade headers on to the next GET handler, and
+  // every other method to the 405 below.
+  addMethod('/ws', 'get');
+  app.get('/ws', guard.http('GET /ws', (reply) => reply.send({ ...fail(426, errors.upgradeRequired()), headers: [['upgrade', 'websocket']] })));
   for (const [pattern, methods] of methodsOf) {
     const allow = [...methods.sort((a, b) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)), 'OPTIONS'].join(', ');
     // CORS preflight (and a plain OPTIONS): the methods, and the CORS headers when the origin is allowed.

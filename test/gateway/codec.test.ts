@@ -66,4 +66,12 @@ describe('Codec.decode', () => {
     const proto = new Uint8Array([0x81, 0xa9, ...new TextEncoder().encode('__proto__'), 0x01]);
     expect(big.decode(ab(proto))).toMatchObject({ ok: false, error: { code: 'BAD_FRAME' } });
   });
+
+  it('refuses a map key that is not a string, at the root or nested', () => {
+    // {type: "tick", 1: 2} and {type: "tick", a: {nil: 1}}
+    const numberKey = new Uint8Array([0x82, 0xa4, ...new TextEncoder().encode('type'), 0xa4, ...new TextEncoder().encode('tick'), 0x01, 0x02]);
+    expect(codec.decode(ab(numberKey))).toMatchObject({ ok: false, error: { code: 'BAD_FRAME', message: expect.stringContaining('map keys must be strings') } });
+    const nilKey = new Uint8Array([0x82, 0xa4, ...new TextEncoder().encode('type'), 0xa4, ...new TextEncoder().encode('tick'), 0xa1, 0x61, 0x81, 0xc0, 0x01]);
+    expect(codec.decode(ab(nilKey))).toMatchObject({ ok: false, error: { code: 'BAD_FRAME' } });
+  });
 });
