@@ -4,7 +4,7 @@
  * trust it through `ca`, and `risk-engine watch --ca`; production refusing plaintext unless a
  * TLS-terminating proxy is declared.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { Client } from '../gateway/harness.js';
 import { newTarget } from '../persistence/pg-fixture.js';
 import { makeTestCert, type TestCert } from '../tls-fixture.js';
 import { type CliRun, repoRoot } from './run-cli.js';
+import { type Server, serve } from './serve-child.js';
 
 const bin = path.join(repoRoot, 'bin', 'risk-engine.js');
 const HSTS = 'max-age=31536000; includeSubDomains';
@@ -57,32 +58,6 @@ function run(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs = 30
       clearTimeout(t);
       resolve({ code: code ?? -1, stdout, stderr });
     });
-  });
-}
-
-interface Server { readonly port: number; readonly line: string; readonly proc: ChildProcess; stop(): Promise<number | null> }
-
-/** `serve --port 0`, resolved with its "listening on" line (http:// or https://). */
-function serve(cwd: string, env: NodeJS.ProcessEnv, argv: string[] = []): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', ...argv], { cwd, env });
-    let out = '';
-    let err = '';
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    const stop = async (): Promise<number | null> => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    };
-    proc.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    proc.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /^risk-engine listening on https?:\/\/127\.0\.0\.1:(\d+).*$/m.exec(out);
-      if (m) resolve({ port: Number(m[1]), line: m[0], proc, stop });
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${String(code)} before listening:\n${out}\n${err}`)));
   });
 }
 

@@ -2,12 +2,13 @@
  * serve, token and watch as a user runs them: separate processes of the built bin/risk-engine.js
  * over loopback, each folder with its own development JWT key (DATA_DIR defaults to ./data).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, repoRoot } from './run-cli.js';
+import { type Server, serve as serveChild } from './serve-child.js';
 
 const bin = path.join(repoRoot, 'bin', 'risk-engine.js');
 
@@ -34,30 +35,8 @@ function run(cwd: string, argv: string[], timeoutMs = 30_000): Promise<CliRun> {
   });
 }
 
-interface Server { readonly port: number; readonly proc: ChildProcess; stop(): Promise<number | null> }
-
-function serve(cwd: string, argv: string[]): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', ...argv], { cwd, env: envFor() });
-    let out = '';
-    let err = '';
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    const stop = async (): Promise<number | null> => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    };
-    proc.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    proc.stdout.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), proc, stop });
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${String(code)} before listening:\n${out}\n${err}`)));
-  });
-}
+/** serve in `cwd` as a user runs it there. */
+const serve = (cwd: string, argv: string[]): Promise<Server> => serveChild(cwd, envFor(), argv);
 
 const folders: string[] = [];
 function folder(): string {
