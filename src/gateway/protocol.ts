@@ -10,6 +10,15 @@ import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
 const Name = z.string().min(1).max(64);
 const Ticker = z.string().min(1).max(32);
 const PositiveFinite = z.number().positive();
+/**
+ * Bounds on what a client may send, far beyond any real book: a quantity or price of 1e308 is
+ * finite, but its notional is not, and Infinity must never reach the engine's arithmetic.
+ */
+const MAX_QTY = 1e9;
+const MAX_PRICE = 1e9;
+const MAX_CASH = 1e15;
+const Quantity = z.number().positive().max(MAX_QTY);
+const Price = z.number().positive().max(MAX_PRICE);
 const Id = z.union([z.string().max(128), z.number()]);
 /**
  * Any number, NaN and ±Infinity included: a tick's price and ts are judged by the engine's
@@ -31,10 +40,10 @@ export const OrderFields = {
   instrument: z.string().min(1).max(32),
   side: OrderSide,
   /** Shares or contracts. */
-  qty: PositiveFinite,
+  qty: Quantity,
   orderType: OrderType,
-  limitPrice: PositiveFinite.optional(),
-  stopPrice: PositiveFinite.optional(),
+  limitPrice: Price.optional(),
+  stopPrice: Price.optional(),
 };
 
 export const AuthMsg = z.strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192) });
@@ -63,9 +72,9 @@ export const ReplaceMsg = z.strictObject({
   id: Id.optional(),
   portfolioId: Name,
   orderId: Name,
-  qty: PositiveFinite.optional(),
-  limitPrice: PositiveFinite.optional(),
-  stopPrice: PositiveFinite.optional(),
+  qty: Quantity.optional(),
+  limitPrice: Price.optional(),
+  stopPrice: Price.optional(),
 });
 
 export const ClientMsg = z.discriminatedUnion('type', [AuthMsg, SubscribeMsg, UnsubscribeMsg, TickMsg, OrderMsg, CancelMsg, ReplaceMsg]);
@@ -105,18 +114,18 @@ export const TradingStateValue = z.enum(['active', 'reducing', 'halted']);
 export const CreatePortfolioBody = z.strictObject({
   portfolioId: Name,
   /** Currency. */
-  cash: z.number(),
+  cash: z.number().min(-MAX_CASH).max(MAX_CASH),
   positions: z
     .array(
       z.strictObject({
         instrument: z.string().min(1).max(32),
         /** Signed shares or contracts; negative is short. */
-        qty: z.number(),
+        qty: z.number().min(-MAX_QTY).max(MAX_QTY),
         /** Implied vol for an option, per year (0.2 = 20 %). */
-        vol: PositiveFinite.optional(),
-        multiplier: PositiveFinite.optional(),
-        dividendYield: z.number().optional(),
-        avgPrice: z.number().nonnegative().optional(),
+        vol: PositiveFinite.max(10).optional(),
+        multiplier: PositiveFinite.max(1e6).optional(),
+        dividendYield: z.number().min(-1).max(1).optional(),
+        avgPrice: z.number().nonnegative().max(MAX_PRICE).optional(),
       }),
     )
     .max(10_000)

@@ -55,6 +55,20 @@ describe('HTTP edge: nothing a caller sends stops the engine', () => {
     expect((await httpJson(stack, 'GET', '/livez')).status).toBe(200);
   });
 
+  it('refuses numbers that are finite but absurd (a notional that would be Infinity) with 400 INVALID_MESSAGE', async () => {
+    const bad = [
+      ['/portfolios', { portfolioId: 'HUGE', cash: 1e308 }, 'cash'],
+      ['/portfolios', { portfolioId: 'HUGE', cash: 1, positions: [{ instrument: 'AAA', qty: -1e300 }] }, 'positions.0.qty'],
+      ['/portfolios', { portfolioId: 'HUGE', cash: 1, positions: [{ instrument: 'AAA', qty: 1, avgPrice: 1e300 }] }, 'positions.0.avgPrice'],
+      ['/trades', { portfolioId: 'E1', clientOrderId: 'h1', instrument: 'AAA', side: 'buy', qty: 1e300, orderType: 'market' }, 'qty'],
+      ['/trades', { portfolioId: 'E1', clientOrderId: 'h2', instrument: 'AAA', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 1e300 }, 'limitPrice'],
+    ] as const;
+    for (const [path, body, field] of bad) {
+      expect(await httpJson(stack, 'POST', path, { token: admin, body }), field).toMatchObject({ status: 400, body: { code: 'INVALID_MESSAGE', message: expect.stringMatching(new RegExp(`^${field.replace('.', '\\.')}:`)) } });
+    }
+    expect(stack.engine.hasPortfolio('HUGE')).toBe(false);
+  });
+
   it('decodes a valid escape once: a portfolio id with a space is found', async () => {
     expect(stack.engine.createPortfolio({ portfolioId: 'E 3', cash: 1 }, 'test').ok).toBe(true);
     expect(await httpJson(stack, 'GET', '/portfolios/E%203', { token: admin })).toMatchObject({ status: 200, body: { portfolioId: 'E 3' } });
