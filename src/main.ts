@@ -147,6 +147,11 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     ...(config.tls ? { tls: config.tls } : {}),
     // Behind a declared TLS proxy the clients' connection is HTTPS too, so HSTS is right there as well.
     hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
+  }).catch(async (err: unknown) => {
+    // The port is taken, say: what was opened closes, so the process can exit and report it.
+    await engine.close().catch(() => {});
+    await persistence?.close().catch(() => {});
+    throw err;
   });
   log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws, tls: gateway.tls });
 

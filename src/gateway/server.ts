@@ -32,6 +32,15 @@ import { Subscriptions } from './subscriptions.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
 
+/** The gateway could not take its address: the operator's to fix, not a crash report. */
+export class ListenError extends Error {
+  readonly code = 'LISTEN_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
 /** True when the native uWS binary loaded; the package silently falls back to a `ws` shim otherwise. */
 export const isNativeUws: boolean = /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
 
@@ -346,7 +355,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   }
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(opts.host, opts.port, (ls) => (ls ? resolve(ls) : reject(new Error(`gateway could not listen on ${opts.host}:${opts.port}`))));
+    app.listen(opts.host, opts.port, (ls) => (ls ? resolve(ls) : reject(new ListenError(`could not listen on ${opts.host}:${opts.port} (the port is taken, or the address is not this host's)`))));
   });
   const port = uWS.us_socket_local_port(listenSocket);
   log('info', 'gateway listening', { host: opts.host, port, uws: uwsKind, tls: opts.tls !== undefined });

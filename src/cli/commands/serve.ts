@@ -1,5 +1,6 @@
 import { startApp, type DemoOptions } from '../../main.js';
 import { DatabaseError } from '../../persistence/database.js';
+import { ListenError } from '../../gateway/server.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -61,8 +62,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   try {
     app = await startApp(config, demo ? { demo } : {});
   } catch (e) {
-    // The database refused or is unreachable: the operator's problem to fix, not a crash report.
-    if (e instanceof DatabaseError) throw new CliError(`${e.code}: ${e.message}`);
+    // The database refused or is unreachable, or the port is taken: the operator's problem to fix, not a crash report.
+    if (e instanceof DatabaseError || e instanceof ListenError) throw new CliError(`${e.code}: ${e.message}`);
     throw e;
   }
   // Handlers first, then the line that says we are up: a supervisor (or a test) that signals as soon
