@@ -578,7 +578,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
         if (stored) return { kind: 'ack', order: stored.order, fills: stored.fills };
         why = 'it is not readable from the database yet';
       } catch (err) {
-        why = `reading it from the database failed: ${(err as Error).message}`;
+        why = 'reading it from the database failed (logged)';
         log('warn', 'reading an order for a resent copy failed', { orderId, error: (err as Error).message });
       }
     }
