@@ -9,7 +9,7 @@ import { errors } from './errors.js';
 import type { HttpPolicy } from './http-policy.js';
 import { Reply, fail } from './http-util.js';
 import { nextRequestId } from './request-id.js';
-import type { LogFn } from './ws-handlers.js';
+import type { LogFn } from '../logger.js';
 import type { UserData } from './ws-session.js';
 
 type HttpHandler = (reply: Reply, req: HttpRequest, res: HttpResponse, context?: us_socket_context_t) => void;

@@ -17,7 +17,9 @@ import { stackOf } from './guard.js';
 import { nextRequestId } from './request-id.js';
 import { MAX_HELD_FRAMES, type Session, WILDCARD, pendingKey } from './ws-session.js';
 
-export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+import type { LogFn } from '../logger.js';
+
+export type { LogFn };
 
 /**
  * The seam for per-connection and per-user message rate limits (the identity work fills it): asked
