@@ -34,7 +34,7 @@ import { migrate } from '../src/persistence/migrate.js';
 import { rowsCopyJob, type RiskSnapshotRow } from '../src/persistence/queue-payloads.js';
 import { openQueues } from '../src/persistence/queues.js';
 import { pgSnapshotStore } from '../src/persistence/snapshot-store.js';
-import { startQueueWorkers } from '../src/workers/queue-workers.js';
+import { startQueueWorkers } from '../src/workers/queue-jobs/queue-workers.js';
 
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const EMBEDDED_ROWS = Number(process.env.EMBEDDED_ROWS ?? 20_000);

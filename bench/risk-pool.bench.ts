@@ -28,10 +28,10 @@ import { createDgvKernel } from '../src/engine/risk/realtime-dgv-wasm.js';
 import { syntheticScenarioSet } from '../src/engine/risk/realtime-scenarios.js';
 import { createRng } from '../src/engine/risk/prng.js';
 import type { RecalcInput } from '../src/engine/runtime/risk-calculator.js';
-import { createRiskPool } from '../src/workers/risk-pool.js';
-import { viewTask } from '../src/workers/shared-book-layout.js';
-import { SharedBook } from '../src/workers/shared-book.js';
-import { BookTaskRunner } from '../src/workers/shared-book-task.js';
+import { createRiskPool } from '../src/workers/risk-pool/risk-pool.js';
+import { viewTask } from '../src/workers/risk-pool/shared-book-layout.js';
+import { SharedBook } from '../src/workers/risk-pool/shared-book.js';
+import { BookTaskRunner } from '../src/workers/risk-pool/shared-book-task.js';
 
 const N_PORTFOLIOS = 1000;
 const N_OPTIONS = 20;

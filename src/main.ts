@@ -15,7 +15,7 @@ import { isoDateOf } from './engine/runtime/clock.js';
 import type { ScenarioSet } from './engine/risk/realtime-risk.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
-import { createRiskPool } from './workers/risk-pool.js';
+import { createRiskPool } from './workers/risk-pool/risk-pool.js';
 import { startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/admin-routes.js';
 import type { Readiness } from './gateway/health.js';

@@ -7,8 +7,8 @@ import { DEFAULT_CLIENT_ORDER_ID_WINDOW_MS } from '../engine/actors/client-order
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { OrderArchive } from '../engine/runtime/order-archive.js';
 import type { LogFn, LogLevel } from '../logger.js';
-import { startQueueWorkers } from '../workers/queue-workers.js';
-import { startQueueThread, type QueueThreadStatus } from '../workers/queue-worker-thread.js';
+import { startQueueWorkers } from '../workers/queue-jobs/queue-workers.js';
+import { startQueueThread, type QueueThreadStatus } from '../workers/queue-jobs/queue-worker-thread.js';
 import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
 import { PgJournal, type JournalStats } from './journal.js';

@@ -1,7 +1,7 @@
 /**
  * The engine's three BullMQ queues: `persist` (write-behind of risk and market snapshots), `aml`
  * (every fill, for transaction monitoring) and `report` (report files). This module is the producer
- * side and the plumbing the workers share (src/workers/queue-workers.ts supplies the processors):
+ * side and the plumbing the workers share (src/workers/queue-jobs/queue-workers.ts supplies the processors):
  * the backend (Redis when a URL is given, else BullMQ's PostgreSQL backend in the engine's own
  * schema), retries with exponential backoff, dead letters, counts and an orderly shutdown.
  *

@@ -13,7 +13,7 @@ import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../src/engine/runtime/engine.js';
 import { type Role, issueToken } from '../../src/gateway/auth.js';
 import { type Gateway, type GatewayOptions, startGateway } from '../../src/gateway/server.js';
-import { createRiskPool } from '../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
 
 /** 21:00 UTC on 2026-01-15, the fixtures' valuation instant; the test clock runs on from there. */
 export const START_MS = Date.UTC(2026, 0, 15, 21);

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueues, type Queues } from '../../src/persistence/queues.js';
-import { type AmlSweep, startAmlSweep } from '../../src/workers/aml-sweep.js';
-import { startQueueWorkers, type QueueWorkers } from '../../src/workers/queue-workers.js';
+import { type AmlSweep, startAmlSweep } from '../../src/workers/queue-jobs/aml-sweep.js';
+import { startQueueWorkers, type QueueWorkers } from '../../src/workers/queue-jobs/queue-workers.js';
 import { countRows, deleteRedisKeys, fill, openTestDb, randomName, REDIS_URL, seedPortfolio, type TestDb, waitFor } from './queue-harness.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);

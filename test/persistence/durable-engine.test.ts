@@ -11,7 +11,7 @@ import { createEngine } from '../../src/engine/runtime/engine.js';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openPersistence, type Persistence } from '../../src/persistence/persistence.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
-import { createRiskPool } from '../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
 import { type Backend, CuttableRelay, newTarget, type DbTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
 

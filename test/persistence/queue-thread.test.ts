@@ -7,7 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueues, type Queues } from '../../src/persistence/queues.js';
-import { type QueueThread, startQueueThread } from '../../src/workers/queue-worker-thread.js';
+import { type QueueThread, startQueueThread } from '../../src/workers/queue-jobs/queue-worker-thread.js';
 import { PrivateRedis } from './private-redis.js';
 import { countRows, deleteRedisKeys, fill, openTestDb, randomName, REDIS_URL, type TestDb, waitFor } from './queue-harness.js';
 

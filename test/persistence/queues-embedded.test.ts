@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogFn } from '../../src/logger.js';
 import { openQueues, type Queues } from '../../src/persistence/queues.js';
 import { pgSnapshotStore } from '../../src/persistence/snapshot-store.js';
-import { persistProcessor } from '../../src/workers/persist-processor.js';
-import { startQueueWorkers } from '../../src/workers/queue-workers.js';
+import { persistProcessor } from '../../src/workers/queue-jobs/persist-processor.js';
+import { startQueueWorkers } from '../../src/workers/queue-jobs/queue-workers.js';
 import { countRows, fill, marketRows, openTestDb, riskRows, seedPortfolio, waitFor, type TestDb } from './queue-harness.js';
 
 const quiet: LogFn = () => {};

@@ -10,8 +10,8 @@ import type { LogFn } from '../../src/logger.js';
 import { openQueues, type OpenQueuesOptions, type Queues } from '../../src/persistence/queues.js';
 import { riskCopyText } from '../../src/persistence/copy-text.js';
 import { pgSnapshotStore, type SnapshotStore } from '../../src/persistence/snapshot-store.js';
-import { persistProcessor } from '../../src/workers/persist-processor.js';
-import { startQueueWorkers, type QueueWorkersOptions } from '../../src/workers/queue-workers.js';
+import { persistProcessor } from '../../src/workers/queue-jobs/persist-processor.js';
+import { startQueueWorkers, type QueueWorkersOptions } from '../../src/workers/queue-jobs/queue-workers.js';
 import { countRows, deleteRedisKeys, fill, marketRows, openTestDb, randomName, REDIS_URL, riskRows, seedPortfolio, waitFor, type TestDb } from './queue-harness.js';
 
 const quiet: LogFn = () => {};

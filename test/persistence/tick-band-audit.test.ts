@@ -8,7 +8,7 @@ import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../src/engine/runtime/engine.js';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openPersistence, type Persistence } from '../../src/persistence/persistence.js';
-import { createRiskPool } from '../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 
 let t: DbTarget;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillNotional, largeNotionalAlert } from '../../src/workers/aml-large-notional.js';
+import { fillNotional, largeNotionalAlert } from '../../src/workers/queue-jobs/aml-large-notional.js';
 
 const fill = { fillId: 'p-f1', orderId: 'p-o1', portfolioId: 'p', instrument: 'AAA 260320C00050000', side: 'buy' as const, qty: 20, price: 5, ts: 1 };
 

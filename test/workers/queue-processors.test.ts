@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryAmlAlertStore } from '../../src/persistence/aml-alert-store.js';
 import { riskCopyText } from '../../src/persistence/copy-text.js';
 import { memorySnapshotStore } from '../../src/persistence/snapshot-store.js';
-import { amlProcessor } from '../../src/workers/aml-processor.js';
-import { persistProcessor } from '../../src/workers/persist-processor.js';
+import { amlProcessor } from '../../src/workers/queue-jobs/aml-processor.js';
+import { persistProcessor } from '../../src/workers/queue-jobs/persist-processor.js';
 
 const job = (queueName: string, data: unknown): Job<unknown, unknown, string> => ({ id: '7', queueName, data }) as Job<unknown, unknown, string>;
 const rows = [

@@ -1,5 +1,5 @@
 /**
- * The pool runs the compiled worker (dist/src/workers/risk-worker.js, through risk-worker-entry.cjs): `npm test` builds first; when
+ * The pool runs the compiled worker (dist/src/workers/risk-pool/risk-worker.js, through risk-worker-entry.cjs): `npm test` builds first; when
  * running this file alone, run `npm run build` before.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
-import { createRiskPool } from '../../src/workers/risk-pool.js';
-import { viewTask } from '../../src/workers/shared-book-layout.js';
-import { SharedBook } from '../../src/workers/shared-book.js';
-import { BookTaskRunner } from '../../src/workers/shared-book-task.js';
-import { threadPolicy } from '../../src/workers/thread-priority.js';
+import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
+import { viewTask } from '../../src/workers/risk-pool/shared-book-layout.js';
+import { SharedBook } from '../../src/workers/risk-pool/shared-book.js';
+import { BookTaskRunner } from '../../src/workers/risk-pool/shared-book-task.js';
+import { threadPolicy } from '../../src/workers/risk-pool/thread-priority.js';
 import { TICKERS, holdingsOf, inputOf } from './realtime-fixtures.js';
 
 const SCHED_IDLE = 5;

@@ -3,9 +3,9 @@ import type { Holding } from '../../src/engine/actors/types.js';
 import { computeRiskBatch, LEG_CALL, LEG_OPTION, OUT, outputLength, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
-import { recordLayout, taskLayout, viewTask } from '../../src/workers/shared-book-layout.js';
-import { SharedBook } from '../../src/workers/shared-book.js';
-import { BookTaskRunner } from '../../src/workers/shared-book-task.js';
+import { recordLayout, taskLayout, viewTask } from '../../src/workers/risk-pool/shared-book-layout.js';
+import { SharedBook } from '../../src/workers/risk-pool/shared-book.js';
+import { BookTaskRunner } from '../../src/workers/risk-pool/shared-book-task.js';
 import { holdingsOf, inputOf, NOW_MS, RATE, TICKERS } from './realtime-fixtures.js';
 
 const sc = ((): ScenarioSet => {

@@ -1,5 +1,5 @@
 /**
- * The AML sweep (src/workers/aml-sweep.ts) windows by when a fill reached the `fills` table, and
+ * The AML sweep (src/workers/queue-jobs/aml-sweep.ts) windows by when a fill reached the `fills` table, and
  * keeps its window across restarts.
  *
  * Why: it used to window by the fill's own time, and a fill the journal's projection writes late

@@ -2,8 +2,8 @@
  * The first AML rule: a single fill whose notional reaches a threshold. Pure, so the later rules
  * (velocity, structuring, wash trades) can sit beside it and be tested without a queue.
  */
-import type { AmlAlert } from '../persistence/aml-alert-store.js';
-import type { AmlFillJob } from '../persistence/queue-payloads.js';
+import type { AmlAlert } from '../../persistence/aml-alert-store.js';
+import type { AmlFillJob } from '../../persistence/queue-payloads.js';
 
 export const LARGE_NOTIONAL = 'LARGE_NOTIONAL';
 export const DEFAULT_LARGE_NOTIONAL_THRESHOLD = 1_000_000;

@@ -1,6 +1,6 @@
-import type { AmlAlertStore } from '../persistence/aml-alert-store.js';
-import { amlJobSchema, fillsOf } from '../persistence/queue-payloads.js';
-import type { JobProcessor } from '../persistence/queues.js';
+import type { AmlAlertStore } from '../../persistence/aml-alert-store.js';
+import { amlJobSchema, fillsOf } from '../../persistence/queue-payloads.js';
+import type { JobProcessor } from '../../persistence/queues.js';
 import { largeNotionalAlert } from './aml-large-notional.js';
 import { parseJob } from './parse-job.js';
 

@@ -12,11 +12,11 @@
  * journal projects late, after a database outage, is a recent row and is not missed. Both ends are
  * the database's clock, so a skewed engine clock cannot move the window past unswept fills.
  */
-import { standardMultiplierOf } from '../engine/actors/position-update.js';
-import type { LogFn } from '../logger.js';
-import type { Database } from '../persistence/database.js';
-import type { AmlFillJob } from '../persistence/queue-payloads.js';
-import type { Queues } from '../persistence/queues.js';
+import { standardMultiplierOf } from '../../engine/actors/position-update.js';
+import type { LogFn } from '../../logger.js';
+import type { Database } from '../../persistence/database.js';
+import type { AmlFillJob } from '../../persistence/queue-payloads.js';
+import type { Queues } from '../../persistence/queues.js';
 
 export interface AmlSweepOptions {
   readonly db: Pick<Database, 'pool'>;

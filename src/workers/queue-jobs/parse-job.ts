@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { z } from 'zod';
-import { describeIssues, toWritableJob, type WritableJob } from '../persistence/queue-payloads.js';
+import { describeIssues, toWritableJob, type WritableJob } from '../../persistence/queue-payloads.js';
 import { jobErrors } from './job-errors.js';
 
 type JobInput = Pick<Job, 'id' | 'queueName' | 'data'>;

@@ -1,7 +1,7 @@
-import { persistJobIssues } from '../persistence/queue-payloads.js';
-import { QueueError } from '../persistence/queue-errors.js';
-import type { JobProcessor } from '../persistence/queues.js';
-import type { SnapshotStore } from '../persistence/snapshot-store.js';
+import { persistJobIssues } from '../../persistence/queue-payloads.js';
+import { QueueError } from '../../persistence/queue-errors.js';
+import type { JobProcessor } from '../../persistence/queues.js';
+import type { SnapshotStore } from '../../persistence/snapshot-store.js';
 import { jobErrors } from './job-errors.js';
 import { parsePersistJob } from './parse-job.js';
 

@@ -3,7 +3,7 @@
  * newest risk snapshot. Pure: rows in, document out. Positions are the current ones (the table
  * keeps no history), so the report is the book at generation time, labelled with its business date.
  */
-import type { PositionRiskRow } from '../persistence/report-store.js';
+import type { PositionRiskRow } from '../../persistence/report-store.js';
 
 export interface PositionsRiskReport {
   readonly kind: 'daily_positions_risk';

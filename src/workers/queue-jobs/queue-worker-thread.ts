@@ -8,11 +8,11 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import type { Database } from '../persistence/database.js';
-import { openQueues } from '../persistence/queues.js';
-import { createLogger, type LogFn, type LogLevel } from '../logger.js';
+import type { Database } from '../../persistence/database.js';
+import { openQueues } from '../../persistence/queues.js';
+import { createLogger, type LogFn, type LogLevel } from '../../logger.js';
 import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
-import { settlesWithin } from '../settles-within.js';
+import { settlesWithin } from '../../settles-within.js';
 
 export interface QueueThreadData {
   readonly redisUrl?: string;
@@ -55,7 +55,7 @@ export interface QueueThreadOptions {
 
 function threadFile(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/src/workers/queue-worker-thread.js', here) : new URL(here);
+  return here.endsWith('.ts') ? new URL('../../../dist/src/workers/queue-jobs/queue-worker-thread.js', here) : new URL(here);
 }
 
 /**

@@ -3,12 +3,12 @@
  * pg ones on db unless a test passes others (a store that fails on cue, to exercise retries).
  */
 import { join } from 'node:path';
-import type { LogFn } from '../logger.js';
-import { pgAmlAlertStore, type AmlAlertStore } from '../persistence/aml-alert-store.js';
-import type { Database } from '../persistence/database.js';
-import type { JobWorker, Queues } from '../persistence/queues.js';
-import { pgReportStore, type ReportStore } from '../persistence/report-store.js';
-import { pgSnapshotStore, type SnapshotStore } from '../persistence/snapshot-store.js';
+import type { LogFn } from '../../logger.js';
+import { pgAmlAlertStore, type AmlAlertStore } from '../../persistence/aml-alert-store.js';
+import type { Database } from '../../persistence/database.js';
+import type { JobWorker, Queues } from '../../persistence/queues.js';
+import { pgReportStore, type ReportStore } from '../../persistence/report-store.js';
+import { pgSnapshotStore, type SnapshotStore } from '../../persistence/snapshot-store.js';
 import { amlProcessor } from './aml-processor.js';
 import { startAmlSweep, type AmlSweepOptions } from './aml-sweep.js';
 import { DEFAULT_LARGE_NOTIONAL_THRESHOLD } from './aml-large-notional.js';

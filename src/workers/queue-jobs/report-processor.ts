@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ReportJob } from '../persistence/queue-payloads.js';
-import type { JobProcessor } from '../persistence/queues.js';
-import type { ReportStore } from '../persistence/report-store.js';
+import { ReportJob } from '../../persistence/queue-payloads.js';
+import type { JobProcessor } from '../../persistence/queues.js';
+import type { ReportStore } from '../../persistence/report-store.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { buildPositionsRiskReport } from './positions-risk-report.js';
 import { parseJob } from './parse-job.js';

@@ -1,5 +1,5 @@
-import type { ScenarioSet } from '../engine/risk/realtime-risk.js';
-import type { SpanOptions } from '../engine/margin/span-grid.js';
+import type { ScenarioSet } from '../../engine/risk/realtime-risk.js';
+import type { SpanOptions } from '../../engine/margin/span-grid.js';
 import { riskPoolErrors } from './errors.js';
 
 export interface RiskPoolOptions {
@@ -30,7 +30,7 @@ export interface RiskPoolOptions {
   readonly span?: SpanOptions;
   /** dgv losses in WebAssembly SIMD (bit-identical to the JS loop; default true). */
   readonly simd?: boolean;
-  /** Compiled worker entry (default: dist/src/workers/risk-worker-entry.cjs, see risk-pool.ts). */
+  /** Compiled worker entry (default: dist/src/workers/risk-pool/risk-worker-entry.cjs, see risk-pool.ts). */
   readonly workerFile?: URL;
 }
 

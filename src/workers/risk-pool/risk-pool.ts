@@ -4,7 +4,7 @@
  * layouts in shared-book-layout.ts). A task carries record offsets, spots and flags; the legs were
  * written to the book when the holdings changed, and the figures come back in the book.
  *
- * The worker is always the compiled dist/src/workers/risk-worker.js, loaded through its CommonJS
+ * The worker is always the compiled dist/src/workers/risk-pool/risk-worker.js, loaded through its CommonJS
  * entry risk-worker-entry.cjs (why: that file's comment): from the compiled pool it is the sibling
  * file; when this module runs from source (tsx, vitest) it resolves to the same dist path, so the
  * pool needs `npm run build` first (worker threads get no TypeScript loader).
@@ -13,9 +13,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { spanParamsFor } from '../engine/margin/span-grid.js';
-import { checkScenarioSet, meanReturns, type RealtimeRiskConfig } from '../engine/risk/realtime-risk.js';
-import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../engine/runtime/risk-calculator.js';
+import { spanParamsFor } from '../../engine/margin/span-grid.js';
+import { checkScenarioSet, meanReturns, type RealtimeRiskConfig } from '../../engine/risk/realtime-risk.js';
+import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../../engine/runtime/risk-calculator.js';
 import { riskPoolErrors } from './errors.js';
 import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
 import { SharedBook } from './shared-book.js';
@@ -41,7 +41,7 @@ export interface RiskPool extends RiskCalculator {
 export function defaultRiskWorkerFile(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts')
-    ? new URL('../../dist/src/workers/risk-worker-entry.cjs', here)
+    ? new URL('../../../dist/src/workers/risk-pool/risk-worker-entry.cjs', here)
     : new URL('./risk-worker-entry.cjs', here);
 }
 

@@ -2,7 +2,7 @@
  * What crosses the thread boundary of the risk pool, declared once for both sides. The byte
  * layouts of the shared book and of a task buffer are in shared-book-layout.ts.
  */
-import type { RealtimeRiskConfig } from '../engine/risk/realtime-risk.js';
+import type { RealtimeRiskConfig } from '../../engine/risk/realtime-risk.js';
 
 /** The task a worker receives; `buffer` (a task buffer) is in the transfer list and comes back. */
 export interface RiskTask {

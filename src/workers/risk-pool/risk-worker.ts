@@ -4,8 +4,8 @@
  * and the book's views are built once per thread from workerData.
  */
 import { move, workerData } from 'piscina';
-import { createDgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
-import type { ScenarioSet } from '../engine/risk/realtime-risk.js';
+import { createDgvKernel } from '../../engine/risk/realtime-dgv-wasm.js';
+import type { ScenarioSet } from '../../engine/risk/realtime-risk.js';
 import { viewTask } from './shared-book-layout.js';
 import { BookTaskRunner } from './shared-book-task.js';
 import type { RiskTask, RiskWorkerData } from './risk-protocol.js';

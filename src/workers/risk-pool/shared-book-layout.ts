@@ -29,7 +29,7 @@
  * task, so that plain writes to records before a dispatch happen-before the worker's reads, and the
  * worker's writes to the result regions happen-before the event loop's reads.
  */
-import { PORTFOLIO_STRIDE, SLOT_STRIDE } from '../engine/risk/realtime-risk.js';
+import { PORTFOLIO_STRIDE, SLOT_STRIDE } from '../../engine/risk/realtime-risk.js';
 
 export const TASK_PROTOCOL_VERSION = 2;
 export const TASK_WITH_MARGIN = 1;

@@ -7,11 +7,11 @@
  * grow to the largest batch seen and are reused, because a task is run to completion before the
  * next one starts (the task function is synchronous).
  */
-import { yearsToExpiry } from '../engine/market/time-to-expiry.js';
-import type { DgvKernel } from '../engine/risk/realtime-dgv-wasm.js';
+import { yearsToExpiry } from '../../engine/market/time-to-expiry.js';
+import type { DgvKernel } from '../../engine/risk/realtime-dgv-wasm.js';
 import {
   computeRiskBatch, OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
-} from '../engine/risk/realtime-risk.js';
+} from '../../engine/risk/realtime-risk.js';
 import {
   BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
 } from './shared-book-layout.js';

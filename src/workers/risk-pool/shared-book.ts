@@ -15,11 +15,11 @@
  * with power-of-two size classes and a free list per class. Records are a few kB; hand-written
  * because no allocator package manages ranges of a SharedArrayBuffer shared with worker threads.
  */
-import type { GreekTotals, Holding, UnderlyingRisk } from '../engine/actors/types.js';
-import { expiryInstantMs } from '../engine/market/time-to-expiry.js';
-import { legFlagsOf, packingOrder } from '../engine/risk/realtime-batch.js';
-import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../engine/risk/realtime-risk.js';
-import type { RecalcInput, RecalcOutput } from '../engine/runtime/risk-calculator.js';
+import type { GreekTotals, Holding, UnderlyingRisk } from '../../engine/actors/types.js';
+import { expiryInstantMs } from '../../engine/market/time-to-expiry.js';
+import { legFlagsOf, packingOrder } from '../../engine/risk/realtime-batch.js';
+import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../../engine/risk/realtime-risk.js';
+import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
   BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
   writeTaskHeader,

@@ -10,9 +10,9 @@ import { historicalReturnScenarios } from '../../../src/engine/risk/return-scena
 import { prepareBook } from '../../../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
 import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk-calculator.js';
-import { viewTask } from '../../../src/workers/shared-book-layout.js';
-import { SharedBook } from '../../../src/workers/shared-book.js';
-import { BookTaskRunner } from '../../../src/workers/shared-book-task.js';
+import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
+import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
+import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
 import { loadAligned } from './fixtures.js';
 import { createRng } from '../../../src/engine/risk/prng.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';

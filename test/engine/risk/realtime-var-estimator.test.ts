@@ -5,9 +5,9 @@ import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from '../../../src/engine/risk/realtime-var-estimator.js';
 import type { RecalcInput } from '../../../src/engine/runtime/risk-calculator.js';
-import { viewTask } from '../../../src/workers/shared-book-layout.js';
-import { SharedBook } from '../../../src/workers/shared-book.js';
-import { BookTaskRunner } from '../../../src/workers/shared-book-task.js';
+import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
+import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
+import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
 
 function scenarios(tickers = TICKERS): ScenarioSet {

@@ -9,7 +9,7 @@ import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-
 import { createEngine } from '../../../src/engine/runtime/engine.js';
 import type { RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
-import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);

@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 5 });

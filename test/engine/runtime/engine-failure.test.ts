@@ -12,7 +12,7 @@ import type { GreekTotals, RiskSnapshot } from '../../../src/engine/actors/types
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);

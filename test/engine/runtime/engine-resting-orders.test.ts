@@ -9,7 +9,7 @@ import type { Fill } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, OrderOutcome } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 15);
 

@@ -13,7 +13,7 @@ import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 
 /** Thursday 2026-01-15, 12:00 UTC. */
 const NOON_MS = Date.UTC(2026, 0, 15, 12);

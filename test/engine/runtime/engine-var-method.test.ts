@@ -11,7 +11,7 @@ import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js'
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
 import { RiskFrameWriter } from '../../../src/gateway/risk-frame.js';
-import { createRiskPool } from '../../../src/workers/risk-pool.js';
+import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 
 const NOW_MS = Date.UTC(2026, 0, 15, 21);
 const RATE = 0.04;
