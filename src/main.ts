@@ -2,13 +2,12 @@
  * Composition root: builds the risk pool, the engine and the gateway from one validated config
  * and passes them down. Nothing else constructs long-lived services.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type AppConfig } from './config.js';
 import { createLogger, type LogFn } from './logger.js';
 import { createEngine } from './engine/runtime/engine.js';
 import type { EngineApi } from './engine/runtime/engine-api.js';
-import { alignHistories, parsePriceCsv, type PriceHistory } from './engine/market/price-history.js';
+import { alignHistories, type PriceHistory } from './engine/market/price-history.js';
+import { readPriceFolder } from './price-folder.js';
 import { createDemoMarket, demoUnderlyings, type DemoUnderlying } from './engine/market/demo-market.js';
 import { demoPortfolios } from './engine/market/demo-portfolios.js';
 import { isoDateOf } from './engine/runtime/clock.js';
@@ -50,21 +49,20 @@ export const SIMULATED_UNIVERSE_SIZE = 50;
 export const SIMULATED_UNIVERSE_SEED = 7;
 
 /**
- * The day's scenario set for the real-time dgv VaR: historical returns of the tickers in
+ * The day's scenario set for the real-time VaR: historical returns of every `<TICKER>.csv` in
  * PRICES_DIR when configured (500 days up to their last common date), otherwise a seeded synthetic
  * set over the simulated universe (one-factor, each name's own vol). Names outside the set use
  * the set's market proxy (see realtime-risk.ts).
  */
 function scenarioSet(config: AppConfig, universe: readonly DemoUnderlying[], log: LogFn): ScenarioSet {
   if (config.pricesDir !== undefined) {
-    const histories = new Map<string, PriceHistory>();
-    for (const file of ['SPY', 'GSPC', 'AAPL', 'ORCL', 'NVDA', 'YHOO']) {
-      try {
-        const parsed = parsePriceCsv(readFileSync(join(config.pricesDir, `${file}.csv`), 'utf8'), file);
-        if (parsed.ok) histories.set(file, parsed.history);
-      } catch {
-        // a ticker the folder does not have is simply not in the set
-      }
+    let histories: ReadonlyMap<string, PriceHistory> = new Map();
+    try {
+      const folder = readPriceFolder(config.pricesDir);
+      histories = folder.histories;
+      for (const { file, reason } of folder.skipped) log('warn', 'PRICES_DIR: file skipped', { dir: config.pricesDir, file, reason });
+    } catch (e) {
+      log('warn', 'PRICES_DIR cannot be read', { dir: config.pricesDir, error: (e as Error).message });
     }
     const tickers = [...histories.keys()];
     const lastCommon = tickers.map((t) => histories.get(t)!.dates.at(-1)!).sort()[0];
