@@ -28,6 +28,7 @@ import { nextRequestId } from './request-id.js';
 import { ROUTES, type RouteSpec } from './rest-routes.js';
 import { ADMIN_ROUTES, type AdminOps } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
+import { stripUndefined } from '../strip-undefined.js';
 import { Subscriptions } from './subscriptions.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
@@ -409,10 +410,4 @@ function sslApp(tls: NonNullable<GatewayOptions['tls']>, native: boolean): Templ
 function notReadyList(r: Readiness): string {
   const down = Object.entries(r.components).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k} ${v}`);
   return `not ready: ${down.join(', ') || 'starting'}`;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }

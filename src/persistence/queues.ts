@@ -17,6 +17,7 @@ import { postgresQueueBackend, redisQueueBackend, type QueueBackend, type QueueB
 import { redactUrl } from './database.js';
 import { QueueError, queueErrors } from './queue-errors.js';
 import { normaliseQueueOptions, type OpenQueuesOptions } from './queue-options.js';
+import { withTimeout } from '../settles-within.js';
 import {
   checkJobData,
   QUEUE_ROLES,
@@ -323,12 +324,4 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
       return closing;
     },
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

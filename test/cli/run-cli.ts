@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import path from 'node:path';
 
 export interface CliRun {
   readonly code: number;
@@ -26,15 +27,24 @@ export async function runCli(argv: string[], stdin = ''): Promise<CliRun> {
 
 /** Runs the built `bin/risk-engine.js` as a separate process, as a user would through npx. */
 export function runBin(argv: string[], stdin = ''): Promise<CliRun> {
+  return runBinIn(repoRoot, process.env, argv, { stdin });
+}
+
+/** The built `bin/risk-engine.js` run in `cwd` with `env`, killed after `timeoutMs` (default 30 s). */
+export function runBinIn(cwd: string, env: NodeJS.ProcessEnv, argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/risk-engine.js', ...argv], { cwd: repoRoot });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'risk-engine.js'), ...argv], { cwd, env });
     let stdout = '';
     let stderr = '';
+    const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
+    child.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.stdin ?? '');
   });
 }
 

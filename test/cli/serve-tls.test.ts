@@ -4,7 +4,6 @@
  * trust it through `ca`, and `risk-engine watch --ca`; production refusing plaintext unless a
  * TLS-terminating proxy is declared.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,10 +16,11 @@ import { issueToken } from '../../src/gateway/auth.js';
 import { Client } from '../gateway/harness.js';
 import { newTarget } from '../persistence/pg-fixture.js';
 import { makeTestCert, type TestCert } from '../tls-fixture.js';
-import { type CliRun, repoRoot } from './run-cli.js';
+import { type CliRun, runBinIn } from './run-cli.js';
+
+const run = (cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<CliRun> => runBinIn(cwd, env, argv, timeoutMs === undefined ? {} : { timeoutMs });
 import { type Server, serve } from './serve-child.js';
 
-const bin = path.join(repoRoot, 'bin', 'risk-engine.js');
 const HSTS = 'max-age=31536000; includeSubDomains';
 const SECRET = `tls-test-${randomBytes(16).toString('hex')}`;
 const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
@@ -43,22 +43,6 @@ function envWith(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
     else env[k] = v;
   }
   return env;
-}
-
-function run(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...argv], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
 }
 
 interface HttpsAnswer { readonly status: number; readonly headers: Record<string, string | string[] | undefined>; readonly json: Record<string, unknown> }

@@ -2,16 +2,14 @@
  * serve, token and watch as a user runs them: separate processes of the built bin/risk-engine.js
  * over loopback, each folder with its own development JWT key (DATA_DIR defaults to ./data).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, repoRoot } from './run-cli.js';
+import { type CliRun, runBinIn } from './run-cli.js';
 import { type Server, serve as serveChild } from './serve-child.js';
 
-const bin = path.join(repoRoot, 'bin', 'risk-engine.js');
 
 /** The environment of a user in `cwd`: no JWT secret, so the folder's dev key file is used. */
 function envFor(): NodeJS.ProcessEnv {
@@ -20,21 +18,7 @@ function envFor(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(cwd: string, argv: string[], timeoutMs = 30_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...argv], { cwd, env: envFor() });
-    let stdout = '';
-    let stderr = '';
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const run = (cwd: string, argv: string[], timeoutMs?: number): Promise<CliRun> => runBinIn(cwd, envFor(), argv, timeoutMs === undefined ? {} : { timeoutMs });
 
 /** serve in `cwd` as a user runs it there. */
 const serve = (cwd: string, argv: string[]): Promise<Server> => serveChild(cwd, envFor(), argv);

@@ -8,6 +8,7 @@
  * sequence of `next(dtMs)` calls give the same prices on every machine.
  */
 import { createRng } from '../risk/prng.js';
+import { MS_PER_YEAR } from './time-to-expiry.js';
 
 export interface DemoUnderlying {
   readonly symbol: string;
@@ -36,7 +37,6 @@ export interface DemoMarket {
   next(dtMs: number): readonly number[];
 }
 
-const MS_PER_YEAR = 365 * 86_400_000;
 
 export function createDemoMarket(opts: DemoMarketOptions): DemoMarket {
   const beta = opts.marketBeta ?? 0.7;

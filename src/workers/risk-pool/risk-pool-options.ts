@@ -1,6 +1,7 @@
 import type { ScenarioSet } from '../../engine/risk/realtime-risk.js';
 import type { SpanOptions } from '../../engine/margin/span-grid.js';
 import { riskPoolErrors } from './errors.js';
+import { stripUndefined } from '../../strip-undefined.js';
 
 export interface RiskPoolOptions {
   /** Worker threads (default 2: this box has 2 cores shared with the gateway). */
@@ -64,8 +65,4 @@ export function normaliseRiskPoolOptions(opts: RiskPoolOptions): NormalisedRiskP
     if (!(c > 0 && c < 1)) throw riskPoolErrors.badOption(name, c, 'a probability strictly between 0 and 1');
   }
   return o;
-}
-
-function stripUndefined<T extends object>(x: T): Partial<T> {
-  return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
