@@ -19,6 +19,7 @@ import { startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/admin-routes.js';
 import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
+import { closeAll, once } from './close-all.js';
 import { settlesWithin } from './settles-within.js';
 import { startQueueFeeder } from './persistence/queue-feeder.js';
 
@@ -168,16 +169,17 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     uws: gateway.uws,
     engine,
     fatal: fatalError,
-    async close() {
-      stopDemo();
-      await gateway.close();
-      // What was changed is committed (bounded: a database that is gone must not hang the
-      // shutdown), its fills queued for screening, then everything stops.
-      await settlesWithin(engine.durable(), 10_000);
-      if (feeder) await settlesWithin(feeder.stop(), 5000);
-      await engine.close();
-      await persistence?.close();
-    },
+    // What was changed is committed (bounded: a database that is gone must not hang the
+    // shutdown), its fills queued for screening, then everything stops; each step runs even when
+    // one before it failed.
+    close: once(() => closeAll([
+      ['demo', stopDemo],
+      ['gateway', () => gateway.close()],
+      ['journal', () => settlesWithin(engine.durable(), 10_000)],
+      ['queue feeder', () => (feeder ? settlesWithin(feeder.stop(), 5000) : undefined)],
+      ['engine', () => engine.close()],
+      ['persistence', () => persistence?.close()],
+    ])),
   };
 }
 
