@@ -123,15 +123,24 @@ export class Reply {
   private stream(body: Buffer): void {
     const res = this.res;
     const total = body.length;
-    let sentFrom = res.getWriteOffset();
+    const sentFrom = res.getWriteOffset();
     const [ok, finished] = res.tryEnd(body, total);
     if (ok || finished) return;
     res.onWritable((offset) => {
       if (this.aborted) return true;
-      const [ok2] = res.tryEnd(body.subarray(offset - sentFrom), total);
-      if (!ok2) return false;
-      sentFrom = offset;
-      return true;
+      // A uWS callback like the handlers: a throw here must not reach the process. The status is
+      // already sent, so the only honest answer left is to cut the connection.
+      try {
+        return res.tryEnd(body.subarray(offset - sentFrom), total)[0];
+      } catch {
+        this.aborted = true;
+        try {
+          res.close();
+        } catch {
+          // already gone
+        }
+        return true;
+      }
     });
   }
 }
