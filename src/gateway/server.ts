@@ -112,8 +112,8 @@ const DEFAULTS = {
 
 const silent: LogFn = () => {};
 
-/** Routes the gateway serves itself (no engine route table entry). */
-type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply, req: HttpRequest) => void };
+/** Routes that need no token (probes), served before the REST table. */
+type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply) => void };
 
 export async function startGateway(engine: EngineApi, opts: GatewayOptions): Promise<Gateway> {
   const o = { ...DEFAULTS, ...stripUndefined(opts) };
@@ -179,21 +179,21 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       const s = ws.getUserData().session;
       s.markClosed();
       subs.drop(s);
-      limits.release(s.ip, s.countedUnauthenticated);
-      s.countedUnauthenticated = false;
+      // A session without a principal never authenticated: it still counts as waiting for auth.
+      limits.release(s.ip, s.principal === null);
       if (sessions.delete(s)) stats.connections -= 1;
     }),
   });
 
-  /** Principal of a verified admin token, or the answer that refuses the caller. */
-  async function adminOnly(info: RequestInfo): Promise<Principal | HttpResult> {
-    const token = bearerToken(info.authorization);
-    if (token === undefined) return fail(401, errors.unauthenticated('expected Authorization: Bearer <token> (an admin token)'));
-    const v = await verifier.verify(token, Date.now(), true);
-    if (!v.ok) return fail(401, errors.unauthenticated(v.reason));
-    const why = authorize(v.principal, 'operate');
-    return why === null ? v.principal : fail(403, errors.forbidden(why));
-  }
+  // Operators' detail: served like every REST route (token verified, then the role), admins only.
+  const healthRoute: RouteSpec = {
+    method: 'get', pattern: '/health', paramCount: 0, hasBody: false,
+    handle: (c) => {
+      const why = authorize(c.principal, 'operate');
+      if (why !== null) return fail(403, errors.forbidden(why));
+      return { status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
+    },
+  };
 
   const local: LocalRoute[] = [
     // Liveness: the process answers. No detail, no token: a load balancer's probe.
@@ -203,16 +203,6 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
         const r = opts.readiness?.() ?? { ready: true, components: {} };
         // Component names and states only: the reasons (database messages) are for /health.
         reply.send(r.ready ? { status: 200, body: { status: 'ready', components: r.components } } : { status: 503, body: { ...errors.notReady(notReadyList(r)), components: r.components } });
-      },
-    },
-    {
-      method: 'get', pattern: '/health', handle: (reply, req) => {
-        const info = readRequest(req, 0, reply.requestId);
-        if ('code' in info) return reply.send(fail(400, info));
-        void adminOnly(info).then((p) => {
-          if ('status' in p) return reply.send(p);
-          reply.send({ status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) });
-        }).catch((e: unknown) => guard.internal('GET /health', reply, e));
       },
     },
   ];
@@ -226,9 +216,9 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   };
   for (const r of local) {
     addMethod(r.pattern, r.method);
-    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply, req) => r.handle(reply, req)));
+    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply) => r.handle(reply)));
   }
-  for (const route of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) {
+  for (const route of [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) {
     addMethod(route.pattern, route.method);
     app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => serveRest(route, reply, req, res)));
   }
@@ -336,9 +326,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     if (refused !== null) return reply.send(fail(503, errors.tooManyConnections(refused)));
     const accept = (p: Principal | null) => {
       reply.done = true;
-      const s = newSession(p, ip);
-      s.countedUnauthenticated = p === null;
-      res.upgrade<UserData>({ session: s }, key, protocol, extensions, context);
+      res.upgrade<UserData>({ session: newSession(p, ip) }, key, protocol, extensions, context);
     };
     if (!token) return accept(null);
     verifier.verify(token, Date.now(), false).then(

@@ -140,11 +140,9 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
     return sendError(s, msg.id, errors.alreadyAuthenticated(`the token is for "${p.sub.slice(0, 64)}", this connection for "${previous.sub.slice(0, 64)}"; open a new connection to change identity`));
   }
   s.authenticate(p, Date.now());
-  if (s.countedUnauthenticated) {
-    s.countedUnauthenticated = false;
-    ctx.limits.authenticated();
-  }
-  if (previous !== null) dropUncovered(ctx, s, p);
+  // A first auth leaves the unauthenticated cap; a re-authentication keeps what the new token covers.
+  if (previous === null) ctx.limits.authenticated();
+  else dropUncovered(ctx, s, p);
   s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, roles: [...p.roles], portfolios: p.portfolios === null ? [WILDCARD] : [...p.portfolios], expMs: p.expMs });
   // The frames sent behind `auth`, in the order they came.
   const held = s.heldFrames.splice(0);

@@ -65,8 +65,6 @@ export class Session {
   /** Closes the connection when its token expires, unless a fresh `auth` moved it. */
   private expiryTimer: NodeJS.Timeout | undefined;
   private maxAgeTimer: NodeJS.Timeout | undefined;
-  /** It still counts against the unauthenticated-connection cap. */
-  countedUnauthenticated = false;
   /**
    * Frames received while `auth` is being verified (copies: uWS reuses the buffer), run in order
    * once it is; at most MAX_HELD_FRAMES of them.
