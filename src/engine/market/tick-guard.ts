@@ -99,7 +99,8 @@ const within = (price: number, ref: number, maxJump: number): boolean => Math.ab
 export class TickGuard {
   private readonly symbols = new Map<string, SymbolGuard>();
   private readonly defaultMaxJump: number;
-  private readonly maxSkewMs: number;
+  /** How far a tick's ts may be from the clock, either way (the engine names it in its refusal). */
+  readonly maxSkewMs: number;
   private heldTotal = 0;
   private droppedTotal = 0;
   private confirmedTotal = 0;

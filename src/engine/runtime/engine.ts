@@ -19,7 +19,7 @@ import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
 import { underlyingOf } from '../portfolio/types.js';
 import { positionValue } from '../portfolio/valuation.js';
-import { DEFAULT_TICK_GUARD, TickGuard, type TickGuardOptions } from '../market/tick-guard.js';
+import { TickGuard, type TickGuardOptions } from '../market/tick-guard.js';
 import { REALTIME_VAR_METHOD } from '../risk/realtime-risk.js';
 import { newHoldingTerms } from '../actors/position-update.js';
 import { type Clock, isoDateOf } from './clock.js';
@@ -162,7 +162,6 @@ export function createEngine(opts: EngineOptions): EngineApi {
   const defer = opts.defer ?? queueMicrotask;
   const journal = opts.journal;
   const tickGuard = new TickGuard(clock, opts.tickGuard);
-  const maxSkewMs = opts.tickGuard?.maxSkewMs ?? DEFAULT_TICK_GUARD.maxSkewMs;
 
   const slots = new Map<string, Slot>();
   // Keyed by the slot itself, not its id: a tick walks these for every portfolio that holds its
@@ -219,8 +218,6 @@ export function createEngine(opts: EngineOptions): EngineApi {
   };
 
   const remember = (order: Order): void => history.remember(order);
-
-
 
   function reindex(slot: Slot): void {
     const now = new Set<string>();
@@ -708,7 +705,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
         case 'price-invalid':
           return fail('TICK_PRICE_INVALID', `price must be a finite number > 0, got ${price}`);
         case 'clock-skew':
-          return fail('TICK_CLOCK_SKEW', `ts ${ts} is not within ${maxSkewMs} ms of the engine clock (${clock.nowMs()})`);
+          return fail('TICK_CLOCK_SKEW', `ts ${ts} is not within ${tickGuard.maxSkewMs} ms of the engine clock (${clock.nowMs()})`);
         case 'held':
           logHeldTick(symbol, price, ts);
           return TICK_HELD;
