@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import type { DeadLetter } from '../persistence/queues.js';
-import { authorize } from './authorize.js';
 import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
-import type { RouteContext, RouteSpec } from './rest-routes.js';
+import { type RouteContext, type RouteSpec, denied, parseBody } from './rest-routes.js';
 
 export interface AdminOps {
   listDeadLetters(limit: number): Promise<readonly DeadLetter[]>;
@@ -19,8 +18,8 @@ export interface AdminOps {
 const ReplayBody = z.object({ data: z.unknown().optional() }).strict();
 
 function guard(c: RouteContext): HttpResult | AdminOps {
-  const why = authorize(c.principal, 'operate');
-  if (why !== null) return fail(403, errors.forbidden(why));
+  const d = denied(c.principal, 'operate');
+  if (d) return d;
   if (!c.admin) return fail(503, errors.unavailable('dead letters: the engine runs without persistence (PERSISTENCE=memory)'));
   return c.admin;
 }
@@ -44,11 +43,11 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
     handle: async (c) => {
       const ops = guard(c);
       if (!isOps(ops)) return ops;
-      const body = ReplayBody.safeParse(c.body ?? {});
-      if (!body.success) return fail(400, errors.invalid(body.error.issues[0]?.path ?? [], body.error.issues[0]?.message ?? 'invalid'));
+      const body = parseBody(ReplayBody, c.body ?? {});
+      if (!body.ok) return body.result;
       const id = c.req.params[0] ?? ''; // already decoded (readRequest)
       try {
-        await ops.replayDeadLetter(id, body.data.data);
+        await ops.replayDeadLetter(id, body.value.data);
       } catch (e) {
         const code = (e as { code?: unknown }).code;
         const message = (e as Error).message;

@@ -32,14 +32,16 @@ export interface RouteSpec {
 
 const ok = (status: number, body?: unknown): HttpResult => ({ status, body });
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; result: HttpResult } {
+/** The body as `schema` reads it, or the 400 naming the first field at fault. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; result: HttpResult } {
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, value: r.data };
   const issue = r.error.issues[0];
   return { ok: false, result: fail(400, errors.invalid(issue?.path ?? [], issue?.message ?? 'invalid')) };
 }
 
-function denied(p: Principal, action: Action, portfolioId?: string): HttpResult | null {
+/** null when `p` may do `action` (on the portfolio), else the 403 saying why. */
+export function denied(p: Principal, action: Action, portfolioId?: string): HttpResult | null {
   const why = authorize(p, action, portfolioId);
   return why === null ? null : fail(403, errors.forbidden(why));
 }

@@ -16,7 +16,6 @@ import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { type Principal, TokenVerifier, bearerToken } from './auth.js';
-import { authorize } from './authorize.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
 import { CLOSE_CODES, errors } from './errors.js';
@@ -25,7 +24,7 @@ import { healthBody, type GatewayStats, type Readiness } from './health.js';
 import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { nextRequestId } from './request-id.js';
-import { ROUTES, type RouteSpec } from './rest-routes.js';
+import { ROUTES, type RouteSpec, denied } from './rest-routes.js';
 import { ADMIN_ROUTES, type AdminOps } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -189,9 +188,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const healthRoute: RouteSpec = {
     method: 'get', pattern: '/health', paramCount: 0, hasBody: false,
     handle: (c) => {
-      const why = authorize(c.principal, 'operate');
-      if (why !== null) return fail(403, errors.forbidden(why));
-      return { status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
+      return denied(c.principal, 'operate') ?? { status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
     },
   };
 
