@@ -3,9 +3,7 @@ import path from 'node:path';
 import { type AlignedHistories, type PriceHistory, alignHistories, parsePriceCsv } from '../../../src/engine/market/price-history.js';
 import { closeOfDateMs } from '../../../src/engine/market/time-to-expiry.js';
 import type { MarketSnapshot, Position } from '../../../src/engine/portfolio/types.js';
-
-/** ../shared/data/prices seen from the repo root (a sibling of the clone in CI). */
-export const PRICES_DIR = path.resolve(import.meta.dirname, '../../../../shared/data/prices');
+import { PRICES_DIR } from '../../fixtures/prices.js';
 
 export function readPriceCsv(ticker: string): string {
   return readFileSync(path.join(PRICES_DIR, `${ticker}.csv`), 'utf8');

@@ -251,7 +251,7 @@ describe('tail selection with a hint (largestWithHint)', () => {
 
 describe('real-time scenario sets', () => {
   it('builds from real aligned histories: column u holds the same one-day returns as historicalReturnScenarios', () => {
-    const tickers = ['ORCL', 'SPY', 'AAPL'];
+    const tickers = ['GSPC', 'SPY', 'AAPL'];
     const aligned = loadAligned(tickers, '2014-12-31');
     const r = scenarioSetFromHistories(aligned, tickers);
     if (!r.ok) throw new Error(r.error);
@@ -268,8 +268,8 @@ describe('real-time scenario sets', () => {
   });
 
   it('passes on a history error as a value (too little history for the window)', () => {
-    const aligned = loadAligned(['ORCL'], '2014-12-31');
-    const r = scenarioSetFromHistories(aligned, ['ORCL'], { window: aligned.dates.length + 5 });
+    const aligned = loadAligned(['SPY'], '2014-12-31');
+    const r = scenarioSetFromHistories(aligned, ['SPY'], { window: aligned.dates.length + 5 });
     expect(r).toMatchObject({ ok: false, code: 'INSUFFICIENT_HISTORY' });
   });
 

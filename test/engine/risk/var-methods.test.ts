@@ -11,20 +11,20 @@ function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
   return r.value;
 }
 
-describe('historical VaR on real ORCL data', () => {
+describe('historical VaR on real SPY data', () => {
   const asOf = '2014-12-31';
-  const aligned = loadAligned(['ORCL'], asOf);
-  // Independent computation straight from the CSV text: adj_close column, last 501 rows.
-  const rows = readPriceCsv('ORCL').trim().split('\n').slice(1).map((l) => l.split(','));
+  const aligned = loadAligned(['SPY'], asOf);
+  // Independent computation straight from the CSV text: SPY has no adj_close, so the close column, last 501 rows.
+  const rows = readPriceCsv('SPY').trim().split('\n').slice(1).map((l) => l.split(','));
   const upTo = rows.filter((r) => r[0]! <= asOf);
-  const adj = upTo.map((r) => Number(r[5]));
-  const spot = adj[adj.length - 1]!;
-  const market = marketOf(asOf, { ORCL: spot });
-  const positions = [stock('ORCL', 100)];
+  const close = upTo.map((r) => Number(r[4]));
+  const spot = close[close.length - 1]!;
+  const market = marketOf(asOf, { SPY: spot });
+  const positions = [stock('SPY', 100)];
 
   it('equals the 6th largest of 500 one-day losses of 100 shares computed from the raw CSV', () => {
     const losses: number[] = [];
-    for (let i = adj.length - 500; i < adj.length; i++) losses.push(-100 * spot * (adj[i]! / adj[i - 1]! - 1));
+    for (let i = close.length - 500; i < close.length; i++) losses.push(-100 * spot * (close[i]! / close[i - 1]! - 1));
     losses.sort((a, b) => b - a);
     const r = ok(computeVar({ ...base, positions, market, histories: aligned, method: 'historical' }));
     expect(r.scenarios).toBe(500);
@@ -37,7 +37,7 @@ describe('historical VaR on real ORCL data', () => {
 
   it('uses overlapping 10-day returns P_i/P_{i-10} − 1 for a 10-day horizon and keeps 500 scenarios', () => {
     const losses: number[] = [];
-    for (let i = adj.length - 500; i < adj.length; i++) losses.push(-100 * spot * (adj[i]! / adj[i - 10]! - 1));
+    for (let i = close.length - 500; i < close.length; i++) losses.push(-100 * spot * (close[i]! / close[i - 10]! - 1));
     losses.sort((a, b) => b - a);
     const r = ok(computeVar({ ...base, horizonDays: 10, positions, market, histories: aligned, method: 'historical' }));
     expect(r.scenarios).toBe(500);
@@ -45,9 +45,9 @@ describe('historical VaR on real ORCL data', () => {
   });
 
   it('dgv equals full revaluation exactly for a stock-only (linear) book', () => {
-    const two = loadAligned(['ORCL', 'NVDA'], asOf);
-    const m = marketOf(asOf, { ORCL: spot, NVDA: 20 });
-    const book = [stock('ORCL', 100), stock('NVDA', -250)];
+    const two = loadAligned(['SPY', 'AAPL'], asOf);
+    const m = marketOf(asOf, { SPY: spot, AAPL: 24.58 });
+    const book = [stock('SPY', 100), stock('AAPL', -800)];
     const h = ok(computeVar({ ...base, positions: book, market: m, histories: two, method: 'historical' }));
     const d = ok(computeVar({ ...base, positions: book, market: m, histories: two, method: 'dgv' }));
     expect(d.var).toBeCloseTo(h.var, 9);
@@ -55,7 +55,7 @@ describe('historical VaR on real ORCL data', () => {
   });
 
   it('dgv is within 2% of full revaluation for a small-gamma book of long-dated options', () => {
-    const book = [stock('ORCL', 1000), option('ORCL', 'call', 45, '2016-01-15', -3, 0.22), option('ORCL', 'put', 40, '2016-01-15', 2, 0.25)];
+    const book = [stock('SPY', 1000), option('SPY', 'call', 205, '2016-01-15', -3, 0.16), option('SPY', 'put', 185, '2016-01-15', 2, 0.19)];
     const h = ok(computeVar({ ...base, positions: book, market, histories: aligned, method: 'historical' }));
     const d = ok(computeVar({ ...base, positions: book, market, histories: aligned, method: 'dgv' }));
     expect(Math.abs(d.var / h.var - 1)).toBeLessThan(0.02);
@@ -66,7 +66,7 @@ describe('historical VaR on real ORCL data', () => {
     const r = computeVar({ ...base, window: 6000, positions, market, histories: aligned, method: 'historical' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.code).toBe('INSUFFICIENT_HISTORY');
-    expect(!r.ok && r.error).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${adj.length} available`);
+    expect(!r.ok && r.error).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${close.length} available`);
   });
 });
 
@@ -119,9 +119,9 @@ describe('parametric VaR', () => {
 
 describe('Monte Carlo VaR', () => {
   const asOf = '2014-12-31';
-  const aligned = loadAligned(['ORCL', 'NVDA', 'GSPC'], asOf);
-  const market = marketOf(asOf, { ORCL: 44.97, NVDA: 20.05, GSPC: 2058.9 });
-  const book = [stock('ORCL', 1000), stock('NVDA', 2000), stock('GSPC', -10)];
+  const aligned = loadAligned(['SPY', 'AAPL', 'GSPC'], asOf);
+  const market = marketOf(asOf, { SPY: 205.54, AAPL: 24.58, GSPC: 2058.9 });
+  const book = [stock('SPY', 200), stock('AAPL', 2000), stock('GSPC', -10)];
   const mc = (extra: Partial<VarInput>): VarInput => ({
     ...base, window: 500, positions: book, market, histories: aligned, method: 'montecarlo', ...extra,
   });
