@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../src/engine/risk/backtest.js';
 import { kupiecPof } from '../../../src/engine/risk/kupiec.js';
 import { binomialCdf, trafficLightZone } from '../../../src/engine/risk/traffic-light.js';
-import { loadAligned, marketOf, option, readPriceCsv, stock } from './fixtures.js';
+import { marketAt, option, stock } from '../../fixtures/books.js';
+import { loadAligned, readPriceCsv } from './fixtures.js';
 
 describe('Kupiec proportion-of-failures test', () => {
   it('gives LR = 7.7336 and p-value 0.0054 for 8 exceptions in 250 days at p = 1%', () => {
@@ -62,7 +63,7 @@ describe('runBacktest', () => {
   // SPY has no adj_close: the close column is its price series.
   const close = readPriceCsv('SPY').trim().split('\n').slice(1).map((l) => l.split(',')).filter((r) => r[0]! <= asOf).map((r) => Number(r[4]));
   const spot = close[close.length - 1]!;
-  const market = marketOf(asOf, { SPY: spot });
+  const market = marketAt({ SPY: spot }, asOf, 0.01);
 
   it('counts the exceptions of 100 SPY shares over 250 days with a 500-day window exactly as an independent computation', () => {
     const n = close.length;
@@ -86,7 +87,7 @@ describe('runBacktest', () => {
   });
 
   it('backtests an option book on real data and returns a zone', () => {
-    const book = [stock('SPY', 500), option('SPY', 'call', 205, '2015-06-19', -5, 0.16)];
+    const book = [stock('SPY', 500), option('SPY', 'call', 205, -5, { expiry: '2015-06-19', vol: 0.16 })];
     const r = runBacktest({ positions: book, market, histories: aligned, confidence: 0.99, window: 250, days: 250 });
     expect(r.ok && ['green', 'yellow', 'red'].includes(r.value.zone)).toBe(true);
   });
