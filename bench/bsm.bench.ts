@@ -1,6 +1,6 @@
 /**
  * Scenario: one core prices and risks a large book of European options through the SoA kernel.
- * Inputs mirror /work/shared/bench/bs_floor.c (spot 50-450, strike 0.7-1.3 x spot, t 0.02-2.02,
+ * Inputs mirror bench/floor/bs_floor.c (spot 50-450, strike 0.7-1.3 x spot, t 0.02-2.02,
  * vol 0.08-0.78, r = 0.03, q = 0.01) so ns/option compares directly with the C floor; unlike the C
  * file, calls and puts are mixed half and half. Reports the best of several timed runs after a
  * warm-up, because the minimum is the least noisy estimate on a shared machine.

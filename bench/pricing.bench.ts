@@ -1,7 +1,7 @@
 /**
  * `npm run bench:pricing`: the quant core's speed figures in one run.
  * - nsPerOption: European price + delta, gamma, vega, theta, rho per option, one thread, SoA kernel
- *   (bench/bsm.bench.ts), beside the plain-C floor of ../shared/bench/bs_floor.c built and run in
+ *   (bench/bsm.bench.ts), beside the plain-C floor of bench/floor/bs_floor.c built and run in
  *   the same sitting when gcc is present (best of 3 for both, the same statistic).
  * - varFullMs / varDgvUs: historical full-revaluation VaR and delta-gamma-vega VaR of a 100-option
  *   book over 500 real scenarios (bench/var.bench.ts).
@@ -9,15 +9,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { measureBsmNsPerOption } from './bsm.bench.js';
+import { repoPath } from './repo-path.js';
 import { measureVar } from './var.bench.js';
 
 const N_OPTIONS = 2_000_000;
 
 /** Builds and runs the C floor; undefined when there is no compiler or no floor file. */
 function measureCFloorNs(): number | undefined {
-  const src = fileURLToPath(new URL('../../../shared/bench/bs_floor.c', import.meta.url));
+  const src = repoPath('bench', 'floor', 'bs_floor.c');
   if (!existsSync(src)) return undefined;
   const exe = '/tmp/risk-engine-bs-floor';
   try {

@@ -1,5 +1,7 @@
 /**
- * VaR latency on a 100-option book over six real tickers and 500 historical scenarios (2014-12-31).
+ * VaR latency on a 100-option book over six underlyings and 500 historical scenarios (2014-12-31).
+ * The six are the three real series of data/prices (licences there), each held under two names (SPY
+ * and SPY.B share one history): the timing depends on the book's shape, not on which prices.
  *
  * - varFullMs: one historical full-revaluation VaR request end to end through computeVar (book
  *   preparation, scenario matrix, 100 × 500 = 50,000 BSM prices, tail), median of 30 runs after warm-up.
@@ -10,7 +12,7 @@
  * - dgvWithGreeksUs (extra): the same plus recomputing the aggregates from the 100 options' Greeks.
  * Run: `npx tsx bench/var.bench.ts` (prints JSON), or through bench/pricing.bench.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignHistories, parsePriceCsv, type PriceHistory } from '../src/engine/market/price-history.js';
@@ -20,22 +22,14 @@ import { computeVar } from '../src/engine/risk/compute-var.js';
 import { historicalReturnScenarios } from '../src/engine/risk/return-scenarios.js';
 import { prepareBook } from '../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../src/engine/risk/var-dgv.js';
+import { repoPath } from './repo-path.js';
 
-const TICKERS = ['ORCL', 'NVDA', 'YHOO', 'GSPC', 'SPY', 'AAPL'];
+/** Underlying name → the data/prices file whose history it carries. */
+const FILE_OF: Record<string, string> = { SPY: 'SPY', GSPC: 'GSPC', AAPL: 'AAPL', 'SPY.B': 'SPY', 'GSPC.B': 'GSPC', 'AAPL.B': 'AAPL' };
+const TICKERS = Object.keys(FILE_OF);
 const AS_OF = '2014-12-31';
 const WINDOW = 500;
 const N_OPTIONS = 100;
-
-/** ../shared/data/prices seen from the repo root, whether this runs from bench/ or dist/bench/. */
-function pricesDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'shared', 'data', 'prices');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error('cannot find ../shared/data/prices from ' + fileURLToPath(import.meta.url));
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,10 +59,11 @@ function book(spots: Map<string, number>): Position[] {
 }
 
 export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: number; dgvWithGreeksUs: number }> {
-  const dir = pricesDir();
+  const dir = repoPath('data', 'prices');
   const histories = new Map<string, PriceHistory>();
   for (const t of TICKERS) {
-    const r = parsePriceCsv(readFileSync(path.join(dir, `${t}.csv`), 'utf8'), `${t}.csv`);
+    const file = `${FILE_OF[t]}.csv`;
+    const r = parsePriceCsv(readFileSync(path.join(dir, file), 'utf8'), file);
     if (!r.ok) throw new Error(r.error);
     histories.set(t, r.history);
   }

@@ -8,8 +8,8 @@ import { CliError } from './errors.js';
 
 /**
  * The portfolio file of the CLI (documented in the README):
- * {"asOf":"2014-12-31","rate":0.01,"positions":[{"instrument":"ORCL","qty":100},
- *  {"instrument":"ORCL  150320P00040000","qty":-10,"vol":0.25}]}
+ * {"asOf":"2014-12-31","rate":0.01,"positions":[{"instrument":"SPY","qty":100},
+ *  {"instrument":"SPY   150320P00185000","qty":-10,"vol":0.21}]}
  */
 const PositionEntry = z.object({
   instrument: z.string().min(1),

@@ -11,7 +11,7 @@ export interface CliRun {
 }
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const sharedPrices = fileURLToPath(new URL('../../../shared/data/prices', import.meta.url));
+export { PRICES_DIR } from '../fixtures/prices.js';
 
 /** Runs the CLI in-process with the given stdin text. */
 export async function runCli(argv: string[], stdin = ''): Promise<CliRun> {

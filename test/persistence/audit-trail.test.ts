@@ -9,9 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPortfolioState } from '../../src/engine/actors/portfolio-actor.js';
-import { instrumentOf } from '../../src/engine/actors/instrument-symbol.js';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openPersistence, type Persistence } from '../../src/persistence/persistence.js';
+import { held, stock } from '../fixtures/books.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 
 const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
@@ -31,11 +31,7 @@ beforeAll(async () => {
   t = newTarget('external');
   p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 2, dataDir: t.dataDir, log: () => {} });
   for (let i = 1; i <= 5; i++) {
-    const stock = instrumentOf('AAA')!;
-    const state = createPortfolioState({
-      portfolioId: `A${i}`, cash: 1000 * i,
-      holdings: [{ instrument: stock, qty: 10 * i, multiplier: 1, dividendYield: 0, style: 'european', avgPrice: 100, realisedPnl: 0 }],
-    });
+    const state = createPortfolioState({ portfolioId: `A${i}`, cash: 1000 * i, holdings: [held(stock('AAA', 10 * i), 100)] });
     await p.journal.record({ kind: 'created', state, by: `admin-${i}` });
   }
   await p.journal.project();

@@ -6,6 +6,7 @@ import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-ca
 import { recordLayout, taskLayout, viewTask } from '../../src/workers/risk-pool/shared-book-layout.js';
 import { SharedBook } from '../../src/workers/risk-pool/shared-book.js';
 import { BookTaskRunner } from '../../src/workers/risk-pool/shared-book-task.js';
+import { held, option, stock } from '../fixtures/books.js';
 import { holdingsOf, inputOf, NOW_MS, RATE, TICKERS } from './realtime-fixtures.js';
 
 const sc = ((): ScenarioSet => {
@@ -14,13 +15,8 @@ const sc = ((): ScenarioSet => {
   return r.value;
 })();
 
-const stock = (symbol: string, qty: number): Holding => ({
-  instrument: { kind: 'underlying', symbol }, qty, multiplier: 1, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
-});
-const call = (underlying: string, strike: number, vol = 0.25): Holding => ({
-  instrument: { kind: 'option', symbol: `${underlying}C${strike}`, underlying, expiry: '2026-03-20', type: 'call', strike },
-  qty: -2, multiplier: 100, vol, dividendYield: 0.01, style: 'european', avgPrice: 1, realisedPnl: 0,
-});
+const call = (underlying: string, strike: number, vol = 0.25): Holding =>
+  held(option(underlying, 'call', strike, -2, { expiry: '2026-03-20', vol, dividendYield: 0.01 }));
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 
 /** One task through the book, valued in this thread exactly as a worker does. */
@@ -35,8 +31,8 @@ describe('shared risk book', () => {
     const spots = new Map([['AAA', 100], ['BBB', 200], ['ZZZ', 5]]);
     const book = new SharedBook(sc.underlyings);
     const [p0, p1] = roundTrip(book, new BookTaskRunner(book.sab, sc), [
-      inputOf('p0', [call('AAA', 90), stock('BBB', 10), call('AAA', 110), stock('ZZZ', 3)], false, spots),
-      inputOf('p1', [stock('AAA', 1)], true, spots),
+      inputOf('p0', [call('AAA', 90), held(stock('BBB', 10)), call('AAA', 110), held(stock('ZZZ', 3))], false, spots),
+      inputOf('p1', [held(stock('AAA', 1))], true, spots),
     ]);
     // The same two portfolios packed by hand: p0's slots AAA (2 legs), BBB, ZZZ (column −1); p1's AAA.
     const t = (NOW_MS < Date.UTC(2026, 2, 20, 21) ? Date.UTC(2026, 2, 20, 21) - NOW_MS : 0) / (365 * 86_400_000);
@@ -129,7 +125,7 @@ describe('shared risk book', () => {
 
   it('refuses a batch whose inputs price one underlying differently', () => {
     const book = new SharedBook(sc.underlyings);
-    const h = [stock('AAA', 1)];
+    const h = [held(stock('AAA', 1))];
     expect(() => book.prepare([inputOf('p', h, false, new Map([['AAA', 10]])), inputOf('q', h, false, new Map([['AAA', 11]]))]))
       .toThrow(/portfolio q prices AAA differently/);
     // Equal prices in separate maps are one market.

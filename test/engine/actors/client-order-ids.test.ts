@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createPortfolioState, handlePortfolioMessage as handle } from '../../../src/engine/actors/portfolio-actor.js';
+import { handlePortfolioMessage as handle } from '../../../src/engine/actors/portfolio-actor.js';
 import type { ActorContext, Order, OrderRequest, PortfolioState } from '../../../src/engine/actors/types.js';
-import { OPEN_LIMITS, ctx, only, portfolio, submit, types } from './fixtures.js';
+import { WIDEST_CONFIGURABLE_LIMITS } from '../../fixtures/limits.js';
+import { ctx, only, portfolio, submit, types } from './fixtures.js';
 
 const T0 = 1_735_776_000_000;
 const WINDOW_MS = 60_000;
@@ -37,7 +38,7 @@ describe('a resent order (same clientOrderId, same fields)', () => {
   });
 
   it('is answered before any other check: neither a halt nor an exhausted rate limit refuses it', () => {
-    const a = handle(portfolio({ limits: { ...OPEN_LIMITS, submitRateLimit: 1 } }), submit(order('once')), at(0));
+    const a = handle(portfolio({ limits: { ...WIDEST_CONFIGURABLE_LIMITS, submitRateLimit: 1 } }), submit(order('once')), at(0));
     const halted = handle(a.state, { kind: 'SetTradingState', state: 'halted' }, at(1)).state;
     expect(types(handle(halted, submit(order('once')), at(2)).events)).toEqual(['OrderResent']);
     expect(types(handle(a.state, submit(order('once')), at(2)).events)).toEqual(['OrderResent']);
@@ -105,7 +106,7 @@ describe('how long a clientOrderId is remembered', () => {
   it('remembers the orders a rebuilt portfolio is given, as if it had accepted them', () => {
     const before = handle(portfolio(), submit(limit('kept')), at(0));
     const accepted = [...before.state.openOrders.values()] as Order[];
-    const rebuilt = createPortfolioState({ portfolioId: 'P1', cash: 1_000_000, limits: OPEN_LIMITS, nextOrderSeq: 2, acceptedOrders: accepted });
+    const rebuilt = portfolio({ nextOrderSeq: 2, acceptedOrders: accepted });
     const s = { ...rebuilt, openOrders: new Map(accepted.map((o) => [o.orderId, o])) };
     expect(only(handle(s, submit(limit('kept')), at(1)).events, 'OrderResent').accepted.orderId).toBe('P1-o1');
     expect(only(handle(s, submit(limit('kept', 70)), at(1)).events, 'OrderRejected').code).toBe('DUPLICATE_CLIENT_ORDER_ID');

@@ -1,19 +1,6 @@
 import { createPortfolioState } from '../../../src/engine/actors/portfolio-actor.js';
 import type { ActorContext, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState } from '../../../src/engine/actors/types.js';
-import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../../../src/engine/limits/risk-limits.js';
-
-/** Limits with every check wide open, so a test tightens only the one it exercises. */
-export const OPEN_LIMITS: RiskLimits = {
-  ...DEFAULT_RISK_LIMITS,
-  maxOrderNotional: Infinity,
-  maxOrderQty: Infinity,
-  maxPositionQty: Infinity,
-  maxAbsDollarDelta: Infinity,
-  maxAbsDollarGamma: Infinity,
-  maxAbsVega: Infinity,
-  maxLeverage: 100,
-  priceCollarFraction: 1,
-};
+import { WIDEST_CONFIGURABLE_LIMITS } from '../../fixtures/limits.js';
 
 export const CALL = 'XYZ   250620C00100000';
 
@@ -30,7 +17,7 @@ export function ctx(spots: Record<string, number>, { vols = {} as Record<string,
 }
 
 export const portfolio = (extra: Partial<Parameters<typeof createPortfolioState>[0]> = {}): PortfolioState =>
-  createPortfolioState({ portfolioId: 'P1', cash: 1_000_000, limits: OPEN_LIMITS, ...extra });
+  createPortfolioState({ portfolioId: 'P1', cash: 1_000_000, limits: WIDEST_CONFIGURABLE_LIMITS, ...extra });
 
 let n = 0;
 export const req = (instrument: string, side: 'buy' | 'sell', qty: number, extra: Partial<OrderRequest> = {}): OrderRequest => ({

@@ -1,13 +1,11 @@
+/** Orders and pre-trade requests for the limit tests; books and limits come from test/fixtures. */
 import type { PreTradeRequest } from '../../../src/engine/limits/pre-trade.js';
 import { EMPTY_RATE_LIMIT_STATE } from '../../../src/engine/limits/rate-limit.js';
-import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../../../src/engine/limits/risk-limits.js';
+import type { RiskLimits } from '../../../src/engine/limits/risk-limits.js';
 import type { Order } from '../../../src/engine/limits/types.js';
 import type { Instrument, Position } from '../../../src/engine/portfolio/types.js';
-import { market, option, stock } from '../margin/fixtures.js';
-
-export { market, option, stock };
-
-export const ticker = (symbol: string): Instrument => ({ kind: 'underlying', symbol });
+import { marketAt } from '../../fixtures/books.js';
+import { OPEN_LIMITS } from '../../fixtures/limits.js';
 
 export const buy = (instrument: Instrument, qty: number, extra: Partial<Order> = {}): Order => ({
   portfolioId: 'P1',
@@ -20,21 +18,6 @@ export const buy = (instrument: Instrument, qty: number, extra: Partial<Order> =
 
 export const sell = (instrument: Instrument, qty: number, extra: Partial<Order> = {}): Order =>
   buy(instrument, qty, { side: 'sell', ...extra });
-
-/** Limits with every check wide open, so a test can tighten just the one it exercises. */
-export const OPEN_LIMITS: RiskLimits = {
-  ...DEFAULT_RISK_LIMITS,
-  maxOrderNotional: Infinity,
-  maxOrderQty: Infinity,
-  maxPositionQty: Infinity,
-  maxAbsDollarDelta: Infinity,
-  maxAbsDollarGamma: Infinity,
-  maxAbsVega: Infinity,
-  maxVar: Infinity,
-  maxLeverage: Infinity,
-  maxConcentration: 1,
-  priceCollarFraction: 1,
-};
 
 export const request = (
   order: Order,
@@ -56,7 +39,7 @@ export const request = (
   rateLimits: EMPTY_RATE_LIMIT_STATE,
   nowMs: 1_000_000,
   portfolio: { portfolioId: 'P1', cash, positions },
-  market: market(spots),
+  market: marketAt(spots),
   order,
   limits: { ...OPEN_LIMITS, ...limits },
   ...rest,

@@ -4,7 +4,8 @@ import { EMPTY_RATE_LIMIT_STATE } from '../../../src/engine/limits/rate-limit.js
 import { bsmGreeks } from '../../../src/engine/pricing/bsm.js';
 import type { Position } from '../../../src/engine/portfolio/types.js';
 import { optionInputsOf } from '../../../src/engine/portfolio/valuation.js';
-import { buy, market, option, request, sell, stock, ticker } from './fixtures.js';
+import { marketAt, option, stock, ticker } from '../../fixtures/books.js';
+import { buy, request, sell } from './fixtures.js';
 
 const XYZ = ticker('XYZ');
 const result = (req: PreTradeRequest) => preTradeCheck(req).result;
@@ -81,7 +82,7 @@ describe('pre-trade: Greek limits (GREEK_LIMIT_DELTA / _GAMMA / _VEGA)', () => {
   });
 
   const held = option('XYZ', 'call', 100, 1);
-  const g = bsmGreeks(optionInputsOf(held as Position & { instrument: { kind: 'option' } }, market({ XYZ: 100 }), 100, 0.3));
+  const g = bsmGreeks(optionInputsOf(held as Position & { instrument: { kind: 'option' } }, marketAt({ XYZ: 100 }), 100, 0.3));
   const units = 1 * 100;
   const dollarGamma = units * g.gamma * 100 * 100;
   const vega = units * g.vega;

@@ -8,7 +8,8 @@ import { underlyingOf } from '../../../src/engine/portfolio/types.js';
 import { optionInputsOf } from '../../../src/engine/portfolio/valuation.js';
 import { optionGreeks } from '../../../src/engine/pricing/option-pricer.js';
 import { createRng, type Rng } from '../../../src/engine/risk/prng.js';
-import { buy, option, request, sell, stock, ticker } from './fixtures.js';
+import { option, stock, ticker } from '../../fixtures/books.js';
+import { buy, request, sell } from './fixtures.js';
 
 /** riskFigures as it was before positions were priced once per projection: one pass over the positions. */
 function onePassRiskFigures(positions: readonly Position[], cash: number, market: MarketSnapshot): RiskFigures {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RISK_LIMITS, makeRiskLimits } from '../../../src/engine/limits/risk-limits.js';
+import { OPEN_LIMITS, WIDEST_CONFIGURABLE_LIMITS } from '../../fixtures/limits.js';
 
 describe('makeRiskLimits', () => {
   it('defaults leverage to 10 and order submit and modify rates to 100 per second', () => {
@@ -13,6 +14,11 @@ describe('makeRiskLimits', () => {
   it('accepts a leverage limit of exactly 100', () => {
     const r = makeRiskLimits({ maxLeverage: 100 });
     expect(r.ok && r.value.maxLeverage).toBe(100);
+  });
+
+  it('accepts every amount limit switched off with leverage at 100, and refuses unbounded leverage', () => {
+    expect(makeRiskLimits(WIDEST_CONFIGURABLE_LIMITS)).toEqual({ ok: true, value: WIDEST_CONFIGURABLE_LIMITS });
+    expect(makeRiskLimits(OPEN_LIMITS)).toEqual({ ok: false, errors: ['maxLeverage: must be in (0, 100], got Infinity'] });
   });
 
   it('rejects a leverage limit above 100', () => {

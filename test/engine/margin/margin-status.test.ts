@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accountEquity, marginStatus } from '../../../src/engine/margin/margin-status.js';
-import { market, stock } from './fixtures.js';
+import { marketAt, stock } from '../../fixtures/books.js';
 
 const req = { initial: 10_000, maintenance: 5_000 };
 
@@ -41,6 +41,6 @@ describe('marginStatus', () => {
   });
 
   it('computes equity as cash plus the signed market value of positions', () => {
-    expect(accountEquity(1_000, [stock('XYZ', 10), stock('ABC', -5)], market({ XYZ: 50, ABC: 20 }))).toBeCloseTo(1_400, 9);
+    expect(accountEquity(1_000, [stock('XYZ', 10), stock('ABC', -5)], marketAt({ XYZ: 50, ABC: 20 }))).toBeCloseTo(1_400, 9);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SPAN_SCENARIOS, spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { positionValue } from '../../../src/engine/portfolio/valuation.js';
-import { market, option, stock } from './fixtures.js';
+import { marketAt, option, stock } from '../../fixtures/books.js';
 
 describe('spanMargin', () => {
   it('lists CME scenarios 1–16 in CME order: unchanged, ±1/3, ±2/3, ±3/3 with vol up then down, then the two extremes', () => {
@@ -18,7 +18,7 @@ describe('spanMargin', () => {
   it('revalues long stock linearly and counts 35% of the extreme-move loss', () => {
     // 100 shares at 200, scan range 15%: a full down move loses 100 × 30 = 3000; the extreme
     // down move (2 × 15% = 30%) loses 6000, of which 35% = 2100 counts.
-    const r = spanMargin([stock('XYZ', 100)], market({ XYZ: 200 }));
+    const r = spanMargin([stock('XYZ', 100)], marketAt({ XYZ: 200 }));
     const s = r.scenarios;
     expect(s[0]).toBeCloseTo(0, 9);
     expect(s[1]).toBeCloseTo(0, 9);
@@ -36,7 +36,7 @@ describe('spanMargin', () => {
   it('lets the weighted extreme scenario drive the requirement for a deep out-of-the-money short put', () => {
     // Short a 60 put with spot 100: a 15% fall hardly hurts, a 30% fall puts it 10 in the money.
     const p = option('XYZ', 'put', 60, -10, { vol: 0.2 });
-    const m = market({ XYZ: 100 });
+    const m = marketAt({ XYZ: 100 });
     const r = spanMargin([p], m);
     const base = positionValue(p, m);
     const extremeLoss = -(positionValue(p, m, 70, 1) - base);
@@ -47,7 +47,7 @@ describe('spanMargin', () => {
 
   it('shocks vol relatively: scenario 1 revalues at vol × 1.25 and scenario 2 at vol × 0.75 by default', () => {
     const p = option('XYZ', 'call', 100, -1, { vol: 0.4 });
-    const m = market({ XYZ: 100 });
+    const m = marketAt({ XYZ: 100 });
     const base = positionValue(p, m);
     const r = spanMargin([p], m);
     expect(r.scenarios[0]).toBeCloseTo(-(positionValue(p, m, 100, 1.25) - base), 9);
@@ -57,7 +57,7 @@ describe('spanMargin', () => {
 
   it('sums scanning risks across underlyings with no inter-commodity credit', () => {
     // Long AAA and short BBB of equal size: a portfolio view would net them, SPAN here does not.
-    const m = market({ AAA: 100, BBB: 100 });
+    const m = marketAt({ AAA: 100, BBB: 100 });
     const r = spanMargin([stock('AAA', 100), stock('BBB', -100)], m);
     expect(r.byUnderlying.AAA?.scanningRisk).toBeCloseTo(1500, 9);
     expect(r.byUnderlying.BBB?.scanningRisk).toBeCloseTo(1500, 9);
@@ -67,7 +67,7 @@ describe('spanMargin', () => {
   });
 
   it('uses per-underlying scan range and vol shift overrides', () => {
-    const m = market({ AAA: 100, BBB: 100 });
+    const m = marketAt({ AAA: 100, BBB: 100 });
     const r = spanMargin([stock('AAA', 100), stock('BBB', 100)], m, {
       scanRange: 0.1,
       byUnderlying: { BBB: { scanRange: 0.2 } },
@@ -78,13 +78,13 @@ describe('spanMargin', () => {
   });
 
   it('returns a zero requirement and sixteen zero scenarios for an empty portfolio', () => {
-    const r = spanMargin([], market({}));
+    const r = spanMargin([], marketAt({}));
     expect(r.requirement).toBe(0);
     expect(r.scenarios).toHaveLength(16);
   });
 
   it('throws for an option position without a vol', () => {
     const p = { ...option('XYZ', 'call', 100, 1), vol: undefined };
-    expect(() => spanMargin([p], market({ XYZ: 100 }))).toThrow(/no vol/);
+    expect(() => spanMargin([p], marketAt({ XYZ: 100 }))).toThrow(/no vol/);
   });
 });

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { bsmGreeks } from '../../../src/engine/pricing/bsm.js';
 import { positionValue } from '../../../src/engine/portfolio/valuation.js';
-import { marketOf, option, stock } from '../risk/fixtures.js';
+import { marketAt, option, stock } from '../../fixtures/books.js';
 
-const market = marketOf('2024-01-02', { AAA: 100, BBB: 50 }, 0.05);
-const call = option('AAA', 'call', 100, '2025-01-01', 3, 0.2);
-const put = option('AAA', 'put', 95, '2024-07-01', -2, 0.25);
+const market = marketAt({ AAA: 100, BBB: 50 }, '2024-01-02', 0.05);
+const call = option('AAA', 'call', 100, 3, { expiry: '2025-01-01', vol: 0.2 });
+const put = option('AAA', 'put', 95, -2, { expiry: '2024-07-01', vol: 0.25 });
 
 describe('portfolioRisk', () => {
   it('gives an underlying position delta = qty × multiplier shares and value qty × spot', () => {

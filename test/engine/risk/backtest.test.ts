@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../src/engine/risk/backtest.js';
 import { kupiecPof } from '../../../src/engine/risk/kupiec.js';
 import { binomialCdf, trafficLightZone } from '../../../src/engine/risk/traffic-light.js';
-import { loadAligned, marketOf, option, readPriceCsv, stock } from './fixtures.js';
+import { marketAt, option, stock } from '../../fixtures/books.js';
+import { loadAligned, readPriceCsv } from './fixtures.js';
 
 describe('Kupiec proportion-of-failures test', () => {
   it('gives LR = 7.7336 and p-value 0.0054 for 8 exceptions in 250 days at p = 1%', () => {
@@ -58,23 +59,24 @@ describe('Basel traffic light', () => {
 
 describe('runBacktest', () => {
   const asOf = '2014-12-31';
-  const aligned = loadAligned(['ORCL'], asOf);
-  const adj = readPriceCsv('ORCL').trim().split('\n').slice(1).map((l) => l.split(',')).filter((r) => r[0]! <= asOf).map((r) => Number(r[5]));
-  const spot = adj[adj.length - 1]!;
-  const market = marketOf(asOf, { ORCL: spot });
+  const aligned = loadAligned(['SPY'], asOf);
+  // SPY has no adj_close: the close column is its price series.
+  const close = readPriceCsv('SPY').trim().split('\n').slice(1).map((l) => l.split(',')).filter((r) => r[0]! <= asOf).map((r) => Number(r[4]));
+  const spot = close[close.length - 1]!;
+  const market = marketAt({ SPY: spot }, asOf, 0.01);
 
-  it('counts the exceptions of 100 ORCL shares over 250 days with a 500-day window exactly as an independent computation', () => {
-    const n = adj.length;
+  it('counts the exceptions of 100 SPY shares over 250 days with a 500-day window exactly as an independent computation', () => {
+    const n = close.length;
     let exceptions = 0;
     for (let d = n - 250; d < n; d++) {
       const losses: number[] = [];
-      for (let i = d - 500; i < d; i++) losses.push(-100 * adj[d - 1]! * (adj[i]! / adj[i - 1]! - 1));
+      for (let i = d - 500; i < d; i++) losses.push(-100 * close[d - 1]! * (close[i]! / close[i - 1]! - 1));
       losses.sort((a, b) => b - a);
       const varD = losses[5]!; // 99%, 500 scenarios → 6th largest
-      const loss = -100 * (adj[d]! - adj[d - 1]!);
+      const loss = -100 * (close[d]! - close[d - 1]!);
       if (loss > varD) exceptions++;
     }
-    const r = runBacktest({ positions: [stock('ORCL', 100)], market, histories: aligned, confidence: 0.99, window: 500, days: 250 });
+    const r = runBacktest({ positions: [stock('SPY', 100)], market, histories: aligned, confidence: 0.99, window: 500, days: 250 });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.days).toBe(250);
@@ -85,13 +87,13 @@ describe('runBacktest', () => {
   });
 
   it('backtests an option book on real data and returns a zone', () => {
-    const book = [stock('ORCL', 500), option('ORCL', 'call', 45, '2015-06-19', -5, 0.22)];
+    const book = [stock('SPY', 500), option('SPY', 'call', 205, -5, { expiry: '2015-06-19', vol: 0.16 })];
     const r = runBacktest({ positions: book, market, histories: aligned, confidence: 0.99, window: 250, days: 250 });
     expect(r.ok && ['green', 'yellow', 'red'].includes(r.value.zone)).toBe(true);
   });
 
   it('says how much history a backtest needs', () => {
-    const r = runBacktest({ positions: [stock('ORCL', 100)], market, histories: aligned, confidence: 0.99, window: 5000, days: 250 });
-    expect(!r.ok && r.error).toBe(`not enough history: a 250-day backtest with a 5000-day window needs 5251 prices, ${adj.length} available`);
+    const r = runBacktest({ positions: [stock('SPY', 100)], market, histories: aligned, confidence: 0.99, window: 5000, days: 250 });
+    expect(!r.ok && r.error).toBe(`not enough history: a 250-day backtest with a 5000-day window needs 5251 prices, ${close.length} available`);
   });
 });

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type AlignedHistories, type PriceHistory, alignHistories, parsePriceCsv } from '../../../src/engine/market/price-history.js';
-import { closeOfDateMs } from '../../../src/engine/market/time-to-expiry.js';
-import type { MarketSnapshot, Position } from '../../../src/engine/portfolio/types.js';
-
-/** ../shared/data/prices seen from the repo root (a sibling of the clone in CI). */
-export const PRICES_DIR = path.resolve(import.meta.dirname, '../../../../shared/data/prices');
+import { PRICES_DIR } from '../../fixtures/prices.js';
 
 export function readPriceCsv(ticker: string): string {
   return readFileSync(path.join(PRICES_DIR, `${ticker}.csv`), 'utf8');
@@ -34,39 +30,6 @@ export function syntheticAligned(columns: Record<string, number[]>): AlignedHist
   }
   return { dates, prices: new Map(Object.entries(columns).map(([t, p]) => [t, Float64Array.from(p)])) };
 }
-
-export const stock = (symbol: string, qty: number): Position => ({
-  instrument: { kind: 'underlying', symbol },
-  qty,
-  multiplier: 1,
-  dividendYield: 0,
-  style: 'european',
-});
-
-export const option = (
-  underlying: string,
-  type: 'call' | 'put',
-  strike: number,
-  expiry: string,
-  qty: number,
-  vol: number,
-  style: 'european' | 'american' = 'european',
-): Position => ({
-  instrument: { kind: 'option', symbol: `${underlying} ${expiry} ${type} ${strike}`, underlying, expiry, type, strike },
-  qty,
-  multiplier: 100,
-  vol,
-  dividendYield: 0,
-  style,
-});
-
-/** The market on asOf, valued at its close (as the CLI values a portfolio file). */
-export const marketOf = (asOf: string, spots: Record<string, number>, rate = 0.01): MarketSnapshot => ({
-  asOf,
-  valuationMs: closeOfDateMs(asOf),
-  rate,
-  spots: new Map(Object.entries(spots)),
-});
 
 /** Deterministic pseudo-random walk for synthetic tests (no Math.random). */
 export function walk(n: number, start: number, seed: number, dailyVol = 0.01): number[] {

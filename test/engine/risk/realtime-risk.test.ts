@@ -13,6 +13,7 @@ import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk
 import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
 import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
 import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
+import { held, option, stock } from '../../fixtures/books.js';
 import { loadAligned } from './fixtures.js';
 import { createRng } from '../../../src/engine/risk/prng.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
@@ -165,21 +166,15 @@ describe('computeRiskBatch', () => {
     returns[n + 17] = -0.1; // BBB down 10% in scenario 17 and 5% in 42, everything else flat
     returns[n + 42] = -0.05;
     const sc: ScenarioSet = { nScenarios: n, returns, underlyings };
-    const stock = (symbol: string, qty: number): Holding => ({
-      instrument: { kind: 'underlying', symbol }, qty, multiplier: 1, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
-    });
     const spots = new Map([['AAA', 100], ['BBB', 200]]);
-    const [o] = run([inputOf('p', [stock('AAA', 1000), stock('BBB', 10)], false, spots)], sc) as [RecalcOutput];
+    const [o] = run([inputOf('p', [held(stock('AAA', 1000)), held(stock('BBB', 10))], false, spots)], sc) as [RecalcOutput];
     // n = 100 at 99%: VaR is the 2nd largest loss, 10 × 200 × 5%; ES(97.5%) = (200 + 100) / 2.5.
     expect(o.var).toBeCloseTo(100, 9);
     expect(o.es).toBeCloseTo(120, 9);
   });
 
   it('runs option time to expiry from nowMs to 21:00 UTC on the expiry date, floored at zero', () => {
-    const opt = (expiry: string): Holding => ({
-      instrument: { kind: 'option', symbol: `X-${expiry}`, underlying: 'AAA', expiry, type: 'call', strike: 50 },
-      qty: 1, multiplier: 100, vol: 0.3, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
-    });
+    const opt = (expiry: string): Holding => held(option('AAA', 'call', 50, 1, { expiry, vol: 0.3 }));
     const sc = scenarios();
     const inputs = [{ ...inputOf('p', [opt(AS_OF), opt('2026-01-14'), opt('2026-01-16')]), nowMs: NOW_MS - 3_600_000 }];
     const batch = gathered(inputs, sc);
@@ -251,7 +246,7 @@ describe('tail selection with a hint (largestWithHint)', () => {
 
 describe('real-time scenario sets', () => {
   it('builds from real aligned histories: column u holds the same one-day returns as historicalReturnScenarios', () => {
-    const tickers = ['ORCL', 'SPY', 'AAPL'];
+    const tickers = ['GSPC', 'SPY', 'AAPL'];
     const aligned = loadAligned(tickers, '2014-12-31');
     const r = scenarioSetFromHistories(aligned, tickers);
     if (!r.ok) throw new Error(r.error);
@@ -268,8 +263,8 @@ describe('real-time scenario sets', () => {
   });
 
   it('passes on a history error as a value (too little history for the window)', () => {
-    const aligned = loadAligned(['ORCL'], '2014-12-31');
-    const r = scenarioSetFromHistories(aligned, ['ORCL'], { window: aligned.dates.length + 5 });
+    const aligned = loadAligned(['SPY'], '2014-12-31');
+    const r = scenarioSetFromHistories(aligned, ['SPY'], { window: aligned.dates.length + 5 });
     expect(r).toMatchObject({ ok: false, code: 'INSUFFICIENT_HISTORY' });
   });
 

@@ -8,6 +8,7 @@ import type { RecalcInput } from '../../../src/engine/runtime/risk-calculator.js
 import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
 import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
 import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
+import { held, option } from '../../fixtures/books.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
 
 function scenarios(tickers = TICKERS): ScenarioSet {
@@ -24,10 +25,7 @@ function poolVar(inputs: RecalcInput[], sc: ScenarioSet, simd = true): number[] 
   return book.deliver(task, task.buffer).map((o) => o.var);
 }
 
-const option = (expiry: string, qty = 10): Holding => ({
-  instrument: { kind: 'option', symbol: `AAA-${expiry}`, underlying: 'AAA', expiry, type: 'call', strike: 50 },
-  qty, multiplier: 100, vol: 0.3, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
-});
+const callOn = (expiry: string, qty = 10): Holding => held(option('AAA', 'call', 50, qty, { expiry, vol: 0.3 }));
 
 describe('realtimeVarEstimator', () => {
   it('gives bit for bit the VaR the risk pool streams for the same holdings and spots at 21:00 UTC on asOf', () => {
@@ -85,17 +83,17 @@ describe('realtimeVarEstimator', () => {
 
   it('runs time to expiry from the market\'s valuation instant, bit for bit as the pool runs it from nowMs, at any hour of the day', () => {
     const sc = scenarios();
-    const h = [option(AS_OF), option('2026-02-20', -5)];
+    const h = [callOn(AS_OF), callOn('2026-02-20', -5)];
     const estimate = realtimeVarEstimator(sc, 0.99);
     const hours = [-20, -8, -1, 0, 2].map((k) => NOW_MS + k * 3_600_000);
     const pool = hours.map((nowMs) => poolVar([{ ...inputOf('p', h), nowMs }], sc)[0]);
     hours.forEach((nowMs, i) => expect(estimate(h, { ...marketOf(), valuationMs: nowMs })).toBe(pool[i]));
     // The option expiring on asOf keeps its gamma until its 21:00 UTC expiry, and only until then.
     expect(new Set(pool.slice(0, 4)).size).toBe(4);
-    expect(estimate([option(AS_OF)], { ...marketOf(), valuationMs: NOW_MS + 2 * 3_600_000 })).toBe(0);
+    expect(estimate([callOn(AS_OF)], { ...marketOf(), valuationMs: NOW_MS + 2 * 3_600_000 })).toBe(0);
     // The next day is one day less to every expiry.
-    const nextDay = poolVar([{ ...inputOf('p', [option('2026-02-20', -5)]), nowMs: NOW_MS + 86_400_000 }], sc);
-    expect(estimate([option('2026-02-20', -5)], { ...marketOf(spotsOf()), asOf: '2026-01-16', valuationMs: NOW_MS + 86_400_000 })).toBe(nextDay[0]);
+    const nextDay = poolVar([{ ...inputOf('p', [callOn('2026-02-20', -5)]), nowMs: NOW_MS + 86_400_000 }], sc);
+    expect(estimate([callOn('2026-02-20', -5)], { ...marketOf(spotsOf()), asOf: '2026-01-16', valuationMs: NOW_MS + 86_400_000 })).toBe(nextDay[0]);
   });
 
   it('refuses a confidence outside (0, 1) and a malformed scenario set when it is built', () => {

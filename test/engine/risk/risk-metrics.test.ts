@@ -3,10 +3,10 @@ import { concentration } from '../../../src/engine/risk/concentration.js';
 import { leverageRatio } from '../../../src/engine/risk/leverage.js';
 import { runStress } from '../../../src/engine/risk/stress.js';
 import { bsmGreeks, bsmPrice } from '../../../src/engine/pricing/bsm.js';
-import { marketOf, option, stock } from './fixtures.js';
+import { marketAt, option, stock } from '../../fixtures/books.js';
 
-const market = marketOf('2024-01-02', { AAA: 100, BBB: 50 }, 0.05);
-const call = option('AAA', 'call', 100, '2025-01-01', 2, 0.2);
+const market = marketAt({ AAA: 100, BBB: 50 }, '2024-01-02', 0.05);
+const call = option('AAA', 'call', 100, 2, { expiry: '2025-01-01', vol: 0.2 });
 const inputs = (spot: number, vol: number) => ({ type: 'call' as const, spot, strike: 100, tYears: 1, rate: 0.05, dividendYield: 0, vol });
 
 describe('stress scenarios', () => {

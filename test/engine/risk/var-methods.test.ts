@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { computeVar } from '../../../src/engine/risk/compute-var.js';
 import type { VarInput } from '../../../src/engine/risk/var-types.js';
 import { normInv } from '../../../src/engine/risk/normal-quantile.js';
-import { loadAligned, marketOf, option, readPriceCsv, stock, syntheticAligned, walk } from './fixtures.js';
+import { marketAt, option, stock } from '../../fixtures/books.js';
+import { loadAligned, readPriceCsv, syntheticAligned, walk } from './fixtures.js';
 
 const base = { confidence: 0.99, esConfidence: 0.975, window: 500, horizonDays: 1 } as const;
 
@@ -11,20 +12,20 @@ function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
   return r.value;
 }
 
-describe('historical VaR on real ORCL data', () => {
+describe('historical VaR on real SPY data', () => {
   const asOf = '2014-12-31';
-  const aligned = loadAligned(['ORCL'], asOf);
-  // Independent computation straight from the CSV text: adj_close column, last 501 rows.
-  const rows = readPriceCsv('ORCL').trim().split('\n').slice(1).map((l) => l.split(','));
+  const aligned = loadAligned(['SPY'], asOf);
+  // Independent computation straight from the CSV text: SPY has no adj_close, so the close column, last 501 rows.
+  const rows = readPriceCsv('SPY').trim().split('\n').slice(1).map((l) => l.split(','));
   const upTo = rows.filter((r) => r[0]! <= asOf);
-  const adj = upTo.map((r) => Number(r[5]));
-  const spot = adj[adj.length - 1]!;
-  const market = marketOf(asOf, { ORCL: spot });
-  const positions = [stock('ORCL', 100)];
+  const close = upTo.map((r) => Number(r[4]));
+  const spot = close[close.length - 1]!;
+  const market = marketAt({ SPY: spot }, asOf, 0.01);
+  const positions = [stock('SPY', 100)];
 
   it('equals the 6th largest of 500 one-day losses of 100 shares computed from the raw CSV', () => {
     const losses: number[] = [];
-    for (let i = adj.length - 500; i < adj.length; i++) losses.push(-100 * spot * (adj[i]! / adj[i - 1]! - 1));
+    for (let i = close.length - 500; i < close.length; i++) losses.push(-100 * spot * (close[i]! / close[i - 1]! - 1));
     losses.sort((a, b) => b - a);
     const r = ok(computeVar({ ...base, positions, market, histories: aligned, method: 'historical' }));
     expect(r.scenarios).toBe(500);
@@ -37,7 +38,7 @@ describe('historical VaR on real ORCL data', () => {
 
   it('uses overlapping 10-day returns P_i/P_{i-10} − 1 for a 10-day horizon and keeps 500 scenarios', () => {
     const losses: number[] = [];
-    for (let i = adj.length - 500; i < adj.length; i++) losses.push(-100 * spot * (adj[i]! / adj[i - 10]! - 1));
+    for (let i = close.length - 500; i < close.length; i++) losses.push(-100 * spot * (close[i]! / close[i - 10]! - 1));
     losses.sort((a, b) => b - a);
     const r = ok(computeVar({ ...base, horizonDays: 10, positions, market, histories: aligned, method: 'historical' }));
     expect(r.scenarios).toBe(500);
@@ -45,9 +46,9 @@ describe('historical VaR on real ORCL data', () => {
   });
 
   it('dgv equals full revaluation exactly for a stock-only (linear) book', () => {
-    const two = loadAligned(['ORCL', 'NVDA'], asOf);
-    const m = marketOf(asOf, { ORCL: spot, NVDA: 20 });
-    const book = [stock('ORCL', 100), stock('NVDA', -250)];
+    const two = loadAligned(['SPY', 'AAPL'], asOf);
+    const m = marketAt({ SPY: spot, AAPL: 24.58 }, asOf, 0.01);
+    const book = [stock('SPY', 100), stock('AAPL', -800)];
     const h = ok(computeVar({ ...base, positions: book, market: m, histories: two, method: 'historical' }));
     const d = ok(computeVar({ ...base, positions: book, market: m, histories: two, method: 'dgv' }));
     expect(d.var).toBeCloseTo(h.var, 9);
@@ -55,7 +56,7 @@ describe('historical VaR on real ORCL data', () => {
   });
 
   it('dgv is within 2% of full revaluation for a small-gamma book of long-dated options', () => {
-    const book = [stock('ORCL', 1000), option('ORCL', 'call', 45, '2016-01-15', -3, 0.22), option('ORCL', 'put', 40, '2016-01-15', 2, 0.25)];
+    const book = [stock('SPY', 1000), option('SPY', 'call', 205, -3, { expiry: '2016-01-15', vol: 0.16 }), option('SPY', 'put', 185, 2, { expiry: '2016-01-15', vol: 0.19 })];
     const h = ok(computeVar({ ...base, positions: book, market, histories: aligned, method: 'historical' }));
     const d = ok(computeVar({ ...base, positions: book, market, histories: aligned, method: 'dgv' }));
     expect(Math.abs(d.var / h.var - 1)).toBeLessThan(0.02);
@@ -66,7 +67,7 @@ describe('historical VaR on real ORCL data', () => {
     const r = computeVar({ ...base, window: 6000, positions, market, histories: aligned, method: 'historical' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.code).toBe('INSUFFICIENT_HISTORY');
-    expect(!r.ok && r.error).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${adj.length} available`);
+    expect(!r.ok && r.error).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${close.length} available`);
   });
 });
 
@@ -74,7 +75,7 @@ describe('parametric VaR', () => {
   const aligned = syntheticAligned({ A: walk(301, 50, 7, 0.015), B: walk(301, 80, 11, 0.02) });
   const asOf = aligned.dates[aligned.dates.length - 1]!;
   const pa = aligned.prices.get('A')!;
-  const market = marketOf(asOf, { A: 50, B: 80 });
+  const market = marketAt({ A: 50, B: 80 }, asOf, 0.01);
   const input = (positions: VarInput['positions'], extra: Partial<VarInput> = {}): VarInput => ({
     ...base, window: 300, positions, market, histories: aligned, method: 'parametric', ...extra,
   });
@@ -100,7 +101,7 @@ describe('parametric VaR', () => {
   });
 
   it('delta-gamma raises the VaR of a short-gamma book above delta-normal, and lowers a long-gamma one', () => {
-    const shortStraddle = [option('A', 'call', 50, '2020-12-31', -10, 0.25), option('A', 'put', 50, '2020-12-31', -10, 0.25)];
+    const shortStraddle = [option('A', 'call', 50, -10, { expiry: '2020-12-31', vol: 0.25 }), option('A', 'put', 50, -10, { expiry: '2020-12-31', vol: 0.25 })];
     const longStraddle = shortStraddle.map((p) => ({ ...p, qty: 10 }));
     const dnS = ok(computeVar(input([...shortStraddle, stock('A', 200)])));
     const dgS = ok(computeVar(input([...shortStraddle, stock('A', 200)], { parametricKind: 'delta-gamma' })));
@@ -119,9 +120,9 @@ describe('parametric VaR', () => {
 
 describe('Monte Carlo VaR', () => {
   const asOf = '2014-12-31';
-  const aligned = loadAligned(['ORCL', 'NVDA', 'GSPC'], asOf);
-  const market = marketOf(asOf, { ORCL: 44.97, NVDA: 20.05, GSPC: 2058.9 });
-  const book = [stock('ORCL', 1000), stock('NVDA', 2000), stock('GSPC', -10)];
+  const aligned = loadAligned(['SPY', 'AAPL', 'GSPC'], asOf);
+  const market = marketAt({ SPY: 205.54, AAPL: 24.58, GSPC: 2058.9 }, asOf, 0.01);
+  const book = [stock('SPY', 200), stock('AAPL', 2000), stock('GSPC', -10)];
   const mc = (extra: Partial<VarInput>): VarInput => ({
     ...base, window: 500, positions: book, market, histories: aligned, method: 'montecarlo', ...extra,
   });
@@ -154,7 +155,7 @@ describe('Monte Carlo VaR', () => {
 
 describe('computeVar validation', () => {
   const aligned = syntheticAligned({ A: walk(30, 50, 1) });
-  const market = marketOf(aligned.dates[29]!, { A: 50 });
+  const market = marketAt({ A: 50 }, aligned.dates[29]!, 0.01);
   const req: VarInput = { ...base, window: 20, positions: [stock('A', 1)], market, histories: aligned, method: 'historical' };
 
   it('rejects a confidence outside (0, 1) with BAD_CONFIDENCE', () => {
@@ -163,13 +164,13 @@ describe('computeVar validation', () => {
   });
 
   it('rejects an option without a vol with MISSING_VOL', () => {
-    const p = { ...option('A', 'call', 50, '2021-01-01', 1, 0.2), vol: undefined };
+    const p = { ...option('A', 'call', 50, 1, { expiry: '2021-01-01', vol: 0.2 }), vol: undefined };
     const r = computeVar({ ...req, positions: [p] });
     expect(!r.ok && r.code).toBe('MISSING_VOL');
   });
 
   it('rejects histories that do not end on the market date', () => {
-    const r = computeVar({ ...req, market: marketOf('2030-01-01', { A: 50 }) });
+    const r = computeVar({ ...req, market: marketAt({ A: 50 }, '2030-01-01', 0.01) });
     expect(!r.ok && r.code).toBe('HISTORY_NOT_AS_OF');
   });
 
