@@ -23,7 +23,7 @@ Options:
   --days N           number of backtest days, default 250
 
 Example:
-  risk-engine backtest --portfolio samples/portfolio-orcl.json --prices ../shared/data/prices
+  risk-engine backtest --portfolio samples/portfolio-spy.json --prices data/prices
 `;
 
 export async function runBacktest(argv: string[], io: CliIo): Promise<number> {

@@ -28,7 +28,7 @@ Options:
   --vol-shift V      relative vol shift, default 0.25 (0 <= V < 1)
 
 Example:
-  risk-engine margin --portfolio samples/portfolio-orcl.json --prices ../shared/data/prices
+  risk-engine margin --portfolio samples/portfolio-spy.json --prices data/prices
 `;
 
 export async function runMargin(argv: string[], io: CliIo): Promise<number> {

@@ -27,7 +27,7 @@ Options:
   --paths N             Monte Carlo paths, default 10000
 
 Example:
-  risk-engine var --portfolio samples/portfolio-orcl.json --prices ../shared/data/prices --confidence 0.99
+  risk-engine var --portfolio samples/portfolio-spy.json --prices data/prices --confidence 0.99
 `;
 
 const METHODS: readonly VarMethod[] = ['historical', 'dgv', 'parametric', 'montecarlo'];
