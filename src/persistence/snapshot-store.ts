@@ -6,7 +6,7 @@
  * replayed batch write nothing twice (ON CONFLICT DO NOTHING).
  *
  * The text goes to PostgreSQL as the job carried it, never parsed here (parsing and re-serialising
- * 1000 rows cost the worker ~12 ms a job, as much as the INSERT). So PostgreSQL is where the rows
+ * the rows cost the worker as much as the INSERT). So PostgreSQL is where the rows
  * are checked: each field must have its JSON type (a CASE that does not match yields NULL, which
  * NOT NULL refuses: a string "7" for seq or "NaN" for a price is refused, not cast) and the tables'
  * CHECKs (migration 0004) refuse the rest of what RiskSnapshotRow and MarketSnapshotRow forbid. A
