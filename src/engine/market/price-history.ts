@@ -1,7 +1,7 @@
 /**
  * Daily price histories for historical VaR, Monte Carlo calibration and backtests.
  *
- * The parser reads the CSV layout of `../shared/data/prices/*.csv`
+ * The parser reads the CSV layout of `data/prices/*.csv`
  * (`date,open,high,low,close,adj_close,volume`). It is pure: the CLI reads the file and passes the
  * text plus a `source` name that every error message repeats, with the 1-based line number.
  *
