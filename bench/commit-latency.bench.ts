@@ -1,16 +1,15 @@
 /**
  * What one durable commit costs on this machine, with 0, 1 and 2 other threads keeping the vCPUs
- * busy: the floor under the durable order-to-ack figure (docs/PERSISTENCE.md, the acknowledgement
- * rule), measured without the engine.
+ * busy: the floor under the durable order-to-ack figure (the acknowledgement rule,
+ * docs/ARCHITECTURE.md), measured without the engine.
  *
  * Each condition runs COMMITS single-row INSERTs one after another on one connection (autocommit,
  * so each waits for its WAL flush, synchronous_commit as the server has it) into a table of a
  * schema of its own, dropped afterwards. The spinning threads run a busy loop at normal priority,
  * which is what the real-time bench's risk workers, event loop and load generator amount to.
  *
- * Why: on the Firecracker VM these benches run on, a commit took ~0.4 ms p50 with a vCPU idle and
- * ~4 ms with both busy, which alone puts the durable order-to-ack target (p50 ≤ 0.8 ms) out of reach
- * of any engine while the bench saturates the machine.
+ * Why: a durable order-to-ack can be no faster than one commit, and on a VM a commit can cost
+ * several times more when every vCPU is busy (figures: docs/BENCHMARKS.md).
  *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), COMMITS (default 500).
  * Run: `npm run build && node dist/bench/commit-latency.bench.js`. The last line is one JSON object.

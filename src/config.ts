@@ -24,7 +24,7 @@ const EnvSchema = z.object({
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
   RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
-  /** Tasks posted to one worker before its previous one finishes (risk-pool-options.ts gives the measurements). */
+  /** Tasks posted to one worker before its previous one finishes (risk-pool-options.ts says why 1). */
   RISK_POOL_TASKS_PER_THREAD: int(1, 16).default(1),
   /**
    * Scheduling of the pool's worker threads. `idle` (Linux SCHED_IDLE): they run only on CPU time

@@ -1,8 +1,8 @@
 /**
  * Reads `portfolioId` and `tickTs` off the front of a `risk` frame without decoding the rest. The
  * watcher receives thousands of risk frames a second (2-3 kB each, mostly byUnderlying) and needs
- * only these two fields; a full decode took ~20 µs a frame on the load generator's event loop,
- * which also timestamps order acks. Anything unexpected returns undefined and the caller decodes
+ * only these two fields; decoding every frame in full would load the client's event loop, which
+ * also timestamps order acks. Anything unexpected returns undefined and the caller decodes
  * the frame in full, so a change in the frame costs speed, never a wrong figure.
  */
 export interface RiskHead {

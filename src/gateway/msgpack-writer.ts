@@ -5,10 +5,9 @@
  * cached. The caller writes keys in the order the library would (Object.keys order).
  *
  * Why by hand: a risk frame is a map of ~150 entries (byUnderlying has eight figures per
- * underlying) whose keys are the same few dozen strings every time. The library encodes it in 15 µs
- * here, most of it re-encoding keys and megamorphic keyed property loads; a generic encoder with a
- * key cache measured no faster. Written for the shape (risk-frame.ts) it takes a few µs, and the
- * gateway sends one risk frame per subscribed portfolio per recalculation.
+ * underlying) whose keys are the same few dozen strings every time, and the gateway sends one per
+ * subscribed portfolio per recalculation; the library spends most of its time re-encoding those
+ * keys (docs/BENCHMARKS.md), which a writer for the shape (risk-frame.ts) does once.
  */
 const CACHE_MAX_ENTRIES = 8192;
 const CACHE_MAX_CHARS = 64;

@@ -1,8 +1,8 @@
 /**
  * The `risk` frame (docs/PROTOCOL.md) written field by field: the same bytes as the library's
  * encoding of `{ type: 'risk', ...snapshot }` for a snapshot built by the engine (key order as the
- * engine builds it; test/gateway/risk-frame.test.ts holds the two equal), in a few µs instead of
- * ~15 (why: msgpack-writer.ts).
+ * engine builds it; test/gateway/risk-frame.test.ts holds the two equal), several times faster than
+ * the library (why: msgpack-writer.ts).
  */
 import type { GreekTotals, RiskSnapshot } from '../engine/actors/types.js';
 import { MsgpackWriter } from './msgpack-writer.js';

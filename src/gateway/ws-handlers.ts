@@ -22,8 +22,8 @@ import type { LogFn } from '../logger.js';
 export type { LogFn };
 
 /**
- * The seam for per-connection and per-user message rate limits (the identity work fills it): asked
- * once per authenticated message, before it is dispatched; a non-null answer is sent as the error.
+ * The seam for per-connection and per-user message rate limits: asked once per authenticated
+ * message, before it is dispatched; a non-null answer is sent as the error.
  */
 export type MessageAdmission = (s: Session, principal: Principal, type: ClientMsg['type']) => GatewayError | null;
 
@@ -41,7 +41,7 @@ export interface WsContext {
 
 type MsgId = string | number | undefined;
 const KNOWN_TYPES = new Set(CLIENT_MSG_TYPES);
-/** Refused `auth` messages tolerated per connection; each costs a JWT verification (~300 µs). */
+/** Refused `auth` messages tolerated per connection; each costs a JWT verification. */
 export const MAX_AUTH_FAILURES = 3;
 
 function sendError(s: Session, id: MsgId, e: GatewayError | { code: string; message: string }): void {

@@ -1,8 +1,7 @@
 /**
  * Snapshot rows in PostgreSQL's COPY text format (one line per row, fields separated by tabs,
  * backslash escapes), the form the persist queue carries for a server database: COPY takes 1000
- * rows of ~0.9 kB in about half the time json_to_recordset does (snapshot-store.ts has the
- * figures). Written by hand because it is a dozen lines over a fixed, documented format
+ * rows of ~0.9 kB in about half the time json_to_recordset does (docs/BENCHMARKS.md). Written by hand because it is a dozen lines over a fixed, documented format
  * ("COPY ... text format" in the PostgreSQL manual), with no library for the producer's side.
  *
  * Numbers are written with String(): a non-finite one comes out as NaN or Infinity, which the

@@ -1,6 +1,6 @@
 /**
  * The journal: makes each change of the actors durable in PostgreSQL before the engine lets a
- * client see it (the acknowledgement rule, docs/PERSISTENCE.md). Group commit: while one commit
+ * client see it (the acknowledgement rule, docs/ARCHITECTURE.md). Group commit: while one commit
  * is in flight, new entries gather; the next commit takes all of them, so that concurrent orders
  * share a commit instead of paying one each, and an idle engine commits an order at once. A
  * commit is one INSERT of the batch as one json row of `journal` (the cheapest durable write:

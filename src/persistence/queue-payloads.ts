@@ -49,10 +49,9 @@ export type PersistKind = (typeof PERSIST_KINDS)[number];
  * one string per job instead of a thousand objects, and the worker hands the text to PostgreSQL
  * as it came (json_to_recordset), which checks every row's types and constraints as it inserts it:
  * so this schema checks only the envelope, and a row PostgreSQL refuses is reported by the worker
- * (QUEUE_PAYLOAD_INVALID, with persistJobIssues' account of it). Measured here, a job of 1000 rows
- * of ~0.9 kB: the worker's JavaScript fell from ~13 ms (BullMQ's JSON.parse of the rows 5 ms, zod
- * 0.3 ms, JSON.stringify for PostgreSQL 7 ms) to ~1.3 ms (JSON.parse of one string); the
- * producer's stayed ~6 ms (stringify the rows, then BullMQ escapes the one string).
+ * (QUEUE_PAYLOAD_INVALID, with persistJobIssues' account of it). Why: parsing a thousand rows
+ * into objects and stringifying them again for PostgreSQL was most of the worker's JavaScript per
+ * job; parsing one string is a tenth of it.
  */
 export const PersistRowsJsonJob = z.object({
   kind: z.enum(PERSIST_KINDS),

@@ -12,7 +12,7 @@ export interface Position {
   readonly qty: number;
   /** Units of the underlying per contract (100 for US equity options, 1 for an underlying). */
   readonly multiplier: number;
-  /** Implied volatility used to value an option position, until a surface feeds it. */
+  /** Implied volatility used to value an option position. */
   readonly vol?: number;
   /** Continuous dividend yield of the underlying, per year. */
   readonly dividendYield: number;

@@ -10,7 +10,7 @@
  *   precision), but its exp(-d^2/2) factor is the density already computed, not a second exp.
  *   Skipping Cody's split-square trick costs about d^2/2 ulps, under 2e-13 relative even at |d| = 38.
  * - One loop for a per-book or per-option rate and yield: a book-wide value is read through a
- *   one-element array with stride 0 (measured as fast as a separate scalar loop).
+ *   one-element array with stride 0 (no slower than a separate scalar loop).
  * - No calls in the loop body that TurboFan cannot inline: a non-inlined call boxes doubles.
  */
 

@@ -10,8 +10,8 @@
  * allocated an input object and a boxed result per leg and scenario, hundreds of thousands a
  * second, whose collection ran on V8's helper threads at normal priority, outside the workers'
  * SCHED_IDLE. A group with an American leg still goes through optionPrice (exact, slower, rare).
- * Tried and measured slower before: one bsmBatch call over a whole 64-portfolio batch (~2 MB of
- * scratch arrays).
+ * One call per underlying, not one over the whole batch: that needs megabytes of scratch arrays
+ * and is slower.
  */
 import { SPAN_SCENARIOS } from '../margin/span-grid.js';
 import { allocBsmBatchOutputs, bsmBatch, type BsmBatchInputs, type BsmBatchOutputs } from '../pricing/bsm-batch.js';

@@ -175,9 +175,8 @@ export function createEngine(opts: EngineOptions): EngineApi {
   /**
    * Underlying → the portfolios with open orders on it and their quiet bands, as arrays replaced
    * (never edited) when an order changes, so a walk stays valid while the actors it reaches change
-   * them. A tick reads this once instead of looking up the band in each holder's own map: that
-   * per-holder Map lookup was the largest single cost of the event loop under the bench load
-   * (5,000 ticks/s × ~100 holders, most with a resting order somewhere).
+   * them. A tick reads this once instead of looking up the band in each holder's own map, which
+   * was the event loop's largest single cost when many holders have resting orders.
    */
   const bandHolders = new Map<string, readonly BandHolder[]>();
   const lastPrice = new Map<string, number>();
@@ -397,7 +396,7 @@ export function createEngine(opts: EngineOptions): EngineApi {
         (outputs) => {
           inFlightTasks--;
           // Refill the pool before publishing, so the workers compute the next batch while this
-          // thread fans the results out (dispatch costs ~0.2 µs a portfolio, the fan-out more).
+          // thread fans the results out (dispatching is cheap, the fan-out is not).
           coalescer.complete(batch);
           if (!closed) pump();
           const doneMs = clock.nowMs();

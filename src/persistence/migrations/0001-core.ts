@@ -80,8 +80,8 @@ CREATE INDEX fills_by_portfolio ON fills (portfolio_id, ts_ms);
 -- Write-behind (persist queue): the newest figures of a portfolio at a point in time.
 -- Figures are stored as json, not jsonb: they are written at tens of
 -- thousands of rows a second and read back whole (the daily report, a chart), rarely searched.
--- jsonb converts every number to numeric on the way in; measured on this box, a batch of 1000
--- ~0.8 kB RiskSnapshots took 40-70 ms as jsonb and ~20 ms as json (bench/persist.bench.ts).
+-- jsonb converts every number to numeric on the way in, which makes a batch two to three times
+-- slower to write (docs/BENCHMARKS.md).
 -- Nothing else reads the column yet, and the operators (->, ->>) work on both.
 CREATE TABLE risk_snapshots (
   portfolio_id text NOT NULL,

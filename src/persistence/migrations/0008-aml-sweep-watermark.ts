@@ -4,8 +4,8 @@
  *
  * Why: it used to window by the fill's own time, and a fill the journal's projection writes late
  * (after a database outage) can be older than the window; only the first sweep after a start,
- * which read the whole history, caught it. On the embedded database that read runs on the event
- * loop: measured on PGlite, 0.4 s for 200,000 fills and 2 s for a million, once per start.
+ * which read the whole history, caught it, and on the embedded database that read runs on the
+ * event loop.
  * `projected_at` is the projection's transaction time, so a late fill is a recent one here, and
  * the sweep can resume from `aml_sweep` after a restart instead of reading everything.
  *

@@ -1,6 +1,6 @@
 /**
- * The first AML rule: a single fill whose notional reaches a threshold. Pure, so the later rules
- * (velocity, structuring, wash trades) can sit beside it and be tested without a queue.
+ * An AML rule: a single fill whose notional reaches a threshold. Pure, so other rules (velocity,
+ * structuring, wash trades) can sit beside it and be tested without a queue.
  */
 import type { AmlAlert } from '../../persistence/aml-alert-store.js';
 import type { AmlFillJob } from '../../persistence/queue-payloads.js';

@@ -7,8 +7,8 @@
  *
  * Each sweep reads only the fills projected since the oldest one the previous sweep could not find
  * screened, and that point is kept in `aml_sweep` (migration 0008), so a restart resumes there
- * instead of reading the whole history (on the embedded database that read ran on the event loop:
- * 2 s for a million fills). The window is in the projection's time, not the fill's: a fill the
+ * instead of reading the whole history (on the embedded database that read runs on the event
+ * loop). The window is in the projection's time, not the fill's: a fill the
  * journal projects late, after a database outage, is a recent row and is not missed. Both ends are
  * the database's clock, so a skewed engine clock cannot move the window past unswept fills.
  */

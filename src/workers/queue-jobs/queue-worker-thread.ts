@@ -1,7 +1,7 @@
 /**
  * The queue workers (persist, aml, report) on a thread of their own: their job handling (BullMQ's
- * fetching and parsing, ~1.3 ms of JavaScript per 1000-row snapshot job, more for AML) must not
- * run on the gateway's event loop, where it would hold up order acks and risk fan-out. The thread has its own pg pool and
+ * fetching and parsing, milliseconds of JavaScript per job) must not run on the gateway's event
+ * loop, where it would hold up order acks and risk fan-out. The thread has its own pg pool and
  * queue connections; the main thread keeps the producers. Used with a PostgreSQL server only:
  * with the embedded database every query runs on the main thread anyway, and BullMQ's wake-up
  * NOTIFY on PGlite reaches only connections of the same process-local queue set (queues.ts).

@@ -4,7 +4,7 @@ import { riskPoolErrors } from './errors.js';
 import { stripUndefined } from '../../strip-undefined.js';
 
 export interface RiskPoolOptions {
-  /** Worker threads (default 2: this box has 2 cores shared with the gateway). */
+  /** Worker threads (default 2). */
   readonly threads?: number;
   /** Portfolios per task; a larger recalculate() call is split into tasks of at most this many. */
   readonly maxBatch?: number;
@@ -12,9 +12,8 @@ export interface RiskPoolOptions {
   readonly maxQueue?: number;
   /**
    * Tasks piscina posts to one worker before the previous one finishes (default 1). With the engine
-   * refilling the pool as soon as a batch returns, a second queued task only made batches wait:
-   * `npm run bench -- --quick`, two runs each, gave tick-to-risk p99 21–23 ms with 1 against 27–28
-   * with 2, order-to-ack p99 9–10 against 11–12, for ~100k against ~110k recalculations a second.
+   * refilling the pool as soon as a batch returns, a second queued task only makes batches wait
+   * (docs/BENCHMARKS.md).
    */
   readonly tasksPerThread?: number;
   /**
@@ -37,8 +36,7 @@ export interface RiskPoolOptions {
 
 export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
   threads: 2,
-  // bench/risk-pool.bench.ts on the shared 2-core box: 32 gave the most recalculations per second
-  // with a worker run p50 under 1 ms; 16 halves call latency for ~20% less throughput.
+  // The most recalculations per second with a worker run under a millisecond (bench/risk-pool.bench.ts).
   maxBatch: 32,
   maxQueue: 1024,
   tasksPerThread: 1,

@@ -4,9 +4,9 @@
  * carries: which records to value, at which spots and time).
  *
  * Why a shared book: packing every leg of every portfolio into a fresh buffer for each task was the
- * largest single cost of the gateway's event loop (profiled at 5,000 ticks/s × 1,000 portfolios,
- * with its garbage the main cause of the collector's share). With the legs written once, when a
- * portfolio's holdings change, a recalculation costs the event loop a record offset and a flag.
+ * largest single cost of the gateway's event loop, and its garbage most of the collector's work.
+ * With the legs written once, when a portfolio's holdings change, a recalculation costs the event
+ * loop a record offset and a flag.
  *
  * Record, at a byte offset of the book that is a multiple of 8 (offsets relative to it):
  *   i32  nSlots, nLegs

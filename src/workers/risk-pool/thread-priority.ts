@@ -2,8 +2,8 @@
  * Puts the calling thread under Linux's SCHED_IDLE policy: it then runs only on CPU time that no
  * normal thread wants, and a normal thread that wakes up preempts it at once. That is what the risk
  * workers need on a box they share with the gateway's event loop: a recalculation soaks up idle
- * cores but never delays an order acknowledgement. nice 19 alone was not enough here: woken normal
- * threads still waited in the run queue behind niced workers (measured with /proc/<tid>/schedstat).
+ * cores but never delays an order acknowledgement. nice 19 alone is not enough: woken normal
+ * threads still wait in the run queue behind niced workers.
  *
  * Node has no API for a thread's scheduling policy and no maintained npm package sets it, so this
  * runs util-linux `chrt` on the thread's own id (from /proc/thread-self), once per worker at start.
