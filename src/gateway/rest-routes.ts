@@ -3,7 +3,8 @@
  * server.ts wires them to uWS; the role and portfolio checks are the same table as the websocket's.
  */
 import type { z } from 'zod';
-import type { Order } from '../engine/actors/types.js';
+import { streamedRisk } from '../engine/actors/streamed-risk.js';
+import type { Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import type { AdminOps } from './admin-routes.js';
 import type { Principal } from './auth.js';
@@ -66,6 +67,8 @@ function outcomeStatus(code: string): number {
   if (/EXISTS|DUPLICATE|CONFLICT|NOT_OPEN/.test(code)) return 409;
   return 400;
 }
+
+const riskOrNull = (r: RiskSnapshot | undefined) => (r === undefined ? null : streamedRisk(r));
 
 function orderWithFills(engine: EngineApi, order: Order) {
   return { order, fills: engine.fillsOf(order.orderId) };
@@ -132,7 +135,7 @@ export const ROUTES: readonly RouteSpec[] = [
     handle: (c) => {
       const s = scope(c);
       if (!('ids' in s)) return s;
-      const portfolios = s.ids.map((id) => ({ portfolioId: id, risk: c.engine.getRisk(id) ?? null }));
+      const portfolios = s.ids.map((id) => ({ portfolioId: id, risk: riskOrNull(c.engine.getRisk(id)) }));
       return ok(200, c.req.query.has('portfolioId') ? portfolios[0] : { portfolios });
     },
   },

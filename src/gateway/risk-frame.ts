@@ -1,6 +1,6 @@
 /**
  * The `risk` frame (docs/PROTOCOL.md) written field by field: the same bytes as the library's
- * encoding of `{ type: 'risk', ...snapshot }` for a snapshot built by the engine (key order as the
+ * encoding of `{ type: 'risk', ...streamedRisk(snapshot) }` for a snapshot built by the engine (key order as the
  * engine builds it; test/gateway/risk-frame.test.ts holds the two equal), in a few µs instead of
  * ~15 (why: msgpack-writer.ts).
  */
@@ -79,7 +79,7 @@ export class RiskFrameWriter {
     w.num(K.delta, g.delta);
     w.num(K.gamma, g.gamma);
     w.num(K.vega, g.vega);
-    w.num(K.theta, g.theta);
+    w.num(K.theta, g.thetaPerYear); // the protocol's name (engine/actors/streamed-risk.ts)
     w.num(K.rho, g.rho);
   }
 }

@@ -9,6 +9,7 @@
  * CLOSE_CODES.SLOW_CONSUMER, so a client either gets every fill or sees a clear close.
  */
 import type { WebSocket } from 'uWebSockets.js';
+import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { RiskSnapshot } from '../engine/actors/types.js';
 import type { Principal } from './auth.js';
 import type { Codec } from './codec.js';
@@ -276,7 +277,7 @@ export class Session {
     if (ws.getBufferedAmount() > resumeBelow) return;
     for (const [portfolioId, snapshot] of this.heldRisk) {
       this.heldRisk.delete(portfolioId);
-      this.sendReliable({ type: 'risk', ...snapshot });
+      this.sendReliable({ type: 'risk', ...streamedRisk(snapshot) });
       if (this.closed || ws.getBufferedAmount() > this.limits.slowConsumerBytes) return;
     }
     for (const [symbol, tick] of this.heldTicks) {

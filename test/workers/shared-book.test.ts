@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Holding } from '../../src/engine/actors/types.js';
-import { computeRiskBatch, LEG_CALL, LEG_OPTION, OUT, outputLength, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, LEG_CALL, LEG_OPTION, PORTFOLIO_OUT, outputLength, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
 import { recordLayout, taskLayout, viewTask } from '../../src/workers/risk-pool/shared-book-layout.js';
@@ -38,33 +38,33 @@ describe('shared risk book', () => {
       inputOf('p0', [call('AAA', 90), stock('BBB', 10), call('AAA', 110), stock('ZZZ', 3)], false, spots),
       inputOf('p1', [stock('AAA', 1)], true, spots),
     ]);
-    // The same two portfolios packed by hand: p0's slots AAA (2 legs), BBB, ZZZ (column −1); p1's AAA.
+    // The same two portfolios packed by hand: p0's groups AAA (2 legs), BBB, ZZZ (column −1); p1's AAA.
     const t = (NOW_MS < Date.UTC(2026, 2, 20, 21) ? Date.UTC(2026, 2, 20, 21) - NOW_MS : 0) / (365 * 86_400_000);
     const packed: PackedBatch = {
-      nPortfolios: 2, nSlots: 4, nLegs: 5,
-      slotStart: Int32Array.of(0, 3, 4), rate: Float64Array.of(RATE, RATE), withMargin: Uint8Array.of(0, 1),
-      slotUnderlying: Int32Array.of(0, 1, -1, 0), slotSpot: Float64Array.of(100, 200, 5, 100), legStart: Int32Array.of(0, 2, 3, 4, 5),
+      nPortfolios: 2, nGroups: 4, nLegs: 5,
+      groupStart: Int32Array.of(0, 3, 4), rate: Float64Array.of(RATE, RATE), withMargin: Uint8Array.of(0, 1),
+      groupUnderlying: Int32Array.of(0, 1, -1, 0), groupSpot: Float64Array.of(100, 200, 5, 100), legStart: Int32Array.of(0, 2, 3, 4, 5),
       legFlags: Uint8Array.of(LEG_OPTION | LEG_CALL, LEG_OPTION | LEG_CALL, 0, 0, 0),
       strike: Float64Array.of(90, 110, 1, 1, 1), tYears: Float64Array.of(t, t, 0, 0, 0), vol: Float64Array.of(0.25, 0.25, 0, 0, 0),
       dividendYield: Float64Array.of(0.01, 0.01, 0, 0, 0), units: Float64Array.of(-200, -200, 10, 3, 1),
     };
     const out = new Float64Array(outputLength(2, 4));
     computeRiskBatch(packed, sc, out);
-    expect(p0?.var).toBe(out[OUT.var]);
-    expect(p0?.greeks.delta).toBe(out[OUT.delta]);
+    expect(p0?.var).toBe(out[PORTFOLIO_OUT.var]);
+    expect(p0?.greeks.delta).toBe(out[PORTFOLIO_OUT.delta]);
     expect(Object.keys(p0?.byUnderlying ?? {})).toEqual(['AAA', 'BBB', 'ZZZ']);
     expect(p0?.byUnderlying.ZZZ?.spot).toBe(5);
     expect(p0?.byUnderlying.BBB?.delta).toBe(10);
     expect(p0?.marginRequirement).toBeUndefined();
     expect(p1?.greeks.delta).toBe(1);
-    expect(p1?.marginRequirement).toBe(out[PORTFOLIO_STRIDE + OUT.margin]);
+    expect(p1?.marginRequirement).toBe(out[PORTFOLIO_STRIDE + PORTFOLIO_OUT.margin]);
   });
 
   it('aligns every section of a record and of a task buffer to its element size', () => {
     for (const [s, l] of [[1, 1], [3, 7], [17, 20], [0, 0]] as const) {
       const L = recordLayout(s, l);
       for (const o of [L.units, L.dividendYield, L.strike, L.vol, L.expiryMs, L.out, L.byteLength]) expect(o % 8).toBe(0);
-      for (const o of [L.slotColumn, L.slotSpotId, L.legCount, L.legFlags]) expect(o % 4).toBe(0);
+      for (const o of [L.groupColumn, L.groupSpotId, L.legCount, L.legFlags]) expect(o % 4).toBe(0);
     }
     const T = taskLayout(3, 5);
     for (const o of [T.spots, T.rate, T.nowMs]) expect(o % 8).toBe(0);

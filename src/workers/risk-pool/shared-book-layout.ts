@@ -9,15 +9,15 @@
  * portfolio's holdings change, a recalculation costs the event loop a record offset and a flag.
  *
  * Record, at a byte offset of the book that is a multiple of 8 (offsets relative to it):
- *   i32  nSlots, nLegs
- *   i32  slotColumn[nS]   scenario-set column of each underlying slot (−1: not in the set)
- *   i32  slotSpotId[nS]   index of its spot in the task's spot vector
- *   i32  legCount[nS]     legs per slot, legs stored slot by slot
+ *   i32  nGroups, nLegs
+ *   i32  groupColumn[nS]   scenario-set column of each underlying group (−1: not in the set)
+ *   i32  groupSpotId[nS]   index of its spot in the task's spot vector
+ *   i32  legCount[nS]     legs per group, legs stored group by group
  *   i32  legFlags[nL]     LEG_* bits
  *   (padding to 8)
  *   f64  units[nL], dividendYield[nL], strike[nL], vol[nL], expiryMs[nL]   (expiryMs NaN: not an option)
  *   f64  out[2][outLen]   two result regions, written alternately (see shared-book.ts)
- * where outLen = PORTFOLIO_STRIDE + nS · SLOT_STRIDE + nS (figures, per-slot figures, spots used).
+ * where nS counts the record's underlying groups and a result region is laid out below.
  *
  * Task buffer (transferred to the worker and back, then reused):
  *   f64  version, nPortfolios, nSpots, 0
@@ -29,7 +29,31 @@
  * task, so that plain writes to records before a dispatch happen-before the worker's reads, and the
  * worker's writes to the result regions happen-before the event loop's reads.
  */
-import { PORTFOLIO_STRIDE, SLOT_STRIDE } from '../../engine/risk/realtime-risk.js';
+import { GROUP_STRIDE, PORTFOLIO_STRIDE } from '../../engine/risk/realtime-risk.js';
+
+// A result region: the kernel's blocks for this portfolio (offsets PORTFOLIO_OUT and GROUP_OUT of
+// engine/risk/realtime-risk.ts), then the spot each group was valued at.
+//
+//   0                 REGION_GROUPS              regionSpots(nS)           regionLength(nS)
+//   |                 |                          |                         |
+//   v                 v                          v                         v
+//   +-----------------+-------------+----+-------+--------+----+----------+
+//   | portfolio block | group 0     | .. | group | spot 0 | .. | spot     |
+//   | PORTFOLIO_STRIDE| GROUP_STRIDE|    | nS-1  |        |    | nS-1     |
+//   +-----------------+-------------+----+-------+--------+----+----------+
+//
+// The worker writes it (shared-book-task.ts, scatter); the event loop reads it (shared-book.ts, RecordOutput).
+
+/** Float64 offset in a result region of group 0's block. */
+export const REGION_GROUPS = PORTFOLIO_STRIDE;
+/** Float64 offset in a result region of the spots, for a record of nS groups. */
+export function regionSpots(nS: number): number {
+  return PORTFOLIO_STRIDE + nS * GROUP_STRIDE;
+}
+/** Float64 entries of one result region, for a record of nS groups. */
+export function regionLength(nS: number): number {
+  return regionSpots(nS) + nS;
+}
 
 export const TASK_PROTOCOL_VERSION = 2;
 export const TASK_WITH_MARGIN = 1;
@@ -41,11 +65,11 @@ export const BOOK_HEADER_BYTES = 16;
 const TASK_HEADER_F64 = 4;
 
 export interface RecordLayout {
-  readonly nSlots: number;
+  readonly nGroups: number;
   readonly nLegs: number;
   readonly byteLength: number;
   /** Byte offsets relative to the record. */
-  readonly slotColumn: number; readonly slotSpotId: number; readonly legCount: number; readonly legFlags: number;
+  readonly groupColumn: number; readonly groupSpotId: number; readonly legCount: number; readonly legFlags: number;
   readonly units: number; readonly dividendYield: number; readonly strike: number; readonly vol: number;
   readonly expiryMs: number; readonly out: number;
   /** Float64 entries of one result region. */
@@ -55,13 +79,13 @@ export interface RecordLayout {
 export function recordLayout(nS: number, nL: number): RecordLayout {
   let at = 8;
   const i32 = (n: number): number => { const o = at; at += 4 * n; return o; };
-  const slotColumn = i32(nS), slotSpotId = i32(nS), legCount = i32(nS), legFlags = i32(nL);
+  const groupColumn = i32(nS), groupSpotId = i32(nS), legCount = i32(nS), legFlags = i32(nL);
   at = Math.ceil(at / 8) * 8;
   const f64 = (n: number): number => { const o = at; at += 8 * n; return o; };
   const units = f64(nL), dividendYield = f64(nL), strike = f64(nL), vol = f64(nL), expiryMs = f64(nL);
-  const outLen = PORTFOLIO_STRIDE + nS * SLOT_STRIDE + nS;
+  const outLen = regionLength(nS);
   const out = f64(2 * outLen);
-  return { nSlots: nS, nLegs: nL, byteLength: at, slotColumn, slotSpotId, legCount, legFlags, units, dividendYield, strike, vol, expiryMs, out, outLen };
+  return { nGroups: nS, nLegs: nL, byteLength: at, groupColumn, groupSpotId, legCount, legFlags, units, dividendYield, strike, vol, expiryMs, out, outLen };
 }
 
 export interface TaskLayout {

@@ -10,15 +10,15 @@
 import { yearsToExpiry } from '../../engine/market/time-to-expiry.js';
 import type { DgvKernel } from '../../engine/risk/realtime-dgv-wasm.js';
 import {
-  computeRiskBatch, OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
+  computeRiskBatch, PORTFOLIO_OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, GROUP_STRIDE,
 } from '../../engine/risk/realtime-risk.js';
 import {
-  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
+  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
 } from './shared-book-layout.js';
 
 class Scratch {
-  slotStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
-  slotUnderlying = new Int32Array(0); slotSpot = new Float64Array(0); legStart = new Int32Array(0);
+  groupStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
+  groupUnderlying = new Int32Array(0); groupSpot = new Float64Array(0); legStart = new Int32Array(0);
   legFlags = new Uint8Array(0); strike = new Float64Array(0); tYears = new Float64Array(0);
   vol = new Float64Array(0); dividendYield = new Float64Array(0); units = new Float64Array(0);
   out = new Float64Array(0);
@@ -27,10 +27,10 @@ class Scratch {
     const grow = (have: number, need: number): number => (need > have ? Math.max(need, have * 2) : 0);
     let n: number;
     if ((n = grow(this.rate.length, nP))) {
-      this.slotStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n); this.tailHint = new Float64Array(n);
+      this.groupStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n); this.tailHint = new Float64Array(n);
     }
-    if ((n = grow(this.slotSpot.length, nS))) {
-      this.slotUnderlying = new Int32Array(n); this.slotSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
+    if ((n = grow(this.groupSpot.length, nS))) {
+      this.groupUnderlying = new Int32Array(n); this.groupSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
     }
     if ((n = grow(this.units.length, nL))) {
       this.legFlags = new Uint8Array(n); this.strike = new Float64Array(n); this.tYears = new Float64Array(n);
@@ -104,7 +104,7 @@ export class BookTaskRunner {
       const at = task.record[p] as number;
       if (!(at >= BOOK_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.book.byteLength)) throw badRecord(p, `record offset ${at} is outside the book`);
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
-      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} slots, ${l} legs) overruns the book`);
+      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} groups, ${l} legs) overruns the book`);
       nS += s; nL += l;
     }
     b.fit(nP, nS, nL);
@@ -115,18 +115,18 @@ export class BookTaskRunner {
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
       const L = layoutOf(s, l);
       const nowMs = task.nowMs[p] as number;
-      b.slotStart[p] = k0;
+      b.groupStart[p] = k0;
       b.rate[p] = task.rate[p] as number;
       b.withMargin[p] = (task.flags[p] as number) & TASK_WITH_MARGIN;
       // The region this task does not write holds the portfolio's previous figures (or, in a new
       // record, whatever the block held before: the kernel gives the same figures for any hint).
       const previous = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? 0 : L.outLen);
-      b.tailHint[p] = f64[previous + OUT.tailFloor] as number;
-      const c32 = (at + L.slotColumn) >> 2, id32 = (at + L.slotSpotId) >> 2, n32 = (at + L.legCount) >> 2;
+      b.tailHint[p] = f64[previous + PORTFOLIO_OUT.tailFloor] as number;
+      const c32 = (at + L.groupColumn) >> 2, id32 = (at + L.groupSpotId) >> 2, n32 = (at + L.legCount) >> 2;
       for (let k = 0; k < s; k++) {
-        b.slotUnderlying[k0 + k] = i32[c32 + k] as number;
+        b.groupUnderlying[k0 + k] = i32[c32 + k] as number;
         const id = i32[id32 + k] as number;
-        b.slotSpot[k0 + k] = id >= 0 && id < spots.length ? (spots[id] as number) : NaN; // NaN: the kernel names the portfolio
+        b.groupSpot[k0 + k] = id >= 0 && id < spots.length ? (spots[id] as number) : NaN; // NaN: the kernel names the portfolio
         b.legStart[k0 + k] = l0;
         l0 += i32[n32 + k] as number;
       }
@@ -144,11 +144,11 @@ export class BookTaskRunner {
       }
       k0 += s;
     }
-    b.slotStart[nP] = k0;
+    b.groupStart[nP] = k0;
     b.legStart[nS] = l0;
     return {
-      nPortfolios: nP, nSlots: nS, nLegs: nL, slotStart: b.slotStart, rate: b.rate, withMargin: b.withMargin,
-      slotUnderlying: b.slotUnderlying, slotSpot: b.slotSpot, legStart: b.legStart, legFlags: b.legFlags,
+      nPortfolios: nP, nGroups: nS, nLegs: nL, groupStart: b.groupStart, rate: b.rate, withMargin: b.withMargin,
+      groupUnderlying: b.groupUnderlying, groupSpot: b.groupSpot, legStart: b.legStart, legFlags: b.legFlags,
       strike: b.strike, tYears: b.tYears, vol: b.vol, dividendYield: b.dividendYield, units: b.units, tailHint: b.tailHint,
     };
   }
@@ -157,17 +157,17 @@ export class BookTaskRunner {
   private scatter(task: TaskView, batch: PackedBatch): void {
     const { f64, i32, scratch: b } = this;
     const nP = batch.nPortfolios;
-    const slotBase = nP * PORTFOLIO_STRIDE;
+    const groupBase = nP * PORTFOLIO_STRIDE;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
       const L = layoutOf(s, l);
       const region = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? L.outLen : 0);
-      const k = b.slotStart[p] as number;
+      const k = b.groupStart[p] as number;
       const out = b.out;
       for (let i = 0, from = p * PORTFOLIO_STRIDE; i < PORTFOLIO_STRIDE; i++) f64[region + i] = out[from + i] as number;
-      for (let i = 0, from = slotBase + k * SLOT_STRIDE, to = region + PORTFOLIO_STRIDE; i < s * SLOT_STRIDE; i++) f64[to + i] = out[from + i] as number;
-      for (let i = 0, to = region + PORTFOLIO_STRIDE + s * SLOT_STRIDE; i < s; i++) f64[to + i] = b.slotSpot[k + i] as number;
+      for (let i = 0, from = groupBase + k * GROUP_STRIDE, to = region + REGION_GROUPS; i < s * GROUP_STRIDE; i++) f64[to + i] = out[from + i] as number;
+      for (let i = 0, to = region + regionSpots(s); i < s; i++) f64[to + i] = b.groupSpot[k + i] as number;
     }
     // Publishes the result writes to the event loop, which loads this counter before reading them.
     Atomics.add(i32, BOOK_ANSWERED, 1);

@@ -18,10 +18,10 @@
 import type { GreekTotals, Holding, UnderlyingRisk } from '../../engine/actors/types.js';
 import { expiryInstantMs } from '../../engine/market/time-to-expiry.js';
 import { legFlagsOf, packingOrder } from '../../engine/risk/realtime-batch.js';
-import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../../engine/risk/realtime-risk.js';
+import { GROUP_OUT, GROUP_STRIDE, PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
-  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
+  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
   writeTaskHeader,
 } from './shared-book-layout.js';
 
@@ -40,7 +40,7 @@ interface BookRecord {
   readonly holdings: readonly Holding[];
   readonly offset: number;
   readonly blockBytes: number;
-  readonly slotNames: readonly string[];
+  readonly groupNames: readonly string[];
   /** Float64 index of result region 0; region 1 follows after outLen. */
   readonly outF64: number;
   readonly outLen: number;
@@ -135,7 +135,7 @@ export class SharedBook {
         if (lastSpots === undefined) {
           for (let i = 0; i < nSpots; i++) t.spots[i] = x.spots.get(this.spotNames[i] as string) ?? NaN;
         } else {
-          for (const name of rec.slotNames) {
+          for (const name of rec.groupNames) {
             const v = x.spots.get(name) ?? NaN, have = t.spots[this.spotIds.get(name) as number] as number;
             if (!(v === have || (Number.isNaN(v) && Number.isNaN(have)))) {
               for (const r of records) r.inFlight = false;
@@ -217,19 +217,19 @@ export class SharedBook {
   /** Writes a portfolio's legs, grouped by underlying (first-seen order), holding order within. */
   private write(portfolioId: string, holdings: readonly Holding[]): BookRecord {
     const nL = holdings.length;
-    const slotNames: string[] = [];
+    const groupNames: string[] = [];
     const legCount = new Int32Array(nL), legAt = new Int32Array(nL);
-    packingOrder(holdings, slotNames, legCount, new Int32Array(nL), legAt);
-    const nS = slotNames.length;
+    packingOrder(holdings, groupNames, legCount, new Int32Array(nL), legAt);
+    const nS = groupNames.length;
     const L = recordLayout(nS, nL);
     const { offset, blockBytes } = this.alloc(L.byteLength);
     const i32 = this.i32, f64 = this.f64;
     i32[offset >> 2] = nS;
     i32[(offset >> 2) + 1] = nL;
     for (let k = 0; k < nS; k++) {
-      const name = slotNames[k] as string;
-      i32[((offset + L.slotColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
-      i32[((offset + L.slotSpotId) >> 2) + k] = this.spotIdOf(name);
+      const name = groupNames[k] as string;
+      i32[((offset + L.groupColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
+      i32[((offset + L.groupSpotId) >> 2) + k] = this.spotIdOf(name);
       i32[((offset + L.legCount) >> 2) + k] = legCount[k] as number;
     }
     for (let i = 0; i < nL; i++) {
@@ -251,8 +251,8 @@ export class SharedBook {
     }
     const outF64 = (offset + L.out) >> 3;
     return {
-      portfolioId, holdings, offset, blockBytes, slotNames, outF64, outLen: L.outLen, writeRegion: 0, inFlight: false,
-      outputs: [new BookOutput(this, portfolioId, outF64, slotNames), new BookOutput(this, portfolioId, outF64 + L.outLen, slotNames)],
+      portfolioId, holdings, offset, blockBytes, groupNames, outF64, outLen: L.outLen, writeRegion: 0, inFlight: false,
+      outputs: [new BookOutput(this, portfolioId, outF64, groupNames), new BookOutput(this, portfolioId, outF64 + L.outLen, groupNames)],
     };
   }
 
@@ -318,11 +318,11 @@ class BookOutput implements RecalcOutput {
   /** Takes the region's newest figures (the previous result read from it is superseded). */
   load(withMargin: boolean): this {
     const f = this.book.view, region = this.region;
-    this.marketValue = f[region + OUT.marketValue] as number;
-    this.grossExposure = f[region + OUT.grossExposure] as number;
-    this.var = f[region + OUT.var] as number;
-    this.es = f[region + OUT.es] as number;
-    this.marginRequirement = withMargin ? (f[region + OUT.margin] as number) : undefined;
+    this.marketValue = f[region + PORTFOLIO_OUT.marketValue] as number;
+    this.grossExposure = f[region + PORTFOLIO_OUT.grossExposure] as number;
+    this.var = f[region + PORTFOLIO_OUT.var] as number;
+    this.es = f[region + PORTFOLIO_OUT.es] as number;
+    this.marginRequirement = withMargin ? (f[region + PORTFOLIO_OUT.margin] as number) : undefined;
     this.#greeks = undefined;
     this.#byUnderlying = undefined;
     return this;
@@ -332,8 +332,8 @@ class BookOutput implements RecalcOutput {
     if (this.#greeks) return this.#greeks;
     const f = this.book.view, r = this.region;
     return (this.#greeks = {
-      delta: f[r + OUT.delta] as number, gamma: f[r + OUT.gamma] as number, vega: f[r + OUT.vega] as number,
-      theta: f[r + OUT.theta] as number, rho: f[r + OUT.rho] as number,
+      delta: f[r + PORTFOLIO_OUT.delta] as number, gamma: f[r + PORTFOLIO_OUT.gamma] as number, vega: f[r + PORTFOLIO_OUT.vega] as number,
+      thetaPerYear: f[r + PORTFOLIO_OUT.thetaPerYear] as number, rho: f[r + PORTFOLIO_OUT.rho] as number,
     });
   }
 
@@ -341,13 +341,14 @@ class BookOutput implements RecalcOutput {
     if (this.#byUnderlying) return this.#byUnderlying;
     const f = this.book.view;
     const n = this.names.length;
-    const spots = this.region + PORTFOLIO_STRIDE + n * SLOT_STRIDE;
+    const spots = this.region + regionSpots(n);
     const by: Record<string, UnderlyingRisk> = {};
     for (let k = 0; k < n; k++) {
-      const s = this.region + PORTFOLIO_STRIDE + k * SLOT_STRIDE;
+      const g = this.region + REGION_GROUPS + k * GROUP_STRIDE;
       by[this.names[k] as string] = {
-        delta: f[s] as number, gamma: f[s + 1] as number, vega: f[s + 2] as number, theta: f[s + 3] as number,
-        rho: f[s + 4] as number, spot: f[spots + k] as number, dollarDelta: f[s + 5] as number, dollarGamma: f[s + 6] as number,
+        delta: f[g + GROUP_OUT.delta] as number, gamma: f[g + GROUP_OUT.gamma] as number, vega: f[g + GROUP_OUT.vega] as number,
+        thetaPerYear: f[g + GROUP_OUT.thetaPerYear] as number, rho: f[g + GROUP_OUT.rho] as number, spot: f[spots + k] as number,
+        dollarDelta: f[g + GROUP_OUT.dollarDelta] as number, dollarGamma: f[g + GROUP_OUT.dollarGamma] as number,
       };
     }
     return (this.#byUnderlying = by);
