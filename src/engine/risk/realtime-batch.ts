@@ -21,7 +21,7 @@ export function legFlagsOf(instrument: Instrument, style: ExerciseStyle): number
 
 /**
  * The packing order of the kernel's legs: grouped by underlying in first-seen order, position order
- * within a group. Every packer uses it (the pool's shared book, the pre-trade VaR estimator), so
+ * within a group. Every packer uses it (the pool's leg store, the pre-trade VaR estimator), so
  * loss sums run in one order and a portfolio gets a bit-identical VaR from each.
  * Fills `groupNames` (cleared first), `legCount[k]` (legs of group k) and `legAt[i]` (packed index
  * of position i); `legCount`, `cursor` (scratch) and `legAt` need room for positions.length entries.

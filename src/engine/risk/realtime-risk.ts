@@ -7,7 +7,7 @@
  * Batch shape (a three-level hierarchy, all ranges contiguous):
  *   portfolio p → groups [groupStart[p], groupStart[p+1])   one group per distinct underlying it holds
  *   group k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
- * (types in realtime-batch.ts). Grouping legs by underlying up front (the shared book does it) is what
+ * (types in realtime-batch.ts). Grouping legs by underlying up front (the leg store does it) is what
  * lets the VaR pass touch only the underlyings a portfolio holds, and lets the SPAN grid
  * (realtime-span.ts) revalue one underlying's group at a time.
  *
@@ -56,7 +56,7 @@ export interface ScenarioSet {
    * portfolio's VaR pass reads one contiguous column per underlying it holds.
    */
   readonly returns: Float64Array;
-  /** Column names; the registry the shared book maps tickers through. */
+  /** Column names; the registry the leg store maps tickers through. */
   readonly underlyings: readonly string[];
   /**
    * Returns used for an underlying the set does not know (group index −1), length nScenarios.
@@ -91,7 +91,7 @@ export interface ScenarioSet {
 //      0     1    2     3    4       5           6
 //
 // Greeks in the units of GreekTotals (theta is thetaPerYear); margin NaN unless the batch asked for it.
-// The risk pool copies these blocks into its records (workers/risk-pool/shared-book-layout.ts).
+// The risk pool copies these blocks into its records (workers/risk-pool/leg-store-layout.ts).
 
 /** Offsets in a portfolio's block. */
 export const PORTFOLIO_OUT = Object.freeze({

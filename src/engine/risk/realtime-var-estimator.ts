@@ -3,13 +3,13 @@
  * delta-gamma VaR the risk stream shows, from the same kernel (computeRiskBatch), scenario set and
  * confidence as the risk pool, run in the calling thread on one portfolio.
  *
- * Packing is the pool's: packingOrder and legFlagsOf (realtime-batch.ts), which the shared book
+ * Packing is the pool's: packingOrder and legFlagsOf (realtime-batch.ts), which the leg store
  * uses too, so the loss sums run in the same order and a portfolio valued at the same instant gets
  * a bit-identical VaR.
  *
  * Time to expiry: the engine's one convention (market/time-to-expiry.ts), from the market's
  * valuationMs, which the actor sets to the engine clock's now: the instant the pool values the same
- * book at, so the estimate is the figure the stream would show for the holdings at that instant.
+ * holdings at, so the estimate is the figure the stream would show for the holdings at that instant.
  */
 import type { VarEstimator } from '../limits/types.js';
 import { expiryInstantMs, yearsToExpiry } from '../market/time-to-expiry.js';

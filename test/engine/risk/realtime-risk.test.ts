@@ -10,9 +10,9 @@ import { historicalReturnScenarios } from '../../../src/engine/risk/return-scena
 import { prepareBook } from '../../../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
 import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk-calculator.js';
-import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
-import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
-import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
+import { viewTask } from '../../../src/workers/risk-pool/leg-store-layout.js';
+import { LegStore } from '../../../src/workers/risk-pool/leg-store.js';
+import { LegStoreTaskRunner } from '../../../src/workers/risk-pool/leg-store-task.js';
 import { loadAligned } from './fixtures.js';
 import { createRng } from '../../../src/engine/risk/prng.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
@@ -23,21 +23,21 @@ function scenarios(tickers = TICKERS): ScenarioSet {
   return r.value;
 }
 
-/** The inputs through the shared book and the worker's task runner, in this thread. */
+/** The inputs through the leg store and the worker's task runner, in this thread. */
 function run(inputs: RecalcInput[], sc = scenarios(), simd = false): RecalcOutput[] {
-  const book = new SharedBook(sc.underlyings);
-  const task = book.prepare(inputs);
-  new BookTaskRunner(book.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
-  return book.deliver(task, task.buffer);
+  const store = new LegStore(sc.underlyings);
+  const task = store.prepare(inputs);
+  new LegStoreTaskRunner(store.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  return store.deliver(task, task.buffer);
 }
 
-/** Outputs as plain data (their figures, not the book objects behind them). */
+/** Outputs as plain data (their figures, not the store objects behind them). */
 const plain = (x: readonly RecalcOutput[]): unknown => JSON.parse(JSON.stringify(x));
 
 /** The PackedBatch the worker's runner gathers for these inputs. */
 function gathered(inputs: RecalcInput[], sc: ScenarioSet): PackedBatch {
-  const book = new SharedBook(sc.underlyings);
-  return new BookTaskRunner(book.sab, sc).gather(viewTask(book.prepare(inputs).buffer));
+  const store = new LegStore(sc.underlyings);
+  return new LegStoreTaskRunner(store.sab, sc).gather(viewTask(store.prepare(inputs).buffer));
 }
 
 /** Scenario-major matrix of `sc` for the columns `tickers` (what var-dgv.ts reads). */

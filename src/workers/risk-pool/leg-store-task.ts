@@ -1,6 +1,6 @@
 /**
- * The worker's side of a book task (shared-book-layout.ts): gather the named records of the shared
- * book into one PackedBatch, value it with the engine kernel (computeRiskBatch), and scatter each
+ * The worker's side of a store task (leg-store-layout.ts): gather the named records of the shared
+ * store into one PackedBatch, value it with the engine kernel (computeRiskBatch), and scatter each
  * portfolio's figures into the result region of its record that the task names.
  *
  * It runs in a worker thread in production and in the calling thread in tests; its scratch arrays
@@ -13,8 +13,8 @@ import {
   computeRiskBatch, PORTFOLIO_OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, GROUP_STRIDE,
 } from '../../engine/risk/realtime-risk.js';
 import {
-  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
-} from './shared-book-layout.js';
+  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, type RecordLayout, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
+} from './leg-store-layout.js';
 
 class Scratch {
   groupStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
@@ -41,7 +41,7 @@ class Scratch {
   }
 }
 
-/** Thrown for a task that names a record the book cannot hold (a caller bug, never silent). */
+/** Thrown for a task that names a record the store cannot hold (a caller bug, never silent). */
 function badRecord(p: number, detail: string): RangeError {
   return new RangeError(`risk task portfolio #${p}: ${detail}`, { cause: { portfolioIndex: p } });
 }
@@ -60,20 +60,20 @@ function layoutOf(nS: number, nL: number): RecordLayout {
   return L;
 }
 
-export class BookTaskRunner {
+export class LegStoreTaskRunner {
   private f64: Float64Array;
   private i32: Int32Array;
   private readonly scratch = new Scratch();
   private readonly kernelScratch = new RiskBatchScratch();
 
   constructor(
-    private readonly book: SharedArrayBuffer,
+    private readonly store: SharedArrayBuffer,
     private readonly scenarios: ScenarioSet,
     private readonly config?: RealtimeRiskConfig,
     private readonly dgv?: DgvKernel,
   ) {
-    this.f64 = new Float64Array(book, 0, book.byteLength >> 3);
-    this.i32 = new Int32Array(book, 0, book.byteLength >> 2);
+    this.f64 = new Float64Array(store, 0, store.byteLength >> 3);
+    this.i32 = new Int32Array(store, 0, store.byteLength >> 2);
   }
 
   /** Values every portfolio of the task into its record's result region. */
@@ -86,25 +86,25 @@ export class BookTaskRunner {
 
   /**
    * The task's portfolios as one PackedBatch over this runner's scratch arrays (valid until the
-   * next call): legs from the book, spots from the task, time to expiry from each portfolio's nowMs.
+   * next call): legs from the store, spots from the task, time to expiry from each portfolio's nowMs.
    */
   gather(task: TaskView): PackedBatch {
     // Pairs with the event loop's Atomics.add after it wrote the records (see the layout file).
-    Atomics.load(this.i32, BOOK_DISPATCHED);
-    // The book grows on the event loop; fixed-length views are faster than length-tracking ones,
+    Atomics.load(this.i32, STORE_DISPATCHED);
+    // The store grows on the event loop; fixed-length views are faster than length-tracking ones,
     // so they are rebuilt when it has grown since the last task.
-    if (this.book.byteLength !== this.f64.byteLength) {
-      this.f64 = new Float64Array(this.book, 0, this.book.byteLength >> 3);
-      this.i32 = new Int32Array(this.book, 0, this.book.byteLength >> 2);
+    if (this.store.byteLength !== this.f64.byteLength) {
+      this.f64 = new Float64Array(this.store, 0, this.store.byteLength >> 3);
+      this.i32 = new Int32Array(this.store, 0, this.store.byteLength >> 2);
     }
     const { f64, i32, scratch: b } = this;
     const nP = task.nPortfolios;
     let nS = 0, nL = 0;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      if (!(at >= BOOK_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.book.byteLength)) throw badRecord(p, `record offset ${at} is outside the book`);
+      if (!(at >= STORE_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.store.byteLength)) throw badRecord(p, `record offset ${at} is outside the store`);
       const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
-      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} groups, ${l} legs) overruns the book`);
+      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.store.byteLength)) throw badRecord(p, `record at ${at} (${s} groups, ${l} legs) overruns the store`);
       nS += s; nL += l;
     }
     b.fit(nP, nS, nL);
@@ -170,6 +170,6 @@ export class BookTaskRunner {
       for (let i = 0, to = region + regionSpots(s); i < s; i++) f64[to + i] = b.groupSpot[k + i] as number;
     }
     // Publishes the result writes to the event loop, which loads this counter before reading them.
-    Atomics.add(i32, BOOK_ANSWERED, 1);
+    Atomics.add(i32, STORE_ANSWERED, 1);
   }
 }

@@ -1,14 +1,14 @@
 /**
- * Byte layouts shared by the two sides of the risk pool: the book (one growable SharedArrayBuffer
+ * Byte layouts shared by the two sides of the risk pool: the store (one growable SharedArrayBuffer
  * holding every portfolio's legs and its last figures) and the task buffer (the few bytes a task
  * carries: which records to value, at which spots and time).
  *
- * Why a shared book: packing every leg of every portfolio into a fresh buffer for each task was the
+ * Why a shared store: packing every leg of every portfolio into a fresh buffer for each task was the
  * largest single cost of the gateway's event loop (profiled at 5,000 ticks/s × 1,000 portfolios,
  * with its garbage the main cause of the collector's share). With the legs written once, when a
  * portfolio's holdings change, a recalculation costs the event loop a record offset and a flag.
  *
- * Record, at a byte offset of the book that is a multiple of 8 (offsets relative to it):
+ * Record, at a byte offset of the store that is a multiple of 8 (offsets relative to it):
  *   i32  nGroups, nLegs
  *   i32  groupColumn[nS]   scenario-set column of each underlying group (−1: not in the set)
  *   i32  groupSpotId[nS]   index of its spot in the task's spot vector
@@ -16,16 +16,16 @@
  *   i32  legFlags[nL]     LEG_* bits
  *   (padding to 8)
  *   f64  units[nL], dividendYield[nL], strike[nL], vol[nL], expiryMs[nL]   (expiryMs NaN: not an option)
- *   f64  out[2][outLen]   two result regions, written alternately (see shared-book.ts)
+ *   f64  out[2][outLen]   two result regions, written alternately (see leg-store.ts)
  * where nS counts the record's underlying groups and a result region is laid out below.
  *
  * Task buffer (transferred to the worker and back, then reused):
  *   f64  version, nPortfolios, nSpots, 0
  *   f64  spots[nSpots], rate[nP], nowMs[nP]
- *   i32  record[nP]       byte offset of each portfolio's record in the book
+ *   i32  record[nP]       byte offset of each portfolio's record in the store
  *   u8   flags[nP]        TASK_WITH_MARGIN | TASK_REGION_1
  *
- * Book header: the first 16 bytes are two Int32 counters the two sides bump with Atomics around a
+ * Store header: the first 16 bytes are two Int32 counters the two sides bump with Atomics around a
  * task, so that plain writes to records before a dispatch happen-before the worker's reads, and the
  * worker's writes to the result regions happen-before the event loop's reads.
  */
@@ -42,7 +42,7 @@ import { GROUP_STRIDE, PORTFOLIO_STRIDE } from '../../engine/risk/realtime-risk.
 //   | PORTFOLIO_STRIDE| GROUP_STRIDE|    | nS-1  |        |    | nS-1     |
 //   +-----------------+-------------+----+-------+--------+----+----------+
 //
-// The worker writes it (shared-book-task.ts, scatter); the event loop reads it (shared-book.ts, RecordOutput).
+// The worker writes it (leg-store-task.ts, scatter); the event loop reads it (leg-store.ts, RecordOutput).
 
 /** Float64 offset in a result region of group 0's block. */
 export const REGION_GROUPS = PORTFOLIO_STRIDE;
@@ -58,10 +58,10 @@ export function regionLength(nS: number): number {
 export const TASK_PROTOCOL_VERSION = 2;
 export const TASK_WITH_MARGIN = 1;
 export const TASK_REGION_1 = 2;
-/** Int32 index in the book of the counter bumped before a dispatch / after a task's writes. */
-export const BOOK_DISPATCHED = 0;
-export const BOOK_ANSWERED = 1;
-export const BOOK_HEADER_BYTES = 16;
+/** Int32 index in the store of the counter bumped before a dispatch / after a task's writes. */
+export const STORE_DISPATCHED = 0;
+export const STORE_ANSWERED = 1;
+export const STORE_HEADER_BYTES = 16;
 const TASK_HEADER_F64 = 4;
 
 export interface RecordLayout {
