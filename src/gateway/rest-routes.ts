@@ -47,6 +47,16 @@ export function denied(p: Principal, action: Action, portfolioId?: string): Http
   return why === null ? null : fail(403, errors.forbidden(why));
 }
 
+/** The order the path names, once the principal may `action` it (role, then its portfolio): the order, or the 403/404. */
+function pathOrder(c: RouteContext, action: Action): { order: Order } | HttpResult {
+  const id = c.req.params[0] ?? '';
+  const d = denied(c.principal, action);
+  if (d) return d;
+  const order = c.engine.getOrder(id);
+  if (!order) return fail(404, errors.notFound(`order ${id}`));
+  return denied(c.principal, action, order.portfolioId) ?? { order };
+}
+
 /** Portfolio ids a list route should cover: the one asked for, or every one the token sees. */
 function scope(c: RouteContext): { ids: readonly string[] } | HttpResult {
   const asked = c.req.query.get('portfolioId');
@@ -202,26 +212,17 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', pattern: '/trades/:id', paramCount: 1, hasBody: false,
     handle: (c) => {
-      const id = c.req.params[0] ?? '';
-      const d = denied(c.principal, 'read');
-      if (d) return d;
-      const order = c.engine.getOrder(id);
-      if (!order) return fail(404, errors.notFound(`order ${id}`));
-      const d2 = denied(c.principal, 'read', order.portfolioId);
-      if (d2) return d2;
-      return ok(200, orderWithFills(c.engine, order));
+      const o = pathOrder(c, 'read');
+      if (!('order' in o)) return o;
+      return ok(200, orderWithFills(c.engine, o.order));
     },
   },
   {
     method: 'del', pattern: '/trades/:id', paramCount: 1, hasBody: false,
     handle: async (c) => {
-      const id = c.req.params[0] ?? '';
-      const d = denied(c.principal, 'trade');
-      if (d) return d;
-      const order = c.engine.getOrder(id);
-      if (!order) return fail(404, errors.notFound(`order ${id}`));
-      const d2 = denied(c.principal, 'trade', order.portfolioId);
-      if (d2) return d2;
+      const o = pathOrder(c, 'trade');
+      if (!('order' in o)) return o;
+      const order = o.order, id = order.orderId;
       if (order.status !== 'open') return fail(409, errors.conflict(`order ${id} is ${order.status}, not open`));
       const out = await c.engine.cancelOrder(order.portfolioId, id, c.principal.sub);
       // The order may have filled between the look-up and the cancel.
