@@ -6,15 +6,11 @@
  */
 import type { GreekTotals, RiskSnapshot, UnderlyingRisk } from './types.js';
 
-/** GreekTotals as the protocol names them, in the protocol's key order. */
-export interface StreamedGreeks {
-  readonly delta: number;
-  readonly gamma: number;
-  readonly vega: number;
+/** GreekTotals as the protocol names them. */
+export type StreamedGreeks = Omit<GreekTotals, 'thetaPerYear'> & {
   /** GreekTotals.thetaPerYear. */
   readonly theta: number;
-  readonly rho: number;
-}
+};
 
 export type StreamedUnderlyingRisk = StreamedGreeks & Omit<UnderlyingRisk, keyof GreekTotals>;
 

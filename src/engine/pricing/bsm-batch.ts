@@ -17,6 +17,7 @@
 import {
   A0, A1, A2, A3, A4, B0, B1, B2, B3, C0, C1, C2, C3, C4, C5, C6, C7, C8, D0, D1, D2, D3, D4, D5, D6, D7, P0, P1, P2, P3, P4, P5, Q0, Q1, Q2, Q3, Q4,
 } from './cody-erfc-coefficients.js';
+import type { CoreGreeks } from './types.js';
 
 export interface BsmBatchInputs {
   readonly spot: Float64Array;
@@ -31,14 +32,8 @@ export interface BsmBatchInputs {
   readonly dividendYield: number | Float64Array;
 }
 
-export interface BsmBatchOutputs {
-  readonly price: Float64Array;
-  readonly delta: Float64Array;
-  readonly gamma: Float64Array;
-  readonly vega: Float64Array;
-  readonly thetaPerYear: Float64Array;
-  readonly rho: Float64Array;
-}
+/** Price and each CoreGreek (units in ./types.ts), one array entry per option. */
+export type BsmBatchOutputs = { readonly [K in 'price' | keyof CoreGreeks]: Float64Array };
 
 const INV_SQRT_2PI = 0.3989422804014327;
 const INV_SQRT_PI = 5.6418958354775628695e-1;
