@@ -1,26 +1,26 @@
 /**
- * Byte layouts shared by the two sides of the risk pool: the store (one growable SharedArrayBuffer
+ * Byte layouts shared by the two sides of the risk pool: the leg store (one growable SharedArrayBuffer
  * holding every portfolio's legs and its last figures) and the task buffer (the few bytes a task
  * carries: which records to value, at which spots and time).
  *
- * Why a shared store: packing every leg of every portfolio into a fresh buffer for each task was the
+ * Why a leg store shared by both sides: packing every leg of every portfolio into a fresh buffer for each task was the
  * largest single cost of the gateway's event loop (profiled at 5,000 ticks/s × 1,000 portfolios,
  * with its garbage the main cause of the collector's share). With the legs written once, when a
  * portfolio's holdings change, a recalculation costs the event loop a record offset and a flag.
  *
  * Record, at a byte offset of the store that is a multiple of 8 (offsets relative to it):
- *   i32  nGroups, nLegs
+ *   i32  nGroups, nLegs     (Int32 indices RECORD_N_GROUPS, RECORD_N_LEGS from the record's start)
  *   i32  groupColumn[nS]   scenario-set column of each underlying group (−1: not in the set)
  *   i32  groupSpotId[nS]   index of its spot in the task's spot vector
- *   i32  legCount[nS]     legs per group, legs stored group by group
- *   i32  legFlags[nL]     LEG_* bits
+ *   i32  legCount[nS]      legs per group, legs stored group by group
+ *   i32  legFlags[nL]      LEG_* bits
  *   (padding to 8)
  *   f64  units[nL], dividendYield[nL], strike[nL], vol[nL], expiryMs[nL]   (expiryMs NaN: not an option)
  *   f64  out[2][outLen]   two result regions, written alternately (see leg-store.ts)
  * where nS counts the record's underlying groups and a result region is laid out below.
  *
  * Task buffer (transferred to the worker and back, then reused):
- *   f64  version, nPortfolios, nSpots, 0
+ *   f64  version, nPortfolios, nSpots, 0   (indices TASK_HEADER.*)
  *   f64  spots[nSpots], rate[nP], nowMs[nP]
  *   i32  record[nP]       byte offset of each portfolio's record in the store
  *   u8   flags[nP]        TASK_WITH_MARGIN | TASK_REGION_1
@@ -55,7 +55,15 @@ export function regionLength(nS: number): number {
   return regionSpots(nS) + nS;
 }
 
+/** Int32 indices, from a record's start, of its two counts. */
+export const RECORD_N_GROUPS = 0;
+export const RECORD_N_LEGS = 1;
+/** Bytes of the two counts; the record's arrays start here. */
+export const RECORD_HEADER_BYTES = 8;
+
 export const TASK_PROTOCOL_VERSION = 2;
+/** Float64 indices in a task buffer's header. */
+const TASK_HEADER = Object.freeze({ version: 0, nPortfolios: 1, nSpots: 2, unused: 3 });
 export const TASK_WITH_MARGIN = 1;
 export const TASK_REGION_1 = 2;
 /** Int32 index in the store of the counter bumped before a dispatch / after a task's writes. */
@@ -77,7 +85,7 @@ export interface RecordLayout {
 }
 
 export function recordLayout(nS: number, nL: number): RecordLayout {
-  let at = 8;
+  let at = RECORD_HEADER_BYTES;
   const i32 = (n: number): number => { const o = at; at += 4 * n; return o; };
   const groupColumn = i32(nS), groupSpotId = i32(nS), legCount = i32(nS), legFlags = i32(nL);
   at = Math.ceil(at / 8) * 8;
@@ -115,15 +123,16 @@ export interface TaskView {
 
 export function writeTaskHeader(buffer: ArrayBuffer, nP: number, nSpots: number): void {
   const h = new Float64Array(buffer, 0, TASK_HEADER_F64);
-  h[0] = TASK_PROTOCOL_VERSION; h[1] = nP; h[2] = nSpots; h[3] = 0;
+  h[TASK_HEADER.version] = TASK_PROTOCOL_VERSION; h[TASK_HEADER.nPortfolios] = nP; h[TASK_HEADER.nSpots] = nSpots; h[TASK_HEADER.unused] = 0;
 }
 
 /** Views over a task buffer (either side). Throws for a buffer of another version or too short. */
 export function viewTask(buffer: ArrayBuffer): TaskView {
   if (buffer.byteLength < TASK_HEADER_F64 * 8) throw new RangeError(`risk task buffer of ${buffer.byteLength} bytes is shorter than its header`);
   const h = new Float64Array(buffer, 0, TASK_HEADER_F64);
-  if (h[0] !== TASK_PROTOCOL_VERSION) throw new RangeError(`risk task buffer has protocol version ${h[0]}, expected ${TASK_PROTOCOL_VERSION}`);
-  const L = taskLayout(h[1] as number, h[2] as number);
+  const version = h[TASK_HEADER.version];
+  if (version !== TASK_PROTOCOL_VERSION) throw new RangeError(`risk task buffer has protocol version ${version}, expected ${TASK_PROTOCOL_VERSION}`);
+  const L = taskLayout(h[TASK_HEADER.nPortfolios] as number, h[TASK_HEADER.nSpots] as number);
   if (L.byteLength > buffer.byteLength) throw new RangeError(`risk task buffer of ${buffer.byteLength} bytes is shorter than its layout (${L.byteLength})`);
   const nP = L.nPortfolios;
   return {

@@ -13,7 +13,7 @@ import {
   computeRiskBatch, PORTFOLIO_OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, GROUP_STRIDE,
 } from '../../engine/risk/realtime-risk.js';
 import {
-  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, type RecordLayout, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
+  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, type RecordLayout, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
 } from './leg-store-layout.js';
 
 class Scratch {
@@ -102,8 +102,8 @@ export class LegStoreTaskRunner {
     let nS = 0, nL = 0;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      if (!(at >= STORE_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.store.byteLength)) throw badRecord(p, `record offset ${at} is outside the store`);
-      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      if (!(at >= STORE_HEADER_BYTES && at % 8 === 0 && at + RECORD_HEADER_BYTES <= this.store.byteLength)) throw badRecord(p, `record offset ${at} is outside the store`);
+      const s = i32[(at >> 2) + RECORD_N_GROUPS] as number, l = i32[(at >> 2) + RECORD_N_LEGS] as number;
       if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.store.byteLength)) throw badRecord(p, `record at ${at} (${s} groups, ${l} legs) overruns the store`);
       nS += s; nL += l;
     }
@@ -112,7 +112,7 @@ export class LegStoreTaskRunner {
     let k0 = 0, l0 = 0;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      const s = i32[(at >> 2) + RECORD_N_GROUPS] as number, l = i32[(at >> 2) + RECORD_N_LEGS] as number;
       const L = layoutOf(s, l);
       const nowMs = task.nowMs[p] as number;
       b.groupStart[p] = k0;
@@ -160,7 +160,7 @@ export class LegStoreTaskRunner {
     const groupBase = nP * PORTFOLIO_STRIDE;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      const s = i32[(at >> 2) + RECORD_N_GROUPS] as number, l = i32[(at >> 2) + RECORD_N_LEGS] as number;
       const L = layoutOf(s, l);
       const region = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? L.outLen : 0);
       const k = b.groupStart[p] as number;

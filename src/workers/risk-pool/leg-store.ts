@@ -21,7 +21,7 @@ import { legFlagsOf, packingOrder } from '../../engine/risk/realtime-batch.js';
 import { GROUP_OUT, GROUP_STRIDE, PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
-  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
+  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
   writeTaskHeader,
 } from './leg-store-layout.js';
 
@@ -224,8 +224,8 @@ export class LegStore {
     const L = recordLayout(nS, nL);
     const { offset, blockBytes } = this.alloc(L.byteLength);
     const i32 = this.i32, f64 = this.f64;
-    i32[offset >> 2] = nS;
-    i32[(offset >> 2) + 1] = nL;
+    i32[(offset >> 2) + RECORD_N_GROUPS] = nS;
+    i32[(offset >> 2) + RECORD_N_LEGS] = nL;
     for (let k = 0; k < nS; k++) {
       const name = groupNames[k] as string;
       i32[((offset + L.groupColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
