@@ -7,9 +7,9 @@
  * - kernelUsPerPortfolio / kernelSimdUsPerPortfolio: computeRiskBatch in this thread, batches of 64,
  *   µs per portfolio (Greeks, gross exposure, VaR/ES), dgv losses in JS / in WebAssembly SIMD (what
  *   the pool's workers run); also with the SPAN grid on every portfolio.
- * - packUsPerPortfolio / unpackUsPerPortfolio: the main-thread share: SharedBook.prepare (RecalcInput →
+ * - packUsPerPortfolio / unpackUsPerPortfolio: the main-thread share: LegStore.prepare (RecalcInput →
  *   task buffer, records already written) and deliver (→ RecalcOutput).
- * - kernel figures include the worker's gather from the shared book and scatter back (shared-book-task.ts).
+ * - kernel figures include the worker's gather from the leg store and scatter back (leg-store-task.ts).
  * - CONTEND=1 keeps a second thread spinning while the kernel is timed: on a 2-vCPU VM whose vCPUs
  *   share a physical core (or its caches), that is what the risk workers meet under the real-time
  *   bench, where every vCPU is busy.
@@ -29,9 +29,9 @@ import { syntheticScenarioSet } from '../src/engine/risk/realtime-scenarios.js';
 import { createRng } from '../src/engine/risk/prng.js';
 import type { RecalcInput } from '../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../src/workers/risk-pool/risk-pool.js';
-import { viewTask } from '../src/workers/risk-pool/shared-book-layout.js';
-import { SharedBook } from '../src/workers/risk-pool/shared-book.js';
-import { BookTaskRunner } from '../src/workers/risk-pool/shared-book-task.js';
+import { viewTask } from '../src/workers/risk-pool/leg-store-layout.js';
+import { LegStore } from '../src/workers/risk-pool/leg-store.js';
+import { LegStoreTaskRunner } from '../src/workers/risk-pool/leg-store-task.js';
 
 const N_PORTFOLIOS = 1000;
 const N_OPTIONS = 20;
@@ -97,26 +97,26 @@ function usPerPortfolio(reps: number, fn: () => void): number {
   return best;
 }
 
-function measureKernel(inputs: readonly RecalcInput[]): { kernelUs: number; kernelSimdUs: number; kernelWithMarginUs: number; packUs: number; unpackUs: number; slotsPerPortfolio: number } {
-  const book = new SharedBook(sc.underlyings);
+function measureKernel(inputs: readonly RecalcInput[]): { kernelUs: number; kernelSimdUs: number; kernelWithMarginUs: number; packUs: number; unpackUs: number; groupsPerPortfolio: number } {
+  const store = new LegStore(sc.underlyings);
   const parts = chunks(inputs, 64);
-  const js = new BookTaskRunner(book.sab, sc);
-  const simd = new BookTaskRunner(book.sab, sc, undefined, createDgvKernel(sc));
+  const js = new LegStoreTaskRunner(store.sab, sc);
+  const simd = new LegStoreTaskRunner(store.sab, sc, undefined, createDgvKernel(sc));
   // First prepare writes every record (once per holdings change in the engine, not timed); the
   // first result leaves each record the tail hint a live portfolio has from its last recalculation.
-  for (const c of parts) { const t = book.prepare(c); simd.run(viewTask(t.buffer)); book.deliver(t, t.buffer); }
-  const slots = inputs.reduce((a, x) => a + new Set(x.holdings.map((h) => (h.instrument.kind === 'option' ? h.instrument.underlying : h.instrument.symbol))).size, 0) / N_PORTFOLIOS;
-  const tasks = parts.map((c) => book.prepare(c));
+  for (const c of parts) { const t = store.prepare(c); simd.run(viewTask(t.buffer)); store.deliver(t, t.buffer); }
+  const groups = inputs.reduce((a, x) => a + new Set(x.holdings.map((h) => (h.instrument.kind === 'option' ? h.instrument.underlying : h.instrument.symbol))).size, 0) / N_PORTFOLIOS;
+  const tasks = parts.map((c) => store.prepare(c));
   const kernelUs = usPerPortfolio(15, () => { for (const t of tasks) js.run(viewTask(t.buffer)); });
   const kernelSimdUs = usPerPortfolio(15, () => { for (const t of tasks) simd.run(viewTask(t.buffer)); });
-  for (const t of tasks) book.deliver(t, t.buffer);
+  for (const t of tasks) store.deliver(t, t.buffer);
   // The event loop's share per recalculation: the task buffer out, the outputs back.
-  const packUs = usPerPortfolio(15, () => { for (const c of parts) book.abandon(book.prepare(c)); });
-  const pending = parts.map((c) => book.prepare(c));
-  const unpackUs = usPerPortfolio(1, () => { for (const t of pending) book.deliver(t, t.buffer); });
-  const withMargin = chunks(inputs.map((x) => ({ ...x, withMargin: true })), 64).map((c) => book.prepare(c));
+  const packUs = usPerPortfolio(15, () => { for (const c of parts) store.abandon(store.prepare(c)); });
+  const pending = parts.map((c) => store.prepare(c));
+  const unpackUs = usPerPortfolio(1, () => { for (const t of pending) store.deliver(t, t.buffer); });
+  const withMargin = chunks(inputs.map((x) => ({ ...x, withMargin: true })), 64).map((c) => store.prepare(c));
   const kernelWithMarginUs = usPerPortfolio(3, () => { for (const t of withMargin) simd.run(viewTask(t.buffer)); });
-  return { kernelUs, kernelSimdUs, kernelWithMarginUs, packUs, unpackUs, slotsPerPortfolio: slots };
+  return { kernelUs, kernelSimdUs, kernelWithMarginUs, packUs, unpackUs, groupsPerPortfolio: groups };
 }
 
 async function measurePool(batch: number): Promise<{ batch: number; recalcPerSec: number; callP50Ms: number; callP99Ms: number; runP50Ms: number; utilization: number }> {
@@ -154,7 +154,7 @@ const k = measureKernel(inputs);
 const desk = measureKernel(deskInputs);
 await spinner?.terminate();
 for (const [shape, x] of [['spread', k], ['desk', desk]] as const) {
-  console.log(`kernel (1 thread${CONTEND ? ', another spinning' : ''}), ${shape} books: JS ${x.kernelUs.toFixed(2)}, SIMD ${x.kernelSimdUs.toFixed(2)} µs/portfolio (${x.slotsPerPortfolio.toFixed(1)} underlyings, ${N_OPTIONS} options, ${sc.nScenarios} scenarios); with SPAN ${x.kernelWithMarginUs.toFixed(1)} µs`);
+  console.log(`kernel (1 thread${CONTEND ? ', another spinning' : ''}), ${shape} books: JS ${x.kernelUs.toFixed(2)}, SIMD ${x.kernelSimdUs.toFixed(2)} µs/portfolio (${x.groupsPerPortfolio.toFixed(1)} underlyings, ${N_OPTIONS} options, ${sc.nScenarios} scenarios); with SPAN ${x.kernelWithMarginUs.toFixed(1)} µs`);
 }
 console.log(`main thread: pack ${k.packUs.toFixed(2)} µs/portfolio, unpack ${k.unpackUs.toFixed(2)} µs/portfolio`);
 const rows = [];
@@ -167,6 +167,6 @@ console.log(JSON.stringify({
   portfolios: N_PORTFOLIOS, options: N_OPTIONS, underlyings: N_UNDERLYINGS, scenarios: sc.nScenarios,
   kernelUsPerPortfolio: +k.kernelUs.toFixed(3), kernelSimdUsPerPortfolio: +k.kernelSimdUs.toFixed(3), loadAverage: +loadavg()[0]!.toFixed(2),
   kernelWithMarginUsPerPortfolio: +k.kernelWithMarginUs.toFixed(2), contended: CONTEND,
-  desk: { kernelUsPerPortfolio: +desk.kernelUs.toFixed(3), kernelSimdUsPerPortfolio: +desk.kernelSimdUs.toFixed(3), slotsPerPortfolio: +desk.slotsPerPortfolio.toFixed(2) },
+  desk: { kernelUsPerPortfolio: +desk.kernelUs.toFixed(3), kernelSimdUsPerPortfolio: +desk.kernelSimdUs.toFixed(3), groupsPerPortfolio: +desk.groupsPerPortfolio.toFixed(2) },
   packUsPerPortfolio: +k.packUs.toFixed(3), unpackUsPerPortfolio: +k.unpackUs.toFixed(3), threads: THREADS, tasksPerThread: TASKS_PER_THREAD, pool: rows,
 }));

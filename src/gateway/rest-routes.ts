@@ -3,7 +3,8 @@
  * server.ts wires them to uWS; the role and portfolio checks are the same table as the websocket's.
  */
 import type { z } from 'zod';
-import type { Order } from '../engine/actors/types.js';
+import { streamedRisk } from '../engine/actors/streamed-risk.js';
+import type { Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import type { AdminOps } from './admin-routes.js';
 import type { Principal } from './auth.js';
@@ -46,6 +47,16 @@ export function denied(p: Principal, action: Action, portfolioId?: string): Http
   return why === null ? null : fail(403, errors.forbidden(why));
 }
 
+/** The order the path names, once the principal may `action` it (role, then its portfolio): the order, or the 403/404. */
+function pathOrder(c: RouteContext, action: Action): { order: Order } | HttpResult {
+  const id = c.req.params[0] ?? '';
+  const d = denied(c.principal, action);
+  if (d) return d;
+  const order = c.engine.getOrder(id);
+  if (!order) return fail(404, errors.notFound(`order ${id}`));
+  return denied(c.principal, action, order.portfolioId) ?? { order };
+}
+
 /** Portfolio ids a list route should cover: the one asked for, or every one the token sees. */
 function scope(c: RouteContext): { ids: readonly string[] } | HttpResult {
   const asked = c.req.query.get('portfolioId');
@@ -66,6 +77,8 @@ function outcomeStatus(code: string): number {
   if (/EXISTS|DUPLICATE|CONFLICT|NOT_OPEN/.test(code)) return 409;
   return 400;
 }
+
+const riskOrNull = (r: RiskSnapshot | undefined) => (r === undefined ? null : streamedRisk(r));
 
 function orderWithFills(engine: EngineApi, order: Order) {
   return { order, fills: engine.fillsOf(order.orderId) };
@@ -132,7 +145,7 @@ export const ROUTES: readonly RouteSpec[] = [
     handle: (c) => {
       const s = scope(c);
       if (!('ids' in s)) return s;
-      const portfolios = s.ids.map((id) => ({ portfolioId: id, risk: c.engine.getRisk(id) ?? null }));
+      const portfolios = s.ids.map((id) => ({ portfolioId: id, risk: riskOrNull(c.engine.getRisk(id)) }));
       return ok(200, c.req.query.has('portfolioId') ? portfolios[0] : { portfolios });
     },
   },
@@ -199,26 +212,17 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', pattern: '/trades/:id', paramCount: 1, hasBody: false,
     handle: (c) => {
-      const id = c.req.params[0] ?? '';
-      const d = denied(c.principal, 'read');
-      if (d) return d;
-      const order = c.engine.getOrder(id);
-      if (!order) return fail(404, errors.notFound(`order ${id}`));
-      const d2 = denied(c.principal, 'read', order.portfolioId);
-      if (d2) return d2;
-      return ok(200, orderWithFills(c.engine, order));
+      const o = pathOrder(c, 'read');
+      if (!('order' in o)) return o;
+      return ok(200, orderWithFills(c.engine, o.order));
     },
   },
   {
     method: 'del', pattern: '/trades/:id', paramCount: 1, hasBody: false,
     handle: async (c) => {
-      const id = c.req.params[0] ?? '';
-      const d = denied(c.principal, 'trade');
-      if (d) return d;
-      const order = c.engine.getOrder(id);
-      if (!order) return fail(404, errors.notFound(`order ${id}`));
-      const d2 = denied(c.principal, 'trade', order.portfolioId);
-      if (d2) return d2;
+      const o = pathOrder(c, 'trade');
+      if (!('order' in o)) return o;
+      const order = o.order, id = order.orderId;
       if (order.status !== 'open') return fail(409, errors.conflict(`order ${id} is ${order.status}, not open`));
       const out = await c.engine.cancelOrder(order.portfolioId, id, c.principal.sub);
       // The order may have filled between the look-up and the cancel.

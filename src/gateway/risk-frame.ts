@@ -1,6 +1,6 @@
 /**
  * The `risk` frame (docs/PROTOCOL.md) written field by field: the same bytes as the library's
- * encoding of `{ type: 'risk', ...snapshot }` for a snapshot built by the engine (key order as the
+ * encoding of `{ type: 'risk', ...streamedRisk(snapshot) }` for a snapshot built by the engine (key order as the
  * engine builds it; test/gateway/risk-frame.test.ts holds the two equal), several times faster than
  * the library (why: msgpack-writer.ts).
  */
@@ -48,18 +48,14 @@ export class RiskFrameWriter {
     w.num(K.realised, r.pnl.realised);
     w.num(K.unrealised, r.pnl.unrealised);
     w.num(K.total, r.pnl.total);
-    w.raw(K.var);
     const v = r.var;
-    w.mapHeader(5);
-    w.raw(K.method); w.string(v.method);
+    this.methodMap(K.var, 5, v.method);
     w.num(K.confidence, v.confidence);
     w.num(K.value, v.value);
     w.num(K.esConfidence, v.esConfidence);
     w.num(K.es, v.es);
-    w.raw(K.margin);
     const m = r.margin;
-    w.mapHeader(3);
-    w.raw(K.method); w.string(m.method);
+    this.methodMap(K.margin, 3, m.method);
     w.num(K.requirement, m.requirement);
     w.num(K.computedMs, m.computedMs);
     w.num(K.leverage, r.leverage);
@@ -73,13 +69,21 @@ export class RiskFrameWriter {
     return w.frame();
   }
 
+  /** `key` and the head of its map of `entries` entries, whose first is `method` (var and margin). */
+  private methodMap(key: Uint8Array, entries: number, method: string): void {
+    const w = this.w;
+    w.raw(key);
+    w.mapHeader(entries);
+    w.raw(this.keys.method); w.string(method);
+  }
+
   /** The five Greeks, in GreekTotals' order (a portfolio's totals and each underlying's open with them). */
   private greeks(g: GreekTotals): void {
     const w = this.w, K = this.keys;
     w.num(K.delta, g.delta);
     w.num(K.gamma, g.gamma);
     w.num(K.vega, g.vega);
-    w.num(K.theta, g.theta);
+    w.num(K.theta, g.thetaPerYear); // the protocol's name (engine/actors/streamed-risk.ts)
     w.num(K.rho, g.rho);
   }
 }

@@ -3,6 +3,7 @@
  * engine → encode the reply. Every failure is an `error {code, message}` reply (with the
  * message's `id` when it had one) and the connection stays up.
  */
+import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { EngineApi, OrderOutcome } from '../engine/runtime/engine-api.js';
 import type { Principal, TokenVerifier } from './auth.js';
 import { authorize, coversAll, coversPortfolio, hasRole } from './authorize.js';
@@ -211,7 +212,7 @@ function handleSubscribe(ctx: WsContext, s: Session, p: Principal, msg: Subscrib
   // A new risk subscriber gets the latest snapshot at once instead of waiting for the next tick.
   if (msg.channel === 'risk' && msg.portfolioId !== undefined) {
     const latest = ctx.engine.getRisk(msg.portfolioId);
-    if (latest) s.sendReliable({ type: 'risk', ...latest });
+    if (latest) s.sendReliable({ type: 'risk', ...streamedRisk(latest) });
   }
 }
 

@@ -9,6 +9,7 @@
  * CLOSE_CODES.SLOW_CONSUMER, so a client either gets every fill or sees a clear close.
  */
 import type { WebSocket } from 'uWebSockets.js';
+import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { RiskSnapshot } from '../engine/actors/types.js';
 import type { Principal } from './auth.js';
 import type { Codec } from './codec.js';
@@ -238,29 +239,26 @@ export class Session {
 
   /** A risk snapshot, already encoded for all subscribers; held (conflated) while the client is slow. */
   offerRisk(snapshot: RiskSnapshot, bytes: Uint8Array): void {
-    const ws = this.socket;
-    if (this.closed || ws === null) return;
-    if (ws.getBufferedAmount() > this.limits.slowConsumerBytes) {
-      if (this.heldRisk.has(snapshot.portfolioId)) this.counters.conflated += 1;
-      this.heldRisk.set(snapshot.portfolioId, snapshot);
-      return;
-    }
-    this.heldRisk.delete(snapshot.portfolioId);
-    this.sendBytes(bytes);
-    // Do not leave other portfolios' held snapshots waiting for a drain that may not come.
-    if (this.heldCount > 0) this.onDrain();
+    this.offer(this.heldRisk, snapshot.portfolioId, snapshot, bytes);
   }
 
+  /** A market tick, already encoded for all subscribers; held (conflated) per symbol while the client is slow. */
   offerTick(tick: TickOut, bytes: Uint8Array): void {
+    this.offer(this.heldTicks, tick.symbol, tick, bytes);
+  }
+
+  /** Sends `bytes`, or, above the slow-consumer backlog, holds `item` in place of the one held under `key`. */
+  private offer<T>(held: Map<string, T>, key: string, item: T, bytes: Uint8Array): void {
     const ws = this.socket;
     if (this.closed || ws === null) return;
     if (ws.getBufferedAmount() > this.limits.slowConsumerBytes) {
-      if (this.heldTicks.has(tick.symbol)) this.counters.conflated += 1;
-      this.heldTicks.set(tick.symbol, tick);
+      if (held.has(key)) this.counters.conflated += 1;
+      held.set(key, item);
       return;
     }
-    this.heldTicks.delete(tick.symbol);
+    held.delete(key);
     this.sendBytes(bytes);
+    // Do not leave other keys' held items waiting for a drain that may not come.
     if (this.heldCount > 0) this.onDrain();
   }
 
@@ -276,7 +274,7 @@ export class Session {
     if (ws.getBufferedAmount() > resumeBelow) return;
     for (const [portfolioId, snapshot] of this.heldRisk) {
       this.heldRisk.delete(portfolioId);
-      this.sendReliable({ type: 'risk', ...snapshot });
+      this.sendReliable({ type: 'risk', ...streamedRisk(snapshot) });
       if (this.closed || ws.getBufferedAmount() > this.limits.slowConsumerBytes) return;
     }
     for (const [symbol, tick] of this.heldTicks) {

@@ -6,6 +6,7 @@
  */
 import { standardMultiplierOf } from '../engine/actors/position-update.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
+import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { RiskSnapshot } from '../engine/actors/types.js';
 import { isoDateOf } from '../engine/runtime/clock.js';
 import type { LogFn } from '../logger.js';
@@ -161,6 +162,6 @@ export function startQueueFeeder(o: QueueFeederOptions): QueueFeeder {
 
 /** What a risk snapshot row keeps: the streamed figures without the keys the row has as columns. */
 function figuresOf(r: RiskSnapshot): object {
-  const { portfolioId: _p, seq: _s, tickTs: _t, computedMs: _c, ...figures } = r;
+  const { portfolioId: _p, seq: _s, tickTs: _t, computedMs: _c, ...figures } = streamedRisk(r);
   return figures;
 }

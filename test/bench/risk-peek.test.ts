@@ -5,8 +5,8 @@ import { RiskFrameWriter } from '../../src/gateway/risk-frame.js';
 import type { RiskSnapshot } from '../../src/engine/actors/types.js';
 
 const snapshot = (portfolioId: string, seq: number, tickTs: number): RiskSnapshot => ({
-  portfolioId, seq, tickTs, computedMs: Date.now(), greeks: { delta: 1, gamma: 0, vega: 0, theta: 0, rho: 0 },
-  byUnderlying: { AAA: { delta: 1, gamma: 0, vega: 0, theta: 0, rho: 0, spot: 100, dollarDelta: 100, dollarGamma: 0 } },
+  portfolioId, seq, tickTs, computedMs: Date.now(), greeks: { delta: 1, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0 },
+  byUnderlying: { AAA: { delta: 1, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0, spot: 100, dollarDelta: 100, dollarGamma: 0 } },
   marketValue: 0, equity: 1, pnl: { realised: 0, unrealised: 0, total: 0 },
   var: { method: 'delta-gamma', confidence: 0.99, value: 0, esConfidence: 0.975, es: 0 }, margin: { method: 'span', requirement: 0, computedMs: 0 },
   leverage: 0, breaches: [],

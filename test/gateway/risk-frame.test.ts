@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Encoder } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
+import { streamedRisk } from '../../src/engine/actors/streamed-risk.js';
 import type { RiskSnapshot } from '../../src/engine/actors/types.js';
 import { createRng } from '../../src/engine/risk/prng.js';
 import { REALTIME_VAR_METHOD } from '../../src/engine/risk/realtime-risk.js';
@@ -39,8 +40,8 @@ function randomSnapshot(rng: ReturnType<typeof createRng>): RiskSnapshot {
   return {
     portfolioId: rng.nextUniform() < 0.1 ? 'é'.repeat(40) : `P${Math.floor(rng.nextUniform() * 1e6)}`,
     seq: Math.floor(rng.nextUniform() * 1e9), tickTs: num(), computedMs: num(),
-    greeks: { delta: num(), gamma: num(), vega: num(), theta: num(), rho: num() },
-    byUnderlying: Object.fromEntries(names.map((n) => [n, { delta: num(), gamma: num(), vega: num(), theta: num(), rho: num(), spot: num(), dollarDelta: num(), dollarGamma: num() }])),
+    greeks: { delta: num(), gamma: num(), vega: num(), thetaPerYear: num(), rho: num() },
+    byUnderlying: Object.fromEntries(names.map((n) => [n, { delta: num(), gamma: num(), vega: num(), thetaPerYear: num(), rho: num(), spot: num(), dollarDelta: num(), dollarGamma: num() }])),
     marketValue: num(), equity: num(), pnl: { realised: num(), unrealised: num(), total: num() },
     var: { method: 'delta-gamma', confidence: 0.99, value: num(), esConfidence: 0.975, es: num() },
     margin: { method: 'span', requirement: num(), computedMs: num() },
@@ -50,13 +51,23 @@ function randomSnapshot(rng: ReturnType<typeof createRng>): RiskSnapshot {
 }
 
 describe('risk frame', () => {
-  it('is the library\'s encoding of { type: "risk", ...snapshot } for thousands of random snapshots', () => {
+  it('is the library\'s encoding of { type: "risk", ...streamedRisk(snapshot) } for thousands of random snapshots', () => {
     const writer = new RiskFrameWriter();
     const rng = createRng(17);
     for (let i = 0; i < 2000; i++) {
       const r = randomSnapshot(rng);
-      expect(hex(writer.encode(r))).toBe(hex(library.encode({ type: 'risk', ...r })));
+      expect(hex(writer.encode(r))).toBe(hex(library.encode({ type: 'risk', ...streamedRisk(r) })));
     }
+  });
+
+  it('names thetaPerYear theta on the wire, as docs/PROTOCOL.md does, in the totals and per underlying', () => {
+    const r = randomSnapshot(createRng(5));
+    const frame = decode(new RiskFrameWriter().encode({ ...r, byUnderlying: { AAA: { ...r.greeks, spot: 1, dollarDelta: 2, dollarGamma: 3 } } })) as {
+      greeks: Record<string, number>; byUnderlying: Record<string, Record<string, number>>;
+    };
+    expect(Object.keys(frame.greeks)).toEqual(['delta', 'gamma', 'vega', 'theta', 'rho']);
+    expect(frame.greeks.theta).toBe(r.greeks.thetaPerYear);
+    expect(frame.byUnderlying.AAA?.theta).toBe(r.greeks.thetaPerYear);
   });
 
   it('writes each frame from the start of its buffer, whatever the size of the one before', () => {
@@ -64,7 +75,7 @@ describe('risk frame', () => {
     const rng = createRng(3);
     for (let i = 0; i < 50; i++) {
       const r = randomSnapshot(rng);
-      expect(hex(writer.encode(r))).toBe(hex(library.encode({ type: 'risk', ...r })));
+      expect(hex(writer.encode(r))).toBe(hex(library.encode({ type: 'risk', ...streamedRisk(r) })));
     }
   });
 });

@@ -79,6 +79,7 @@ describe('serve with Redis queues and server PostgreSQL', () => {
       expect(market).toEqual({ price: 100 });
       const snap = (await sql.query<{ figures: Msg }>("SELECT figures FROM risk_snapshots WHERE portfolio_id = 'Q1' ORDER BY computed_ms DESC LIMIT 1")).rows[0]!;
       expect(snap.figures.greeks.delta).toBe(150);
+      expect(Object.keys(snap.figures.greeks)).toEqual(['delta', 'gamma', 'vega', 'theta', 'rho']); // stored as streamed (docs/PROTOCOL.md)
     } finally {
       await Promise.all([feed.close(), trader.close()]);
     }

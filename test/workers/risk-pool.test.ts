@@ -8,9 +8,9 @@ import type { ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { RecalcInput, RecalcOutput } from '../../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
-import { viewTask } from '../../src/workers/risk-pool/shared-book-layout.js';
-import { SharedBook } from '../../src/workers/risk-pool/shared-book.js';
-import { BookTaskRunner } from '../../src/workers/risk-pool/shared-book-task.js';
+import { viewTask } from '../../src/workers/risk-pool/leg-store-layout.js';
+import { LegStore } from '../../src/workers/risk-pool/leg-store.js';
+import { LegStoreTaskRunner } from '../../src/workers/risk-pool/leg-store-task.js';
 import { threadPolicy } from '../../src/workers/risk-pool/thread-priority.js';
 import { TICKERS, holdingsOf, inputOf } from './realtime-fixtures.js';
 
@@ -22,12 +22,12 @@ const sc = ((): ScenarioSet => {
   return r.value;
 })();
 
-/** The same inputs valued in this thread by a book of its own, as plain data. */
+/** The same inputs valued in this thread by a leg store of its own, as plain data. */
 function inThread(inputs: RecalcInput[]): unknown {
-  const book = new SharedBook(sc.underlyings);
-  const task = book.prepare(inputs);
-  new BookTaskRunner(book.sab, sc).run(viewTask(task.buffer));
-  return plain(book.deliver(task, task.buffer));
+  const store = new LegStore(sc.underlyings);
+  const task = store.prepare(inputs);
+  new LegStoreTaskRunner(store.sab, sc).run(viewTask(task.buffer));
+  return plain(store.deliver(task, task.buffer));
 }
 const plain = (x: RecalcOutput[]): unknown => JSON.parse(JSON.stringify(x));
 

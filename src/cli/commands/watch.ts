@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
-import type { RiskSnapshot } from '../../engine/actors/types.js';
+import type { StreamedRisk } from '../../engine/actors/streamed-risk.js';
 import { issueToken } from '../../gateway/auth.js';
 import { parseFlags, requiredFlag } from '../args.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
@@ -93,7 +93,7 @@ function watch({ url, token, portfolioId, once, io, ca }: WatchOptions): Promise
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS, ...(ca !== undefined ? { ca } : {}) });
     ws.binaryType = 'nodebuffer';
     let settled = false;
-    let latest: RiskSnapshot | undefined;
+    let latest: StreamedRisk | undefined;
     let renderTimer: NodeJS.Timeout | undefined;
     const finish = (code: number, err?: CliError): void => {
       if (settled) return;
@@ -147,7 +147,7 @@ function watch({ url, token, portfolioId, once, io, ca }: WatchOptions): Promise
           io.stderr.write(`watch: server error ${String(m.code)}: ${String(m.message ?? m.reason)}\n`);
           return;
         case 'risk': {
-          const r = m as unknown as RiskSnapshot;
+          const r = m as unknown as StreamedRisk;
           if (r.portfolioId !== portfolioId) return;
           if (once) {
             io.stdout.write(renderRisk(r, Date.now()));
@@ -167,7 +167,7 @@ const num = (x: number | undefined, digits = 2): string =>
   x === undefined || !Number.isFinite(x) ? '-' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** The risk table as text (pure, so it is easy to check). */
-export function renderRisk(r: RiskSnapshot, nowMs: number): string {
+export function renderRisk(r: StreamedRisk, nowMs: number): string {
   const cols = ['underlying', 'spot', 'delta', 'gamma', 'vega', 'theta/yr', 'rho'];
   const rows: string[][] = [];
   for (const [sym, u] of Object.entries(r.byUnderlying ?? {}).sort(([a], [b]) => a.localeCompare(b))) {

@@ -197,14 +197,21 @@ function unpriceable(i: Instrument, held: Holding | undefined, ctx: ActorContext
   return null;
 }
 
-const toLimitsOrder = (portfolioId: string, o: Pick<Order, 'parsed' | 'side' | 'qty' | 'orderType' | 'limitPrice' | 'stopPrice'>): LimitsOrder => ({
-  portfolioId,
-  instrument: o.parsed,
+type OrderTerms = Pick<OrderRequest, 'side' | 'qty' | 'orderType' | 'limitPrice' | 'stopPrice'>;
+
+/** Side, quantity, type and the prices it has (an absent price is no key: orders are compared and sent as plain data). */
+const termsOf = (o: OrderTerms): OrderTerms => ({
   side: o.side,
   qty: o.qty,
   orderType: o.orderType,
   ...(o.limitPrice !== undefined ? { limitPrice: o.limitPrice } : {}),
   ...(o.stopPrice !== undefined ? { stopPrice: o.stopPrice } : {}),
+});
+
+const toLimitsOrder = (portfolioId: string, o: OrderTerms & Pick<Order, 'parsed'>): LimitsOrder => ({
+  portfolioId,
+  instrument: o.parsed,
+  ...termsOf(o),
 });
 
 function runPreTrade(state: PortfolioState, order: LimitsOrder, action: OrderAction, ctx: ActorContext): PreTradeOutcome {
@@ -324,11 +331,7 @@ function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: 
   const order: Order = {
     clientOrderId: request.clientOrderId,
     instrument: request.instrument,
-    side: request.side,
-    qty: request.qty,
-    orderType: request.orderType,
-    ...(request.limitPrice !== undefined ? { limitPrice: request.limitPrice } : {}),
-    ...(request.stopPrice !== undefined ? { stopPrice: request.stopPrice } : {}),
+    ...termsOf(request),
     orderId: `${portfolioId}-o${state.nextOrderSeq}`,
     portfolioId,
     parsed,

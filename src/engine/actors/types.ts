@@ -5,6 +5,7 @@
  * milliseconds (fractional allowed) unless a name says otherwise.
  */
 import type { Instrument, Position } from '../portfolio/types.js';
+import type { CoreGreeks } from '../pricing/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { RateLimitState } from '../limits/rate-limit.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
@@ -62,17 +63,11 @@ export interface Holding extends Position {
   readonly realisedPnl: number;
 }
 
-export interface GreekTotals {
-  /** Units of the underlying (shares): option delta × qty × multiplier, plus stock quantity. */
-  readonly delta: number;
-  readonly gamma: number;
-  /** Per 1.00 of vol, currency. */
-  readonly vega: number;
-  /** Per year of calendar time, currency. */
-  readonly theta: number;
-  /** Per 1.00 of rate, currency. */
-  readonly rho: number;
-}
+/**
+ * A portfolio's or an underlying's Greeks: CoreGreeks (engine/pricing/types.ts, where the units are)
+ * summed over positions, so delta is in shares and vega, thetaPerYear and rho in currency.
+ */
+export type GreekTotals = Readonly<CoreGreeks>;
 
 export interface UnderlyingRisk extends GreekTotals {
   readonly spot: number;

@@ -67,10 +67,10 @@ export function preTradeCheck(req: PreTradeRequest): PreTradeOutcome {
   const p = projectOrder(req, priced);
   if (isRejection(p)) return finish(p);
   return finish(
-    checkPositionLimit(p.qtyBefore, p.qtyAfter, limits.maxPositionQty) ??
-      checkGreekLimits(p.before, p.after, limits) ??
-      checkLeverageLimit(p.before, p.after, limits.maxLeverage) ??
-      checkConcentrationLimit(underlyingOf(order.instrument), p.before, p.after, limits.maxConcentration, limits.concentrationMinGrossExposure) ??
-      checkVarLimit(p.positionsBefore, p.positionsAfter, market, limits.maxVar, req.varEstimator),
+    checkPositionLimit(p.before.qty, p.after.qty, limits.maxPositionQty) ??
+      checkGreekLimits(p.before.risk, p.after.risk, limits) ??
+      checkLeverageLimit(p.before.risk, p.after.risk, limits.maxLeverage) ??
+      checkConcentrationLimit(underlyingOf(order.instrument), p.before.risk, p.after.risk, limits.maxConcentration, limits.concentrationMinGrossExposure) ??
+      checkVarLimit(p.before.positions, p.after.positions, market, limits.maxVar, req.varEstimator),
   );
 }

@@ -4,15 +4,19 @@ import { heldQty, type PricedOrder, sameInstrument } from './order-terms.js';
 import { type Rejection, reject } from './reason-codes.js';
 import type { OrderContext } from './types.js';
 
+/** The portfolio on one side of a fill. */
+export interface ProjectedSide {
+  /** Held quantity of the order's instrument. */
+  readonly qty: number;
+  readonly positions: readonly Position[];
+  readonly risk: RiskFigures;
+}
+
 /** The portfolio before and after the order fills in full at its expected fill price. */
 export interface Projection {
   readonly priced: PricedOrder;
-  readonly qtyBefore: number;
-  readonly qtyAfter: number;
-  readonly positionsBefore: readonly Position[];
-  readonly positionsAfter: readonly Position[];
-  readonly before: RiskFigures;
-  readonly after: RiskFigures;
+  readonly before: ProjectedSide;
+  readonly after: ProjectedSide;
 }
 
 /** Index of the position a fill of the order changes: the first matching one, or −1 (a new one). */
@@ -21,7 +25,8 @@ function fillIndex(positions: readonly Position[], ctx: OrderContext): number {
   return positions.findIndex((p) => sameInstrument(p.instrument, i));
 }
 
-function applyFillAt(positions: readonly Position[], idx: number, ctx: OrderContext, priced: PricedOrder): Position[] {
+/** Positions after a fill of signedQty: the one at idx changes (or leaves at 0), or a new one is added (idx −1). */
+function positionsAfterFill(positions: readonly Position[], idx: number, ctx: OrderContext, priced: PricedOrder): Position[] {
   if (idx < 0) return [...positions, { instrument: ctx.order.instrument, qty: priced.signedQty, ...priced.terms }];
   const out = positions.slice();
   const old = out[idx] as Position;
@@ -31,16 +36,11 @@ function applyFillAt(positions: readonly Position[], idx: number, ctx: OrderCont
   return out;
 }
 
-/** Positions after a fill of signedQty: the first matching position changes, or a new one is added. */
-export function applyFill(positions: readonly Position[], ctx: OrderContext, priced: PricedOrder): Position[] {
-  return applyFillAt(positions, fillIndex(positions, ctx), ctx, priced);
-}
-
 export function projectOrder(ctx: OrderContext, priced: PricedOrder): Projection | Rejection {
   const { portfolio, market } = ctx;
   const positionsBefore = portfolio.positions;
   const idx = fillIndex(positionsBefore, ctx);
-  const positionsAfter = applyFillAt(positionsBefore, idx, ctx, priced);
+  const positionsAfter = positionsAfterFill(positionsBefore, idx, ctx, priced);
   // Fail closed: a check that cannot see the risk must not pass the order.
   const missing = missingInputs(positionsAfter, market) ?? missingInputs(positionsBefore, market);
   if (missing) return reject('RISK_UNAVAILABLE', `cannot evaluate post-trade risk: ${missing}`);
@@ -55,11 +55,7 @@ export function projectOrder(ctx: OrderContext, priced: PricedOrder): Projection
   else after[idx] = positionRisk(positionsAfter[idx] as Position, market);
   return {
     priced,
-    qtyBefore,
-    qtyAfter: qtyBefore + priced.signedQty,
-    positionsBefore,
-    positionsAfter,
-    before: sumRiskFigures(before, portfolio.cash),
-    after: sumRiskFigures(after, cashAfter),
+    before: { qty: qtyBefore, positions: positionsBefore, risk: sumRiskFigures(before, portfolio.cash) },
+    after: { qty: qtyBefore + priced.signedQty, positions: positionsAfter, risk: sumRiskFigures(after, cashAfter) },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Greeks, market value and P&L per position, per underlying and per portfolio.
  *
- * Units (see ../pricing/types.ts for the per-unit conventions):
+ * Units (see CoreGreeks and Greeks in ../pricing/types.ts for the per-unit conventions):
  * - `unit` holds the pricer's per-unit Greeks (one share: price = spot, delta = 1, the rest 0).
  * - Position Greeks = unit Greek × qty × multiplier. So `delta` is in shares of the underlying,
  *   `gamma` in shares per 1 currency unit of spot, `vanna` in shares per 1.00 of vol, `charmPerYear`
@@ -25,18 +25,11 @@ import type { PositionCost } from './position-cost.js';
 import { type MarketSnapshot, type Position, underlyingOf } from './types.js';
 import { optionInputsOf } from './valuation.js';
 
-export interface GreekSums {
+/** Position Greeks (units in the file comment) with the figures derived from them. */
+export interface GreekSums extends Omit<Greeks, 'price'> {
   marketValue: number;
-  delta: number;
   dollarDelta: number;
-  gamma: number;
   dollarGamma: number;
-  vega: number;
-  thetaPerYear: number;
-  rho: number;
-  vanna: number;
-  volga: number;
-  charmPerYear: number;
   unrealisedPnl: number;
   realisedPnl: number;
 }
@@ -60,14 +53,11 @@ export interface UnderlyingRisk extends GreekSums {
   readonly positions: number;
 }
 
-export interface PortfolioTotals {
+/** Only the figures in currency: share counts of different underlyings do not add up. */
+export interface PortfolioTotals extends Pick<Greeks, 'vega' | 'thetaPerYear' | 'rho' | 'volga'> {
   marketValue: number;
   dollarDelta: number;
   dollarGamma: number;
-  vega: number;
-  thetaPerYear: number;
-  rho: number;
-  volga: number;
   /** Σ vanna × spot: currency change of dollar delta per 1.00 of vol. */
   dollarVanna: number;
   /** Σ charm × spot: currency change of dollar delta per year. */

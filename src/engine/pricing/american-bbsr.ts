@@ -1,5 +1,5 @@
 import { normCdf } from './normal.js';
-import type { OptionInputs } from './types.js';
+import type { Greeks, OptionInputs } from './types.js';
 
 /**
  * American option value by a binomial tree with Black–Scholes smoothing and Richardson
@@ -20,12 +20,7 @@ export function bbsrPrice(o: OptionInputs, steps = 400): number {
   return 2 * fine.price - coarse.price;
 }
 
-export interface TreeGreeks {
-  readonly price: number;
-  readonly delta: number;
-  readonly gamma: number;
-  readonly thetaPerYear: number;
-}
+export type TreeGreeks = Readonly<Pick<Greeks, 'price' | 'delta' | 'gamma' | 'thetaPerYear'>>;
 
 /**
  * Price, delta, gamma and theta read off the first two levels of the same trees (Hull's method),

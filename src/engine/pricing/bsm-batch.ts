@@ -9,7 +9,7 @@
  * - N(d) comes from Cody's erfc rational (the same coefficients as ./normal.ts, so double
  *   precision), but its exp(-d^2/2) factor is the density already computed, not a second exp.
  *   Skipping Cody's split-square trick costs about d^2/2 ulps, under 2e-13 relative even at |d| = 38.
- * - One loop for a per-book or per-option rate and yield: a book-wide value is read through a
+ * - One loop for a per-batch or per-option rate and yield: a batch-wide value is read through a
  *   one-element array with stride 0 (no slower than a separate scalar loop).
  * - No calls in the loop body that TurboFan cannot inline: a non-inlined call boxes doubles.
  */
@@ -17,6 +17,7 @@
 import {
   A0, A1, A2, A3, A4, B0, B1, B2, B3, C0, C1, C2, C3, C4, C5, C6, C7, C8, D0, D1, D2, D3, D4, D5, D6, D7, P0, P1, P2, P3, P4, P5, Q0, Q1, Q2, Q3, Q4,
 } from './cody-erfc-coefficients.js';
+import type { CoreGreeks } from './types.js';
 
 export interface BsmBatchInputs {
   readonly spot: Float64Array;
@@ -25,20 +26,14 @@ export interface BsmBatchInputs {
   readonly vol: Float64Array;
   /** 1 = call, 0 = put. */
   readonly isCall: Uint8Array;
-  /** One rate for the whole book, or one per option. */
+  /** One rate for the whole batch, or one per option. */
   readonly rate: number | Float64Array;
-  /** One dividend yield for the whole book, or one per option. */
+  /** One dividend yield for the whole batch, or one per option. */
   readonly dividendYield: number | Float64Array;
 }
 
-export interface BsmBatchOutputs {
-  readonly price: Float64Array;
-  readonly delta: Float64Array;
-  readonly gamma: Float64Array;
-  readonly vega: Float64Array;
-  readonly thetaPerYear: Float64Array;
-  readonly rho: Float64Array;
-}
+/** Price and each CoreGreek (units in ./types.ts), one array entry per option. */
+export type BsmBatchOutputs = { readonly [K in 'price' | keyof CoreGreeks]: Float64Array };
 
 const INV_SQRT_2PI = 0.3989422804014327;
 const INV_SQRT_PI = 5.6418958354775628695e-1;
@@ -47,7 +42,7 @@ const SQRT1_2 = Math.SQRT1_2;
 
 /**
  * Fills `out[0..n)`. Options at expiry (t <= 0) or with zero vol get bsmGreeks' limit values.
- * Allocates nothing; a book-wide rate or yield given as a number is read through a one-element
+ * Allocates nothing; a batch-wide rate or yield given as a number is read through a one-element
  * array with stride 0.
  */
 export function bsmBatch(inp: BsmBatchInputs, out: BsmBatchOutputs, n = inp.spot.length): void {
@@ -60,15 +55,15 @@ export function bsmBatch(inp: BsmBatchInputs, out: BsmBatchOutputs, n = inp.spot
   // A short array would silently turn into NaN prices; that is a caller bug, so it throws.
   if (n > shortest) throw new RangeError(`bsmBatch: n = ${n} but the shortest input or output array has ${shortest} entries`);
   let rates: Float64Array, yields: Float64Array;
-  if (typeof rate === 'number') { BOOK_RATE[0] = rate; rates = BOOK_RATE; } else rates = rate;
-  if (typeof dividendYield === 'number') { BOOK_YIELD[0] = dividendYield; yields = BOOK_YIELD; } else yields = dividendYield;
+  if (typeof rate === 'number') { BATCH_RATE[0] = rate; rates = BATCH_RATE; } else rates = rate;
+  if (typeof dividendYield === 'number') { BATCH_YIELD[0] = dividendYield; yields = BATCH_YIELD; } else yields = dividendYield;
   greeksLoop(n, inp.spot, inp.strike, inp.tYears, inp.vol, inp.isCall, rates, typeof rate === 'number' ? 0 : 1,
     yields, typeof dividendYield === 'number' ? 0 : 1, out);
 }
 
-/** A book-wide rate or yield, read with stride 0 (module scratch: bsmBatch is synchronous). */
-const BOOK_RATE = new Float64Array(1);
-const BOOK_YIELD = new Float64Array(1);
+/** A batch-wide rate or yield, read with stride 0 (module scratch: bsmBatch is synchronous). */
+const BATCH_RATE = new Float64Array(1);
+const BATCH_YIELD = new Float64Array(1);
 
 /** Same limits as bsmGreeks' degenerate branch: discounted forward intrinsic, step delta. */
 function writeDegenerate(i: number, s: number, k: number, t0: number, r: number, q: number, call: boolean, out: BsmBatchOutputs): void {
@@ -85,6 +80,7 @@ function writeDegenerate(i: number, s: number, k: number, t0: number, r: number,
   out.rho[i] = itm && t > 0 ? sign * k * t * dr : 0;
 }
 
+/** The loop body is bsmGreeks' (./bsm.ts) formulas, restated for speed: see the note there on why both exist. */
 function greeksLoop(
   n: number, spot: Float64Array, strike: Float64Array, tYears: Float64Array, vol: Float64Array, isCall: Uint8Array,
   rate: Float64Array, rStride: number, dividendYield: Float64Array, qStride: number, out: BsmBatchOutputs,
@@ -147,7 +143,7 @@ function greeksLoop(
   }
 }
 
-/** Allocates the six output arrays for a batch of n options (once per book, not per tick). */
+/** Allocates the six output arrays for a batch of n options (once per batch size, not per tick). */
 export function allocBsmBatchOutputs(n: number): BsmBatchOutputs {
   return {
     price: new Float64Array(n), delta: new Float64Array(n), gamma: new Float64Array(n),

@@ -5,6 +5,11 @@ import type { Greeks, OptionInputs } from './types.js';
  * Black–Scholes–Merton with continuous dividend yield: price and Greeks of a European option.
  * Conventions are those of ./types.ts (theta and charm per year of calendar time, vega and rho per
  * 1.00). Degenerate inputs (expiry reached, zero vol) return the limit values, never NaN.
+ *
+ * The batch kernel bsmBatch (./bsm-batch.ts) repeats these d1/d2/discount steps on purpose: this one
+ * is the readable reference with every Greek for one option, that one the allocation-free loop over
+ * many (first-order Greeks only) that the real-time path runs. Change both together;
+ * test/engine/pricing/bsm-batch.test.ts holds them equal.
  */
 export function bsmGreeks(o: OptionInputs): Greeks {
   const { spot: s, strike: k, tYears: t, rate: r, dividendYield: q, vol: v } = o;

@@ -9,17 +9,12 @@ import { historicalVar } from './var-historical.js';
 import { monteCarloVar } from './var-montecarlo.js';
 import { parametricVar } from './var-parametric.js';
 import { historicalReturnScenarios } from './return-scenarios.js';
-import { DEFAULT_MC_PATHS, DEFAULT_MC_SEED, type VarInput, type VarResult } from './var-types.js';
+import { DEFAULT_MC_PATHS, DEFAULT_MC_SEED, type TailFigures, type VarInput, type VarResult, type VarSpec } from './var-types.js';
 
 export const isConfidence = (c: number): boolean => Number.isFinite(c) && c > 0 && c < 1;
 
 /** Checks the fields shared by every method; undefined when they are valid. */
-export function validateVarParams(p: {
-  confidence: number;
-  esConfidence: number;
-  window: number;
-  horizonDays: number;
-}): ReturnType<typeof riskErrors.badWindow> | undefined {
+export function validateVarParams(p: VarSpec): ReturnType<typeof riskErrors.badWindow> | undefined {
   if (!isConfidence(p.confidence)) return riskErrors.badConfidence('confidence', p.confidence);
   if (!isConfidence(p.esConfidence)) return riskErrors.badConfidence('esConfidence', p.esConfidence);
   if (!Number.isInteger(p.window) || p.window < 2) return riskErrors.badWindow(p.window);
@@ -38,10 +33,10 @@ export function computeVar(input: VarInput): RiskResult<VarResult> {
   const { confidence, esConfidence, window, horizonDays } = input;
   const head = { method: input.method, confidence, esConfidence, horizonDays, window };
 
-  let tail: RiskResult<{ var: number; es: number; scenarios: number }>;
+  let tail: RiskResult<TailFigures>;
   switch (input.method) {
     case 'historical':
-      tail = historicalVar(book, input.histories, window, horizonDays, confidence, esConfidence);
+      tail = historicalVar(book, input.histories, input);
       break;
     case 'dgv': {
       const sc = historicalReturnScenarios(input.histories, book.tickers, window, horizonDays);
@@ -64,10 +59,10 @@ export function computeVar(input: VarInput): RiskResult<VarResult> {
       break;
     }
     case 'parametric':
-      tail = parametricVar(dgvAggregates(book), input.histories, window, horizonDays, confidence, esConfidence, input.parametricKind ?? 'delta-normal');
+      tail = parametricVar(dgvAggregates(book), input.histories, input, input.parametricKind ?? 'delta-normal');
       break;
     case 'montecarlo':
-      tail = monteCarloVar(book, input.histories, window, horizonDays, confidence, esConfidence, input.paths ?? DEFAULT_MC_PATHS, input.seed ?? DEFAULT_MC_SEED);
+      tail = monteCarloVar(book, input.histories, input, input.paths ?? DEFAULT_MC_PATHS, input.seed ?? DEFAULT_MC_SEED);
       break;
     default: {
       const never: never = input.method;

@@ -1,8 +1,8 @@
 /**
  * The shape of a batch the real-time kernel values (realtime-risk.ts, realtime-span.ts) and its
  * configuration. Batch hierarchy, all ranges contiguous:
- *   portfolio p → slots [slotStart[p], slotStart[p+1])   one slot per distinct underlying it holds
- *   slot k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
+ *   portfolio p → groups [groupStart[p], groupStart[p+1])   one group per distinct underlying it holds
+ *   group k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
  */
 import { DEFAULT_SPAN_PARAMS } from '../margin/span-grid.js';
 import { type Instrument, underlyingOf } from '../portfolio/types.js';
@@ -21,23 +21,23 @@ export function legFlagsOf(instrument: Instrument, style: ExerciseStyle): number
 
 /**
  * The packing order of the kernel's legs: grouped by underlying in first-seen order, position order
- * within a group. Every packer uses it (the pool's shared book, the pre-trade VaR estimator), so
+ * within a group. Every packer uses it (the pool's leg store, the pre-trade VaR estimator), so
  * loss sums run in one order and a portfolio gets a bit-identical VaR from each.
- * Fills `slotNames` (cleared first), `legCount[k]` (legs of slot k) and `legAt[i]` (packed index
+ * Fills `groupNames` (cleared first), `legCount[k]` (legs of group k) and `legAt[i]` (packed index
  * of position i); `legCount`, `cursor` (scratch) and `legAt` need room for positions.length entries.
  */
 export function packingOrder(
-  positions: readonly { readonly instrument: Instrument }[], slotNames: string[], legCount: Int32Array, cursor: Int32Array, legAt: Int32Array,
+  positions: readonly { readonly instrument: Instrument }[], groupNames: string[], legCount: Int32Array, cursor: Int32Array, legAt: Int32Array,
 ): void {
   const n = positions.length;
-  slotNames.length = 0;
+  groupNames.length = 0;
   for (let i = 0; i < n; i++) {
     const u = underlyingOf((positions[i] as { instrument: Instrument }).instrument);
-    let k = slotNames.indexOf(u);
-    if (k < 0) k = slotNames.push(u) - 1;
-    legAt[i] = k; // the slot for now
+    let k = groupNames.indexOf(u);
+    if (k < 0) k = groupNames.push(u) - 1;
+    legAt[i] = k; // the group for now
   }
-  const nS = slotNames.length;
+  const nS = groupNames.length;
   legCount.fill(0, 0, nS);
   for (let i = 0; i < n; i++) legCount[legAt[i] as number]! += 1;
   let at = 0;
@@ -55,19 +55,19 @@ export function packingOrder(
 /** A batch of portfolios as typed arrays (see the file comment for the hierarchy). */
 export interface PackedBatch {
   readonly nPortfolios: number;
-  readonly nSlots: number;
+  readonly nGroups: number;
   readonly nLegs: number;
   /** Per portfolio, length nPortfolios + 1. */
-  readonly slotStart: Int32Array;
+  readonly groupStart: Int32Array;
   /** Per portfolio: continuous risk-free rate. */
   readonly rate: Float64Array;
   /** Per portfolio: 1 = also run the SPAN grid. */
   readonly withMargin: Uint8Array;
-  /** Per slot: column in ScenarioSet.underlyings, or −1 for an unknown underlying. */
-  readonly slotUnderlying: Int32Array;
-  /** Per slot: spot of the underlying. */
-  readonly slotSpot: Float64Array;
-  /** Per slot, length nSlots + 1. */
+  /** Per group: column in ScenarioSet.underlyings, or −1 for an unknown underlying. */
+  readonly groupUnderlying: Int32Array;
+  /** Per group: spot of the underlying. */
+  readonly groupSpot: Float64Array;
+  /** Per group, length nGroups + 1. */
   readonly legStart: Int32Array;
   /** Per leg: LEG_* bits. */
   readonly legFlags: Uint8Array;
@@ -79,7 +79,7 @@ export interface PackedBatch {
   /** qty × multiplier. */
   readonly units: Float64Array;
   /**
-   * Per portfolio, optional: its tail floor (OUT.tailFloor) from the previous recalculation, which
+   * Per portfolio, optional: its tail floor (PORTFOLIO_OUT.tailFloor) from the previous recalculation, which
    * speeds up the tail selection; any value (NaN, stale, wrong) gives the same figures.
    */
   readonly tailHint?: Float64Array;

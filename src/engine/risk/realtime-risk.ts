@@ -5,9 +5,9 @@
  * allocates per batch, not per portfolio or per European leg.
  *
  * Batch shape (a three-level hierarchy, all ranges contiguous):
- *   portfolio p → slots [slotStart[p], slotStart[p+1])   one slot per distinct underlying it holds
- *   slot k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
- * (types in realtime-batch.ts). Grouping legs by underlying up front (the shared book does it) is what
+ *   portfolio p → groups [groupStart[p], groupStart[p+1])   one group per distinct underlying it holds
+ *   group k      → legs  [legStart[k], legStart[k+1])     its positions on that underlying
+ * (types in realtime-batch.ts). Grouping legs by underlying up front (the leg store does it) is what
  * lets the VaR pass touch only the underlyings a portfolio holds, and lets the SPAN grid
  * (realtime-span.ts) revalue one underlying's group at a time.
  *
@@ -56,10 +56,10 @@ export interface ScenarioSet {
    * portfolio's VaR pass reads one contiguous column per underlying it holds.
    */
   readonly returns: Float64Array;
-  /** Column names; the registry the shared book maps tickers through. */
+  /** Column names; the registry the leg store maps tickers through. */
   readonly underlyings: readonly string[];
   /**
-   * Returns used for an underlying the set does not know (slot index −1), length nScenarios.
+   * Returns used for an underlying the set does not know (group index −1), length nScenarios.
    * Default: the cross-sectional mean of all columns, i.e. an equally weighted market proxy. That
    * keeps the name's market risk but drops its idiosyncratic risk, so VaR of such a position is
    * understated; the builders fill this explicitly so the choice is visible.
@@ -67,23 +67,46 @@ export interface ScenarioSet {
   readonly fallbackReturns?: Float64Array;
 }
 
-/**
- * Output layout, one Float64Array: PORTFOLIO_STRIDE figures per portfolio, then SLOT_STRIDE per slot
- * (at nPortfolios · PORTFOLIO_STRIDE + k · SLOT_STRIDE). Every field is written, so `out` may be a
- * reused buffer.
- */
-export const OUT = Object.freeze({
+// The kernel's output: one Float64Array, every field written (so `out` may be a reused buffer).
+// A block of PORTFOLIO_STRIDE figures per portfolio, then a block of GROUP_STRIDE per underlying
+// group, in the batch's order (group k of the batch, not of its portfolio):
+//
+//   0                   PORTFOLIO_STRIDE         nP·PORTFOLIO_STRIDE     nP·PORTFOLIO_STRIDE + GROUP_STRIDE
+//   |                   |                        |                       |
+//   v                   v                        v                       v
+//   +-------------------+-------------------+----+-----------------------+-----------------------+----
+//   | portfolio 0       | portfolio 1       | .. | group 0               | group 1               | ..
+//   +-------------------+-------------------+----+-----------------------+-----------------------+----
+//
+//   a portfolio block (offsets PORTFOLIO_OUT)
+//   +----+-----+---+----+------+-----+-----+----+-----+---+---------+
+//   | mv |gross|var| es |margin|delta|gamma|vega|theta|rho|tailFloor|
+//   +----+-----+---+----+------+-----+-----+----+-----+---+---------+
+//     0     1    2   3     4      5     6    7     8    9      10
+//
+//   a group block (offsets GROUP_OUT)
+//   +-----+-----+----+-----+---+-----------+-----------+
+//   |delta|gamma|vega|theta|rho|dollarDelta|dollarGamma|
+//   +-----+-----+----+-----+---+-----------+-----------+
+//      0     1    2     3    4       5           6
+//
+// Greeks in the units of GreekTotals (theta is thetaPerYear); margin NaN unless the batch asked for it.
+// The risk pool copies these blocks into its records (workers/risk-pool/leg-store-layout.ts).
+
+/** Offsets in a portfolio's block. */
+export const PORTFOLIO_OUT = Object.freeze({
   marketValue: 0, grossExposure: 1, var: 2, es: 3, margin: 4,
-  delta: 5, gamma: 6, vega: 7, theta: 8, rho: 9,
+  delta: 5, gamma: 6, vega: 7, thetaPerYear: 8, rho: 9,
   /** The smallest loss of the tail VaR and ES read (the k-th largest): the next run's `tailHint`. */
   tailFloor: 10,
 });
 export const PORTFOLIO_STRIDE = 11;
-export const SLOT_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, theta: 3, rho: 4, dollarDelta: 5, dollarGamma: 6 });
-export const SLOT_STRIDE = 7;
+/** Offsets in an underlying group's block. */
+export const GROUP_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, thetaPerYear: 3, rho: 4, dollarDelta: 5, dollarGamma: 6 });
+export const GROUP_STRIDE = 7;
 
-export function outputLength(nPortfolios: number, nSlots: number): number {
-  return nPortfolios * PORTFOLIO_STRIDE + nSlots * SLOT_STRIDE;
+export function outputLength(nPortfolios: number, nGroups: number): number {
+  return nPortfolios * PORTFOLIO_STRIDE + nGroups * GROUP_STRIDE;
 }
 
 /** Thrown for a batch the kernel cannot value (a caller bug or unvalidated input). */
@@ -163,7 +186,7 @@ export class RiskBatchScratch {
 }
 
 /**
- * Values every portfolio of `packed` into `out` (layout: OUT / SLOT_OUT). Throws a RangeError naming
+ * Values every portfolio of `packed` into `out` (layout: PORTFOLIO_OUT / GROUP_OUT). Throws a RangeError naming
  * the portfolio's index in the batch for a non-finite or non-positive spot, a negative or non-finite
  * vol, a non-positive strike or non-finite units.
  */
@@ -175,22 +198,22 @@ export function computeRiskBatch(
   dgv?: DgvKernel,
   scratch: RiskBatchScratch = new RiskBatchScratch(),
 ): void {
-  const { nPortfolios: nP, nSlots, nLegs, slotStart, legStart, slotSpot, slotUnderlying, legFlags, units } = packed;
-  const need = outputLength(nP, nSlots);
+  const { nPortfolios: nP, nGroups, nLegs, groupStart, legStart, groupSpot, groupUnderlying, legFlags, units } = packed;
+  const need = outputLength(nP, nGroups);
   if (out.length < need) throw realtimeRiskErrors.outTooShort(need, out.length);
   let widest = 0;
-  for (let p = 0; p < nP; p++) widest = Math.max(widest, (slotStart[p + 1] as number) - (slotStart[p] as number));
+  for (let p = 0; p < nP; p++) widest = Math.max(widest, (groupStart[p + 1] as number) - (groupStart[p] as number));
   const nScen = scenarios.nScenarios;
   const k = tailSize(nScen, config.varConfidence, config.esConfidence);
   scratch.fit(nLegs, nP, widest, nScen, k);
 
-  // Per-leg spot and rate for the SoA pricer: the batch stores them once per slot / portfolio.
+  // Per-leg spot and rate for the SoA pricer: the batch stores them once per group / portfolio.
   const { legSpot, legRate, isCall } = scratch;
   for (let p = 0; p < nP; p++) {
     const r = packed.rate[p] as number;
-    for (let k = slotStart[p] as number, kEnd = slotStart[p + 1] as number; k < kEnd; k++) {
-      const s = slotSpot[k] as number;
-      if (!(s > 0 && s < Infinity)) throw realtimeRiskErrors.badInput(p, `spot ${s} of underlying slot ${k - (slotStart[p] as number)} is not a positive number`);
+    for (let k = groupStart[p] as number, kEnd = groupStart[p + 1] as number; k < kEnd; k++) {
+      const s = groupSpot[k] as number;
+      if (!(s > 0 && s < Infinity)) throw realtimeRiskErrors.badInput(p, `spot ${s} of underlying group ${k - (groupStart[p] as number)} is not a positive number`);
       for (let j = legStart[k] as number, jEnd = legStart[k + 1] as number; j < jEnd; j++) {
         const f = legFlags[j] as number;
         if (!Number.isFinite(units[j] as number)) throw realtimeRiskErrors.badInput(p, `leg ${j} has units ${units[j]}`);
@@ -225,16 +248,16 @@ export function computeRiskBatch(
   const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
   const losses = dgv ? dgv.losses : scratch.losses;
   const top = scratch.top;
-  const slotBase = nP * PORTFOLIO_STRIDE;
+  const groupBase = nP * PORTFOLIO_STRIDE;
   // Per-portfolio scratch for the dgv pass, sized for the widest portfolio of the batch.
   const { cols, colBase, dDelta, halfGamma } = scratch;
 
   for (let p = 0; p < nP; p++) {
     let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
     let nActive = 0;
-    const k0 = slotStart[p] as number, k1 = slotStart[p + 1] as number;
+    const k0 = groupStart[p] as number, k1 = groupStart[p + 1] as number;
     for (let kk = k0; kk < k1; kk++) {
-      const s = slotSpot[kk] as number;
+      const s = groupSpot[kk] as number;
       let d = 0, ga = 0, ve = 0, th = 0, rh = 0;
       for (let j = legStart[kk] as number, jEnd = legStart[kk + 1] as number; j < jEnd; j++) {
         const n = units[j] as number;
@@ -253,15 +276,16 @@ export function computeRiskBatch(
           gross += Math.abs(n * s);
         }
       }
-      const o = slotBase + kk * SLOT_STRIDE;
+      const o = groupBase + kk * GROUP_STRIDE;
       const dd = d * s, dg = ga * s * s;
-      out[o] = d; out[o + 1] = ga; out[o + 2] = ve; out[o + 3] = th; out[o + 4] = rh;
-      out[o + 5] = dd; out[o + 6] = dg;
+      out[o + GROUP_OUT.delta] = d; out[o + GROUP_OUT.gamma] = ga; out[o + GROUP_OUT.vega] = ve;
+      out[o + GROUP_OUT.thetaPerYear] = th; out[o + GROUP_OUT.rho] = rh;
+      out[o + GROUP_OUT.dollarDelta] = dd; out[o + GROUP_OUT.dollarGamma] = dg;
       tD += d; tG += ga; tV += ve; tT += th; tR += rh;
 
       // Queue the underlying for the dgv pass; one with no sensitivity costs nothing.
       if (dd === 0 && dg === 0) continue;
-      const u = slotUnderlying[kk] as number;
+      const u = groupUnderlying[kk] as number;
       if (dgv) colBase[nActive] = dgv.columnOffset(u);
       else {
         cols[nActive] = u >= 0 ? returns : fallback;
@@ -276,13 +300,14 @@ export function computeRiskBatch(
     largestWithHint(portfolioLosses, nScen, top, k, packed.tailHint === undefined ? NaN : (packed.tailHint[p] as number), scratch.candidates);
 
     const o = p * PORTFOLIO_STRIDE;
-    out[o + OUT.marketValue] = mv;
-    out[o + OUT.grossExposure] = gross;
-    out[o + OUT.var] = varFromTail(top, nScen, config.varConfidence);
-    out[o + OUT.es] = esFromTail(top, nScen, config.esConfidence);
-    out[o + OUT.margin] = packed.withMargin[p] === 1 ? (margin[p] as number) : NaN;
-    out[o + OUT.delta] = tD; out[o + OUT.gamma] = tG; out[o + OUT.vega] = tV; out[o + OUT.theta] = tT; out[o + OUT.rho] = tR;
-    out[o + OUT.tailFloor] = top[k - 1] as number;
+    out[o + PORTFOLIO_OUT.marketValue] = mv;
+    out[o + PORTFOLIO_OUT.grossExposure] = gross;
+    out[o + PORTFOLIO_OUT.var] = varFromTail(top, nScen, config.varConfidence);
+    out[o + PORTFOLIO_OUT.es] = esFromTail(top, nScen, config.esConfidence);
+    out[o + PORTFOLIO_OUT.margin] = packed.withMargin[p] === 1 ? (margin[p] as number) : NaN;
+    out[o + PORTFOLIO_OUT.delta] = tD; out[o + PORTFOLIO_OUT.gamma] = tG; out[o + PORTFOLIO_OUT.vega] = tV;
+    out[o + PORTFOLIO_OUT.thetaPerYear] = tT; out[o + PORTFOLIO_OUT.rho] = tR;
+    out[o + PORTFOLIO_OUT.tailFloor] = top[k - 1] as number;
   }
 }
 
@@ -330,7 +355,7 @@ function dgvLossesWasm(dgv: DgvKernel, n: number, colBase: Int32Array, dDelta: F
 }
 
 function hasUnknown(packed: PackedBatch): boolean {
-  for (let k = 0; k < packed.nSlots; k++) if ((packed.slotUnderlying[k] as number) < 0) return true;
+  for (let k = 0; k < packed.nGroups; k++) if ((packed.groupUnderlying[k] as number) < 0) return true;
   return false;
 }
 

@@ -47,11 +47,11 @@ export function spanRequirements(
 
 function spanRequirement(packed: PackedBatch, p: number, legRate: Float64Array, config: RealtimeRiskConfig, scratch: SpanScratch): number {
   let requirement = 0;
-  for (let kk = packed.slotStart[p] as number, k1 = packed.slotStart[p + 1] as number; kk < k1; kk++) {
-    const u = packed.slotUnderlying[kk] as number;
+  for (let kk = packed.groupStart[p] as number, k1 = packed.groupStart[p + 1] as number; kk < k1; kk++) {
+    const u = packed.groupUnderlying[kk] as number;
     const scanRange = u >= 0 && config.scanRangeByUnderlying ? (config.scanRangeByUnderlying[u] as number) : config.scanRange;
     const volShift = u >= 0 && config.volShiftByUnderlying ? (config.volShiftByUnderlying[u] as number) : config.volShift;
-    const spot = packed.slotSpot[kk] as number;
+    const spot = packed.groupSpot[kk] as number;
     const j0 = packed.legStart[kk] as number, j1 = packed.legStart[kk + 1] as number;
     const values = hasAmerican(packed, j0, j1)
       ? groupValuesOneByOne(packed, j0, j1, spot, scanRange, volShift, legRate, scratch.values)

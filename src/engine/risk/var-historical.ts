@@ -11,12 +11,7 @@ import type { RiskResult } from './errors.js';
 import { historicalReturnScenarios, growthFactors } from './return-scenarios.js';
 import { type RiskBook, scenarioLosses } from './risk-book.js';
 import { tailRisk } from './tail-risk.js';
-
-export interface TailRisk {
-  readonly var: number;
-  readonly es: number;
-  readonly scenarios: number;
-}
+import type { TailFigures, VarSpec } from './var-types.js';
 
 /** Scenario losses of the book under the historical returns (for tests and reports). */
 export function historicalLosses(
@@ -30,14 +25,8 @@ export function historicalLosses(
   return { ok: true, value: scenarioLosses(book, book.spots, growthFactors(sc.value.returns), sc.value.count) };
 }
 
-export function historicalVar(
-  book: RiskBook,
-  aligned: AlignedHistories,
-  window: number,
-  horizonDays: number,
-  confidence: number,
-  esConfidence: number,
-): RiskResult<TailRisk> {
+export function historicalVar(book: RiskBook, aligned: AlignedHistories, spec: VarSpec): RiskResult<TailFigures> {
+  const { window, horizonDays, confidence, esConfidence } = spec;
   const losses = historicalLosses(book, aligned, window, horizonDays);
   if (!losses.ok) return losses;
   return { ok: true, value: { ...tailRisk(losses.value, confidence, esConfidence), scenarios: window } };

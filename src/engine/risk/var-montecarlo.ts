@@ -15,6 +15,7 @@ import { createRng } from './prng.js';
 import { historyColumns } from './return-scenarios.js';
 import { type RiskBook, scenarioLosses } from './risk-book.js';
 import { tailRisk } from './tail-risk.js';
+import type { TailFigures, VarSpec } from './var-types.js';
 
 /** Daily log-return covariance of `tickers` over the last `window` days (needs window + 1 prices). */
 export function dailyLogReturnCovariance(
@@ -55,16 +56,8 @@ export function simulateFactors(chol: Float64Array, nU: number, horizonDays: num
   return f;
 }
 
-export function monteCarloVar(
-  book: RiskBook,
-  aligned: AlignedHistories,
-  window: number,
-  horizonDays: number,
-  confidence: number,
-  esConfidence: number,
-  paths: number,
-  seed: number,
-): RiskResult<{ var: number; es: number; scenarios: number }> {
+export function monteCarloVar(book: RiskBook, aligned: AlignedHistories, spec: VarSpec, paths: number, seed: number): RiskResult<TailFigures> {
+  const { window, horizonDays, confidence, esConfidence } = spec;
   if (!Number.isInteger(paths) || paths < 2) return riskErrors.badPaths(paths);
   const nU = book.tickers.length;
   const cov = dailyLogReturnCovariance(aligned, book.tickers, window);

@@ -29,7 +29,7 @@ import { sampleCovariance } from './covariance.js';
 import { normInv } from './normal-quantile.js';
 import { historicalReturnScenarios } from './return-scenarios.js';
 import type { DgvAggregates } from './var-dgv.js';
-import type { ParametricKind } from './var-types.js';
+import type { ParametricKind, TailFigures, VarSpec } from './var-types.js';
 
 /** Mean, standard deviation, skewness and excess kurtosis of the loss distribution. */
 export interface LossMoments {
@@ -113,15 +113,8 @@ export function cornishFisherTail(m: LossMoments, confidence: number, esConfiden
 }
 
 /** Parametric VaR and ES of aggregates over `window` days of history, horizon `horizonDays`. */
-export function parametricVar(
-  agg: DgvAggregates,
-  aligned: AlignedHistories,
-  window: number,
-  horizonDays: number,
-  confidence: number,
-  esConfidence: number,
-  kind: ParametricKind,
-): RiskResult<{ var: number; es: number; scenarios: number }> {
+export function parametricVar(agg: DgvAggregates, aligned: AlignedHistories, spec: VarSpec, kind: ParametricKind): RiskResult<TailFigures> {
+  const { window, horizonDays, confidence, esConfidence } = spec;
   const cov = dailyReturnCovariance(aligned, agg.tickers, window);
   if (!cov.ok) return cov;
   const covH = cov.value.map((x) => x * horizonDays);

@@ -13,16 +13,27 @@ import type { MarketSnapshot, Position } from '../portfolio/types.js';
 export type VarMethod = 'historical' | 'dgv' | 'parametric' | 'montecarlo';
 export type ParametricKind = 'delta-normal' | 'delta-gamma';
 
-export interface VarInput {
+/** What every method's tail is taken over and at (checked once by validateVarParams). */
+export interface VarSpec {
+  readonly confidence: number;
+  readonly esConfidence: number;
+  readonly window: number;
+  readonly horizonDays: number;
+}
+
+/** A method's tail: VaR, ES and how many scenarios or paths it was taken from. */
+export interface TailFigures {
+  readonly var: number;
+  readonly es: number;
+  readonly scenarios: number;
+}
+
+export interface VarInput extends VarSpec {
   readonly positions: readonly Position[];
   readonly market: MarketSnapshot;
   /** Aligned histories whose last date is market.asOf (alignHistories). */
   readonly histories: AlignedHistories;
   readonly method: VarMethod;
-  readonly confidence: number;
-  readonly esConfidence: number;
-  readonly window: number;
-  readonly horizonDays: number;
   /** Monte Carlo seed; default 1 so that an unseeded request is still reproducible. */
   readonly seed?: number;
   /** Monte Carlo paths; default 10,000. */
@@ -36,15 +47,8 @@ export interface VarInput {
   readonly volChanges?: ReadonlyMap<string, Float64Array>;
 }
 
-export interface VarResult {
+export interface VarResult extends VarSpec, TailFigures {
   readonly method: VarMethod;
-  readonly confidence: number;
-  readonly esConfidence: number;
-  readonly horizonDays: number;
-  readonly window: number;
-  readonly var: number;
-  readonly es: number;
-  readonly scenarios: number;
 }
 
 export const DEFAULT_MC_PATHS = 10_000;

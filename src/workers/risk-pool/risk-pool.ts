@@ -1,8 +1,8 @@
 /**
  * The RiskCalculator behind the real-time stream: a piscina pool of worker threads running
- * computeRiskBatch on the portfolios a task names in the shared risk book (shared-book.ts; byte
- * layouts in shared-book-layout.ts). A task carries record offsets, spots and flags; the legs were
- * written to the book when the holdings changed, and the figures come back in the book.
+ * computeRiskBatch on the portfolios a task names in the leg store (leg-store.ts; byte
+ * layouts in leg-store-layout.ts). A task carries record offsets, spots and flags; the legs were
+ * written to the store when the holdings changed, and the figures come back in the store.
  *
  * The worker is always the compiled dist/src/workers/risk-pool/risk-worker.js, loaded through its CommonJS
  * entry risk-worker-entry.cjs (why: that file's comment): from the compiled pool it is the sibling
@@ -18,7 +18,7 @@ import { checkScenarioSet, meanReturns, type RealtimeRiskConfig } from '../../en
 import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../../engine/runtime/risk-calculator.js';
 import { riskPoolErrors } from './errors.js';
 import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
-import { SharedBook } from './shared-book.js';
+import { LegStore } from './leg-store.js';
 import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
 
 export type { RiskPoolOptions } from './risk-pool-options.js';
@@ -85,7 +85,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     scanRangeByUnderlying: Float64Array.from(params, (x) => x.scanRange),
     volShiftByUnderlying: Float64Array.from(params, (x) => x.volShift),
   };
-  const book = new SharedBook(sc.underlyings);
+  const store = new LegStore(sc.underlyings);
   const report = new Int32Array(priorityReport);
   const workerData: RiskWorkerData = {
     returns: sharedCopy(sc.returns),
@@ -94,7 +94,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     underlyings: [...sc.underlyings],
     config,
     simd: o.simd,
-    book: book.sab,
+    legStore: store.sab,
     schedIdle: o.priority === 'idle',
     priorityReport,
   };
@@ -112,16 +112,16 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
   let closed = false;
 
   async function runChunk(chunk: readonly RecalcInput[]): Promise<RecalcOutput[]> {
-    const task = book.prepare(chunk);
+    const task = store.prepare(chunk);
     let answered: ArrayBuffer;
     try {
       answered = await pool.run({ buffer: task.buffer }, { transferList: [task.buffer] });
     } catch (err) {
-      book.abandon(task);
+      store.abandon(task);
       throw riskPoolErrors.taskFailed(chunk.map((x) => x.portfolioId), err);
     }
     recalculations += chunk.length;
-    return book.deliver(task, answered);
+    return store.deliver(task, answered);
   }
 
   return {

@@ -1,6 +1,6 @@
 /**
  * What crosses the thread boundary of the risk pool, declared once for both sides. The byte
- * layouts of the shared book and of a task buffer are in shared-book-layout.ts.
+ * layouts of the leg store and of a task buffer are in leg-store-layout.ts.
  */
 import type { RealtimeRiskConfig } from '../../engine/risk/realtime-risk.js';
 
@@ -26,6 +26,6 @@ export interface RiskWorkerData {
    * asked and failed. The pool reports them in its stats.
    */
   readonly priorityReport: SharedArrayBuffer;
-  /** The shared risk book (growable): every portfolio's legs and result regions. */
-  readonly book: SharedArrayBuffer;
+  /** The leg store (growable): every portfolio's legs and result regions. */
+  readonly legStore: SharedArrayBuffer;
 }

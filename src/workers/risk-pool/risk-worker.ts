@@ -1,13 +1,13 @@
 /**
- * The risk pool's task file (runs inside a piscina worker thread): value the book records a task
- * names (shared-book-task.ts) and hand the task buffer back. The scenario set, its SIMD loss kernel
- * and the book's views are built once per thread from workerData.
+ * The risk pool's task file (runs inside a piscina worker thread): value the leg store records a task
+ * names (leg-store-task.ts) and hand the task buffer back. The scenario set, its SIMD loss kernel
+ * and the leg store's views are built once per thread from workerData.
  */
 import { move, workerData } from 'piscina';
 import { createDgvKernel } from '../../engine/risk/realtime-dgv-wasm.js';
 import type { ScenarioSet } from '../../engine/risk/realtime-risk.js';
-import { viewTask } from './shared-book-layout.js';
-import { BookTaskRunner } from './shared-book-task.js';
+import { viewTask } from './leg-store-layout.js';
+import { LegStoreTaskRunner } from './leg-store-task.js';
 import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
 import { setThreadSchedIdle } from './thread-priority.js';
 
@@ -19,7 +19,7 @@ const scenarios: ScenarioSet = {
   underlyings: data.underlyings,
   fallbackReturns: new Float64Array(data.fallbackReturns),
 };
-const runner = new BookTaskRunner(data.book, scenarios, data.config, data.simd ? createDgvKernel(scenarios) : undefined);
+const runner = new LegStoreTaskRunner(data.legStore, scenarios, data.config, data.simd ? createDgvKernel(scenarios) : undefined);
 
 export default function riskTask(task: RiskTask): ArrayBuffer {
   runner.run(viewTask(task.buffer));

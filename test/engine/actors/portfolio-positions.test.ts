@@ -169,7 +169,7 @@ describe('pre-trade limits', () => {
 describe('risk snapshots', () => {
   const risk = (seq: number, extra = {}) => ({
     portfolioId: 'P1', seq, tickTs: 0, computedMs: 5,
-    greeks: { delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0 }, byUnderlying: {},
+    greeks: { delta: 0, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0 }, byUnderlying: {},
     marketValue: 0, equity: 0, pnl: { realised: 0, unrealised: 0, total: 0 },
     var: { method: 'delta-gamma' as const, confidence: 0.99, value: 0, esConfidence: 0.975, es: 0 },
     margin: { method: 'span' as const, requirement: 0, computedMs: 0 }, leverage: 0, breaches: [], ...extra,

@@ -118,9 +118,9 @@ describe('projectOrder prices each position once', () => {
       for (const kind of CASES) {
         const held = positions[Math.floor(rng.nextUniform() * positions.length)] as Position;
         const { projection: p, market, cashAfter } = project(positions, orderFor(kind, held, rng, positions), cash);
-        expectIdentical(p.before, onePassRiskFigures(positions, cash, market));
-        expectIdentical(p.after, onePassRiskFigures(p.positionsAfter, cashAfter, market));
-        const delta = p.positionsAfter.length - positions.length;
+        expectIdentical(p.before.risk, onePassRiskFigures(positions, cash, market));
+        expectIdentical(p.after.risk, onePassRiskFigures(p.after.positions, cashAfter, market));
+        const delta = p.after.positions.length - positions.length;
         seen.add(`${kind}:${delta}`);
       }
     }
@@ -128,14 +128,14 @@ describe('projectOrder prices each position once', () => {
     expect([...seen].sort()).toEqual(['add:0', 'close:-1', 'flip:0', 'new option:1', 'new stock:1', 'reduce:0']);
   });
 
-  it('keeps positionsAfter the positions before with only the traded one replaced, removed or appended, in order', () => {
+  it('keeps the positions after the positions before with only the traded one replaced, removed or appended, in order', () => {
     const positions = [option('XYZ', 'call', 100, 5), stock('ABC', 10), option('XYZ', 'put', 90, -3)];
     const [call, shares, put] = positions as [Position, Position, Position];
-    expect(project(positions, buy(shares.instrument, 5), 1e5).projection.positionsAfter).toEqual([call, { ...shares, qty: 15 }, put]);
-    const closed = project(positions, sell(call.instrument, 5), 1e5).projection.positionsAfter;
+    expect(project(positions, buy(shares.instrument, 5), 1e5).projection.after.positions).toEqual([call, { ...shares, qty: 15 }, put]);
+    const closed = project(positions, sell(call.instrument, 5), 1e5).projection.after.positions;
     expect(closed).toEqual([shares, put]);
     expect(closed[0]).toBe(shares);
-    const added = project(positions, buy(ticker('XYZ'), 2), 1e5).projection.positionsAfter;
+    const added = project(positions, buy(ticker('XYZ'), 2), 1e5).projection.after.positions;
     expect(added.slice(0, 3).every((p, i) => p === positions[i])).toBe(true);
     expect(added[3]).toMatchObject({ instrument: ticker('XYZ'), qty: 2 });
   });

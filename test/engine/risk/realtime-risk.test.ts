@@ -3,16 +3,16 @@ import type { Holding } from '../../../src/engine/actors/types.js';
 import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
-import { computeRiskBatch, largestWithHint, OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, largestWithHint, PORTFOLIO_OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
 import { prepareBook } from '../../../src/engine/risk/risk-book.js';
 import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
 import type { RecalcInput, RecalcOutput } from '../../../src/engine/runtime/risk-calculator.js';
-import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
-import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
-import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
+import { viewTask } from '../../../src/workers/risk-pool/leg-store-layout.js';
+import { LegStore } from '../../../src/workers/risk-pool/leg-store.js';
+import { LegStoreTaskRunner } from '../../../src/workers/risk-pool/leg-store-task.js';
 import { held, option, stock } from '../../fixtures/books.js';
 import { loadAligned } from './fixtures.js';
 import { createRng } from '../../../src/engine/risk/prng.js';
@@ -24,21 +24,21 @@ function scenarios(tickers = TICKERS): ScenarioSet {
   return r.value;
 }
 
-/** The inputs through the shared book and the worker's task runner, in this thread. */
+/** The inputs through the leg store and the worker's task runner, in this thread. */
 function run(inputs: RecalcInput[], sc = scenarios(), simd = false): RecalcOutput[] {
-  const book = new SharedBook(sc.underlyings);
-  const task = book.prepare(inputs);
-  new BookTaskRunner(book.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
-  return book.deliver(task, task.buffer);
+  const store = new LegStore(sc.underlyings);
+  const task = store.prepare(inputs);
+  new LegStoreTaskRunner(store.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  return store.deliver(task, task.buffer);
 }
 
-/** Outputs as plain data (their figures, not the book objects behind them). */
+/** Outputs as plain data (their figures, not the store objects behind them). */
 const plain = (x: readonly RecalcOutput[]): unknown => JSON.parse(JSON.stringify(x));
 
 /** The PackedBatch the worker's runner gathers for these inputs. */
 function gathered(inputs: RecalcInput[], sc: ScenarioSet): PackedBatch {
-  const book = new SharedBook(sc.underlyings);
-  return new BookTaskRunner(book.sab, sc).gather(viewTask(book.prepare(inputs).buffer));
+  const store = new LegStore(sc.underlyings);
+  return new LegStoreTaskRunner(store.sab, sc).gather(viewTask(store.prepare(inputs).buffer));
 }
 
 /** Scenario-major matrix of `sc` for the columns `tickers` (what var-dgv.ts reads). */
@@ -81,14 +81,14 @@ describe('computeRiskBatch', () => {
         const got = o.byUnderlying[u.underlying];
         if (!got) throw new Error(`missing ${u.underlying}`);
         expectClose(got.delta, u.delta); expectClose(got.gamma, u.gamma); expectClose(got.vega, u.vega);
-        expectClose(got.theta, u.thetaPerYear); expectClose(got.rho, u.rho);
+        expectClose(got.thetaPerYear, u.thetaPerYear); expectClose(got.rho, u.rho);
         expectClose(got.dollarDelta, u.dollarDelta); expectClose(got.dollarGamma, u.dollarGamma);
         expect(got.spot).toBe(u.spot);
         delta += u.delta; gamma += u.gamma;
       }
       const t = ref.value.totals;
       expectClose(o.greeks.delta, delta); expectClose(o.greeks.gamma, gamma); expectClose(o.greeks.vega, t.vega);
-      expectClose(o.greeks.theta, t.thetaPerYear); expectClose(o.greeks.rho, t.rho);
+      expectClose(o.greeks.thetaPerYear, t.thetaPerYear); expectClose(o.greeks.rho, t.rho);
       expectClose(o.marketValue, t.marketValue);
     });
   });
@@ -195,7 +195,7 @@ describe('computeRiskBatch', () => {
   it('refuses an output array shorter than the batch needs', () => {
     const sc = scenarios();
     const batch = gathered(inputs, sc);
-    expect(() => computeRiskBatch(batch, sc, new Float64Array(outputLength(batch.nPortfolios, batch.nSlots) - 1))).toThrow(RangeError);
+    expect(() => computeRiskBatch(batch, sc, new Float64Array(outputLength(batch.nPortfolios, batch.nGroups) - 1))).toThrow(RangeError);
   });
 });
 
@@ -232,15 +232,15 @@ describe('tail selection with a hint (largestWithHint)', () => {
     const portfolios = [1, 2, 3, 4, 5].map((seed) => holdingsOf(seed, 20));
     const batch = gathered(portfolios.map((h, i) => inputOf(`p${i}`, h)), sc);
     const nP = batch.nPortfolios;
-    const bare = new Float64Array(outputLength(nP, batch.nSlots));
+    const bare = new Float64Array(outputLength(nP, batch.nGroups));
     computeRiskBatch({ ...batch, tailHint: undefined }, sc, bare);
-    for (const hints of [Float64Array.from({ length: nP }, (_, p) => bare[p * PORTFOLIO_STRIDE + OUT.tailFloor] as number), new Float64Array(nP), new Float64Array(nP).fill(NaN)]) {
+    for (const hints of [Float64Array.from({ length: nP }, (_, p) => bare[p * PORTFOLIO_STRIDE + PORTFOLIO_OUT.tailFloor] as number), new Float64Array(nP), new Float64Array(nP).fill(NaN)]) {
       const hinted = new Float64Array(bare.length);
       computeRiskBatch({ ...batch, tailHint: hints }, sc, hinted);
       expect([...hinted]).toEqual([...bare]);
     }
     // The floor is the smallest loss the tail read: VaR (the 6th largest of 500) is at or above it.
-    for (let p = 0; p < nP; p++) expect(bare[p * PORTFOLIO_STRIDE + OUT.var] as number).toBeGreaterThanOrEqual(bare[p * PORTFOLIO_STRIDE + OUT.tailFloor] as number);
+    for (let p = 0; p < nP; p++) expect(bare[p * PORTFOLIO_STRIDE + PORTFOLIO_OUT.var] as number).toBeGreaterThanOrEqual(bare[p * PORTFOLIO_STRIDE + PORTFOLIO_OUT.tailFloor] as number);
   });
 });
 

@@ -5,9 +5,9 @@ import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from '../../../src/engine/risk/realtime-var-estimator.js';
 import type { RecalcInput } from '../../../src/engine/runtime/risk-calculator.js';
-import { viewTask } from '../../../src/workers/risk-pool/shared-book-layout.js';
-import { SharedBook } from '../../../src/workers/risk-pool/shared-book.js';
-import { BookTaskRunner } from '../../../src/workers/risk-pool/shared-book-task.js';
+import { viewTask } from '../../../src/workers/risk-pool/leg-store-layout.js';
+import { LegStore } from '../../../src/workers/risk-pool/leg-store.js';
+import { LegStoreTaskRunner } from '../../../src/workers/risk-pool/leg-store-task.js';
 import { held, option } from '../../fixtures/books.js';
 import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '../../workers/realtime-fixtures.js';
 
@@ -17,12 +17,12 @@ function scenarios(tickers = TICKERS): ScenarioSet {
   return r.value;
 }
 
-/** VaR of each input as the risk pool computes it: through the shared book and the worker's runner, in this thread. */
+/** VaR of each input as the risk pool computes it: through the leg store and the worker's runner, in this thread. */
 function poolVar(inputs: RecalcInput[], sc: ScenarioSet, simd = true): number[] {
-  const book = new SharedBook(sc.underlyings);
-  const task = book.prepare(inputs);
-  new BookTaskRunner(book.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
-  return book.deliver(task, task.buffer).map((o) => o.var);
+  const store = new LegStore(sc.underlyings);
+  const task = store.prepare(inputs);
+  new LegStoreTaskRunner(store.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  return store.deliver(task, task.buffer).map((o) => o.var);
 }
 
 const callOn = (expiry: string, qty = 10): Holding => held(option('AAA', 'call', 50, qty, { expiry, vol: 0.3 }));
@@ -49,11 +49,11 @@ describe('realtimeVarEstimator', () => {
   it('follows the confidence it is given, as the pool does', () => {
     const sc = scenarios();
     const h = holdingsOf(9, 16);
-    const book = new SharedBook(sc.underlyings);
-    const task = book.prepare([inputOf('p', h)]);
+    const store = new LegStore(sc.underlyings);
+    const task = store.prepare([inputOf('p', h)]);
     const config = { varConfidence: 0.95, esConfidence: 0.975, scanRange: 0.15, volShift: 0.3 };
-    new BookTaskRunner(book.sab, sc, config).run(viewTask(task.buffer));
-    const [o] = book.deliver(task, task.buffer);
+    new LegStoreTaskRunner(store.sab, sc, config).run(viewTask(task.buffer));
+    const [o] = store.deliver(task, task.buffer);
     expect(realtimeVarEstimator(sc, 0.95)(h, marketOf())).toBe(o?.var);
     expect(realtimeVarEstimator(sc, 0.95)(h, marketOf())).toBeLessThan(realtimeVarEstimator(sc, 0.99)(h, marketOf()));
   });

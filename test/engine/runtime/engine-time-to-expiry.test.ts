@@ -86,7 +86,7 @@ describe('engine runtime: one clock for the mark and the live value of an option
       const elapsedMs = 60_000;
       now += elapsedMs; // the recalculation runs a minute after the booking
       const r = await risk;
-      const decay = r.greeks.theta * (elapsedMs / MS_PER_YEAR);
+      const decay = r.greeks.thetaPerYear * (elapsedMs / MS_PER_YEAR);
       expect(decay).toBeLessThan(0);
       expect(Math.abs(r.pnl.unrealised - decay)).toBeLessThan(0.01 * Math.abs(decay));
     });

@@ -1,5 +1,5 @@
 /**
- * The event loop's side of the shared risk book (layout in shared-book-layout.ts): one record per
+ * The event loop's side of the leg store (layout in leg-store-layout.ts): one record per
  * portfolio holding its legs, written when its holdings change and read by every worker, and two
  * result regions the workers write.
  *
@@ -18,29 +18,29 @@
 import type { GreekTotals, Holding, UnderlyingRisk } from '../../engine/actors/types.js';
 import { expiryInstantMs } from '../../engine/market/time-to-expiry.js';
 import { legFlagsOf, packingOrder } from '../../engine/risk/realtime-batch.js';
-import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../../engine/risk/realtime-risk.js';
+import { GROUP_OUT, GROUP_STRIDE, PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
-  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
+  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
   writeTaskHeader,
-} from './shared-book-layout.js';
+} from './leg-store-layout.js';
 
 const MIN_BLOCK = 256;
 
-export const sharedBookErrors = {
-  full: (need: number, max: number) => new RangeError(`risk book: ${need} bytes needed, the book is capped at ${max} bytes`),
+export const legStoreErrors = {
+  full: (need: number, max: number) => new RangeError(`leg store: ${need} bytes needed, the store is capped at ${max} bytes`),
   mixedMarkets: (portfolioId: string, underlying: string) =>
-    new Error(`risk book: portfolio ${portfolioId} prices ${underlying} differently from the rest of its batch (one batch, one market)`),
+    new Error(`leg store: portfolio ${portfolioId} prices ${underlying} differently from the rest of its batch (one batch, one market)`),
   twiceInFlight: (portfolioId: string) =>
-    new Error(`risk book: portfolio ${portfolioId} is already being recalculated (at most one recalculation per portfolio in flight)`),
+    new Error(`leg store: portfolio ${portfolioId} is already being recalculated (at most one recalculation per portfolio in flight)`),
 } as const;
 
-interface BookRecord {
+interface StoreRecord {
   readonly portfolioId: string;
   readonly holdings: readonly Holding[];
   readonly offset: number;
   readonly blockBytes: number;
-  readonly slotNames: readonly string[];
+  readonly groupNames: readonly string[];
   /** Float64 index of result region 0; region 1 follows after outLen. */
   readonly outF64: number;
   readonly outLen: number;
@@ -48,7 +48,7 @@ interface BookRecord {
    * The output object of each region, reused: allocating one per result (tens of thousands a
    * second) kept a thousand of them alive in every young-generation collection.
    */
-  readonly outputs: readonly [BookOutput, BookOutput];
+  readonly outputs: readonly [RecordOutput, RecordOutput];
   writeRegion: 0 | 1;
   inFlight: boolean;
 }
@@ -56,23 +56,23 @@ interface BookRecord {
 /** What prepare() hands back: the task buffer to transfer and the records it names, in order. */
 export interface PreparedTask {
   readonly buffer: ArrayBuffer;
-  readonly records: readonly BookRecord[];
+  readonly records: readonly StoreRecord[];
 }
 
-export interface SharedBookOptions {
+export interface LegStoreOptions {
   readonly initialBytes?: number;
   readonly maxBytes?: number;
 }
 
-export class SharedBook {
+export class LegStore {
   readonly sab: SharedArrayBuffer;
   private f64: Float64Array;
   private i32: Int32Array;
-  private top = BOOK_HEADER_BYTES;
+  private top = STORE_HEADER_BYTES;
   private readonly freeBlocks = new Map<number, number[]>();
-  private readonly records = new Map<string, BookRecord>();
+  private readonly records = new Map<string, StoreRecord>();
   /** Records replaced while their last output may still be read: freed on the next delivery. */
-  private readonly retired = new Map<string, BookRecord[]>();
+  private readonly retired = new Map<string, StoreRecord[]>();
   /** Spot vector index by underlying name; grows, never shrinks. */
   private readonly spotIds = new Map<string, number>();
   private readonly spotNames: string[] = [];
@@ -80,7 +80,7 @@ export class SharedBook {
   private readonly expiryMs = new Map<string, number>();
   private readonly freeTasks: ArrayBuffer[] = [];
 
-  constructor(scenarioUnderlyings: readonly string[], opts: SharedBookOptions = {}) {
+  constructor(scenarioUnderlyings: readonly string[], opts: LegStoreOptions = {}) {
     const max = opts.maxBytes ?? 1 << 30;
     this.sab = new SharedArrayBuffer(Math.min(max, opts.initialBytes ?? 1 << 20), { maxByteLength: max });
     this.f64 = new Float64Array(this.sab);
@@ -89,7 +89,7 @@ export class SharedBook {
     for (const u of scenarioUnderlyings) this.spotIdOf(u);
   }
 
-  /** Bytes of the book in use by live and retired records (not counting free blocks). */
+  /** Bytes of the store in use by live and retired records (not counting free blocks). */
   get bytesInUse(): number {
     let n = 0;
     for (const r of this.records.values()) n += r.blockBytes;
@@ -104,13 +104,13 @@ export class SharedBook {
    */
   prepare(inputs: readonly RecalcInput[]): PreparedTask {
     const nP = inputs.length;
-    const records = new Array<BookRecord>(nP);
+    const records = new Array<StoreRecord>(nP);
     for (let p = 0; p < nP; p++) {
       const x = inputs[p] as RecalcInput;
       let rec = this.records.get(x.portfolioId);
       if (rec !== undefined && rec.inFlight) {
-        for (let q = 0; q < p; q++) (records[q] as BookRecord).inFlight = false;
-        throw sharedBookErrors.twiceInFlight(x.portfolioId);
+        for (let q = 0; q < p; q++) (records[q] as StoreRecord).inFlight = false;
+        throw legStoreErrors.twiceInFlight(x.portfolioId);
       }
       if (rec === undefined || rec.holdings !== x.holdings) {
         if (rec !== undefined) this.retire(rec);
@@ -130,16 +130,16 @@ export class SharedBook {
     let lastSpots: ReadonlyMap<string, number> | undefined;
     for (let p = 0; p < nP; p++) {
       const x = inputs[p] as RecalcInput;
-      const rec = records[p] as BookRecord;
+      const rec = records[p] as StoreRecord;
       if (x.spots !== lastSpots) {
         if (lastSpots === undefined) {
           for (let i = 0; i < nSpots; i++) t.spots[i] = x.spots.get(this.spotNames[i] as string) ?? NaN;
         } else {
-          for (const name of rec.slotNames) {
+          for (const name of rec.groupNames) {
             const v = x.spots.get(name) ?? NaN, have = t.spots[this.spotIds.get(name) as number] as number;
             if (!(v === have || (Number.isNaN(v) && Number.isNaN(have)))) {
               for (const r of records) r.inFlight = false;
-              throw sharedBookErrors.mixedMarkets(x.portfolioId, name);
+              throw legStoreErrors.mixedMarkets(x.portfolioId, name);
             }
           }
         }
@@ -151,7 +151,7 @@ export class SharedBook {
       t.flags[p] = (x.withMargin ? TASK_WITH_MARGIN : 0) | (rec.writeRegion === 1 ? TASK_REGION_1 : 0);
     }
     // Makes the record writes above visible to the worker that loads this counter first.
-    Atomics.add(this.i32, BOOK_DISPATCHED, 1);
+    Atomics.add(this.i32, STORE_DISPATCHED, 1);
     return { buffer, records };
   }
 
@@ -165,11 +165,11 @@ export class SharedBook {
    * first access, valid until the portfolio's next result is delivered (see the file comment).
    */
   deliver(task: PreparedTask, answered: ArrayBuffer): RecalcOutput[] {
-    Atomics.load(this.i32, BOOK_ANSWERED);
+    Atomics.load(this.i32, STORE_ANSWERED);
     const t = viewTask(answered);
     const out = new Array<RecalcOutput>(task.records.length);
     for (let p = 0; p < task.records.length; p++) {
-      const rec = task.records[p] as BookRecord;
+      const rec = task.records[p] as StoreRecord;
       out[p] = rec.outputs[rec.writeRegion].load(((t.flags[p] as number) & TASK_WITH_MARGIN) !== 0);
       rec.writeRegion = rec.writeRegion === 1 ? 0 : 1;
       rec.inFlight = false;
@@ -183,12 +183,12 @@ export class SharedBook {
     return out;
   }
 
-  /** The book's Float64 view (rebuilt when it grows). */
+  /** The store's Float64 view (rebuilt when it grows). */
   get view(): Float64Array {
     return this.f64;
   }
 
-  private retire(rec: BookRecord): void {
+  private retire(rec: StoreRecord): void {
     const list = this.retired.get(rec.portfolioId);
     if (list) list.push(rec);
     else this.retired.set(rec.portfolioId, [rec]);
@@ -215,21 +215,21 @@ export class SharedBook {
   }
 
   /** Writes a portfolio's legs, grouped by underlying (first-seen order), holding order within. */
-  private write(portfolioId: string, holdings: readonly Holding[]): BookRecord {
+  private write(portfolioId: string, holdings: readonly Holding[]): StoreRecord {
     const nL = holdings.length;
-    const slotNames: string[] = [];
+    const groupNames: string[] = [];
     const legCount = new Int32Array(nL), legAt = new Int32Array(nL);
-    packingOrder(holdings, slotNames, legCount, new Int32Array(nL), legAt);
-    const nS = slotNames.length;
+    packingOrder(holdings, groupNames, legCount, new Int32Array(nL), legAt);
+    const nS = groupNames.length;
     const L = recordLayout(nS, nL);
     const { offset, blockBytes } = this.alloc(L.byteLength);
     const i32 = this.i32, f64 = this.f64;
-    i32[offset >> 2] = nS;
-    i32[(offset >> 2) + 1] = nL;
+    i32[(offset >> 2) + RECORD_N_GROUPS] = nS;
+    i32[(offset >> 2) + RECORD_N_LEGS] = nL;
     for (let k = 0; k < nS; k++) {
-      const name = slotNames[k] as string;
-      i32[((offset + L.slotColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
-      i32[((offset + L.slotSpotId) >> 2) + k] = this.spotIdOf(name);
+      const name = groupNames[k] as string;
+      i32[((offset + L.groupColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;
+      i32[((offset + L.groupSpotId) >> 2) + k] = this.spotIdOf(name);
       i32[((offset + L.legCount) >> 2) + k] = legCount[k] as number;
     }
     for (let i = 0; i < nL; i++) {
@@ -251,8 +251,8 @@ export class SharedBook {
     }
     const outF64 = (offset + L.out) >> 3;
     return {
-      portfolioId, holdings, offset, blockBytes, slotNames, outF64, outLen: L.outLen, writeRegion: 0, inFlight: false,
-      outputs: [new BookOutput(this, portfolioId, outF64, slotNames), new BookOutput(this, portfolioId, outF64 + L.outLen, slotNames)],
+      portfolioId, holdings, offset, blockBytes, groupNames, outF64, outLen: L.outLen, writeRegion: 0, inFlight: false,
+      outputs: [new RecordOutput(this, portfolioId, outF64, groupNames), new RecordOutput(this, portfolioId, outF64 + L.outLen, groupNames)],
     };
   }
 
@@ -264,7 +264,7 @@ export class SharedBook {
     const offset = this.top;
     const end = offset + blockBytes;
     if (end > this.sab.byteLength) {
-      if (end > this.sab.maxByteLength) throw sharedBookErrors.full(end, this.sab.maxByteLength);
+      if (end > this.sab.maxByteLength) throw legStoreErrors.full(end, this.sab.maxByteLength);
       this.sab.grow(Math.min(this.sab.maxByteLength, Math.max(end, 2 * this.sab.byteLength)));
       this.f64 = new Float64Array(this.sab, 0, this.sab.byteLength >> 3);
       this.i32 = new Int32Array(this.sab, 0, this.sab.byteLength >> 2);
@@ -273,7 +273,7 @@ export class SharedBook {
     return { offset, blockBytes };
   }
 
-  private free(rec: BookRecord): void {
+  private free(rec: StoreRecord): void {
     const list = this.freeBlocks.get(rec.blockBytes);
     if (list) list.push(rec.offset);
     else this.freeBlocks.set(rec.blockBytes, [rec.offset]);
@@ -294,11 +294,11 @@ export class SharedBook {
 
 /**
  * One portfolio's answer from one result region. The totals are read when it is delivered;
- * `greeks` and `byUnderlying` are built from the book on first read, because most results are never
+ * `greeks` and `byUnderlying` are built from the store on first read, because most results are never
  * read that way (only portfolios with a subscriber or a query are). Reused for the region's next
  * result, which is the portfolio's next-but-one (see the file comment).
  */
-class BookOutput implements RecalcOutput {
+class RecordOutput implements RecalcOutput {
   #greeks: GreekTotals | undefined;
   #byUnderlying: Record<string, UnderlyingRisk> | undefined;
   marketValue = NaN;
@@ -309,7 +309,7 @@ class BookOutput implements RecalcOutput {
   marginRequirement: number | undefined = undefined;
 
   constructor(
-    private readonly book: SharedBook,
+    private readonly store: LegStore,
     readonly portfolioId: string,
     private readonly region: number,
     private readonly names: readonly string[],
@@ -317,12 +317,12 @@ class BookOutput implements RecalcOutput {
 
   /** Takes the region's newest figures (the previous result read from it is superseded). */
   load(withMargin: boolean): this {
-    const f = this.book.view, region = this.region;
-    this.marketValue = f[region + OUT.marketValue] as number;
-    this.grossExposure = f[region + OUT.grossExposure] as number;
-    this.var = f[region + OUT.var] as number;
-    this.es = f[region + OUT.es] as number;
-    this.marginRequirement = withMargin ? (f[region + OUT.margin] as number) : undefined;
+    const f = this.store.view, region = this.region;
+    this.marketValue = f[region + PORTFOLIO_OUT.marketValue] as number;
+    this.grossExposure = f[region + PORTFOLIO_OUT.grossExposure] as number;
+    this.var = f[region + PORTFOLIO_OUT.var] as number;
+    this.es = f[region + PORTFOLIO_OUT.es] as number;
+    this.marginRequirement = withMargin ? (f[region + PORTFOLIO_OUT.margin] as number) : undefined;
     this.#greeks = undefined;
     this.#byUnderlying = undefined;
     return this;
@@ -330,24 +330,25 @@ class BookOutput implements RecalcOutput {
 
   get greeks(): GreekTotals {
     if (this.#greeks) return this.#greeks;
-    const f = this.book.view, r = this.region;
+    const f = this.store.view, r = this.region;
     return (this.#greeks = {
-      delta: f[r + OUT.delta] as number, gamma: f[r + OUT.gamma] as number, vega: f[r + OUT.vega] as number,
-      theta: f[r + OUT.theta] as number, rho: f[r + OUT.rho] as number,
+      delta: f[r + PORTFOLIO_OUT.delta] as number, gamma: f[r + PORTFOLIO_OUT.gamma] as number, vega: f[r + PORTFOLIO_OUT.vega] as number,
+      thetaPerYear: f[r + PORTFOLIO_OUT.thetaPerYear] as number, rho: f[r + PORTFOLIO_OUT.rho] as number,
     });
   }
 
   get byUnderlying(): Readonly<Record<string, UnderlyingRisk>> {
     if (this.#byUnderlying) return this.#byUnderlying;
-    const f = this.book.view;
+    const f = this.store.view;
     const n = this.names.length;
-    const spots = this.region + PORTFOLIO_STRIDE + n * SLOT_STRIDE;
+    const spots = this.region + regionSpots(n);
     const by: Record<string, UnderlyingRisk> = {};
     for (let k = 0; k < n; k++) {
-      const s = this.region + PORTFOLIO_STRIDE + k * SLOT_STRIDE;
+      const g = this.region + REGION_GROUPS + k * GROUP_STRIDE;
       by[this.names[k] as string] = {
-        delta: f[s] as number, gamma: f[s + 1] as number, vega: f[s + 2] as number, theta: f[s + 3] as number,
-        rho: f[s + 4] as number, spot: f[spots + k] as number, dollarDelta: f[s + 5] as number, dollarGamma: f[s + 6] as number,
+        delta: f[g + GROUP_OUT.delta] as number, gamma: f[g + GROUP_OUT.gamma] as number, vega: f[g + GROUP_OUT.vega] as number,
+        thetaPerYear: f[g + GROUP_OUT.thetaPerYear] as number, rho: f[g + GROUP_OUT.rho] as number, spot: f[spots + k] as number,
+        dollarDelta: f[g + GROUP_OUT.dollarDelta] as number, dollarGamma: f[g + GROUP_OUT.dollarGamma] as number,
       };
     }
     return (this.#byUnderlying = by);

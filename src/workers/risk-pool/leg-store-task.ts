@@ -1,6 +1,6 @@
 /**
- * The worker's side of a book task (shared-book-layout.ts): gather the named records of the shared
- * book into one PackedBatch, value it with the engine kernel (computeRiskBatch), and scatter each
+ * The worker's side of a store task (leg-store-layout.ts): gather the named records of the shared
+ * store into one PackedBatch, value it with the engine kernel (computeRiskBatch), and scatter each
  * portfolio's figures into the result region of its record that the task names.
  *
  * It runs in a worker thread in production and in the calling thread in tests; its scratch arrays
@@ -10,15 +10,15 @@
 import { yearsToExpiry } from '../../engine/market/time-to-expiry.js';
 import type { DgvKernel } from '../../engine/risk/realtime-dgv-wasm.js';
 import {
-  computeRiskBatch, OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, SLOT_STRIDE,
+  computeRiskBatch, PORTFOLIO_OUT, outputLength, RiskBatchScratch, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, GROUP_STRIDE,
 } from '../../engine/risk/realtime-risk.js';
 import {
-  BOOK_ANSWERED, BOOK_DISPATCHED, BOOK_HEADER_BYTES, type RecordLayout, recordLayout, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
-} from './shared-book-layout.js';
+  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, type RecordLayout, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView,
+} from './leg-store-layout.js';
 
 class Scratch {
-  slotStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
-  slotUnderlying = new Int32Array(0); slotSpot = new Float64Array(0); legStart = new Int32Array(0);
+  groupStart = new Int32Array(0); rate = new Float64Array(0); withMargin = new Uint8Array(0); tailHint = new Float64Array(0);
+  groupUnderlying = new Int32Array(0); groupSpot = new Float64Array(0); legStart = new Int32Array(0);
   legFlags = new Uint8Array(0); strike = new Float64Array(0); tYears = new Float64Array(0);
   vol = new Float64Array(0); dividendYield = new Float64Array(0); units = new Float64Array(0);
   out = new Float64Array(0);
@@ -27,10 +27,10 @@ class Scratch {
     const grow = (have: number, need: number): number => (need > have ? Math.max(need, have * 2) : 0);
     let n: number;
     if ((n = grow(this.rate.length, nP))) {
-      this.slotStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n); this.tailHint = new Float64Array(n);
+      this.groupStart = new Int32Array(n + 1); this.rate = new Float64Array(n); this.withMargin = new Uint8Array(n); this.tailHint = new Float64Array(n);
     }
-    if ((n = grow(this.slotSpot.length, nS))) {
-      this.slotUnderlying = new Int32Array(n); this.slotSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
+    if ((n = grow(this.groupSpot.length, nS))) {
+      this.groupUnderlying = new Int32Array(n); this.groupSpot = new Float64Array(n); this.legStart = new Int32Array(n + 1);
     }
     if ((n = grow(this.units.length, nL))) {
       this.legFlags = new Uint8Array(n); this.strike = new Float64Array(n); this.tYears = new Float64Array(n);
@@ -41,7 +41,7 @@ class Scratch {
   }
 }
 
-/** Thrown for a task that names a record the book cannot hold (a caller bug, never silent). */
+/** Thrown for a task that names a record the store cannot hold (a caller bug, never silent). */
 function badRecord(p: number, detail: string): RangeError {
   return new RangeError(`risk task portfolio #${p}: ${detail}`, { cause: { portfolioIndex: p } });
 }
@@ -60,20 +60,20 @@ function layoutOf(nS: number, nL: number): RecordLayout {
   return L;
 }
 
-export class BookTaskRunner {
+export class LegStoreTaskRunner {
   private f64: Float64Array;
   private i32: Int32Array;
   private readonly scratch = new Scratch();
   private readonly kernelScratch = new RiskBatchScratch();
 
   constructor(
-    private readonly book: SharedArrayBuffer,
+    private readonly store: SharedArrayBuffer,
     private readonly scenarios: ScenarioSet,
     private readonly config?: RealtimeRiskConfig,
     private readonly dgv?: DgvKernel,
   ) {
-    this.f64 = new Float64Array(book, 0, book.byteLength >> 3);
-    this.i32 = new Int32Array(book, 0, book.byteLength >> 2);
+    this.f64 = new Float64Array(store, 0, store.byteLength >> 3);
+    this.i32 = new Int32Array(store, 0, store.byteLength >> 2);
   }
 
   /** Values every portfolio of the task into its record's result region. */
@@ -86,25 +86,25 @@ export class BookTaskRunner {
 
   /**
    * The task's portfolios as one PackedBatch over this runner's scratch arrays (valid until the
-   * next call): legs from the book, spots from the task, time to expiry from each portfolio's nowMs.
+   * next call): legs from the store, spots from the task, time to expiry from each portfolio's nowMs.
    */
   gather(task: TaskView): PackedBatch {
     // Pairs with the event loop's Atomics.add after it wrote the records (see the layout file).
-    Atomics.load(this.i32, BOOK_DISPATCHED);
-    // The book grows on the event loop; fixed-length views are faster than length-tracking ones,
+    Atomics.load(this.i32, STORE_DISPATCHED);
+    // The store grows on the event loop; fixed-length views are faster than length-tracking ones,
     // so they are rebuilt when it has grown since the last task.
-    if (this.book.byteLength !== this.f64.byteLength) {
-      this.f64 = new Float64Array(this.book, 0, this.book.byteLength >> 3);
-      this.i32 = new Int32Array(this.book, 0, this.book.byteLength >> 2);
+    if (this.store.byteLength !== this.f64.byteLength) {
+      this.f64 = new Float64Array(this.store, 0, this.store.byteLength >> 3);
+      this.i32 = new Int32Array(this.store, 0, this.store.byteLength >> 2);
     }
     const { f64, i32, scratch: b } = this;
     const nP = task.nPortfolios;
     let nS = 0, nL = 0;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      if (!(at >= BOOK_HEADER_BYTES && at % 8 === 0 && at + 8 <= this.book.byteLength)) throw badRecord(p, `record offset ${at} is outside the book`);
-      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
-      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.book.byteLength)) throw badRecord(p, `record at ${at} (${s} slots, ${l} legs) overruns the book`);
+      if (!(at >= STORE_HEADER_BYTES && at % 8 === 0 && at + RECORD_HEADER_BYTES <= this.store.byteLength)) throw badRecord(p, `record offset ${at} is outside the store`);
+      const s = i32[(at >> 2) + RECORD_N_GROUPS] as number, l = i32[(at >> 2) + RECORD_N_LEGS] as number;
+      if (!(s >= 0 && l >= 0 && at + layoutOf(s, l).byteLength <= this.store.byteLength)) throw badRecord(p, `record at ${at} (${s} groups, ${l} legs) overruns the store`);
       nS += s; nL += l;
     }
     b.fit(nP, nS, nL);
@@ -112,21 +112,21 @@ export class BookTaskRunner {
     let k0 = 0, l0 = 0;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      const s = i32[(at >> 2) + RECORD_N_GROUPS] as number, l = i32[(at >> 2) + RECORD_N_LEGS] as number;
       const L = layoutOf(s, l);
       const nowMs = task.nowMs[p] as number;
-      b.slotStart[p] = k0;
+      b.groupStart[p] = k0;
       b.rate[p] = task.rate[p] as number;
       b.withMargin[p] = (task.flags[p] as number) & TASK_WITH_MARGIN;
       // The region this task does not write holds the portfolio's previous figures (or, in a new
       // record, whatever the block held before: the kernel gives the same figures for any hint).
       const previous = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? 0 : L.outLen);
-      b.tailHint[p] = f64[previous + OUT.tailFloor] as number;
-      const c32 = (at + L.slotColumn) >> 2, id32 = (at + L.slotSpotId) >> 2, n32 = (at + L.legCount) >> 2;
+      b.tailHint[p] = f64[previous + PORTFOLIO_OUT.tailFloor] as number;
+      const c32 = (at + L.groupColumn) >> 2, id32 = (at + L.groupSpotId) >> 2, n32 = (at + L.legCount) >> 2;
       for (let k = 0; k < s; k++) {
-        b.slotUnderlying[k0 + k] = i32[c32 + k] as number;
+        b.groupUnderlying[k0 + k] = i32[c32 + k] as number;
         const id = i32[id32 + k] as number;
-        b.slotSpot[k0 + k] = id >= 0 && id < spots.length ? (spots[id] as number) : NaN; // NaN: the kernel names the portfolio
+        b.groupSpot[k0 + k] = id >= 0 && id < spots.length ? (spots[id] as number) : NaN; // NaN: the kernel names the portfolio
         b.legStart[k0 + k] = l0;
         l0 += i32[n32 + k] as number;
       }
@@ -144,11 +144,11 @@ export class BookTaskRunner {
       }
       k0 += s;
     }
-    b.slotStart[nP] = k0;
+    b.groupStart[nP] = k0;
     b.legStart[nS] = l0;
     return {
-      nPortfolios: nP, nSlots: nS, nLegs: nL, slotStart: b.slotStart, rate: b.rate, withMargin: b.withMargin,
-      slotUnderlying: b.slotUnderlying, slotSpot: b.slotSpot, legStart: b.legStart, legFlags: b.legFlags,
+      nPortfolios: nP, nGroups: nS, nLegs: nL, groupStart: b.groupStart, rate: b.rate, withMargin: b.withMargin,
+      groupUnderlying: b.groupUnderlying, groupSpot: b.groupSpot, legStart: b.legStart, legFlags: b.legFlags,
       strike: b.strike, tYears: b.tYears, vol: b.vol, dividendYield: b.dividendYield, units: b.units, tailHint: b.tailHint,
     };
   }
@@ -157,19 +157,19 @@ export class BookTaskRunner {
   private scatter(task: TaskView, batch: PackedBatch): void {
     const { f64, i32, scratch: b } = this;
     const nP = batch.nPortfolios;
-    const slotBase = nP * PORTFOLIO_STRIDE;
+    const groupBase = nP * PORTFOLIO_STRIDE;
     for (let p = 0; p < nP; p++) {
       const at = task.record[p] as number;
-      const s = i32[at >> 2] as number, l = i32[(at >> 2) + 1] as number;
+      const s = i32[(at >> 2) + RECORD_N_GROUPS] as number, l = i32[(at >> 2) + RECORD_N_LEGS] as number;
       const L = layoutOf(s, l);
       const region = ((at + L.out) >> 3) + (((task.flags[p] as number) & TASK_REGION_1) !== 0 ? L.outLen : 0);
-      const k = b.slotStart[p] as number;
+      const k = b.groupStart[p] as number;
       const out = b.out;
       for (let i = 0, from = p * PORTFOLIO_STRIDE; i < PORTFOLIO_STRIDE; i++) f64[region + i] = out[from + i] as number;
-      for (let i = 0, from = slotBase + k * SLOT_STRIDE, to = region + PORTFOLIO_STRIDE; i < s * SLOT_STRIDE; i++) f64[to + i] = out[from + i] as number;
-      for (let i = 0, to = region + PORTFOLIO_STRIDE + s * SLOT_STRIDE; i < s; i++) f64[to + i] = b.slotSpot[k + i] as number;
+      for (let i = 0, from = groupBase + k * GROUP_STRIDE, to = region + REGION_GROUPS; i < s * GROUP_STRIDE; i++) f64[to + i] = out[from + i] as number;
+      for (let i = 0, to = region + regionSpots(s); i < s; i++) f64[to + i] = b.groupSpot[k + i] as number;
     }
     // Publishes the result writes to the event loop, which loads this counter before reading them.
-    Atomics.add(i32, BOOK_ANSWERED, 1);
+    Atomics.add(i32, STORE_ANSWERED, 1);
   }
 }
