@@ -76,8 +76,8 @@ export default defineConfig(
     },
   },
   {
-    // Published coefficient tables, kept with the digits they were published with; the literal rounds
-    // to the nearest double, which is the intent.
+    // Published coefficients (Cody, AS241) and 20-digit reference values, kept as published: the
+    // literal rounds to the nearest double, which is the intent.
     files: [
       'src/engine/pricing/bsm-batch.ts',
       'src/engine/pricing/cody-erfc-coefficients.ts',
