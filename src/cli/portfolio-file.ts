@@ -25,10 +25,10 @@ const PortfolioFile = z.object({
   positions: z.array(PositionEntry).min(1, 'a portfolio needs at least one position'),
 });
 
-export interface PortfolioFileContents {
+/** The file as read: its date and rate as the schema has them, its positions resolved to instruments. */
+export interface PortfolioFileContents extends Readonly<Pick<z.infer<typeof PortfolioFile>, 'asOf' | 'rate'>> {
+  /** The file's path, for error messages. */
   readonly source: string;
-  readonly asOf: string;
-  readonly rate: number;
   readonly positions: readonly Position[];
   /** Line in the file of each position, for error messages about it. */
   readonly positionLines: readonly number[];

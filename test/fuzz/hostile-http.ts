@@ -363,7 +363,6 @@ function headerRequest(rand: Rand, ctx: HttpFuzzContext, paths: readonly KnownPa
   const headers: (Buffer | string)[] = [`Authorization: Bearer ${ctx.tokens.admin}`];
   const k = rand.int(7);
   let what: string;
-  let alone = false;
   switch (k) {
     case 0: {
       const n = rand.pick([4_000, 16_000, 70_000, 200_000]);
@@ -397,10 +396,9 @@ function headerRequest(rand: Rand, ctx: HttpFuzzContext, paths: readonly KnownPa
       headers.push(`${'N'.repeat(rand.pick([300, 9000]))}: v`);
       what = 'long header name';
   }
-  // uWS closes on a header it will not take, or waits for more: alone, the client's FIN ends the wait.
-  alone = true;
   const { bytes } = assemble(rand, { method: rand.pick(p.methods), path: t.path, headers });
-  return { bytes, what: `${what} on ${p.pattern}`, method: 'GET', alone };
+  // uWS closes on a header it will not take, or waits for more: alone, the client's FIN ends the wait.
+  return { bytes, what: `${what} on ${p.pattern}`, method: 'GET', alone: true };
 }
 
 /** Not HTTP, or an HTTP uWS does not take: always alone. */

@@ -36,7 +36,7 @@ export interface Stack {
   nextTickTs(): number;
   token(sub: string, roles: Role[], portfolios: string[], ttlSeconds?: number): Promise<string>;
   /** GET /health with an admin token. */
-  health(): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  health(): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -67,7 +67,6 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
   return stack;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any>;
 
 /** A websocket client that decodes every frame into a queue and lets a test wait for a match. */
@@ -197,7 +196,6 @@ export async function httpJson(stack: Stack, method: string, path: string, opts:
   } catch {
     json = text;
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: res.status, body: json as any };
 }
 

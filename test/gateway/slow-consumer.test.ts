@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
-import { Client, type Msg, type Stack, httpJson, occ, startStack } from './harness.js';
+import { Client, type Msg, type Stack, occ, startStack } from './harness.js';
 
 const N_PORTFOLIOS = 30;
 const TICKERS = Array.from({ length: 12 }, (_, i) => `U${String.fromCharCode(65 + i)}`);

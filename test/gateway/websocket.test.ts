@@ -5,7 +5,7 @@
 import { encode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bsmGreeks } from '../../src/engine/pricing/bsm.js';
-import { Client, type Msg, type Stack, httpJson, occ, startStack } from './harness.js';
+import { Client, type Msg, type Stack, occ, startStack } from './harness.js';
 
 const MS_PER_YEAR = 365 * 86_400_000;
 const CALL = { expiry: '2026-03-20', strike: 100, vol: 0.25, qty: 10 };

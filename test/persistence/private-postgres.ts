@@ -56,7 +56,7 @@ export class PrivatePostgres {
       else await run('runuser', ['-u', 'postgres', '--', file, ...args]);
     } catch (err) {
       const e = err as Error & { stderr?: string; stdout?: string };
-      throw new Error(`${name} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      throw new Error(`${name} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
     }
   }
 }

@@ -9,7 +9,6 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Msg } from '../gateway/harness.js';
 import { listeningTcpPorts } from './listening-ports.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';

@@ -3,34 +3,10 @@ import { z } from 'zod';
 import { optionGreeks } from '../../engine/pricing/option-pricer.js';
 import { impliedVol } from '../../engine/pricing/implied-vol.js';
 import type { Greeks } from '../../engine/pricing/types.js';
-import { parseFlags } from '../args.js';
+import { defineCommand } from '../command.js';
 import { ExitCode } from '../errors.js';
-import { type CliIo, writeWithBackpressure } from '../io.js';
+import { writeWithBackpressure } from '../io.js';
 import { describeZodError } from '../schema-errors.js';
-
-export const priceHelp = `Usage: risk-engine price < options.jsonl > results.jsonl
-
-Prices options, or finds their implied volatility, one JSON object per input line (JSON Lines).
-Streams: a million lines run in constant memory; output lines come in input order.
-
-Input line:
-  {"type":"call"|"put", "style":"european"|"american" (default european),
-   "spot":S, "strike":K, "t":years (Actual/365), "rate":r (continuous),
-   "dividendYield":q (continuous, default 0), "vol":sigma}
-  A line with "price" and no "vol" asks for the implied volatility instead.
-
-Output line:
-  {"price","delta","gamma","vega","theta","rho","vanna","volga","charm"}
-    vega per 1.00 of vol, rho per 1.00 of rate, theta and charm per year of calendar time.
-  {"impliedVol":x} for an implied-volatility line.
-  {"error":"...","code":"...","line":N} for a line that is malformed or has no answer
-    (e.g. a price below intrinsic value); the run goes on.
-
-Exit code: 0 when every line succeeded, 1 when any line failed.
-
-Example:
-  echo '{"type":"call","spot":100,"strike":100,"t":1,"rate":0.05,"dividendYield":0,"vol":0.2}' | risk-engine price
-`;
 
 const finite = z.number();
 const PriceLine = z
@@ -95,47 +71,67 @@ export function priceLine(text: string, lineNo: number): LineResult {
 
 const FLUSH_BYTES = 64 * 1024;
 
-export async function runPrice(argv: string[], io: CliIo): Promise<number> {
-  const flags = parseFlags('price', argv, {});
-  if (flags.help) {
-    io.stdout.write(priceHelp);
-    return ExitCode.Ok;
-  }
-  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-  let lineNo = 0;
-  let anyFailed = false;
-  let pending = '';
-  // Output is batched (one write per line costs more than the pricing), yet a batch never waits for
-  // more input: it is flushed once the lines already read are done, so a program that writes one
-  // request and waits for its answer gets it at once.
-  let flushScheduled = false;
-  const flushSoon = (): void => {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      if (pending) {
-        io.stdout.write(pending);
+export const priceCommand = defineCommand({
+  name: 'price',
+  summary: 'price options or find implied vols, JSON Lines on stdin → stdout',
+  usage: '< options.jsonl > results.jsonl',
+  description: `Prices options, or finds their implied volatility, one JSON object per input line (JSON Lines).
+Streams: a million lines run in constant memory; output lines come in input order.
+
+Input line:
+  {"type":"call"|"put", "style":"european"|"american" (default european),
+   "spot":S, "strike":K, "t":years (Actual/365), "rate":r (continuous),
+   "dividendYield":q (continuous, default 0), "vol":sigma}
+  A line with "price" and no "vol" asks for the implied volatility instead.
+
+Output line:
+  {"price","delta","gamma","vega","theta","rho","vanna","volga","charm"}
+    vega per 1.00 of vol, rho per 1.00 of rate, theta and charm per year of calendar time.
+  {"impliedVol":x} for an implied-volatility line.
+  {"error":"...","code":"...","line":N} for a line that is malformed or has no answer
+    (e.g. a price below intrinsic value); the run goes on.
+
+Exit code: 0 when every line succeeded, 1 when any line failed.`,
+  flags: {},
+  footer: `Example:
+  echo '{"type":"call","spot":100,"strike":100,"t":1,"rate":0.05,"dividendYield":0,"vol":0.2}' | risk-engine price`,
+  async run(_f, io) {
+    const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
+    let lineNo = 0;
+    let anyFailed = false;
+    let pending = '';
+    // Output is batched (one write per line costs more than the pricing), yet a batch never waits for
+    // more input: it is flushed once the lines already read are done, so a program that writes one
+    // request and waits for its answer gets it at once.
+    let flushScheduled = false;
+    const flushSoon = (): void => {
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setImmediate(() => {
+        flushScheduled = false;
+        if (pending) {
+          io.stdout.write(pending);
+          pending = '';
+        }
+      });
+    };
+    for await (const text of lines) {
+      lineNo++;
+      // A blank line still gets its (error) output line, so output line N always answers input line N.
+      const r = text.trim() === '' ? errorLine(lineNo, 'MALFORMED_JSON', 'empty line') : priceLine(text, lineNo);
+      anyFailed ||= r.failed;
+      pending += r.json + '\n';
+      if (pending.length >= FLUSH_BYTES || io.stdout.writableNeedDrain) {
+        const chunk = pending;
         pending = '';
+        await writeWithBackpressure(io.stdout, chunk);
+      } else {
+        flushSoon();
       }
-    });
-  };
-  for await (const text of lines) {
-    lineNo++;
-    // A blank line still gets its (error) output line, so output line N always answers input line N.
-    const r = text.trim() === '' ? errorLine(lineNo, 'MALFORMED_JSON', 'empty line') : priceLine(text, lineNo);
-    anyFailed ||= r.failed;
-    pending += r.json + '\n';
-    if (pending.length >= FLUSH_BYTES || io.stdout.writableNeedDrain) {
-      const chunk = pending;
-      pending = '';
-      await writeWithBackpressure(io.stdout, chunk);
-    } else {
-      flushSoon();
     }
-  }
-  const rest = pending;
-  pending = ''; // a flush still scheduled must find nothing left to write
-  if (rest) await writeWithBackpressure(io.stdout, rest);
-  return anyFailed ? ExitCode.DataError : ExitCode.Ok;
-}
+    const rest = pending;
+    pending = ''; // a flush still scheduled must find nothing left to write
+    if (rest) await writeWithBackpressure(io.stdout, rest);
+    return anyFailed ? ExitCode.DataError : ExitCode.Ok;
+  },
+});

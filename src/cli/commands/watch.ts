@@ -3,59 +3,52 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
 import type { StreamedRisk } from '../../engine/actors/streamed-risk.js';
 import { issueToken } from '../../gateway/auth.js';
-import { parseFlags, requiredFlag } from '../args.js';
+import { defineCommand } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { configOrCliError } from './config-flags.js';
 
-export const watchHelp = `Usage: risk-engine watch --portfolio ID [--url URL] [--ca FILE] [--token JWT] [--once]
-
-Connects to a running engine over its websocket, subscribes to the live risk of one portfolio and
-prints it as a table that refreshes in place: delta, gamma, vega, theta, rho per underlying and in
-total, P&L, VaR, margin, leverage, limit breaches, the snapshot's seq and the age of the newest
-tick it includes. Ctrl-C quits.
-
-Options:
-  --portfolio ID   portfolio to watch (required)
-  --url URL        engine websocket, default ws://<HOST>:<PORT>/ws from the configuration
-                   (ws://127.0.0.1:8080/ws; wss:// when TLS_CERT_FILE is set)
-  --ca FILE        PEM certificate(s) to trust for a wss:// URL, instead of the system's
-                   authorities (e.g. the engine's self-signed certificate); NODE_EXTRA_CA_CERTS
-                   adds to the system's authorities instead. Verification is never turned off.
-  --token JWT      token to authenticate with; default: a 1-hour risk_manager token for this
-                   portfolio signed with the local configuration's key (as 'risk-engine token')
-  --once           print the first update without clearing the screen and exit 0 (for scripts)
-
-Exit codes: 0 quit by Ctrl-C or after --once, 1 connection or authentication failure.
-`;
-
 const CONNECT_TIMEOUT_MS = 10_000;
 const RENDER_INTERVAL_MS = 100;
 
-export async function runWatch(argv: string[], io: CliIo): Promise<number> {
-  const f = parseFlags('watch', argv, {
-    portfolio: { type: 'string' },
-    url: { type: 'string' },
-    token: { type: 'string' },
-    ca: { type: 'string' },
-    once: { type: 'boolean' },
-  });
-  if (f.help) {
-    io.stdout.write(watchHelp);
-    return ExitCode.Ok;
-  }
-  const portfolioId = requiredFlag('watch', 'portfolio', f.portfolio);
-  let url = f.url;
-  let token = f.token;
-  if (url === undefined || token === undefined) {
-    const config = configOrCliError(process.env, {});
-    url ??= `${config.tls ? 'wss' : 'ws'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/ws`;
-    token ??= await issueToken({ sub: 'cli-watch', roles: ['risk_manager'], portfolios: [portfolioId], ttlSeconds: 3600 }, config.jwt.secret, config.jwt);
-  }
-  if (!/^wss?:\/\//.test(url)) throw usageError(`watch: --url must start with ws:// or wss://, got "${url}"`);
-  if (f.ca !== undefined && !url.startsWith('wss://')) throw usageError(`watch: --ca goes with a wss:// URL, got "${url}"`);
-  return watch({ url, token, portfolioId, once: f.once === true, io, ...(f.ca !== undefined ? { ca: readCa(f.ca) } : {}) });
-}
+export const watchCommand = defineCommand({
+  name: 'watch',
+  summary: 'live risk of one portfolio from a running engine, as a table',
+  description: `Connects to a running engine over its websocket, subscribes to the live risk of one portfolio and
+prints it as a table that refreshes in place: delta, gamma, vega, theta, rho per underlying and in
+total, P&L, VaR, margin, leverage, limit breaches, the snapshot's seq and the age of the newest
+tick it includes. Ctrl-C quits.`,
+  flags: {
+    portfolio: { type: 'string', value: 'ID', required: true, help: 'portfolio to watch' },
+    url: {
+      type: 'string', value: 'URL',
+      help: 'engine websocket, default ws://<HOST>:<PORT>/ws from the configuration\n(ws://127.0.0.1:8080/ws; wss:// when TLS_CERT_FILE is set)',
+    },
+    ca: {
+      type: 'string', value: 'FILE',
+      help: "PEM certificate(s) to trust for a wss:// URL, instead of the system's\nauthorities (e.g. the engine's self-signed certificate); NODE_EXTRA_CA_CERTS\nadds to the system's authorities instead. Verification is never turned off.",
+    },
+    token: {
+      type: 'string', value: 'JWT',
+      help: "token to authenticate with; default: a 1-hour risk_manager token for this\nportfolio signed with the local configuration's key (as 'risk-engine token')",
+    },
+    once: { type: 'boolean', help: 'print the first update without clearing the screen and exit 0 (for scripts)' },
+  },
+  footer: 'Exit codes: 0 quit by Ctrl-C or after --once, 1 connection or authentication failure.',
+  async run(f, io) {
+    const portfolioId = f.portfolio;
+    let url = f.url;
+    let token = f.token;
+    if (url === undefined || token === undefined) {
+      const config = configOrCliError(process.env, {});
+      url ??= `${config.tls ? 'wss' : 'ws'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/ws`;
+      token ??= await issueToken({ sub: 'cli-watch', roles: ['risk_manager'], portfolios: [portfolioId], ttlSeconds: 3600 }, config.jwt.secret, config.jwt);
+    }
+    if (!/^wss?:\/\//.test(url)) throw usageError(`watch: --url must start with ws:// or wss://, got "${url}"`);
+    if (f.ca !== undefined && !url.startsWith('wss://')) throw usageError(`watch: --ca goes with a wss:// URL, got "${url}"`);
+    return watch({ url, token, portfolioId, once: f.once, io, ...(f.ca !== undefined ? { ca: readCa(f.ca) } : {}) });
+  },
+});
 
 function readCa(file: string): Buffer {
   try {

@@ -125,16 +125,16 @@ export class TickGuard {
       g = newSymbolGuard();
       this.symbols.set(symbol, g);
     }
-    const band = g.maxJump === g.maxJump ? g.maxJump : this.defaultMaxJump;
+    const band = !Number.isNaN(g.maxJump) ? g.maxJump : this.defaultMaxJump;
     const last = g.lastPrice;
-    if (last !== last || within(price, last, band)) {
-      const hadHeld = g.heldPrice === g.heldPrice;
+    if (Number.isNaN(last) || within(price, last, band)) {
+      const hadHeld = !Number.isNaN(g.heldPrice);
       if (hadHeld) { g.dropped++; this.droppedTotal++; g.heldPrice = NaN; }
       g.lastPrice = price;
       g.lastTs = ts;
       return hadHeld ? 'accepted-dropping-held' : 'accepted';
     }
-    if (g.heldPrice === g.heldPrice) {
+    if (!Number.isNaN(g.heldPrice)) {
       if (within(price, g.heldPrice, band)) {
         g.confirmed++;
         this.confirmedTotal++;
@@ -173,7 +173,7 @@ export class TickGuard {
   /** The band of `symbol` (its own, or the default). */
   bandOf(symbol: string): number {
     const own = this.symbols.get(symbol)?.maxJump;
-    return own !== undefined && own === own ? own : this.defaultMaxJump;
+    return own !== undefined && !Number.isNaN(own) ? own : this.defaultMaxJump;
   }
 
   /**
@@ -191,7 +191,7 @@ export class TickGuard {
     const before = this.bandOf(symbol);
     g.maxJump = maxJump ?? NaN;
     const after = this.bandOf(symbol);
-    if (g.heldPrice === g.heldPrice && within(g.heldPrice, g.lastPrice, after)) {
+    if (!Number.isNaN(g.heldPrice) && within(g.heldPrice, g.lastPrice, after)) {
       const released = { price: g.heldPrice, ts: g.heldTs };
       g.heldPrice = NaN;
       g.lastPrice = released.price;
@@ -206,7 +206,7 @@ export class TickGuard {
   /** Totals over every symbol, and ticks refused (bad price or ts). */
   counts(): HeldTickCounts & { readonly heldNow: number; readonly refused: number } {
     let heldNow = 0;
-    for (const g of this.symbols.values()) if (g.heldPrice === g.heldPrice) heldNow++;
+    for (const g of this.symbols.values()) if (!Number.isNaN(g.heldPrice)) heldNow++;
     return { held: this.heldTotal, dropped: this.droppedTotal, confirmed: this.confirmedTotal, released: this.releasedTotal, heldNow, refused: this.refusedTotal };
   }
 
@@ -214,15 +214,15 @@ export class TickGuard {
   view(): SymbolGuardView[] {
     const out: SymbolGuardView[] = [];
     for (const [symbol, g] of this.symbols) {
-      const bandSet = g.maxJump === g.maxJump;
+      const bandSet = !Number.isNaN(g.maxJump);
       if (g.held === 0 && !bandSet) continue;
       out.push({
         symbol,
-        lastPrice: g.lastPrice === g.lastPrice ? g.lastPrice : null,
-        lastTs: g.lastPrice === g.lastPrice ? g.lastTs : null,
+        lastPrice: !Number.isNaN(g.lastPrice) ? g.lastPrice : null,
+        lastTs: !Number.isNaN(g.lastPrice) ? g.lastTs : null,
         maxJump: bandSet ? g.maxJump : this.defaultMaxJump,
         bandSet,
-        heldTick: g.heldPrice === g.heldPrice ? { price: g.heldPrice, ts: g.heldTs, heldAtMs: g.heldAtMs } : null,
+        heldTick: !Number.isNaN(g.heldPrice) ? { price: g.heldPrice, ts: g.heldTs, heldAtMs: g.heldAtMs } : null,
         counts: { held: g.held, dropped: g.dropped, confirmed: g.confirmed, released: g.released },
       });
     }
