@@ -3,7 +3,8 @@
  * database, its migrations, then the actors' states as the journal last committed them, then
  * the journal itself (continuing the audit chain).
  */
-import { DEFAULT_CLIENT_ORDER_ID_WINDOW_MS } from '../engine/actors/client-order-ids.js';
+import { CLIENT_ORDER_IDS_DEFAULTS } from '../engine/actors/client-order-ids.js';
+import { ENGINE_DEFAULTS } from '../engine/runtime/engine-defaults.js';
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { OrderArchive } from '../engine/runtime/order-archive.js';
 import type { LogFn, LogLevel } from '../logger.js';
@@ -95,8 +96,8 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     // Opening the journal projects what the last run committed, so the tables are complete.
     const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external' });
     const nowMs = opts.clock?.nowMs() ?? Date.now();
-    const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? DEFAULT_CLIENT_ORDER_ID_WINDOW_MS));
-    const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
+    const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs));
+    const history = await loadRecentHistory(db.pool, opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit);
     const q = queues, w = workers, lock = writer;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {

@@ -3,7 +3,7 @@ import type { Holding } from '../../../src/engine/actors/types.js';
 import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
-import { computeRiskBatch, largestWithHint, OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, largestWithHint, OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
@@ -61,7 +61,7 @@ function expectedVar(holdings: readonly Holding[], sc: ScenarioSet, spots = spot
   const book = prepareBook(holdings, marketOf(spots));
   if (!book.ok) throw new Error(book.error);
   const agg = dgvAggregates(book.value);
-  return dgvTailRisk(agg, scenarioMajor(sc, agg.tickers, fallbackFor), sc.nScenarios, 0.99, 0.975);
+  return dgvTailRisk(agg, scenarioMajor(sc, agg.tickers, fallbackFor), sc.nScenarios, DEFAULT_REALTIME_RISK_CONFIG.varConfidence, DEFAULT_REALTIME_RISK_CONFIG.esConfidence);
 }
 
 describe('computeRiskBatch', () => {
