@@ -3,7 +3,7 @@ import type { Holding } from '../../../src/engine/actors/types.js';
 import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
-import { computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, largestWithHint, OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, largestWithHint, OUT, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
@@ -24,10 +24,10 @@ function scenarios(tickers = TICKERS): ScenarioSet {
 }
 
 /** The inputs through the shared book and the worker's task runner, in this thread. */
-function run(inputs: RecalcInput[], sc = scenarios(), simd = false): RecalcOutput[] {
+function run(inputs: RecalcInput[], sc = scenarios(), simd = false, config?: RealtimeRiskConfig): RecalcOutput[] {
   const book = new SharedBook(sc.underlyings);
   const task = book.prepare(inputs);
-  new BookTaskRunner(book.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  new BookTaskRunner(book.sab, sc, config, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
   return book.deliver(task, task.buffer);
 }
 
@@ -169,7 +169,7 @@ describe('computeRiskBatch', () => {
       instrument: { kind: 'underlying', symbol }, qty, multiplier: 1, dividendYield: 0, style: 'european', avgPrice: 1, realisedPnl: 0,
     });
     const spots = new Map([['AAA', 100], ['BBB', 200]]);
-    const [o] = run([inputOf('p', [stock('AAA', 1000), stock('BBB', 10)], false, spots)], sc) as [RecalcOutput];
+    const [o] = run([inputOf('p', [stock('AAA', 1000), stock('BBB', 10)], false, spots)], sc, false, { ...DEFAULT_REALTIME_RISK_CONFIG, varConfidence: 0.99 }) as [RecalcOutput];
     // n = 100 at 99%: VaR is the 2nd largest loss, 10 × 200 × 5%; ES(97.5%) = (200 + 100) / 2.5.
     expect(o.var).toBeCloseTo(100, 9);
     expect(o.es).toBeCloseTo(120, 9);
