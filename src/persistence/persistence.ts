@@ -59,6 +59,9 @@ export interface Persistence {
   close(): Promise<void>;
 }
 
+/** The defaults of what openPersistence is not given (historyLimit: the engine's, ENGINE_DEFAULTS). */
+export const PERSISTENCE_DEFAULTS = Object.freeze({ drainTimeoutMs: 5000 });
+
 /** How long a shutdown waits for the journal's last commits (a database that is gone must not hang it). */
 const CLOSE_FLUSH_MS = 10_000;
 /** How long a shutdown waits for the queue workers, then the queues, to stop (a Redis in a bad state must not hang it). */
@@ -89,7 +92,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     // the write-behind; draining first only makes the snapshot tables current. Jobs a killed
     // engine held are retried once their lock lapses (~15 s): start does not wait that long.
     try {
-      await queues.drain(opts.drainTimeoutMs ?? 5000);
+      await queues.drain(opts.drainTimeoutMs ?? PERSISTENCE_DEFAULTS.drainTimeoutMs);
     } catch (err) {
       opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
     }
