@@ -12,6 +12,7 @@ import { CLIENT_ORDER_IDS_DEFAULTS } from './engine/actors/client-order-ids.js';
 import { LEVERAGE_POLICY_DEFAULTS, MAX_CONFIGURABLE_LEVERAGE, type LeveragePolicy } from './engine/limits/risk-limits.js';
 import { TICK_GUARD_DEFAULTS } from './engine/market/tick-guard.js';
 import { ENGINE_DEFAULTS } from './engine/runtime/engine-defaults.js';
+import { JWT_DEFAULTS } from './gateway/auth.js';
 import { CONNECTION_CAPS_DEFAULTS } from './gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from './gateway/gateway-defaults.js';
 import { DATABASE_DEFAULTS } from './persistence/database.js';
@@ -32,8 +33,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** HS256 key for JWTs, at least 32 bytes. Without it a development key is kept in DATA_DIR. */
   RISK_ENGINE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  RISK_ENGINE_JWT_ISSUER: z.string().min(1).default('risk-engine'),
-  RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default('risk-engine'),
+  RISK_ENGINE_JWT_ISSUER: z.string().min(1).default(JWT_DEFAULTS.issuer),
+  RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default(JWT_DEFAULTS.audience),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),

@@ -5,6 +5,7 @@ import { DEFAULT_RISK_LIMITS, LEVERAGE_POLICY_DEFAULTS } from '../../src/engine/
 import { TICK_GUARD_DEFAULTS } from '../../src/engine/market/tick-guard.js';
 import { DEFAULT_REALTIME_RISK_CONFIG } from '../../src/engine/risk/realtime-risk.js';
 import { ENGINE_DEFAULTS } from '../../src/engine/runtime/engine-defaults.js';
+import { JWT_DEFAULTS } from '../../src/gateway/auth.js';
 import { CONNECTION_CAPS_DEFAULTS, ConnectionLimits } from '../../src/gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from '../../src/gateway/gateway-defaults.js';
 import { DATABASE_DEFAULTS } from '../../src/persistence/database.js';
@@ -35,7 +36,7 @@ describe('the configuration with nothing set equals the defaults of the componen
     expect(config.pool.maxBatch).toBe(ENGINE_DEFAULTS.maxBatch);
   });
 
-  it('gateway: address, size limits, websocket caps and subscriptions, session age, query token and CORS', () => {
+  it('gateway: address, size limits, websocket caps and subscriptions, session age, query token, CORS and token issuer and audience', () => {
     expect({ host: config.host, port: config.port, maxFrameBytes: config.maxFrameBytes, maxBodyBytes: config.maxBodyBytes }).toEqual({
       host: GATEWAY_DEFAULTS.host, port: GATEWAY_DEFAULTS.port, maxFrameBytes: GATEWAY_DEFAULTS.maxFrameBytes, maxBodyBytes: GATEWAY_DEFAULTS.maxBodyBytes,
     });
@@ -44,6 +45,7 @@ describe('the configuration with nothing set equals the defaults of the componen
       maxSubscriptions: GATEWAY_DEFAULTS.maxSubscriptions, maxSessionAgeMs: GATEWAY_DEFAULTS.maxSessionAgeMs, allowQueryToken: GATEWAY_DEFAULTS.allowQueryToken,
     });
     expect(config.corsOrigins).toEqual(GATEWAY_DEFAULTS.corsOrigins);
+    expect({ issuer: config.jwt.issuer, audience: config.jwt.audience }).toEqual(JWT_DEFAULTS);
   });
 
   it('market data and orders: tick guard, clientOrderId window, leverage limits', () => {
@@ -79,7 +81,7 @@ describe('each component takes its own defaults for what it is not given', () =>
   });
 
   it('every defaults object is frozen, so no caller can change another\'s', () => {
-    for (const d of [RISK_POOL_DEFAULTS, ENGINE_DEFAULTS, GATEWAY_DEFAULTS, CONNECTION_CAPS_DEFAULTS, TICK_GUARD_DEFAULTS, CLIENT_ORDER_IDS_DEFAULTS,
+    for (const d of [RISK_POOL_DEFAULTS, ENGINE_DEFAULTS, GATEWAY_DEFAULTS, JWT_DEFAULTS, CONNECTION_CAPS_DEFAULTS, TICK_GUARD_DEFAULTS, CLIENT_ORDER_IDS_DEFAULTS,
       LEVERAGE_POLICY_DEFAULTS, DATABASE_DEFAULTS, QUEUE_DEFAULTS, QUEUE_FEEDER_DEFAULTS, AML_DEFAULTS]) expect(Object.isFrozen(d)).toBe(true);
   });
 });
