@@ -34,7 +34,7 @@ export interface RiskLimits {
   readonly modifyRateIntervalMs: number;
 }
 
-/** Upper bound of maxLeverage that configuration may set. */
+/** The engine's bound of maxLeverage; MAX_LEVERAGE_LIMIT may set a lower one (LeveragePolicy). */
 export const MAX_CONFIGURABLE_LEVERAGE = 100;
 
 /**

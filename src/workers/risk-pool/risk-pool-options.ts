@@ -18,8 +18,8 @@ export interface RiskPoolOptions {
    */
   readonly tasksPerThread?: number;
   /**
-   * Scheduling of the worker threads (default 'idle': recalculations then never delay an order ack). 'low': nice 19, applied by piscina through
-   * @napi-rs/nice (per thread on Linux). 'idle': nice 19 and Linux SCHED_IDLE, set by each worker on
+   * Scheduling of the worker threads (default 'idle': recalculations then never delay an order ack).
+   * 'low': nice 19, applied by piscina through @napi-rs/nice (per thread on Linux). 'idle': nice 19 and Linux SCHED_IDLE, set by each worker on
    * itself at start with util-linux `chrt` (no npm package sets a thread's policy); the pool reports
    * what it got in stats().priority.
    */
