@@ -1,53 +1,75 @@
 /**
  * Configuration: parsed from the environment once, at start, with a zod schema. Every bad field is
  * listed in one error; the result is frozen and passed down (no module reads process.env itself).
+ * A setting of a component takes its default from that component's defaults object (RISK_POOL_DEFAULTS,
+ * GATEWAY_DEFAULTS, ...): this file only maps environment names onto them (test/config/defaults.test.ts).
  */
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { CLIENT_ORDER_IDS_DEFAULTS } from './engine/actors/client-order-ids.js';
+import { LEVERAGE_POLICY_DEFAULTS, MAX_CONFIGURABLE_LEVERAGE, type LeveragePolicy } from './engine/limits/risk-limits.js';
+import { TICK_GUARD_DEFAULTS } from './engine/market/tick-guard.js';
+import { ENGINE_DEFAULTS } from './engine/runtime/engine-defaults.js';
+import { JWT_DEFAULTS } from './gateway/auth.js';
+import { CONNECTION_CAPS_DEFAULTS } from './gateway/connection-limits.js';
+import { GATEWAY_DEFAULTS } from './gateway/gateway-defaults.js';
+import { DATABASE_DEFAULTS } from './persistence/database.js';
+import { QUEUE_FEEDER_DEFAULTS } from './persistence/queue-feeder.js';
+import { QUEUE_DEFAULTS } from './persistence/queue-options.js';
+import { AML_DEFAULTS } from './workers/queue-jobs/aml-large-notional.js';
+import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
+/** Minutes of the UTC day as HH:MM. */
+const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 const EnvSchema = z.object({
-  PORT: int(0, 65535).default(8080),
+  PORT: int(0, 65535).default(GATEWAY_DEFAULTS.port),
   /** Loopback by default: exposing the engine is a deliberate choice (HOST=0.0.0.0). */
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: z.string().min(1).default(GATEWAY_DEFAULTS.host),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** HS256 key for JWTs, at least 32 bytes. Without it a development key is kept in DATA_DIR. */
   RISK_ENGINE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  RISK_ENGINE_JWT_ISSUER: z.string().min(1).default('risk-engine'),
-  RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default('risk-engine'),
+  RISK_ENGINE_JWT_ISSUER: z.string().min(1).default(JWT_DEFAULTS.issuer),
+  RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default(JWT_DEFAULTS.audience),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
-  RISK_POOL_MAX_BATCH: int(1, 4096).default(64),
+  RISK_POOL_MAX_BATCH: int(1, 4096).default(RISK_POOL_DEFAULTS.maxBatch),
   /** Tasks posted to one worker before its previous one finishes (risk-pool-options.ts says why 1). */
-  RISK_POOL_TASKS_PER_THREAD: int(1, 16).default(1),
+  RISK_POOL_TASKS_PER_THREAD: int(1, 16).default(RISK_POOL_DEFAULTS.tasksPerThread),
   /**
    * Scheduling of the pool's worker threads. `idle` (Linux SCHED_IDLE): they run only on CPU time
    * nothing else wants, so a woken gateway thread or client never waits behind a recalculation;
    * `low`: nice 19; `normal`: as the gateway.
    */
-  RISK_POOL_PRIORITY: z.enum(['idle', 'low', 'normal']).default('idle'),
+  RISK_POOL_PRIORITY: z.enum(['idle', 'low', 'normal']).default(RISK_POOL_DEFAULTS.priority),
+  /** Confidence of the live VaR (the risk stream's and the pre-trade VaR limit's); the live ES keeps its own (97.5%). */
+  VAR_CONFIDENCE_LEVEL: z.coerce.number().min(0.5, 'must be at least 0.5').lt(1, 'must be below 1').default(RISK_POOL_DEFAULTS.varConfidence),
+  /** The leverage limit a new portfolio gets unless it names its own; at most MAX_LEVERAGE_LIMIT. */
+  DEFAULT_LEVERAGE_LIMIT: z.coerce.number().positive().max(MAX_CONFIGURABLE_LEVERAGE).default(LEVERAGE_POLICY_DEFAULTS.defaultLimit),
+  /** The highest leverage limit anyone may set (a higher one is refused with INVALID_LIMITS). */
+  MAX_LEVERAGE_LIMIT: z.coerce.number().positive().max(MAX_CONFIGURABLE_LEVERAGE).default(LEVERAGE_POLICY_DEFAULTS.maxLimit),
   /** Messages a portfolio's mailbox holds before senders get `busy`. */
-  MAILBOX_CAPACITY: int(1, 1_000_000).default(1024),
+  MAILBOX_CAPACITY: int(1, 1_000_000).default(ENGINE_DEFAULTS.mailboxCapacity),
   /** SPAN margin grid refresh per portfolio, ms (slower cadence than Greeks and dgv VaR). */
-  MARGIN_REFRESH_MS: int(0, 3_600_000).default(1000),
-  MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(64 * 1024),
-  MAX_BODY_BYTES: int(256, 64 * 1024 * 1024).default(1024 * 1024),
+  MARGIN_REFRESH_MS: int(0, 3_600_000).default(ENGINE_DEFAULTS.marginRefreshMs),
+  MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(GATEWAY_DEFAULTS.maxFrameBytes),
+  MAX_BODY_BYTES: int(256, 64 * 1024 * 1024).default(GATEWAY_DEFAULTS.maxBodyBytes),
   /** Websocket connections in all; per remote address; and waiting to authenticate. */
-  WS_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
-  WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(1000),
-  WS_MAX_UNAUTHENTICATED: int(1, 1_000_000).default(256),
+  WS_MAX_CONNECTIONS: int(1, 1_000_000).default(CONNECTION_CAPS_DEFAULTS.total),
+  WS_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(CONNECTION_CAPS_DEFAULTS.perIp),
+  WS_MAX_UNAUTHENTICATED: int(1, 1_000_000).default(CONNECTION_CAPS_DEFAULTS.unauthenticated),
   /** Subscriptions one websocket may hold. */
-  WS_MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(1024),
+  WS_MAX_SUBSCRIPTIONS: int(1, 1_000_000).default(GATEWAY_DEFAULTS.maxSubscriptions),
   /** A websocket is closed (4004) this long after it opened, whatever its tokens; 0 = never. */
-  WS_MAX_SESSION_AGE_S: int(0, 365 * 86_400).default(86_400),
+  WS_MAX_SESSION_AGE_S: int(0, 365 * 86_400).default(GATEWAY_DEFAULTS.maxSessionAgeMs / 1000),
   /** Accept `?token=` at the websocket upgrade (query strings end up in proxy and access logs). */
-  WS_QUERY_TOKEN: z.enum(['true', 'false']).default('false'),
+  WS_QUERY_TOKEN: flag(GATEWAY_DEFAULTS.allowQueryToken),
   /** Browser origins (scheme://host[:port], comma-separated) allowed by CORS and at the websocket upgrade. */
   CORS_ORIGINS: z
     .string()
@@ -73,34 +95,29 @@ const EnvSchema = z.object({
    */
   ALLOW_EMBEDDED_DATABASE: z.enum(['true', 'false']).default('false'),
   /** Schema of everything the engine stores, BullMQ's PostgreSQL tables included. */
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, starting with a letter or _').default('risk_engine'),
-  DATABASE_POOL_SIZE: int(2, 200).default(8),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, starting with a letter or _').default(DATABASE_DEFAULTS.schema),
+  DATABASE_POOL_SIZE: int(2, 200).default(DATABASE_DEFAULTS.poolSize),
   /** Redis for the BullMQ queues; without it they run on PostgreSQL (the same database). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** Prefix of the queues' names (one per engine deployment sharing a Redis). */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('risk-engine'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default(QUEUE_DEFAULTS.prefix),
   /** How often each portfolio's newest risk is written behind (persist queue), ms. */
-  RISK_SNAPSHOT_MS: int(100, 86_400_000).default(5000),
+  RISK_SNAPSHOT_MS: int(100, 86_400_000).default(QUEUE_FEEDER_DEFAULTS.riskSnapshotMs),
   /** How often changed last prices are written behind, ms. */
-  MARKET_SNAPSHOT_MS: int(100, 86_400_000).default(1000),
+  MARKET_SNAPSHOT_MS: int(100, 86_400_000).default(QUEUE_FEEDER_DEFAULTS.marketSnapshotMs),
   /** UTC time of day (HH:MM) from which the day's positions-and-risk report is requested. */
-  REPORT_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour UTC').default('21:30'),
+  REPORT_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour UTC').default(hhmm(QUEUE_FEEDER_DEFAULTS.reportMinuteUtc)),
   /** A fill of at least this notional raises an AML alert. */
-  AML_LARGE_NOTIONAL: z.coerce.number().positive().finite().default(1_000_000),
+  AML_LARGE_NOTIONAL: z.coerce.number().positive().finite().default(AML_DEFAULTS.largeNotional),
   /**
    * A tick moving a price by more than this fraction of the last accepted price is held until a
    * second tick confirms it (src/engine/market/tick-guard.ts). Risk managers set per-symbol bands.
    */
-  TICK_MAX_JUMP: z.coerce.number().positive().max(100).default(0.25),
-  /**
-   * A tick whose ts is further than this from the engine clock (either way) is refused, ms. 5 s:
-   * NTP-synchronised hosts agree within milliseconds and a healthy feed delivers within tens, so
-   * a tick 5 s off comes from a wrong clock or a replayed backlog, not the market now; the margin
-   * still covers a GC pause or a reconnect burst of a feed.
-   */
-  TICK_MAX_SKEW_MS: int(1, 86_400_000).default(5000),
+  TICK_MAX_JUMP: z.coerce.number().positive().max(100).default(TICK_GUARD_DEFAULTS.maxJump),
+  /** A tick whose ts is further than this from the engine clock (either way) is refused, ms (tick-guard.ts says why 5 s). */
+  TICK_MAX_SKEW_MS: int(1, 86_400_000).default(TICK_GUARD_DEFAULTS.maxSkewMs),
   /** How long an accepted clientOrderId is remembered at least, ms (open orders are, whatever their age): 1 s to 30 days. */
-  CLIENT_ORDER_ID_WINDOW_MS: int(1000, 30 * 86_400_000).default(86_400_000),
+  CLIENT_ORDER_ID_WINDOW_MS: int(1000, 30 * 86_400_000).default(CLIENT_ORDER_IDS_DEFAULTS.windowMs),
   /** PEM certificate (with its chain) and private key: with both, serve terminates TLS itself (https://, wss://). */
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
@@ -119,7 +136,13 @@ export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
   readonly dataDir: string;
-  readonly pool: { readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal' };
+  readonly pool: {
+    readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
+    /** VAR_CONFIDENCE_LEVEL. */
+    readonly varConfidence: number;
+  };
+  /** DEFAULT_LEVERAGE_LIMIT and MAX_LEVERAGE_LIMIT. */
+  readonly leverage: LeveragePolicy;
   readonly mailboxCapacity: number;
   readonly marginRefreshMs: number;
   readonly clientOrderIdWindowMs: number;
@@ -187,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  // Production's rules, all checked so that one start lists every problem.
+  // Rules across fields and production's rules, all checked so that one start lists every problem.
   const refused: string[] = [];
   if (e.NODE_ENV === 'production' && e.RISK_ENGINE_JWT_SECRET === undefined) {
     refused.push('RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)');
@@ -202,6 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.NODE_ENV === 'production' && tls === undefined && e.TLS_TERMINATED_BY_PROXY !== 'true') {
     refused.push('TLS_CERT_FILE, TLS_KEY_FILE: required in production, where plaintext is refused; or set TLS_TERMINATED_BY_PROXY=true if a proxy in front terminates TLS');
   }
+  if (e.DEFAULT_LEVERAGE_LIMIT > e.MAX_LEVERAGE_LIMIT) {
+    refused.push(`DEFAULT_LEVERAGE_LIMIT: ${e.DEFAULT_LEVERAGE_LIMIT} is above MAX_LEVERAGE_LIMIT (${e.MAX_LEVERAGE_LIMIT}); a new portfolio could not get it`);
+  }
   if (refused.length > 0) throw new ConfigError(refused);
   const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
   return Object.freeze({
@@ -210,7 +236,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     env: e.NODE_ENV,
     jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
     dataDir: e.DATA_DIR,
-    pool: Object.freeze({ threads: e.RISK_POOL_THREADS ?? Math.max(1, availableParallelism()), maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY }),
+    pool: Object.freeze({
+      threads: e.RISK_POOL_THREADS ?? RISK_POOL_DEFAULTS.threads, maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY,
+      varConfidence: e.VAR_CONFIDENCE_LEVEL,
+    }),
+    leverage: Object.freeze({ defaultLimit: e.DEFAULT_LEVERAGE_LIMIT, maxLimit: e.MAX_LEVERAGE_LIMIT }),
     mailboxCapacity: e.MAILBOX_CAPACITY,
     marginRefreshMs: e.MARGIN_REFRESH_MS,
     clientOrderIdWindowMs: e.CLIENT_ORDER_ID_WINDOW_MS,

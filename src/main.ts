@@ -6,6 +6,7 @@ import { type AppConfig } from './config.js';
 import { createLogger, type LogFn } from './logger.js';
 import { createEngine } from './engine/runtime/engine.js';
 import type { EngineApi } from './engine/runtime/engine-api.js';
+import { withLeveragePolicy } from './engine/runtime/leverage-policy.js';
 import { alignHistories, type PriceHistory } from './engine/market/price-history.js';
 import { readPriceFolder } from './price-folder.js';
 import { createDemoMarket, demoUnderlyings, type DemoUnderlying } from './engine/market/demo-market.js';
@@ -93,7 +94,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel).log;
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
   const scenarios = scenarioSet(config, universe, log);
-  const pool = createRiskPool({ threads: config.pool.threads, maxBatch: config.pool.maxBatch, tasksPerThread: config.pool.tasksPerThread, priority: config.pool.priority, scenarios });
+  const pool = createRiskPool({
+    threads: config.pool.threads, maxBatch: config.pool.maxBatch, tasksPerThread: config.pool.tasksPerThread, priority: config.pool.priority,
+    varConfidence: config.pool.varConfidence, scenarios,
+  });
   reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
   let persistence: Persistence | undefined;
@@ -115,7 +119,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   } else {
     log('warn', 'PERSISTENCE=memory: nothing is stored; a restart forgets every order, fill and portfolio');
   }
-  const engine = createEngine({
+  const engine = withLeveragePolicy(createEngine({
     calculator: pool,
     clock,
     rate: config.rate,
@@ -129,7 +133,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
     clientOrderIdWindowMs: config.clientOrderIdWindowMs,
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
-  });
+  }), config.leverage);
   const gateway = await startGateway(engine, {
     host: config.host,
     port: config.port,

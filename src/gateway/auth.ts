@@ -29,6 +29,9 @@ export interface Principal {
   readonly expMs: number;
 }
 
+/** Issuer and audience the engine signs and verifies tokens for; src/config.ts maps RISK_ENGINE_JWT_ISSUER and RISK_ENGINE_JWT_AUDIENCE onto them. */
+export const JWT_DEFAULTS = Object.freeze({ issuer: 'risk-engine', audience: 'risk-engine' });
+
 export interface JwtSettings {
   readonly secret: Uint8Array | KeyObject;
   readonly issuer: string;

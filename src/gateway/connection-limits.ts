@@ -12,7 +12,8 @@ export interface ConnectionCaps {
   readonly unauthenticated: number;
 }
 
-export const DEFAULT_CONNECTION_CAPS: ConnectionCaps = { total: 10_000, perIp: 1000, unauthenticated: 256 };
+/** The caps' defaults; src/config.ts maps WS_MAX_CONNECTIONS, WS_MAX_CONNECTIONS_PER_IP and WS_MAX_UNAUTHENTICATED onto them. */
+export const CONNECTION_CAPS_DEFAULTS: ConnectionCaps = Object.freeze({ total: 10_000, perIp: 1000, unauthenticated: 256 });
 
 export class ConnectionLimits {
   readonly caps: ConnectionCaps;
@@ -21,7 +22,7 @@ export class ConnectionLimits {
   private readonly byIp = new Map<string, number>();
 
   constructor(caps: Partial<ConnectionCaps>) {
-    this.caps = { ...DEFAULT_CONNECTION_CAPS, ...caps };
+    this.caps = { ...CONNECTION_CAPS_DEFAULTS, ...caps };
   }
 
   /** Reserves a place; returns null, or why not (the caller answers 503 TOO_MANY_CONNECTIONS). */

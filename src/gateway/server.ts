@@ -18,6 +18,7 @@ import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { type Principal, TokenVerifier, bearerToken } from './auth.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
+import { GATEWAY_DEFAULTS } from './gateway-defaults.js';
 import { CLOSE_CODES, errors } from './errors.js';
 import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
@@ -45,9 +46,10 @@ export class ListenError extends Error {
 export const isNativeUws: boolean = /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
 
 export interface GatewayOptions {
-  readonly host: string;
-  /** 0 = any free port. */
-  readonly port: number;
+  /** Default loopback: exposing the engine is a deliberate choice (0.0.0.0). */
+  readonly host?: string;
+  /** 0 = any free port (default 8080). */
+  readonly port?: number;
   readonly jwt: { readonly secret: Uint8Array | KeyObject; readonly issuer: string; readonly audience: string };
   /** Largest websocket frame answered normally (default 64 KiB). */
   readonly maxFrameBytes?: number;
@@ -63,7 +65,7 @@ export interface GatewayOptions {
   readonly maxSessionAgeMs?: number;
   /** Seconds without traffic before uWS closes a connection (default 120; pings are automatic). */
   readonly idleTimeoutSeconds?: number;
-  /** Connection caps (defaults in connection-limits.ts). */
+  /** Connection caps (defaults: CONNECTION_CAPS_DEFAULTS in connection-limits.ts). */
   readonly connections?: Partial<ConnectionCaps>;
   /** Subscriptions one connection may hold (default 1024). */
   readonly maxSubscriptions?: number;
@@ -97,25 +99,13 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const DEFAULTS = {
-  maxFrameBytes: 64 * 1024,
-  maxBodyBytes: 1024 * 1024,
-  slowConsumerBytes: 256 * 1024,
-  maxBufferedBytes: 16 * 1024 * 1024,
-  idleTimeoutSeconds: 120,
-  authTimeoutMs: 10_000,
-  maxSessionAgeMs: 24 * 3600 * 1000,
-  maxSubscriptions: 1024,
-  allowQueryToken: false,
-};
-
 const silent: LogFn = () => {};
 
 /** Routes that need no token (probes), served before the REST table. */
 type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply) => void };
 
 export async function startGateway(engine: EngineApi, opts: GatewayOptions): Promise<Gateway> {
-  const o = { ...DEFAULTS, ...stripUndefined(opts) };
+  const o = { ...GATEWAY_DEFAULTS, ...stripUndefined(opts) };
   const log = opts.log ?? silent;
   const uwsKind = isNativeUws ? 'native' : 'fallback';
   if (!isNativeUws) {
@@ -126,7 +116,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   }
 
   const hsts = opts.hsts ?? opts.tls !== undefined;
-  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins ?? [], extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])] });
+  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins, extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])] });
   const guard = new Guard(policy, log);
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const verifier = new TokenVerifier(opts.jwt);
@@ -341,10 +331,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   }
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(opts.host, opts.port, (ls) => (ls ? resolve(ls) : reject(new ListenError(`could not listen on ${opts.host}:${opts.port} (the port is taken, or the address is not this host's)`))));
+    app.listen(o.host, o.port, (ls) => (ls ? resolve(ls) : reject(new ListenError(`could not listen on ${o.host}:${o.port} (the port is taken, or the address is not this host's)`))));
   });
   const port = uWS.us_socket_local_port(listenSocket);
-  log('info', 'gateway listening', { host: opts.host, port, uws: uwsKind, tls: opts.tls !== undefined });
+  log('info', 'gateway listening', { host: o.host, port, uws: uwsKind, tls: opts.tls !== undefined });
 
   let closed = false;
   return {

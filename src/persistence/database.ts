@@ -17,11 +17,12 @@ export type DatabaseKind = 'embedded' | 'external';
 export interface DatabaseOptions {
   /** postgres:// URL of a server; absent: embedded PGlite under `dataDir`. */
   readonly url?: string;
-  readonly schema: string;
+  /** Schema of everything the engine stores (default risk_engine). */
+  readonly schema?: string;
   /** Folder of the embedded database's files (created if missing). */
   readonly dataDir: string;
-  /** Connections of the pool (external server). The embedded database always gets a small pool. */
-  readonly poolSize: number;
+  /** Connections of the pool (external server; default 8). The embedded database always gets a small pool. */
+  readonly poolSize?: number;
   readonly log?: LogFn;
 }
 
@@ -49,6 +50,9 @@ export function quoteSchema(schema: string): string {
   return `"${schema}"`;
 }
 
+/** The database's defaults; src/config.ts maps DATABASE_SCHEMA and DATABASE_POOL_SIZE onto them. */
+export const DATABASE_DEFAULTS = Object.freeze({ schema: 'risk_engine', poolSize: 8 });
+
 /**
  * PGlite runs every query on this thread, one at a time, whatever the number of connections; a
  * few connections let the journal, the queue worker and BullMQ's LISTEN client each hold their
@@ -58,10 +62,10 @@ const EMBEDDED_CONNECTIONS = 16;
 const EMBEDDED_POOL = 4;
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  const schema = opts.schema;
+  const schema = opts.schema ?? DATABASE_DEFAULTS.schema;
   const quoted = quoteSchema(schema);
   if (opts.url !== undefined) {
-    const connection: pg.PoolConfig = { connectionString: opts.url, max: opts.poolSize, options: `-c search_path=${quoted}` };
+    const connection: pg.PoolConfig = { connectionString: opts.url, max: opts.poolSize ?? DATABASE_DEFAULTS.poolSize, options: `-c search_path=${quoted}` };
     const pool = new pg.Pool(connection);
     // An idle client's error (server restart, network) must not crash the process; the next
     // query on a fresh client reports it where it can be handled.
@@ -74,10 +78,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     }
     return { kind: 'external', schema, pool, connection, close: () => pool.end() };
   }
-  return openEmbedded(opts, quoted);
+  return openEmbedded(opts, schema, quoted);
 }
 
-async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Database> {
+async function openEmbedded(opts: DatabaseOptions, schema: string, quoted: string): Promise<Database> {
   // Loaded on use: a deployment with DATABASE_URL never needs the wasm build in memory.
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const dir = resolve(opts.dataDir, 'pg');
@@ -120,7 +124,7 @@ async function openEmbedded(opts: DatabaseOptions, quoted: string): Promise<Data
   opts.log?.('info', 'embedded PostgreSQL (PGlite) started', { dir: join(opts.dataDir, 'pg'), socket: socket.path, ...(socket.temporary ? { note: 'DATA_DIR is too long for a socket path: the socket is in a private temporary folder' } : {}) });
   return {
     kind: 'embedded',
-    schema: opts.schema,
+    schema,
     pool,
     connection,
     async close() {

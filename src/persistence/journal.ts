@@ -67,6 +67,9 @@ export interface JournalOptions {
   readonly namedStatements?: boolean;
 }
 
+/** The journal's defaults: a backlog after an outage is committed in slices of maxBatch entries. */
+export const JOURNAL_DEFAULTS = Object.freeze({ maxBatch: 2000, namedStatements: true });
+
 const nowUsDefault = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -96,10 +99,10 @@ export class PgJournal implements EventJournal {
     this.nextBatchSeq = lastBatchSeq + 1;
     this.projectedSeq = lastBatchSeq;
     this.log = opts.log ?? (() => {});
-    this.maxBatch = opts.maxBatch ?? 2000;
+    this.maxBatch = opts.maxBatch ?? JOURNAL_DEFAULTS.maxBatch;
     this.nowUs = opts.nowUs ?? nowUsDefault;
     const text = 'INSERT INTO journal (seq, entries) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING';
-    this.insert = opts.namedStatements === false ? { text } : { name: 'journal_insert', text };
+    this.insert = (opts.namedStatements ?? JOURNAL_DEFAULTS.namedStatements) ? { name: 'journal_insert', text } : { text };
   }
 
   /**

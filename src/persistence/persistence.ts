@@ -3,7 +3,8 @@
  * database, its migrations, then the actors' states as the journal last committed them, then
  * the journal itself (continuing the audit chain).
  */
-import { DEFAULT_CLIENT_ORDER_ID_WINDOW_MS } from '../engine/actors/client-order-ids.js';
+import { CLIENT_ORDER_IDS_DEFAULTS } from '../engine/actors/client-order-ids.js';
+import { ENGINE_DEFAULTS } from '../engine/runtime/engine-defaults.js';
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { OrderArchive } from '../engine/runtime/order-archive.js';
 import type { LogFn, LogLevel } from '../logger.js';
@@ -58,6 +59,9 @@ export interface Persistence {
   close(): Promise<void>;
 }
 
+/** The defaults of what openPersistence is not given (historyLimit: the engine's, ENGINE_DEFAULTS). */
+export const PERSISTENCE_DEFAULTS = Object.freeze({ drainTimeoutMs: 5000 });
+
 /** How long a shutdown waits for the journal's last commits (a database that is gone must not hang it). */
 const CLOSE_FLUSH_MS = 10_000;
 /** How long a shutdown waits for the queue workers, then the queues, to stop (a Redis in a bad state must not hang it). */
@@ -88,15 +92,15 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     // the write-behind; draining first only makes the snapshot tables current. Jobs a killed
     // engine held are retried once their lock lapses (~15 s): start does not wait that long.
     try {
-      await queues.drain(opts.drainTimeoutMs ?? 5000);
+      await queues.drain(opts.drainTimeoutMs ?? PERSISTENCE_DEFAULTS.drainTimeoutMs);
     } catch (err) {
       opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
     }
     // Opening the journal projects what the last run committed, so the tables are complete.
     const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external' });
     const nowMs = opts.clock?.nowMs() ?? Date.now();
-    const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? DEFAULT_CLIENT_ORDER_ID_WINDOW_MS));
-    const history = await loadRecentHistory(db.pool, opts.historyLimit ?? 100_000);
+    const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs));
+    const history = await loadRecentHistory(db.pool, opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit);
     const q = queues, w = workers, lock = writer;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {

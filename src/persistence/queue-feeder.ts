@@ -12,6 +12,7 @@ import { isoDateOf } from '../engine/runtime/clock.js';
 import type { LogFn } from '../logger.js';
 import type { AmlFillJob, MarketSnapshotRow, RiskSnapshotRow } from './queue-payloads.js';
 import type { Queues } from './queues.js';
+import { stripUndefined } from '../strip-undefined.js';
 
 export interface QueueFeederOptions {
   readonly engine: EngineApi;
@@ -19,12 +20,15 @@ export interface QueueFeederOptions {
   readonly log: LogFn;
   readonly clock: { nowMs(): number };
   /** Every portfolio's newest risk, when it changed, at most this often (ms). */
-  readonly riskSnapshotMs: number;
+  readonly riskSnapshotMs?: number;
   /** Last prices that changed, this often (ms). */
-  readonly marketSnapshotMs: number;
+  readonly marketSnapshotMs?: number;
   /** Minute of the UTC day from which the day's positions-and-risk report is requested. */
-  readonly reportMinuteUtc: number;
+  readonly reportMinuteUtc?: number;
 }
+
+/** The feeder's defaults; src/config.ts maps RISK_SNAPSHOT_MS, MARKET_SNAPSHOT_MS and REPORT_TIME_UTC onto them. */
+export const QUEUE_FEEDER_DEFAULTS = Object.freeze({ riskSnapshotMs: 5000, marketSnapshotMs: 1000, reportMinuteUtc: 21 * 60 + 30 });
 
 export interface QueueFeeder {
   /** Queues what is pending (fills first) and stops. */
@@ -37,8 +41,9 @@ const MAX_PENDING_FILLS = 1_000_000;
 const FILL_FLUSH_MS = 50;
 const RISK_SLICE_MS = 100;
 
-export function startQueueFeeder(o: QueueFeederOptions): QueueFeeder {
-  const { engine, queues, log } = o;
+export function startQueueFeeder(opts: QueueFeederOptions): QueueFeeder {
+  const { engine, queues, log } = opts;
+  const o = { ...QUEUE_FEEDER_DEFAULTS, ...stripUndefined(opts), clock: opts.clock };
   let fills: AmlFillJob[] = [];
   const prices = new Map<string, { price: number; ts: number; dirty: boolean }>();
   const lastRiskSeq = new Map<string, number>();

@@ -2,14 +2,15 @@ import type { LogFn } from '../logger.js';
 import type { Database } from './database.js';
 import { MAX_ROWS_PER_JOB } from './queue-payloads.js';
 import { queueErrors } from './queue-errors.js';
+import { stripUndefined } from '../strip-undefined.js';
 
 export interface OpenQueuesOptions {
   /** redis:// URL: the queues run on that Redis. Absent: on BullMQ's PostgreSQL backend in db's schema. */
   readonly redisUrl?: string;
   /** The engine's database: the processors write to it, and without Redis the queues live in it. */
   readonly db: Database;
-  /** Namespaces the queues (`<prefix>.persist`, `<prefix>.aml`, `<prefix>.report`): letters, digits, _ and -. */
-  readonly prefix: string;
+  /** Namespaces the queues (`<prefix>.persist`, `<prefix>.aml`, `<prefix>.report`): letters, digits, _ and - (default risk-engine). */
+  readonly prefix?: string;
   readonly log?: LogFn;
   /** Tries per job before it becomes a dead letter (default 5). */
   readonly attempts?: number;
@@ -28,7 +29,9 @@ export interface OpenQueuesOptions {
   readonly stalledIntervalMs?: number;
 }
 
-export const DEFAULT_QUEUE_OPTIONS = Object.freeze({
+/** The queues' defaults; src/config.ts maps QUEUE_PREFIX onto `prefix`. */
+export const QUEUE_DEFAULTS = Object.freeze({
+  prefix: 'risk-engine',
   attempts: 5,
   backoffMs: 1000,
   // bench/persist.bench.ts: 1000 rows make one INSERT of a few hundred kB, large enough that the
@@ -46,10 +49,9 @@ export type NormalisedQueueOptions = Required<Omit<OpenQueuesOptions, 'redisUrl'
 /** Fills defaults and rejects bad values once, when the queues are opened. */
 export function normaliseQueueOptions(opts: OpenQueuesOptions): NormalisedQueueOptions {
   const o: NormalisedQueueOptions = {
-    ...DEFAULT_QUEUE_OPTIONS,
-    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
+    ...QUEUE_DEFAULTS,
+    ...stripUndefined(opts),
     db: opts.db,
-    prefix: opts.prefix,
   };
   // ':' is BullMQ's key separator on Redis; the name also travels as a NOTIFY payload on PostgreSQL.
   if (typeof o.prefix !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(o.prefix)) {

@@ -27,6 +27,8 @@ export interface WriterLock {
   release(): Promise<void>;
 }
 
+export const WRITER_LOCK_DEFAULTS = Object.freeze({ retryMs: 1000 });
+
 export interface WriterLockOptions {
   readonly log?: LogFn;
   /** Another engine holds the lock after a reconnect: this one must stop writing. */
@@ -106,7 +108,7 @@ async function terminate(connection: pg.ClientConfig, pid: number): Promise<void
  * pg_terminate_backend if its engine is known to be gone).
  */
 export async function acquireWriterLock(connection: pg.ClientConfig, schema: string, opts: WriterLockOptions): Promise<WriterLock> {
-  const retryMs = opts.retryMs ?? 1000;
+  const retryMs = opts.retryMs ?? WRITER_LOCK_DEFAULTS.retryMs;
   let state: 'held' | 'reconnecting' | 'released' = 'held';
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;

@@ -87,6 +87,50 @@ describe('loadConfig', () => {
     expect(c.port).toBe(0);
     expect(c.host).toBe('127.0.0.1');
   });
+
+  it('takes the leverage limits from DEFAULT_LEVERAGE_LIMIT and MAX_LEVERAGE_LIMIT (10 and 100 by default)', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).leverage).toEqual({ defaultLimit: 10, maxLimit: 100 });
+    expect(loadConfig({ DATA_DIR: dataDir, DEFAULT_LEVERAGE_LIMIT: '4', MAX_LEVERAGE_LIMIT: '20' }).leverage).toEqual({ defaultLimit: 4, maxLimit: 20 });
+    expect(loadConfig({ DATA_DIR: dataDir, DEFAULT_LEVERAGE_LIMIT: '2.5', MAX_LEVERAGE_LIMIT: '2.5' }).leverage).toEqual({ defaultLimit: 2.5, maxLimit: 2.5 });
+  });
+
+  it('refuses a leverage limit that is not a positive number up to 100, naming the variable', () => {
+    for (const [name, bad] of [['DEFAULT_LEVERAGE_LIMIT', '0'], ['DEFAULT_LEVERAGE_LIMIT', 'ten'], ['MAX_LEVERAGE_LIMIT', '-5'], ['MAX_LEVERAGE_LIMIT', '101']] as const) {
+      expect(() => loadConfig({ DATA_DIR: dataDir, [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(`^invalid configuration:\\n  - ${name}:`));
+    }
+  });
+
+  it('refuses a default leverage limit above the highest one allowed', () => {
+    try {
+      loadConfig({ DATA_DIR: dataDir, DEFAULT_LEVERAGE_LIMIT: '20', MAX_LEVERAGE_LIMIT: '15' });
+      expect.unreachable('a new portfolio would get a limit nobody may set');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems).toEqual([expect.stringMatching(/^DEFAULT_LEVERAGE_LIMIT: 20 is above MAX_LEVERAGE_LIMIT \(15\)/)]);
+    }
+    // Only the default is lowered: it must still fit under the ceiling of 100.
+    expect(() => loadConfig({ DATA_DIR: dataDir, MAX_LEVERAGE_LIMIT: '5' })).toThrow(/DEFAULT_LEVERAGE_LIMIT: 10 is above MAX_LEVERAGE_LIMIT \(5\)/);
+  });
+
+  it('takes the live VaR confidence from VAR_CONFIDENCE_LEVEL (0.95 by default) and refuses one outside [0.5, 1)', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).pool.varConfidence).toBe(0.95);
+    expect(loadConfig({ DATA_DIR: dataDir, VAR_CONFIDENCE_LEVEL: '0.99' }).pool.varConfidence).toBe(0.99);
+    for (const bad of ['1', '0.4', '95', 'high']) {
+      expect(() => loadConfig({ DATA_DIR: dataDir, VAR_CONFIDENCE_LEVEL: bad }), bad).toThrow(/VAR_CONFIDENCE_LEVEL:/);
+    }
+  });
+
+  it('takes DATABASE_URL and REDIS_URL, and refuses a URL of another scheme, naming the variable', () => {
+    const c = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://u@db:5432/risk', REDIS_URL: 'redis://cache:6379' });
+    expect(c.persistence).toMatchObject({ databaseUrl: 'postgres://u@db:5432/risk', redisUrl: 'redis://cache:6379' });
+    try {
+      loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'mysql://db/risk', REDIS_URL: 'http://cache:6379' });
+      expect.unreachable('loadConfig accepted URLs of other schemes');
+    } catch (e) {
+      const problems = (e as ConfigError).problems;
+      expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\//), expect.stringMatching(/^REDIS_URL: must be a redis:\/\//)]);
+    }
+  });
 });
 
 describe('loadConfig: encryption in transit', () => {

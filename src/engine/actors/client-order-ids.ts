@@ -1,7 +1,7 @@
 import type { Order } from './types.js';
 
-/** How long an accepted clientOrderId is remembered at least, by default: a day. */
-export const DEFAULT_CLIENT_ORDER_ID_WINDOW_MS = 86_400_000;
+/** How long an accepted clientOrderId is remembered at least (CLIENT_ORDER_ID_WINDOW_MS), by default: a day. */
+export const CLIENT_ORDER_IDS_DEFAULTS = Object.freeze({ windowMs: 86_400_000 });
 
 /** Entries examined at most per accepted order, so that no order pays for a whole expired backlog. */
 const PRUNE_PER_ADD = 4;

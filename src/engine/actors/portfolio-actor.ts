@@ -32,7 +32,7 @@ import { isoToEpochDay } from '../market/dates.js';
 import { timeToExpiryYears } from '../market/time-to-expiry.js';
 import { type Instrument, underlyingOf } from '../portfolio/types.js';
 import { optionPrice } from '../pricing/option-pricer.js';
-import { ClientOrderIds, DEFAULT_CLIENT_ORDER_ID_WINDOW_MS, orderFieldDifferences, sameOrderFields } from './client-order-ids.js';
+import { CLIENT_ORDER_IDS_DEFAULTS, ClientOrderIds, orderFieldDifferences, sameOrderFields } from './client-order-ids.js';
 import { invalidPortfolioInit, malformedRiskSnapshot, malformedTick, unknownMessage } from './errors.js';
 import { instrumentOf } from './instrument-symbol.js';
 import { matchOrder } from './order-matching.js';
@@ -317,7 +317,7 @@ function repeated(state: PortfolioState, accepted: Order, request: OrderRequest)
 
 function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: string, ctx: ActorContext): Transition {
   const portfolioId = state.portfolioId;
-  const sinceMs = ctx.nowMs - (ctx.clientOrderIdWindowMs ?? DEFAULT_CLIENT_ORDER_ID_WINDOW_MS);
+  const sinceMs = ctx.nowMs - (ctx.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs);
   const seen = state.clientOrderIds?.find(request.clientOrderId, sinceMs, state.openOrders);
   if (seen !== undefined) return repeated(state, seen, request);
   const rejected = (code: string, reason: string, s = state): Transition => ({

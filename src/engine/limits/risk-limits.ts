@@ -34,8 +34,25 @@ export interface RiskLimits {
   readonly modifyRateIntervalMs: number;
 }
 
-/** Upper bound of maxLeverage that configuration may set. */
+/** The engine's bound of maxLeverage; MAX_LEVERAGE_LIMIT may set a lower one (LeveragePolicy). */
 export const MAX_CONFIGURABLE_LEVERAGE = 100;
+
+/**
+ * The operator's leverage settings: the limit a new portfolio gets unless it names its own
+ * (DEFAULT_LEVERAGE_LIMIT) and the highest limit anyone may set (MAX_LEVERAGE_LIMIT), at most
+ * MAX_CONFIGURABLE_LEVERAGE.
+ */
+export interface LeveragePolicy {
+  readonly defaultLimit: number;
+  readonly maxLimit: number;
+}
+
+export const LEVERAGE_POLICY_DEFAULTS: LeveragePolicy = Object.freeze({ defaultLimit: 10, maxLimit: MAX_CONFIGURABLE_LEVERAGE });
+
+/** Why `maxLeverage` is not a leverage limit in (0, maxLimit], or null. */
+export function leverageLimitProblem(maxLeverage: number, maxLimit: number): string | null {
+  return maxLeverage > 0 && maxLeverage <= maxLimit ? null : `must be in (0, ${maxLimit}]`;
+}
 
 export const DEFAULT_RISK_LIMITS: RiskLimits = Object.freeze({
   maxOrderNotional: 1_000_000,
@@ -45,7 +62,7 @@ export const DEFAULT_RISK_LIMITS: RiskLimits = Object.freeze({
   maxAbsDollarGamma: 100_000_000, // Γ·S², so 1,000,000 of dollar-delta change per 1% move
   maxAbsVega: 1_000_000,
   maxVar: Infinity,
-  maxLeverage: 10,
+  maxLeverage: LEVERAGE_POLICY_DEFAULTS.defaultLimit,
   maxConcentration: 1,
   concentrationMinGrossExposure: 0,
   priceCollarFraction: 0.1,
@@ -61,7 +78,7 @@ const positive: Rule = (v) => (v > 0 ? null : 'must be > 0');
 const nonNegative: Rule = (v) => (v >= 0 ? null : 'must be >= 0');
 const positiveInteger: Rule = (v) => (Number.isInteger(v) && v > 0 ? null : 'must be a positive integer');
 const fractionUpTo1: Rule = (v) => (v > 0 && v <= 1 ? null : 'must be in (0, 1]');
-const leverage: Rule = (v) => (v > 0 && v <= MAX_CONFIGURABLE_LEVERAGE ? null : `must be in (0, ${MAX_CONFIGURABLE_LEVERAGE}]`);
+const leverage: Rule = (v) => leverageLimitProblem(v, MAX_CONFIGURABLE_LEVERAGE);
 
 const RULES: { readonly [K in keyof RiskLimits]: Rule } = {
   maxOrderNotional: positive,

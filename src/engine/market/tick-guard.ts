@@ -32,8 +32,12 @@ export interface TickGuardOptions {
   readonly maxSkewMs: number;
 }
 
-/** The defaults of TICK_MAX_JUMP and TICK_MAX_SKEW_MS (src/config.ts). */
-export const DEFAULT_TICK_GUARD: TickGuardOptions = Object.freeze({ maxJump: 0.25, maxSkewMs: 5000 });
+/**
+ * The defaults of TICK_MAX_JUMP and TICK_MAX_SKEW_MS (src/config.ts). 5 s of skew: NTP-synchronised
+ * hosts agree within milliseconds and a healthy feed delivers within tens, so a tick 5 s off comes
+ * from a wrong clock or a replayed backlog; the margin still covers a GC pause or a feed's reconnect burst.
+ */
+export const TICK_GUARD_DEFAULTS: TickGuardOptions = Object.freeze({ maxJump: 0.25, maxSkewMs: 5000 });
 
 /**
  * What to do with a tick. The three `accepted`-like verdicts are applied as a normal tick;
@@ -108,7 +112,7 @@ export class TickGuard {
   private refusedTotal = 0;
 
   constructor(private readonly clock: Clock, opts: Partial<TickGuardOptions> = {}) {
-    const o = { ...DEFAULT_TICK_GUARD, ...opts };
+    const o = { ...TICK_GUARD_DEFAULTS, ...opts };
     if (!(o.maxJump > 0)) throw new RangeError(`maxJump must be > 0, got ${o.maxJump}`);
     if (!(o.maxSkewMs > 0)) throw new RangeError(`maxSkewMs must be > 0 (Infinity: no check), got ${o.maxSkewMs}`);
     this.defaultMaxJump = o.maxJump;

@@ -96,8 +96,9 @@ export interface RealtimeRiskConfig {
   readonly volShiftByUnderlying?: Float64Array;
 }
 
+/** VaR at 95% (VAR_CONFIDENCE_LEVEL's default), ES at 97.5% (FRTB's), SPAN as span-grid.ts. */
 export const DEFAULT_REALTIME_RISK_CONFIG: RealtimeRiskConfig = Object.freeze({
-  varConfidence: 0.99,
+  varConfidence: 0.95,
   esConfidence: 0.975,
   scanRange: DEFAULT_SPAN_PARAMS.scanRange,
   volShift: DEFAULT_SPAN_PARAMS.volShift,

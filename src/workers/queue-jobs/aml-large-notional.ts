@@ -6,7 +6,8 @@ import type { AmlAlert } from '../../persistence/aml-alert-store.js';
 import type { AmlFillJob } from '../../persistence/queue-payloads.js';
 
 export const LARGE_NOTIONAL = 'LARGE_NOTIONAL';
-export const DEFAULT_LARGE_NOTIONAL_THRESHOLD = 1_000_000;
+/** The AML rules' defaults; src/config.ts maps AML_LARGE_NOTIONAL onto `largeNotional`. */
+export const AML_DEFAULTS = Object.freeze({ largeNotional: 1_000_000 });
 /** At this multiple of the threshold the alert is high severity (a fill ten times the limit is rarely routine). */
 const HIGH_SEVERITY_MULTIPLE = 10;
 

@@ -11,7 +11,7 @@ import { pgReportStore, type ReportStore } from '../../persistence/report-store.
 import { pgSnapshotStore, type SnapshotStore } from '../../persistence/snapshot-store.js';
 import { amlProcessor } from './aml-processor.js';
 import { startAmlSweep, type AmlSweepOptions } from './aml-sweep.js';
-import { DEFAULT_LARGE_NOTIONAL_THRESHOLD } from './aml-large-notional.js';
+import { AML_DEFAULTS } from './aml-large-notional.js';
 import { persistProcessor } from './persist-processor.js';
 import { reportProcessor } from './report-processor.js';
 
@@ -46,7 +46,7 @@ export interface QueueWorkers {
 
 export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const { queues, db } = opts;
-  const threshold = opts.amlLargeNotional ?? DEFAULT_LARGE_NOTIONAL_THRESHOLD;
+  const threshold = opts.amlLargeNotional ?? AML_DEFAULTS.largeNotional;
   if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`startQueueWorkers: amlLargeNotional = ${threshold}, expected a positive number`);
   const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 3);
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });

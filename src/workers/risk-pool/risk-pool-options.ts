@@ -1,29 +1,31 @@
-import type { ScenarioSet } from '../../engine/risk/realtime-risk.js';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_REALTIME_RISK_CONFIG, type ScenarioSet } from '../../engine/risk/realtime-risk.js';
+import { ENGINE_DEFAULTS } from '../../engine/runtime/engine-defaults.js';
 import type { SpanOptions } from '../../engine/margin/span-grid.js';
 import { riskPoolErrors } from './errors.js';
 import { stripUndefined } from '../../strip-undefined.js';
 
 export interface RiskPoolOptions {
-  /** Worker threads (default 2). */
+  /** Worker threads (default one per core). */
   readonly threads?: number;
   /** Portfolios per task; a larger recalculate() call is split into tasks of at most this many. */
   readonly maxBatch?: number;
   /** Tasks waiting for a thread before run() rejects with piscina's "Task queue is at limit". */
   readonly maxQueue?: number;
   /**
-   * Tasks piscina posts to one worker before the previous one finishes (default 1). With the engine
-   * refilling the pool as soon as a batch returns, a second queued task only makes batches wait
-   * (docs/BENCHMARKS.md).
+   * Tasks piscina posts to one worker before the previous one finishes (default 1: the engine refills
+   * the pool as soon as a batch returns, so a second queued task only makes batches wait).
    */
   readonly tasksPerThread?: number;
   /**
-   * Scheduling of the worker threads (default 'normal'). 'low': nice 19, applied by piscina through
-   * @napi-rs/nice (per thread on Linux). 'idle': nice 19 and Linux SCHED_IDLE, set by each worker on
+   * Scheduling of the worker threads (default 'idle': recalculations then never delay an order ack).
+   * 'low': nice 19, applied by piscina through @napi-rs/nice (per thread on Linux). 'idle': nice 19 and Linux SCHED_IDLE, set by each worker on
    * itself at start with util-linux `chrt` (no npm package sets a thread's policy); the pool reports
    * what it got in stats().priority.
    */
   readonly priority?: 'idle' | 'low' | 'normal';
   readonly scenarios: ScenarioSet;
+  /** Confidence of the live VaR (VAR_CONFIDENCE_LEVEL), and of the live ES, which keeps its own. */
   readonly varConfidence?: number;
   readonly esConfidence?: number;
   /** SPAN grid parameters (span-grid.ts semantics), resolved per scenario underlying at start. */
@@ -34,15 +36,16 @@ export interface RiskPoolOptions {
   readonly workerFile?: URL;
 }
 
-export const DEFAULT_RISK_POOL_OPTIONS = Object.freeze({
-  threads: 2,
-  // The most recalculations per second with a worker run under a millisecond (bench/risk-pool.bench.ts).
-  maxBatch: 32,
+/** The pool's defaults; src/config.ts maps the RISK_POOL_* variables and VAR_CONFIDENCE_LEVEL onto them. */
+export const RISK_POOL_DEFAULTS = Object.freeze({
+  threads: Math.max(1, availableParallelism()),
+  // One engine batch is one task.
+  maxBatch: ENGINE_DEFAULTS.maxBatch,
   maxQueue: 1024,
   tasksPerThread: 1,
-  priority: 'normal',
-  varConfidence: 0.99,
-  esConfidence: 0.975,
+  priority: 'idle' as 'idle' | 'low' | 'normal',
+  varConfidence: DEFAULT_REALTIME_RISK_CONFIG.varConfidence,
+  esConfidence: DEFAULT_REALTIME_RISK_CONFIG.esConfidence,
   simd: true,
 });
 
@@ -51,7 +54,7 @@ export type NormalisedRiskPoolOptions = Required<Omit<RiskPoolOptions, 'span' | 
 
 /** Fills defaults and rejects bad values once, when the pool is created. */
 export function normaliseRiskPoolOptions(opts: RiskPoolOptions): NormalisedRiskPoolOptions {
-  const o = { ...DEFAULT_RISK_POOL_OPTIONS, ...stripUndefined(opts) } as NormalisedRiskPoolOptions;
+  const o = { ...RISK_POOL_DEFAULTS, ...stripUndefined(opts) } as NormalisedRiskPoolOptions;
   if (!['idle', 'low', 'normal'].includes(o.priority)) throw riskPoolErrors.badOption('priority', o.priority, "'idle', 'low' or 'normal'");
   const int = (name: 'threads' | 'maxBatch' | 'maxQueue' | 'tasksPerThread', min: number, max = Infinity): void => {
     const v = o[name];

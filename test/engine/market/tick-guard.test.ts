@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TICK_GUARD, TickGuard } from '../../../src/engine/market/tick-guard.js';
+import { TICK_GUARD_DEFAULTS, TickGuard } from '../../../src/engine/market/tick-guard.js';
 
 const T0 = Date.UTC(2026, 0, 15, 15);
 
@@ -66,7 +66,7 @@ describe('tick guard: jumps are held until confirmed', () => {
     clock.now += 10;
     expect(guard.check('AAA', 200, T0 + 10)).toBe('held');
     expect(guard.view()).toEqual([{
-      symbol: 'AAA', lastPrice: 100, lastTs: T0, maxJump: DEFAULT_TICK_GUARD.maxJump, bandSet: false,
+      symbol: 'AAA', lastPrice: 100, lastTs: T0, maxJump: TICK_GUARD_DEFAULTS.maxJump, bandSet: false,
       heldTick: { price: 200, ts: T0 + 10, heldAtMs: T0 + 10 }, counts: { held: 1, dropped: 0, confirmed: 0, released: 0 },
     }]);
     expect(guard.check('AAA', 201, T0 + 20)).toBe('confirmed');

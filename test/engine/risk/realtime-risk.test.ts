@@ -3,7 +3,7 @@ import type { Holding } from '../../../src/engine/actors/types.js';
 import { spanMargin } from '../../../src/engine/margin/span-grid.js';
 import { portfolioRisk } from '../../../src/engine/portfolio/portfolio-risk.js';
 import { grossExposure } from '../../../src/engine/risk/gross-exposure.js';
-import { computeRiskBatch, largestWithHint, PORTFOLIO_OUT, PORTFOLIO_STRIDE, type PackedBatch, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
+import { computeRiskBatch, DEFAULT_REALTIME_RISK_CONFIG, largestWithHint, PORTFOLIO_OUT, PORTFOLIO_STRIDE, type PackedBatch, type RealtimeRiskConfig, type ScenarioSet, outputLength } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { historicalReturnScenarios } from '../../../src/engine/risk/return-scenarios.js';
@@ -25,10 +25,10 @@ function scenarios(tickers = TICKERS): ScenarioSet {
 }
 
 /** The inputs through the leg store and the worker's task runner, in this thread. */
-function run(inputs: RecalcInput[], sc = scenarios(), simd = false): RecalcOutput[] {
+function run(inputs: RecalcInput[], sc = scenarios(), simd = false, config?: RealtimeRiskConfig): RecalcOutput[] {
   const store = new LegStore(sc.underlyings);
   const task = store.prepare(inputs);
-  new LegStoreTaskRunner(store.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  new LegStoreTaskRunner(store.sab, sc, config, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
   return store.deliver(task, task.buffer);
 }
 
@@ -62,7 +62,7 @@ function expectedVar(holdings: readonly Holding[], sc: ScenarioSet, spots = spot
   const book = prepareBook(holdings, marketOf(spots));
   if (!book.ok) throw new Error(book.error);
   const agg = dgvAggregates(book.value);
-  return dgvTailRisk(agg, scenarioMajor(sc, agg.tickers, fallbackFor), sc.nScenarios, 0.99, 0.975);
+  return dgvTailRisk(agg, scenarioMajor(sc, agg.tickers, fallbackFor), sc.nScenarios, DEFAULT_REALTIME_RISK_CONFIG.varConfidence, DEFAULT_REALTIME_RISK_CONFIG.esConfidence);
 }
 
 describe('computeRiskBatch', () => {
@@ -167,7 +167,7 @@ describe('computeRiskBatch', () => {
     returns[n + 42] = -0.05;
     const sc: ScenarioSet = { nScenarios: n, returns, underlyings };
     const spots = new Map([['AAA', 100], ['BBB', 200]]);
-    const [o] = run([inputOf('p', [held(stock('AAA', 1000)), held(stock('BBB', 10))], false, spots)], sc) as [RecalcOutput];
+    const [o] = run([inputOf('p', [held(stock('AAA', 1000)), held(stock('BBB', 10))], false, spots)], sc, false, { ...DEFAULT_REALTIME_RISK_CONFIG, varConfidence: 0.99 }) as [RecalcOutput];
     // n = 100 at 99%: VaR is the 2nd largest loss, 10 × 200 × 5%; ES(97.5%) = (200 + 100) / 2.5.
     expect(o.var).toBeCloseTo(100, 9);
     expect(o.es).toBeCloseTo(120, 9);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Holding } from '../../../src/engine/actors/types.js';
-import type { ScenarioSet } from '../../../src/engine/risk/realtime-risk.js';
+import { DEFAULT_REALTIME_RISK_CONFIG, type ScenarioSet } from '../../../src/engine/risk/realtime-risk.js';
 import { createDgvKernel } from '../../../src/engine/risk/realtime-dgv-wasm.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from '../../../src/engine/risk/realtime-var-estimator.js';
@@ -21,7 +21,9 @@ function scenarios(tickers = TICKERS): ScenarioSet {
 function poolVar(inputs: RecalcInput[], sc: ScenarioSet, simd = true): number[] {
   const store = new LegStore(sc.underlyings);
   const task = store.prepare(inputs);
-  new LegStoreTaskRunner(store.sab, sc, undefined, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
+  // At 99%, the confidence these tests give the estimator.
+  const config = { ...DEFAULT_REALTIME_RISK_CONFIG, varConfidence: 0.99 };
+  new LegStoreTaskRunner(store.sab, sc, config, simd ? createDgvKernel(sc) : undefined).run(viewTask(task.buffer));
   return store.deliver(task, task.buffer).map((o) => o.var);
 }
 

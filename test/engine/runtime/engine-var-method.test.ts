@@ -44,9 +44,9 @@ describe('engine runtime: the VaR method the risk frame names', () => {
     if (!book.ok) throw new Error(book.error);
     const agg = dgvAggregates(book.value);
     const n = sc.value.nScenarios;
-    const deltaGamma = dgvTailRisk(agg, sc.value.returns, n, 0.99, 0.975);
+    const deltaGamma = dgvTailRisk(agg, sc.value.returns, n, r.var.confidence, r.var.esConfidence);
     // Vol up 1.5 points for every 1% fall: what a dgv VaR with vol scenarios would add.
-    const withVega = dgvTailRisk(agg, sc.value.returns, n, 0.99, 0.975, sc.value.returns.map((x) => -1.5 * x));
+    const withVega = dgvTailRisk(agg, sc.value.returns, n, r.var.confidence, r.var.esConfidence, sc.value.returns.map((x) => -1.5 * x));
     expect(Math.abs(r.var.value - deltaGamma.var)).toBeLessThan(1e-9 * deltaGamma.var);
     expect(Math.abs(r.var.value - withVega.var)).toBeGreaterThan(0.01 * deltaGamma.var);
 
