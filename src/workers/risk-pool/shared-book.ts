@@ -18,6 +18,7 @@
 import type { GreekTotals, Holding, UnderlyingRisk } from '../../engine/actors/types.js';
 import { expiryInstantMs } from '../../engine/market/time-to-expiry.js';
 import { legFlagsOf, packingOrder } from '../../engine/risk/realtime-batch.js';
+import { greeksAt, underlyingRiskAt } from '../../engine/risk/realtime-output.js';
 import { OUT, PORTFOLIO_STRIDE, SLOT_STRIDE } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
@@ -329,12 +330,7 @@ class BookOutput implements RecalcOutput {
   }
 
   get greeks(): GreekTotals {
-    if (this.#greeks) return this.#greeks;
-    const f = this.book.view, r = this.region;
-    return (this.#greeks = {
-      delta: f[r + OUT.delta] as number, gamma: f[r + OUT.gamma] as number, vega: f[r + OUT.vega] as number,
-      theta: f[r + OUT.theta] as number, rho: f[r + OUT.rho] as number,
-    });
+    return (this.#greeks ??= greeksAt(this.book.view, this.region));
   }
 
   get byUnderlying(): Readonly<Record<string, UnderlyingRisk>> {
@@ -343,13 +339,7 @@ class BookOutput implements RecalcOutput {
     const n = this.names.length;
     const spots = this.region + PORTFOLIO_STRIDE + n * SLOT_STRIDE;
     const by: Record<string, UnderlyingRisk> = {};
-    for (let k = 0; k < n; k++) {
-      const s = this.region + PORTFOLIO_STRIDE + k * SLOT_STRIDE;
-      by[this.names[k] as string] = {
-        delta: f[s] as number, gamma: f[s + 1] as number, vega: f[s + 2] as number, theta: f[s + 3] as number,
-        rho: f[s + 4] as number, spot: f[spots + k] as number, dollarDelta: f[s + 5] as number, dollarGamma: f[s + 6] as number,
-      };
-    }
+    for (let k = 0; k < n; k++) by[this.names[k] as string] = underlyingRiskAt(f, this.region + PORTFOLIO_STRIDE + k * SLOT_STRIDE, f[spots + k] as number);
     return (this.#byUnderlying = by);
   }
 

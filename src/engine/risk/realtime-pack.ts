@@ -1,0 +1,124 @@
+/**
+ * Packs portfolios' positions into the real-time kernel's batch (realtime-batch.ts) in the calling
+ * thread: the pre-trade VaR estimator packs one portfolio, the in-process risk calculator a batch.
+ * The pool's shared book packs the same legs the same way (packingOrder, legFlagsOf, the leg inputs
+ * and time to expiry below), so the kernel sees the same numbers whichever packed them.
+ */
+import { expiryInstantMs, yearsToExpiry } from '../market/time-to-expiry.js';
+import type { Position } from '../portfolio/types.js';
+import { legFlagsOf, type PackedBatch, packingOrder } from './realtime-batch.js';
+
+type Growable = Float64Array | Int32Array | Uint8Array;
+
+/** `a` if it holds `need` entries, else a larger copy of it (grown ×2, so appends stay amortised O(1)). */
+function ensure<A extends Growable>(a: A, need: number): A {
+  if (a.length >= need) return a;
+  const b = new (a.constructor as new (n: number) => A)(Math.max(need, 2 * a.length, 8));
+  (b as Float64Array).set(a as Float64Array);
+  return b;
+}
+
+/**
+ * A batch built portfolio by portfolio over arrays grown to the largest batch seen and reused
+ * (valid until the next reset). Not reentrant.
+ */
+export class PositionPacker {
+  /** Underlying of each slot of the batch, in slot order (portfolio p's are slotStart[p]..slotStart[p+1]). */
+  readonly slotNames: string[] = [];
+  private nP = 0;
+  private nS = 0;
+  private nL = 0;
+  private slotStart = new Int32Array(1);
+  private rate = new Float64Array(0);
+  private withMargin = new Uint8Array(0);
+  private slotUnderlying = new Int32Array(0);
+  private slotSpot = new Float64Array(0);
+  private legStart = new Int32Array(1);
+  private legFlags = new Uint8Array(0);
+  private strike = new Float64Array(0);
+  private tYears = new Float64Array(0);
+  private vol = new Float64Array(0);
+  private dividendYield = new Float64Array(0);
+  private units = new Float64Array(0);
+  private legCount = new Int32Array(0);
+  private cursor = new Int32Array(0);
+  private legAt = new Int32Array(0);
+  private readonly portfolioSlots: string[] = [];
+  private readonly column: ReadonlyMap<string, number>;
+
+  /** `scenarioUnderlyings`: the scenario set's columns (an underlying outside them gets −1, its fallback). */
+  constructor(scenarioUnderlyings: readonly string[]) {
+    this.column = new Map(scenarioUnderlyings.map((u, i) => [u, i]));
+  }
+
+  reset(): void {
+    this.nP = 0; this.nS = 0; this.nL = 0;
+    this.slotNames.length = 0;
+  }
+
+  /**
+   * Appends one portfolio valued at `nowMs`. Returns false when an underlying it holds has no spot
+   * or an option has no usable vol: the leg is packed as NaN all the same, and the kernel then
+   * rejects the batch naming this portfolio.
+   */
+  add(positions: readonly Position[], spots: ReadonlyMap<string, number>, rate: number, nowMs: number, withMargin: boolean): boolean {
+    const nL = positions.length, p = this.nP, s0 = this.nS, l0 = this.nL;
+    this.fit(p + 1, s0 + nL, l0 + nL, nL);
+    const names = this.portfolioSlots;
+    packingOrder(positions, names, this.legCount, this.cursor, this.legAt);
+    const nS = names.length;
+    let complete = true;
+    for (let k = 0, at = l0; k < nS; k++) {
+      const u = names[k] as string;
+      const spot = spots.get(u);
+      if (spot === undefined) complete = false;
+      this.slotNames.push(u);
+      this.slotUnderlying[s0 + k] = this.column.get(u) ?? -1;
+      this.slotSpot[s0 + k] = spot ?? NaN;
+      this.legStart[s0 + k] = at;
+      at += this.legCount[k] as number;
+    }
+    for (let i = 0; i < nL; i++) {
+      const x = positions[i] as Position;
+      const j = l0 + (this.legAt[i] as number);
+      const ins = x.instrument;
+      let strike = 1, vol = 0, t = 0; // an underlying leg: harmless pricer inputs
+      if (ins.kind === 'option') {
+        strike = ins.strike;
+        vol = x.vol ?? NaN;
+        if (!(vol >= 0)) complete = false;
+        t = yearsToExpiry(nowMs, expiryInstantMs(ins.expiry)); // a date that is not one lands on 0
+      }
+      this.legFlags[j] = legFlagsOf(ins, x.style);
+      this.units[j] = x.qty * x.multiplier;
+      this.dividendYield[j] = x.dividendYield;
+      this.strike[j] = strike;
+      this.vol[j] = vol;
+      this.tYears[j] = t;
+    }
+    this.rate[p] = rate;
+    this.withMargin[p] = withMargin ? 1 : 0;
+    this.nP = p + 1; this.nS = s0 + nS; this.nL = l0 + nL;
+    this.slotStart[p + 1] = this.nS;
+    this.legStart[this.nS] = this.nL;
+    return complete;
+  }
+
+  /** The portfolios added since the last reset, as the kernel's batch (views of this packer's arrays). */
+  batch(): PackedBatch {
+    return {
+      nPortfolios: this.nP, nSlots: this.nS, nLegs: this.nL, slotStart: this.slotStart, rate: this.rate, withMargin: this.withMargin,
+      slotUnderlying: this.slotUnderlying, slotSpot: this.slotSpot, legStart: this.legStart, legFlags: this.legFlags,
+      strike: this.strike, tYears: this.tYears, vol: this.vol, dividendYield: this.dividendYield, units: this.units,
+    };
+  }
+
+  private fit(nP: number, nS: number, nL: number, positions: number): void {
+    this.slotStart = ensure(this.slotStart, nP + 1); this.rate = ensure(this.rate, nP); this.withMargin = ensure(this.withMargin, nP);
+    // At most one slot per leg, so sizing slots by legs is always enough.
+    this.slotUnderlying = ensure(this.slotUnderlying, nS); this.slotSpot = ensure(this.slotSpot, nS); this.legStart = ensure(this.legStart, nS + 1);
+    this.legFlags = ensure(this.legFlags, nL); this.strike = ensure(this.strike, nL); this.tYears = ensure(this.tYears, nL);
+    this.vol = ensure(this.vol, nL); this.dividendYield = ensure(this.dividendYield, nL); this.units = ensure(this.units, nL);
+    this.legCount = ensure(this.legCount, positions); this.cursor = ensure(this.cursor, positions); this.legAt = ensure(this.legAt, positions);
+  }
+}
