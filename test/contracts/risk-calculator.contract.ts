@@ -161,8 +161,8 @@ export function describeRiskCalculatorContract(name: string, make: MakeRiskCalcu
       expect(without.marginRequirement).toBeUndefined();
       expectClose(withMargin.marginRequirement as number, spanMargin(BOOKS.multi!, marketOf(SPOTS)).requirement);
       expect(withMargin.marginRequirement).toBeGreaterThan(0);
-      const { marginRequirement: _m, portfolioId: _p, ...rest } = plain([withMargin])[0] as RecalcOutput;
-      const { portfolioId: _q, ...restWithout } = plain([without])[0] as RecalcOutput;
+      const { marginRequirement: _m, portfolioId: _p, ...rest } = (plain([withMargin]) as RecalcOutput[])[0]!;
+      const { portfolioId: _q, ...restWithout } = (plain([without]) as RecalcOutput[])[0]!;
       expect(rest).toEqual(restWithout);
     });
 
