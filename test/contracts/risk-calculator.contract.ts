@@ -184,6 +184,18 @@ export function describeRiskCalculatorContract(name: string, make: MakeRiskCalcu
       expectFiguresOf(a, BOOKS.call!, CONTRACT_SCENARIOS); // greeks and byUnderlying read only now
     });
 
+    it('reads its inputs when called: spots and holdings changed afterwards do not reach the figures', async () => {
+      const c = calculator();
+      const spots = new Map(SPOTS);
+      const x: { -readonly [K in keyof RecalcInput]: RecalcInput[K] } = { ...input('R', BOOKS.call!), spots };
+      const answer = c.recalculate([x]);
+      spots.set('AAA', 80); // the engine refills one live price map and one input record per portfolio
+      x.holdings = BOOKS.put!;
+      const [o] = (await answer) as [RecalcOutput];
+      expect(o.byUnderlying.AAA?.spot).toBe(50);
+      expectFiguresOf(o, BOOKS.call!, CONTRACT_SCENARIOS);
+    });
+
     it('values a portfolio again from its new holdings', async () => {
       const c = calculator();
       await c.recalculate([input('X', BOOKS.call!)]);
