@@ -64,8 +64,9 @@ export class PositionPacker {
   add(positions: readonly Position[], spots: ReadonlyMap<string, number>, rate: number, nowMs: number, withMargin: boolean): boolean {
     const nL = positions.length, p = this.nP, s0 = this.nS, l0 = this.nL;
     this.fit(p + 1, s0 + nL, l0 + nL, nL);
+    const { slotUnderlying, slotSpot, legStart, legCount, legAt, legFlags, units, dividendYield, strike, vol, tYears } = this;
     const names = this.portfolioSlots;
-    packingOrder(positions, names, this.legCount, this.cursor, this.legAt);
+    packingOrder(positions, names, legCount, this.cursor, legAt);
     const nS = names.length;
     let complete = true;
     for (let k = 0, at = l0; k < nS; k++) {
@@ -73,34 +74,34 @@ export class PositionPacker {
       const spot = spots.get(u);
       if (spot === undefined) complete = false;
       this.slotNames.push(u);
-      this.slotUnderlying[s0 + k] = this.column.get(u) ?? -1;
-      this.slotSpot[s0 + k] = spot ?? NaN;
-      this.legStart[s0 + k] = at;
-      at += this.legCount[k] as number;
+      slotUnderlying[s0 + k] = this.column.get(u) ?? -1;
+      slotSpot[s0 + k] = spot ?? NaN;
+      legStart[s0 + k] = at;
+      at += legCount[k] as number;
     }
     for (let i = 0; i < nL; i++) {
       const x = positions[i] as Position;
-      const j = l0 + (this.legAt[i] as number);
+      const j = l0 + (legAt[i] as number);
       const ins = x.instrument;
-      let strike = 1, vol = 0, t = 0; // an underlying leg: harmless pricer inputs
+      let k = 1, v = 0, t = 0; // an underlying leg: harmless pricer inputs
       if (ins.kind === 'option') {
-        strike = ins.strike;
-        vol = x.vol ?? NaN;
-        if (!(vol >= 0)) complete = false;
+        k = ins.strike;
+        v = x.vol ?? NaN;
+        if (!(v >= 0)) complete = false;
         t = yearsToExpiry(nowMs, expiryInstantMs(ins.expiry)); // a date that is not one lands on 0
       }
-      this.legFlags[j] = legFlagsOf(ins, x.style);
-      this.units[j] = x.qty * x.multiplier;
-      this.dividendYield[j] = x.dividendYield;
-      this.strike[j] = strike;
-      this.vol[j] = vol;
-      this.tYears[j] = t;
+      legFlags[j] = legFlagsOf(ins, x.style);
+      units[j] = x.qty * x.multiplier;
+      dividendYield[j] = x.dividendYield;
+      strike[j] = k;
+      vol[j] = v;
+      tYears[j] = t;
     }
     this.rate[p] = rate;
     this.withMargin[p] = withMargin ? 1 : 0;
     this.nP = p + 1; this.nS = s0 + nS; this.nL = l0 + nL;
     this.slotStart[p + 1] = this.nS;
-    this.legStart[this.nS] = this.nL;
+    legStart[this.nS] = this.nL;
     return complete;
   }
 
@@ -114,6 +115,8 @@ export class PositionPacker {
   }
 
   private fit(nP: number, nS: number, nL: number, positions: number): void {
+    if (this.slotStart.length > nP && this.rate.length >= nP && this.legStart.length > nS && this.slotSpot.length >= nS
+      && this.units.length >= nL && this.legAt.length >= positions) return;
     this.slotStart = ensure(this.slotStart, nP + 1); this.rate = ensure(this.rate, nP); this.withMargin = ensure(this.withMargin, nP);
     // At most one slot per leg, so sizing slots by legs is always enough.
     this.slotUnderlying = ensure(this.slotUnderlying, nS); this.slotSpot = ensure(this.slotSpot, nS); this.legStart = ensure(this.legStart, nS + 1);
