@@ -218,6 +218,15 @@ export function describeRiskCalculatorContract(name: string, make: MakeRiskCalcu
       await expect(c.recalculate([input('fine', BOOKS.call!), input('nospot', [stock('QQQ', 1)])])).rejects.toThrow(/portfolio nospot\).*spot NaN/);
     });
 
+    it('settles a rejected batch only once none of its portfolios is still being valued: each can be recalculated at once', async () => {
+      const c = calculator();
+      // A batch larger than any task, the broken portfolio first and slow American books after it.
+      const heavy = Array.from({ length: 24 }, (_, i) => input(`h${i}`, holdingsOf(400 + i, 24, TICKERS, 2, true), true));
+      await expect(c.recalculate([input('broken', [option('AAA', 'call', 55, 1, -1)]), ...heavy])).rejects.toThrow(/portfolio broken\)/);
+      const again = await Promise.all(heavy.map((x) => c.recalculate([x])));
+      expect(again.map(([o]) => o?.portfolioId)).toEqual(heavy.map((x) => x.portfolioId));
+    });
+
     it('counts batches and portfolios in its stats, with nothing queued once answered', async () => {
       const c = calculator();
       const before = c.stats();

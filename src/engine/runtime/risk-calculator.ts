@@ -54,7 +54,8 @@ export interface RiskCalculatorStats {
 
 export interface RiskCalculator {
   /**
-   * Recalculates a batch; one output per input, same order. Rejects if the task failed.
+   * Recalculates a batch; one output per input, same order. Rejects if a task failed, and only once
+   * none of the batch's portfolios is being valued any more (each may be recalculated at once).
    * The caller keeps at most one recalculation per portfolio in flight (the engine's coalescer does),
    * and the inputs of one call share one market (the same spots). An output's `greeks` and
    * `byUnderlying` may be read lazily, until the same portfolio's next output is delivered.

@@ -124,7 +124,12 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
       if (batch.length <= o.maxBatch) return batch.length === 0 ? [] : runChunk(batch);
       const parts: Promise<RecalcOutput[]>[] = [];
       for (let i = 0; i < batch.length; i += o.maxBatch) parts.push(runChunk(batch.slice(i, i + o.maxBatch)));
-      return (await Promise.all(parts)).flat();
+      // Settle once every task has: rejecting at the first failure would tell the caller the batch
+      // is over while other tasks still hold its portfolios in flight.
+      const settled = await Promise.allSettled(parts);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.flatMap((r) => (r as PromiseFulfilledResult<RecalcOutput[]>).value);
     },
     stats() {
       const h = pool.histogram;
