@@ -67,6 +67,6 @@ export interface RiskCalculator {
   /** Batches the pool can usefully run at once (threads × tasks per thread). */
   readonly capacity: number;
   stats(): RiskCalculatorStats;
-  /** Releases its threads; recalculate() rejects from then on. Safe to call twice. */
+  /** Releases what it holds (the pool: its threads); recalculate() rejects from then on. Safe to call twice. */
   close(): Promise<void>;
 }
