@@ -1,7 +1,8 @@
 /**
  * The seam between the runtime (main thread) and the risk pool (src/workers): the runtime hands a
  * batch of portfolios to recalculate and gets their figures back. The pool implements it with
- * piscina; the engine never imports worker code.
+ * piscina; the engine never imports worker code. risk/in-process-calculator.ts implements it on
+ * the calling thread (tests, tools). Both pass test/contracts/risk-calculator.contract.ts.
  */
 import type { Holding } from '../actors/types.js';
 import type { GreekTotals, UnderlyingRisk } from '../actors/types.js';
@@ -37,6 +38,7 @@ export interface RecalcOutput {
 }
 
 export interface RiskCalculatorStats {
+  /** Threads of its own (0: it computes on the caller's thread). */
   readonly threads: number;
   /** Fraction of the pool's capacity in use over its life (piscina's utilization), 0..1. */
   readonly utilization: number;
@@ -52,7 +54,8 @@ export interface RiskCalculatorStats {
 
 export interface RiskCalculator {
   /**
-   * Recalculates a batch; one output per input, same order. Rejects if the task failed.
+   * Recalculates a batch; one output per input, same order. Rejects if a task failed, and only once
+   * none of the batch's portfolios is being valued any more (each may be recalculated at once).
    * The caller keeps at most one recalculation per portfolio in flight (the engine's coalescer does),
    * and the inputs of one call share one market (the same spots). An output's `greeks` and
    * `byUnderlying` may be read lazily, until the same portfolio's next output is delivered.
@@ -64,5 +67,6 @@ export interface RiskCalculator {
   /** Batches the pool can usefully run at once (threads × tasks per thread). */
   readonly capacity: number;
   stats(): RiskCalculatorStats;
+  /** Releases what it holds (the pool: its threads); recalculate() rejects from then on. Safe to call twice. */
   close(): Promise<void>;
 }

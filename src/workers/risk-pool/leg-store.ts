@@ -18,7 +18,8 @@
 import type { GreekTotals, Holding, UnderlyingRisk } from '../../engine/actors/types.js';
 import { expiryInstantMs } from '../../engine/market/time-to-expiry.js';
 import { legFlagsOf, packingOrder } from '../../engine/risk/realtime-batch.js';
-import { GROUP_OUT, GROUP_STRIDE, PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
+import { greeksAt, underlyingRiskAt } from '../../engine/risk/realtime-output.js';
+import { PORTFOLIO_OUT, GROUP_STRIDE } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
   STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
@@ -329,12 +330,7 @@ class RecordOutput implements RecalcOutput {
   }
 
   get greeks(): GreekTotals {
-    if (this.#greeks) return this.#greeks;
-    const f = this.store.view, r = this.region;
-    return (this.#greeks = {
-      delta: f[r + PORTFOLIO_OUT.delta] as number, gamma: f[r + PORTFOLIO_OUT.gamma] as number, vega: f[r + PORTFOLIO_OUT.vega] as number,
-      thetaPerYear: f[r + PORTFOLIO_OUT.thetaPerYear] as number, rho: f[r + PORTFOLIO_OUT.rho] as number,
-    });
+    return (this.#greeks ??= greeksAt(this.store.view, this.region));
   }
 
   get byUnderlying(): Readonly<Record<string, UnderlyingRisk>> {
@@ -343,14 +339,7 @@ class RecordOutput implements RecalcOutput {
     const n = this.names.length;
     const spots = this.region + regionSpots(n);
     const by: Record<string, UnderlyingRisk> = {};
-    for (let k = 0; k < n; k++) {
-      const g = this.region + REGION_GROUPS + k * GROUP_STRIDE;
-      by[this.names[k] as string] = {
-        delta: f[g + GROUP_OUT.delta] as number, gamma: f[g + GROUP_OUT.gamma] as number, vega: f[g + GROUP_OUT.vega] as number,
-        thetaPerYear: f[g + GROUP_OUT.thetaPerYear] as number, rho: f[g + GROUP_OUT.rho] as number, spot: f[spots + k] as number,
-        dollarDelta: f[g + GROUP_OUT.dollarDelta] as number, dollarGamma: f[g + GROUP_OUT.dollarGamma] as number,
-      };
-    }
+    for (let k = 0; k < n; k++) by[this.names[k] as string] = underlyingRiskAt(f, this.region + REGION_GROUPS + k * GROUP_STRIDE, f[spots + k] as number);
     return (this.#byUnderlying = by);
   }
 

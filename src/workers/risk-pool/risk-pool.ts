@@ -13,8 +13,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { spanParamsFor } from '../../engine/margin/span-grid.js';
-import { checkScenarioSet, meanReturns, type RealtimeRiskConfig } from '../../engine/risk/realtime-risk.js';
+import { realtimeRiskConfig, withFallbackReturns } from '../../engine/risk/realtime-config.js';
+import { checkScenarioSet } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../../engine/runtime/risk-calculator.js';
 import { riskPoolErrors } from './errors.js';
 import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
@@ -75,21 +75,12 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
   }
   if (o.priority !== 'normal') requireNice();
   const priorityReport = new SharedArrayBuffer(8);
-  const params = sc.underlyings.map((u) => spanParamsFor(u, o.span));
-  const fallback = spanParamsFor('', { ...o.span, byUnderlying: {} });
-  const config: RealtimeRiskConfig = {
-    varConfidence: o.varConfidence,
-    esConfidence: o.esConfidence,
-    scanRange: fallback.scanRange,
-    volShift: fallback.volShift,
-    scanRangeByUnderlying: Float64Array.from(params, (x) => x.scanRange),
-    volShiftByUnderlying: Float64Array.from(params, (x) => x.volShift),
-  };
+  const config = realtimeRiskConfig(sc.underlyings, o.varConfidence, o.esConfidence, o.span);
   const store = new LegStore(sc.underlyings);
   const report = new Int32Array(priorityReport);
   const workerData: RiskWorkerData = {
     returns: sharedCopy(sc.returns),
-    fallbackReturns: sharedCopy(sc.fallbackReturns ?? meanReturns(sc)),
+    fallbackReturns: sharedCopy(withFallbackReturns(sc).fallbackReturns),
     nScenarios: sc.nScenarios,
     underlyings: [...sc.underlyings],
     config,
@@ -133,7 +124,12 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
       if (batch.length <= o.maxBatch) return batch.length === 0 ? [] : runChunk(batch);
       const parts: Promise<RecalcOutput[]>[] = [];
       for (let i = 0; i < batch.length; i += o.maxBatch) parts.push(runChunk(batch.slice(i, i + o.maxBatch)));
-      return (await Promise.all(parts)).flat();
+      // Settle once every task has: rejecting at the first failure would tell the caller the batch
+      // is over while other tasks still hold its portfolios in flight.
+      const settled = await Promise.allSettled(parts);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.flatMap((r) => (r as PromiseFulfilledResult<RecalcOutput[]>).value);
     },
     stats() {
       const h = pool.histogram;

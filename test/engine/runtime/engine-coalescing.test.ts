@@ -1,7 +1,8 @@
 /**
- * Recalculation coalescing in the engine runtime, in process: the real engine over the real
- * piscina risk pool (compiled worker: `npm run build` first), no gateway. The engine's clock is
- * fixed so that option time to expiry does not move between recalculations.
+ * Recalculation coalescing in the engine runtime, in process: the real engine over the in-process
+ * risk calculator, no gateway (the one-in-flight rule under the pool's concurrent batches is in
+ * test/workers/engine-on-risk-pool.test.ts). The engine's clock is fixed so that option time to
+ * expiry does not move between recalculations.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
@@ -9,8 +10,7 @@ import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-
 import { createEngine } from '../../../src/engine/runtime/engine.js';
 import type { RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
-import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
-import { InstrumentedCalculator } from './instrumented-calculator.js';
+import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);
 const TICKERS = ['AAA', 'BBB', 'CCC'];
@@ -57,8 +57,8 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('engine runtime: coalescing of recalculations', () => {
   it('turns a synchronous burst of 10,000 ticks into one or two recalculations whose snapshot carries the last tick', async () => {
-    const pool = createRiskPool({ threads: 2, scenarios: scenarios() });
-    const engine = startEngine(pool);
+    const calculator = new InProcessRiskCalculator({ scenarios: scenarios() });
+    const engine = startEngine(calculator);
     expect(engine.createPortfolio({ portfolioId: 'HOLD', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: CALL_AAA, qty: 10, vol: 0.25 }] }, 'test').ok).toBe(true);
     expect(engine.createPortfolio({ portfolioId: 'ELSEWHERE', cash: 1_000_000, positions: [{ instrument: 'BBB', qty: 10 }] }, 'test').ok).toBe(true);
     const first = nextRisk(engine, 'HOLD');
@@ -100,68 +100,9 @@ describe('engine runtime: coalescing of recalculations', () => {
     expect(engine.getRisk('ELSEWHERE')?.seq).toBe(elsewhereSeq);
   });
 
-  it('keeps at most one recalculation per portfolio in flight: risk seq rises by one per update, never repeated', async () => {
-    // Small batches and two threads × two tasks: several batches run at once, so a portfolio
-    // dirtied again while its batch is out would be sent twice if the engine allowed it.
-    const observer = new InstrumentedCalculator(createRiskPool({ threads: 2, tasksPerThread: 2, scenarios: scenarios() }));
-    const engine = startEngine(observer, 2);
-    const ids = ['P0', 'P1', 'P2', 'P3', 'P4', 'P5'];
-    ids.forEach((id, k) => {
-      const positions = [
-        { instrument: TICKERS[k % 3]!, qty: 100 + k },
-        { instrument: TICKERS[(k + 1) % 3]!, qty: -(50 + k) },
-        { instrument: CALL_AAA, qty: k + 1, vol: 0.2 + 0.01 * k },
-      ];
-      expect(engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions }, 'test').ok).toBe(true);
-    });
-    const seqs = new Map<string, number[]>(ids.map((id) => [id, []]));
-    const tickTsSeen = new Map<string, number[]>(ids.map((id) => [id, []]));
-    engine.onEvent((e: EngineEvent) => {
-      if (e.type !== 'risk') return;
-      seqs.get(e.portfolioId)?.push(e.risk.seq);
-      tickTsSeen.get(e.portfolioId)?.push(e.risk.tickTs);
-    });
-
-    let ts = 0;
-    const lastTsOf = new Map<string, number>();
-    for (let round = 0; round < 150; round++) {
-      for (let j = 0; j < 30; j++) {
-        const symbol = TICKERS[j % 3]!;
-        engine.tick(symbol, 100 + ((round * 30 + j) % 97) * 0.1, ++ts);
-        lastTsOf.set(symbol, ts);
-      }
-      // Let some results come back between bursts, so new ticks meet recalculations in flight.
-      await new Promise((r) => setImmediate(r));
-    }
-    // A portfolio's figures end at the newest tick of an underlying it holds.
-    const held = (id: string) => [...new Set(engine.getPortfolio(id)!.holdings.map((h) => h.instrument.kind === 'option' ? h.instrument.underlying : h.instrument.symbol))];
-    const lastTsFor = new Map(ids.map((id) => [id, Math.max(...held(id).map((u) => lastTsOf.get(u)!))]));
-    await Promise.all(ids.map((id) => {
-      const want = lastTsFor.get(id)!;
-      return engine.getRisk(id)?.tickTs === want ? undefined : nextRisk(engine, id, (r) => r.tickTs === want);
-    }));
-    await settle(20);
-
-    expect(observer.maxBatchesInFlight).toBeGreaterThan(1);
-    expect(observer.maxPerPortfolio).toBe(1);
-    for (const id of ids) {
-      const s = seqs.get(id)!;
-      expect(s.length).toBeGreaterThan(1);
-      expect(s).toEqual(Array.from({ length: s.length }, (_, i) => i + 1));
-      const t = tickTsSeen.get(id)!;
-      for (let i = 1; i < t.length; i++) expect(t[i]!).toBeGreaterThanOrEqual(t[i - 1]!);
-      expect(engine.getRisk(id)).toMatchObject({ seq: s.length, tickTs: lastTsFor.get(id) });
-    }
-    // Far fewer recalculations than ticks × portfolios: the rest were coalesced.
-    const st = engine.stats();
-    expect(st.recalculations).toBe([...seqs.values()].reduce((a, s) => a + s.length, 0));
-    expect(st.recalculations).toBeLessThan(st.ticks * ids.length);
-    expect(st.coalesced).toBeGreaterThan(0);
-  });
-
   it('follows every fill with a new risk snapshot whose delta includes the filled position', async () => {
-    const pool = createRiskPool({ threads: 1, scenarios: scenarios() });
-    const engine = startEngine(pool);
+    const calculator = new InProcessRiskCalculator({ scenarios: scenarios() });
+    const engine = startEngine(calculator);
     expect(engine.createPortfolio({ portfolioId: 'T', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }] }, 'test').ok).toBe(true);
     const initial = nextRisk(engine, 'T');
     engine.tick('AAA', 100, 1);
@@ -182,7 +123,7 @@ describe('engine runtime: coalescing of recalculations', () => {
       prev = r;
     }
 
-    // An option fill: the new contracts' delta (per the pool's own figures for one contract held
+    // An option fill: the new contracts' delta (per the calculator's own figures for one contract held
     // before) enters the next snapshot.
     expect(engine.createPortfolio({ portfolioId: 'OPT', cash: 1_000_000, positions: [{ instrument: CALL_AAA, qty: 1, vol: 0.25 }] }, 'test').ok).toBe(true);
     const o0 = await nextRisk(engine, 'OPT');

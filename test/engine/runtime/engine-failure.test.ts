@@ -1,18 +1,17 @@
 /**
- * A failing risk task does not disturb other portfolios. Two engines run side by side on the real
- * piscina pool (compiled worker: `npm run build` first) with the same fixed clock and the same
- * ticks and orders: the reference engine's pool answers every batch; the other engine's pool is
- * wrapped in a fault injector that, while switched on, fails every batch containing portfolio
- * 'BAD' as a crashed worker task would (the engine sees a rejected recalculate). This injects a
- * worker-task failure at the RiskCalculator seam; the pool's own logic is not replaced: every
- * batch that is not failed is computed by the real pool.
+ * A failing risk task does not disturb other portfolios. Two engines run side by side, each on an
+ * in-process risk calculator, with the same fixed clock and the same ticks and orders: the
+ * reference engine's calculator answers every batch; the other engine's is wrapped in a fault
+ * injector that, while switched on, fails every batch containing portfolio 'BAD' as a crashed
+ * worker task would (the engine sees a rejected recalculate). This injects a task failure at the
+ * RiskCalculator seam; every batch that is not failed is computed by the real calculator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GreekTotals, RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
+import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);
@@ -71,10 +70,10 @@ async function tickBoth(price: number, ts: number, ids: readonly string[]): Prom
 
 beforeAll(async () => {
   const clock = { nowMs: () => START_MS };
-  faulty = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: scenarios() }));
+  faulty = new InstrumentedCalculator(new InProcessRiskCalculator({ scenarios: scenarios() }));
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
   engine = createEngine({ calculator: faulty, clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }) });
-  reference = createEngine({ calculator: createRiskPool({ threads: 1, scenarios: scenarios() }), clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
+  reference = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: scenarios() }), clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
   IDS.forEach((id, k) => {
     const req = {
       portfolioId: id, cash: 1_000_000,

@@ -1,6 +1,6 @@
 /**
- * Ticks reaching resting orders, in process: the real engine over the real piscina risk pool
- * (compiled worker: `npm run build` first), no gateway. The engine routes a tick to the actors with
+ * Ticks reaching resting orders, in process: the real engine over the in-process risk
+ * calculator, no gateway. The engine routes a tick to the actors with
  * open orders on its symbol from a per-symbol list kept as orders come and go; these tests follow
  * that list through accepts, fills, cancels and replaces across several portfolios.
  */
@@ -9,7 +9,7 @@ import type { Fill } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, OrderOutcome } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
+import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 15);
 
@@ -21,7 +21,7 @@ beforeEach(() => {
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
   if (!sc.ok) throw new Error(sc.error);
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  engine = createEngine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
+  engine = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
   fills = [];
   engine.onEvent((e) => { if (e.type === 'fill') fills.push(e.fill); });
   for (const id of ['A', 'B', 'C']) {

@@ -1,14 +1,14 @@
 /**
  * The engine behind its market-data checks (src/engine/market/tick-guard.ts): a held tick moves no
  * money — it fills no resting order, fires no stop and revalues no book — until a second tick
- * confirms it or a risk manager's band covers it. Real risk pool (needs `npm run build`).
+ * confirms it or a risk manager's band covers it. Risk from the in-process calculator.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fill } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
+import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 15);
 
@@ -39,7 +39,7 @@ beforeEach(async () => {
   clock = { now: START_MS, nowMs() { return this.now; } };
   logs = [];
   engine = createEngine({
-    calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04,
+    calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock, rate: 0.04,
     log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }),
   });
   events = [];

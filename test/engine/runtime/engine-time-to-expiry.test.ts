@@ -1,6 +1,6 @@
 /**
- * One clock for option values, in process: the real engine over the real piscina risk pool
- * (compiled worker: `npm run build` first), no gateway. The mark a position is booked at (its
+ * One clock for option values, in process: the real engine over the in-process risk calculator
+ * (the pool's kernel on this thread), no gateway. The mark a position is booked at (its
  * avgPrice when none is given, or the model price an order fills at) and the live value of the
  * risk stream must run time to expiry from the same instant to the same expiry instant, or a
  * position shows unrealised P&L the moment it is booked.
@@ -13,7 +13,7 @@ import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
-import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
+import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 /** Thursday 2026-01-15, 12:00 UTC. */
 const NOON_MS = Date.UTC(2026, 0, 15, 12);
@@ -30,7 +30,7 @@ afterEach(async () => {
 function startEngine(clock: { nowMs(): number }): EngineApi {
   const sc = syntheticScenarioSet({ underlyings: ['AAPL'], dailyVol: 0.02, correlation: 0, seed: 5 });
   if (!sc.ok) throw new Error(sc.error);
-  const engine = createEngine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.03 });
+  const engine = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock, rate: 0.03 });
   engines.push(engine);
   expect(engine.tick('AAPL', 150, clock.nowMs()).ok).toBe(true);
   return engine;

@@ -1,6 +1,6 @@
 /**
  * The risk frame's `var.method` names what the real-time kernel computes, in process: the real
- * engine over the real piscina risk pool (compiled worker: `npm run build` first), no gateway.
+ * engine over the in-process risk calculator (the pool's kernel on this thread), no gateway.
  */
 import { decode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { dgvAggregates, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js'
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { createEngine } from '../../../src/engine/runtime/engine.js';
 import { RiskFrameWriter } from '../../../src/gateway/risk-frame.js';
-import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
+import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 const NOW_MS = Date.UTC(2026, 0, 15, 21);
 const RATE = 0.04;
@@ -26,7 +26,7 @@ describe('engine runtime: the VaR method the risk frame names', () => {
   it('names its VaR delta-gamma, and streams the delta-gamma VaR of its scenarios, not one with a vega term', async () => {
     const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0, seed: 13 });
     if (!sc.ok) throw new Error(sc.error);
-    const e = (engine = createEngine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock: { nowMs: () => NOW_MS }, rate: RATE }));
+    const e = (engine = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock: { nowMs: () => NOW_MS }, rate: RATE }));
     expect(e.tick('AAA', 100, NOW_MS).ok).toBe(true);
     const first = new Promise<RiskSnapshot>((resolve) => {
       const off = e.onEvent((ev) => { if (ev.type === 'risk' && ev.portfolioId === 'P') { off(); resolve(ev.risk); } });

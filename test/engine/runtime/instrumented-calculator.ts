@@ -1,11 +1,11 @@
 import type { RecalcInput, RecalcOutput, RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 
 /**
- * The real risk pool behind the engine's RiskCalculator seam, with two things a test needs and the
- * pool has no reason to offer: a record of how many recalculations of each portfolio (and how many
- * batches) are in flight at once, and, while `failing` is set, an injected worker-task failure for
- * every batch that contains `failPortfolio`. Everything else is forwarded unchanged; this observes
- * and injects faults, it replaces none of the pool's logic.
+ * A real risk calculator (the pool or the in-process one) behind the engine's RiskCalculator seam,
+ * with two things a test needs and a calculator has no reason to offer: a record of how many
+ * recalculations of each portfolio (and how many batches) are in flight at once, and, while
+ * `failing` is set, an injected task failure for every batch that contains `failPortfolio`. Everything else is forwarded unchanged; this observes
+ * and injects faults, it replaces none of the calculator's logic.
  */
 export class InstrumentedCalculator implements RiskCalculator {
   failing = false;
