@@ -4,7 +4,7 @@
  */
 import { type AppConfig } from './config.js';
 import { createLogger, type LogFn } from './logger.js';
-import { createEngine } from './engine/runtime/engine.js';
+import { Engine } from './engine/runtime/engine.js';
 import type { EngineApi } from './engine/runtime/engine-api.js';
 import { alignHistories, type PriceHistory } from './engine/market/price-history.js';
 import { readPriceFolder } from './price-folder.js';
@@ -115,7 +115,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   } else {
     log('warn', 'PERSISTENCE=memory: nothing is stored; a restart forgets every order, fill and portfolio');
   }
-  const engine = createEngine({
+  const engine = new Engine({
     calculator: pool,
     clock,
     rate: config.rate,
@@ -175,7 +175,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     close: once(() => closeAll([
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
-      ['journal', () => settlesWithin(engine.durable(), 10_000)],
+      ['journal', () => (persistence ? settlesWithin(persistence.journal.flush(), 10_000) : undefined)],
       ['queue feeder', () => (feeder ? settlesWithin(feeder.stop(), 5000) : undefined)],
       ['engine', () => engine.close()],
       ['persistence', () => persistence?.close()],
@@ -194,8 +194,9 @@ function runDemo(engine: EngineApi, demo: DemoOptions, clock: { nowMs(): number 
   for (const [i, p] of market.prices().entries()) engine.tick(symbols[i]!, p, clock.nowMs());
   for (const b of books) {
     if (engine.getPortfolio(b.portfolioId) !== undefined) continue; // rebuilt from the database
-    const r = engine.createPortfolio(b, 'demo');
-    if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, reason: r.reason });
+    void engine.createPortfolio(b, 'demo').then((r) => {
+      if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, message: r.message });
+    });
   }
   // Ticks are spread over the underlyings round-robin at the requested total rate.
   const periodMs = 10;

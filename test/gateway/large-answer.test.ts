@@ -16,7 +16,7 @@ beforeAll(async () => {
   await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() });
   await feed.close();
   for (let i = 0; i < PORTFOLIOS; i++) {
-    stack.engine.createPortfolio({ portfolioId: `B${i}`, cash: 1, positions: [{ instrument: 'AAA', qty: 1 }, { instrument: 'BBB', qty: 2 }, { instrument: 'CCC', qty: 3 }] }, 'test');
+    await stack.engine.createPortfolio({ portfolioId: `B${i}`, cash: 1, positions: [{ instrument: 'AAA', qty: 1 }, { instrument: 'BBB', qty: 2 }, { instrument: 'CCC', qty: 3 }] }, 'test');
   }
 });
 

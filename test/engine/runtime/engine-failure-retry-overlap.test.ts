@@ -1,6 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
-import { createEngine } from '../../../src/engine/runtime/engine.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
@@ -20,10 +20,10 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
 
 const f = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: sc.value }));
 // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-const engine = createEngine({ calculator: f, clock: { nowMs: () => Date.UTC(2026, 0, 15, 21) }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
+const engine = new Engine({ calculator: f, clock: { nowMs: () => Date.UTC(2026, 0, 15, 21) }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
 afterAll(() => engine.close());
 it('never has two recalculations of one portfolio in flight after a failed batch, so a stale retry cannot overwrite newer risk', async () => {
-  for (const id of ['A', 'BAD']) engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
+  for (const id of ['A', 'BAD']) await engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
   engine.tick('AAA', 100, 1);
   // Wait for the first figures of both (worker start-up can take a while on a loaded machine).
   expect(await until(() => engine.getRisk('A') !== undefined && engine.getRisk('BAD') !== undefined)).toBe(true);
