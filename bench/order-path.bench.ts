@@ -20,7 +20,7 @@ const ROUNDS = 5;
 const PORTFOLIOS = 10;
 
 const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 7 });
-if (!sc.ok) throw new Error(sc.error);
+if (!sc.ok) throw new Error(sc.message);
 const pool = createRiskPool({ threads: 1, scenarios: sc.value });
 const engine = new Engine({ calculator: pool, clock: { nowMs: () => Date.now() }, rate: 0.03 });
 engine.tick('AAA', 100, Date.now());

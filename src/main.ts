@@ -85,7 +85,7 @@ function scenarioSet(config: AppConfig, universe: readonly DemoUnderlying[], log
     correlation: 0.49,
     seed: SIMULATED_UNIVERSE_SEED,
   });
-  if (!set.ok) throw new Error(`synthetic scenario set: ${set.error}`);
+  if (!set.ok) throw new Error(`synthetic scenario set: ${set.message}`);
   return set.value;
 }
 

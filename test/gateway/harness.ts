@@ -42,7 +42,7 @@ export interface Stack {
 
 export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number } = {}): Promise<Stack> {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 7 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   const pool = createRiskPool({ threads: 2, scenarios: sc.value });
   const t0 = performance.now();
   const clock = { nowMs: () => START_MS + (performance.now() - t0) };

@@ -29,7 +29,7 @@ async function startEngine(t: DbTarget, urlOverride?: string, engineOpts: { hist
   const clock = { nowMs: () => (now += 1) };
   const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {}, clock });
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   const engine = new Engine({
     calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04,
     journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive, ...engineOpts,

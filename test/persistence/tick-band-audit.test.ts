@@ -20,7 +20,7 @@ beforeAll(async () => {
   t = newTarget('external');
   p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 2, dataDir: t.dataDir, log: () => {} });
   const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   engine = new Engine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04, journal: p.journal });
 });
 

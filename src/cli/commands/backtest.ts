@@ -44,7 +44,7 @@ export async function runBacktest(argv: string[], io: CliIo): Promise<number> {
   const portfolio = readPortfolioFile(requiredFlag('backtest', 'portfolio', f.portfolio));
   const { market, histories } = loadMarket(portfolio, requiredFlag('backtest', 'prices', f.prices));
   const r = backtestVar({ positions: portfolio.positions, market, histories, confidence, window, days });
-  if (!r.ok) throw new CliError(`${portfolio.source}: ${r.error} [${r.code}]`);
+  if (!r.ok) throw new CliError(`${portfolio.source}: ${r.message} [${r.code}]`);
   const { days: n, exceptions, kupiecLR, kupiecPValue, zone } = r.value;
   io.stdout.write(JSON.stringify({ days: n, exceptions, kupiecLR, kupiecPValue, zone }) + '\n');
   return ExitCode.Ok;

@@ -68,7 +68,7 @@ export async function runVar(argv: string[], io: CliIo): Promise<number> {
     positions: portfolio.positions, market, histories, method, confidence, esConfidence, window, horizonDays,
     seed, paths, parametricKind: kind,
   });
-  if (!r.ok) throw new CliError(`${portfolio.source}: ${r.error} [${r.code}]`);
+  if (!r.ok) throw new CliError(`${portfolio.source}: ${r.message} [${r.code}]`);
   io.stdout.write(JSON.stringify(method === 'parametric' ? { ...r.value, parametric: kind } : r.value) + '\n');
   return ExitCode.Ok;
 }

@@ -339,13 +339,13 @@ function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: 
   const limitsOrder = toLimitsOrder(portfolioId, order);
   // Shape first, so a malformed order is told so whatever the market; these take no rate slot.
   const invalid = checkOrderValid(limitsOrder, portfolioId, ctx.market.asOf);
-  if (invalid) return rejected(invalid.code, invalid.detail);
+  if (invalid) return rejected(invalid.code, invalid.message);
   const noPrice = unpriceable(parsed, state.holdings.get(parsed.symbol), ctx);
   if (noPrice) return rejected(noPrice.code, noPrice.reason);
 
   const check = runPreTrade(state, limitsOrder, 'submit', ctx);
   const checked: PortfolioState = { ...state, rateLimits: check.rateLimits };
-  if (!check.result.ok) return rejected(check.result.code, check.result.detail, checked);
+  if (!check.result.ok) return rejected(check.result.code, check.result.message, checked);
 
   const d = draftOf(checked, [{ type: 'OrderAccepted', order }]);
   work(d, order, (u) => ctx.market.spot(u), ctx);
@@ -388,13 +388,13 @@ function replaceOrder(state: PortfolioState, msg: Extract<PortfolioMessage, { ki
   };
   const limitsOrder = toLimitsOrder(state.portfolioId, replaced);
   const invalid = checkOrderValid(limitsOrder, state.portfolioId, ctx.market.asOf);
-  if (invalid) return rejected(invalid.code, invalid.detail);
+  if (invalid) return rejected(invalid.code, invalid.message);
   const noPrice = unpriceable(replaced.parsed, state.holdings.get(replaced.parsed.symbol), ctx);
   if (noPrice) return rejected(noPrice.code, noPrice.reason);
 
   const check = runPreTrade(state, limitsOrder, 'modify', ctx);
   const checked: PortfolioState = { ...state, rateLimits: check.rateLimits };
-  if (!check.result.ok) return rejected(check.result.code, check.result.detail, checked);
+  if (!check.result.ok) return rejected(check.result.code, check.result.message, checked);
 
   const d = draftOf(checked, [{ type: 'OrderReplaced', order: replaced }]);
   work(d, replaced, (u) => ctx.market.spot(u), ctx);

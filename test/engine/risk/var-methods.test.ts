@@ -6,8 +6,8 @@ import { loadAligned, marketOf, option, readPriceCsv, stock, syntheticAligned, w
 
 const base = { confidence: 0.99, esConfidence: 0.975, window: 500, horizonDays: 1 } as const;
 
-function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
+function ok<T>(r: { ok: true; value: T } | { ok: false; message: string }): T {
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 }
 
@@ -66,7 +66,7 @@ describe('historical VaR on real ORCL data', () => {
     const r = computeVar({ ...base, window: 6000, positions, market, histories: aligned, method: 'historical' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.code).toBe('INSUFFICIENT_HISTORY');
-    expect(!r.ok && r.error).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${adj.length} available`);
+    expect(!r.ok && r.message).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${adj.length} available`);
   });
 });
 

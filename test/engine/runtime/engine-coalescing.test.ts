@@ -18,7 +18,7 @@ const CALL_AAA = 'AAA   260320C00100000';
 
 function scenarios() {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 11 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   return sc.value;
 }
 

@@ -5,7 +5,7 @@ import { createRiskPool } from '../../../src/workers/risk-pool/risk-pool.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
 const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 5 });
-if (!sc.ok) throw new Error(sc.error);
+if (!sc.ok) throw new Error(sc.message);
 // Regression test: a failed batch once released its portfolios before their one-by-one retries
 // settled, so a new tick could start a second recalculation and a stale retry could land last.
 /** Polls `cond` every few ms for up to `timeoutMs`; true once it holds. */

@@ -24,7 +24,7 @@ const IDS = ['A', 'B', 'BAD', 'C'] as const;
 
 function scenarios() {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 5 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   return sc.value;
 }
 

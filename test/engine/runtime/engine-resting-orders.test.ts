@@ -19,7 +19,7 @@ let ts = 0;
 
 beforeEach(async () => {
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
   engine = new Engine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
   fills = [];

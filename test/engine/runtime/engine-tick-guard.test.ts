@@ -35,7 +35,7 @@ async function quiet(ts: number, ids: readonly string[]): Promise<void> {
 
 beforeEach(async () => {
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   clock = { now: START_MS, nowMs() { return this.now; } };
   logs = [];
   engine = new Engine({

@@ -29,7 +29,7 @@ afterEach(async () => {
 
 function startEngine(clock: { nowMs(): number }): EngineApi {
   const sc = syntheticScenarioSet({ underlyings: ['AAPL'], dailyVol: 0.02, correlation: 0, seed: 5 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   const engine = new Engine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.03 });
   engines.push(engine);
   expect(engine.tick('AAPL', 150, clock.nowMs()).ok).toBe(true);

@@ -25,7 +25,7 @@ afterEach(async () => {
 describe('engine runtime: the VaR method the risk frame names', () => {
   it('names its VaR delta-gamma, and streams the delta-gamma VaR of its scenarios, not one with a vega term', async () => {
     const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0, seed: 13 });
-    if (!sc.ok) throw new Error(sc.error);
+    if (!sc.ok) throw new Error(sc.message);
     const e = (engine = new Engine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock: { nowMs: () => NOW_MS }, rate: RATE }));
     expect(e.tick('AAA', 100, NOW_MS).ok).toBe(true);
     const first = new Promise<RiskSnapshot>((resolve) => {
@@ -41,7 +41,7 @@ describe('engine runtime: the VaR method the risk frame names', () => {
 
     const holdings = e.getPortfolio('P')?.holdings ?? [];
     const book = prepareBook(holdings, { asOf: '2026-01-15', valuationMs: NOW_MS, rate: RATE, spots: new Map([['AAA', 100]]) });
-    if (!book.ok) throw new Error(book.error);
+    if (!book.ok) throw new Error(book.message);
     const agg = dgvAggregates(book.value);
     const n = sc.value.nScenarios;
     const deltaGamma = dgvTailRisk(agg, sc.value.returns, n, 0.99, 0.975);
