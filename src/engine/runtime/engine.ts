@@ -14,7 +14,7 @@
  * calculator's recalculations and the journal's commits.
  */
 import { safeHandle } from '../actors/portfolio-actor.js';
-import type { Fill, MarketView, Order, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
+import type { Fill, MarketView, Order, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
 import { makeRiskLimits, type RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState, VarEstimator } from '../limits/types.js';
 import type { TickGuardOptions } from '../market/tick-guard.js';
@@ -33,6 +33,9 @@ import { RecalcPump } from './recalc-pump.js';
 import type { RiskCalculator } from './risk-calculator.js';
 import { RiskSnapshots } from './risk-snapshots.js';
 import { TickRouter } from './tick-router.js';
+import type { TradePage } from './trade-history.js';
+
+type TradeScope = Parameters<EngineApi['tradePage']>[0];
 
 export type EngineLogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -218,7 +221,7 @@ export class Engine implements EngineApi {
     return ok({ symbol, maxJump: change.after, ...released });
   }
 
-  async submitOrder(portfolioId: string, req: Parameters<EngineApi['submitOrder']>[1], by: string): Promise<OrderOutcome> {
+  async submitOrder(portfolioId: string, req: OrderRequest, by: string): Promise<OrderOutcome> {
     const result = await this.#ask(portfolioId, { kind: 'SubmitOrder', request: req, submittedBy: by }, by);
     const first = typeof result === 'string' ? undefined : result[0];
     if (first?.type === 'OrderResent') return this.#orders.answerResent(first);
@@ -272,8 +275,8 @@ export class Engine implements EngineApi {
     return this.#orders.trades.fillsOf(orderId);
   }
 
-  tradePage(...args: Parameters<EngineApi['tradePage']>): ReturnType<EngineApi['tradePage']> {
-    return this.#orders.trades.page(...args);
+  tradePage(scope: TradeScope, from: number, limit: number): TradePage {
+    return this.#orders.trades.page(scope, from, limit);
   }
 
   onEvent(listener: (e: EngineEvent) => void): () => void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPortfolioState, handlePortfolioMessage as handle, realisedPnlOf } from '../../../src/engine/actors/portfolio-actor.js';
-import type { PortfolioMessage, PortfolioState } from '../../../src/engine/actors/types.js';
+import type { PortfolioState } from '../../../src/engine/actors/types.js';
 import { CALL, ctx, only, portfolio, req, submit } from './fixtures.js';
 
 /** Market orders on XYZ at the given prices: [side, qty, price]. */
