@@ -6,8 +6,8 @@ import type { Fill, Holding, Order, OrderRequest, RiskSnapshot } from '../actors
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState } from '../limits/types.js';
 import type { HeldTickCounts, SymbolGuardView } from '../market/tick-guard.js';
-import type { RiskCalculatorStats } from './risk-calculator.js';
 import type { Failure, Result } from '../result.js';
+import type { RiskCalculatorStats } from './risk-calculator.js';
 import type { TradePage } from './trade-history.js';
 
 /**
@@ -87,11 +87,12 @@ export interface EngineStats {
   readonly tickGuard: HeldTickCounts & { readonly heldNow: number; readonly refused: number };
 }
 
+/**
+ * Every answer that reports a change (the promises below, and the order and fill events) comes
+ * only once the change is durable: callers never wait for the journal themselves (engine.ts,
+ * #whenDurable, is the one place that does).
+ */
 export interface EngineApi {
-  /**
-   * Every answer that reports a change (these promises, the order answers, the order and fill
-   * events) resolves only once the change is durable: callers never wait for the journal themselves.
-   */
   createPortfolio(req: CreatePortfolioRequest, by: string): Promise<Result<{ portfolioId: string }>>;
   getPortfolio(portfolioId: string): PortfolioView | undefined;
   listPortfolioIds(): readonly string[];
