@@ -87,16 +87,4 @@ export default defineConfig(
     ],
     rules: { 'no-loss-of-precision': 'off' },
   },
-  // TEMPORARY until the issue-13 branches merge: findings in files other helpers are rewriting.
-  // engine.ts:254 inner `function process` (engine-class renames it); engine.ts:294,298 journal
-  // promises with no rejection handler; engine-coalescing.test.ts:139 Promise.all over values that
-  // may be undefined (contracts). Delete this block after merging and fix whatever is still reported.
-  {
-    files: ['src/engine/runtime/engine.ts'],
-    rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-floating-promises': 'off' },
-  },
-  {
-    files: ['test/engine/runtime/engine-coalescing.test.ts'],
-    rules: { '@typescript-eslint/await-thenable': 'off' },
-  },
 );

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { syntheticScenarioSet } from '../src/engine/risk/realtime-scenarios.js';
-import { createEngine } from '../src/engine/runtime/engine.js';
+import { Engine } from '../src/engine/runtime/engine.js';
 import { createRiskPool } from '../src/workers/risk-pool/risk-pool.js';
 
 const ORDERS = Number(process.env.ORDERS ?? 40_000);
@@ -20,13 +20,13 @@ const ROUNDS = 5;
 const PORTFOLIOS = 10;
 
 const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 7 });
-if (!sc.ok) throw new Error(sc.error);
+if (!sc.ok) throw new Error(sc.message);
 const pool = createRiskPool({ threads: 1, scenarios: sc.value });
-const engine = createEngine({ calculator: pool, clock: { nowMs: () => Date.now() }, rate: 0.03 });
+const engine = new Engine({ calculator: pool, clock: { nowMs: () => Date.now() }, rate: 0.03 });
 engine.tick('AAA', 100, Date.now());
 for (let p = 0; p < PORTFOLIOS; p++) {
-  const r = engine.createPortfolio({ portfolioId: `P${p}`, cash: 1e12, limits: { submitRateLimit: 1_000_000, maxOrderQty: Infinity, maxOrderNotional: Infinity } }, 'bench');
-  if (!r.ok) throw new Error(`${r.code}: ${r.reason}`);
+  const r = await engine.createPortfolio({ portfolioId: `P${p}`, cash: 1e12, limits: { submitRateLimit: 1_000_000, maxOrderQty: Infinity, maxOrderNotional: Infinity } }, 'bench');
+  if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
 }
 await new Promise((r) => setTimeout(r, 500)); // first risk of every portfolio, so pre-trade checks have it
 
@@ -35,7 +35,7 @@ async function round(n: number): Promise<number> {
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     const out = await engine.submitOrder(`P${i % PORTFOLIOS}`, { clientOrderId: `c${seq++}`, instrument: 'AAA', side: i % 2 ? 'buy' : 'sell', qty: 1, orderType: 'market' }, 'bench');
-    if (out.kind !== 'ack') throw new Error(`order refused: ${out.code} ${out.reason}`);
+    if (out.kind !== 'ack') throw new Error(`order refused: ${out.code} ${out.message}`);
   }
   return ((performance.now() - start) * 1000) / n;
 }

@@ -72,7 +72,7 @@ const deskInputs: RecalcInput[] = Array.from({ length: N_PORTFOLIOS }, (_, i) =>
   portfolioId: `d${i}`, holdings: portfolio(i + 1, 5), spots, rate: 0.04, nowMs: NOW_MS, withMargin: false,
 }));
 const scR = syntheticScenarioSet({ underlyings: tickers, dailyVol: 0.02, correlation: 0.3, seed: 42 });
-if (!scR.ok) throw new Error(scR.error);
+if (!scR.ok) throw new Error(scR.message);
 const sc = scR.value;
 
 const quantile = (xs: number[], q: number): number => {

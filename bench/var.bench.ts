@@ -64,11 +64,11 @@ export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: numbe
   for (const t of TICKERS) {
     const file = `${FILE_OF[t]}.csv`;
     const r = parsePriceCsv(readFileSync(path.join(dir, file), 'utf8'), file);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     histories.set(t, r.history);
   }
   const al = alignHistories(histories, AS_OF);
-  if (!al.ok) throw new Error(al.error);
+  if (!al.ok) throw new Error(al.message);
   const aligned = al.aligned;
   const spots = new Map(TICKERS.map((t) => [t, (aligned.prices.get(t) as Float64Array)[aligned.dates.length - 1] as number]));
   const market: MarketSnapshot = { asOf: AS_OF, valuationMs: closeOfDateMs(AS_OF), rate: 0.01, spots };
@@ -81,15 +81,15 @@ export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: numbe
     const t0 = performance.now();
     const r = computeVar({ ...input, method: 'historical' });
     const t1 = performance.now();
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     if (i >= 10) full.push(t1 - t0);
   }
 
   // dgv per request, aggregates and scenario matrix given.
   const b = prepareBook(positions, market);
-  if (!b.ok) throw new Error(b.error);
+  if (!b.ok) throw new Error(b.message);
   const sc = historicalReturnScenarios(aligned, b.value.tickers, WINDOW, 1);
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   const returns = sc.value.returns;
   const scratch = new Float64Array(WINDOW);
   let agg = dgvAggregates(b.value);

@@ -4,9 +4,8 @@
  */
 import { type AppConfig } from './config.js';
 import { createLogger, type LogFn } from './logger.js';
-import { createEngine } from './engine/runtime/engine.js';
+import { Engine } from './engine/runtime/engine.js';
 import type { EngineApi } from './engine/runtime/engine-api.js';
-import { withLeveragePolicy } from './engine/runtime/leverage-policy.js';
 import { alignHistories, type PriceHistory } from './engine/market/price-history.js';
 import { readPriceFolder } from './price-folder.js';
 import { createDemoMarket, demoUnderlyings, type DemoUnderlying } from './engine/market/demo-market.js';
@@ -86,7 +85,7 @@ function scenarioSet(config: AppConfig, universe: readonly DemoUnderlying[], log
     correlation: 0.49,
     seed: SIMULATED_UNIVERSE_SEED,
   });
-  if (!set.ok) throw new Error(`synthetic scenario set: ${set.error}`);
+  if (!set.ok) throw new Error(`synthetic scenario set: ${set.message}`);
   return set.value;
 }
 
@@ -119,7 +118,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   } else {
     log('warn', 'PERSISTENCE=memory: nothing is stored; a restart forgets every order, fill and portfolio');
   }
-  const engine = withLeveragePolicy(createEngine({
+  const engine = new Engine({
     calculator: pool,
     clock,
     rate: config.rate,
@@ -132,8 +131,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     // The pre-trade VaR limit checks the VaR the risk stream shows: same scenarios, same confidence.
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
     clientOrderIdWindowMs: config.clientOrderIdWindowMs,
+    leverage: config.leverage,
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
-  }), config.leverage);
+  });
   const gateway = await startGateway(engine, {
     host: config.host,
     port: config.port,
@@ -179,7 +179,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     close: once(() => closeAll([
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
-      ['journal', () => settlesWithin(engine.durable(), 10_000)],
+      ['journal', () => (persistence ? settlesWithin(persistence.journal.flush(), 10_000) : undefined)],
       ['queue feeder', () => (feeder ? settlesWithin(feeder.stop(), 5000) : undefined)],
       ['engine', () => engine.close()],
       ['persistence', () => persistence?.close()],
@@ -198,8 +198,9 @@ function runDemo(engine: EngineApi, demo: DemoOptions, clock: { nowMs(): number 
   for (const [i, p] of market.prices().entries()) engine.tick(symbols[i]!, p, clock.nowMs());
   for (const b of books) {
     if (engine.getPortfolio(b.portfolioId) !== undefined) continue; // rebuilt from the database
-    const r = engine.createPortfolio(b, 'demo');
-    if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, reason: r.reason });
+    void engine.createPortfolio(b, 'demo').then((r) => {
+      if (!r.ok) log('warn', 'demo portfolio refused', { portfolioId: b.portfolioId, code: r.code, message: r.message });
+    });
   }
   // Ticks are spread over the underlyings round-robin at the requested total rate.
   const periodMs = 10;

@@ -30,7 +30,7 @@ export function readPriceFolder(dir: string): PriceFolder {
     try {
       const parsed = parsePriceCsv(readFileSync(join(dir, file), 'utf8'), ticker);
       if (parsed.ok) histories.set(ticker, parsed.history);
-      else skipped.push({ file, reason: parsed.error });
+      else skipped.push({ file, reason: parsed.message });
     } catch (e) {
       skipped.push({ file, reason: e instanceof Error ? e.message : String(e) });
     }

@@ -55,7 +55,7 @@ export function loadMarket(portfolio: PortfolioFileContents, pricesDir: string):
       throw new CliError(`${portfolio.source}:${firstLine.get(t)}: no price history for ticker ${t}: ${file} (${why})`);
     }
     const parsed = parsePriceCsv(text, file);
-    if (!parsed.ok) throw new CliError(parsed.error);
+    if (!parsed.ok) throw new CliError(parsed.message);
     histories.set(t, parsed.history);
     const spot = closeOn(text, portfolio.asOf);
     if (spot === undefined) {
@@ -64,6 +64,6 @@ export function loadMarket(portfolio: PortfolioFileContents, pricesDir: string):
     spots.set(t, spot);
   }
   const aligned = alignHistories(histories, portfolio.asOf, tickers);
-  if (!aligned.ok) throw new CliError(`${portfolio.source}: ${aligned.error}`);
+  if (!aligned.ok) throw new CliError(`${portfolio.source}: ${aligned.message}`);
   return { market: { asOf: portfolio.asOf, valuationMs: closeOfDateMs(portfolio.asOf), rate: portfolio.rate, spots }, histories: aligned.aligned };
 }

@@ -21,9 +21,9 @@ export const MARKET_ROUTES: readonly RouteSpec[] = [
       if (d) return d;
       const b = parseBody(SetTickBandBody, c.body);
       if (!b.ok) return b.result;
-      const r = c.engine.setTickBand(b.value.symbol, b.value.maxJump ?? undefined, c.principal.sub);
-      if (!r.ok) return fail(400, { code: r.code, message: r.reason });
-      await c.engine.durable(); // 200 only once the change is in the audit trail
+      // Answered once the change is in the audit trail (the engine waits for it).
+      const r = await c.engine.setTickBand(b.value.symbol, b.value.maxJump ?? undefined, c.principal.sub);
+      if (!r.ok) return fail(400, { code: r.code, message: r.message });
       return { status: 200, body: r.value };
     },
   },

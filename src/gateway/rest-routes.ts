@@ -71,7 +71,7 @@ function scope(c: RouteContext): { ids: readonly string[] } | HttpResult {
   return { ids: c.engine.listPortfolioIds().filter((id) => coversPortfolio(c.principal, id)) };
 }
 
-/** Engine Outcome failure → HTTP status: unknown things 404, duplicates 409, the rest 400. */
+/** Engine failure → HTTP status: unknown things 404, duplicates 409, the rest 400. */
 function outcomeStatus(code: string): number {
   if (/NOT_FOUND|UNKNOWN/.test(code)) return 404;
   if (/EXISTS|DUPLICATE|CONFLICT|NOT_OPEN/.test(code)) return 409;
@@ -114,9 +114,9 @@ export const ROUTES: readonly RouteSpec[] = [
       if (!b.ok) return b.result;
       const d = denied(c.principal, 'createPortfolio', b.value.portfolioId);
       if (d) return d;
-      const r = c.engine.createPortfolio(b.value, c.principal.sub);
-      if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
-      await c.engine.durable(); // 201 only once the portfolio would survive a crash
+      // The engine answers once the portfolio would survive a crash (engine-api.ts).
+      const r = await c.engine.createPortfolio(b.value, c.principal.sub);
+      if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.message });
       return ok(201, r.value);
     },
   },
@@ -159,14 +159,13 @@ export const ROUTES: readonly RouteSpec[] = [
       if (d) return d;
       if (c.engine.getPortfolio(portfolioId) === undefined) return fail(404, errors.notFound(`portfolio ${portfolioId}`));
       if (limits !== undefined) {
-        const r = c.engine.setLimits(portfolioId, limits, c.principal.sub);
-        if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+        const r = await c.engine.setLimits(portfolioId, limits, c.principal.sub);
+        if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.message });
       }
       if (tradingState !== undefined) {
-        const r = c.engine.setTradingState(portfolioId, tradingState, c.principal.sub);
-        if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.reason });
+        const r = await c.engine.setTradingState(portfolioId, tradingState, c.principal.sub);
+        if (!r.ok) return fail(outcomeStatus(r.code), { code: r.code, message: r.message });
       }
-      await c.engine.durable();
       const view = c.engine.getPortfolio(portfolioId);
       return ok(200, { portfolioId, limits: view?.limits, tradingState: view?.tradingState });
     },
@@ -185,7 +184,7 @@ export const ROUTES: readonly RouteSpec[] = [
       // copy with the same fields gets the original's 201 again (engine-api.ts, submitOrder).
       if (out.kind === 'reject') {
         return ok(out.code === 'DUPLICATE_CLIENT_ORDER_ID' ? 409 : 422, {
-          code: out.code, reason: out.reason, clientOrderId: out.clientOrderId ?? req.clientOrderId, ...(out.orderId !== undefined ? { orderId: out.orderId } : {}),
+          code: out.code, reason: out.message, clientOrderId: out.clientOrderId ?? req.clientOrderId, ...(out.orderId !== undefined ? { orderId: out.orderId } : {}),
         });
       }
       return ok(201, { order: out.order, fills: out.fills });
@@ -226,7 +225,7 @@ export const ROUTES: readonly RouteSpec[] = [
       if (order.status !== 'open') return fail(409, errors.conflict(`order ${id} is ${order.status}, not open`));
       const out = await c.engine.cancelOrder(order.portfolioId, id, c.principal.sub);
       // The order may have filled between the look-up and the cancel.
-      if (out.kind === 'reject') return fail(409, { code: out.code, message: out.reason });
+      if (out.kind === 'reject') return fail(409, { code: out.code, message: out.message });
       return ok(204);
     },
   },

@@ -226,7 +226,7 @@ function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): voi
   const denied = authorize(p, 'tick');
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const r = ctx.engine.tick(msg.symbol, msg.price, msg.ts);
-  if (!r.ok) return sendError(s, msg.id, { code: r.code, message: r.reason });
+  if (!r.ok) return sendError(s, msg.id, r);
   // A held tick is always answered (it is rare, and the feed must learn that its price did not
   // count yet); an accepted one only when asked for (an id), so a feed is not flooded with acks.
   if (r.value === 'held') {
@@ -238,7 +238,8 @@ function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): voi
 
 function replyOutcome(ctx: WsContext, s: Session, id: MsgId, out: OrderOutcome, orderId?: string): void {
   if (out.kind === 'reject') {
-    s.sendReliable({ type: 'reject', id, code: out.code, reason: out.reason, clientOrderId: out.clientOrderId, orderId: orderId ?? out.orderId });
+    // The wire's reject names its text `reason` (docs/PROTOCOL.md).
+    s.sendReliable({ type: 'reject', id, code: out.code, reason: out.message, clientOrderId: out.clientOrderId, orderId: orderId ?? out.orderId });
     return;
   }
   const o = out.order;

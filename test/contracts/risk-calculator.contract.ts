@@ -28,7 +28,7 @@ export type MakeRiskCalculator = (settings: RiskCalculatorSettings) => RiskCalcu
 
 export const CONTRACT_SCENARIOS = ((): ScenarioSet => {
   const r = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 })();
 
@@ -73,7 +73,7 @@ function scenarioMajor(sc: ScenarioSet, tickers: readonly string[]): Float64Arra
 function expectFiguresOf(o: RecalcOutput, holdings: readonly Holding[], sc: ScenarioSet, varConfidence = 0.95, esConfidence = 0.975): void {
   const market = marketOf(SPOTS);
   const ref = portfolioRisk(holdings, market);
-  if (!ref.ok) throw new Error(ref.error);
+  if (!ref.ok) throw new Error(ref.message);
   const t = ref.value.totals;
   expect(Object.keys(o.byUnderlying).sort()).toEqual(ref.value.byUnderlying.map((u) => u.underlying).sort());
   for (const u of ref.value.byUnderlying) {
@@ -88,10 +88,10 @@ function expectFiguresOf(o: RecalcOutput, holdings: readonly Holding[], sc: Scen
   expectClose(o.greeks.vega, t.vega); expectClose(o.greeks.thetaPerYear, t.thetaPerYear); expectClose(o.greeks.rho, t.rho);
   expectClose(o.marketValue, t.marketValue);
   const gross = grossExposure(holdings, market);
-  if (!gross.ok) throw new Error(gross.error);
+  if (!gross.ok) throw new Error(gross.message);
   expectClose(o.grossExposure, gross.value.total);
   const book = prepareBook(holdings, market);
-  if (!book.ok) throw new Error(book.error);
+  if (!book.ok) throw new Error(book.message);
   const agg = dgvAggregates(book.value);
   const tail = dgvTailRisk(agg, scenarioMajor(sc, agg.tickers), sc.nScenarios, varConfidence, esConfidence);
   expectClose(o.var, tail.var);

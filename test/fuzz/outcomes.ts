@@ -13,8 +13,8 @@ export const HTTP_STATUSES: ReadonlySet<number> = new Set([101, 200, 201, 202, 2
 export const ANSWER_HEADERS: readonly string[] = ['x-request-id', 'x-content-type-options', 'cache-control', 'content-security-policy', 'referrer-policy'];
 
 /**
- * Codes of the engine's runtime (src/engine/runtime/engine.ts) that reach a client besides the
- * pre-trade and actor reason codes.
+ * Codes of the engine runtime (src/engine/runtime: engine.ts, tick-router.ts, portfolio-registry.ts)
+ * that reach a client besides the pre-trade and actor reason codes.
  */
 const ENGINE_RUNTIME_CODES = [
   'UNKNOWN_PORTFOLIO', 'INVALID_LIMITS', 'INVALID_INSTRUMENT', 'INVALID_PORTFOLIO', 'MISSING_VOL', 'PORTFOLIO_EXISTS', 'TICK_PRICE_INVALID', 'TICK_CLOCK_SKEW', 'INVALID_BAND',

@@ -26,8 +26,8 @@ beforeAll(async () => {
     },
   }, { historyLimit: 10_000 });
   [admin, trader] = await Promise.all([stack.token('ada', ['admin'], []), stack.token('tom', ['trader'], ['E1'])]);
-  expect(stack.engine.createPortfolio({ portfolioId: 'E1', cash: 1e9, limits: { submitRateLimit: 1_000_000, maxOrderQty: Infinity, maxOrderNotional: Infinity } }, 'test').ok).toBe(true);
-  expect(stack.engine.createPortfolio({ portfolioId: 'E2', cash: 1e6 }, 'test').ok).toBe(true);
+  expect((await stack.engine.createPortfolio({ portfolioId: 'E1', cash: 1e9, limits: { submitRateLimit: 1_000_000, maxOrderQty: Infinity, maxOrderNotional: Infinity } }, 'test')).ok).toBe(true);
+  expect((await stack.engine.createPortfolio({ portfolioId: 'E2', cash: 1e6 }, 'test')).ok).toBe(true);
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
   expect(await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() })).toMatchObject({ type: 'ack' });
   await feed.close();
@@ -70,7 +70,7 @@ describe('HTTP edge: nothing a caller sends stops the engine', () => {
   });
 
   it('decodes a valid escape once: a portfolio id with a space is found', async () => {
-    expect(stack.engine.createPortfolio({ portfolioId: 'E 3', cash: 1 }, 'test').ok).toBe(true);
+    expect((await stack.engine.createPortfolio({ portfolioId: 'E 3', cash: 1 }, 'test')).ok).toBe(true);
     expect(await httpJson(stack, 'GET', '/portfolios/E%203', { token: admin })).toMatchObject({ status: 200, body: { portfolioId: 'E 3' } });
     expect(await httpJson(stack, 'GET', '/portfolios/E%25203', { token: admin })).toMatchObject({ status: 404 });
   });

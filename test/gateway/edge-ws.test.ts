@@ -17,7 +17,7 @@ beforeAll(async () => {
       return null;
     },
   });
-  for (const id of ['W1', 'W2']) expect(stack.engine.createPortfolio({ portfolioId: id, cash: 1e6 }, 'test').ok).toBe(true);
+  for (const id of ['W1', 'W2']) expect((await stack.engine.createPortfolio({ portfolioId: id, cash: 1e6 }, 'test')).ok).toBe(true);
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
   expect(await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() })).toMatchObject({ type: 'ack' });
   await feed.close();

@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from '../../src/engine/risk/realtime-var-estimator.js';
 import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../src/engine/runtime/engine.js';
+import { Engine } from '../../src/engine/runtime/engine.js';
 import { type Role, issueToken } from '../../src/gateway/auth.js';
 import { type Gateway, type GatewayOptions, startGateway } from '../../src/gateway/server.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
@@ -42,13 +42,13 @@ export interface Stack {
 
 export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number } = {}): Promise<Stack> {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 7 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   const pool = createRiskPool({ threads: 2, scenarios: sc.value });
   const t0 = performance.now();
   const clock = { nowMs: () => START_MS + (performance.now() - t0) };
   // Wired as src/main.ts wires it: the pre-trade VaR limit sees the scenarios and confidence of the stream.
   const varEstimator = realtimeVarEstimator(sc.value, pool.varConfidence);
-  const engine = createEngine({ calculator: pool, clock, rate: RATE, varEstimator, ...engineOpts });
+  const engine = new Engine({ calculator: pool, clock, rate: RATE, varEstimator, ...engineOpts });
   const secret = new Uint8Array(randomBytes(32));
   let lastTickTs = 0;
   const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { secret, issuer: ISSUER, audience: AUDIENCE }, ...gw });

@@ -15,9 +15,10 @@ beforeAll(async () => {
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
   await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() });
   await feed.close();
-  for (let i = 0; i < PORTFOLIOS; i++) {
-    stack.engine.createPortfolio({ portfolioId: `B${i}`, cash: 1, positions: [{ instrument: 'AAA', qty: 1 }, { instrument: 'BBB', qty: 2 }, { instrument: 'CCC', qty: 3 }] }, 'test');
-  }
+  // Created in one go (each is in the engine once the call returns), answered together.
+  const created = Array.from({ length: PORTFOLIOS }, (_, i) =>
+    stack.engine.createPortfolio({ portfolioId: `B${i}`, cash: 1, positions: [{ instrument: 'AAA', qty: 1 }, { instrument: 'BBB', qty: 2 }, { instrument: 'CCC', qty: 3 }] }, 'test'));
+  expect((await Promise.all(created)).every((r) => r.ok)).toBe(true);
 });
 
 afterAll(() => stack?.close());

@@ -59,7 +59,7 @@ beforeAll(async () => {
     const positions = id === 'POS' || id === 'REDUCE' || id === 'HALT' || id === 'VAR' ? [{ instrument: 'AAA', qty: 100, avgPrice: 100 }] : [];
     // The rate limit is set at creation, the other limits later through REST.
     const limits = id === 'RATE' ? { submitRateLimit: 3, submitRateIntervalMs: 1000 } : undefined;
-    expect(e.createPortfolio({ portfolioId: id, cash, positions, ...(limits ? { limits } : {}) }, 'test').ok).toBe(true);
+    expect((await e.createPortfolio({ portfolioId: id, cash, positions, ...(limits ? { limits } : {}) }, 'test')).ok).toBe(true);
   }
   feed = await Client.login(stack.url, await stack.token('feed-1', ['feed'], []));
   trader = await Client.login(stack.url, await stack.token('tom', ['trader'], [...PORTFOLIOS]));

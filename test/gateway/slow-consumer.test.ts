@@ -20,9 +20,9 @@ beforeAll(async () => {
   for (let p = 0; p < N_PORTFOLIOS; p++) {
     // Options on every ticker make each snapshot carry a dozen byUnderlying entries (~2 KB).
     const positions = TICKERS.map((t, i) => ({ instrument: occ(t, '2026-06-18', i % 2 ? 'C' : 'P', 100), qty: 1 + p, vol: 0.2 + 0.01 * i }));
-    expect(stack.engine.createPortfolio({ portfolioId: `P${p}`, cash: 1e7, positions }, 'test').ok).toBe(true);
+    expect((await stack.engine.createPortfolio({ portfolioId: `P${p}`, cash: 1e7, positions }, 'test')).ok).toBe(true);
   }
-  expect(stack.engine.createPortfolio({ portfolioId: 'TR', cash: 1e7, limits: { submitRateLimit: 10_000 } }, 'test').ok).toBe(true);
+  expect((await stack.engine.createPortfolio({ portfolioId: 'TR', cash: 1e7, limits: { submitRateLimit: 10_000 } }, 'test')).ok).toBe(true);
   feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
   for (const t of TICKERS) feed.send({ type: 'tick', symbol: t, price: 100, ts: stack.nextTickTs() });
   feed.send({ type: 'tick', symbol: 'XYZ', price: 20, ts: stack.nextTickTs() });
@@ -98,7 +98,7 @@ describe('slow consumer', () => {
   it('is closed with 4008 once its backlog of must-deliver messages passes the hard cap', async () => {
     const small = await startStack({ slowConsumerBytes: 16 * 1024, maxBufferedBytes: 256 * 1024 });
     try {
-      expect(small.engine.createPortfolio({ portfolioId: 'Q', cash: 1e6, positions: [{ instrument: 'XYZ', qty: 1 }] }, 'test').ok).toBe(true);
+      expect((await small.engine.createPortfolio({ portfolioId: 'Q', cash: 1e6, positions: [{ instrument: 'XYZ', qty: 1 }] }, 'test')).ok).toBe(true);
       const f = await Client.login(small.url, await small.token('feed', ['feed'], []));
       const slow = await Client.login(small.url, await small.token('sam', ['risk_manager'], ['*']));
       const other = await Client.login(small.url, await small.token('sue', ['risk_manager'], ['*']));

@@ -24,16 +24,16 @@ async function tick(symbol: string, price: number): Promise<number> {
 beforeAll(async () => {
   stack = await startStack({ maxFrameBytes: 4096 });
   const e = stack.engine;
-  expect(e.createPortfolio({
+  expect((await e.createPortfolio({
     portfolioId: 'RISK1', cash: 1_000_000,
     positions: [
       { instrument: occ('AAA', CALL.expiry, 'C', CALL.strike), qty: CALL.qty, vol: CALL.vol },
       { instrument: occ('AAA', PUT.expiry, 'P', PUT.strike), qty: PUT.qty, vol: PUT.vol },
       { instrument: 'AAA', qty: 200 },
     ],
-  }, 'test').ok).toBe(true);
-  expect(e.createPortfolio({ portfolioId: 'TRADE1', cash: 1_000_000, positions: [{ instrument: 'BBB', qty: 10 }] }, 'test').ok).toBe(true);
-  expect(e.createPortfolio({ portfolioId: 'OTHER', cash: 1_000_000 }, 'test').ok).toBe(true);
+  }, 'test')).ok).toBe(true);
+  expect((await e.createPortfolio({ portfolioId: 'TRADE1', cash: 1_000_000, positions: [{ instrument: 'BBB', qty: 10 }] }, 'test')).ok).toBe(true);
+  expect((await e.createPortfolio({ portfolioId: 'OTHER', cash: 1_000_000 }, 'test')).ok).toBe(true);
   feed = await Client.login(stack.url, await stack.token('feed-1', ['feed'], []));
   await tick('BBB', 50);
 });
@@ -189,7 +189,7 @@ describe('websocket: orders', () => {
   });
 
   it('passes the engine reason code through when a limit refuses the order', async () => {
-    expect(stack.engine.setLimits('TRADE1', { maxOrderQty: 100 }, 'test').ok).toBe(true);
+    expect((await stack.engine.setLimits('TRADE1', { maxOrderQty: 100 }, 'test')).ok).toBe(true);
     const r = await trader.request({ type: 'order', portfolioId: 'TRADE1', clientOrderId: 'big', instrument: 'BBB', side: 'buy', qty: 500, orderType: 'market' });
     expect(r).toMatchObject({ type: 'reject', code: 'MAX_ORDER_QTY', clientOrderId: 'big', reason: expect.any(String) });
     const inv = await trader.request({ type: 'order', portfolioId: 'TRADE1', clientOrderId: 'lim', instrument: 'BBB', side: 'buy', qty: 1, orderType: 'limit' });

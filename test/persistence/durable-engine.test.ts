@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, OrderOutcome } from '../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../src/engine/runtime/engine.js';
+import { Engine } from '../../src/engine/runtime/engine.js';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openPersistence, type Persistence } from '../../src/persistence/persistence.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
@@ -29,8 +29,8 @@ async function startEngine(t: DbTarget, urlOverride?: string, engineOpts: { hist
   const clock = { nowMs: () => (now += 1) };
   const persistence = await openPersistence({ ...(url !== undefined ? { databaseUrl: url } : {}), schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 4, dataDir: t.dataDir, log: process.env.DEBUG_TEST ? (l, m, f) => console.log(l, m, f) : () => {}, clock });
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
-  const engine = createEngine({
+  if (!sc.ok) throw new Error(sc.message);
+  const engine = new Engine({
     calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04,
     journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive, ...engineOpts,
   });
@@ -45,7 +45,7 @@ async function stop(h: { engine: EngineApi; persistence: Persistence }): Promise
 }
 
 const acked = (o: OrderOutcome) => {
-  if (o.kind !== 'ack') throw new Error(`expected an ack, got ${o.code}: ${o.reason}`);
+  if (o.kind !== 'ack') throw new Error(`expected an ack, got ${o.code}: ${o.message}`);
   return o;
 };
 
@@ -57,8 +57,7 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       const { engine, persistence } = first;
       engine.tick('AAA', 100, START_MS);
       engine.tick('BBB', 50, START_MS);
-      expect(engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: CALL, qty: 5, vol: 0.3 }] }, 'admin-ann').ok).toBe(true);
-      await engine.durable();
+      expect((await engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: CALL, qty: 5, vol: 0.3 }] }, 'admin-ann')).ok).toBe(true);
 
       const market = acked(await engine.submitOrder('P1', { clientOrderId: 'c1', instrument: 'BBB', side: 'buy', qty: 30, orderType: 'market' }, 'trader-tom'));
       // The ack came after the commit: the order and its fill are durable already, in the
@@ -78,9 +77,8 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       const cancelled = acked(await engine.submitOrder('P1', { clientOrderId: 'c3', instrument: 'AAA', side: 'buy', qty: 10, orderType: 'limit', limitPrice: 92 }, 'trader-tom'));
       acked(await engine.cancelOrder('P1', cancelled.order.orderId, 'trader-tom'));
       acked(await engine.submitOrder('P1', { clientOrderId: 'c4', instrument: CALL, side: 'sell', qty: 2, orderType: 'market' }, 'trader-tom'));
-      expect(engine.setLimits('P1', { maxLeverage: 7 }, 'risk-rita').ok).toBe(true);
-      expect(engine.setTradingState('P1', 'reducing', 'risk-rita').ok).toBe(true);
-      await engine.durable();
+      expect((await engine.setLimits('P1', { maxLeverage: 7 }, 'risk-rita')).ok).toBe(true);
+      expect((await engine.setTradingState('P1', 'reducing', 'risk-rita')).ok).toBe(true);
       const before = engine.getPortfolio('P1')!;
 
       await stop(first);
@@ -97,7 +95,7 @@ describe.each<Backend>(['external', 'embedded'])('durable engine on %s PostgreSQ
       expect(second.engine.listFills('P1')).toEqual(engine.listFills('P1'));
 
       // Sequences continue: the next order gets a new id, not one already used.
-      second.engine.setTradingState('P1', 'active', 'risk-rita');
+      await second.engine.setTradingState('P1', 'active', 'risk-rita');
       second.engine.tick('AAA', 100, START_MS + 10);
       second.engine.tick('BBB', 50, START_MS + 10);
       const next = acked(await second.engine.submitOrder('P1', { clientOrderId: 'c5', instrument: 'AAA', side: 'buy', qty: 1, orderType: 'market' }, 'trader-tom'));
@@ -131,8 +129,7 @@ describe.each<Backend>(['external', 'embedded'])('orders sent again, on %s Postg
     try {
       const { engine, persistence } = await startEngine(t);
       engine.tick('AAA', 100, START_MS);
-      expect(engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin').ok).toBe(true);
-      await engine.durable();
+      expect((await engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin')).ok).toBe(true);
       const req = { clientOrderId: 'twin', instrument: 'AAA', side: 'buy', qty: 3, orderType: 'market' } as const;
       const answered: string[] = [];
       const original = engine.submitOrder('P1', req, 'trader').then((o) => (answered.push('original'), o));
@@ -157,8 +154,7 @@ describe.each<Backend>(['external', 'embedded'])('orders sent again, on %s Postg
       const first = await startEngine(t);
       const e1 = first.engine;
       e1.tick('AAA', 100, START_MS);
-      expect(e1.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin').ok).toBe(true);
-      await e1.durable();
+      expect((await e1.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin')).ok).toBe(true);
       const market = { clientOrderId: 'm1', instrument: 'AAA', side: 'buy', qty: 3, orderType: 'market' } as const;
       const resting = { clientOrderId: 'r1', instrument: 'AAA', side: 'buy', qty: 2, orderType: 'limit', limitPrice: 95 } as const;
       const m = acked(await e1.submitOrder('P1', market, 'trader'));
@@ -196,8 +192,7 @@ describe.each<Backend>(['external', 'embedded'])('journal on %s PostgreSQL', (ba
     try {
       const { engine, persistence } = await startEngine(t);
       engine.tick('AAA', 100, START_MS);
-      engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin');
-      await engine.durable();
+      await engine.createPortfolio({ portfolioId: 'P1', cash: 1_000_000 }, 'admin');
       for (let i = 0; i < 4; i++) {
         // Hold the connections the previous commits used, so that the next commit gets another.
         const held = await Promise.all(Array.from({ length: (i % 2) + 1 }, () => persistence.db.pool.connect()));
@@ -220,8 +215,7 @@ describe('durable engine when PostgreSQL goes away', () => {
     try {
       const { engine, persistence } = await startEngine(t, `postgres://postgres@127.0.0.1:${relay.port}/test`);
       engine.tick('AAA', 100, START_MS);
-      engine.createPortfolio({ portfolioId: 'P1', cash: 100_000 }, 'admin');
-      await engine.durable();
+      await engine.createPortfolio({ portfolioId: 'P1', cash: 100_000 }, 'admin');
 
       await relay.cut();
       let answered: OrderOutcome | undefined;
@@ -251,8 +245,7 @@ describe('journal projection of values JSON cannot carry', () => {
     const t = newTarget('external');
     try {
       const { engine, persistence } = await startEngine(t);
-      engine.createPortfolio({ portfolioId: 'N1', cash: 1000, positions: [{ instrument: 'AAA', qty: 10, avgPrice: 100 }] }, 'admin');
-      await engine.durable();
+      await engine.createPortfolio({ portfolioId: 'N1', cash: 1000, positions: [{ instrument: 'AAA', qty: 10, avgPrice: 100 }] }, 'admin');
       const before = engine.getPortfolio('N1')!;
       const holding = { ...before.holdings[0]!, realisedPnl: Number.NaN, avgPrice: Number.POSITIVE_INFINITY };
       await persistence.journal.record({
@@ -283,10 +276,9 @@ describe('journal projection commit', () => {
     try {
       const { engine, persistence } = await startEngine(t);
       persistence.journal.stopProjection(); // this test projects by hand
-      engine.createPortfolio({ portfolioId: 'L1', cash: 100_000, positions: [{ instrument: 'AAA', qty: 10, avgPrice: 100 }] }, 'admin');
+      await engine.createPortfolio({ portfolioId: 'L1', cash: 100_000, positions: [{ instrument: 'AAA', qty: 10, avgPrice: 100 }] }, 'admin');
       engine.tick('AAA', 100, START_MS);
       acked(await engine.submitOrder('L1', { clientOrderId: 'l', instrument: 'AAA', side: 'buy', qty: 5, orderType: 'market' }, 'trader'));
-      await engine.durable();
       const c = await persistence.db.pool.connect();
       const count = async (sql: string): Promise<number> => (await c.query<{ n: number }>(sql)).rows[0]!.n;
       try {

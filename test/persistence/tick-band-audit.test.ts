@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../src/engine/runtime/engine.js';
+import { Engine } from '../../src/engine/runtime/engine.js';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openPersistence, type Persistence } from '../../src/persistence/persistence.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
@@ -20,8 +20,8 @@ beforeAll(async () => {
   t = newTarget('external');
   p = await openPersistence({ databaseUrl: t.url!, schema: t.schema, queuePrefix: 'test', logLevel: 'silent', poolSize: 2, dataDir: t.dataDir, log: () => {} });
   const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
-  engine = createEngine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04, journal: p.journal });
+  if (!sc.ok) throw new Error(sc.message);
+  engine = new Engine({ calculator: createRiskPool({ threads: 1, scenarios: sc.value }), clock, rate: 0.04, journal: p.journal });
 });
 
 afterAll(async () => {
@@ -35,9 +35,8 @@ describe('tick band changes in the audit trail', () => {
     const now = clock.nowMs();
     expect(engine.tick('AAA', 100, now)).toMatchObject({ ok: true, value: 'accepted' });
     expect(engine.tick('AAA', 140, now + 1)).toMatchObject({ ok: true, value: 'held' });
-    expect(engine.setTickBand('AAA', 0.5, 'rita').ok).toBe(true);
-    expect(engine.setTickBand('AAA', undefined, 'rick').ok).toBe(true);
-    await engine.durable();
+    expect((await engine.setTickBand('AAA', 0.5, 'rita')).ok).toBe(true);
+    expect((await engine.setTickBand('AAA', undefined, 'rick')).ok).toBe(true);
     await p.journal.project();
     const rows = (await p.db.pool.query<{ actor: string; action: string; entity_type: string; entity_id: string; before: unknown; after: unknown }>(
       "SELECT actor, action, entity_type, entity_id, before, after FROM audit_log WHERE action = 'market.band.changed' ORDER BY seq",

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, EngineEvent } from '../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../src/engine/runtime/engine.js';
+import { Engine } from '../../src/engine/runtime/engine.js';
 import type { RiskCalculator } from '../../src/engine/runtime/risk-calculator.js';
 import type { RiskSnapshot } from '../../src/engine/actors/types.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
@@ -20,7 +20,7 @@ const CALL_AAA = 'AAA   260320C00100000';
 
 function scenarios(underlyings = TICKERS, seed = 11) {
   const sc = syntheticScenarioSet({ underlyings, dailyVol: 0.02, correlation: 0.3, seed });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   return sc.value;
 }
 
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 function startEngine(calculator: RiskCalculator, maxBatch?: number): EngineApi {
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  const engine = createEngine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, ...(maxBatch ? { maxBatch } : {}) });
+  const engine = new Engine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, ...(maxBatch ? { maxBatch } : {}) });
   engines.push(engine);
   return engine;
 }
@@ -68,14 +68,14 @@ describe('engine on the risk pool: at most one recalculation per portfolio in fl
     const observer = new InstrumentedCalculator(createRiskPool({ threads: 2, tasksPerThread: 2, scenarios: scenarios() }));
     const engine = startEngine(observer, 2);
     const ids = ['P0', 'P1', 'P2', 'P3', 'P4', 'P5'];
-    ids.forEach((id, k) => {
+    for (const [k, id] of ids.entries()) {
       const positions = [
         { instrument: TICKERS[k % 3]!, qty: 100 + k },
         { instrument: TICKERS[(k + 1) % 3]!, qty: -(50 + k) },
         { instrument: CALL_AAA, qty: k + 1, vol: 0.2 + 0.01 * k },
       ];
-      expect(engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions }, 'test').ok).toBe(true);
-    });
+      expect((await engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions }, 'test')).ok).toBe(true);
+    }
     const seqs = new Map<string, number[]>(ids.map((id) => [id, []]));
     const tickTsSeen = new Map<string, number[]>(ids.map((id) => [id, []]));
     engine.onEvent((e: EngineEvent) => {
@@ -126,7 +126,7 @@ describe('engine on the risk pool: at most one recalculation per portfolio in fl
   it('never has two recalculations of one portfolio in flight after a failed batch, so a stale retry cannot overwrite newer risk', async () => {
     const f = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: scenarios(['AAA'], 5) }));
     const engine = startEngine(f);
-    for (const id of ['A', 'BAD']) engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
+    for (const id of ['A', 'BAD']) await engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
     engine.tick('AAA', 100, 1);
     // Wait for the first figures of both (worker start-up can take a while on a loaded machine).
     expect(await until(() => engine.getRisk('A') !== undefined && engine.getRisk('BAD') !== undefined)).toBe(true);

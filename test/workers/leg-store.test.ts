@@ -11,7 +11,7 @@ import { holdingsOf, inputOf, NOW_MS, RATE, TICKERS } from './realtime-fixtures.
 
 const sc = ((): ScenarioSet => {
   const r = syntheticScenarioSet({ underlyings: ['AAA', 'BBB', ...TICKERS.slice(2)], dailyVol: 0.02, correlation: 0.3, seed: 5 });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 })();
 

@@ -18,7 +18,7 @@ const SCHED_IDLE = 5;
 
 const sc = ((): ScenarioSet => {
   const r = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 })();
 

@@ -27,7 +27,7 @@ the same binomial cumulative-probability cut-offs, 95% and 99.99%).`,
     const portfolio = readPortfolioFile(f.portfolio);
     const { market, histories } = loadMarket(portfolio, f.prices);
     const r = backtestVar({ positions: portfolio.positions, market, histories, confidence: f.confidence, window: f.window, days: f.days });
-    if (!r.ok) throw new CliError(`${portfolio.source}: ${r.error} [${r.code}]`);
+    if (!r.ok) throw new CliError(`${portfolio.source}: ${r.message} [${r.code}]`);
     const { days, exceptions, kupiecLR, kupiecPValue, zone } = r.value;
     io.stdout.write(JSON.stringify({ days, exceptions, kupiecLR, kupiecPValue, zone }) + '\n');
     return ExitCode.Ok;

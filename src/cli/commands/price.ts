@@ -65,7 +65,7 @@ export function priceLine(text: string, lineNo: number): LineResult {
     return { json: greeksJson(g), failed: false };
   }
   const iv = impliedVol({ ...inputs, style: l.style, price: l.price as number });
-  if (!iv.ok) return errorLine(lineNo, iv.code, iv.detail);
+  if (!iv.ok) return errorLine(lineNo, iv.code, iv.message);
   return { json: JSON.stringify({ impliedVol: iv.vol }), failed: false };
 }
 

@@ -42,7 +42,7 @@ var and es are positive losses in currency over the horizon.`,
       positions: portfolio.positions, market, histories, method: f.method, confidence: f.confidence, esConfidence: f['es-confidence'],
       window: f.window, horizonDays: f['horizon-days'], seed: f.seed, paths: f.paths, parametricKind: f.parametric,
     });
-    if (!r.ok) throw new CliError(`${portfolio.source}: ${r.error} [${r.code}]`);
+    if (!r.ok) throw new CliError(`${portfolio.source}: ${r.message} [${r.code}]`);
     io.stdout.write(JSON.stringify(f.method === 'parametric' ? { ...r.value, parametric: f.parametric } : r.value) + '\n');
     return ExitCode.Ok;
   },

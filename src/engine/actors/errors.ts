@@ -1,8 +1,5 @@
 /** Programmer errors of the actor layer: malformed input that the edge or the runtime should have stopped. */
 
-export const malformedRiskSnapshot = (portfolioId: string, problem: string): Error =>
-  new Error(`RiskComputed for portfolio ${portfolioId}: malformed snapshot, ${problem}`);
-
 export const malformedTick = (symbol: string, price: number): RangeError =>
   new RangeError(`MarketTick ${symbol}: expected a finite price > 0, got ${price}`);
 

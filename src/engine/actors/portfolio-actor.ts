@@ -33,11 +33,11 @@ import { timeToExpiryYears } from '../market/time-to-expiry.js';
 import { type Instrument, underlyingOf } from '../portfolio/types.js';
 import { optionPrice } from '../pricing/option-pricer.js';
 import { CLIENT_ORDER_IDS_DEFAULTS, ClientOrderIds, orderFieldDifferences, sameOrderFields } from './client-order-ids.js';
-import { invalidPortfolioInit, malformedRiskSnapshot, malformedTick, unknownMessage } from './errors.js';
+import { invalidPortfolioInit, malformedTick, unknownMessage } from './errors.js';
 import { instrumentOf } from './instrument-symbol.js';
 import { matchOrder } from './order-matching.js';
 import { applyFill, newHoldingTerms } from './position-update.js';
-import type { ActorContext, Fill, Holding, Order, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot, Transition } from './types.js';
+import type { ActorContext, Fill, Holding, Order, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState, Transition } from './types.js';
 
 export interface PortfolioInit {
   readonly portfolioId: string;
@@ -101,8 +101,6 @@ export function handlePortfolioMessage(state: PortfolioState, msg: PortfolioMess
         state: { ...state, tradingState: msg.state },
         events: [{ type: 'TradingStateChanged', portfolioId: state.portfolioId, state: msg.state, previous: state.tradingState }],
       };
-    case 'RiskComputed':
-      return riskComputed(state, msg.risk);
     default:
       throw unknownMessage((msg as { kind?: unknown }).kind);
   }
@@ -344,13 +342,13 @@ function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: 
   const limitsOrder = toLimitsOrder(portfolioId, order);
   // Shape first, so a malformed order is told so whatever the market; these take no rate slot.
   const invalid = checkOrderValid(limitsOrder, portfolioId, ctx.market.asOf);
-  if (invalid) return rejected(invalid.code, invalid.detail);
+  if (invalid) return rejected(invalid.code, invalid.message);
   const noPrice = unpriceable(parsed, state.holdings.get(parsed.symbol), ctx);
   if (noPrice) return rejected(noPrice.code, noPrice.reason);
 
   const check = runPreTrade(state, limitsOrder, 'submit', ctx);
   const checked: PortfolioState = { ...state, rateLimits: check.rateLimits };
-  if (!check.result.ok) return rejected(check.result.code, check.result.detail, checked);
+  if (!check.result.ok) return rejected(check.result.code, check.result.message, checked);
 
   const d = draftOf(checked, [{ type: 'OrderAccepted', order }]);
   work(d, order, (u) => ctx.market.spot(u), ctx);
@@ -393,13 +391,13 @@ function replaceOrder(state: PortfolioState, msg: Extract<PortfolioMessage, { ki
   };
   const limitsOrder = toLimitsOrder(state.portfolioId, replaced);
   const invalid = checkOrderValid(limitsOrder, state.portfolioId, ctx.market.asOf);
-  if (invalid) return rejected(invalid.code, invalid.detail);
+  if (invalid) return rejected(invalid.code, invalid.message);
   const noPrice = unpriceable(replaced.parsed, state.holdings.get(replaced.parsed.symbol), ctx);
   if (noPrice) return rejected(noPrice.code, noPrice.reason);
 
   const check = runPreTrade(state, limitsOrder, 'modify', ctx);
   const checked: PortfolioState = { ...state, rateLimits: check.rateLimits };
-  if (!check.result.ok) return rejected(check.result.code, check.result.detail, checked);
+  if (!check.result.ok) return rejected(check.result.code, check.result.message, checked);
 
   const d = draftOf(checked, [{ type: 'OrderReplaced', order: replaced }]);
   work(d, replaced, (u) => ctx.market.spot(u), ctx);
@@ -428,26 +426,4 @@ function marketTick(state: PortfolioState, symbol: string, price: number, ctx: A
   }
   if (!d || d.events.length === 0) return { state, events: [] };
   return commit(state, d);
-}
-
-const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
-
-/**
- * Stores the pool's figures. A snapshot for another portfolio or with non-numeric figures is a
- * wiring bug and throws (safeHandle turns that into ActorFailed); an older seq than the stored one
- * arrived late from the pool and is dropped, so the newest figures are never overwritten.
- */
-function riskComputed(state: PortfolioState, risk: RiskSnapshot): Transition {
-  const bad = (problem: string) => malformedRiskSnapshot(state.portfolioId, problem);
-  if (typeof risk !== 'object' || risk === null) throw bad('not an object');
-  if (risk.portfolioId !== state.portfolioId) throw bad(`its portfolioId is ${String(risk.portfolioId)}`);
-  if (!(Number.isInteger(risk.seq) && risk.seq >= 0)) throw bad(`seq must be an integer >= 0, got ${String(risk.seq)}`);
-  if (typeof risk.greeks !== 'object' || risk.greeks === null || typeof risk.byUnderlying !== 'object' || risk.byUnderlying === null) {
-    throw bad('greeks and byUnderlying must be objects');
-  }
-  if (!finite(risk.computedMs) || !finite(risk.tickTs)) throw bad('computedMs and tickTs must be finite numbers');
-  if (typeof risk.var !== 'object' || risk.var === null || typeof risk.var.value !== 'number') throw bad('var.value must be a number');
-  if (!Array.isArray(risk.breaches)) throw bad('breaches must be an array');
-  if (state.risk && risk.seq <= state.risk.seq) return { state, events: [] };
-  return { state: { ...state, risk }, events: [{ type: 'RiskUpdated', risk }] };
 }

@@ -23,7 +23,7 @@ export interface CoalescerStats {
 
 /**
  * Where the coalescer keeps each id's status. A Map by default; the engine stores it in a field of
- * its portfolio slot, because a tick marks a few hundred portfolios dirty and a field read is what
+ * its portfolio cell (runtime/portfolio-cell.ts), because a tick marks a few hundred portfolios dirty and a field read is what
  * that loop can afford (a Map lookup per portfolio was a tenth of the event loop's time).
  */
 export interface StatusStore<K> {

@@ -122,6 +122,7 @@ export interface PortfolioState {
   /** Next order and fill sequence numbers: ids are `${portfolioId}-o${n}` / `${portfolioId}-f${n}`. */
   readonly nextOrderSeq: number;
   readonly nextFillSeq: number;
+  /** The newest risk snapshot read (the runtime's risk-snapshots.ts stores it; no transition does). */
   readonly risk?: RiskSnapshot;
   /** P&L realised by positions that were closed and left `holdings` (a flat position is removed). */
   readonly closedRealisedPnl?: number;
@@ -164,8 +165,7 @@ export type PortfolioMessage =
   /** A new last price of an underlying ticker. */
   | { readonly kind: 'MarketTick'; readonly symbol: string; readonly price: number; readonly ts: number }
   | { readonly kind: 'SetLimits'; readonly limits: RiskLimits }
-  | { readonly kind: 'SetTradingState'; readonly state: TradingState }
-  | { readonly kind: 'RiskComputed'; readonly risk: RiskSnapshot };
+  | { readonly kind: 'SetTradingState'; readonly state: TradingState };
 
 /**
  * What a transition reports. Every change of PortfolioState emits one, so the events are the
@@ -197,7 +197,6 @@ export type PortfolioEvent =
   | { readonly type: 'PositionChanged'; readonly portfolioId: string; readonly holding: Holding; readonly cash: number }
   | { readonly type: 'LimitsChanged'; readonly portfolioId: string; readonly limits: RiskLimits }
   | { readonly type: 'TradingStateChanged'; readonly portfolioId: string; readonly state: TradingState; readonly previous: TradingState }
-  | { readonly type: 'RiskUpdated'; readonly risk: RiskSnapshot }
   /** The transition threw; the state stayed as it was before the message. */
   | { readonly type: 'ActorFailed'; readonly portfolioId: string; readonly error: string };
 

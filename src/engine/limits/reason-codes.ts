@@ -2,6 +2,8 @@
  * Every reason a pre-trade check can refuse an order. The code goes to the client as it is, so a
  * code never changes meaning once released; add new ones instead.
  */
+import { type Failure, failure } from '../result.js';
+
 export const REASON_CODES = [
   'INVALID_ORDER',
   'RISK_UNAVAILABLE',
@@ -23,17 +25,13 @@ export const REASON_CODES = [
 
 export type ReasonCode = (typeof REASON_CODES)[number];
 
-/** A refused order: the stable code and a readable detail with the numbers. */
-export interface Rejection {
-  readonly ok: false;
-  readonly code: ReasonCode;
-  readonly detail: string;
-}
+/** A refused order: the stable code and a readable message with the numbers. */
+export type Rejection = Failure<ReasonCode>;
 
 export type CheckResult = Rejection | null;
 
-export function reject(code: ReasonCode, detail: string): Rejection {
-  return { ok: false, code, detail };
+export function reject(code: ReasonCode, message: string): Rejection {
+  return failure(code, message);
 }
 
 /**

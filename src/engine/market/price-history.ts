@@ -10,6 +10,7 @@
  * otherwise the whole file uses `close`. A later row missing the chosen column is an error rather than
  * a silent switch of price basis, because a mixed series would contain fake returns at the switch.
  */
+import { type Failure, failure } from '../result.js';
 import { isoToEpochDay } from './dates.js';
 
 export interface PriceHistory {
@@ -32,13 +33,13 @@ export type PriceHistoryErrorCode =
   | 'MISSING_HISTORY'
   | 'AS_OF_NOT_TRADING_DATE';
 
-export type PriceHistoryFailure = { ok: false; code: PriceHistoryErrorCode; error: string };
+export type PriceHistoryFailure = Failure<PriceHistoryErrorCode>;
 
 const HEADER = ['date', 'open', 'high', 'low', 'close', 'adj_close', 'volume'] as const;
 const CLOSE_COL = 4;
 const ADJ_COL = 5;
 
-const fail = (code: PriceHistoryErrorCode, error: string): PriceHistoryFailure => ({ ok: false, code, error });
+const fail = (code: PriceHistoryErrorCode, message: string): PriceHistoryFailure => failure(code, message);
 
 /** Parses one price CSV. Errors name `source` and the 1-based line number. */
 export function parsePriceCsv(

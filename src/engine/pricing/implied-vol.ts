@@ -1,3 +1,4 @@
+import { type Failure, failure } from '../result.js';
 import { americanPrice } from './american-bs2002.js';
 import { bsmGreeks, bsmPrice } from './bsm.js';
 import type { ExerciseStyle, OptionInputs, OptionType } from './types.js';
@@ -17,7 +18,7 @@ export type ImpliedVolErrorCode = 'BELOW_INTRINSIC' | 'ABOVE_UPPER_BOUND' | 'INV
 
 export type ImpliedVolResult =
   | { ok: true; vol: number; iterations: number }
-  | { ok: false; code: ImpliedVolErrorCode; detail: string };
+  | Failure<ImpliedVolErrorCode>;
 
 /** Never iterate more than this; every loop below is bounded by it. */
 const MAX_ITERATIONS = 200;
@@ -25,7 +26,7 @@ const VOL_LO = 1e-6;
 const VOL_HI_START = 4;
 const VOL_HI_MAX = 1000;
 
-const fail = (code: ImpliedVolErrorCode, detail: string): ImpliedVolResult => ({ ok: false, code, detail });
+const fail = (code: ImpliedVolErrorCode, message: string): ImpliedVolResult => failure(code, message);
 
 /**
  * Black–Scholes–Merton implied volatility of a European or American option price.

@@ -112,7 +112,7 @@ function quoteVol(q: VolQuote, market: SurfaceMarket, index: number, errors: Vol
     rate: market.rate, dividendYield: market.dividendYield, price: q.price!,
   });
   if (!iv.ok) {
-    errors.push({ code: 'IMPLIED_VOL_FAILED', quoteIndex: index, detail: `quote ${index}: ${iv.code}: ${iv.detail}` });
+    errors.push({ code: 'IMPLIED_VOL_FAILED', quoteIndex: index, detail: `quote ${index}: ${iv.code}: ${iv.message}` });
     return undefined;
   }
   if (!(iv.vol > 0)) return bad(`price ${q.price} has no time value, so it implies no volatility`);

@@ -3,6 +3,8 @@
  * says what was expected. These are values, not exceptions: they cross to the CLI and the gateway
  * as they are. We throw only for programmer errors (a broken invariant inside the engine).
  */
+import { type Failure, type Result, failure } from '../result.js';
+
 export type RiskErrorCode =
   | 'MISSING_SPOT'
   | 'MISSING_VOL'
@@ -17,10 +19,10 @@ export type RiskErrorCode =
   | 'BAD_EQUITY'
   | 'NOT_POSITIVE_SEMIDEFINITE';
 
-export type RiskFailure = { ok: false; code: RiskErrorCode; error: string };
-export type RiskResult<T> = { ok: true; value: T } | RiskFailure;
+export type RiskFailure = Failure<RiskErrorCode>;
+export type RiskResult<T> = Result<T, RiskErrorCode>;
 
-const fail = (code: RiskErrorCode, error: string): RiskFailure => ({ ok: false, code, error });
+const fail = (code: RiskErrorCode, message: string): RiskFailure => failure(code, message);
 
 export const riskErrors = {
   missingSpot: (ticker: string) => fail('MISSING_SPOT', `no spot for underlying ${ticker} in the market snapshot`),

@@ -6,16 +6,18 @@ import type { Fill, Holding, Order, OrderRequest, RiskSnapshot } from '../actors
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { TradingState } from '../limits/types.js';
 import type { HeldTickCounts, SymbolGuardView } from '../market/tick-guard.js';
+import type { Failure, Result } from '../result.js';
 import type { RiskCalculatorStats } from './risk-calculator.js';
 import type { TradePage } from './trade-history.js';
 
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: string; readonly reason: string };
-
-/** The answer to an order, cancel or replace. `fills` are the fills it caused at once (market orders). */
+/**
+ * The answer to an order, cancel or replace. `fills` are the fills it caused at once (market
+ * orders). A reject is the engine's one failure shape (result.ts) with the ids it is about.
+ */
 export type OrderOutcome =
-  | { readonly kind: 'ack'; readonly order: Order; readonly fills: readonly Fill[] }
+  | { readonly ok: true; readonly kind: 'ack'; readonly order: Order; readonly fills: readonly Fill[] }
   /** `orderId`: the order a reject is about (a cancel's, or the one a DUPLICATE_CLIENT_ORDER_ID names). */
-  | { readonly kind: 'reject'; readonly code: string; readonly reason: string; readonly clientOrderId?: string; readonly orderId?: string };
+  | (Failure & { readonly kind: 'reject'; readonly clientOrderId?: string; readonly orderId?: string });
 
 export interface CreatePortfolioRequest {
   readonly portfolioId: string;
@@ -56,7 +58,7 @@ export type EngineEvent =
 
 /**
  * What became of a tick the engine took (market/tick-guard.ts): `accepted` (applied), or `held`
- * (a jump beyond the symbol's band, applied only once confirmed). Refused ticks are Outcome failures.
+ * (a jump beyond the symbol's band, applied only once confirmed). Refused ticks are Result failures.
  */
 export type TickStatus = 'accepted' | 'held';
 
@@ -85,8 +87,13 @@ export interface EngineStats {
   readonly tickGuard: HeldTickCounts & { readonly heldNow: number; readonly refused: number };
 }
 
+/**
+ * Every answer that reports a change (the promises below, and the order and fill events) comes
+ * only once the change is durable: callers never wait for the journal themselves (engine.ts,
+ * #whenDurable, is the one place that does).
+ */
 export interface EngineApi {
-  createPortfolio(req: CreatePortfolioRequest, by: string): Outcome<{ portfolioId: string }>;
+  createPortfolio(req: CreatePortfolioRequest, by: string): Promise<Result<{ portfolioId: string }>>;
   getPortfolio(portfolioId: string): PortfolioView | undefined;
   listPortfolioIds(): readonly string[];
   /** Whether the portfolio exists, without building its view. */
@@ -96,14 +103,14 @@ export interface EngineApi {
    * Market data: checked first (market/tick-guard.ts: TICK_PRICE_INVALID, TICK_CLOCK_SKEW, or held);
    * an accepted tick updates the last price and marks the portfolios that care for recalculation.
    */
-  tick(symbol: string, price: number, ts: number): Outcome<TickStatus>;
+  tick(symbol: string, price: number, ts: number): Result<TickStatus>;
   /** Held ticks and their counts, per symbol (risk managers). */
   heldTicks(): HeldTicksView;
   /**
    * Sets one symbol's tick band (`undefined`: back to the default); audited with `by`. A held
    * tick the new band covers is applied at once.
    */
-  setTickBand(symbol: string, maxJump: number | undefined, by: string): Outcome<TickBandChange>;
+  setTickBand(symbol: string, maxJump: number | undefined, by: string): Promise<Result<TickBandChange>>;
 
   /**
    * A clientOrderId already accepted in the portfolio (open, or within the window) is not executed
@@ -114,8 +121,8 @@ export interface EngineApi {
   cancelOrder(portfolioId: string, orderId: string, by: string): Promise<OrderOutcome>;
   replaceOrder(portfolioId: string, orderId: string, changes: ReplaceRequest, by: string): Promise<OrderOutcome>;
 
-  setLimits(portfolioId: string, limits: Partial<RiskLimits>, by: string): Outcome<RiskLimits>;
-  setTradingState(portfolioId: string, state: TradingState, by: string): Outcome<TradingState>;
+  setLimits(portfolioId: string, limits: Partial<RiskLimits>, by: string): Promise<Result<RiskLimits>>;
+  setTradingState(portfolioId: string, state: TradingState, by: string): Promise<Result<TradingState>>;
 
   getRisk(portfolioId: string): RiskSnapshot | undefined;
   listOrders(portfolioId?: string): readonly Order[];
@@ -128,12 +135,6 @@ export interface EngineApi {
    * or of all portfolios' log filtered by `include`; reads a bounded number of entries.
    */
   tradePage(scope: { readonly portfolioId?: string; readonly include?: (portfolioId: string) => boolean }, from: number, limit: number): TradePage;
-
-  /**
-   * Resolves once every change made so far is durable (immediately without persistence). A REST
-   * route that changed state awaits it before replying, as the websocket acks do.
-   */
-  durable(): Promise<void>;
 
   /** Registers a listener for engine events; returns the unsubscribe function. */
   onEvent(listener: (e: EngineEvent) => void): () => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPortfolioState, handlePortfolioMessage as handle, realisedPnlOf } from '../../../src/engine/actors/portfolio-actor.js';
-import type { PortfolioMessage, PortfolioState } from '../../../src/engine/actors/types.js';
+import type { PortfolioState } from '../../../src/engine/actors/types.js';
 import { CALL, ctx, only, portfolio, req, submit } from './fixtures.js';
 
 /** Market orders on XYZ at the given prices: [side, qty, price]. */
@@ -166,26 +166,3 @@ describe('pre-trade limits', () => {
   });
 });
 
-describe('risk snapshots', () => {
-  const risk = (seq: number, extra = {}) => ({
-    portfolioId: 'P1', seq, tickTs: 0, computedMs: 5,
-    greeks: { delta: 0, gamma: 0, vega: 0, thetaPerYear: 0, rho: 0 }, byUnderlying: {},
-    marketValue: 0, equity: 0, pnl: { realised: 0, unrealised: 0, total: 0 },
-    var: { method: 'delta-gamma' as const, confidence: 0.99, value: 0, esConfidence: 0.975, es: 0 },
-    margin: { method: 'span' as const, requirement: 0, computedMs: 0 }, leverage: 0, breaches: [], ...extra,
-  });
-  const computed = (seq: number): PortfolioMessage => ({ kind: 'RiskComputed', risk: risk(seq) });
-
-  it('stores a computed snapshot and reports it', () => {
-    const r = handle(portfolio(), computed(1), ctx({}));
-    expect(r.state.risk?.seq).toBe(1);
-    expect(only(r.events, 'RiskUpdated').risk.seq).toBe(1);
-  });
-
-  it('drops a snapshot older than the one stored', () => {
-    const s = handle(portfolio(), computed(2), ctx({})).state;
-    const r = handle(s, computed(1), ctx({}));
-    expect(r.state).toBe(s);
-    expect(r.events).toEqual([]);
-  });
-});

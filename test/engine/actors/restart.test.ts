@@ -1,29 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { handlePortfolioMessage, safeHandle } from '../../../src/engine/actors/portfolio-actor.js';
-import type { PortfolioMessage, RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { ctx, only, portfolio, req, submit, tick, types } from './fixtures.js';
 
 const M = ctx({ XYZ: 100 });
 
 describe('restart from the last consistent state', () => {
-  it('turns a throw on a malformed risk snapshot into ActorFailed with the state unchanged, then handles the next message', () => {
+  it('turns a throw into ActorFailed with the state unchanged, then handles the next message', () => {
     const s = handlePortfolioMessage(portfolio(), submit(req('XYZ', 'buy', 10)), M).state;
-    const malformed = { kind: 'RiskComputed', risk: { portfolioId: 'P1', seq: 'x' } as unknown as RiskSnapshot } satisfies PortfolioMessage;
-    expect(() => handlePortfolioMessage(s, malformed, M)).toThrow(/malformed snapshot/);
+    const malformed = tick('XYZ', Number.POSITIVE_INFINITY);
+    expect(() => handlePortfolioMessage(s, malformed, M)).toThrow(/expected a finite price/);
 
     const failed = safeHandle(s, malformed, M);
     expect(failed.state).toBe(s);
-    expect(failed.events).toEqual([{ type: 'ActorFailed', portfolioId: 'P1', error: expect.stringMatching(/seq must be an integer/) }]);
+    expect(failed.events).toEqual([{ type: 'ActorFailed', portfolioId: 'P1', error: expect.stringMatching(/MarketTick XYZ: expected a finite price > 0, got Infinity/) }]);
 
     const next = safeHandle(failed.state, submit(req('XYZ', 'sell', 4)), M);
     expect(types(next.events)).toEqual(['OrderAccepted', 'OrderFilled', 'PositionChanged']);
     expect(next.state.holdings.get('XYZ')?.qty).toBe(6);
-  });
-
-  it('refuses a snapshot of another portfolio by failing, not by storing it', () => {
-    const r = safeHandle(portfolio(), { kind: 'RiskComputed', risk: { portfolioId: 'P2' } as unknown as RiskSnapshot }, M);
-    expect(only(r.events, 'ActorFailed').error).toMatch(/portfolioId is P2/);
-    expect(r.state.risk).toBeUndefined();
   });
 
   it('answers an order whose handling threw with OrderRejected ACTOR_FAILED, so the client is not left waiting', () => {

@@ -14,7 +14,7 @@ const ok = { ok: true };
 describe('pre-trade: order notional (MAX_ORDER_NOTIONAL)', () => {
   it('rejects an order whose notional exceeds the portfolio limit', () => {
     expect(result(request(buy(XYZ, 100), { limits: { maxOrderNotional: 9_999 } }))).toEqual({
-      ok: false, code: 'MAX_ORDER_NOTIONAL', detail: 'notional 10000 > limit 9999',
+      ok: false, code: 'MAX_ORDER_NOTIONAL', message: 'notional 10000 > limit 9999',
     });
   });
   it('accepts an order whose notional equals the limit', () => {
@@ -22,7 +22,7 @@ describe('pre-trade: order notional (MAX_ORDER_NOTIONAL)', () => {
   });
   it('prices a limit order at its limit price and an option at qty × multiplier × premium', () => {
     expect(result(request(buy(XYZ, 100, { orderType: 'limit', limitPrice: 101 }), { limits: { maxOrderNotional: 10_099 } }))).toMatchObject({
-      code: 'MAX_ORDER_NOTIONAL', detail: 'notional 10100 > limit 10099',
+      code: 'MAX_ORDER_NOTIONAL', message: 'notional 10100 > limit 10099',
     });
     const c = option('XYZ', 'call', 100, 1).instrument;
     const refs = new Map([[c.symbol, 5]]);
@@ -32,14 +32,14 @@ describe('pre-trade: order notional (MAX_ORDER_NOTIONAL)', () => {
   });
   it('reports a million-size notional in exponent form', () => {
     expect(result(request(buy(XYZ, 12_000), { limits: { maxOrderNotional: 1_000_000 } }))).toMatchObject({
-      detail: 'notional 1.2e6 > limit 1e6',
+      message: 'notional 1.2e6 > limit 1e6',
     });
   });
 });
 
 describe('pre-trade: order quantity (MAX_ORDER_QTY)', () => {
   it('rejects an order larger than the quantity limit', () => {
-    expect(result(request(buy(XYZ, 100), { limits: { maxOrderQty: 99 } }))).toEqual({ ok: false, code: 'MAX_ORDER_QTY', detail: 'qty 100 > limit 99' });
+    expect(result(request(buy(XYZ, 100), { limits: { maxOrderQty: 99 } }))).toEqual({ ok: false, code: 'MAX_ORDER_QTY', message: 'qty 100 > limit 99' });
   });
   it('accepts an order at exactly the quantity limit', () => {
     expect(result(request(buy(XYZ, 100), { limits: { maxOrderQty: 100 } }))).toEqual(ok);
@@ -61,7 +61,7 @@ describe('pre-trade: position limit (POSITION_LIMIT)', () => {
   });
   it('rejects flipping an over-limit long into a short beyond the limit', () => {
     expect(result(request(sell(XYZ, 290), { positions: [stock('XYZ', 150)], limits: { maxPositionQty: 100 } }))).toMatchObject({
-      code: 'POSITION_LIMIT', detail: 'position -140 after fill, |-140| > limit 100',
+      code: 'POSITION_LIMIT', message: 'position -140 after fill, |-140| > limit 100',
     });
     expect(result(request(sell(XYZ, 250), { positions: [stock('XYZ', 150)], limits: { maxPositionQty: 100 } }))).toEqual(ok);
   });
@@ -71,7 +71,7 @@ describe('pre-trade: Greek limits (GREEK_LIMIT_DELTA / _GAMMA / _VEGA)', () => {
   it('rejects a buy that takes dollar delta past the limit', () => {
     // 100 shares × 100 = 10,000 of dollar delta.
     expect(result(request(buy(XYZ, 100), { limits: { maxAbsDollarDelta: 9_999 } }))).toEqual({
-      ok: false, code: 'GREEK_LIMIT_DELTA', detail: 'dollar delta 10000 after fill (was 0), |10000| > limit 9999',
+      ok: false, code: 'GREEK_LIMIT_DELTA', message: 'dollar delta 10000 after fill (was 0), |10000| > limit 9999',
     });
   });
   it('accepts dollar delta exactly at the limit', () => {
@@ -107,7 +107,7 @@ describe('pre-trade: leverage (LEVERAGE_LIMIT)', () => {
   // Cash 10,000: buying N shares at 100 keeps equity at 10,000 and adds 100·N of exposure.
   it('rejects a buy that takes leverage past the limit', () => {
     expect(result(request(buy(XYZ, 1_001), { cash: 10_000, limits: { maxLeverage: 10 } }))).toEqual({
-      ok: false, code: 'LEVERAGE_LIMIT', detail: 'leverage 10.01 after fill (exposure 100100 / equity 10000) > limit 10',
+      ok: false, code: 'LEVERAGE_LIMIT', message: 'leverage 10.01 after fill (exposure 100100 / equity 10000) > limit 10',
     });
   });
   it('accepts leverage exactly at the limit', () => {
@@ -126,7 +126,7 @@ describe('pre-trade: leverage (LEVERAGE_LIMIT)', () => {
   it('treats exposure on no equity as infinite leverage', () => {
     // No cash: after buying 1 share at 100, cash is −100 and the share is worth 100, so equity is 0.
     expect(result(request(buy(XYZ, 1), { cash: 0, limits: { maxLeverage: 100 } }))).toEqual({
-      ok: false, code: 'LEVERAGE_LIMIT', detail: 'leverage Infinity after fill (exposure 100 / equity 0) > limit 100',
+      ok: false, code: 'LEVERAGE_LIMIT', message: 'leverage Infinity after fill (exposure 100 / equity 0) > limit 100',
     });
     expect(result(request(buy(XYZ, 1), { cash: 1, limits: { maxLeverage: 100 } }))).toEqual(ok);
   });
@@ -152,7 +152,7 @@ describe('pre-trade: VaR (VAR_LIMIT)', () => {
   const varEstimator = (ps: readonly Position[]) => ps.reduce((a, p) => a + Math.abs(p.qty * p.multiplier) * 100 * 0.1, 0);
   it('rejects a buy that takes the injected VaR past the limit', () => {
     expect(result(request(buy(XYZ, 100), { varEstimator, limits: { maxVar: 999 } }))).toEqual({
-      ok: false, code: 'VAR_LIMIT', detail: 'VaR 1000 after fill (was 0) > limit 999',
+      ok: false, code: 'VAR_LIMIT', message: 'VaR 1000 after fill (was 0) > limit 999',
     });
   });
   it('accepts VaR exactly at the limit', () => {
@@ -173,7 +173,7 @@ describe('pre-trade: price collar (PRICE_COLLAR)', () => {
   const limitBuy = (px: number) => buy(XYZ, 1, { orderType: 'limit', limitPrice: px });
   it('rejects a limit price more than 10% above the reference price', () => {
     expect(result(request(limitBuy(110.5), { limits: { priceCollarFraction: 0.1 } }))).toEqual({
-      ok: false, code: 'PRICE_COLLAR', detail: 'limit price 110.5 outside ±10% of reference 100 [90, 110]',
+      ok: false, code: 'PRICE_COLLAR', message: 'limit price 110.5 outside ±10% of reference 100 [90, 110]',
     });
   });
   it('accepts limit prices exactly at both edges of the collar', () => {
@@ -235,7 +235,7 @@ describe('pre-trade: trading state (TRADING_HALTED / TRADING_REDUCING)', () => {
   const positions = [stock('XYZ', 100)];
   it('rejects, in reduce-only mode, an order that would flip the position', () => {
     expect(result(request(sell(XYZ, 101), { positions, tradingState: 'reducing' }))).toEqual({
-      ok: false, code: 'TRADING_REDUCING', detail: 'trading is reduce-only: order -101 would take position 100 to -1',
+      ok: false, code: 'TRADING_REDUCING', message: 'trading is reduce-only: order -101 would take position 100 to -1',
     });
   });
   it('rejects, in reduce-only mode, an order that would increase the position or open a new one', () => {
@@ -249,7 +249,7 @@ describe('pre-trade: trading state (TRADING_HALTED / TRADING_REDUCING)', () => {
 
 describe('pre-trade: invalid orders (INVALID_ORDER)', () => {
   it('rejects a zero quantity', () => {
-    expect(result(request(buy(XYZ, 0)))).toMatchObject({ code: 'INVALID_ORDER', detail: 'qty must be a finite number > 0, got 0' });
+    expect(result(request(buy(XYZ, 0)))).toMatchObject({ code: 'INVALID_ORDER', message: 'qty must be a finite number > 0, got 0' });
   });
   it('rejects a limit order without a limit price and a stop order without a stop price', () => {
     expect(result(request(buy(XYZ, 1, { orderType: 'limit' })))).toMatchObject({ code: 'INVALID_ORDER' });
@@ -276,7 +276,7 @@ describe('pre-trade: missing market data (RISK_UNAVAILABLE)', () => {
   });
   it('fails closed when a held position has no spot', () => {
     expect(result(request(buy(XYZ, 1), { positions: [stock('QQQ', 1)] }))).toMatchObject({
-      code: 'RISK_UNAVAILABLE', detail: 'cannot evaluate post-trade risk: no spot for underlying QQQ',
+      code: 'RISK_UNAVAILABLE', message: 'cannot evaluate post-trade risk: no spot for underlying QQQ',
     });
   });
   it('accepts when every figure can be computed', () => {

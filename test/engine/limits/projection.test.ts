@@ -102,9 +102,9 @@ function project(positions: Position[], order: Order, cash: number): { projectio
   const termsOf = () => ({ multiplier: 100, vol: 0.42, dividendYield: 0.01, style: 'european' as const });
   const ctx = request(order, { positions, cash, spots, termsOf });
   const priced = priceOrder(ctx);
-  if (isRejection(priced)) throw new Error(priced.detail);
+  if (isRejection(priced)) throw new Error(priced.message);
   const projection = projectOrder(ctx, priced);
-  if (isRejection(projection)) throw new Error(projection.detail);
+  if (isRejection(projection)) throw new Error(projection.message);
   return { projection, market: ctx.market, cashAfter: cash - priced.signedQty * priced.terms.multiplier * priced.fillPrice };
 }
 

@@ -107,7 +107,7 @@ describe('demo portfolios', () => {
       const roots = new Set<string>();
       for (const o of options) {
         const parsed = parseOccSymbol(o.instrument);
-        if (!parsed.ok) throw new Error(parsed.error);
+        if (!parsed.ok) throw new Error(parsed.message);
         const c = parsed.value;
         roots.add(c.underlying);
         const spot = spots.get(c.underlying) as number;

@@ -22,7 +22,7 @@ describe('portfolioRisk', () => {
 
   it('scales the per-unit Greeks by qty × multiplier for an option position', () => {
     const r = portfolioRisk([call], market);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     const p = r.value.positions[0]!;
     const g = bsmGreeks({ type: 'call', spot: 100, strike: 100, tYears: 365 / 365, rate: 0.05, dividendYield: 0, vol: 0.2 });
     expect(p.unit.delta).toBeCloseTo(g.delta, 14);
@@ -34,7 +34,7 @@ describe('portfolioRisk', () => {
 
   it('makes dollarGamma the second derivative of value with respect to a relative move', () => {
     const r = portfolioRisk([call, put], market);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     const h = 1e-3;
     const v = (x: number): number => positionValue(call, market, 100 * (1 + x)) + positionValue(put, market, 100 * (1 + x));
     const fd = (v(h) - 2 * v(0) + v(-h)) / (h * h);
@@ -45,7 +45,7 @@ describe('portfolioRisk', () => {
 
   it('sums Greeks per underlying and keeps only currency figures in the portfolio totals', () => {
     const r = portfolioRisk([call, put, stock('AAA', 10), stock('BBB', 100)], market);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     const aaa = r.value.byUnderlying.find((u) => u.underlying === 'AAA')!;
     const [c, p, s] = r.value.positions;
     expect(aaa.delta).toBeCloseTo(c!.delta + p!.delta + 10, 10);
@@ -58,7 +58,7 @@ describe('portfolioRisk', () => {
 
   it('computes unrealised P&L against the average price and passes realised P&L through', () => {
     const r = portfolioRisk([stock('BBB', 100), call], market, [{ avgPrice: 45, realisedPnl: 12 }, undefined]);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     expect(r.value.positions[0]!.unrealisedPnl).toBe(500);
     expect(r.value.positions[1]!.unrealisedPnl).toBeUndefined();
     expect(r.value.totals.unrealisedPnl).toBe(500);

@@ -18,7 +18,7 @@ describe('impliedVol, European round trips', () => {
             // else the price carries no information about vol at double precision.
             if (!(g.vega * 1e-8 > 1e-13 * Math.max(g.price, 1e-300)) || g.price < 1e-250) continue;
             const res = impliedVol({ ...o, style: 'european', price: g.price });
-            if (!res.ok) throw new Error(`${JSON.stringify(o)}: ${res.code} ${res.detail}`);
+            if (!res.ok) throw new Error(`${JSON.stringify(o)}: ${res.code} ${res.message}`);
             worst = Math.max(worst, Math.abs(res.vol - vol) / vol);
             if (!(Math.abs(res.vol - vol) <= 1e-8 * vol)) throw new Error(`${JSON.stringify(o)}: got ${res.vol}`);
             expect(res.iterations).toBeLessThanOrEqual(200);
@@ -42,7 +42,7 @@ describe('impliedVol, American round trips', () => {
     ] as const) {
       const price = americanPrice({ type, spot: s, strike: k, tYears: t, rate: r, dividendYield: y, vol });
       const res = impliedVol({ type, style: 'american', spot: s, strike: k, tYears: t, rate: r, dividendYield: y, price });
-      if (!res.ok) throw new Error(res.detail);
+      if (!res.ok) throw new Error(res.message);
       expect(Math.abs(res.vol - vol) / vol).toBeLessThan(1e-6);
     }
   });
@@ -86,7 +86,7 @@ describe('impliedVol error codes', () => {
     for (const [patch, field] of bad) {
       const res = impliedVol({ ...q, ...patch });
       expect(res).toMatchObject({ ok: false, code: 'INVALID_INPUT' });
-      if (!res.ok) expect(res.detail).toContain(field);
+      if (!res.ok) expect(res.message).toContain(field);
     }
   });
 });

@@ -94,6 +94,6 @@ describe('runBacktest', () => {
 
   it('says how much history a backtest needs', () => {
     const r = runBacktest({ positions: [stock('SPY', 100)], market, histories: aligned, confidence: 0.99, window: 5000, days: 250 });
-    expect(!r.ok && r.error).toBe(`not enough history: a 250-day backtest with a 5000-day window needs 5251 prices, ${close.length} available`);
+    expect(!r.ok && r.message).toBe(`not enough history: a 250-day backtest with a 5000-day window needs 5251 prices, ${close.length} available`);
   });
 });

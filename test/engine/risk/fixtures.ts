@@ -9,13 +9,13 @@ export function readPriceCsv(ticker: string): string {
 
 export function loadHistory(ticker: string): PriceHistory {
   const r = parsePriceCsv(readPriceCsv(ticker), `${ticker}.csv`);
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.history;
 }
 
 export function loadAligned(tickers: string[], asOf: string): AlignedHistories {
   const r = alignHistories(new Map(tickers.map((t) => [t, loadHistory(t)])), asOf);
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.aligned;
 }
 

@@ -21,26 +21,26 @@ describe('parsePriceCsv', () => {
     const r = parsePriceCsv('Date,Close\n2020-01-02,1\n', 'GSPC.csv');
     expect(r.ok).toBe(false);
     expect(!r.ok && r.code).toBe('BAD_HEADER');
-    expect(!r.ok && r.error).toMatch(/^GSPC\.csv:1: bad header/);
+    expect(!r.ok && r.message).toMatch(/^GSPC\.csv:1: bad header/);
   });
 
   it('names the file and line of a bad date', () => {
     const r = parsePriceCsv(`${H}\n2020-01-02,1,1,1,10,,1\n2020-02-30,1,1,1,10,,1\n`, 'A.csv');
     expect(!r.ok && r.code).toBe('BAD_DATE');
-    expect(!r.ok && r.error).toMatch(/^A\.csv:3: bad date "2020-02-30"/);
+    expect(!r.ok && r.message).toMatch(/^A\.csv:3: bad date "2020-02-30"/);
   });
 
   it('rejects a date that is not after the previous row', () => {
     const r = parsePriceCsv(`${H}\n2020-01-03,1,1,1,10,,1\n2020-01-03,1,1,1,10,,1\n`, 'A.csv');
     expect(!r.ok && r.code).toBe('NON_ASCENDING_DATES');
-    expect(!r.ok && r.error).toContain('A.csv:3');
+    expect(!r.ok && r.message).toContain('A.csv:3');
   });
 
   it('rejects a non-numeric, zero or negative price with the line number', () => {
     for (const bad of ['abc', '0', '-1', '']) {
       const r = parsePriceCsv(`${H}\n2020-01-02,1,1,1,10,5,1\n2020-01-03,1,1,1,10,${bad},1\n`, 'B.csv');
       expect(!r.ok && r.code).toBe('BAD_PRICE');
-      expect(!r.ok && r.error).toMatch(/^B\.csv:3: adj_close/);
+      expect(!r.ok && r.message).toMatch(/^B\.csv:3: adj_close/);
     }
   });
 
@@ -67,7 +67,7 @@ describe('alignHistories', () => {
   it('says which ticker did not trade on asOf', () => {
     const r = alignHistories(new Map([['A', a], ['B', b]]), '2020-01-07');
     expect(!r.ok && r.code).toBe('AS_OF_NOT_TRADING_DATE');
-    expect(!r.ok && r.error).toBe('asOf 2020-01-07 is not a trading date of A');
+    expect(!r.ok && r.message).toBe('asOf 2020-01-07 is not a trading date of A');
   });
 
   it('reports a needed ticker that has no history', () => {

@@ -20,7 +20,7 @@ import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '
 
 function scenarios(tickers = TICKERS): ScenarioSet {
   const r = syntheticScenarioSet({ underlyings: tickers, dailyVol: 0.02, correlation: 0.4, seed: 7 });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 }
 
@@ -60,7 +60,7 @@ const expectClose = (actual: number, expected: number, rel = 1e-9): void => {
 
 function expectedVar(holdings: readonly Holding[], sc: ScenarioSet, spots = spotsOf(), fallbackFor: ReadonlySet<string> = new Set()) {
   const book = prepareBook(holdings, marketOf(spots));
-  if (!book.ok) throw new Error(book.error);
+  if (!book.ok) throw new Error(book.message);
   const agg = dgvAggregates(book.value);
   return dgvTailRisk(agg, scenarioMajor(sc, agg.tickers, fallbackFor), sc.nScenarios, DEFAULT_REALTIME_RISK_CONFIG.varConfidence, DEFAULT_REALTIME_RISK_CONFIG.esConfidence);
 }
@@ -73,7 +73,7 @@ describe('computeRiskBatch', () => {
   it('gives per-underlying and total Greeks equal to portfolioRisk to 1e-9', () => {
     portfolios.forEach((h, i) => {
       const ref = portfolioRisk(h, marketOf());
-      if (!ref.ok) throw new Error(ref.error);
+      if (!ref.ok) throw new Error(ref.message);
       const o = outputs[i] as RecalcOutput;
       expect(Object.keys(o.byUnderlying).sort()).toEqual(ref.value.byUnderlying.map((u) => u.underlying).sort());
       let delta = 0, gamma = 0;
@@ -96,7 +96,7 @@ describe('computeRiskBatch', () => {
   it('gives gross exposure equal to grossExposure (no netting between positions)', () => {
     portfolios.forEach((h, i) => {
       const ref = grossExposure(h, marketOf());
-      if (!ref.ok) throw new Error(ref.error);
+      if (!ref.ok) throw new Error(ref.message);
       expectClose((outputs[i] as RecalcOutput).grossExposure, ref.value.total);
     });
   });
@@ -115,7 +115,7 @@ describe('computeRiskBatch', () => {
     expect(createDgvKernel(scenarios())).toBeDefined();
     expect(plain(run(inputs, scenarios(), true))).toEqual(plain(outputs));
     const odd = syntheticScenarioSet({ underlyings: TICKERS.slice(0, 4), dailyVol: 0.03, correlation: 0.2, seed: 9, nScenarios: 251 });
-    if (!odd.ok) throw new Error(odd.error);
+    if (!odd.ok) throw new Error(odd.message);
     const oddInputs = portfolios.map((h, i) => inputOf(`p${i}`, h)); // EEE, FFF unknown; odd scenario count
     expect(plain(run(oddInputs, odd.value, true))).toEqual(plain(run(oddInputs, odd.value, false)));
   });
@@ -133,7 +133,7 @@ describe('computeRiskBatch', () => {
     expect(h.some((x) => x.style === 'american')).toBe(true);
     const [o] = run([inputOf('am', h, true)]) as [RecalcOutput];
     const ref = portfolioRisk(h, marketOf());
-    if (!ref.ok) throw new Error(ref.error);
+    if (!ref.ok) throw new Error(ref.message);
     expectClose(o.greeks.vega, ref.value.totals.vega);
     expectClose(o.marketValue, ref.value.totals.marketValue);
     expectClose(o.marginRequirement as number, spanMargin(h, marketOf()).requirement);
@@ -249,9 +249,9 @@ describe('real-time scenario sets', () => {
     const tickers = ['GSPC', 'SPY', 'AAPL'];
     const aligned = loadAligned(tickers, '2014-12-31');
     const r = scenarioSetFromHistories(aligned, tickers);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     const ref = historicalReturnScenarios(aligned, tickers, 500);
-    if (!ref.ok) throw new Error(ref.error);
+    if (!ref.ok) throw new Error(ref.message);
     expect(r.value.nScenarios).toBe(500);
     expect(r.value.underlyings).toEqual(tickers);
     for (let u = 0; u < 3; u++) {
@@ -280,7 +280,7 @@ describe('real-time scenario sets', () => {
   it('gives synthetic returns the requested daily vols and one-factor correlation', () => {
     const n = 40_000;
     const r = syntheticScenarioSet({ underlyings: ['A', 'B', 'C'], dailyVol: [0.01, 0.02, 0.04], correlation: 0.3, seed: 5, nScenarios: n });
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     const col = (u: number): Float64Array => r.value.returns.subarray(u * n, (u + 1) * n);
     const sd = (x: Float64Array): number => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / n);
     const corr = (x: Float64Array, y: Float64Array): number => x.reduce((a, v, i) => a + v * (y[i] as number), 0) / n / (sd(x) * sd(y));

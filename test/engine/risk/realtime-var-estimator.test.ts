@@ -13,7 +13,7 @@ import { AS_OF, NOW_MS, TICKERS, holdingsOf, inputOf, marketOf, spotsOf } from '
 
 function scenarios(tickers = TICKERS): ScenarioSet {
   const r = syntheticScenarioSet({ underlyings: tickers, dailyVol: 0.02, correlation: 0.4, seed: 7 });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 }
 

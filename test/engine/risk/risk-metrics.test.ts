@@ -41,7 +41,7 @@ describe('leverage and concentration', () => {
 
   it('adds |stock value| and |option delta-equivalent notional| without netting, over equity', () => {
     const r = leverageRatio(book, market, 5000);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     expect(r.value.grossExposure).toBeCloseTo(10_000 + callNotional + 10_000, 8);
     expect(r.value.leverage).toBeCloseTo((20_000 + callNotional) / 5000, 10);
   });
@@ -53,7 +53,7 @@ describe('leverage and concentration', () => {
 
   it('gives each underlying its share of gross exposure, largest first, summing to 1', () => {
     const r = concentration(book, market);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.message);
     expect(r.value.map((c) => c.underlying)).toEqual(['AAA', 'BBB']);
     expect(r.value[0]!.share).toBeCloseTo((10_000 + callNotional) / (20_000 + callNotional), 12);
     expect(r.value.reduce((s, c) => s + c.share, 0)).toBeCloseTo(1, 12);

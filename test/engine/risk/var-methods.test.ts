@@ -7,8 +7,8 @@ import { loadAligned, readPriceCsv, syntheticAligned, walk } from './fixtures.js
 
 const base = { confidence: 0.99, esConfidence: 0.975, window: 500, horizonDays: 1 } as const;
 
-function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
+function ok<T>(r: { ok: true; value: T } | { ok: false; message: string }): T {
+  if (!r.ok) throw new Error(r.message);
   return r.value;
 }
 
@@ -67,7 +67,7 @@ describe('historical VaR on real SPY data', () => {
     const r = computeVar({ ...base, window: 6000, positions, market, histories: aligned, method: 'historical' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.code).toBe('INSUFFICIENT_HISTORY');
-    expect(!r.ok && r.error).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${close.length} available`);
+    expect(!r.ok && r.message).toBe(`not enough history: 6000 scenarios of 1-day returns needs 6001 prices, ${close.length} available`);
   });
 });
 

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
-import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../../src/engine/runtime/engine.js';
+import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import type { RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
@@ -18,7 +18,7 @@ const CALL_AAA = 'AAA   260320C00100000';
 
 function scenarios() {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 11 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   return sc.value;
 }
 
@@ -29,7 +29,7 @@ afterEach(async () => {
 
 function startEngine(calculator: RiskCalculator, maxBatch?: number): EngineApi {
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  const engine = createEngine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, ...(maxBatch ? { maxBatch } : {}) });
+  const engine = new Engine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, ...(maxBatch ? { maxBatch } : {}) });
   engines.push(engine);
   return engine;
 }
@@ -59,8 +59,8 @@ describe('engine runtime: coalescing of recalculations', () => {
   it('turns a synchronous burst of 10,000 ticks into one or two recalculations whose snapshot carries the last tick', async () => {
     const calculator = new InProcessRiskCalculator({ scenarios: scenarios() });
     const engine = startEngine(calculator);
-    expect(engine.createPortfolio({ portfolioId: 'HOLD', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: CALL_AAA, qty: 10, vol: 0.25 }] }, 'test').ok).toBe(true);
-    expect(engine.createPortfolio({ portfolioId: 'ELSEWHERE', cash: 1_000_000, positions: [{ instrument: 'BBB', qty: 10 }] }, 'test').ok).toBe(true);
+    expect((await engine.createPortfolio({ portfolioId: 'HOLD', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: CALL_AAA, qty: 10, vol: 0.25 }] }, 'test')).ok).toBe(true);
+    expect((await engine.createPortfolio({ portfolioId: 'ELSEWHERE', cash: 1_000_000, positions: [{ instrument: 'BBB', qty: 10 }] }, 'test')).ok).toBe(true);
     const first = nextRisk(engine, 'HOLD');
     const firstBbb = nextRisk(engine, 'ELSEWHERE');
     engine.tick('AAA', 100, 1);
@@ -103,7 +103,7 @@ describe('engine runtime: coalescing of recalculations', () => {
   it('follows every fill with a new risk snapshot whose delta includes the filled position', async () => {
     const calculator = new InProcessRiskCalculator({ scenarios: scenarios() });
     const engine = startEngine(calculator);
-    expect(engine.createPortfolio({ portfolioId: 'T', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }] }, 'test').ok).toBe(true);
+    expect((await engine.createPortfolio({ portfolioId: 'T', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }] }, 'test')).ok).toBe(true);
     const initial = nextRisk(engine, 'T');
     engine.tick('AAA', 100, 1);
     const r0 = await initial;
@@ -125,7 +125,7 @@ describe('engine runtime: coalescing of recalculations', () => {
 
     // An option fill: the new contracts' delta (per the calculator's own figures for one contract held
     // before) enters the next snapshot.
-    expect(engine.createPortfolio({ portfolioId: 'OPT', cash: 1_000_000, positions: [{ instrument: CALL_AAA, qty: 1, vol: 0.25 }] }, 'test').ok).toBe(true);
+    expect((await engine.createPortfolio({ portfolioId: 'OPT', cash: 1_000_000, positions: [{ instrument: CALL_AAA, qty: 1, vol: 0.25 }] }, 'test')).ok).toBe(true);
     const o0 = await nextRisk(engine, 'OPT');
     const perContract = o0.greeks.delta;
     expect(perContract).toBeGreaterThan(0);

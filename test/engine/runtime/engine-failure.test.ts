@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GreekTotals, RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../../src/engine/runtime/engine.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
@@ -23,7 +23,7 @@ const IDS = ['A', 'B', 'BAD', 'C'] as const;
 
 function scenarios() {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 5 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   return sc.value;
 }
 
@@ -72,9 +72,9 @@ beforeAll(async () => {
   const clock = { nowMs: () => START_MS };
   faulty = new InstrumentedCalculator(new InProcessRiskCalculator({ scenarios: scenarios() }));
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  engine = createEngine({ calculator: faulty, clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }) });
-  reference = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: scenarios() }), clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
-  IDS.forEach((id, k) => {
+  engine = new Engine({ calculator: faulty, clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }) });
+  reference = new Engine({ calculator: new InProcessRiskCalculator({ scenarios: scenarios() }), clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
+  for (const [k, id] of IDS.entries()) {
     const req = {
       portfolioId: id, cash: 1_000_000,
       positions: [
@@ -83,9 +83,9 @@ beforeAll(async () => {
         { instrument: PUT_AAA, qty: -(2 + k), vol: 0.3 },
       ],
     };
-    expect(engine.createPortfolio(req, 'test').ok).toBe(true);
-    expect(reference.createPortfolio(req, 'test').ok).toBe(true);
-  });
+    expect((await engine.createPortfolio(req, 'test')).ok).toBe(true);
+    expect((await reference.createPortfolio(req, 'test')).ok).toBe(true);
+  }
   const { got, want } = await tickBoth(100, 1, IDS);
   for (const id of IDS) expectSameFigures(got.get(id)!, want.get(id)!);
 });

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fill } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, OrderOutcome } from '../../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../../src/engine/runtime/engine.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 15);
@@ -17,15 +17,15 @@ let engine: EngineApi;
 let fills: Fill[];
 let ts = 0;
 
-beforeEach(() => {
+beforeEach(async () => {
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  engine = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
+  engine = new Engine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
   fills = [];
   engine.onEvent((e) => { if (e.type === 'fill') fills.push(e.fill); });
   for (const id of ['A', 'B', 'C']) {
-    expect(engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'BBB', qty: 100 }] }, 'test').ok).toBe(true);
+    expect((await engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'BBB', qty: 100 }] }, 'test')).ok).toBe(true);
   }
   tick('AAA', 100);
   tick('BBB', 50);

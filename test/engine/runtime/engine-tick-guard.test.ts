@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fill } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi, EngineEvent } from '../../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../../src/engine/runtime/engine.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 15);
@@ -35,17 +35,17 @@ async function quiet(ts: number, ids: readonly string[]): Promise<void> {
 
 beforeEach(async () => {
   const sc = syntheticScenarioSet({ underlyings: ['AAA', 'BBB'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
-  if (!sc.ok) throw new Error(sc.error);
+  if (!sc.ok) throw new Error(sc.message);
   clock = { now: START_MS, nowMs() { return this.now; } };
   logs = [];
-  engine = createEngine({
+  engine = new Engine({
     calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock, rate: 0.04,
     log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }),
   });
   events = [];
   engine.onEvent((e) => events.push(e));
   for (const id of ['HOLD', 'LIMIT', 'STOP']) {
-    expect(engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }] }, 'test').ok).toBe(true);
+    expect((await engine.createPortfolio({ portfolioId: id, cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }] }, 'test')).ok).toBe(true);
   }
   expect(tick('AAA', 100).out).toEqual({ ok: true, value: 'accepted' });
   // A buy limit at 95 and a stop-loss sell at 93: a print at 70 would cross both.
@@ -100,11 +100,11 @@ describe('engine: a held tick moves no money until it is confirmed', () => {
     const held = tick('AAA', 70);
     await settle();
     expect(fills()).toEqual([]);
-    expect(engine.setTickBand('AAA', 0.5, 'rita')).toEqual({ ok: true, value: { symbol: 'AAA', maxJump: 0.5, released: { price: 70, ts: held.ts } } });
+    expect(await engine.setTickBand('AAA', 0.5, 'rita')).toEqual({ ok: true, value: { symbol: 'AAA', maxJump: 0.5, released: { price: 70, ts: held.ts } } });
     await quiet(held.ts, ['HOLD', 'LIMIT', 'STOP']);
     expect(fills().map((f) => `${f.portfolioId}@${f.price}`).sort()).toEqual(['LIMIT@70', 'STOP@70']);
     expect(logs).toContainEqual(expect.objectContaining({ level: 'info', msg: 'tick band changed', fields: expect.objectContaining({ symbol: 'AAA', by: 'rita', before: 0.25, after: 0.5 }) }));
-    expect(engine.setTickBand('AAA', 0, 'rita')).toMatchObject({ ok: false, code: 'INVALID_BAND' });
+    expect(await engine.setTickBand('AAA', 0, 'rita')).toMatchObject({ ok: false, code: 'INVALID_BAND' });
   });
 });
 
@@ -113,14 +113,14 @@ describe('engine: refused and held ticks are answered with codes, counted and lo
     for (const p of [0, -5, NaN, Infinity]) expect(engine.tick('AAA', p, clock.now)).toMatchObject({ ok: false, code: 'TICK_PRICE_INVALID' });
     expect(engine.tick('AAA', 101, clock.now - 5001)).toMatchObject({ ok: false, code: 'TICK_CLOCK_SKEW' });
     expect(engine.tick('AAA', 101, clock.now + 5001)).toMatchObject({ ok: false, code: 'TICK_CLOCK_SKEW' });
-    expect(engine.tick('AAA', 101, 1)).toMatchObject({ ok: false, code: 'TICK_CLOCK_SKEW', reason: expect.stringMatching(/5000 ms/) });
+    expect(engine.tick('AAA', 101, 1)).toMatchObject({ ok: false, code: 'TICK_CLOCK_SKEW', message: expect.stringMatching(/5000 ms/) });
     await settle();
     expect(events).toEqual([]);
     expect(engine.stats()).toMatchObject({ ticks: 1, tickGuard: { refused: 7, held: 0 } });
   });
 
   it('takes the skew limit from its options', () => {
-    const e = createEngine({ calculator: { recalculate: async () => [], stats: () => ({}) as never, close: async () => {}, varConfidence: 0.99, esConfidence: 0.975, capacity: 1 }, clock, rate: 0, tickGuard: { maxSkewMs: 100, maxJump: 0.01 } });
+    const e = new Engine({ calculator: { recalculate: async () => [], stats: () => ({}) as never, close: async () => {}, varConfidence: 0.99, esConfidence: 0.975, capacity: 1 }, clock, rate: 0, tickGuard: { maxSkewMs: 100, maxJump: 0.01 } });
     expect(e.tick('AAA', 100, clock.now - 101)).toMatchObject({ ok: false, code: 'TICK_CLOCK_SKEW' });
     expect(e.tick('AAA', 100, clock.now - 99)).toMatchObject({ ok: true, value: 'accepted' });
     expect(e.tick('AAA', 102, clock.now)).toMatchObject({ ok: true, value: 'held' });

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
 import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
-import { createEngine } from '../../../src/engine/runtime/engine.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 
 /** Thursday 2026-01-15, 12:00 UTC. */
@@ -29,8 +29,8 @@ afterEach(async () => {
 
 function startEngine(clock: { nowMs(): number }): EngineApi {
   const sc = syntheticScenarioSet({ underlyings: ['AAPL'], dailyVol: 0.02, correlation: 0, seed: 5 });
-  if (!sc.ok) throw new Error(sc.error);
-  const engine = createEngine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock, rate: 0.03 });
+  if (!sc.ok) throw new Error(sc.message);
+  const engine = new Engine({ calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock, rate: 0.03 });
   engines.push(engine);
   expect(engine.tick('AAPL', 150, clock.nowMs()).ok).toBe(true);
   return engine;
@@ -51,7 +51,7 @@ function firstRisk(engine: EngineApi, portfolioId: string, timeoutMs = 5000): Pr
 
 async function bookedAtMark(engine: EngineApi, portfolioId: string, instrument: string): Promise<RiskSnapshot> {
   const risk = firstRisk(engine, portfolioId);
-  expect(engine.createPortfolio({ portfolioId, cash: 1_000_000, positions: [{ instrument, qty: 10, vol: 0.3 }] }, 'test').ok).toBe(true);
+  expect((await engine.createPortfolio({ portfolioId, cash: 1_000_000, positions: [{ instrument, qty: 10, vol: 0.3 }] }, 'test')).ok).toBe(true);
   return risk;
 }
 
@@ -68,7 +68,7 @@ describe('engine runtime: one clock for the mark and the live value of an option
       const engine = startEngine({ nowMs: () => NOON_MS });
       await bookedAtMark(engine, 'VOLS', instrument); // the engine learns the option's vol from a holding
       const risk = firstRisk(engine, 'BUYER');
-      expect(engine.createPortfolio({ portfolioId: 'BUYER', cash: 1_000_000, positions: [{ instrument: 'AAPL', qty: 1, avgPrice: 150 }] }, 'test').ok).toBe(true);
+      expect((await engine.createPortfolio({ portfolioId: 'BUYER', cash: 1_000_000, positions: [{ instrument: 'AAPL', qty: 1, avgPrice: 150 }] }, 'test')).ok).toBe(true);
       await risk;
       const afterFill = firstRisk(engine, 'BUYER');
       const out = await engine.submitOrder('BUYER', { clientOrderId: 'b1', instrument, side: 'buy', qty: 10, orderType: 'market' }, 'tom');
@@ -82,9 +82,10 @@ describe('engine runtime: one clock for the mark and the live value of an option
       let now = NOON_MS;
       const engine = startEngine({ nowMs: () => now });
       const risk = firstRisk(engine, 'P');
-      expect(engine.createPortfolio({ portfolioId: 'P', cash: 1_000_000, positions: [{ instrument, qty: 10, vol: 0.3 }] }, 'test').ok).toBe(true);
+      const created = engine.createPortfolio({ portfolioId: 'P', cash: 1_000_000, positions: [{ instrument, qty: 10, vol: 0.3 }] }, 'test');
       const elapsedMs = 60_000;
       now += elapsedMs; // the recalculation runs a minute after the booking
+      expect((await created).ok).toBe(true);
       const r = await risk;
       const decay = r.greeks.thetaPerYear * (elapsedMs / MS_PER_YEAR);
       expect(decay).toBeLessThan(0);
