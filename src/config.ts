@@ -4,6 +4,7 @@
  * A setting of a component takes its default from that component's defaults object (RISK_POOL_DEFAULTS,
  * GATEWAY_DEFAULTS, ...): this file only maps environment names onto them (test/config/defaults.test.ts).
  */
+import type { LogLevel } from './engine/log.js';
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -157,7 +158,7 @@ export interface AppConfig {
   /** Market-data checks (TICK_MAX_JUMP, TICK_MAX_SKEW_MS). */
   readonly tickGuard: { readonly maxJump: number; readonly maxSkewMs: number };
   readonly pricesDir?: string;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly logLevel: LogLevel | 'silent';
   /** The engine terminates TLS with these files (absolute paths, checked readable and matching at start). */
   readonly tls?: TlsFiles;
   /** TLS_TERMINATED_BY_PROXY: a proxy in front terminates TLS. */

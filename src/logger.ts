@@ -3,9 +3,9 @@
  * The engine and gateway take this function, not pino itself, so they stay free of the library.
  */
 import { destination, pino, type Logger } from 'pino';
+import type { LogFn, LogLevel } from './engine/log.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+export type { LogFn, LogLevel };
 
 export function createLogger(level: LogLevel | 'silent', out?: NodeJS.WritableStream): { log: LogFn; logger: Logger } {
   // Never log secrets: tokens and keys are redacted wherever they appear in fields.

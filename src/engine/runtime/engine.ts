@@ -13,6 +13,7 @@
  * handled to completion before the next (the mailbox), and the only asynchronous steps are the
  * calculator's recalculations and the journal's commits.
  */
+import type { LogFn } from '../log.js';
 import { safeHandle } from '../actors/portfolio-actor.js';
 import type { Fill, MarketView, Order, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
 import { LEVERAGE_POLICY_DEFAULTS, leverageLimitProblem, makeRiskLimits, type LeveragePolicy, type RiskLimits } from '../limits/risk-limits.js';
@@ -37,7 +38,6 @@ import type { TradePage } from './trade-history.js';
 
 type TradeScope = Parameters<EngineApi['tradePage']>[0];
 
-export type EngineLogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 export interface EngineOptions {
   readonly calculator: RiskCalculator;
@@ -52,7 +52,7 @@ export interface EngineOptions {
   readonly marginRefreshMs?: number;
   /** Orders and fills kept in memory for GET /trades (oldest evicted first). */
   readonly historyLimit?: number;
-  readonly log?: EngineLogFn;
+  readonly log?: LogFn;
   /**
    * How dispatching the next batch to the pool is deferred (default queueMicrotask). The server
    * passes setImmediate: the rest of the event loop's I/O (orders, ticks already read) is then
@@ -97,7 +97,7 @@ const EVERYTHING = 'everything';
 export class Engine implements EngineApi {
   readonly #calculator: RiskCalculator;
   readonly #clock: Clock;
-  readonly #log: EngineLogFn;
+  readonly #log: LogFn;
   readonly #journal: EventJournal | undefined;
   readonly #leverage: LeveragePolicy;
   readonly #router: TickRouter;

@@ -3,6 +3,7 @@
  * batches for the risk calculator (at most its capacity in flight), isolates a failed batch by
  * retrying its portfolios one by one, and hands every result to its host. It does no arithmetic.
  */
+import type { LogFn } from '../log.js';
 import { RecalcCoalescer } from '../actors/recalc-coalescer.js';
 import type { Holding } from '../actors/types.js';
 import type { Clock } from './clock.js';
@@ -23,7 +24,7 @@ export interface RecalcPumpOptions {
   readonly marginRefreshMs: number;
   /** How dispatching the next batch is deferred (the engine's `defer` option). */
   readonly defer: (fn: () => void) => void;
-  readonly log: (level: 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  readonly log: LogFn;
 }
 
 export class RecalcPump {

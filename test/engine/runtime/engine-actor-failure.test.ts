@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/engine/runtime/engine-api.js';
-import { Engine, type EngineLogFn } from '../../../src/engine/runtime/engine.js';
+import type { LogFn } from '../../../src/engine/log.js';
+import { Engine } from '../../../src/engine/runtime/engine.js';
 import type { RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
 
 const NOW_MS = Date.UTC(2026, 0, 15, 15);
@@ -17,7 +18,7 @@ describe('engine: an actor that throws is restarted and isolated', () => {
   it('answers the order it threw on with ACTOR_FAILED, keeps the portfolio as it was, and goes on with the next order and the other portfolios', async () => {
     let estimatorDown = true;
     const logs: string[] = [];
-    const log: EngineLogFn = (level, msg) => logs.push(`${level} ${msg}`);
+    const log: LogFn = (level, msg) => logs.push(`${level} ${msg}`);
     // The pre-trade VaR check calls the estimator for a portfolio whose maxVar is finite; one that
     // throws makes that portfolio's transition throw.
     const e = (engine = new Engine({
