@@ -1,5 +1,5 @@
 /**
- * Nothing a client sends stops the engine (issue 12, item 1): 10,000 hostile HTTP requests and
+ * Nothing a client sends stops the engine: 10,000 hostile HTTP requests and
  * 100,000 hostile websocket frames, seeded, against the built `risk-engine serve` over real sockets;
  * then the engine is up, every answer was a documented one, and a normal client still trades.
  * Replay a failure with `npm run fuzz -- --seed <seed>` (or FUZZ_SEED=<seed> for this test).
