@@ -16,7 +16,7 @@ import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/re
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool/risk-pool.js';
 import { startGateway } from './gateway/server.js';
-import type { AdminOps } from './gateway/admin-routes.js';
+import type { AdminOps } from './gateway/route-spec.js';
 import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
 import { closeAll, once } from './close-all.js';

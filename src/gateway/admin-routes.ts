@@ -4,16 +4,9 @@
  * without persistence there is none and the routes answer 503.
  */
 import { z } from 'zod';
-import type { DeadLetter } from '../persistence/queues.js';
 import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
-import { type RouteContext, type RouteSpec, denied, parseBody } from './rest-routes.js';
-
-export interface AdminOps {
-  listDeadLetters(limit: number): Promise<readonly DeadLetter[]>;
-  /** Throws an error with `code` (…NOT_FOUND, …INVALID, …ID) when the id or corrected data is wrong. */
-  replayDeadLetter(id: string, data?: unknown): Promise<void>;
-}
+import { type AdminOps, type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const ReplayBody = z.object({ data: z.unknown().optional() }).strict();
 

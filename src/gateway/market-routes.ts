@@ -5,7 +5,7 @@
  */
 import { type HttpResult, fail } from './http-util.js';
 import { SetTickBandBody } from './protocol.js';
-import { type RouteSpec, denied, parseBody } from './rest-routes.js';
+import { type RouteSpec, denied, parseBody } from './route-spec.js';
 
 export const MARKET_ROUTES: readonly RouteSpec[] = [
   {

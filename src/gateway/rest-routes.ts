@@ -2,50 +2,16 @@
  * REST admin routes as plain functions: (engine, principal, request, body) → status and JSON.
  * server.ts wires them to uWS; the role and portfolio checks are the same table as the websocket's.
  */
-import type { z } from 'zod';
 import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
-import type { AdminOps } from './admin-routes.js';
-import type { Principal } from './auth.js';
-import { type Action, authorize, coversAll, coversPortfolio } from './authorize.js';
+import { type Action, coversAll, coversPortfolio } from './authorize.js';
 import { errors } from './errors.js';
-import { type HttpResult, type RequestInfo, fail } from './http-util.js';
+import { type HttpResult, fail } from './http-util.js';
 import { CreatePortfolioBody, SetLimitsBody, SubmitTradeBody } from './protocol.js';
-
-export interface RouteContext {
-  readonly engine: EngineApi;
-  readonly principal: Principal;
-  readonly req: RequestInfo;
-  /** Parsed JSON body (POST routes). */
-  readonly body: unknown;
-  /** Operator actions (dead letters), when the engine runs with persistence. */
-  readonly admin?: AdminOps;
-}
-
-export interface RouteSpec {
-  readonly method: 'get' | 'post' | 'del';
-  readonly pattern: string;
-  readonly paramCount: number;
-  readonly hasBody: boolean;
-  readonly handle: (c: RouteContext) => HttpResult | Promise<HttpResult>;
-}
+import { type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const ok = (status: number, body?: unknown): HttpResult => ({ status, body });
-
-/** The body as `schema` reads it, or the 400 naming the first field at fault. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; result: HttpResult } {
-  const r = schema.safeParse(body);
-  if (r.success) return { ok: true, value: r.data };
-  const issue = r.error.issues[0];
-  return { ok: false, result: fail(400, errors.invalid(issue?.path ?? [], issue?.message ?? 'invalid')) };
-}
-
-/** null when `p` may do `action` (on the portfolio), else the 403 saying why. */
-export function denied(p: Principal, action: Action, portfolioId?: string): HttpResult | null {
-  const why = authorize(p, action, portfolioId);
-  return why === null ? null : fail(403, errors.forbidden(why));
-}
 
 /** The order the path names, once the principal may `action` it (role, then its portfolio): the order, or the 403/404. */
 function pathOrder(c: RouteContext, action: Action): { order: Order } | HttpResult {

@@ -1,0 +1,50 @@
+/**
+ * What a REST route is (its method, pattern and handler) and what it is given, with the two checks
+ * every route makes: the body against its schema, the principal against the action.
+ */
+import type { z } from 'zod';
+import type { EngineApi } from '../engine/runtime/engine-api.js';
+import type { DeadLetter } from '../persistence/queues.js';
+import type { Principal } from './auth.js';
+import { type Action, authorize } from './authorize.js';
+import { errors } from './errors.js';
+import { type HttpResult, type RequestInfo, fail } from './http-util.js';
+
+/** Operator actions on the queues, backed by the composition root (src/persistence). */
+export interface AdminOps {
+  listDeadLetters(limit: number): Promise<readonly DeadLetter[]>;
+  /** Throws an error with `code` (…NOT_FOUND, …INVALID, …ID) when the id or corrected data is wrong. */
+  replayDeadLetter(id: string, data?: unknown): Promise<void>;
+}
+
+export interface RouteContext {
+  readonly engine: EngineApi;
+  readonly principal: Principal;
+  readonly req: RequestInfo;
+  /** Parsed JSON body (POST routes). */
+  readonly body: unknown;
+  /** Operator actions (dead letters), when the engine runs with persistence. */
+  readonly admin?: AdminOps;
+}
+
+export interface RouteSpec {
+  readonly method: 'get' | 'post' | 'del';
+  readonly pattern: string;
+  readonly paramCount: number;
+  readonly hasBody: boolean;
+  readonly handle: (c: RouteContext) => HttpResult | Promise<HttpResult>;
+}
+
+/** The body as `schema` reads it, or the 400 naming the first field at fault. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; result: HttpResult } {
+  const r = schema.safeParse(body);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  return { ok: false, result: fail(400, errors.invalid(issue?.path ?? [], issue?.message ?? 'invalid')) };
+}
+
+/** null when `p` may do `action` (on the portfolio), else the 403 saying why. */
+export function denied(p: Principal, action: Action, portfolioId?: string): HttpResult | null {
+  const why = authorize(p, action, portfolioId);
+  return why === null ? null : fail(403, errors.forbidden(why));
+}
