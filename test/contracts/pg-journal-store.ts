@@ -9,22 +9,18 @@ import { openDatabase } from '../../src/persistence/database.js';
 import { PgJournal } from '../../src/persistence/journal.js';
 import { migrate } from '../../src/persistence/migrate.js';
 import { loadPortfolioStates } from '../../src/persistence/recovery.js';
-import { type Backend, CuttableRelay, newTarget, SERVER_URL } from '../persistence/pg-fixture.js';
+import { type Backend, newTarget, serverRelay, urlThrough } from '../persistence/pg-fixture.js';
 import type { JournalStore, OpenJournal } from './journal.contract.js';
 
 export function pgJournalStore(backend: Backend): JournalStore {
   const target = newTarget(backend);
-  const server = new URL(SERVER_URL);
-  const relay = backend === 'external' ? new CuttableRelay({ host: server.hostname, port: Number(server.port || 5432) }) : undefined;
+  const relay = backend === 'external' ? serverRelay() : undefined;
   return {
     async open(): Promise<OpenJournal> {
       let url: string | undefined;
       if (relay) {
         await relay.start();
-        const via = new URL(SERVER_URL);
-        via.hostname = '127.0.0.1';
-        via.port = String(relay.port);
-        url = via.toString();
+        url = urlThrough(relay);
       }
       const db = await openDatabase({ ...(url !== undefined ? { url } : {}), schema: target.schema, dataDir: target.dataDir, poolSize: 2 });
       try {

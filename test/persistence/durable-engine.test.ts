@@ -12,7 +12,7 @@ import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openPersistence, type Persistence } from '../../src/persistence/persistence.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
-import { type Backend, CuttableRelay, newTarget, type DbTarget } from './pg-fixture.js';
+import { type Backend, newTarget, type DbTarget, serverRelay, urlThrough } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
 
 const START_MS = Date.UTC(2026, 0, 15, 21);
@@ -210,10 +210,10 @@ describe.each<Backend>(['external', 'embedded'])('journal on %s PostgreSQL', (ba
 describe('durable engine when PostgreSQL goes away', () => {
   it('holds the ack while the database is away, commits once it is back, and writes nothing twice', { timeout: 60_000 }, async () => {
     const t = newTarget('external');
-    const relay = new CuttableRelay({ host: '127.0.0.1', port: 5432 });
+    const relay = serverRelay();
     await relay.start();
     try {
-      const { engine, persistence } = await startEngine(t, `postgres://postgres@127.0.0.1:${relay.port}/test`);
+      const { engine, persistence } = await startEngine(t, urlThrough(relay));
       engine.tick('AAA', 100, START_MS);
       await engine.createPortfolio({ portfolioId: 'P1', cash: 100_000 }, 'admin');
 

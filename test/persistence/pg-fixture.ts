@@ -86,3 +86,16 @@ export class CuttableRelay {
   }
 }
 
+/** A relay in front of the test server (SERVER_URL); not started. */
+export function serverRelay(): CuttableRelay {
+  const server = new URL(SERVER_URL);
+  return new CuttableRelay({ host: server.hostname, port: Number(server.port || 5432) });
+}
+
+/** SERVER_URL reached through a started relay. */
+export function urlThrough(relay: CuttableRelay): string {
+  const via = new URL(SERVER_URL);
+  via.hostname = '127.0.0.1';
+  via.port = String(relay.port);
+  return via.toString();
+}

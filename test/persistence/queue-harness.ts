@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { deleteQueueKeys } from '../../src/persistence/queue-keys.js';
 import { openDatabase, quoteSchema, type Database } from '../../src/persistence/database.js';
 import { migrate } from '../../src/persistence/migrate.js';
+import { SERVER_URL } from './pg-fixture.js';
 import type { AmlFillJob, MarketSnapshotRow, RiskSnapshotRow } from '../../src/persistence/queue-payloads.js';
 
-export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = SERVER_URL;
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export type DbKind = 'server' | 'embedded';
