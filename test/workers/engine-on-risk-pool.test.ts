@@ -5,61 +5,14 @@
  * batches computing at once on threads, and results that come back after later ticks (a
  * same-thread calculator answers within microtasks, before a tick could overlap a retry).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
-import type { EngineApi, EngineEvent } from '../../src/engine/runtime/engine-api.js';
-import { Engine } from '../../src/engine/runtime/engine.js';
-import type { RiskCalculator } from '../../src/engine/runtime/risk-calculator.js';
-import type { RiskSnapshot } from '../../src/engine/actors/types.js';
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../src/engine/runtime/engine-api.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
+import { CALL_AAA, engineStarter, nextRisk, scenarios, settle, TICKERS, until } from '../engine/runtime/engine-harness.js';
 import { InstrumentedCalculator } from '../engine/runtime/instrumented-calculator.js';
 
-const START_MS = Date.UTC(2026, 0, 15, 21);
-const TICKERS = ['AAA', 'BBB', 'CCC'];
-const CALL_AAA = 'AAA   260320C00100000';
+const startEngine = engineStarter();
 
-function scenarios(underlyings = TICKERS, seed = 11) {
-  const sc = syntheticScenarioSet({ underlyings, dailyVol: 0.02, correlation: 0.3, seed });
-  if (!sc.ok) throw new Error(sc.message);
-  return sc.value;
-}
-
-const engines: EngineApi[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
-
-function startEngine(calculator: RiskCalculator, maxBatch?: number): EngineApi {
-  // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  const engine = new Engine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, ...(maxBatch ? { maxBatch } : {}) });
-  engines.push(engine);
-  return engine;
-}
-
-/** The next risk snapshot of a portfolio that satisfies pred (listening starts now). */
-function nextRisk(engine: EngineApi, portfolioId: string, pred: (r: RiskSnapshot) => boolean = () => true, timeoutMs = 5000): Promise<RiskSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`no matching risk update for ${portfolioId} within ${timeoutMs} ms`)); }, timeoutMs);
-    const off = engine.onEvent((e) => {
-      if (e.type !== 'risk' || e.portfolioId !== portfolioId || !pred(e.risk)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e.risk);
-    });
-  });
-}
-
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `cond` every few ms for up to `timeoutMs`; true once it holds. */
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return cond();
-}
 
 describe('engine on the risk pool: at most one recalculation per portfolio in flight', () => {
   it('keeps at most one recalculation per portfolio in flight: risk seq rises by one per update, never repeated', async () => {
@@ -124,7 +77,7 @@ describe('engine on the risk pool: at most one recalculation per portfolio in fl
   // Regression test: a failed batch once released its portfolios before their one-by-one retries
   // settled, so a new tick could start a second recalculation and a stale retry could land last.
   it('never has two recalculations of one portfolio in flight after a failed batch, so a stale retry cannot overwrite newer risk', async () => {
-    const f = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: scenarios(['AAA'], 5) }));
+    const f = new InstrumentedCalculator(createRiskPool({ threads: 2, scenarios: scenarios(5, ['AAA']) }));
     const engine = startEngine(f);
     for (const id of ['A', 'BAD']) await engine.createPortfolio({ portfolioId: id, cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }, { instrument: 'AAA   260320C00100000', qty: 50, vol: 0.25 }] }, 't');
     engine.tick('AAA', 100, 1);

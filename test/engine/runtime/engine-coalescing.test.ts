@@ -4,55 +4,12 @@
  * test/workers/engine-on-risk-pool.test.ts). The engine's clock is fixed so that option time to
  * expiry does not move between recalculations.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
-import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
-import { Engine } from '../../../src/engine/runtime/engine.js';
-import type { RiskCalculator } from '../../../src/engine/runtime/risk-calculator.js';
-import type { RiskSnapshot } from '../../../src/engine/actors/types.js';
+import { describe, expect, it } from 'vitest';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
+import { CALL_AAA, engineStarter, nextRisk, scenarios, settle } from './engine-harness.js';
 
-const START_MS = Date.UTC(2026, 0, 15, 21);
-const TICKERS = ['AAA', 'BBB', 'CCC'];
-const CALL_AAA = 'AAA   260320C00100000';
+const startEngine = engineStarter();
 
-function scenarios() {
-  const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 11 });
-  if (!sc.ok) throw new Error(sc.message);
-  return sc.value;
-}
-
-const engines: EngineApi[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
-
-function startEngine(calculator: RiskCalculator, maxBatch?: number): EngineApi {
-  // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
-  const engine = new Engine({ calculator, clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, ...(maxBatch ? { maxBatch } : {}) });
-  engines.push(engine);
-  return engine;
-}
-
-/** The next risk snapshot of a portfolio that satisfies pred (listening starts now). */
-function nextRisk(engine: EngineApi, portfolioId: string, pred: (r: RiskSnapshot) => boolean = () => true, timeoutMs = 5000): Promise<RiskSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no matching risk update for ${portfolioId} within ${timeoutMs} ms; last: ${JSON.stringify(engine.getRisk(portfolioId)?.tickTs)}`));
-    }, timeoutMs);
-    const off = engine.onEvent((e) => {
-      if (e.type !== 'risk' || e.portfolioId !== portfolioId) return;
-      const r = e.risk;
-      if (!pred(r)) return;
-      clearTimeout(timer);
-      off();
-      resolve(r);
-    });
-  });
-}
-
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
 describe('engine runtime: coalescing of recalculations', () => {

@@ -8,39 +8,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GreekTotals, RiskSnapshot } from '../../../src/engine/actors/types.js';
-import { syntheticScenarioSet } from '../../../src/engine/risk/realtime-scenarios.js';
 import type { EngineApi } from '../../../src/engine/runtime/engine-api.js';
 import { Engine } from '../../../src/engine/runtime/engine.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
+import { CALL_AAA, nextRisk, scenarios, settle, START_MS } from './engine-harness.js';
 import { InstrumentedCalculator } from './instrumented-calculator.js';
 
-const START_MS = Date.UTC(2026, 0, 15, 21);
-const TICKERS = ['AAA', 'BBB', 'CCC'];
-const CALL_AAA = 'AAA   260320C00100000';
 const PUT_AAA = 'AAA   260618P00090000';
 const IDS = ['A', 'B', 'BAD', 'C'] as const;
 
 
-function scenarios() {
-  const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 5 });
-  if (!sc.ok) throw new Error(sc.message);
-  return sc.value;
-}
-
-/** The next risk snapshot of a portfolio that satisfies pred (listening starts now). */
-function nextRisk(engine: EngineApi, portfolioId: string, pred: (r: RiskSnapshot) => boolean = () => true, timeoutMs = 5000): Promise<RiskSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`no matching risk update for ${portfolioId} within ${timeoutMs} ms`)); }, timeoutMs);
-    const off = engine.onEvent((e) => {
-      if (e.type !== 'risk' || e.portfolioId !== portfolioId || !pred(e.risk)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e.risk);
-    });
-  });
-}
-
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Same figures, to the last bits a different batch layout could change. */
 function expectSameFigures(actual: RiskSnapshot, expected: RiskSnapshot): void {
@@ -70,10 +47,10 @@ async function tickBoth(price: number, ts: number, ids: readonly string[]): Prom
 
 beforeAll(async () => {
   const clock = { nowMs: () => START_MS };
-  faulty = new InstrumentedCalculator(new InProcessRiskCalculator({ scenarios: scenarios() }));
+  faulty = new InstrumentedCalculator(new InProcessRiskCalculator({ scenarios: scenarios(5) }));
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
   engine = new Engine({ calculator: faulty, clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity }, log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }) });
-  reference = new Engine({ calculator: new InProcessRiskCalculator({ scenarios: scenarios() }), clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
+  reference = new Engine({ calculator: new InProcessRiskCalculator({ scenarios: scenarios(5) }), clock, rate: 0.04, tickGuard: { maxSkewMs: Infinity } });
   for (const [k, id] of IDS.entries()) {
     const req = {
       portfolioId: id, cash: 1_000_000,
