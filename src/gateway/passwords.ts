@@ -34,9 +34,10 @@ export function passwordProblem(password: string, account: { readonly email: str
   if (length < PASSWORD_POLICY.minLength) return { code: 'PASSWORD_TOO_SHORT', message: `at least ${PASSWORD_POLICY.minLength} characters, got ${length}` };
   if (length > PASSWORD_POLICY.maxLength) return { code: 'PASSWORD_TOO_LONG', message: `at most ${PASSWORD_POLICY.maxLength} characters` };
   const lower = password.toLowerCase();
+  const compact = lower.replace(/\s+/g, '');
   const email = account.email.trim().toLowerCase();
   const personal = [email, email.split('@')[0] ?? '', account.displayName.toLowerCase().replace(/\s+/g, '')];
-  if (personal.some((w) => w.length >= MIN_PERSONAL_LENGTH && lower.replace(/\s+/g, '').includes(w))) {
+  if (personal.some((w) => w.length >= MIN_PERSONAL_LENGTH && compact.includes(w))) {
     return { code: 'PASSWORD_IS_PERSONAL', message: 'must not be or contain the email or the name' };
   }
   if (COMMON.has(lower)) return { code: 'PASSWORD_TOO_COMMON', message: 'is in a list of common passwords' };
