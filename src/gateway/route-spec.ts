@@ -48,3 +48,22 @@ export function denied(p: Principal, action: Action, portfolioId?: string): Http
   const why = authorize(p, action, portfolioId);
   return why === null ? null : fail(403, errors.forbidden(why));
 }
+
+/** What a route open to anyone (no token: register, login, refresh, MFA login, JWKS) is given. */
+export interface PublicRouteContext {
+  readonly req: RequestInfo;
+  /** The caller's address as the socket (or a declared proxy) gives it, for per-IP limits and audit. */
+  readonly ip: string;
+  /** Parsed JSON body (POST routes). */
+  readonly body: unknown;
+}
+
+/** A route served without a token; the server still applies body limits, headers and rate limits. */
+export interface PublicRouteSpec {
+  readonly method: 'get' | 'post';
+  readonly pattern: string;
+  readonly paramCount: number;
+  readonly hasBody: boolean;
+  readonly public: true;
+  readonly handle: (c: PublicRouteContext) => HttpResult | Promise<HttpResult>;
+}

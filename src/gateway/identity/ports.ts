@@ -87,3 +87,35 @@ export interface SecurityEvent {
 
 /** Resolves once the event is durable (the journal's audit chain on durable engines). */
 export type AuditSink = (e: SecurityEvent) => Promise<void>;
+
+/** A grant as the gateway checks it: null portfolios = every portfolio. */
+export interface CheckedGrant {
+  readonly role: Role;
+  readonly portfolios: ReadonlySet<string> | null;
+}
+
+/** Who is calling, as a verified access token or API key establishes it. */
+export interface Principal {
+  readonly sub: string;
+  readonly grants: readonly CheckedGrant[];
+  /** The roles of the grants, for quick role-only checks. */
+  readonly roles: ReadonlySet<Role>;
+  /** Expiry, epoch ms (an API key without expiry: Number.MAX_SAFE_INTEGER). */
+  readonly expMs: number;
+  /** The login session (user tokens); absent for API keys and development tokens. */
+  readonly sessionId?: string;
+  readonly amr: readonly AuthMethod[];
+  readonly via: 'token' | 'apiKey';
+}
+
+/** True when the principal proved a second factor (MFA) when it signed in. */
+export function hasMfa(p: Principal): boolean {
+  return p.amr.includes('otp') || p.amr.includes('backup');
+}
+
+export type ApiKeyRefusal = 'API_KEY_INVALID' | 'API_KEY_REVOKED' | 'API_KEY_EXPIRED';
+
+/** Checks `Authorization: ApiKey <key>` and websocket `auth {apiKey}`. */
+export interface ApiKeyVerifier {
+  verify(apiKey: string, nowMs: number): Promise<Result<Principal, ApiKeyRefusal>>;
+}
