@@ -117,6 +117,9 @@ const fail = (code: IdentityErrorCode, message: string): Failed => failure(code,
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 const LOGIN_FAILED_MESSAGE = 'the email or password is wrong, or the account cannot sign in now';
 
+/** What a new account holds until an admin grants it portfolios. */
+const NEW_ACCOUNT_GRANT: Grant = Object.freeze({ role: 'trader', portfolios: Object.freeze([]) as readonly string[] });
+
 const DISPLAY_NAME: Omit<FieldContext, 'rowId'> = { table: 'users', column: 'display_name' };
 const TOTP_SECRET: Omit<FieldContext, 'rowId'> = { table: 'user_mfa', column: 'secret' };
 
@@ -158,14 +161,14 @@ export class AccountService implements ApiKeyVerifier {
     const created = await this.d.identity.createUser({
       id, email, passwordHash, status: 'active', createdMs: this.now(),
       displayNameSealed: encryptField(key, displayName, { ...DISPLAY_NAME, rowId: id }),
-      grants: [{ role: 'trader', portfolios: [] }],
+      grants: [NEW_ACCOUNT_GRANT],
     });
     if (!created) {
       // Lost a race for the email: the key made for this attempt protects nothing.
       await this.d.dataKeys.shred(id);
       return fail('EMAIL_TAKEN', 'an account with this email exists');
     }
-    await this.audit({ actor: id, action: 'user.registered', entityType: 'user', entityId: id, before: null, after: { grants: [{ role: 'trader', portfolios: [] }], ip: caller.ip } });
+    await this.audit({ actor: id, action: 'user.registered', entityType: 'user', entityId: id, before: null, after: { grants: [NEW_ACCOUNT_GRANT], ip: caller.ip } });
     return ok({ userId: id });
   }
 
@@ -443,8 +446,11 @@ export class AccountService implements ApiKeyVerifier {
 
   private grantsFor(user: UserRecord, amr: readonly AuthMethod[]): { grants: Grant[]; mfaSetupRequired: boolean } {
     const secondFactor = amr.includes('otp') || amr.includes('backup');
-    if (secondFactor) return { grants: [...user.grants], mfaSetupRequired: false };
-    return { grants: withoutPrivileged(user.grants), mfaSetupRequired: user.grants.some((g) => isPrivileged(g.role)) };
+    const grants = secondFactor ? [...user.grants] : withoutPrivileged(user.grants);
+    const mfaSetupRequired = !secondFactor && user.grants.some((g) => isPrivileged(g.role));
+    // An access token carries at least one grant; a user left with none (only privileged roles, no
+    // second factor) gets what a new account has, trader on no portfolio: enough to set up MFA, nothing more.
+    return { grants: grants.length > 0 ? grants : [NEW_ACCOUNT_GRANT], mfaSetupRequired };
   }
 
   private async openSession(user: UserRecord, amr: readonly AuthMethod[], nowMs: number): Promise<TokenPair> {
