@@ -6,11 +6,14 @@
 import type { RotateOutcome, SessionRecord, SessionStore } from '../gateway/identity/stores.js';
 import { RevocationView } from './revocation-view.js';
 
+const PRUNE_EVERY = 1000;
+
 interface Held { record: SessionRecord; current: string; used: Set<string> }
 
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, Held>();
   private readonly view = new RevocationView();
+  private created = 0;
 
   isRevoked(sessionId: string): boolean {
     return this.view.isRevoked(sessionId);
@@ -21,6 +24,8 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async create(s: Omit<SessionRecord, 'revokedMs'>, refreshHash: string): Promise<void> {
+    // Ended sessions are of no use (their refresh tokens are refused): forget them now and then.
+    if (++this.created % PRUNE_EVERY === 0) for (const [id, h] of this.sessions) if (h.record.expiresMs <= s.createdMs) this.sessions.delete(id);
     this.sessions.set(s.id, { record: { ...s, amr: [...s.amr], revokedMs: undefined }, current: refreshHash, used: new Set() });
   }
 
