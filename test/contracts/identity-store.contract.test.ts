@@ -10,3 +10,8 @@ describeIdentityStoreContract('PostgreSQL server', async () => {
   const d = await identityDb('external');
   return { store: new PgIdentityStore(d.db.pool), destroy: () => d.destroy() };
 });
+
+describeIdentityStoreContract('PostgreSQL embedded (PGlite)', async () => {
+  const d = await identityDb('embedded');
+  return { store: new PgIdentityStore(d.db.pool), destroy: () => d.destroy() };
+});
