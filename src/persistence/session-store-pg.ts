@@ -144,22 +144,46 @@ export class PgSessionStore implements SessionStore {
       const r = parseRevocation(n.payload);
       if (r) this.view.add(r, this.now());
     });
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (err) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.listener = client;
-    // After LISTEN, so a revocation made meanwhile is either loaded here or notified.
-    await this.load();
+    try {
+      // After LISTEN, so a revocation made meanwhile is either loaded here or notified.
+      await this.load();
+    } catch (err) {
+      this.listener = undefined;
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      throw err;
+    }
   }
 
   private relisten(client: pg.Client): void {
     if (this.closed || this.listener !== client) return;
     this.listener = undefined;
     client.end().catch(() => {});
+    this.scheduleListen();
+  }
+
+  /** Tries again every reconnectMs until it listens (or the store closes). */
+  private scheduleListen(): void {
+    if (this.closed || this.retry) return;
     this.retry = setTimeout(() => {
       this.retry = undefined;
-      if (!this.closed) this.listen().catch((err: Error) => {
+      if (this.closed) return;
+      this.listen().catch((err: Error) => {
         this.o.log?.('warn', 'session revocation listener cannot reconnect yet', { error: err.message });
-        this.retry = setTimeout(() => void this.listen().catch(() => {}), this.o.reconnectMs ?? 1000);
+        this.scheduleListen();
       });
     }, this.o.reconnectMs ?? 1000);
   }
