@@ -138,6 +138,8 @@ export class WrappedDataKeys implements DataKeys {
     // retried by the caller, and recorded again).
     await this.audit?.({ actor: by, action: 'data_key.shredded', entityType: 'data_key', entityId: userId, before: null, after: { shredded: true } });
     await this.store.deleteUser(userId);
+    // Again once the rows are gone: a read that began during the shred saw them, and must not keep them.
+    this.shreds++;
     this.evict(userId);
   }
 
