@@ -13,7 +13,8 @@ import pg from 'pg';
 import { AccountService } from '../src/gateway/identity/account-service.js';
 import { openDatabase } from '../src/persistence/database.js';
 import { PgIdentityStore } from '../src/persistence/identity-store-pg.js';
-import { MemoryDataKeys } from '../src/persistence/memory-data-keys.js';
+import { pgDataKeys } from '../src/persistence/data-keys.js';
+import { masterKeyId } from '../src/persistence/master-keys.js';
 import { migrate } from '../src/persistence/migrate.js';
 import { PgSessionStore } from '../src/persistence/session-store-pg.js';
 import { TestTokens } from '../test/gateway/identity-tokens.js';
@@ -43,13 +44,14 @@ async function interleaved(n: number, cases: Record<string, Case>): Promise<Reco
   }));
 }
 
+const master = randomBytes(32);
 const schema = `bench_login_${randomBytes(4).toString('hex')}`;
 const db = await openDatabase({ url: PG_URL, schema, dataDir: '/tmp', poolSize: 4 });
 try {
   await migrate(db.pool);
   const sessions = new PgSessionStore({ pool: db.pool, connection: db.connection, schema });
   await sessions.start();
-  const service = new AccountService({ identity: new PgIdentityStore(db.pool), sessions, tokens: new TestTokens(), dataKeys: new MemoryDataKeys(), audit: async () => {} });
+  const service = new AccountService({ identity: new PgIdentityStore(db.pool), sessions, tokens: new TestTokens(), dataKeys: pgDataKeys(db.pool, { current: { id: masterKeyId(master), key: master }, previous: [] }), audit: async () => {} });
   const password = 'correct horse battery staple 42';
   const caller = { ip: '127.0.0.1' };
   const register = async (email: string) => {

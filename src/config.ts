@@ -17,6 +17,8 @@ import { JWT_DEFAULTS } from './gateway/auth.js';
 import { CONNECTION_CAPS_DEFAULTS } from './gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from './gateway/gateway-defaults.js';
 import { DATABASE_DEFAULTS } from './persistence/database.js';
+import type { KeyWithId } from './persistence/field-crypto.js';
+import { devMasterKey, MASTER_KEY_FORMAT, type MasterKeys, parseMasterKey } from './persistence/master-keys.js';
 import { QUEUE_FEEDER_DEFAULTS } from './persistence/queue-feeder.js';
 import { QUEUE_DEFAULTS } from './persistence/queue-options.js';
 import { AML_DEFAULTS } from './workers/queue-jobs/aml-large-notional.js';
@@ -27,6 +29,27 @@ const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or fals
 /** Minutes of the UTC day as HH:MM. */
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
+/** A master key (master-keys.ts says the format); the message never repeats the key. */
+const masterKey = z.string().transform((v, ctx) => {
+  const p = parseMasterKey(v);
+  if (!p.ok) {
+    ctx.addIssue({ code: 'custom', message: p.problem });
+    return z.NEVER;
+  }
+  return p.key;
+});
+
+/** Comma-separated master keys; a bad one is named by its position, not its value. */
+const masterKeyList = z.string().transform((v, ctx) => {
+  const keys: KeyWithId[] = [];
+  for (const [i, text] of v.split(',').map((x) => x.trim()).filter((x) => x !== '').entries()) {
+    const p = parseMasterKey(text);
+    if (p.ok) keys.push(p.key);
+    else ctx.addIssue({ code: 'custom', message: `key ${i + 1}: ${p.problem}` });
+  }
+  return keys;
+});
+
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(GATEWAY_DEFAULTS.port),
   /** Loopback by default: exposing the engine is a deliberate choice (HOST=0.0.0.0). */
@@ -36,6 +59,13 @@ const EnvSchema = z.object({
   RISK_ENGINE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   RISK_ENGINE_JWT_ISSUER: z.string().min(1).default(JWT_DEFAULTS.issuer),
   RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default(JWT_DEFAULTS.audience),
+  /**
+   * The master key that wraps every user's data key (field encryption), 32 bytes as base64 or hex.
+   * Without it a development key is kept in DATA_DIR; production refuses that.
+   */
+  ENCRYPTION_KEY: masterKey.optional(),
+  /** Older master keys (comma-separated), still unwrapping data keys until `risk-engine keys rotate` re-wrapped them. */
+  ENCRYPTION_KEY_PREVIOUS: masterKeyList.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),
@@ -136,6 +166,8 @@ export interface AppConfig {
   readonly host: string;
   readonly env: 'development' | 'production' | 'test';
   readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
+  /** ENCRYPTION_KEY (current) and ENCRYPTION_KEY_PREVIOUS: the master keys of the data keys. */
+  readonly encryption: MasterKeys & { readonly source: 'env' | 'dev-file' };
   readonly dataDir: string;
   readonly pool: {
     readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
@@ -216,6 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.NODE_ENV === 'production' && e.RISK_ENGINE_JWT_SECRET === undefined) {
     refused.push('RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)');
   }
+  if (e.NODE_ENV === 'production' && e.ENCRYPTION_KEY === undefined) {
+    refused.push(`ENCRYPTION_KEY: required in production (the development key file is refused); ${MASTER_KEY_FORMAT}`);
+  }
   if (e.NODE_ENV === 'production' && e.PERSISTENCE === 'memory') {
     refused.push('PERSISTENCE: memory is refused in production (acknowledged orders would not survive a restart)');
   }
@@ -231,11 +266,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (refused.length > 0) throw new ConfigError(refused);
   const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
+  const encryption = encryptionKeys(e.ENCRYPTION_KEY, e.ENCRYPTION_KEY_PREVIOUS ?? [], e.DATA_DIR);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     env: e.NODE_ENV,
     jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
+    encryption,
     dataDir: e.DATA_DIR,
     pool: Object.freeze({
       threads: e.RISK_POOL_THREADS ?? RISK_POOL_DEFAULTS.threads, maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY,
@@ -270,6 +307,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
           },
     ),
   }) as AppConfig;
+}
+
+/** The master keys: ENCRYPTION_KEY or the development key, and the previous ones but the current (listed by mistake). */
+function encryptionKeys(configured: KeyWithId | undefined, previous: readonly KeyWithId[], dataDir: string): AppConfig['encryption'] {
+  const current = configured ?? devMasterKey(dataDir);
+  if ('problem' in current) throw new ConfigError([`ENCRYPTION_KEY: not set, and ${current.problem}`]);
+  const older = previous.filter((k, i) => k.id !== current.id && previous.findIndex((x) => x.id === k.id) === i);
+  return Object.freeze({ current, previous: Object.freeze(older), source: configured !== undefined ? 'env' as const : 'dev-file' as const });
 }
 
 /**

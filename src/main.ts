@@ -258,6 +258,6 @@ function readiness(h: ReturnType<Persistence['health']>): Readiness {
 function adminOps(p: Persistence): AdminOps {
   return {
     listDeadLetters: (limit) => p.queues.listDeadLetters(limit),
-    replayDeadLetter: (id, data) => p.queues.replayDeadLetter(id, data === undefined ? {} : { data }),
+    replayDeadLetter: (id, actor, data) => p.queues.replayDeadLetter(id, { actor, audit: p.audit, ...(data === undefined ? {} : { data }) }),
   };
 }

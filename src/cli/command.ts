@@ -32,6 +32,8 @@ export interface Command {
   run(argv: string[], io: CliIo): Promise<number>;
 }
 
+export function defineCommand<const F extends Flags>(def: CommandDefinition<F> & { readonly subcommand: string }): Command & { readonly subcommand: string };
+export function defineCommand<const F extends Flags>(def: CommandDefinition<F>): Command;
 export function defineCommand<const F extends Flags>(def: CommandDefinition<F>): Command {
   const label = def.subcommand === undefined ? def.name : `${def.name} ${def.subcommand}`;
   const usage = [`risk-engine ${label}`, def.usage ?? flagsUsage(def.flags)].filter((s) => s !== '').join(' ');
@@ -45,6 +47,7 @@ export function defineCommand<const F extends Flags>(def: CommandDefinition<F>):
     summary: def.summary,
     flags: def.flags,
     help,
+    ...(def.subcommand !== undefined ? { subcommand: def.subcommand } : {}),
     async run(argv, io) {
       let args = argv;
       if (def.subcommand !== undefined) {
@@ -60,6 +63,38 @@ export function defineCommand<const F extends Flags>(def: CommandDefinition<F>):
         return ExitCode.Ok;
       }
       return def.run(flags, io);
+    },
+  };
+}
+
+export interface CommandGroupDefinition {
+  readonly name: string;
+  readonly summary: string;
+  readonly description: string;
+  /** Commands defined with this group's name and a `subcommand` each, as `keys rotate`. */
+  readonly commands: readonly (Command & { readonly subcommand: string })[];
+}
+
+/** A command of several subcommands (`keys rotate`, `keys status`): the first word picks one. */
+export function defineCommandGroup(def: CommandGroupDefinition): Command {
+  const words = def.commands.map((c) => c.subcommand);
+  const width = Math.max(...words.map((w) => w.length));
+  const help = `Usage: risk-engine ${def.name} <${words.join('|')}> [options]\n\n${def.description.trimEnd()}\n\nSubcommands:\n${
+    def.commands.map((c) => `  ${c.subcommand.padEnd(width)}  ${c.summary}`).join('\n')}\n\nRun 'risk-engine ${def.name} <subcommand> --help' for its options.\n`;
+  return {
+    name: def.name,
+    summary: def.summary,
+    flags: {},
+    help,
+    async run(argv, io) {
+      const [sub] = argv;
+      if (sub === '--help' || sub === '-h') {
+        io.stdout.write(help);
+        return ExitCode.Ok;
+      }
+      const command = def.commands.find((c) => c.subcommand === sub);
+      if (!command) throw usageError(`${def.name}: expected a subcommand (${words.join(', ')})${sub === undefined ? '' : `, got "${sub}"`}\n\n${help}`);
+      return command.run(argv, io);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { auditCommand, migrateCommand, reconcileCommand } from './commands/database-commands.js';
 import { backtestCommand } from './commands/backtest.js';
+import { keysCommand } from './commands/key-commands.js';
 import { marginCommand } from './commands/margin.js';
 import { priceCommand } from './commands/price.js';
 import { serveCommand } from './commands/serve.js';
@@ -14,7 +15,7 @@ import { packageVersion } from './package-version.js';
 /** Every command, in the order `risk-engine --help` lists them. */
 export const commands: readonly Command[] = [
   priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, watchCommand,
-  migrateCommand, reconcileCommand, auditCommand,
+  migrateCommand, reconcileCommand, auditCommand, keysCommand,
 ];
 
 export const mainHelp = `Usage: risk-engine <command> [options]

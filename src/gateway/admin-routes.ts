@@ -40,7 +40,7 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
       if (!body.ok) return body.result;
       const id = c.req.params[0] ?? ''; // already decoded (readRequest)
       try {
-        await ops.replayDeadLetter(id, body.value.data);
+        await ops.replayDeadLetter(id, c.principal.sub, body.value.data);
       } catch (e) {
         const code = (e as { code?: unknown }).code;
         const message = (e as Error).message;

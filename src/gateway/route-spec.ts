@@ -13,8 +13,11 @@ import { type HttpResult, type RequestInfo, fail } from './http-util.js';
 /** Operator actions on the queues, backed by the composition root (src/persistence). */
 export interface AdminOps {
   listDeadLetters(limit: number): Promise<readonly DeadLetter[]>;
-  /** Throws an error with `code` (…NOT_FOUND, …INVALID, …ID) when the id or corrected data is wrong. */
-  replayDeadLetter(id: string, data?: unknown): Promise<void>;
+  /**
+   * Replays it, audited with `actor` (the admin's subject). Throws an error with `code`
+   * (…NOT_FOUND, …INVALID, …ID) when the id or corrected data is wrong.
+   */
+  replayDeadLetter(id: string, actor: string, data?: unknown): Promise<void>;
 }
 
 export interface RouteContext {

@@ -49,7 +49,8 @@ export function toJsonValue(v: unknown): JsonValue {
   return String(v);
 }
 
-function canonical(v: JsonValue): string {
+/** JSON text with object keys sorted: the same value gives the same text whichever store gave it back (jsonb reorders keys). */
+export function canonical(v: JsonValue): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   const obj = v as { readonly [k: string]: JsonValue };

@@ -18,6 +18,7 @@ import * as hdr from 'hdr-histogram-js';
 import type pg from 'pg';
 import type { Holding, Order, PortfolioState } from '../engine/actors/types.js';
 import type { EventJournal, JournalEntry } from '../engine/runtime/journal-port.js';
+import type { AuditSink } from '../gateway/identity/ports.js';
 import type { LogFn } from '../logger.js';
 import { AuditChain, GENESIS_HASH, type AuditRecord, type JsonValue, toJsonValue } from './audit-chain.js';
 
@@ -230,6 +231,15 @@ export class PgJournal implements EventJournal {
 }
 
 /**
+ * The audit trail as an AuditSink: a security event becomes a journal entry whose only effect is
+ * its record in the hash chain, durable when the promise resolves (the journal is the trail's one
+ * writer, so security events and order events share one chain and one order).
+ */
+export function journalAuditSink(journal: Pick<EventJournal, 'record'>): AuditSink {
+  return (e) => journal.record({ kind: 'audited', actor: e.actor, action: e.action, entityType: e.entityType, entityId: e.entityId, before: e.before, after: e.after });
+}
+
+/**
  * JSON has no NaN or Infinity (JSON.stringify would write null, which a NOT NULL column refuses
  * at projection, blocking every later batch). PostgreSQL's float8 reads the text forms, so the
  * tables hold exactly what the engine had.
@@ -278,7 +288,7 @@ function addTo(b: Batch, entry: JournalEntry, audit: readonly AuditRecord[]): vo
       before: a.before, after: a.after, prev_hash: a.prevHash, hash: a.hash,
     });
   }
-  if (entry.kind === 'bandChanged') return; // its audit record is all there is to store
+  if (entry.kind === 'bandChanged' || entry.kind === 'audited') return; // its audit record is all there is to store
   if (entry.kind === 'created') {
     const s = entry.state;
     const positions = [...s.holdings.values()];
@@ -335,6 +345,12 @@ function auditOf(entry: JournalEntry, chain: AuditChain, atUs: number): AuditRec
     return [chain.append({
       atUs, actor: entry.by, action: 'market.band.changed', entityType: 'symbol', entityId: entry.symbol,
       before: toJsonValue({ maxJump: entry.before }), after: toJsonValue({ maxJump: entry.after, ...(entry.released ? { released: entry.released } : {}) }),
+    })];
+  }
+  if (entry.kind === 'audited') {
+    return [chain.append({
+      atUs, actor: entry.actor, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
+      before: toJsonValue(entry.before), after: toJsonValue(entry.after),
     })];
   }
   if (entry.kind === 'created') {

@@ -1,30 +1,32 @@
 /**
- * Per-user data keys held in this process (PERSISTENCE=memory, unit tests): one key per user,
- * created on first use, gone with the process or with `shred`. The durable store wraps them under
- * the master key in PostgreSQL instead.
+ * DataKeys for PERSISTENCE=memory and unit tests: the same wrapping, cache and shredding as the
+ * PostgreSQL one (data-keys.ts), over a Map, so nothing behaves differently but durability.
  */
-import { randomBytes } from 'node:crypto';
-import type { DataKeys } from '../gateway/identity/ports.js';
-import { newDataKey, type KeyWithId } from './field-crypto.js';
+import { type DataKeysOptions, type WrappedDataKey, WrappedDataKeys, type WrappedKeyStore } from './data-keys.js';
+import type { MasterKeys } from './master-keys.js';
 
-export class MemoryDataKeys implements DataKeys {
-  private readonly keys = new Map<string, KeyWithId>();
+export function memoryWrappedKeyStore(): WrappedKeyStore & { readonly rows: ReadonlyMap<string, WrappedDataKey> } {
+  const rows = new Map<string, WrappedDataKey>();
+  return {
+    rows,
+    async insertOrGet(row) {
+      const had = rows.get(row.userId);
+      if (had) return had;
+      rows.set(row.userId, row);
+      return row;
+    },
+    async find(userId, keyId) {
+      const row = rows.get(userId);
+      return row?.keyId === keyId ? row : undefined;
+    },
+    async deleteUser(userId) {
+      const row = rows.get(userId);
+      rows.delete(userId);
+      return row ? [row.keyId] : [];
+    },
+  };
+}
 
-  async forUser(userId: string): Promise<{ readonly id: string; readonly key: Buffer }> {
-    let k = this.keys.get(userId);
-    if (!k) {
-      k = newDataKey(`dk_${randomBytes(9).toString('base64url')}`);
-      this.keys.set(userId, k);
-    }
-    return k;
-  }
-
-  async find(userId: string, keyId: string): Promise<Buffer | undefined> {
-    const k = this.keys.get(userId);
-    return k?.id === keyId ? k.key : undefined;
-  }
-
-  async shred(userId: string): Promise<void> {
-    this.keys.delete(userId);
-  }
+export function memoryDataKeys(masterKeys: MasterKeys, opts: Omit<DataKeysOptions, 'store' | 'masterKeys'> = {}): WrappedDataKeys {
+  return new WrappedDataKeys({ ...opts, store: memoryWrappedKeyStore(), masterKeys });
 }

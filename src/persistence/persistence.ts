@@ -7,12 +7,13 @@ import { CLIENT_ORDER_IDS_DEFAULTS } from '../engine/actors/client-order-ids.js'
 import { ENGINE_DEFAULTS } from '../engine/runtime/engine-defaults.js';
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { OrderArchive } from '../engine/runtime/order-archive.js';
+import type { AuditSink } from '../gateway/identity/ports.js';
 import type { LogFn, LogLevel } from '../logger.js';
 import { startQueueWorkers } from '../workers/queue-jobs/queue-workers.js';
 import { startQueueThread, type QueueThreadStatus } from '../workers/queue-jobs/queue-worker-thread.js';
 import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
-import { PgJournal, type JournalStats } from './journal.js';
+import { journalAuditSink, PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
 import { pgOrderArchive } from './order-archive.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
@@ -48,6 +49,8 @@ export interface PersistenceOptions {
 export interface Persistence {
   readonly db: Database;
   readonly journal: PgJournal;
+  /** The audit trail for security and operations events (journalAuditSink of the journal). */
+  readonly audit: AuditSink;
   readonly queues: Queues;
   /** Portfolios rebuilt from the database, for the engine to adopt. */
   readonly restored: readonly PortfolioState[];
@@ -104,7 +107,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     const q = queues, w = workers, lock = writer;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {
-      db, journal, queues, restored, history, archive: pgOrderArchive(db.pool),
+      db, journal, audit: journalAuditSink(journal), queues, restored, history, archive: pgOrderArchive(db.pool),
       // In-process workers (embedded database) share the engine's fate, so they are running while it runs.
       health: () => ({
         database: db.kind, queues: q.backend, queueWorkers: w.status?.() ?? { state: 'running', restarts: 0 },

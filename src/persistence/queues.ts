@@ -12,6 +12,9 @@
  * Job.retry() replays it under the same job id, which the processors' idempotent writes make safe.
  */
 import { withBackend, type IQueueBackend, type Job, type JobProgress, type JobsOptions, type Queue, type Worker } from 'bullmq';
+import { createHash } from 'node:crypto';
+import type { AuditSink } from '../gateway/identity/ports.js';
+import { canonical, toJsonValue } from './audit-chain.js';
 import type { LogFn } from '../logger.js';
 import { postgresQueueBackend, redisQueueBackend, type QueueBackend, type QueueBackendKind, type SharedConnection, SHARED_CONNECTION } from './queue-backend.js';
 import { redactUrl } from './database.js';
@@ -71,6 +74,10 @@ export interface DeadLetter {
 }
 
 export interface ReplayOptions {
+  /** Who replays it (the admin's subject): recorded in the audit trail with the replay. */
+  readonly actor: string;
+  /** Where the replay is recorded, durably, before it takes effect (the journal's audit chain). */
+  readonly audit: AuditSink;
   /**
    * Corrected payload, checked in full before the job is replayed with it. A persist job's may be
    * in any form: `{ kind, rows: [...] }` (rows as objects), `{ kind, rowsJson }` or `{ kind, rowsCopy }`.
@@ -104,8 +111,12 @@ export interface Queues {
   createWorker(role: QueueRole, processor: JobProcessor, opts?: WorkerOptions): JobWorker;
   /** Jobs that exhausted their retries or failed validation, newest first, over the three queues. */
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
-  /** Puts a dead letter back in its queue with a fresh set of attempts (and corrected data, if given). */
-  replayDeadLetter(id: string, opts?: ReplayOptions): Promise<void>;
+  /**
+   * Puts a dead letter back in its queue with a fresh set of attempts (and corrected data, if
+   * given), audited first: who, which dead letter, its failure, and whether (and to what, by hash)
+   * its data was corrected.
+   */
+  replayDeadLetter(id: string, opts: ReplayOptions): Promise<void>;
   counts(): Promise<Record<QueueRole, QueueCounts>>;
   /** Resolves when the queues (default: persist) have no waiting, active or delayed job; QUEUE_DRAIN_TIMEOUT after timeoutMs. */
   drain(timeoutMs: number, roles?: readonly QueueRole[]): Promise<void>;
@@ -289,19 +300,25 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
         .slice(0, limit);
     },
 
-    async replayDeadLetter(id, opts = {}) {
+    async replayDeadLetter(id, opts) {
       live();
       const { role, jobId } = parseDeadLetterId(id);
       const job = await byRole[role].getJob(jobId);
       const state = job === undefined ? 'unknown' : await job.getState();
       if (job === undefined || state !== 'failed') throw queueErrors.deadLetterNotFound(id, state);
-      if (opts.data !== undefined) {
-        const checked = checkJobData(role, opts.data);
-        if (!checked.ok) throw queueErrors.replayInvalid(id, checked.issues);
-        await job.updateData(checked.data);
-      }
+      const checked = opts.data === undefined ? undefined : checkJobData(role, opts.data);
+      if (checked !== undefined && !checked.ok) throw queueErrors.replayInvalid(id, checked.issues);
+      // Recorded before it takes effect, so no replay goes unaudited (a replay that then fails is
+      // answered with the error, and recorded again when the operator retries). The payloads
+      // themselves are not copied into the trail (a persist job's is megabytes): their hashes are.
+      await opts.audit({
+        actor: opts.actor, action: 'dead_letter.replayed', entityType: 'dead_letter', entityId: id,
+        before: { queue: role, queueName: names[role], jobId, reason: job.failedReason ?? null, attemptsMade: job.attemptsMade, dataSha256: sha256Json(job.data) },
+        after: { corrected: checked !== undefined, dataSha256: checked !== undefined ? sha256Json(checked.data) : sha256Json(job.data) },
+      });
+      if (checked !== undefined) await job.updateData(checked.data);
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      log('info', 'dead letter replayed', { id, corrected: opts.data !== undefined });
+      log('info', 'dead letter replayed', { id, by: opts.actor, corrected: checked !== undefined });
     },
 
     counts,
@@ -324,4 +341,9 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
       return closing;
     },
   };
+}
+
+/** A job payload's fingerprint for the audit trail: of its canonical JSON, as a backend may give its keys back in another order. */
+export function sha256Json(data: unknown): string {
+  return createHash('sha256').update(canonical(toJsonValue(data))).digest('hex');
 }

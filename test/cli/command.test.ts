@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { defineCommand } from '../../src/cli/command.js';
+import { defineCommand, defineCommandGroup } from '../../src/cli/command.js';
 import { CliError, ExitCode } from '../../src/cli/errors.js';
 import { commands, mainHelp } from '../../src/cli/main.js';
 import { repoRoot, runBin, runCli } from './run-cli.js';
@@ -104,6 +104,30 @@ Example:
     expect(await sub.run(['all'], io().io)).toBe(ExitCode.Ok);
     await expect(sub.run(['some'], io().io)).rejects.toThrow(/^check: expected the subcommand "all", got "some"\n\nUsage: risk-engine check all/);
     await expect(sub.run(['all', '--x'], io().io)).rejects.toThrow("check all: Unknown option '--x'. See 'risk-engine check all --help'.");
+  });
+});
+
+describe('a command group', () => {
+  const ran: string[] = [];
+  const sub = (word: string) => defineCommand({
+    name: 'keys', subcommand: word, summary: `does ${word}`, description: `Does ${word}.`,
+    flags: { loud: { type: 'boolean', help: 'louder' } }, run: async (f) => { ran.push(`${word}${f.loud ? '!' : ''}`); return ExitCode.Ok; },
+  });
+  const group = defineCommandGroup({ name: 'keys', summary: 'the keys', description: 'Keys.', commands: [sub('rotate'), sub('status')] });
+
+  it('runs the subcommand its first word names, with that subcommand\'s flags', async () => {
+    expect(await group.run(['status', '--loud'], io().io)).toBe(ExitCode.Ok);
+    expect(await group.run(['rotate'], io().io)).toBe(ExitCode.Ok);
+    expect(ran).toEqual(['status!', 'rotate']);
+  });
+
+  it('lists its subcommands in its help, and refuses a missing or unknown one as a usage error', async () => {
+    expect(group.help).toBe("Usage: risk-engine keys <rotate|status> [options]\n\nKeys.\n\nSubcommands:\n  rotate  does rotate\n  status  does status\n\nRun 'risk-engine keys <subcommand> --help' for its options.\n");
+    const h = io();
+    expect(await group.run(['--help'], h.io)).toBe(ExitCode.Ok);
+    expect(h.out()).toBe(group.help);
+    await expect(group.run([], io().io)).rejects.toMatchObject({ exitCode: ExitCode.Usage, message: expect.stringMatching(/^keys: expected a subcommand \(rotate, status\)\n/) });
+    await expect(group.run(['spin'], io().io)).rejects.toMatchObject({ exitCode: ExitCode.Usage, message: expect.stringMatching(/^keys: expected a subcommand \(rotate, status\), got "spin"/) });
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { makeTestCert } from '../tls-fixture.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'risk-engine-config-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const secret = 'x'.repeat(40);
+// A random master key, as production must be given (ENCRYPTION_KEY).
+const masterKey = randomBytes(32).toString('base64');
 
 describe('loadConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
@@ -39,11 +42,11 @@ describe('loadConfig', () => {
 
   it('refuses to start in production without a JWT secret of its own', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).toThrow(/RISK_ENGINE_JWT_SECRET/);
-    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' }).jwt.secretSource).toBe('env');
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' }).jwt.secretSource).toBe('env');
   });
 
   it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true says it is meant', () => {
-    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, ENCRYPTION_KEY: masterKey, TLS_TERMINATED_BY_PROXY: 'true' };
     try {
       loadConfig(prod);
       expect.unreachable('production started on the embedded database');
@@ -190,14 +193,65 @@ describe('loadConfig: encryption in transit', () => {
       }
       return [];
     })();
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['RISK_ENGINE_JWT_SECRET', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['RISK_ENGINE_JWT_SECRET', 'ENCRYPTION_KEY', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE']);
   });
 
   it('refuses plaintext in production unless a TLS-terminating proxy is declared in front', () => {
-    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod' };
+    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod' };
     expect(problemsOf(prod)).toMatch(/TLS_CERT_FILE, TLS_KEY_FILE: required in production.*TLS_TERMINATED_BY_PROXY=true/);
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_TERMINATED_BY_PROXY: 'true' })).toMatchObject({ tlsTerminatedByProxy: true });
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile }).tls?.certFile).toBe(cert.certFile);
     expect(problemsOf({ ...prod, TLS_TERMINATED_BY_PROXY: 'yes' })).toMatch(/TLS_TERMINATED_BY_PROXY: true or false/);
+  });
+});
+
+describe('the master keys of field encryption (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS)', () => {
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig({ DATA_DIR: dataDir, ...env });
+    } catch (e) {
+      return (e as ConfigError).problems.join('\n');
+    }
+    return '';
+  };
+
+  it('takes a 32-byte key as base64 or hex, names it by an id derived from the key that does not reveal it', () => {
+    const key = randomBytes(32);
+    const fromBase64 = loadConfig({ DATA_DIR: dataDir, ENCRYPTION_KEY: key.toString('base64') }).encryption;
+    const fromHex = loadConfig({ DATA_DIR: dataDir, ENCRYPTION_KEY: key.toString('hex') }).encryption;
+    expect(fromBase64.current.key.equals(key)).toBe(true);
+    expect(fromHex.current).toEqual(fromBase64.current);
+    expect(fromBase64).toMatchObject({ source: 'env', previous: [] });
+    expect(fromBase64.current.id).toMatch(/^mk-[A-Za-z0-9_-]{12}$/);
+    expect(fromBase64.current.id).not.toContain(key.toString('base64url').slice(0, 12));
+    expect(loadConfig({ DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString('hex') }).encryption.current.id).not.toBe(fromBase64.current.id);
+  });
+
+  it('refuses a short, malformed or placeholder key in any environment, saying the format and never echoing the key', () => {
+    const short = randomBytes(16).toString('base64');
+    expect(problemsOf({ ENCRYPTION_KEY: short })).toMatch(/^ENCRYPTION_KEY: too short \(24 characters\): expected 32 bytes as base64 \(44 characters\) or hex \(64 characters\)/);
+    expect(problemsOf({ ENCRYPTION_KEY: short })).not.toContain(short);
+    expect(problemsOf({ ENCRYPTION_KEY: `${'z'.repeat(63)}!` })).toMatch(/^ENCRYPTION_KEY: malformed: expected 32 bytes as base64/);
+    expect(problemsOf({ ENCRYPTION_KEY: '0'.repeat(64) })).toMatch(/^ENCRYPTION_KEY: a known default or placeholder key/);
+    expect(problemsOf({ ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('base64') })).toMatch(/known default/);
+    expect(problemsOf({ ENCRYPTION_KEY_PREVIOUS: `${randomBytes(32).toString('base64')}, nope` })).toMatch(/^ENCRYPTION_KEY_PREVIOUS: key 2: too short/);
+  });
+
+  it('keeps the previous keys for unwrapping, without the current one or duplicates', () => {
+    const [cur, old1, old2] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const e = loadConfig({ DATA_DIR: dataDir, ENCRYPTION_KEY: cur.toString('base64'), ENCRYPTION_KEY_PREVIOUS: [old1.toString('hex'), cur.toString('base64'), old2.toString('base64'), old1.toString('base64')].join(',') }).encryption;
+    expect(e.previous.map((k) => k.key)).toEqual([old1, old2]);
+    expect(Object.isFrozen(e.previous)).toBe(true);
+  });
+
+  it('keeps one development key per data folder, private to its owner, and refuses it in production', () => {
+    const a = loadConfig({ DATA_DIR: dataDir }).encryption;
+    const b = loadConfig({ DATA_DIR: dataDir }).encryption;
+    expect(a.source).toBe('dev-file');
+    expect(a.current).toEqual(b.current);
+    expect(statSync(join(dataDir, 'dev-encryption-key')).mode & 0o077).toBe(0);
+    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
+    expect(problemsOf(prod)).toMatch(/^ENCRYPTION_KEY: required in production \(the development key file is refused\); 32 bytes as base64/);
+    expect(loadConfig({ DATA_DIR: dataDir, ...prod, ENCRYPTION_KEY: masterKey }).encryption.source).toBe('env');
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { CLIENT_ORDER_IDS_DEFAULTS } from '../../src/engine/actors/client-order-ids.js';
@@ -14,8 +15,8 @@ import { normaliseQueueOptions, QUEUE_DEFAULTS } from '../../src/persistence/que
 import { AML_DEFAULTS } from '../../src/workers/queue-jobs/aml-large-notional.js';
 import { normaliseRiskPoolOptions, RISK_POOL_DEFAULTS } from '../../src/workers/risk-pool/risk-pool-options.js';
 
-// A JWT secret only so that no development key file is written; it is no component's setting.
-const config = loadConfig({ RISK_ENGINE_JWT_SECRET: 'x'.repeat(32) });
+// A JWT secret and a master key only so that no development key file is written; they are no component's settings.
+const config = loadConfig({ RISK_ENGINE_JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: randomBytes(32).toString('base64') });
 const persistence = config.persistence.mode === 'durable' ? config.persistence : undefined;
 
 describe('the configuration with nothing set equals the defaults of the components it configures', () => {

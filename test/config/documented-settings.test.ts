@@ -3,6 +3,7 @@
  * the environment through loadConfig into startApp, then REST with a token, as a client sees it.
  * Needs `npm run build` (the risk pool runs the compiled worker).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { issueToken } from '../../src/gateway/auth.js';
@@ -10,7 +11,7 @@ import { type RunningApp, startApp } from '../../src/main.js';
 
 const SECRET = 's'.repeat(40);
 const env = {
-  RISK_ENGINE_JWT_SECRET: SECRET, PERSISTENCE: 'memory', PORT: '0', LOG_LEVEL: 'silent', RISK_POOL_THREADS: '1',
+  RISK_ENGINE_JWT_SECRET: SECRET, ENCRYPTION_KEY: randomBytes(32).toString('base64'), PERSISTENCE: 'memory', PORT: '0', LOG_LEVEL: 'silent', RISK_POOL_THREADS: '1',
   DEFAULT_LEVERAGE_LIMIT: '3', MAX_LEVERAGE_LIMIT: '20', VAR_CONFIDENCE_LEVEL: '0.99',
 };
 

@@ -17,6 +17,7 @@ import { createPortfolioState, handlePortfolioMessage } from '../../src/engine/a
 import { instrumentOf } from '../../src/engine/actors/instrument-symbol.js';
 import type { ActorContext, OrderRequest, PortfolioMessage, PortfolioState } from '../../src/engine/actors/types.js';
 import { type EventJournal, isDurableEvent, type JournalEntry } from '../../src/engine/runtime/journal-port.js';
+import { journalAuditSink } from '../../src/persistence/journal.js';
 
 export interface OpenJournal {
   readonly journal: EventJournal;
@@ -184,6 +185,20 @@ export function describeJournalContract(name: string, makeStore: () => JournalSt
         { action: 'market.band.changed', actor: 'risk-rita' },
         { action: 'trading_state.changed', actor: 'risk-rita' },
       ]);
+    });
+
+    it('records a security event (kind audited) as its audit record alone, chained with the rest, through the journal as an AuditSink', async () => {
+      const audit = journalAuditSink(j.journal);
+      await audit({ actor: 'admin-ann', action: 'user.roles.changed', entityType: 'user', entityId: 'u-7', before: { roles: ['trader'] }, after: { roles: ['trader', 'risk_manager'], note: undefined } });
+      await j.journal.record(created('P8'));
+      await reopen();
+      const audit2 = await j.audit();
+      expect(audit2.verified).toBe(true);
+      expect(audit2.records.filter((r) => r.entityId === 'u-7' || r.entityId === 'P8').map(({ actor, action, entityId }) => ({ actor, action, entityId }))).toEqual([
+        { actor: 'admin-ann', action: 'user.roles.changed', entityId: 'u-7' },
+        { actor: 'admin-ann', action: 'portfolio.created', entityId: 'P8' },
+      ]);
+      expect(await restoredOf('u-7')).toBeUndefined(); // nothing but the record
     });
 
     // Only where the store can be taken away from a test (capabilities, as in BullMQ's conformance suite).

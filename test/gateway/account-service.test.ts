@@ -10,7 +10,11 @@ import type { Principal, Role, SecurityEvent } from '../../src/gateway/identity/
 import type { IdentityStore, SessionStore } from '../../src/gateway/identity/stores.js';
 import { totpCode } from '../../src/gateway/totp.js';
 import { IdentityDb, identityDb } from '../contracts/identity-pg.js';
-import { MemoryDataKeys } from '../../src/persistence/memory-data-keys.js';
+import { randomBytes } from 'node:crypto';
+import type { DataKeys } from '../../src/gateway/identity/ports.js';
+import { pgDataKeys } from '../../src/persistence/data-keys.js';
+import { masterKeyId, type MasterKeys } from '../../src/persistence/master-keys.js';
+import { memoryDataKeys } from '../../src/persistence/memory-data-keys.js';
 import { MemoryIdentityStore } from '../../src/persistence/identity-store-memory.js';
 import { MemorySessionStore } from '../../src/persistence/session-store-memory.js';
 import { PgIdentityStore } from '../../src/persistence/identity-store-pg.js';
@@ -20,16 +24,20 @@ import { TestTokens } from './identity-tokens.js';
 interface Backend {
   readonly identity: IdentityStore;
   readonly sessions: SessionStore;
+  readonly dataKeys: DataKeys;
   close(): Promise<void>;
 }
 
+const master = randomBytes(32);
+const masters: MasterKeys = { current: { id: masterKeyId(master), key: master }, previous: [] };
+
 const BACKENDS: readonly [string, (clock: () => number) => Promise<Backend>][] = [
-  ['in-memory stores', async () => ({ identity: new MemoryIdentityStore(), sessions: new MemorySessionStore(), close: async () => {} })],
+  ['in-memory stores', async () => ({ identity: new MemoryIdentityStore(), sessions: new MemorySessionStore(), dataKeys: memoryDataKeys(masters), close: async () => {} })],
   ['PostgreSQL stores', async (clock) => {
     const d: IdentityDb = await identityDb('external');
     const sessions = new PgSessionStore({ pool: d.db.pool, connection: d.db.connection, schema: d.db.schema, nowMs: clock });
     await sessions.start();
-    return { identity: new PgIdentityStore(d.db.pool), sessions, close: async () => { await sessions.close(); await d.destroy(); } };
+    return { identity: new PgIdentityStore(d.db.pool), sessions, dataKeys: pgDataKeys(d.db.pool, masters), close: async () => { await sessions.close(); await d.destroy(); } };
   }],
 ];
 
@@ -49,14 +57,13 @@ describe.each(BACKENDS)('account service on %s', (_name, open) => {
   let backend: Backend;
   let service: AccountService;
   const tokens = new TestTokens();
-  const dataKeys = new MemoryDataKeys();
   const events: SecurityEvent[] = [];
   const principal = (p: TokenPair) => tokens.principal(p.accessToken, nowMs);
   const eventsOf = (action: string, entityId?: string) => events.filter((e) => e.action === action && (entityId === undefined || e.entityId === entityId));
 
   beforeAll(async () => {
     backend = await open(clock);
-    service = new AccountService({ identity: backend.identity, sessions: backend.sessions, tokens, dataKeys, audit: async (e) => void events.push(e), clock });
+    service = new AccountService({ identity: backend.identity, sessions: backend.sessions, tokens, dataKeys: backend.dataKeys, audit: async (e) => void events.push(e), clock });
   });
   afterAll(async () => {
     await backend?.close();
@@ -108,7 +115,7 @@ describe.each(BACKENDS)('account service on %s', (_name, open) => {
     expect(again).toMatchObject({ ok: false, code: 'EMAIL_TAKEN' });
     const p = await principal(pair(await service.login({ email: e.trim(), password: PASSWORD }, caller)));
     expect(await service.profile(p)).toMatchObject({ ok: true, value: { userId, email: e.trim().toLowerCase(), displayName: 'Ada Lovelace', mfaEnabled: false } });
-    await dataKeys.shred(userId);
+    await backend.dataKeys.shred(userId);
     expect(await service.profile(p)).toMatchObject({ ok: true, value: { displayName: null } });
   });
 

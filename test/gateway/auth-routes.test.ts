@@ -11,7 +11,9 @@ import type { HttpResult, RequestInfo } from '../../src/gateway/http-util.js';
 import { AccountService } from '../../src/gateway/identity/account-service.js';
 import type { Principal } from '../../src/gateway/identity/ports.js';
 import type { PublicRouteSpec, RouteContext, RouteSpec } from '../../src/gateway/route-spec.js';
-import { MemoryDataKeys } from '../../src/persistence/memory-data-keys.js';
+import { randomBytes } from 'node:crypto';
+import { masterKeyId } from '../../src/persistence/master-keys.js';
+import { memoryDataKeys } from '../../src/persistence/memory-data-keys.js';
 import { MemoryIdentityStore } from '../../src/persistence/identity-store-memory.js';
 import { MemorySessionStore } from '../../src/persistence/session-store-memory.js';
 import { TestTokens } from './identity-tokens.js';
@@ -22,10 +24,12 @@ const req = (params: string[] = []): RequestInfo => ({
   requestId: 'r1', method: 'POST', url: '/', params, query: new URLSearchParams(), authorization: '', contentType: 'application/json', contentLength: undefined, origin: '',
 });
 
+const master = randomBytes(32);
+
 describe('auth routes', () => {
   const tokens = new TestTokens();
   const identity = new MemoryIdentityStore();
-  const service = new AccountService({ identity, sessions: new MemorySessionStore(), tokens, dataKeys: new MemoryDataKeys(), audit: async () => {} });
+  const service = new AccountService({ identity, sessions: new MemorySessionStore(), tokens, dataKeys: memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] }), audit: async () => {} });
   const open = authPublicRoutes(service);
   const signedIn = authRoutes(service);
   const pub = (method: string, pattern: string): PublicRouteSpec => open.find((r) => r.method === method && r.pattern === pattern)!;

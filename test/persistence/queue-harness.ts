@@ -69,18 +69,55 @@ export function marketRows(symbol: string, n: number): MarketSnapshotRow[] {
   return Array.from({ length: n }, (_, i) => ({ symbol, ts_ms: 1_767_000_000_000 + i, price: 100 + i / 100 }));
 }
 
-export function fill(portfolioId: string, n: number, qty: number, price: number, multiplier?: number): AmlFillJob {
+/** A listed option: its contract's standard multiplier is 100. */
+const OPTION = 'AAA 260320C00050000';
+
+/** An AML job's fill: of AAA shares, or with multiplier 100 of an AAA option (the multiplier a stored fill's instrument gives). */
+export function fill(portfolioId: string, n: number, qty: number, price: number, multiplier?: 100): AmlFillJob {
   return {
     fillId: `${portfolioId}-f${n}`,
     orderId: `${portfolioId}-o${n}`,
     portfolioId,
-    instrument: 'AAA',
+    instrument: multiplier === undefined ? 'AAA' : OPTION,
     side: 'buy',
     qty,
     price,
     ts: 1_767_000_000_000 + n,
     ...(multiplier !== undefined ? { multiplier } : {}),
   };
+}
+
+/**
+ * Fills written as the journal's projection writes them (with their portfolio and orders): the
+ * AML worker screens fills it finds stored, by id.
+ */
+export async function storeFills(db: Database, fills: readonly AmlFillJob[]): Promise<void> {
+  const unique = [...new Map(fills.map((f) => [f.fillId, f])).values()];
+  await db.pool.query(
+    `INSERT INTO portfolios (portfolio_id, created_by, initial_cash, cash, trading_state, next_order_seq, next_fill_seq)
+     SELECT DISTINCT p, 'test', 1e6, 1e6, 'active', 1, 1 FROM unnest($1::text[]) AS p ON CONFLICT DO NOTHING`,
+    [unique.map((f) => f.portfolioId)],
+  );
+  const rows = JSON.stringify(unique.map((f) => ({ fill_id: f.fillId, order_id: f.orderId, portfolio_id: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, ts_ms: f.ts })));
+  await db.pool.query(
+    `INSERT INTO orders (order_id, portfolio_id, client_order_id, instrument, side, qty, order_type, status, filled_qty, submitted_by, created_ms, updated_ms)
+     SELECT order_id, portfolio_id, order_id, instrument, side, qty, 'market', 'filled', qty, 'test', ts_ms, ts_ms
+       FROM json_to_recordset($1::json) AS x(order_id text, portfolio_id text, instrument text, side text, qty float8, ts_ms float8)
+     ON CONFLICT DO NOTHING`,
+    [rows],
+  );
+  await db.pool.query(
+    `INSERT INTO fills (fill_id, order_id, client_order_id, portfolio_id, instrument, side, qty, price, ts_ms)
+     SELECT fill_id, order_id, order_id, portfolio_id, instrument, side, qty, price, ts_ms
+       FROM json_to_recordset($1::json) AS x(fill_id text, order_id text, portfolio_id text, instrument text, side text, qty float8, price float8, ts_ms float8)
+     ON CONFLICT DO NOTHING`,
+    [rows],
+  );
+}
+
+/** Removes what storeFills wrote for these portfolios (their screenings stay), so that tests counting portfolios see only theirs. */
+export async function forgetPortfolios(db: Database, portfolioIds: readonly string[]): Promise<void> {
+  for (const table of ['fills', 'orders', 'portfolios']) await db.pool.query(`DELETE FROM ${table} WHERE portfolio_id = ANY($1::text[])`, [portfolioIds]);
 }
 
 export async function countRows(db: Database, sql: string, params: unknown[] = []): Promise<number> {

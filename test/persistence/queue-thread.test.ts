@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openQueues, type Queues } from '../../src/persistence/queues.js';
 import { type QueueThread, startQueueThread } from '../../src/workers/queue-jobs/queue-worker-thread.js';
 import { PrivateRedis } from './private-redis.js';
-import { countRows, deleteRedisKeys, fill, openTestDb, randomName, REDIS_URL, type TestDb, waitFor } from './queue-harness.js';
+import { countRows, deleteRedisKeys, fill, openTestDb, randomName, REDIS_URL, storeFills, type TestDb, waitFor } from './queue-harness.js';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -34,6 +34,7 @@ describe('queue worker thread', () => {
         { restartDelayMs: 300, onThread: (w) => threads.push(w) },
       );
       expect(thread.status()).toEqual({ state: 'running', restarts: 0 });
+      await storeFills(t.db, [fill('qt', 1, 10, 200), fill('qt', 2, 10, 300)]);
       await queues.addFills([fill('qt', 1, 10, 200)]); // 2,000 ≥ 1,000: an alert
       await waitFor('the first alert', async () => (await countRows(t.db, `SELECT count(*) n FROM aml_alerts WHERE portfolio_id = 'qt'`)) === 1);
 

@@ -11,7 +11,8 @@ import { openQueues, type Queues } from '../../src/persistence/queues.js';
 import { pgSnapshotStore } from '../../src/persistence/snapshot-store.js';
 import { persistProcessor } from '../../src/workers/queue-jobs/persist-processor.js';
 import { startQueueWorkers } from '../../src/workers/queue-jobs/queue-workers.js';
-import { countRows, fill, marketRows, openTestDb, riskRows, seedPortfolio, waitFor, type TestDb } from './queue-harness.js';
+import { journalAuditSink, PgJournal } from '../../src/persistence/journal.js';
+import { countRows, fill, marketRows, openTestDb, riskRows, seedPortfolio, storeFills, waitFor, type TestDb } from './queue-harness.js';
 
 const quiet: LogFn = () => {};
 
@@ -70,13 +71,19 @@ describe('queues on the embedded database (PGlite)', () => {
     const dead = (await q.listDeadLetters()).find((d) => d.id === `aml:${job.id}`);
     expect(dead?.attemptsMade).toBe(1);
     expect(dead?.reason).toMatch(/^QUEUE_PAYLOAD_INVALID: .*orderId: .*; .*qty: /);
-    await q.replayDeadLetter(`aml:${job.id}`, { data: fill('emb', 9, 1000, 5000) });
+    await storeFills(t.db, [fill('emb', 9, 1000, 5000)]);
+    const journal = await PgJournal.open(t.db.pool, { namedStatements: false });
+    await q.replayDeadLetter(`aml:${job.id}`, { actor: 'ops-olga', audit: journalAuditSink(journal), data: fill('emb', 9, 1000, 5000) });
+    await journal.project();
+    journal.stopProjection();
+    expect((await t.db.pool.query(`SELECT actor, action FROM audit_log WHERE entity_id = $1`, [`aml:${job.id}`])).rows).toEqual([{ actor: 'ops-olga', action: 'dead_letter.replayed' }]);
     await q.drain(10_000, ['aml']);
     expect(await countRows(t.db, `SELECT count(*) n FROM aml_alerts WHERE fill_id = 'emb-f9'`)).toBe(1);
   });
 
   it('raises AML alerts and writes the report file', async () => {
-    await q.addFills([fill('emb-aml', 1, 1, 10), fill('emb-aml', 2, 100, 20_000, 1)]);
+    await storeFills(t.db, [fill('emb-aml', 1, 1, 10), fill('emb-aml', 2, 100, 20_000)]);
+    await q.addFills([fill('emb-aml', 1, 1, 10), fill('emb-aml', 2, 100, 20_000)]);
     await seedPortfolio(t.db, 'emb-rep', [{ instrument: 'AAA', qty: 3, avgPrice: 10, multiplier: 1 }]);
     await q.addRiskSnapshots(riskRows('emb-rep', 2));
     await q.drain(10_000, ['persist', 'aml']);

@@ -3,16 +3,20 @@
  * the real processors writing to the server PostgreSQL. Each test opens its own queues under a
  * random prefix; each backend gets its own schema.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LogFn } from '../../src/logger.js';
-import { openQueues, type OpenQueuesOptions, type Queues } from '../../src/persistence/queues.js';
+import { openQueues, type OpenQueuesOptions, type Queues, type ReplayOptions } from '../../src/persistence/queues.js';
+import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
+import { canonical, toJsonValue } from '../../src/persistence/audit-chain.js';
+import { journalAuditSink, PgJournal } from '../../src/persistence/journal.js';
 import { riskCopyText } from '../../src/persistence/copy-text.js';
 import { pgSnapshotStore, type SnapshotStore } from '../../src/persistence/snapshot-store.js';
 import { persistProcessor } from '../../src/workers/queue-jobs/persist-processor.js';
 import { startQueueWorkers, type QueueWorkersOptions } from '../../src/workers/queue-jobs/queue-workers.js';
-import { countRows, deleteRedisKeys, fill, marketRows, openTestDb, randomName, REDIS_URL, riskRows, seedPortfolio, waitFor, type TestDb } from './queue-harness.js';
+import { countRows, deleteRedisKeys, fill, forgetPortfolios, storeFills, marketRows, openTestDb, randomName, REDIS_URL, riskRows, seedPortfolio, waitFor, type TestDb } from './queue-harness.js';
 
 const quiet: LogFn = () => {};
 
@@ -36,8 +40,13 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
   let t: TestDb;
   const opened: { queues: Queues; prefix: string }[] = [];
 
+  let journal: PgJournal;
+  /** Replays by an operator, audited in the journal's hash chain as the engine does it. */
+  const by = (actor: string, extra: { data?: unknown } = {}): ReplayOptions => ({ actor, audit: journalAuditSink(journal), ...extra });
+
   beforeAll(async () => {
     t = await openTestDb('server');
+    journal = await PgJournal.open(t.db.pool);
   });
   afterEach(async () => {
     for (const { queues, prefix } of opened.splice(0)) {
@@ -46,6 +55,7 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     }
   });
   afterAll(async () => {
+    journal.stopProjection();
     await t.close();
   });
 
@@ -97,8 +107,8 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'refused'`)).toBe(0);
 
     // Corrected data is checked row by row before the replay, in this form too.
-    await expect(q.replayDeadLetter(id, { data: bad })).rejects.toMatchObject({ code: 'QUEUE_REPLAY_INVALID', message: expect.stringContaining('rows[1].seq') });
-    await q.replayDeadLetter(id, { data: { kind: 'risk_snapshots', rowsJson: JSON.stringify(rows) } });
+    await expect(q.replayDeadLetter(id, by('ops-olga', { data: bad }))).rejects.toMatchObject({ code: 'QUEUE_REPLAY_INVALID', message: expect.stringContaining('rows[1].seq') });
+    await q.replayDeadLetter(id, by('ops-olga', { data: { kind: 'risk_snapshots', rowsJson: JSON.stringify(rows) } }));
     await q.drain(10_000);
     expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'refused'`)).toBe(3);
     expect(await q.listDeadLetters()).toEqual([]);
@@ -153,14 +163,27 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     expect(dead).toMatchObject({ id: `persist:${job.id}`, queue: 'persist', name: 'risk_snapshots', attemptsMade: 1, data: bad });
     expect(dead?.reason).toMatch(/^QUEUE_PAYLOAD_INVALID: .*persist job .* has a malformed payload: rows\[0\]\.seq: .*number/);
 
-    await expect(q.replayDeadLetter(`persist:${job.id}`, { data: { kind: 'risk_snapshots', rows: [] } })).rejects.toMatchObject({ code: 'QUEUE_REPLAY_INVALID' });
-    await expect(q.replayDeadLetter('persist:no-such-job')).rejects.toMatchObject({ code: 'QUEUE_DEAD_LETTER_NOT_FOUND' });
-    await expect(q.replayDeadLetter('elsewhere:1')).rejects.toMatchObject({ code: 'QUEUE_DEAD_LETTER_ID' });
+    await expect(q.replayDeadLetter(`persist:${job.id}`, by('ops-olga', { data: { kind: 'risk_snapshots', rows: [] } }))).rejects.toMatchObject({ code: 'QUEUE_REPLAY_INVALID' });
+    await expect(q.replayDeadLetter('persist:no-such-job', by('ops-olga'))).rejects.toMatchObject({ code: 'QUEUE_DEAD_LETTER_NOT_FOUND' });
+    await expect(q.replayDeadLetter('elsewhere:1', by('ops-olga'))).rejects.toMatchObject({ code: 'QUEUE_DEAD_LETTER_ID' });
 
-    await q.replayDeadLetter(`persist:${job.id}`, { data: { ...bad, rows: [{ ...bad.rows[0], seq: 1 }] } });
+    const corrected = { ...bad, rows: [{ ...bad.rows[0], seq: 1 }] };
+    await q.replayDeadLetter(`persist:${job.id}`, by('ops-olga', { data: corrected }));
     await q.drain(10_000);
     expect(await countRows(t.db, `SELECT count(*) n FROM risk_snapshots WHERE portfolio_id = 'malformed'`)).toBe(1);
     expect(await q.listDeadLetters()).toEqual([]);
+
+    // The replay is in the audit trail with who did it, the failure it answered and the corrected data's
+    // hash; the refused attempts (bad data, unknown ids) are not, as nothing was replayed.
+    await journal.project();
+    const audited = (await t.db.pool.query(`SELECT actor, action, entity_type, before, after FROM audit_log WHERE entity_id = $1 AND before->>'queueName' = $2`, [`persist:${job.id}`, q.names.persist])).rows;
+    const hash = (x: unknown): string => createHash('sha256').update(canonical(toJsonValue(x))).digest('hex');
+    expect(audited).toEqual([{
+      actor: 'ops-olga', action: 'dead_letter.replayed', entity_type: 'dead_letter',
+      before: { queue: 'persist', queueName: q.names.persist, jobId: job.id, reason: dead?.reason, attemptsMade: 1, dataSha256: hash(bad) },
+      after: { corrected: true, dataSha256: hash(corrected) },
+    }]);
+    expect(await verifyAuditTrail(t.db.pool)).toMatchObject({ ok: true });
   });
 
   it('turns a job that fails on every try into a dead letter, and replays it once the fault is gone', async () => {
@@ -187,7 +210,7 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     expect(logged.filter((l) => l === 'warn job failed, will retry')).toHaveLength(2);
 
     down = false;
-    await q.replayDeadLetter(`persist:${id}`);
+    await q.replayDeadLetter(`persist:${id}`, by('ops-oscar'));
     await q.drain(10_000);
     expect(await countRows(t.db, `SELECT count(*) n FROM market_snapshots WHERE symbol = 'OUTAGE'`)).toBe(50);
     expect((await q.counts()).persist.failed).toBe(0);
@@ -197,6 +220,7 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     const q = await open({}, { amlLargeNotional: 1_000_000 });
     const large = fill('aml', 1, 10, 2000, 100); // 2,000,000
     const small = fill('aml', 2, 5, 100); // 500
+    await storeFills(t.db, [large, small]);
     await q.addFills([large, small, large]);
     await q.drain(10_000, ['aml']);
     const alerts = (await t.db.pool.query(`SELECT fill_id, portfolio_id, rule, severity, notional, state, details FROM aml_alerts WHERE portfolio_id = 'aml'`)).rows;
@@ -212,17 +236,46 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
       },
     ]);
     expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
+    await forgetPortfolios(t.db, ['aml']);
   });
 
   it('queues fills in jobs of 500 and screens every one, and still screens a single-fill job queued before batches', async () => {
     const q = await open({}, { amlLargeNotional: 1_000_000 });
     const fills = Array.from({ length: 1_200 }, (_, i) => fill('amlb', i + 1, 1, 10));
+    await storeFills(t.db, [...fills, fill('amlb', 5_000, 10, 2000, 100)]);
     expect(await q.addFills(fills)).toHaveLength(3);
     await q.aml.add('fill', fill('amlb', 5_000, 10, 2000, 100)); // the old form: one fill, 2,000,000 of notional
     await q.drain(10_000, ['aml']);
     expect(await countRows(t.db, `SELECT count(*) n FROM aml_screened WHERE fill_id LIKE 'amlb-f%'`)).toBe(1_201);
     expect((await t.db.pool.query(`SELECT fill_id FROM aml_alerts WHERE portfolio_id = 'amlb'`)).rows).toEqual([{ fill_id: 'amlb-f5000' }]);
     expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
+    await forgetPortfolios(t.db, ['amlb']);
+  });
+
+  it('screens a replayed AML job on the fills the journal stored, not on the amounts its edited payload claims', async () => {
+    const q = await open({}, { amlLargeNotional: 1_000_000 });
+    const big = fill('amlr', 1, 10, 2000, 100); // 2,000,000: alerts
+    const modest = fill('amlr', 2, 10, 20); // 200
+    await storeFills(t.db, [big, modest]);
+    // A job that fails validation (an unknown key shape) becomes a dead letter; an operator replays it
+    // "corrected", shrinking the large fill below the threshold and inflating the modest one above it.
+    const job = await q.aml.add('fill', { fills: [{ ...big, qty: 'ten' }, modest] } as never);
+    const id = `aml:${job.id}`;
+    await waitFor('the dead letter', async () => (await q.listDeadLetters()).some((d) => d.id === id));
+    await q.replayDeadLetter(id, by('ops-olga', { data: { fills: [{ ...big, qty: 1, multiplier: 1 }, { ...modest, qty: 1e9 }] } }));
+    await q.drain(10_000, ['aml']);
+    const alerts = (await t.db.pool.query(`SELECT fill_id, notional, details FROM aml_alerts WHERE portfolio_id = 'amlr'`)).rows;
+    expect(alerts).toEqual([{ fill_id: 'amlr-f1', notional: 2_000_000, details: expect.objectContaining({ qty: 10, price: 2000, multiplier: 100 }) }]);
+    expect(await countRows(t.db, `SELECT count(*) n FROM aml_screened WHERE fill_id IN ('amlr-f1', 'amlr-f2')`)).toBe(2);
+
+    // A replay naming a fill the journal never stored screens the real ones and is refused to the dead letters.
+    const forged = await q.aml.add('fill', { fills: [] } as never);
+    await waitFor('the second dead letter', async () => (await q.listDeadLetters()).some((d) => d.id === `aml:${forged.id}`));
+    await q.replayDeadLetter(`aml:${forged.id}`, by('ops-olga', { data: { fills: [{ ...big, fillId: 'amlr-f999', qty: 1e6 }] } }));
+    await waitFor('the refusal', async () => (await q.listDeadLetters()).find((d) => d.id === `aml:${forged.id}`)?.reason.startsWith('AML_FILL_UNKNOWN') === true);
+    expect((await q.listDeadLetters()).find((d) => d.id === `aml:${forged.id}`)?.reason).toMatch(/^AML_FILL_UNKNOWN: .* names 1 fill\(s\) the journal does not have: amlr-f999$/);
+    expect(await countRows(t.db, `SELECT count(*) n FROM aml_alerts WHERE fill_id = 'amlr-f999'`)).toBe(0);
+    await forgetPortfolios(t.db, ['amlr']);
   });
 
   it('writes the daily positions-and-risk report atomically, with each portfolio’s newest risk snapshot', async () => {

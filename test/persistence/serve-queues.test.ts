@@ -105,6 +105,10 @@ describe('serve with Redis queues and server PostgreSQL', () => {
       expect((await rest(admin, 'POST', `/admin/dead-letters/${encodeURIComponent(id)}/replay`, { data: fixed })).status).toBe(202);
       const row = await eventually(async () => (await sql.query("SELECT seq::int, figures FROM risk_snapshots WHERE portfolio_id = 'Q1' AND computed_ms = 1")).rows[0], 'replayed row');
       expect(row).toEqual({ seq: 7, figures: { note: 'replayed' } });
+      // In the audit trail with the admin who replayed it (the refused attempts replayed nothing, and are not).
+      const audited = await eventually(async () => (await sql.query('SELECT actor, action, entity_type, after FROM audit_log WHERE entity_id = $1', [id])).rows[0], 'replay audit record');
+      expect(audited).toEqual({ actor: 'ops', action: 'dead_letter.replayed', entity_type: 'dead_letter', after: { corrected: true, dataSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect((await sql.query('SELECT count(*)::int AS n FROM audit_log WHERE entity_id = $1', [id])).rows[0].n).toBe(1);
     } finally {
       await q.close();
     }

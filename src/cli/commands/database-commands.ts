@@ -3,13 +3,14 @@
  * They read the same configuration as serve (DATABASE_URL, DATABASE_SCHEMA, DATA_DIR); on the
  * embedded database they need the engine stopped (PGlite is one process's).
  */
+import type { AppConfig } from '../../config.js';
 import type { Database } from '../../persistence/database.js';
 import { defineCommand } from '../command.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { configOrCliError } from './config-flags.js';
 
-const ENV_HELP = `The database comes from the configuration, as for 'serve': DATABASE_URL and DATABASE_SCHEMA,
+export const ENV_HELP = `The database comes from the configuration, as for 'serve': DATABASE_URL and DATABASE_SCHEMA,
 or else the embedded database under DATA_DIR (default ./data), which needs the engine stopped.`;
 
 /** Loaded on use: pg and PGlite, which the other commands never need. */
@@ -24,7 +25,8 @@ async function persistence() {
 }
 type Persistence = Awaited<ReturnType<typeof persistence>>;
 
-async function withDatabase<T>(io: CliIo, run: (db: Database, p: Persistence) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+/** Opens the configured database (migrated unless said otherwise), runs `run`, closes it; `config` is the checked configuration. */
+export async function withDatabase<T>(io: CliIo, run: (db: Database, p: Persistence, config: AppConfig) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = configOrCliError(process.env, {});
   if (config.persistence.mode !== 'durable') throw new CliError('PERSISTENCE=memory: there is no database to work on');
   const cfg = config.persistence;
@@ -44,7 +46,7 @@ async function withDatabase<T>(io: CliIo, run: (db: Database, p: Persistence) =>
       // its next start) are projected first, so the check sees everything acknowledged.
       await db.pool.query('SELECT journal_apply()');
     }
-    return await run(db, p);
+    return await run(db, p, config);
   } catch (e) {
     if (e instanceof p.MigrationError) throw new CliError(e.message);
     throw e;

@@ -30,6 +30,22 @@ export type JournalEntry =
       /** The held tick the new band released, if any. */
       readonly released?: { readonly price: number; readonly ts: number };
       readonly by: string;
+    }
+  | {
+      /**
+       * A security or operations event (a login locked, roles changed, a dead letter replayed, a
+       * data key shredded): its hash-chained audit record is all it stores.
+       */
+      readonly kind: 'audited';
+      /** Who did it: a user id, `anonymous`, or `engine`. */
+      readonly actor: string;
+      /** e.g. dead_letter.replayed, data_key.shredded, user.roles.changed. */
+      readonly action: string;
+      readonly entityType: string;
+      readonly entityId: string;
+      /** Plain JSON values (stored as jsonb); undefined is stored as null. */
+      readonly before: unknown;
+      readonly after: unknown;
     };
 
 export interface EventJournal {

@@ -69,8 +69,8 @@ export interface DataKeys {
   forUser(userId: string): Promise<{ readonly id: string; readonly key: Buffer }>;
   /** The user's data key by its id, or undefined when it was shredded (fields become unreadable). */
   find(userId: string, keyId: string): Promise<Buffer | undefined>;
-  /** Deletes the user's data keys: every field sealed with them is unreadable from now on. */
-  shred(userId: string): Promise<void>;
+  /** Deletes the user's data keys: every field sealed with them is unreadable from now on. `by`: who (audited; default `engine`). */
+  shred(userId: string, by?: string): Promise<void>;
 }
 
 /** A security event for the audit trail (hash-chained with the rest): who did what, before and after. */

@@ -19,4 +19,7 @@ export const jobErrors = {
    */
   rowsRejected: (queue: string, jobId: string | undefined, issues: string | undefined, refusal: string) =>
     payloadInvalid(queue, jobId, issues === undefined ? refusal : `${issues} (${refusal})`),
+  /** An aml job naming fills the journal never stored: screened are only the fills that exist. */
+  fillsUnknown: (queue: string, jobId: string | undefined, fillIds: readonly string[]) =>
+    new UnrecoverableError(`AML_FILL_UNKNOWN: ${queue} job ${jobId ?? '?'} names ${fillIds.length} fill(s) the journal does not have: ${fillIds.slice(0, 10).join(', ')}${fillIds.length > 10 ? ', ...' : ''}`),
 } as const;

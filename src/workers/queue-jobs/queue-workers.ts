@@ -9,6 +9,7 @@ import type { Database } from '../../persistence/database.js';
 import type { JobWorker, Queues } from '../../persistence/queues.js';
 import { pgReportStore, type ReportStore } from '../../persistence/report-store.js';
 import { pgSnapshotStore, type SnapshotStore } from '../../persistence/snapshot-store.js';
+import { pgStoredFills } from '../../persistence/stored-fills.js';
 import { amlProcessor } from './aml-processor.js';
 import { startAmlSweep, type AmlSweepOptions } from './aml-sweep.js';
 import { AML_DEFAULTS } from './aml-large-notional.js';
@@ -50,7 +51,7 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`startQueueWorkers: amlLargeNotional = ${threshold}, expected a positive number`);
   const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 3);
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });
-  const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), threshold), { concurrency: 4 });
+  const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), threshold), { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
   const sweep = startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep });
   opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: threshold });
