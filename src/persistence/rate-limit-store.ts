@@ -1,0 +1,133 @@
+/**
+ * Token buckets shared by every engine process (src/gateway/rate-limit.ts has the arithmetic and
+ * the policies): in Redis when the deployment has one, else in PostgreSQL (the embedded default
+ * included). Each take is one atomic round trip, and the time is the datastore's own, so engines
+ * whose clocks disagree still drain and refill the same bucket at the same pace.
+ */
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { type RateDecision, type RateLimiter, type RateSpec, decision } from '../gateway/rate-limit.js';
+
+/**
+ * One take, atomically (Redis runs a script alone). Time from TIME, so every engine agrees; the
+ * key expires when the bucket would be full again, which is the same as absent, so idle buckets
+ * vanish. Tokens go back as a string: Redis turns a Lua number reply into an integer.
+ */
+export const TAKE_SCRIPT = `
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ms')
+local tokens = tonumber(b[1])
+local ms = tonumber(b[2])
+if tokens == nil or ms == nil then
+  tokens = burst
+  ms = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - ms) * rate / 1000)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ms', tostring(math.max(ms, now)))
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) * 1000 / rate)))
+return {allowed, tostring(tokens)}
+`;
+
+export interface RedisRateLimiterOptions {
+  /** A client the caller owns (and quits); its commands should fail fast when Redis is away (maxRetriesPerRequest). */
+  readonly redis: Redis;
+  /** Prefix of every bucket's key, e.g. `<QUEUE_PREFIX>:rl:`. */
+  readonly prefix: string;
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  private sha: string | undefined;
+
+  constructor(private readonly o: RedisRateLimiterOptions) {}
+
+  async take(key: string, spec: RateSpec, _nowMs: number): Promise<RateDecision> {
+    const r = await this.run(this.o.prefix + key, spec);
+    const [allowed, tokens] = r as [number, string];
+    return decision(allowed === 1, Number(tokens), spec);
+  }
+
+  /** EVALSHA; after a Redis restart or SCRIPT FLUSH (NOSCRIPT) the script is loaded again, once. */
+  private async run(key: string, spec: RateSpec): Promise<unknown> {
+    const redis = this.o.redis;
+    this.sha ??= (await redis.script('LOAD', TAKE_SCRIPT)) as string;
+    try {
+      return await redis.evalsha(this.sha, 1, key, spec.burst, spec.perSecond);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      this.sha = (await redis.script('LOAD', TAKE_SCRIPT)) as string;
+      return redis.evalsha(this.sha, 1, key, spec.burst, spec.perSecond);
+    }
+  }
+}
+
+/**
+ * One take as one statement: the row lock of INSERT … ON CONFLICT DO UPDATE serialises takes on a
+ * key, so parallel takes never over-admit. Inside SET every column reads the row before the update,
+ * hence the refill expression written out each time. Time is the server's clock.
+ */
+const TAKE_SQL = `
+INSERT INTO rate_limit_buckets AS b (key, tokens, updated_ms, full_at_ms, admitted)
+SELECT $1, $2::float8 - 1, n.ms, n.ms + ceil(1000 / $3::float8)::bigint, true
+FROM (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) n
+ON CONFLICT (key) DO UPDATE SET
+  admitted = least($2::float8, b.tokens + greatest(0, excluded.updated_ms - b.updated_ms) * $3::float8 / 1000) >= 1,
+  tokens = least($2::float8, b.tokens + greatest(0, excluded.updated_ms - b.updated_ms) * $3::float8 / 1000)
+    - CASE WHEN least($2::float8, b.tokens + greatest(0, excluded.updated_ms - b.updated_ms) * $3::float8 / 1000) >= 1 THEN 1 ELSE 0 END,
+  updated_ms = greatest(b.updated_ms, excluded.updated_ms),
+  full_at_ms = greatest(b.updated_ms, excluded.updated_ms) + ceil(($2::float8
+    - least($2::float8, b.tokens + greatest(0, excluded.updated_ms - b.updated_ms) * $3::float8 / 1000)
+    + CASE WHEN least($2::float8, b.tokens + greatest(0, excluded.updated_ms - b.updated_ms) * $3::float8 / 1000) >= 1 THEN 1 ELSE 0 END) * 1000 / $3::float8)::bigint
+RETURNING tokens, admitted`;
+
+/** Full buckets deleted per clean-up statement at most, so one never holds many row locks. */
+const SWEEP_BATCH = 10_000;
+const SWEEP_SQL = `
+DELETE FROM rate_limit_buckets WHERE key IN (
+  SELECT key FROM rate_limit_buckets WHERE full_at_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint LIMIT ${SWEEP_BATCH})`;
+
+export interface PgRateLimiterOptions {
+  /** The engine's pool (search_path = its schema, migrated to 13 or later). */
+  readonly pool: pg.Pool;
+  /** How often a take also starts a clean-up of full buckets (default 60 s; lazy: no timer). */
+  readonly sweepEveryMs?: number;
+  /** A failed clean-up (the takes go on). */
+  readonly onSweepError?: (e: unknown) => void;
+}
+
+export class PgRateLimiter implements RateLimiter {
+  private lastSweepMs: number | undefined;
+
+  constructor(private readonly o: PgRateLimiterOptions) {}
+
+  async take(key: string, spec: RateSpec, nowMs: number): Promise<RateDecision> {
+    this.maybeSweep(nowMs);
+    // Unnamed: on the embedded database every pool connection is the one PGlite backend, where a
+    // named prepared statement would already exist for the second connection.
+    const r = await this.o.pool.query<{ tokens: number; admitted: boolean }>(TAKE_SQL, [key, spec.burst, spec.perSecond]);
+    const row = r.rows[0];
+    if (row === undefined) throw new Error('rate limit take returned no row');
+    return decision(row.admitted, row.tokens, spec);
+  }
+
+  /** Deletes buckets that are full again (they answer as absent ones would); the count deleted. */
+  async sweep(): Promise<number> {
+    const r = await this.o.pool.query(SWEEP_SQL);
+    return r.rowCount ?? 0;
+  }
+
+  private maybeSweep(nowMs: number): void {
+    const every = this.o.sweepEveryMs ?? 60_000;
+    if (this.lastSweepMs === undefined) this.lastSweepMs = nowMs;
+    if (nowMs - this.lastSweepMs < every) return;
+    this.lastSweepMs = nowMs;
+    this.sweep().catch((e: unknown) => this.o.onSweepError?.(e));
+  }
+}
