@@ -272,7 +272,7 @@ export function admitMessage(b: ConnectionBudget, p: RatePolicies, isTick: boole
   const spec = isTick ? p.wsTicks : p.wsMessages;
   let tokens = isTick ? b.tickTokens : b.messageTokens;
   const updated = isTick ? b.tickUpdatedMs : b.messageUpdatedMs;
-  tokens = tokens !== tokens ? spec.burst : Math.min(spec.burst, tokens + (Math.max(0, nowMs - updated) * spec.perSecond) / 1000);
+  tokens = Number.isNaN(tokens) ? spec.burst : Math.min(spec.burst, tokens + (Math.max(0, nowMs - updated) * spec.perSecond) / 1000);
   if (tokens * 2 >= spec.burst) b.refusals = 0;
   const allowed = tokens >= 1;
   if (allowed) tokens -= 1;
