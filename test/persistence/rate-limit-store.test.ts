@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimiter, type RateLimiter, type RateSpec } from '../../src/gateway/rate-limit.js';
-import { PgRateLimiter, RedisRateLimiter } from '../../src/persistence/rate-limit-store.js';
+import { PgRateLimiter, RedisRateLimiter, openRateLimitStore } from '../../src/persistence/rate-limit-store.js';
 import { countRows, openTestDb, REDIS_URL, type TestDb } from './queue-harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,11 +34,11 @@ const stores: Record<string, () => Promise<Store>> = {
   },
   'server PostgreSQL': async () => {
     const t = await openTestDb('server');
-    return { limiter: new PgRateLimiter({ pool: t.db.pool }), close: () => t.close() };
+    return { limiter: new PgRateLimiter({ db: t.db }), close: () => t.close() };
   },
   'embedded PostgreSQL': async () => {
     const t = await openTestDb('embedded');
-    return { limiter: new PgRateLimiter({ pool: t.db.pool }), close: () => t.close() };
+    return { limiter: new PgRateLimiter({ db: t.db }), close: () => t.close() };
   },
 };
 
@@ -146,7 +146,7 @@ describe('the PostgreSQL buckets', () => {
   afterAll(() => t?.close());
 
   it('clean up the buckets that are full again and keep the others', async () => {
-    const limiter = new PgRateLimiter({ pool: t.db.pool });
+    const limiter = new PgRateLimiter({ db: t.db });
     await limiter.take('refilled', { burst: 5, perSecond: 1000 }, Date.now());
     await limiter.take('drained', { burst: 5, perSecond: 0.001 }, Date.now());
     await sleep(20);
@@ -156,11 +156,48 @@ describe('the PostgreSQL buckets', () => {
   });
 
   it('start a clean-up from a take once the interval has passed, without a timer', async () => {
-    const limiter = new PgRateLimiter({ pool: t.db.pool, sweepEveryMs: 1000 });
+    const limiter = new PgRateLimiter({ db: t.db, sweepEveryMs: 1000 });
     const t0 = Date.now();
     await limiter.take('lazy', { burst: 5, perSecond: 1000 }, t0);
     await sleep(20);
     await limiter.take('other', { burst: 5, perSecond: 0.001 }, t0 + 1000);
     await expect.poll(() => countRows(t.db, 'SELECT count(*) n FROM rate_limit_buckets WHERE key = $1', ['lazy'])).toBe(0);
+  });
+});
+
+describe('the store a deployment gets', () => {
+  it('is Redis when there is one, with keys under the deployment\'s prefix', async () => {
+    const prefix = `rl-open-${randomBytes(4).toString('hex')}`;
+    const store = openRateLimitStore({ redisUrl: REDIS_URL, prefix });
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(store.kind).toBe('redis');
+      // Until the connection is up a take falls back (no offline queue); then it lands in Redis.
+      await expect.poll(async () => {
+        await store.limiter.take('user:read:amy', { burst: 5, perSecond: 1 }, Date.now());
+        return redis.exists(`${prefix}:rl:user:read:amy`);
+      }).toBe(1);
+    } finally {
+      await redis.del(`${prefix}:rl:user:read:amy`);
+      await redis.quit();
+      await store.close();
+    }
+  });
+
+  it('is the PostgreSQL server\'s table without Redis, and this process\'s buckets on the embedded database or none', async () => {
+    expect(openRateLimitStore({ prefix: 'p', db: { kind: 'external', pool: undefined as never } }).kind).toBe('postgres');
+    expect(openRateLimitStore({ prefix: 'p', db: { kind: 'embedded', pool: undefined as never } }).kind).toBe('memory');
+    expect(openRateLimitStore({ prefix: 'p' }).kind).toBe('memory');
+  });
+
+  it('limits in this process while Redis is away, and says so once', async () => {
+    const logs: string[] = [];
+    const store = openRateLimitStore({ redisUrl: 'redis://127.0.0.1:1', prefix: 'away', log: (_level, msg) => logs.push(msg) });
+    const spec = { burst: 2, perSecond: 0.001 };
+    const d = [];
+    for (let i = 0; i < 3; i++) d.push((await store.limiter.take('k', spec, Date.now())).allowed);
+    expect(d).toEqual([true, true, false]);
+    expect(logs.filter((m) => m.startsWith('rate-limit store failed'))).toHaveLength(1);
+    await store.close();
   });
 });
