@@ -74,11 +74,13 @@ export function takeToken(state: BucketState, spec: RateSpec, nowMs: number): Ra
 
 /** Buckets the in-process limiter keeps at most (one per client address or user and route class). */
 export const MEMORY_LIMITER_MAX_KEYS = 100_000;
+/** Buckets the eviction looks at, from the least recently used. */
+const EVICTION_SCAN = 64;
 
 /**
- * Buckets in this process (PERSISTENCE=memory, one engine, tests). Bounded: at the cap, buckets that
- * have refilled to full are dropped (a full bucket and a missing one answer the same); if none is
- * full, the least recently used goes, which only ever errs towards admitting.
+ * Buckets in this process (PERSISTENCE=memory, the embedded database, the fallback). Bounded: at the
+ * cap, buckets that have refilled to full are dropped (a full bucket and a missing one answer the
+ * same); if none is, the least recently used goes, which only ever errs towards admitting.
  */
 export class MemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, BucketState & { fullAtMs: number }>();
@@ -109,8 +111,16 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.buckets.size;
   }
 
+  /**
+   * Looks at the least recently used few only: a flood of new keys (addresses) at the cap must cost
+   * each request O(1), not a walk of every bucket. Those are the likeliest to be full anyway.
+   */
   private evict(nowMs: number): void {
-    for (const [k, b] of this.buckets) if (b.fullAtMs <= nowMs) this.buckets.delete(k);
+    let looked = 0;
+    for (const [k, b] of this.buckets) {
+      if (++looked > EVICTION_SCAN) break;
+      if (b.fullAtMs <= nowMs) this.buckets.delete(k);
+    }
     if (this.buckets.size < this.maxKeys) return;
     const oldest = this.buckets.keys().next();
     if (!oldest.done) this.buckets.delete(oldest.value);
@@ -210,9 +220,25 @@ export async function restAdmission(limits: RestRateLimits, caller: RestCaller, 
   const cls = caller.kind === 'address' ? 'auth' : routeClass(caller.method, caller.pattern);
   const spec = limits.policies[cls];
   // Keys name their partition, so a user called "ip:1.2.3.4" cannot share an address's bucket.
-  const key = caller.kind === 'address' ? `ip:${caller.ip}:${cls}` : `user:${cls}:${caller.sub}`;
+  const key = caller.kind === 'address' ? `ip:${addressKey(caller.ip)}:${cls}` : `user:${cls}:${caller.sub}`;
   const d = await limits.limiter.take(key, spec, nowMs);
   return d.allowed ? null : rateLimited(cls, spec, d);
+}
+
+/**
+ * The bucket of a client address: an IPv4 address as it is (an IPv4-mapped IPv6 one too), an IPv6
+ * address by its /64, since one subscriber line gets a whole /64 and could otherwise take a fresh
+ * bucket for every request.
+ */
+export function addressKey(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return v4[1] as string;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::', 2);
+  const headParts = head === '' ? [] : head.split(':');
+  const tailParts = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? headParts : [...headParts, ...Array<string>(Math.max(0, 8 - headParts.length - tailParts.length)).fill('0'), ...tailParts];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /**

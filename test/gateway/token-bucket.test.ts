@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
-  ConnectionBudget, MemoryRateLimiter, RATE_LIMIT_DEFAULTS, type RatePolicies, admitMessage, rateLimited, routeClass, takeToken, withFallback,
+  ConnectionBudget, MemoryRateLimiter, RATE_LIMIT_DEFAULTS, type RatePolicies, addressKey, admitMessage, rateLimited, routeClass, takeToken, withFallback,
 } from '../../src/gateway/rate-limit.js';
 import { RedisRateLimiter } from '../../src/persistence/rate-limit-store.js';
 
@@ -61,6 +61,16 @@ describe('the REST policies', () => {
     expect(routeClass('post', '/orders')).toBe('write');
     expect(routeClass('del', '/trades/:id')).toBe('write');
     expect(routeClass('get', '/authors')).toBe('read');
+  });
+
+  it('gives an IPv4 address a bucket of its own and an IPv6 address its /64\'s, however it is written', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:0db8:0000:0001:0000:0000:0000:0042')).toBe('2001:db8:0:1::/64');
+    expect(addressKey('2001:db8:0:1::99')).toBe('2001:db8:0:1::/64');
+    expect(addressKey('2001:DB8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('2001:db8:0:2::1')).not.toBe(addressKey('2001:db8:0:1::1'));
   });
 
   it('answers 429 with Retry-After rounded up to whole seconds and the draft RateLimit fields', () => {
