@@ -79,7 +79,7 @@ export const CLOSE_CODES = {
   AUTH_FAILED: 4003,
   /** The connection reached the maximum session age; reconnect with a fresh token. */
   SESSION_MAX_AGE: 4004,
-  /** The client kept sending after its messages were refused with RATE_LIMITED (WS_RATE_LIMIT_CLOSE_AFTER). */
+  /** The client kept sending after its messages were refused with RATE_LIMITED (RATE_LIMIT_WS_CLOSE_AFTER). */
   RATE_LIMITED: 4029,
 } as const;
 
