@@ -268,16 +268,18 @@ function rateMessage(what: string, spec: RateSpec, retryAfterS: number): string 
 // ---- websocket ----
 
 /**
- * A connection's message budgets: two token buckets (messages, ticks) and a count of refusals, as
- * plain numbers so that the check per message allocates nothing. NaN tokens = not started (full).
+ * A connection's message budgets: two token buckets (messages, ticks), each with a count of
+ * refusals, as plain numbers so that the check per message allocates nothing. NaN tokens = not
+ * started (full).
  */
 export class ConnectionBudget {
   messageTokens = Number.NaN;
   messageUpdatedMs = 0;
+  /** Refused messages since this budget last stood at half or more. */
+  messageRefusals = 0;
   tickTokens = Number.NaN;
   tickUpdatedMs = 0;
-  /** Refusals since the budget last stood at half or more. */
-  refusals = 0;
+  tickRefusals = 0;
 }
 
 /** The RATE_LIMITED error frame's, built once per policy: a refusal allocates nothing either. */
@@ -289,40 +291,44 @@ function wsRefusals(p: RatePolicies): { readonly messages: GatewayError; readonl
 }
 
 /**
- * One message on a connection: admitted (null) or refused with RATE_LIMITED. Ticks draw on their
- * own budget, so market data never starves a feed's orders or subscriptions, nor the reverse.
- * A refusal counts against the connection until its budget is back at half; at
- * `wsCloseAfterRefusals` the connection is closed with CLOSE_CODES.RATE_LIMITED.
+ * One message on a connection: 0 when admitted, else the refusals its budget has collected (this
+ * one included). Ticks draw on their own budget, so market data never starves a feed's orders or
+ * subscriptions, nor the reverse. A budget's refusals count until it is back at half: alternating
+ * admitted and refused messages add up, a client that backs off is forgiven.
  */
-export function admitMessage(b: ConnectionBudget, p: RatePolicies, isTick: boolean, nowMs: number): boolean {
-  const spec = isTick ? p.wsTicks : p.wsMessages;
-  let tokens = isTick ? b.tickTokens : b.messageTokens;
-  const updated = isTick ? b.tickUpdatedMs : b.messageUpdatedMs;
-  tokens = Number.isNaN(tokens) ? spec.burst : Math.min(spec.burst, tokens + (Math.max(0, nowMs - updated) * spec.perSecond) / 1000);
-  if (tokens * 2 >= spec.burst) b.refusals = 0;
-  const allowed = tokens >= 1;
-  if (allowed) tokens -= 1;
-  else b.refusals += 1;
+export function admitMessage(b: ConnectionBudget, p: RatePolicies, isTick: boolean, nowMs: number): number {
   if (isTick) {
+    const spec = p.wsTicks;
+    let tokens = Number.isNaN(b.tickTokens) ? spec.burst : Math.min(spec.burst, b.tickTokens + (Math.max(0, nowMs - b.tickUpdatedMs) * spec.perSecond) / 1000);
+    if (tokens * 2 >= spec.burst) b.tickRefusals = 0;
+    const refusals = tokens >= 1 ? 0 : ++b.tickRefusals;
+    if (refusals === 0) tokens -= 1;
     b.tickTokens = tokens;
-    b.tickUpdatedMs = Math.max(updated, nowMs);
-  } else {
-    b.messageTokens = tokens;
-    b.messageUpdatedMs = Math.max(updated, nowMs);
+    b.tickUpdatedMs = Math.max(b.tickUpdatedMs, nowMs);
+    return refusals;
   }
-  return allowed;
+  const spec = p.wsMessages;
+  let tokens = Number.isNaN(b.messageTokens) ? spec.burst : Math.min(spec.burst, b.messageTokens + (Math.max(0, nowMs - b.messageUpdatedMs) * spec.perSecond) / 1000);
+  if (tokens * 2 >= spec.burst) b.messageRefusals = 0;
+  const refusals = tokens >= 1 ? 0 : ++b.messageRefusals;
+  if (refusals === 0) tokens -= 1;
+  b.messageTokens = tokens;
+  b.messageUpdatedMs = Math.max(b.messageUpdatedMs, nowMs);
+  return refusals;
 }
 
 /**
  * The websocket's `MessageAdmission` (ws-handlers.ts) for these policies: the refusal is the
- * message's `error {code: "RATE_LIMITED"}`; a client that keeps on is closed with 4029.
+ * message's `error {code: "RATE_LIMITED"}`; a client whose budget collects `wsCloseAfterRefusals`
+ * refusals is closed with CLOSE_CODES.RATE_LIMITED (4029).
  */
 export function wsAdmission(p: RatePolicies, clock: () => number = Date.now): MessageAdmission {
   const refusal = wsRefusals(p);
   return (s, _principal, type) => {
     const isTick = type === 'tick';
-    if (admitMessage(s.budget, p, isTick, clock())) return null;
-    if (s.budget.refusals >= p.wsCloseAfterRefusals) {
+    const refusals = admitMessage(s.budget, p, isTick, clock());
+    if (refusals === 0) return null;
+    if (refusals >= p.wsCloseAfterRefusals) {
       // After the refusal: the seam sends it as soon as we return, and Session.end flushes what
       // is queued before it closes.
       queueMicrotask(() => {

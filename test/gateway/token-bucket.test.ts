@@ -86,25 +86,25 @@ describe('a websocket connection\'s budgets', () => {
 
   it('keeps ticks and other messages on separate budgets', () => {
     const b = new ConnectionBudget();
-    expect([1, 2, 3, 4, 5].map(() => admitMessage(b, p, false, 0))).toEqual([true, true, true, true, false]);
-    expect([admitMessage(b, p, true, 0), admitMessage(b, p, true, 0), admitMessage(b, p, true, 0)]).toEqual([true, true, false]);
-    expect(admitMessage(b, p, true, 1)).toBe(true); // a tick per ms comes back
-    expect(admitMessage(b, p, false, 1)).toBe(false);
+    expect([1, 2, 3, 4, 5].map(() => admitMessage(b, p, false, 0))).toEqual([0, 0, 0, 0, 1]);
+    expect([admitMessage(b, p, true, 0), admitMessage(b, p, true, 0), admitMessage(b, p, true, 0)]).toEqual([0, 0, 1]);
+    expect(admitMessage(b, p, true, 1)).toBe(0); // a tick per ms comes back
+    expect(admitMessage(b, p, false, 1)).toBe(2);
   });
 
   it('counts refusals until the budget is back at half, so a client that keeps on adds up and one that waits is forgiven', () => {
     const b = new ConnectionBudget();
     for (let i = 0; i < 4; i++) admitMessage(b, p, false, 0);
-    admitMessage(b, p, false, 0);
-    admitMessage(b, p, false, 500);
-    expect(b.refusals).toBe(2);
+    expect([admitMessage(b, p, false, 0), admitMessage(b, p, false, 500)]).toEqual([1, 2]);
     // Alternating admitted and refused messages never let the budget reach half: the count goes on.
-    expect(admitMessage(b, p, false, 1000)).toBe(true);
-    expect(admitMessage(b, p, false, 1000)).toBe(false);
-    expect(b.refusals).toBe(3);
+    expect(admitMessage(b, p, false, 1000)).toBe(0);
+    expect(admitMessage(b, p, false, 1000)).toBe(3);
+    // Ticks taken meanwhile, their budget full, forgive nothing of the messages' count.
+    expect(admitMessage(b, p, true, 1000)).toBe(0);
+    expect(b.messageRefusals).toBe(3);
     // Two seconds of quiet: two tokens of four, half the burst: forgiven.
-    expect(admitMessage(b, p, false, 3000)).toBe(true);
-    expect(b.refusals).toBe(0);
+    expect(admitMessage(b, p, false, 3000)).toBe(0);
+    expect(b.messageRefusals).toBe(0);
   });
 });
 
