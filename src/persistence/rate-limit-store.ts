@@ -5,6 +5,7 @@
  * whose clocks disagree still drain and refill the same bucket at the same pace.
  */
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { MemoryRateLimiter, type RateDecision, type RateLimiter, type RateSpec, decision, withFallback } from '../gateway/rate-limit.js';
 import type { LogFn } from '../logger.js';
 import { type Database, redactUrl } from './database.js';
@@ -139,11 +140,14 @@ export class PgRateLimiter implements RateLimiter {
   }
 }
 
+/** Connections the PostgreSQL buckets use (a take holds one for ~60 µs: docs/BENCHMARKS.md). */
+const RATE_LIMIT_POOL_SIZE = 2;
+
 export interface RateLimitStoreOptions {
   /** REDIS_URL: the buckets go to Redis. */
   readonly redisUrl?: string;
   /** The engine's database (durable engines): a PostgreSQL server's table when there is no Redis. */
-  readonly db?: Pick<Database, 'pool' | 'kind'>;
+  readonly db?: Pick<Database, 'kind' | 'connection'>;
   /** Key prefix in Redis (the deployment's QUEUE_PREFIX, so two deployments on one Redis stay apart). */
   readonly prefix: string;
   readonly log?: LogFn;
@@ -179,8 +183,12 @@ export function openRateLimitStore(o: RateLimitStoreOptions): RateLimitStore {
     };
   }
   if (o.db !== undefined && o.db.kind === 'external') {
-    const pg = new PgRateLimiter({ db: o.db, onSweepError: report('postgres clean-up') });
-    return { kind: 'postgres', limiter: withFallback(pg, local, report('postgres')), close: async () => {} };
+    // A pool of its own: a flood of requests (what the limits are for) must not take the
+    // connections the journal commits orders on.
+    const pool = new pg.Pool({ ...o.db.connection, max: RATE_LIMIT_POOL_SIZE });
+    pool.on('error', (err) => o.log?.('warn', 'idle PostgreSQL connection failed (rate limits)', { error: err.message }));
+    const limiter = new PgRateLimiter({ db: { kind: 'external', pool }, onSweepError: report('postgres clean-up') });
+    return { kind: 'postgres', limiter: withFallback(limiter, local, report('postgres')), close: () => pool.end() };
   }
   return { kind: 'memory', limiter: local, close: async () => {} };
 }

@@ -185,8 +185,17 @@ describe('the store a deployment gets', () => {
   });
 
   it('is the PostgreSQL server\'s table without Redis, and this process\'s buckets on the embedded database or none', async () => {
-    expect(openRateLimitStore({ prefix: 'p', db: { kind: 'external', pool: undefined as never } }).kind).toBe('postgres');
-    expect(openRateLimitStore({ prefix: 'p', db: { kind: 'embedded', pool: undefined as never } }).kind).toBe('memory');
+    const t = await openTestDb('server');
+    const store = openRateLimitStore({ prefix: 'p', db: t.db });
+    try {
+      expect(store.kind).toBe('postgres');
+      expect(await store.limiter.take('user:write:amy', { burst: 3, perSecond: 1 }, Date.now())).toMatchObject({ allowed: true, remaining: 2 });
+      expect(await countRows(t.db, 'SELECT count(*) n FROM rate_limit_buckets WHERE key = $1', ['user:write:amy'])).toBe(1);
+    } finally {
+      await store.close();
+      await t.close();
+    }
+    expect(openRateLimitStore({ prefix: 'p', db: { kind: 'embedded', connection: {} } }).kind).toBe('memory');
     expect(openRateLimitStore({ prefix: 'p' }).kind).toBe('memory');
   });
 
