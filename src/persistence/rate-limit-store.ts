@@ -16,6 +16,8 @@ import { type Database, redactUrl } from './database.js';
  * vanish. Tokens go back as a string: Redis turns a Lua number reply into an integer.
  */
 export const TAKE_SCRIPT = `
+-- Redis 5 and 6 refuse a write after TIME unless the script replicates its effects (7 always does).
+if redis.replicate_commands then redis.replicate_commands() end
 local burst = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local t = redis.call('TIME')
