@@ -5,7 +5,7 @@
  * src/persistence/rate-limit-store.ts), except for websocket messages, whose budget is a few numbers
  * on the connection, checked synchronously (one connection lives in one process anyway).
  *
- * Policies (docs/SECURITY.md, README "Configuration"): `/auth/*` per client address; every other
+ * Policies (docs/PROTOCOL.md "Rate limits", README "Configuration"): `/auth/*` per client address; every other
  * REST route per user and route class (read, write, admin); websocket messages per connection, with
  * ticks from a feed on a budget of their own (market data arrives at thousands a second).
  */
