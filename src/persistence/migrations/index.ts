@@ -9,6 +9,7 @@ import { sql as amlSweepWatermark } from './0008-aml-sweep-watermark.js';
 import { sql as projectionAsyncCommit } from './0009-projection-async-commit.js';
 import { sql as clientOrderIds } from './0010-client-order-ids.js';
 import { sql as dataKeys } from './0012-data-keys.js';
+import { sql as rateLimits } from './0013-rate-limits.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'projection-async-commit', sql: projectionAsyncCommit },
   { version: 10, name: 'client-order-ids', sql: clientOrderIds },
   { version: 12, name: 'data-keys', sql: dataKeys },
+  { version: 13, name: 'rate-limits', sql: rateLimits },
 ];
