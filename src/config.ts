@@ -16,6 +16,7 @@ import { ENGINE_DEFAULTS } from './engine/runtime/engine-defaults.js';
 import { JWT_DEFAULTS } from './gateway/auth.js';
 import { CONNECTION_CAPS_DEFAULTS } from './gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from './gateway/gateway-defaults.js';
+import { RATE_LIMIT_DEFAULTS, type RatePolicies, type RateSpec } from './gateway/rate-limit.js';
 import { DATABASE_DEFAULTS } from './persistence/database.js';
 import type { KeyWithId } from './persistence/field-crypto.js';
 import { devMasterKey, MASTER_KEY_FORMAT, type MasterKeys, parseMasterKey } from './persistence/master-keys.js';
@@ -26,6 +27,14 @@ import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
+/** A token bucket as `burst:perSecond` (e.g. `10:1`: ten at once, then one a second). */
+const rateSpec = (d: RateSpec) =>
+  z
+    .string()
+    .default(`${d.burst}:${d.perSecond}`)
+    .pipe(z.string().regex(/^\d{1,9}:\d{1,9}(\.\d{1,6})?$/, 'burst:perSecond, e.g. 10:1 (ten at once, then one a second)'))
+    .transform((v) => ({ burst: Number(v.split(':')[0]), perSecond: Number(v.split(':')[1]) }))
+    .pipe(z.object({ burst: z.number().int().min(1, 'burst must be at least 1'), perSecond: z.number().positive('perSecond must be above 0') }));
 /** Minutes of the UTC day as HH:MM. */
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
@@ -107,6 +116,17 @@ const EnvSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((x) => x.trim()).filter((x) => x !== ''))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, 'each origin is scheme://host[:port], no path'))),
+  /** Rate limits (src/gateway/rate-limit.ts), each `burst:perSecond`: `/auth/*` per client address. */
+  RATE_LIMIT_AUTH: rateSpec(RATE_LIMIT_DEFAULTS.auth),
+  /** Per user: GET routes; POST and DELETE routes; `/admin/*` and `/health`. */
+  RATE_LIMIT_REST_READ: rateSpec(RATE_LIMIT_DEFAULTS.read),
+  RATE_LIMIT_REST_WRITE: rateSpec(RATE_LIMIT_DEFAULTS.write),
+  RATE_LIMIT_REST_ADMIN: rateSpec(RATE_LIMIT_DEFAULTS.admin),
+  /** Per websocket connection: messages other than ticks; ticks (a feed's market data). */
+  RATE_LIMIT_WS_MESSAGES: rateSpec(RATE_LIMIT_DEFAULTS.wsMessages),
+  RATE_LIMIT_WS_TICKS: rateSpec(RATE_LIMIT_DEFAULTS.wsTicks),
+  /** Refused messages after which a websocket that keeps on sending is closed (4029). */
+  RATE_LIMIT_WS_CLOSE_AFTER: int(1, 1_000_000).default(RATE_LIMIT_DEFAULTS.wsCloseAfterRefusals),
   /** Continuous risk-free rate used for live valuation. */
   RISK_FREE_RATE: z.coerce.number().min(-1).max(1).default(0.03),
   /** Optional folder of <TICKER>.csv histories for the dgv VaR scenarios of real tickers. */
@@ -186,6 +206,8 @@ export interface AppConfig {
     readonly maxSubscriptions: number; readonly maxSessionAgeMs: number; readonly allowQueryToken: boolean;
   };
   readonly corsOrigins: readonly string[];
+  /** The RATE_LIMIT_* settings. */
+  readonly rateLimits: RatePolicies;
   readonly rate: number;
   /** Market-data checks (TICK_MAX_JUMP, TICK_MAX_SKEW_MS). */
   readonly tickGuard: { readonly maxJump: number; readonly maxSkewMs: number };
@@ -289,6 +311,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSessionAgeMs: e.WS_MAX_SESSION_AGE_S * 1000, allowQueryToken: e.WS_QUERY_TOKEN === 'true',
     }),
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
+    rateLimits: Object.freeze({
+      auth: e.RATE_LIMIT_AUTH, read: e.RATE_LIMIT_REST_READ, write: e.RATE_LIMIT_REST_WRITE, admin: e.RATE_LIMIT_REST_ADMIN,
+      wsMessages: e.RATE_LIMIT_WS_MESSAGES, wsTicks: e.RATE_LIMIT_WS_TICKS, wsCloseAfterRefusals: e.RATE_LIMIT_WS_CLOSE_AFTER,
+    }),
     rate: e.RISK_FREE_RATE,
     tickGuard: Object.freeze({ maxJump: e.TICK_MAX_JUMP, maxSkewMs: e.TICK_MAX_SKEW_MS }),
     ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),

@@ -52,6 +52,8 @@ export const GATEWAY_ERROR_CODES = [
   'NOT_READY',
   /** GET /ws without the websocket upgrade headers (426, with `Upgrade: websocket`). */
   'UPGRADE_REQUIRED',
+  /** A rate limit was reached: HTTP 429 with Retry-After, or a websocket message refused (rate-limit.ts). */
+  'RATE_LIMITED',
 ] as const;
 
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
@@ -77,6 +79,8 @@ export const CLOSE_CODES = {
   AUTH_FAILED: 4003,
   /** The connection reached the maximum session age; reconnect with a fresh token. */
   SESSION_MAX_AGE: 4004,
+  /** The client kept sending after its messages were refused with RATE_LIMITED (RATE_LIMIT_WS_CLOSE_AFTER). */
+  RATE_LIMITED: 4029,
 } as const;
 
 export const errors = {

@@ -24,6 +24,7 @@ import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
 import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
+import { type RestRateLimits, restAdmission } from './rate-limit.js';
 import { nextRequestId } from './request-id.js';
 import { ROUTES } from './rest-routes.js';
 import { type AdminOps, type RouteSpec, denied } from './route-spec.js';
@@ -87,6 +88,8 @@ export interface GatewayOptions {
   readonly admin?: AdminOps;
   /** Per-connection / per-user message admission (rate limits); absent: every message is admitted. */
   readonly admission?: MessageAdmission;
+  /** REST rate limits (rate-limit.ts), checked before every handler; absent: none. */
+  readonly rateLimits?: RestRateLimits;
   /** Terminate TLS on this port (HTTPS and wss://) with these PEM files; absent: plaintext. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly passphrase?: string };
   /** Strict-Transport-Security on every answer (default: when `tls` is set; a TLS-terminating proxy in front sets it too). */
@@ -276,6 +279,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   async function finish(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined): Promise<void> {
     let result: HttpResult;
     try {
+      const limited = opts.rateLimits && (await restAdmission(opts.rateLimits, { kind: 'user', sub: principal.sub, method: route.method, pattern: route.pattern }, Date.now()));
+      if (limited) return reply.send(limited);
       let json: unknown;
       let bad = false;
       if (body !== undefined) {

@@ -14,6 +14,7 @@ import type { RiskSnapshot } from '../engine/actors/types.js';
 import type { Principal } from './auth.js';
 import type { Codec } from './codec.js';
 import { CLOSE_CODES } from './errors.js';
+import { ConnectionBudget } from './rate-limit.js';
 import type { Channel, TickOut } from './protocol.js';
 
 export interface UserData {
@@ -61,6 +62,8 @@ export class Session {
   authenticating = false;
   /** Refused `auth` messages so far. */
   authFailures = 0;
+  /** Message rate limits of this connection (rate-limit.ts), a few numbers checked per message. */
+  readonly budget = new ConnectionBudget();
   /** Closes the connection if it is still unauthenticated when it fires. */
   authTimer: NodeJS.Timeout | undefined;
   /** Closes the connection when its token expires, unless a fresh `auth` moved it. */

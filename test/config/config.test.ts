@@ -85,6 +85,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes the rate limits as burst:perSecond (auth 10 at once then 1/s by default) and refuses a bad one, naming it', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).rateLimits).toMatchObject({ auth: { burst: 10, perSecond: 1 }, wsCloseAfterRefusals: 50 });
+    const c = loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_AUTH: '5:0.5', RATE_LIMIT_WS_TICKS: '50000:25000', RATE_LIMIT_WS_CLOSE_AFTER: '3' });
+    expect(c.rateLimits).toMatchObject({ auth: { burst: 5, perSecond: 0.5 }, wsTicks: { burst: 50000, perSecond: 25000 }, wsCloseAfterRefusals: 3 });
+    try {
+      loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_AUTH: '10', RATE_LIMIT_REST_READ: '0:5', RATE_LIMIT_REST_WRITE: '10:0', RATE_LIMIT_WS_MESSAGES: '-1:2' });
+      expect.unreachable('loadConfig accepted malformed rate limits');
+    } catch (e) {
+      const problems = (e as ConfigError).problems.join('\n');
+      for (const field of ['RATE_LIMIT_AUTH', 'RATE_LIMIT_REST_READ.burst', 'RATE_LIMIT_REST_WRITE.perSecond', 'RATE_LIMIT_WS_MESSAGES']) expect(problems).toContain(field);
+    }
+  });
+
   it('lets explicit overrides (CLI flags) win over the environment, and treats empty variables as unset', () => {
     const c = loadConfig({ DATA_DIR: dataDir, PORT: '9000', HOST: '' }, { PORT: '0' });
     expect(c.port).toBe(0);

@@ -9,6 +9,7 @@ import { ENGINE_DEFAULTS } from '../../src/engine/runtime/engine-defaults.js';
 import { JWT_DEFAULTS } from '../../src/gateway/auth.js';
 import { CONNECTION_CAPS_DEFAULTS, ConnectionLimits } from '../../src/gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from '../../src/gateway/gateway-defaults.js';
+import { RATE_LIMIT_DEFAULTS } from '../../src/gateway/rate-limit.js';
 import { DATABASE_DEFAULTS } from '../../src/persistence/database.js';
 import { QUEUE_FEEDER_DEFAULTS } from '../../src/persistence/queue-feeder.js';
 import { normaliseQueueOptions, QUEUE_DEFAULTS } from '../../src/persistence/queue-options.js';
@@ -47,6 +48,10 @@ describe('the configuration with nothing set equals the defaults of the componen
     });
     expect(config.corsOrigins).toEqual(GATEWAY_DEFAULTS.corsOrigins);
     expect({ issuer: config.jwt.issuer, audience: config.jwt.audience }).toEqual(JWT_DEFAULTS);
+  });
+
+  it('rate limits: auth per address, REST per user and route class, websocket messages and ticks per connection', () => {
+    expect(config.rateLimits).toEqual(RATE_LIMIT_DEFAULTS);
   });
 
   it('market data and orders: tick guard, clientOrderId window, leverage limits', () => {

@@ -16,6 +16,8 @@ let admin: string, trader: string;
 beforeAll(async () => {
   stack = await startStack({
     corsOrigins: [ORIGIN],
+    // As behind a declared TLS proxy: HSTS then goes on every answer too.
+    hsts: true,
     maxBodyBytes: 64 * 1024,
     log: (level, msg, fields) => logs.push({ level, msg, ...(fields ? { fields } : {}) }),
     readiness: () => ({ ready, components: { database: ready ? 'ok' : 'writer lock reconnecting', journal: 'ok', queues: 'ok' } }),
@@ -100,14 +102,25 @@ describe('HTTP edge: nothing a caller sends stops the engine', () => {
       await rawRequest(port(), 'PUT /trades HTTP/1.1\r\nHost: x\r\nContent-Length: 0'),
       await rawRequest(port(), `POST /portfolios HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: text/plain\r\nContent-Length: 2`, 'hi'),
       await rawRequest(port(), 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer nope'),
+      await rawRequest(port(), `POST /portfolios HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}`),
+      await rawRequest(port(), 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: https://evil.example'),
+      await rawRequest(port(), 'GET /ws HTTP/1.1\r\nHost: x'),
+      await rawRequest(port(), `GET /admin/dead-letters HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}`),
     ];
-    expect(answers.map((a) => a.status)).toEqual([200, 401, 200, 404, 405, 415, 401]);
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 200, 404, 405, 415, 401, 413, 403, 426, 500]);
     const ids = new Set<string>();
     for (const a of answers) {
       expect(a.headers).toMatchObject({
         'x-content-type-options': 'nosniff', 'cache-control': 'no-store',
         'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'referrer-policy': 'no-referrer',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
       });
+      // Neither our version nor the runtime's; nor a stack trace. (uWS itself adds `uWebSockets: 20`,
+      // its major version; the licence gates turning it off, so a proxy in front strips it.)
+      expect(a.headers.server).toBeUndefined();
+      expect(a.headers['x-powered-by']).toBeUndefined();
+      expect(a.body).not.toMatch(/\bat \S+ \(|node:internal|\.ts:\d+|\.js:\d+/);
+      expect(a.body).not.toContain(process.version);
       expect(a.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
       ids.add(a.headers['x-request-id']!);
       if (a.status >= 400) expect(JSON.parse(a.body).requestId).toBe(a.headers['x-request-id']);
