@@ -4,6 +4,7 @@ import { backtestCommand } from './commands/backtest.js';
 import { marginCommand } from './commands/margin.js';
 import { priceCommand } from './commands/price.js';
 import { serveCommand } from './commands/serve.js';
+import { signingKeysCommand } from './commands/signing-keys.js';
 import { tokenCommand } from './commands/token.js';
 import { varCommand } from './commands/var.js';
 import { watchCommand } from './commands/watch.js';
@@ -13,14 +14,14 @@ import { packageVersion } from './package-version.js';
 
 /** Every command, in the order `risk-engine --help` lists them. */
 export const commands: readonly Command[] = [
-  priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, watchCommand,
+  priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, signingKeysCommand, watchCommand,
   migrateCommand, reconcileCommand, auditCommand,
 ];
 
 export const mainHelp = `Usage: risk-engine <command> [options]
 
 Commands:
-${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+${commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
 
 Run 'risk-engine <command> --help' for a command's options and formats, 'risk-engine --version' for the version.
 Conventions: t in years (Actual/365), continuous rates, vega per 1.00 vol, theta per year, rho per 1.00 rate.

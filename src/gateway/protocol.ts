@@ -46,7 +46,10 @@ export const OrderFields = {
   stopPrice: Price.optional(),
 };
 
-export const AuthMsg = z.strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192) });
+/** `auth`: an access token, or an API key (programs: feeds, bots), exactly one of them. */
+export const AuthMsg = z
+  .strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192).optional(), apiKey: z.string().min(1).max(512).optional() })
+  .refine((m) => (m.token === undefined) !== (m.apiKey === undefined), { message: 'send exactly one of token and apiKey' });
 export const SubscribeMsg = z.strictObject({
   type: z.literal('subscribe'),
   id: Id.optional(),
