@@ -178,7 +178,8 @@ export class SigningKeyRing {
     if (changed) this.version += 1;
   }
 
-  private refreshIfDue(): void {
+  /** Re-reads the directory when the last read is refreshMs old (cheap otherwise: one clock read). */
+  refreshIfDue(): void {
     if (this.clock.nowMs() - this.readAtMs >= this.refreshMs) this.refresh();
   }
 

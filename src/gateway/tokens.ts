@@ -122,6 +122,8 @@ export class Tokens implements TokenService {
 
   /** The principal of a token verified before (same keys), not yet expired, without waiting. */
   peek(token: string, nowMs: number): Principal | undefined {
+    // A retired key's tokens must stop at the next re-read, cached or not.
+    this.settings.keys.refreshIfDue();
     if (this.cacheVersion !== this.settings.keys.version) return undefined;
     const hit = this.cache.get(token);
     return hit !== undefined && hit.expMs > nowMs ? hit : undefined;
