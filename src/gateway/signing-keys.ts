@@ -18,8 +18,11 @@ export const SIGNING_KEYS_DEFAULTS = Object.freeze({
   refreshMs: 10_000,
 });
 
-/** `ed25519-20261206T183000Z-1a2b`: the algorithm, the UTC creation second, 4 random hex digits. */
-export const KID_PATTERN = /^ed25519-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{4}$/;
+/**
+ * `ed25519-20261206T183000.123Z-1a2b`: the algorithm, the UTC creation time to the millisecond (so two
+ * keys made in one second still sort in the order they were made), 4 random hex digits.
+ */
+export const KID_PATTERN = /^ed25519-\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}$/;
 
 export interface SigningKey {
   readonly kid: string;
@@ -42,7 +45,7 @@ export class SigningKeyError extends Error {
 
 /** A fresh key id for a key made at `nowMs`. */
 export function newKid(nowMs: number): string {
-  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '');
   return `ed25519-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -60,7 +63,7 @@ export function readKeyDir(dir: string): { readonly keys: readonly SigningKey[];
     const file = join(dir, name);
     const kid = name.slice(0, -'.pem'.length);
     if (!KID_PATTERN.test(kid)) {
-      problems.push(`${file}: not named <kid>.pem with a kid like ed25519-20261206T183000Z-1a2b`);
+      problems.push(`${file}: not named <kid>.pem with a kid like ed25519-20261206T183000.123Z-1a2b`);
       continue;
     }
     const r = readKeyFile(file, kid);

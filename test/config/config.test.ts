@@ -68,8 +68,8 @@ describe('loadConfig', () => {
     // Production never makes a key itself.
     expect(readdirSync(empty)).toEqual([]);
     const bad = mkdtempSync(join(dataDir, 'bad-'));
-    writeFileSync(join(bad, 'ed25519-20261206T183000Z-00aa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
-    writeFileSync(join(bad, 'ed25519-20261206T183001Z-00bb.pem'), 'not a key');
+    writeFileSync(join(bad, 'ed25519-20261206T183000.000Z-00aa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(join(bad, 'ed25519-20261206T183001.000Z-00bb.pem'), 'not a key');
     const problems = problemsOf({ ...prod, SIGNING_KEYS_DIR: bad });
     expect(problems).toMatch(/00aa\.pem: is a rsa key, not Ed25519/);
     expect(problems).toMatch(/00bb\.pem: holds no PEM private key/);
@@ -106,7 +106,7 @@ describe('loadConfig', () => {
     const dir = join(home, 'signing-keys');
     expect(a.jwt.keys.dir).toBe(dir);
     const [file] = readdirSync(dir);
-    expect(file).toMatch(/^ed25519-\d{8}T\d{6}Z-[0-9a-f]{4}\.pem$/);
+    expect(file).toMatch(/^ed25519-\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}\.pem$/);
     expect(statSync(join(dir, file!)).mode & 0o077).toBe(0);
     expect(statSync(dir).mode & 0o077).toBe(0);
   });

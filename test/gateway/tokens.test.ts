@@ -54,7 +54,7 @@ describe('access tokens', () => {
     expect([...p.roles]).toEqual(['trader', 'risk_manager']);
     const header = jose.decodeProtectedHeader(t);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
-    expect(header.kid).toMatch(/^ed25519-\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    expect(header.kid).toMatch(/^ed25519-\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}$/);
   });
 
   it('build the same Principal an API key builds with principalOf', () => {
