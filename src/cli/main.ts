@@ -21,7 +21,7 @@ export const commands: readonly Command[] = [
 export const mainHelp = `Usage: risk-engine <command> [options]
 
 Commands:
-${commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
+${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
 Run 'risk-engine <command> --help' for a command's options and formats, 'risk-engine --version' for the version.
 Conventions: t in years (Actual/365), continuous rates, vega per 1.00 vol, theta per year, rho per 1.00 rate.
