@@ -27,7 +27,7 @@ token made in a folder is accepted by a 'serve' started from the same folder.`,
   risk-engine token --sub alice --roles trader --portfolios demo-0000,demo-0001`,
   async run(f, io) {
     if (process.env.NODE_ENV === 'production') {
-      throw new CliError('token: refused when NODE_ENV=production (development tokens would bypass logins and MFA); sign in through POST /auth/login instead');
+      throw new CliError('refused when NODE_ENV=production (development tokens would bypass logins and MFA); sign in through POST /auth/login instead');
     }
     if (f.sub.length > 128) throw usageError(`token: --sub must be at most 128 characters, got ${f.sub.length}`);
     const roles = splitList(f.roles);
