@@ -157,7 +157,7 @@ export type SetTickBandBody = z.infer<typeof SetTickBandBody>;
 // ---- server → client ----
 
 type MsgId = string | number;
-export interface AuthenticatedOut { type: 'authenticated'; id?: MsgId; sub: string; roles: readonly string[]; portfolios: readonly string[] }
+export interface AuthenticatedOut { type: 'authenticated'; id?: MsgId; sub: string; grants: readonly { role: string; portfolios: readonly string[] }[]; roles: readonly string[]; expMs: number }
 export interface SubscribedOut { type: 'subscribed' | 'unsubscribed'; id?: MsgId; channel: Channel; portfolioId?: string; symbol?: string }
 export interface AckOut { type: 'ack'; id?: MsgId; orderId?: string; clientOrderId?: string; status?: Order['status']; filledQty?: number }
 /**

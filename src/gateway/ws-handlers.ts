@@ -11,7 +11,7 @@ import type { Codec } from './codec.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import { CLOSE_CODES, type GatewayError, errors } from './errors.js';
 import {
-  type AuthMsg, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
+  type AuthMsg, type AuthenticatedOut, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
 } from './protocol.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { ApiKeyVerifier, Principal, TokenRefusal } from './identity/ports.js';
@@ -153,7 +153,7 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
   // A first auth leaves the unauthenticated cap; a re-authentication keeps what the new token covers.
   if (previous === null) ctx.limits.authenticated();
   else dropUncovered(ctx, s, p);
-  s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, grants: grantsOut(p), roles: [...p.roles], expMs: p.expMs });
+  s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, grants: grantsOut(p), roles: [...p.roles], expMs: p.expMs } satisfies AuthenticatedOut);
   // The frames sent behind `auth`, in the order they came.
   const held = s.heldFrames.splice(0);
   for (const frame of held) {
