@@ -77,6 +77,8 @@ export const CLOSE_CODES = {
   AUTH_FAILED: 4003,
   /** The connection reached the maximum session age; reconnect with a fresh token. */
   SESSION_MAX_AGE: 4004,
+  /** The login session of the connection's token was revoked (logout, refresh reuse, an admin). */
+  SESSION_REVOKED: 4005,
 } as const;
 
 export const errors = {

@@ -16,7 +16,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSock
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { credentialOf } from './auth.js';
 import type { Result } from '../engine/result.js';
-import type { ApiKeyVerifier, Principal } from './identity/ports.js';
+import type { ApiKeyVerifier, Principal, SessionRevocations } from './identity/ports.js';
 import { type TokenSettings, Tokens } from './tokens.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
@@ -33,7 +33,7 @@ import { ADMIN_ROUTES } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { Subscriptions } from './subscriptions.js';
-import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
+import { type LogFn, type MessageAdmission, type WsContext, handleFrame, notRevoked } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
 
 /** The gateway could not take its address: the operator's to fix, not a crash report. */
@@ -57,6 +57,12 @@ export interface GatewayOptions {
   readonly jwt: TokenSettings | Tokens;
   /** Checks `Authorization: ApiKey <key>` and websocket `auth {apiKey}`; absent: API keys are refused (401). */
   readonly apiKeys?: ApiKeyVerifier;
+  /**
+   * Login sessions revoked (logout, refresh-token reuse, an admin): a token of a revoked session is
+   * refused on every REST call and websocket `auth`, and open websockets of it are closed (4005).
+   * Absent: a token is good until its exp.
+   */
+  readonly revocations?: SessionRevocations;
   /** Routes served without a token (register, login, refresh, MFA login), with the same body limits as the others. */
   readonly publicRoutes?: readonly PublicRouteSpec[];
   /** More routes behind a token or API key (accounts, user administration), served like the built-in ones. */
@@ -152,10 +158,22 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     engine, codec, subs, tokens, log, maxSubscriptions: o.maxSubscriptions, limits,
     ...(opts.admission ? { admission: opts.admission } : {}),
     ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
+    ...(opts.revocations ? { revocations: opts.revocations } : {}),
   };
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
+  // A revoked session's open websockets close at once (the revocation may come from another engine process).
+  const unrevoked = opts.revocations?.onRevoked(guard.timer('session revoked', (e: { readonly userId: string; readonly sessionIds: readonly string[] }) => {
+    const revoked = new Set(e.sessionIds);
+    for (const s of sessions) {
+      const sid = s.principal?.sessionId;
+      if (sid !== undefined && s.principal?.sub === e.userId && revoked.has(sid)) {
+        s.sendReliable({ type: 'error', code: 'UNAUTHENTICATED', message: 'SESSION_REVOKED: the session of this connection was signed out or revoked' });
+        s.end(CLOSE_CODES.SESSION_REVOKED, 'session revoked');
+      }
+    }
+  })) ?? (() => {});
 
   app.ws<UserData>('/ws', {
     compression: uWS.DISABLED,
@@ -258,7 +276,9 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       return { pending: opts.apiKeys.verify(credential.key, Date.now()) };
     }
     const cached = tokens.peek(credential.token, Date.now());
-    return cached !== undefined ? { principal: cached } : { pending: tokens.verifyAccess(credential.token, Date.now()) };
+    if (cached === undefined) return { pending: tokens.verifyAccess(credential.token, Date.now()).then((r) => notRevoked(opts.revocations, r)) };
+    const r = notRevoked(opts.revocations, { ok: true, value: cached });
+    return r.ok ? { principal: r.value } : { refused: fail(401, errors.unauthenticated(`${r.code}: ${r.message}`)) };
   }
 
   /** 415 or 413 from the headers, before any of the body is read. */
@@ -408,6 +428,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       if (closed) return;
       closed = true;
       unlisten();
+      unrevoked();
       uWS.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.end(CLOSE_CODES.SHUTDOWN, 'server shutting down');
       // Native uWS has app.close() (closes every socket); the typings lag behind.

@@ -14,7 +14,7 @@ import {
   type AuthMsg, type AuthenticatedOut, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
 } from './protocol.js';
 import type { Subscriptions } from './subscriptions.js';
-import type { ApiKeyVerifier, Principal, TokenRefusal } from './identity/ports.js';
+import type { ApiKeyVerifier, Principal, SessionRevocations, TokenRefusal } from './identity/ports.js';
 import { grantsOut } from './tokens.js';
 import { stackOf } from './guard.js';
 import { nextRequestId } from './request-id.js';
@@ -37,6 +37,8 @@ export interface WsContext {
   readonly tokens: AccessVerifier;
   /** Checks `auth {apiKey}`; absent: API keys are refused. */
   readonly apiKeys?: ApiKeyVerifier;
+  /** Revoked login sessions; absent: tokens are good until their exp. */
+  readonly revocations?: SessionRevocations;
   readonly log: LogFn;
   /** Subscriptions one connection may hold. */
   readonly maxSubscriptions: number;
@@ -162,10 +164,16 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
   }
 }
 
-function verifyCredential(ctx: WsContext, msg: AuthMsg): Promise<Result<Principal, string>> {
-  if (msg.token !== undefined) return ctx.tokens.verifyAccess(msg.token, Date.now());
+async function verifyCredential(ctx: WsContext, msg: AuthMsg): Promise<Result<Principal, string>> {
+  if (msg.token !== undefined) return notRevoked(ctx.revocations, await ctx.tokens.verifyAccess(msg.token, Date.now()));
   if (ctx.apiKeys === undefined) return Promise.resolve({ ok: false, code: 'API_KEYS_DISABLED', message: 'API keys are not enabled on this engine' });
   return ctx.apiKeys.verify(msg.apiKey ?? '', Date.now());
+}
+
+/** A verified principal whose login session was revoked since its token was issued is refused. */
+export function notRevoked(revocations: SessionRevocations | undefined, r: Result<Principal, string>): Result<Principal, string> {
+  if (!r.ok || revocations === undefined || r.value.sessionId === undefined || !revocations.isRevoked(r.value.sessionId)) return r;
+  return { ok: false, code: 'SESSION_REVOKED', message: 'the session of this token was signed out or revoked; sign in again' };
 }
 
 /** Every frame held behind a refused first `auth` gets UNAUTHENTICATED (with its id), then the close. */

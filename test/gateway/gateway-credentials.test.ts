@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, ok } from '../../src/engine/result.js';
-import type { ApiKeyVerifier } from '../../src/gateway/identity/ports.js';
+import type { ApiKeyVerifier, SessionRevocations } from '../../src/gateway/identity/ports.js';
 import type { PublicRouteSpec, RouteSpec } from '../../src/gateway/route-spec.js';
 import { addKeyFile } from '../../src/gateway/signing-keys.js';
 import { principalOf } from '../../src/gateway/tokens.js';
@@ -43,11 +43,26 @@ const routes: RouteSpec[] = [
   { method: 'get', pattern: '/auth/me', paramCount: 0, hasBody: false, handle: (c) => ({ status: 200, body: { sub: c.principal.sub, via: c.principal.via } }) },
 ];
 
+/** The SessionRevocations port as the session store keeps it: revoked ids, and who to tell. */
+const revokedIds = new Set<string>();
+const revocationListeners = new Set<(e: { readonly userId: string; readonly sessionIds: readonly string[] }) => void>();
+const revocations: SessionRevocations = {
+  isRevoked: (sid) => revokedIds.has(sid),
+  onRevoked: (listener) => {
+    revocationListeners.add(listener);
+    return () => revocationListeners.delete(listener);
+  },
+};
+function revoke(userId: string, sessionIds: string[]): void {
+  for (const id of sessionIds) revokedIds.add(id);
+  for (const l of revocationListeners) l({ userId, sessionIds });
+}
+
 let stack: Stack;
 let gatewayless: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ apiKeys, publicRoutes, routes, maxBodyBytes: 1024 });
+  stack = await startStack({ apiKeys, publicRoutes, routes, revocations, maxBodyBytes: 1024 });
   gatewayless = await startStack();
   for (const id of ['G1', 'G2']) expect((await stack.engine.createPortfolio({ portfolioId: id, cash: 1e7 }, 'test')).ok).toBe(true);
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
@@ -193,5 +208,28 @@ describe('grants, one at a time', () => {
     // Tom cancels his own, over REST.
     const own = await httpJson(stack, 'POST', '/trades', { token: tom, body: order('G1', 'kill-2') });
     expect((await httpJson(stack, 'DELETE', `/trades/${own.body.order.orderId as string}`, { token: tom })).status).toBe(204);
+  });
+});
+
+describe('revoked login sessions', () => {
+  it('refuse the session’s tokens on REST (cached or not) and at auth, close its open websockets with 4005, and leave other sessions be', async () => {
+    const issue = (sid: string) => stack.tokens.issueAccess({ sub: 'uma', sid, grants: [{ role: 'compliance_officer', portfolios: ['*'] }], amr: ['pwd'] }, 600, Date.now());
+    const [s1, s2] = await Promise.all([issue('sess-1'), issue('sess-2')]);
+    expect((await httpJson(stack, 'GET', '/trades', { token: s1 })).status).toBe(200);
+    const open1 = await Client.login(stack.url, s1);
+    const open2 = await Client.login(stack.url, s2);
+    expect(revocationListeners.size).toBe(1);
+
+    revoke('uma', ['sess-1']);
+    expect(await open1.closed).toEqual({ code: 4005, reason: 'session revoked' });
+    expect(open1.received).toContainEqual(expect.objectContaining({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringMatching(/^SESSION_REVOKED/) }));
+    expect(await httpJson(stack, 'GET', '/trades', { token: s1 })).toMatchObject({ status: 401, body: { message: expect.stringMatching(/^SESSION_REVOKED: /) } });
+    const again = await Client.connect(stack.url);
+    expect(await again.request({ type: 'auth', token: s1 })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringMatching(/^SESSION_REVOKED/) });
+    await expect(Client.connect(stack.url, { header: s1 })).rejects.toThrow('HTTP 401');
+
+    expect((await httpJson(stack, 'GET', '/trades', { token: s2 })).status).toBe(200);
+    expect(await open2.request({ type: 'subscribe', channel: 'orders' })).toMatchObject({ type: 'subscribed' });
+    await Promise.all([open2.close(), again.close()]);
   });
 });
