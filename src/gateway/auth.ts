@@ -3,6 +3,9 @@
  * `Authorization: ApiKey <key>` (an ApiKeyVerifier checks it). A websocket verifies once per
  * connection (`auth`), never per message.
  */
+import type { Result } from '../engine/result.js';
+import type { Principal, SessionRevocations } from './identity/ports.js';
+
 export { ROLES, type Role, type Principal, type Grant } from './identity/ports.js';
 export { JWT_DEFAULTS } from './tokens.js';
 
@@ -21,4 +24,10 @@ export function credentialOf(header: string): Credential | undefined {
   if (token !== undefined) return { kind: 'bearer', token };
   const m = /^ApiKey\s+(\S+)\s*$/i.exec(header);
   return m?.[1] !== undefined ? { kind: 'apiKey', key: m[1] } : undefined;
+}
+
+/** A verified principal whose login session was revoked since its token was issued is refused. */
+export function notRevoked(revocations: SessionRevocations | undefined, r: Result<Principal, string>): Result<Principal, string> {
+  if (!r.ok || revocations === undefined || r.value.sessionId === undefined || !revocations.isRevoked(r.value.sessionId)) return r;
+  return { ok: false, code: 'SESSION_REVOKED', message: 'the session of this token was signed out or revoked; sign in again' };
 }

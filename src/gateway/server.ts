@@ -14,7 +14,7 @@
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
-import { credentialOf } from './auth.js';
+import { credentialOf, notRevoked } from './auth.js';
 import type { Result } from '../engine/result.js';
 import type { ApiKeyVerifier, Principal, SessionRevocations } from './identity/ports.js';
 import { type TokenSettings, Tokens } from './tokens.js';
@@ -33,7 +33,7 @@ import { ADMIN_ROUTES } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { Subscriptions } from './subscriptions.js';
-import { type LogFn, type MessageAdmission, type WsContext, handleFrame, notRevoked } from './ws-handlers.js';
+import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
 
 /** The gateway could not take its address: the operator's to fix, not a crash report. */

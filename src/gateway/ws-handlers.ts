@@ -6,6 +6,7 @@
 import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { EngineApi, OrderOutcome } from '../engine/runtime/engine-api.js';
 import type { Result } from '../engine/result.js';
+import { notRevoked } from './auth.js';
 import { authorize, authorizeOrderChange, covers, hasRole, scopeOf } from './authorize.js';
 import type { Codec } from './codec.js';
 import type { ConnectionLimits } from './connection-limits.js';
@@ -168,12 +169,6 @@ async function verifyCredential(ctx: WsContext, msg: AuthMsg): Promise<Result<Pr
   if (msg.token !== undefined) return notRevoked(ctx.revocations, await ctx.tokens.verifyAccess(msg.token, Date.now()));
   if (ctx.apiKeys === undefined) return Promise.resolve({ ok: false, code: 'API_KEYS_DISABLED', message: 'API keys are not enabled on this engine' });
   return ctx.apiKeys.verify(msg.apiKey ?? '', Date.now());
-}
-
-/** A verified principal whose login session was revoked since its token was issued is refused. */
-export function notRevoked(revocations: SessionRevocations | undefined, r: Result<Principal, string>): Result<Principal, string> {
-  if (!r.ok || revocations === undefined || r.value.sessionId === undefined || !revocations.isRevoked(r.value.sessionId)) return r;
-  return { ok: false, code: 'SESSION_REVOKED', message: 'the session of this token was signed out or revoked; sign in again' };
 }
 
 /** Every frame held behind a refused first `auth` gets UNAUTHENTICATED (with its id), then the close. */
