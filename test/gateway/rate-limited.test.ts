@@ -144,8 +144,8 @@ describe('two gateways on one Redis', () => {
     redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     const shared = (): RestRateLimits => ({ limiter: new RedisRateLimiter({ redis, prefix }), policies: POLICIES });
     // Two engines' gateways: each with its own limiter object, the buckets only in Redis.
-    second = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: { secret: stack.secret, issuer: ISSUER, audience: AUDIENCE }, rateLimits: shared() });
-    third = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: { secret: stack.secret, issuer: ISSUER, audience: AUDIENCE }, rateLimits: shared() });
+    second = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: stack.tokens, rateLimits: shared() });
+    third = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: stack.tokens, rateLimits: shared() });
   });
   let third: Gateway;
   afterAll(async () => {
