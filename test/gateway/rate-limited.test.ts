@@ -16,7 +16,7 @@ import { Reply } from '../../src/gateway/http-util.js';
 import { MemoryRateLimiter, RATE_LIMIT_DEFAULTS, type RatePolicies, type RestRateLimits, restAdmission, wsAdmission } from '../../src/gateway/rate-limit.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { RedisRateLimiter } from '../../src/persistence/rate-limit-store.js';
-import { AUDIENCE, Client, ISSUER, type Stack, httpJson, startStack } from './harness.js';
+import { Client, type Stack, httpJson, startStack } from './harness.js';
 import { rawRequest } from './raw-http.js';
 
 /** Slow refills (one token every 100 s): nothing comes back while a case runs. */
@@ -55,7 +55,7 @@ describe('REST rate limits per user and route class', () => {
   });
 
   it('never runs the handler of a refused request', async () => {
-    const admin = await stack.token('ada', ['admin'], []);
+    const admin = await stack.token('ada', ['admin'], ['*']);
     const create = (id: string) => httpJson(stack, 'POST', '/portfolios', { token: admin, body: { portfolioId: id, cash: 1000 } });
     expect([(await create('N1')).status, (await create('N2')).status, (await create('N3')).status]).toEqual([201, 201, 429]);
     expect(stack.engine.getPortfolio('N2')).toBeDefined();
