@@ -33,7 +33,8 @@ import pg from 'pg';
 import { deleteQueueKeys } from '../src/persistence/queue-keys.js';
 import { Encoder } from '@msgpack/msgpack';
 import { createDemoMarket } from '../src/engine/market/demo-market.js';
-import { issueToken } from '../src/gateway/auth.js';
+import { SigningKeyRing } from '../src/gateway/signing-keys.js';
+import { Tokens } from '../src/gateway/tokens.js';
 import { peakRssMb, startChild, type Child } from './realtime/child-process.js';
 import { LatencyRecorder, type LatencySummaryMs } from './realtime/latency-recorder.js';
 import { type ClockThread, startClockThread } from './realtime/clock-thread.js';
@@ -205,7 +206,6 @@ async function main(): Promise<void> {
   hardStop.unref();
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'risk-bench-'));
-  const secret = randomBytes(32).toString('base64url');
   const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
   const children: Child[] = [];
   const clients: BenchClient[] = [];
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     const cert = tls ? selfSignedCert(dataDir) : undefined;
     const ca = cert?.ca;
     const env = {
-      ...process.env, DATA_DIR: dataDir, RISK_ENGINE_JWT_SECRET: secret, RISK_ENGINE_JWT_ISSUER: jwt.issuer,
+      ...process.env, DATA_DIR: dataDir, SIGNING_KEYS_DIR: path.join(dataDir, 'signing-keys'), RISK_ENGINE_JWT_ISSUER: jwt.issuer,
       RISK_ENGINE_JWT_AUDIENCE: jwt.audience, LOG_LEVEL: 'warn', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: '0',
       ...(flags.threads !== undefined ? { RISK_POOL_THREADS: flags.threads } : {}),
       PERSISTENCE: persistence === 'memory' ? 'memory' : 'durable', DATABASE_SCHEMA: schema,
@@ -249,8 +249,10 @@ async function main(): Promise<void> {
     children.push(echo);
     process.stdout.write(`engine pid ${engine.pid} on ${base} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
 
+    // The engine made its development key in DATA_DIR at start; the bench signs with the same one.
+    const signer = new Tokens({ keys: SigningKeyRing.open({ dir: path.join(dataDir, 'signing-keys'), createIfEmpty: false }), ...jwt });
     const token = (sub: string, roles: ('admin' | 'feed' | 'trader' | 'risk_manager')[]): Promise<string> =>
-      issueToken({ sub, roles, portfolios: ['*'], ttlSeconds: 3600 }, new TextEncoder().encode(secret), jwt);
+      signer.issueAccess({ sub, grants: roles.map((role) => ({ role, portfolios: ['*'] })), amr: ['dev'] }, 3600, Date.now());
     const adminToken = await token('bench-admin', ['admin']);
 
     // ---- scenario ----

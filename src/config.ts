@@ -5,15 +5,16 @@
  * GATEWAY_DEFAULTS, ...): this file only maps environment names onto them (test/config/defaults.test.ts).
  */
 import type { LogLevel } from './engine/log.js';
-import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CLIENT_ORDER_IDS_DEFAULTS } from './engine/actors/client-order-ids.js';
 import { LEVERAGE_POLICY_DEFAULTS, MAX_CONFIGURABLE_LEVERAGE, type LeveragePolicy } from './engine/limits/risk-limits.js';
 import { TICK_GUARD_DEFAULTS } from './engine/market/tick-guard.js';
 import { ENGINE_DEFAULTS } from './engine/runtime/engine-defaults.js';
-import { JWT_DEFAULTS } from './gateway/auth.js';
+import { SIGNING_KEYS_DEFAULTS, SigningKeyError, SigningKeyRing } from './gateway/signing-keys.js';
+import { JWT_DEFAULTS } from './gateway/tokens.js';
 import { CONNECTION_CAPS_DEFAULTS } from './gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from './gateway/gateway-defaults.js';
 import { RATE_LIMIT_DEFAULTS, type RatePolicies, type RateSpec } from './gateway/rate-limit.js';
@@ -64,8 +65,17 @@ const EnvSchema = z.object({
   /** Loopback by default: exposing the engine is a deliberate choice (HOST=0.0.0.0). */
   HOST: z.string().min(1).default(GATEWAY_DEFAULTS.host),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** HS256 key for JWTs, at least 32 bytes. Without it a development key is kept in DATA_DIR. */
-  RISK_ENGINE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Directory of the Ed25519 keys that sign the engine's tokens (one <kid>.pem each; src/gateway/signing-keys.ts).
+   * Default <DATA_DIR>/signing-keys; in development a missing or empty one gets a fresh key, production refuses it.
+   */
+  SIGNING_KEYS_DIR: z.string().min(1).optional(),
+  /** How often the signing-key directory is re-read, seconds; a new key signs once its file is this old. */
+  SIGNING_KEYS_REFRESH_S: int(1, 3600).default(SIGNING_KEYS_DEFAULTS.refreshMs / 1000),
+  /** Lifetime of an access token issued at login or refresh, minutes. */
+  ACCESS_TOKEN_EXPIRE_MINUTES: int(1, 24 * 60).default(30),
+  /** Lifetime of a refresh token (and so of a login session without activity), days. */
+  REFRESH_TOKEN_EXPIRE_DAYS: int(1, 365).default(7),
   RISK_ENGINE_JWT_ISSUER: z.string().min(1).default(JWT_DEFAULTS.issuer),
   RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default(JWT_DEFAULTS.audience),
   /**
@@ -185,9 +195,14 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly env: 'development' | 'production' | 'test';
-  readonly jwt: { readonly secret: Uint8Array; readonly issuer: string; readonly audience: string; readonly secretSource: 'env' | 'dev-file' };
   /** ENCRYPTION_KEY (current) and ENCRYPTION_KEY_PREVIOUS: the master keys of the data keys. */
   readonly encryption: MasterKeys & { readonly source: 'env' | 'dev-file' };
+  /** The token signing keys (SIGNING_KEYS_DIR, loaded and checked at start) with the issuer and audience tokens carry. */
+  readonly jwt: { readonly keys: SigningKeyRing; readonly issuer: string; readonly audience: string };
+  /** ACCESS_TOKEN_EXPIRE_MINUTES. */
+  readonly accessTokenExpireMinutes: number;
+  /** REFRESH_TOKEN_EXPIRE_DAYS. */
+  readonly refreshTokenExpireDays: number;
   readonly dataDir: string;
   readonly pool: {
     readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
@@ -238,22 +253,6 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * The development JWT key: created once (random, 0600) under DATA_DIR so that `risk-engine token`
- * and `risk-engine serve` started from the same folder agree. Production refuses it.
- */
-function devSecret(dataDir: string): Uint8Array {
-  const file = resolve(dataDir, 'dev-jwt-secret');
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-  }
-  const text = readFileSync(file, 'utf8').trim();
-  if (text.length < 32) throw new ConfigError([`${file}: development JWT key is shorter than 32 characters; delete it to make a new one`]);
-  return new TextEncoder().encode(text);
-}
-
 /** Parses the environment (and `overrides`, e.g. from CLI flags, which win). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof z.infer<typeof EnvSchema>, string>> = {}): AppConfig {
   const merged: Record<string, string | undefined> = {};
@@ -267,9 +266,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const e = parsed.data;
   // Rules across fields and production's rules, all checked so that one start lists every problem.
   const refused: string[] = [];
-  if (e.NODE_ENV === 'production' && e.RISK_ENGINE_JWT_SECRET === undefined) {
-    refused.push('RISK_ENGINE_JWT_SECRET: required in production (the development key file is refused)');
-  }
+  const keys = signingKeys(e);
+  if (!(keys instanceof SigningKeyRing)) refused.push(...keys);
   if (e.NODE_ENV === 'production' && e.ENCRYPTION_KEY === undefined) {
     refused.push(`ENCRYPTION_KEY: required in production (the development key file is refused); ${MASTER_KEY_FORMAT}`);
   }
@@ -287,13 +285,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     refused.push(`DEFAULT_LEVERAGE_LIMIT: ${e.DEFAULT_LEVERAGE_LIMIT} is above MAX_LEVERAGE_LIMIT (${e.MAX_LEVERAGE_LIMIT}); a new portfolio could not get it`);
   }
   if (refused.length > 0) throw new ConfigError(refused);
-  const secret = e.RISK_ENGINE_JWT_SECRET !== undefined ? new TextEncoder().encode(e.RISK_ENGINE_JWT_SECRET) : devSecret(e.DATA_DIR);
   const encryption = encryptionKeys(e.ENCRYPTION_KEY, e.ENCRYPTION_KEY_PREVIOUS ?? [], e.DATA_DIR);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     env: e.NODE_ENV,
-    jwt: Object.freeze({ secret, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE, secretSource: e.RISK_ENGINE_JWT_SECRET !== undefined ? 'env' : 'dev-file' }),
+    jwt: Object.freeze({ keys: keys as SigningKeyRing, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE }),
+    accessTokenExpireMinutes: e.ACCESS_TOKEN_EXPIRE_MINUTES,
+    refreshTokenExpireDays: e.REFRESH_TOKEN_EXPIRE_DAYS,
     encryption,
     dataDir: e.DATA_DIR,
     pool: Object.freeze({
@@ -341,6 +340,27 @@ function encryptionKeys(configured: KeyWithId | undefined, previous: readonly Ke
   if ('problem' in current) throw new ConfigError([`ENCRYPTION_KEY: not set, and ${current.problem}`]);
   const older = previous.filter((k, i) => k.id !== current.id && previous.findIndex((x) => x.id === k.id) === i);
   return Object.freeze({ current, previous: Object.freeze(older), source: configured !== undefined ? 'env' as const : 'dev-file' as const });
+}
+
+/** Where the signing keys live: SIGNING_KEYS_DIR, or <DATA_DIR>/signing-keys. */
+export function signingKeysDir(env: { readonly SIGNING_KEYS_DIR?: string | undefined; readonly DATA_DIR?: string | undefined }): string {
+  return resolve(env.SIGNING_KEYS_DIR || join(env.DATA_DIR || './data', 'signing-keys'));
+}
+
+/**
+ * The signing-key ring, or what is wrong with its directory. Development makes a key when there is
+ * none; production refuses to start without one, and every environment refuses a file that is
+ * unreadable or not an Ed25519 key (a token signed with it elsewhere would be refused here).
+ */
+function signingKeys(e: z.infer<typeof EnvSchema>): SigningKeyRing | string[] {
+  const dir = signingKeysDir(e);
+  try {
+    return SigningKeyRing.open({ dir, refreshMs: e.SIGNING_KEYS_REFRESH_S * 1000, createIfEmpty: e.NODE_ENV !== 'production' });
+  } catch (err) {
+    if (!(err instanceof SigningKeyError)) return [`SIGNING_KEYS_DIR: ${dir}: cannot make a development key (${(err as NodeJS.ErrnoException).code ?? String(err)})`];
+    const hint = e.NODE_ENV === 'production' ? " (production never makes one itself: run 'risk-engine signing-keys add' with the same SIGNING_KEYS_DIR)" : '';
+    return err.problems.map((p) => `SIGNING_KEYS_DIR: ${p}${hint}`);
+  }
 }
 
 /**

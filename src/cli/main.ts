@@ -5,6 +5,7 @@ import { keysCommand } from './commands/key-commands.js';
 import { marginCommand } from './commands/margin.js';
 import { priceCommand } from './commands/price.js';
 import { serveCommand } from './commands/serve.js';
+import { signingKeysCommand } from './commands/signing-keys.js';
 import { tokenCommand } from './commands/token.js';
 import { varCommand } from './commands/var.js';
 import { watchCommand } from './commands/watch.js';
@@ -14,7 +15,7 @@ import { packageVersion } from './package-version.js';
 
 /** Every command, in the order `risk-engine --help` lists them. */
 export const commands: readonly Command[] = [
-  priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, watchCommand,
+  priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, signingKeysCommand, watchCommand,
   migrateCommand, reconcileCommand, auditCommand, keysCommand,
 ];
 

@@ -1,44 +1,84 @@
 /**
- * Role and portfolio checks, one table for websocket messages and REST routes.
- *   feed               → tick (only the feed: market data moves money, so no other role may send it)
- *   trader             → trade (order/cancel/replace) and read, on its portfolios
- *   risk_manager       → read, set limits and trading state, on its portfolios (usually "*"), and the
- *                        market-data checks (held ticks, tick bands)
- *   compliance_officer → read, on its portfolios
- *   admin              → everything but tick, every portfolio, and the operator routes (dead letters)
- * Returns null when allowed, else the reason (the caller answers FORBIDDEN).
+ * Who may do what, in one place for every REST route and websocket message (docs/SECURITY.md lists
+ * each route and message against this table, and test/gateway/security-table.test.ts proves it).
+ *
+ * A principal holds grants: one role on some portfolios. An action on a portfolio is allowed only when
+ * ONE grant both has a role allowed the action and covers the portfolio: a risk manager on "*" who also
+ * trades P1 trades P1 only, not every portfolio its risk-manager grant covers.
+ *   feed               → tick (market data moves money, so no other role may send it)
+ *   trader             → trade and read on its portfolios; cancels and replaces only orders it placed
+ *   risk_manager       → read, limits and trading state, the market-data checks, and cancel ANY order of
+ *                        a portfolio it covers (the kill switch); it does not replace orders
+ *   compliance_officer → read
+ *   admin              → user administration, operations (dead letters, health, creating portfolios)
+ *                        and read; it does not trade and does not send ticks
+ * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
  */
-import type { Principal, Role } from './auth.js';
+import type { Principal, Role } from './identity/ports.js';
 
-export type Action = 'tick' | 'trade' | 'read' | 'limits' | 'createPortfolio' | 'operate';
+export type Action =
+  | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users';
 
-const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
+export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
-  trade: ['trader', 'admin'],
+  /** Submitting an order. */
+  trade: ['trader'],
   read: ['trader', 'risk_manager', 'compliance_officer', 'admin'],
-  limits: ['risk_manager', 'admin'],
+  /** Limits and trading state of a portfolio. */
+  limits: ['risk_manager'],
+  /** Held ticks and per-symbol tick bands. */
+  marketChecks: ['risk_manager'],
+  /** A trader its own orders; a risk manager any order of a portfolio it covers (orderChange says which). */
+  cancel: ['trader', 'risk_manager'],
+  /** A trader its own orders only. */
+  replace: ['trader'],
   createPortfolio: ['admin'],
-  /** Operator routes: dead letters. */
+  /** Dead letters, GET /health. */
   operate: ['admin'],
+  /** Accounts, roles, grants, sessions of other users. */
+  users: ['admin'],
 };
 
+/** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */
 export function hasRole(p: Principal, action: Action): boolean {
-  for (const role of ALLOWED[action]) if (p.roles.has(role)) return true;
-  return false;
+  const allowed = ALLOWED[action];
+  return p.grants.some((g) => allowed.includes(g.role));
 }
 
-/** May `p` see or act on this portfolio at all (independent of the action)? */
-export function coversPortfolio(p: Principal, portfolioId: string): boolean {
-  return p.portfolios === null || p.roles.has('admin') || p.portfolios.has(portfolioId);
+/** True when one grant both allows `action` and covers `portfolioId`. */
+export function covers(p: Principal, action: Action, portfolioId: string): boolean {
+  const allowed = ALLOWED[action];
+  return p.grants.some((g) => allowed.includes(g.role) && (g.portfolios === null || g.portfolios.has(portfolioId)));
 }
 
-/** True when the token covers every portfolio (for wildcard subscriptions and unfiltered lists). */
-export function coversAll(p: Principal): boolean {
-  return p.portfolios === null || p.roles.has('admin');
+/** The portfolios `p` may do `action` on: the union of the grants allowing it; null = every portfolio. */
+export function scopeOf(p: Principal, action: Action): ReadonlySet<string> | null {
+  const allowed = ALLOWED[action];
+  const ids = new Set<string>();
+  for (const g of p.grants) {
+    if (!allowed.includes(g.role)) continue;
+    if (g.portfolios === null) return null;
+    for (const id of g.portfolios) ids.add(id);
+  }
+  return ids;
 }
 
+/** null when `p` may do `action` (on `portfolioId`, when the action concerns one), else why not. */
 export function authorize(p: Principal, action: Action, portfolioId?: string): string | null {
-  if (!hasRole(p, action)) return `roles [${[...p.roles].join(', ')}] may not ${action}`;
-  if (portfolioId !== undefined && !coversPortfolio(p, portfolioId)) return `token does not cover portfolio ${portfolioId}`;
+  if (!hasRole(p, action)) return `roles [${[...p.roles].join(', ')}] may not ${action} (allowed: ${ALLOWED[action].join(', ')})`;
+  if (portfolioId !== undefined && !covers(p, action, portfolioId)) return `no grant allowing ${action} covers portfolio ${portfolioId}`;
   return null;
+}
+
+/**
+ * Cancelling or replacing one order: a trader's grant on its portfolio and the order placed by this
+ * same subject, or (cancel only) a risk manager's grant on its portfolio.
+ */
+export function authorizeOrderChange(p: Principal, change: 'cancel' | 'replace', order: { readonly portfolioId: string; readonly submittedBy: string }): string | null {
+  const refused = authorize(p, change, order.portfolioId);
+  if (refused !== null) return refused;
+  const killSwitch = change === 'cancel' && p.grants.some((g) => g.role === 'risk_manager' && (g.portfolios === null || g.portfolios.has(order.portfolioId)));
+  if (killSwitch) return null;
+  if (order.submittedBy === p.sub) return null;
+  return `a trader may ${change} only the orders it placed; this one was placed by someone else`;
 }

@@ -1,5 +1,5 @@
 /**
- * Market-data checks for risk managers (role risk_manager or admin, the `limits` action): the held
+ * Market-data checks for risk managers (role risk_manager, the `marketChecks` action): the held
  * ticks and their counts, and per-symbol tick bands (src/engine/market/tick-guard.ts). A band change
  * is audited with the caller's subject, like a limits change, and answered once it is durable.
  */
@@ -11,13 +11,13 @@ export const MARKET_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', pattern: '/market/held', paramCount: 0, hasBody: false,
     handle: (c): HttpResult => {
-      return denied(c.principal, 'limits') ?? { status: 200, body: c.engine.heldTicks() };
+      return denied(c.principal, 'marketChecks') ?? { status: 200, body: c.engine.heldTicks() };
     },
   },
   {
     method: 'post', pattern: '/market/band', paramCount: 0, hasBody: true,
     handle: async (c): Promise<HttpResult> => {
-      const d = denied(c.principal, 'limits');
+      const d = denied(c.principal, 'marketChecks');
       if (d) return d;
       const b = parseBody(SetTickBandBody, c.body);
       if (!b.ok) return b.result;

@@ -46,7 +46,10 @@ export const OrderFields = {
   stopPrice: Price.optional(),
 };
 
-export const AuthMsg = z.strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192) });
+/** `auth`: an access token, or an API key (programs: feeds, bots), exactly one of them. */
+export const AuthMsg = z
+  .strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192).optional(), apiKey: z.string().min(1).max(512).optional() })
+  .refine((m) => (m.token === undefined) !== (m.apiKey === undefined), { message: 'send exactly one of token and apiKey' });
 export const SubscribeMsg = z.strictObject({
   type: z.literal('subscribe'),
   id: Id.optional(),
@@ -154,7 +157,7 @@ export type SetTickBandBody = z.infer<typeof SetTickBandBody>;
 // ---- server → client ----
 
 type MsgId = string | number;
-export interface AuthenticatedOut { type: 'authenticated'; id?: MsgId; sub: string; roles: readonly string[]; portfolios: readonly string[] }
+export interface AuthenticatedOut { type: 'authenticated'; id?: MsgId; sub: string; grants: readonly { role: string; portfolios: readonly string[] }[]; roles: readonly string[]; expMs: number }
 export interface SubscribedOut { type: 'subscribed' | 'unsubscribed'; id?: MsgId; channel: Channel; portfolioId?: string; symbol?: string }
 export interface AckOut { type: 'ack'; id?: MsgId; orderId?: string; clientOrderId?: string; status?: Order['status']; filledQty?: number }
 /**

@@ -5,7 +5,7 @@
 import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
-import { type Action, coversAll, coversPortfolio } from './authorize.js';
+import { type Action, authorizeOrderChange, covers, scopeOf } from './authorize.js';
 import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
 import { CreatePortfolioBody, SetLimitsBody, SubmitTradeBody } from './protocol.js';
@@ -34,7 +34,7 @@ function scope(c: RouteContext): { ids: readonly string[] } | HttpResult {
   }
   const d = denied(c.principal, 'read');
   if (d) return d;
-  return { ids: c.engine.listPortfolioIds().filter((id) => coversPortfolio(c.principal, id)) };
+  return { ids: c.engine.listPortfolioIds().filter((id) => covers(c.principal, 'read', id)) };
 }
 
 /** Engine failure → HTTP status: unknown things 404, duplicates 409, the rest 400. */
@@ -169,7 +169,7 @@ export const ROUTES: readonly RouteSpec[] = [
       const rawCursor = c.req.query.get('cursor');
       const from = rawCursor === null ? 0 : decodeCursor(rawCursor, scopeKey);
       if (from === undefined) return fail(400, errors.badQuery('cursor', 'the nextCursor of an earlier page of this same list'));
-      const covered = coversAll(c.principal) ? undefined : new Set(s.ids);
+      const covered = scopeOf(c.principal, 'read') === null ? undefined : new Set(s.ids);
       const page = c.engine.tradePage(asked !== undefined ? { portfolioId: asked } : covered ? { include: (id) => covered.has(id) } : {}, from, limit);
       return ok(200, { orders: page.orders, fills: page.fills, ...(page.next !== undefined ? { nextCursor: encodeCursor(scopeKey, page.next) } : {}) });
     },
@@ -185,9 +185,11 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'del', pattern: '/trades/:id', paramCount: 1, hasBody: false,
     handle: async (c) => {
-      const o = pathOrder(c, 'trade');
+      const o = pathOrder(c, 'cancel');
       if (!('order' in o)) return o;
       const order = o.order, id = order.orderId;
+      const refused = authorizeOrderChange(c.principal, 'cancel', order);
+      if (refused !== null) return fail(403, errors.forbidden(refused));
       if (order.status !== 'open') return fail(409, errors.conflict(`order ${id} is ${order.status}, not open`));
       const out = await c.engine.cancelOrder(order.portfolioId, id, c.principal.sub);
       // The order may have filled between the look-up and the cancel.

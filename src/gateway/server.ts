@@ -11,11 +11,13 @@
  * maxPayloadLength is 4 × maxFrameBytes, and a frame above that is closed by uWS itself (code 1006,
  * "Received too big message") before we see it.
  */
-import type { KeyObject } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
-import { type Principal, TokenVerifier, bearerToken } from './auth.js';
+import { credentialOf, notRevoked } from './auth.js';
+import type { Result } from '../engine/result.js';
+import type { ApiKeyVerifier, Principal, SessionRevocations } from './identity/ports.js';
+import { type TokenSettings, Tokens } from './tokens.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
 import { GATEWAY_DEFAULTS } from './gateway-defaults.js';
@@ -24,10 +26,10 @@ import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
 import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
-import { type RestRateLimits, restAdmission } from './rate-limit.js';
+import { type RestCaller, type RestRateLimits, restAdmission } from './rate-limit.js';
 import { nextRequestId } from './request-id.js';
 import { ROUTES } from './rest-routes.js';
-import { type AdminOps, type RouteSpec, denied } from './route-spec.js';
+import { type AdminOps, type PublicRouteSpec, type RouteSpec, denied } from './route-spec.js';
 import { ADMIN_ROUTES } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -52,7 +54,20 @@ export interface GatewayOptions {
   readonly host?: string;
   /** 0 = any free port (default 8080). */
   readonly port?: number;
-  readonly jwt: { readonly secret: Uint8Array | KeyObject; readonly issuer: string; readonly audience: string };
+  /** The signing-key ring with issuer and audience (config.jwt), or a Tokens built on them to share its cache. */
+  readonly jwt: TokenSettings | Tokens;
+  /** Checks `Authorization: ApiKey <key>` and websocket `auth {apiKey}`; absent: API keys are refused (401). */
+  readonly apiKeys?: ApiKeyVerifier;
+  /**
+   * Login sessions revoked (logout, refresh-token reuse, an admin): a token of a revoked session is
+   * refused on every REST call and websocket `auth`, and open websockets of it are closed (4005).
+   * Absent: a token is good until its exp.
+   */
+  readonly revocations?: SessionRevocations;
+  /** Routes served without a token (register, login, refresh, MFA login), with the same body limits as the others. */
+  readonly publicRoutes?: readonly PublicRouteSpec[];
+  /** More routes behind a token or API key (accounts, user administration), served like the built-in ones. */
+  readonly routes?: readonly RouteSpec[];
   /** Largest websocket frame answered normally (default 64 KiB). */
   readonly maxFrameBytes?: number;
   /** Largest REST body (default 1 MiB). */
@@ -123,7 +138,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const policy = new HttpPolicy({ corsOrigins: o.corsOrigins, extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])] });
   const guard = new Guard(policy, log);
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
-  const verifier = new TokenVerifier(opts.jwt);
+  const tokens = opts.jwt instanceof Tokens ? opts.jwt : new Tokens(opts.jwt);
   const limits = new ConnectionLimits(o.connections ?? {});
   const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open');
   const stats: GatewayStats = { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 };
@@ -143,12 +158,25 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   };
   const newSession = (p: Principal | null, ip: string) => new Session(p, codec, flow, stats, onSlowClose, timers, ip);
   const ctx: WsContext = {
-    engine, codec, subs, verifier, log, maxSubscriptions: o.maxSubscriptions, limits,
+    engine, codec, subs, tokens, log, maxSubscriptions: o.maxSubscriptions, limits,
     ...(opts.admission ? { admission: opts.admission } : {}),
+    ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
+    ...(opts.revocations ? { revocations: opts.revocations } : {}),
   };
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
+  // A revoked session's open websockets close at once (the revocation may come from another engine process).
+  const unrevoked = opts.revocations?.onRevoked(guard.timer('session revoked', (e: { readonly userId: string; readonly sessionIds: readonly string[] }) => {
+    const revoked = new Set(e.sessionIds);
+    for (const s of sessions) {
+      const sid = s.principal?.sessionId;
+      if (sid !== undefined && s.principal?.sub === e.userId && revoked.has(sid)) {
+        s.sendReliable({ type: 'error', code: 'UNAUTHENTICATED', message: 'SESSION_REVOKED: the session of this connection was signed out or revoked' });
+        s.end(CLOSE_CODES.SESSION_REVOKED, 'session revoked');
+      }
+    }
+  })) ?? (() => {});
 
   app.ws<UserData>('/ws', {
     compression: uWS.DISABLED,
@@ -196,6 +224,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
         reply.send(r.ready ? { status: 200, body: { status: 'ready', components: r.components } } : { status: 503, body: { ...errors.notReady(notReadyList(r)), components: r.components } });
       },
     },
+    // The public keys that verify the engine's tokens (RFC 7517), for anyone who checks them.
+    { method: 'get', pattern: '/.well-known/jwks.json', handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
   ];
 
   // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
@@ -209,9 +239,13 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     addMethod(r.pattern, r.method);
     app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply) => r.handle(reply)));
   }
-  for (const route of [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) {
+  for (const route of [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...(opts.routes ?? [])]) {
     addMethod(route.pattern, route.method);
     app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => serveRest(route, reply, req, res)));
+  }
+  for (const route of opts.publicRoutes ?? []) {
+    addMethod(route.pattern, route.method);
+    app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => servePublic(route, reply, req, res)));
   }
   // /ws is a route too: uWS passes a GET without the upgrade headers on to the next GET handler, and
   // every other method to the 405 below.
@@ -234,27 +268,51 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   }));
 
   /**
-   * The token is verified before the body is read: a cached token at once; otherwise the socket is
-   * paused (uWS stops reading it) until jose has answered, and a refused caller's body is never read.
+   * The principal of an Authorization header: at once (a token verified before), later (jose, or the
+   * API-key store), or the 401 saying why not.
+   */
+  function authenticate(authorization: string): { principal: Principal } | { pending: Promise<Result<Principal, string>> } | { refused: HttpResult } {
+    const credential = credentialOf(authorization);
+    if (credential === undefined) return { refused: fail(401, errors.unauthenticated('expected Authorization: Bearer <token> or Authorization: ApiKey <key>')) };
+    if (credential.kind === 'apiKey') {
+      if (opts.apiKeys === undefined) return { refused: fail(401, errors.unauthenticated('API_KEYS_DISABLED: API keys are not enabled on this engine')) };
+      return { pending: opts.apiKeys.verify(credential.key, Date.now()) };
+    }
+    const cached = tokens.peek(credential.token, Date.now());
+    if (cached === undefined) return { pending: tokens.verifyAccess(credential.token, Date.now()).then((r) => notRevoked(opts.revocations, r)) };
+    const r = notRevoked(opts.revocations, { ok: true, value: cached });
+    return r.ok ? { principal: r.value } : { refused: fail(401, errors.unauthenticated(`${r.code}: ${r.message}`)) };
+  }
+
+  /** 415 or 413 from the headers, before any of the body is read. */
+  function bodyRefusal(info: RequestInfo): HttpResult | undefined {
+    if (!isJson(info.contentType)) return fail(415, errors.unsupportedMediaType(info.contentType));
+    if (info.contentLength !== undefined && !(info.contentLength <= o.maxBodyBytes)) return fail(413, errors.payloadTooLarge(o.maxBodyBytes));
+    return undefined;
+  }
+
+  /**
+   * The credential is verified before the body is read: a cached token at once; otherwise the socket
+   * is paused (uWS stops reading it) until it is verified, and a refused caller's body is never read.
    */
   function serveRest(route: RouteSpec, reply: Reply, req: HttpRequest, res: HttpResponse): void {
     const info = readRequest(req, route.paramCount, reply.requestId);
     if ('code' in info) return reply.send(fail(400, info), route.hasBody);
-    const token = bearerToken(info.authorization);
+    const auth = authenticate(info.authorization);
     // Answering before the body is read: close the connection so the unread body is not parsed as a request.
-    if (token === undefined) return reply.send(fail(401, errors.unauthenticated('expected Authorization: Bearer <token>')), route.hasBody);
+    if ('refused' in auth) return reply.send(auth.refused, route.hasBody);
     if (route.hasBody) {
-      if (!isJson(info.contentType)) return reply.send(fail(415, errors.unsupportedMediaType(info.contentType)), true);
-      if (info.contentLength !== undefined && !(info.contentLength <= o.maxBodyBytes)) return reply.send(fail(413, errors.payloadTooLarge(o.maxBodyBytes)), true);
+      const refused = bodyRefusal(info);
+      if (refused !== undefined) return reply.send(refused, true);
     }
     // uWS hands over body bytes only to an onData attached now, so the body is collected (bounded)
-    // at once, but not parsed or acted on before the token is verified.
-    let principal = verifier.peek(token, Date.now());
+    // at once, but not parsed or acted on before the credential is verified.
+    let principal = 'principal' in auth ? auth.principal : undefined;
     let body: Buffer | undefined;
     const go = (): void => {
       if (principal === undefined || reply.aborted || reply.done) return;
-      if (!route.hasBody) return void finish(reply, route, info as RequestInfo, principal, undefined);
-      if (body !== undefined) void finish(reply, route, info as RequestInfo, principal, body);
+      if (!route.hasBody) return void finishRest(reply, route, info, principal, undefined);
+      if (body !== undefined) void finishRest(reply, route, info, principal, body);
     };
     if (route.hasBody) {
       readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => {
@@ -262,13 +320,13 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
         go();
       }));
     }
-    if (principal !== undefined) return go();
-    // An unknown token: stop reading the socket until jose has answered; a refused caller's body is never read further.
+    if (!('pending' in auth)) return go();
+    // Not verified yet: stop reading the socket until it is; a refused caller's body is never read further.
     if (route.hasBody) res.pause();
-    verifier.verify(token, Date.now(), true).then(
+    auth.pending.then(
       (v) => {
-        if (!v.ok) return reply.send(fail(401, errors.unauthenticated(v.reason)), route.hasBody);
-        principal = v.principal;
+        if (!v.ok) return reply.send(fail(401, errors.unauthenticated(`${v.code}: ${v.message}`)), route.hasBody);
+        principal = v.value;
         if (route.hasBody && !reply.aborted && !reply.done) res.resume();
         go();
       },
@@ -276,10 +334,33 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     );
   }
 
-  async function finish(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined): Promise<void> {
+  function finishRest(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined): Promise<void> {
+    const caller: RestCaller = { kind: 'user', sub: principal.sub, method: route.method, pattern: route.pattern };
+    return answer(reply, route.pattern, body, caller, (json) => route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) }));
+  }
+
+  /** A route open to anyone: no credential, the same header and body checks as the others. */
+  function servePublic(route: PublicRouteSpec, reply: Reply, req: HttpRequest, res: HttpResponse): void {
+    const info = readRequest(req, route.paramCount, reply.requestId);
+    if ('code' in info) return reply.send(fail(400, info), route.hasBody);
+    const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const handle = (json: unknown) => route.handle({ req: info, ip, body: json });
+    // Routes open to anyone (login, register) are limited per client address.
+    const caller: RestCaller = { kind: 'address', ip, pattern: route.pattern };
+    if (!route.hasBody) return void answer(reply, route.pattern, undefined, caller, handle);
+    const refused = bodyRefusal(info);
+    if (refused !== undefined) return reply.send(refused, true);
+    readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => void answer(reply, route.pattern, b, caller, handle)));
+  }
+
+  /**
+   * The caller's rate limit (a refusal never reaches the handler), then the body parsed (400
+   * BAD_JSON when it is not JSON), the handler run and what it answers sent.
+   */
+  async function answer(reply: Reply, pattern: string, body: Buffer | undefined, caller: RestCaller, handle: (json: unknown) => HttpResult | Promise<HttpResult>): Promise<void> {
     let result: HttpResult;
     try {
-      const limited = opts.rateLimits && (await restAdmission(opts.rateLimits, { kind: 'user', sub: principal.sub, method: route.method, pattern: route.pattern }, Date.now()));
+      const limited = opts.rateLimits && (await restAdmission(opts.rateLimits, caller, Date.now()));
       if (limited) return reply.send(limited);
       let json: unknown;
       let bad = false;
@@ -290,9 +371,9 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
           bad = true;
         }
       }
-      result = bad ? fail(400, errors.badJson()) : await route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) });
+      result = bad ? fail(400, errors.badJson()) : await handle(json);
     } catch (e) {
-      return guard.internal(route.pattern, reply, e);
+      return guard.internal(pattern, reply, e);
     }
     reply.send(result);
   }
@@ -314,20 +395,27 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     if (queryToken && !o.allowQueryToken) {
       return reply.send(fail(401, errors.unauthenticated('tokens in the query string are refused (they end up in logs): send auth {token} or Authorization: Bearer')));
     }
-    const token = (o.allowQueryToken ? queryToken : undefined) || bearerToken(req.getHeader('authorization'));
-    const refused = limits.admit(ip, token === undefined);
+    const authorization = o.allowQueryToken && queryToken ? `Bearer ${queryToken}` : req.getHeader('authorization');
+    const withCredential = authorization !== '';
+    const refused = limits.admit(ip, !withCredential);
     if (refused !== null) return reply.send(fail(503, errors.tooManyConnections(refused)));
     const accept = (p: Principal | null) => {
       reply.done = true;
       res.upgrade<UserData>({ session: newSession(p, ip) }, key, protocol, extensions, context);
     };
-    if (!token) return accept(null);
-    verifier.verify(token, Date.now(), false).then(
+    if (!withCredential) return accept(null);
+    const auth = authenticate(authorization);
+    if ('refused' in auth) {
+      limits.release(ip, false);
+      return reply.send(auth.refused);
+    }
+    const pending = 'pending' in auth ? auth.pending : Promise.resolve({ ok: true as const, value: auth.principal });
+    pending.then(
       (r) => {
         if (reply.aborted) return limits.release(ip, false);
-        if (r.ok) return res.cork(() => accept(r.principal));
+        if (r.ok) return res.cork(() => accept(r.value));
         limits.release(ip, false);
-        reply.send(fail(401, errors.unauthenticated(r.reason)));
+        reply.send(fail(401, errors.unauthenticated(`${r.code}: ${r.message}`)));
       },
       (e: unknown) => {
         limits.release(ip, false);
@@ -351,6 +439,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       if (closed) return;
       closed = true;
       unlisten();
+      unrevoked();
       uWS.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.end(CLOSE_CODES.SHUTDOWN, 'server shutting down');
       // Native uWS has app.close() (closes every socket); the typings lag behind.

@@ -5,15 +5,18 @@
  */
 import { streamedRisk } from '../engine/actors/streamed-risk.js';
 import type { EngineApi, OrderOutcome } from '../engine/runtime/engine-api.js';
-import type { Principal, TokenVerifier } from './auth.js';
-import { authorize, coversAll, coversPortfolio, hasRole } from './authorize.js';
+import type { Result } from '../engine/result.js';
+import { notRevoked } from './auth.js';
+import { authorize, authorizeOrderChange, covers, hasRole, scopeOf } from './authorize.js';
 import type { Codec } from './codec.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import { CLOSE_CODES, type GatewayError, errors } from './errors.js';
 import {
-  type AuthMsg, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
+  type AuthMsg, type AuthenticatedOut, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
 } from './protocol.js';
 import type { Subscriptions } from './subscriptions.js';
+import type { ApiKeyVerifier, Principal, SessionRevocations, TokenRefusal } from './identity/ports.js';
+import { grantsOut } from './tokens.js';
 import { stackOf } from './guard.js';
 import { nextRequestId } from './request-id.js';
 import { MAX_HELD_FRAMES, type Session, WILDCARD, pendingKey } from './ws-session.js';
@@ -32,12 +35,21 @@ export interface WsContext {
   readonly engine: EngineApi;
   readonly codec: Codec;
   readonly subs: Subscriptions;
-  readonly verifier: TokenVerifier;
+  readonly tokens: AccessVerifier;
+  /** Checks `auth {apiKey}`; absent: API keys are refused. */
+  readonly apiKeys?: ApiKeyVerifier;
+  /** Revoked login sessions; absent: tokens are good until their exp. */
+  readonly revocations?: SessionRevocations;
   readonly log: LogFn;
   /** Subscriptions one connection may hold. */
   readonly maxSubscriptions: number;
   readonly limits: ConnectionLimits;
   readonly admission?: MessageAdmission;
+}
+
+/** What the websocket asks of tokens.ts. */
+export interface AccessVerifier {
+  verifyAccess(token: string, nowMs: number): Promise<Result<Principal, TokenRefusal>>;
 }
 
 type MsgId = string | number | undefined;
@@ -121,22 +133,22 @@ const TEXT_FRAME = new ArrayBuffer(0);
 async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<void> {
   if (s.authenticating) return sendError(s, msg.id, errors.alreadyAuthenticated('an auth is already being verified; wait for its answer'));
   s.authenticating = true;
-  let r: Awaited<ReturnType<TokenVerifier['verify']>>;
+  let r: Result<Principal, string>;
   try {
-    r = await ctx.verifier.verify(msg.token, Date.now(), false);
+    r = await verifyCredential(ctx, msg);
   } finally {
     s.authenticating = false;
   }
   if (s.closed) return;
   const previous = s.principal;
   if (!r.ok) {
-    sendError(s, msg.id, errors.unauthenticated(r.reason));
+    sendError(s, msg.id, errors.unauthenticated(`${r.code}: ${r.message}`));
     // Frames pipelined behind a refused auth each hear why, and the connection closes.
     if (previous === null && s.heldFrames.length > 0) return refuseHeld(ctx, s);
     if (++s.authFailures >= MAX_AUTH_FAILURES) s.end(CLOSE_CODES.AUTH_FAILED, 'too many refused auth messages');
     return;
   }
-  const p = r.principal;
+  const p = r.value;
   if (previous !== null && previous.sub !== p.sub) {
     return sendError(s, msg.id, errors.alreadyAuthenticated(`the token is for "${p.sub.slice(0, 64)}", this connection for "${previous.sub.slice(0, 64)}"; open a new connection to change identity`));
   }
@@ -144,13 +156,19 @@ async function handleAuth(ctx: WsContext, s: Session, msg: AuthMsg): Promise<voi
   // A first auth leaves the unauthenticated cap; a re-authentication keeps what the new token covers.
   if (previous === null) ctx.limits.authenticated();
   else dropUncovered(ctx, s, p);
-  s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, roles: [...p.roles], portfolios: p.portfolios === null ? [WILDCARD] : [...p.portfolios], expMs: p.expMs });
+  s.sendReliable({ type: 'authenticated', id: msg.id, sub: p.sub, grants: grantsOut(p), roles: [...p.roles], expMs: p.expMs } satisfies AuthenticatedOut);
   // The frames sent behind `auth`, in the order they came.
   const held = s.heldFrames.splice(0);
   for (const frame of held) {
     if (s.closed) return;
     handleFrame(ctx, s, frame, frame !== TEXT_FRAME);
   }
+}
+
+async function verifyCredential(ctx: WsContext, msg: AuthMsg): Promise<Result<Principal, string>> {
+  if (msg.token !== undefined) return notRevoked(ctx.revocations, await ctx.tokens.verifyAccess(msg.token, Date.now()));
+  if (ctx.apiKeys === undefined) return Promise.resolve({ ok: false, code: 'API_KEYS_DISABLED', message: 'API keys are not enabled on this engine' });
+  return ctx.apiKeys.verify(msg.apiKey ?? '', Date.now());
 }
 
 /** Every frame held behind a refused first `auth` gets UNAUTHENTICATED (with its id), then the close. */
@@ -171,19 +189,20 @@ function refuseHeld(ctx: WsContext, s: Session): void {
 function dropUncovered(ctx: WsContext, s: Session, p: Principal): void {
   const reads = hasRole(p, 'read');
   for (const key of [...s.subs.market]) if (!reads) ctx.subs.unsubscribe(s, 'market', key);
+  const all = scopeOf(p, 'read') === null;
   for (const channel of ['risk', 'orders'] as const) {
     for (const key of [...s.subs[channel]]) {
-      const covered = reads && (key === WILDCARD ? coversAll(p) : coversPortfolio(p, key));
+      const covered = reads && (key === WILDCARD ? all : covers(p, 'read', key));
       if (!covered) ctx.subs.unsubscribe(s, channel, key);
     }
   }
 }
 
-/** The portfolio keys a risk/orders (un)subscription names: one id, "*", or each covered id. */
+/** The portfolio keys a risk/orders (un)subscription names: one id, "*", or each id the read grants cover. */
 function portfolioKeys(p: Principal, portfolioId: string | undefined): readonly string[] {
   if (portfolioId !== undefined) return [portfolioId];
-  if (coversAll(p)) return [WILDCARD];
-  return [...(p.portfolios ?? [])];
+  const scope = scopeOf(p, 'read');
+  return scope === null ? [WILDCARD] : [...scope];
 }
 
 /** Would adding `keys` to this session pass the per-connection cap (keys it already holds are free)? */
@@ -271,8 +290,16 @@ async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderM
   replyOutcome(ctx, s, id, out);
 }
 
+/** Cancel and replace: the role on the portfolio, then (an order we know of) whose order it is. */
+function orderChangeDenied(ctx: WsContext, p: Principal, change: 'cancel' | 'replace', portfolioId: string, orderId: string): string | null {
+  const order = ctx.engine.getOrder(orderId);
+  // An unknown order (or one of another portfolio) is the engine's to refuse, with its own code.
+  if (order === undefined || order.portfolioId !== portfolioId) return authorize(p, change, portfolioId);
+  return authorizeOrderChange(p, change, order);
+}
+
 async function handleCancel(ctx: WsContext, s: Session, p: Principal, msg: CancelMsg): Promise<void> {
-  const denied = authorize(p, 'trade', msg.portfolioId);
+  const denied = orderChangeDenied(ctx, p, 'cancel', msg.portfolioId, msg.orderId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   let out: OrderOutcome;
   try {
@@ -284,7 +311,7 @@ async function handleCancel(ctx: WsContext, s: Session, p: Principal, msg: Cance
 }
 
 async function handleReplace(ctx: WsContext, s: Session, p: Principal, msg: ReplaceMsg): Promise<void> {
-  const denied = authorize(p, 'trade', msg.portfolioId);
+  const denied = orderChangeDenied(ctx, p, 'replace', msg.portfolioId, msg.orderId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const { type: _type, id, portfolioId, orderId, ...changes } = msg;
   // A replaced limit that now crosses fills at once; hold that fill until after the ack.

@@ -4,15 +4,15 @@
  * trust it through `ca`, and `risk-engine watch --ca`; production refusing plaintext unless a
  * TLS-terminating proxy is declared.
  */
-import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../src/gateway/auth.js';
+import { minter } from '../gateway/dev-keys.js';
 import { Client } from '../gateway/harness.js';
 import { newTarget } from '../persistence/pg-fixture.js';
 import { makeTestCert, type TestCert } from '../tls-fixture.js';
@@ -22,21 +22,20 @@ const run = (cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs?: nu
 import { type Server, serve } from './serve-child.js';
 
 const HSTS = 'max-age=31536000; includeSubDomains';
-const SECRET = `tls-test-${randomBytes(16).toString('hex')}`;
-const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
-const token = (sub: string, roles: ('admin' | 'feed' | 'trader' | 'risk_manager')[]): Promise<string> =>
-  issueToken({ sub, roles, portfolios: ['*'], ttlSeconds: 600 }, new TextEncoder().encode(SECRET), jwt);
+const KEYS = mkdtempSync(path.join(tmpdir(), 'risk-tls-keys-'));
+const mint = minter(KEYS);
+const token = (sub: string, roles: ('admin' | 'feed' | 'trader' | 'risk_manager')[]): Promise<string> => mint(sub, roles, ['*']);
 
-const folders: string[] = [];
+const folders: string[] = [KEYS];
 function folder(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'risk-tls-'));
   folders.push(d);
   return d;
 }
 
-/** The environment of an operator: this test's JWT key, no inherited listener or TLS settings. */
+/** The environment of an operator: this test's signing keys, no inherited listener or TLS settings. */
 function envWith(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', RISK_ENGINE_JWT_SECRET: SECRET, RISK_POOL_THREADS: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'test', SIGNING_KEYS_DIR: KEYS, RISK_POOL_THREADS: '1' };
   for (const k of ['PORT', 'HOST', 'DATA_DIR', 'RISK_ENGINE_JWT_ISSUER', 'RISK_ENGINE_JWT_AUDIENCE', 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_KEY_PASSPHRASE', 'TLS_TERMINATED_BY_PROXY', 'NODE_EXTRA_CA_CERTS']) delete env[k];
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

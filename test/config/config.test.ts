@@ -1,34 +1,49 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { addKeyFile } from '../../src/gateway/signing-keys.js';
 import { makeTestCert } from '../tls-fixture.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'risk-engine-config-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-const secret = 'x'.repeat(40);
 // A random master key, as production must be given (ENCRYPTION_KEY).
 const masterKey = randomBytes(32).toString('base64');
+/** A production signing-key directory with one key, made as `risk-engine signing-keys add` makes it. */
+const keysDir = join(dataDir, 'prod-keys');
+addKeyFile(keysDir, Date.now());
+
+/** Every problem loadConfig names for `env` (over this file's DATA_DIR), one a line. */
+const problemsOf = (env: Record<string, string>): string => {
+  try {
+    loadConfig({ DATA_DIR: dataDir, ...env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.join('\n');
+  }
+  return expect.unreachable('loadConfig accepted the configuration');
+};
 
 describe('loadConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const c = loadConfig({ DATA_DIR: dataDir });
     expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', env: 'development', mailboxCapacity: 1024, marginRefreshMs: 1000, rate: 0.03 });
     expect(c.pool.maxBatch).toBe(64);
-    expect(c.jwt).toMatchObject({ issuer: 'risk-engine', audience: 'risk-engine', secretSource: 'dev-file' });
+    expect(c.jwt).toMatchObject({ issuer: 'risk-engine', audience: 'risk-engine' });
+    expect(c).toMatchObject({ accessTokenExpireMinutes: 30, refreshTokenExpireDays: 7 });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it('lists every bad field in one error instead of stopping at the first', () => {
     try {
-      loadConfig({ DATA_DIR: dataDir, PORT: '70000', RISK_POOL_THREADS: 'two', RISK_FREE_RATE: 'NaN', RISK_ENGINE_JWT_SECRET: 'short' });
+      loadConfig({ DATA_DIR: dataDir, PORT: '70000', RISK_POOL_THREADS: 'two', RISK_FREE_RATE: 'NaN', ACCESS_TOKEN_EXPIRE_MINUTES: '0', REFRESH_TOKEN_EXPIRE_DAYS: 'a week' });
       expect.unreachable('loadConfig accepted a bad configuration');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const problems = (e as ConfigError).problems.join('\n');
-      for (const field of ['PORT', 'RISK_POOL_THREADS', 'RISK_FREE_RATE', 'RISK_ENGINE_JWT_SECRET']) expect(problems).toContain(field);
+      for (const field of ['PORT', 'RISK_POOL_THREADS', 'RISK_FREE_RATE', 'ACCESS_TOKEN_EXPIRE_MINUTES', 'REFRESH_TOKEN_EXPIRE_DAYS']) expect(problems).toContain(field);
     }
   });
 
@@ -40,13 +55,33 @@ describe('loadConfig', () => {
     }
   });
 
-  it('refuses to start in production without a JWT secret of its own', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).toThrow(/RISK_ENGINE_JWT_SECRET/);
-    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' }).jwt.secretSource).toBe('env');
+  it('takes the token lifetimes from ACCESS_TOKEN_EXPIRE_MINUTES and REFRESH_TOKEN_EXPIRE_DAYS', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, ACCESS_TOKEN_EXPIRE_MINUTES: '5', REFRESH_TOKEN_EXPIRE_DAYS: '1' })).toMatchObject({ accessTokenExpireMinutes: 5, refreshTokenExpireDays: 1 });
+    for (const [k, bad] of [['ACCESS_TOKEN_EXPIRE_MINUTES', '1441'], ['ACCESS_TOKEN_EXPIRE_MINUTES', '2.5'], ['REFRESH_TOKEN_EXPIRE_DAYS', '0'], ['REFRESH_TOKEN_EXPIRE_DAYS', '366']] as const) {
+      expect(() => loadConfig({ DATA_DIR: dataDir, [k]: bad })).toThrow(new RegExp(k));
+    }
+  });
+
+  it('refuses to start in production without signing keys, and names the file that is not an Ed25519 key', () => {
+    const prod = { NODE_ENV: 'production', ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
+    const empty = mkdtempSync(join(dataDir, 'empty-'));
+    expect(problemsOf({ ...prod, SIGNING_KEYS_DIR: join(dataDir, 'missing') })).toMatch(/SIGNING_KEYS_DIR: .*missing: cannot read the signing-key directory \(ENOENT\).*signing-keys add/);
+    expect(problemsOf({ ...prod, SIGNING_KEYS_DIR: empty })).toMatch(/SIGNING_KEYS_DIR: .*holds no signing key/);
+    // Production never makes a key itself.
+    expect(readdirSync(empty)).toEqual([]);
+    const bad = mkdtempSync(join(dataDir, 'bad-'));
+    writeFileSync(join(bad, 'ed25519-20261206T183000.000Z-00aa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    writeFileSync(join(bad, 'ed25519-20261206T183001.000Z-00bb.pem'), 'not a key');
+    const problems = problemsOf({ ...prod, SIGNING_KEYS_DIR: bad });
+    expect(problems).toMatch(/00aa\.pem: is a rsa key, not Ed25519/);
+    expect(problems).toMatch(/00bb\.pem: holds no PEM private key/);
+    // The same bad file is refused in development too: it would sign tokens nothing verifies.
+    expect(problemsOf({ SIGNING_KEYS_DIR: bad })).toMatch(/00aa\.pem: is a rsa key/);
+    expect(loadConfig({ DATA_DIR: dataDir, ...prod, SIGNING_KEYS_DIR: keysDir }).jwt.keys.kids()).toHaveLength(1);
   });
 
   it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true says it is meant', () => {
-    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, ENCRYPTION_KEY: masterKey, TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: masterKey, TLS_TERMINATED_BY_PROXY: 'true' };
     try {
       loadConfig(prod);
       expect.unreachable('production started on the embedded database');
@@ -64,13 +99,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'development' }).persistence).not.toHaveProperty('databaseUrl');
   });
 
-  it('keeps one development key per data folder, private to its owner, so token and serve agree', () => {
-    const a = loadConfig({ DATA_DIR: dataDir });
-    const b = loadConfig({ DATA_DIR: dataDir });
-    expect(Buffer.from(a.jwt.secret).equals(Buffer.from(b.jwt.secret))).toBe(true);
-    const file = join(dataDir, 'dev-jwt-secret');
-    expect(readFileSync(file, 'utf8').length).toBeGreaterThanOrEqual(32);
-    expect(statSync(file).mode & 0o077).toBe(0);
+  it('keeps one development signing key per data folder, private to its owner, so token and serve agree', () => {
+    const home = mkdtempSync(join(dataDir, 'home-'));
+    const a = loadConfig({ DATA_DIR: home });
+    const b = loadConfig({ DATA_DIR: home });
+    expect(a.jwt.keys.kids()).toHaveLength(1);
+    expect(b.jwt.keys.kids()).toEqual(a.jwt.keys.kids());
+    const dir = join(home, 'signing-keys');
+    expect(a.jwt.keys.dir).toBe(dir);
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(/^ed25519-\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}\.pem$/);
+    expect(statSync(join(dir, file!)).mode & 0o077).toBe(0);
+    expect(statSync(dir).mode & 0o077).toBe(0);
   });
 
   it('takes the market-data checks from TICK_MAX_JUMP and TICK_MAX_SKEW_MS (25% and 5 s by default) and refuses bad ones', () => {
@@ -156,15 +196,6 @@ describe('loadConfig: encryption in transit', () => {
     cert.cleanup();
     other.cleanup();
   });
-  const problemsOf = (env: Record<string, string>): string => {
-    try {
-      loadConfig({ DATA_DIR: dataDir, ...env });
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return (e as ConfigError).problems.join('\n');
-    }
-    return expect.unreachable('loadConfig accepted the configuration');
-  };
 
   it('terminates TLS with a readable certificate and its own key, and stays plaintext without them', () => {
     const c = loadConfig({ DATA_DIR: dataDir, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile });
@@ -200,17 +231,18 @@ describe('loadConfig: encryption in transit', () => {
   it('lists every production rule a start breaks at once', () => {
     const problems = (() => {
       try {
-        loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+        // A data folder of its own: production has no signing key there.
+        loadConfig({ DATA_DIR: mkdtempSync(join(dataDir, 'prod-')), NODE_ENV: 'production' });
       } catch (e) {
         return (e as ConfigError).problems;
       }
       return [];
     })();
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['RISK_ENGINE_JWT_SECRET', 'ENCRYPTION_KEY', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['SIGNING_KEYS_DIR', 'ENCRYPTION_KEY', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE']);
   });
 
   it('refuses plaintext in production unless a TLS-terminating proxy is declared in front', () => {
-    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod' };
+    const prod = { NODE_ENV: 'production', SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod' };
     expect(problemsOf(prod)).toMatch(/TLS_CERT_FILE, TLS_KEY_FILE: required in production.*TLS_TERMINATED_BY_PROXY=true/);
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_TERMINATED_BY_PROXY: 'true' })).toMatchObject({ tlsTerminatedByProxy: true });
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile }).tls?.certFile).toBe(cert.certFile);
@@ -263,7 +295,7 @@ describe('the master keys of field encryption (ENCRYPTION_KEY, ENCRYPTION_KEY_PR
     expect(a.source).toBe('dev-file');
     expect(a.current).toEqual(b.current);
     expect(statSync(join(dataDir, 'dev-encryption-key')).mode & 0o077).toBe(0);
-    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: secret, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { NODE_ENV: 'production', SIGNING_KEYS_DIR: keysDir, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
     expect(problemsOf(prod)).toMatch(/^ENCRYPTION_KEY: required in production \(the development key file is refused\); 32 bytes as base64/);
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, ENCRYPTION_KEY: masterKey }).encryption.source).toBe('env');
   });

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { CLIENT_ORDER_IDS_DEFAULTS } from '../../src/engine/actors/client-order-ids.js';
 import { DEFAULT_RISK_LIMITS, LEVERAGE_POLICY_DEFAULTS } from '../../src/engine/limits/risk-limits.js';
@@ -10,14 +13,17 @@ import { JWT_DEFAULTS } from '../../src/gateway/auth.js';
 import { CONNECTION_CAPS_DEFAULTS, ConnectionLimits } from '../../src/gateway/connection-limits.js';
 import { GATEWAY_DEFAULTS } from '../../src/gateway/gateway-defaults.js';
 import { RATE_LIMIT_DEFAULTS } from '../../src/gateway/rate-limit.js';
+import { SIGNING_KEYS_DEFAULTS } from '../../src/gateway/signing-keys.js';
 import { DATABASE_DEFAULTS } from '../../src/persistence/database.js';
 import { QUEUE_FEEDER_DEFAULTS } from '../../src/persistence/queue-feeder.js';
 import { normaliseQueueOptions, QUEUE_DEFAULTS } from '../../src/persistence/queue-options.js';
 import { AML_DEFAULTS } from '../../src/workers/queue-jobs/aml-large-notional.js';
 import { normaliseRiskPoolOptions, RISK_POOL_DEFAULTS } from '../../src/workers/risk-pool/risk-pool-options.js';
 
-// A JWT secret and a master key only so that no development key file is written; they are no component's settings.
-const config = loadConfig({ RISK_ENGINE_JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+// A signing-key directory of the test's own and a master key, so that no development key is written into ./data.
+const keysDir = mkdtempSync(join(tmpdir(), 'risk-defaults-keys-'));
+afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
+const config = loadConfig({ SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: randomBytes(32).toString('base64') });
 const persistence = config.persistence.mode === 'durable' ? config.persistence : undefined;
 
 describe('the configuration with nothing set equals the defaults of the components it configures', () => {
@@ -48,6 +54,7 @@ describe('the configuration with nothing set equals the defaults of the componen
     });
     expect(config.corsOrigins).toEqual(GATEWAY_DEFAULTS.corsOrigins);
     expect({ issuer: config.jwt.issuer, audience: config.jwt.audience }).toEqual(JWT_DEFAULTS);
+    expect(config.jwt.keys.refreshMs).toBe(SIGNING_KEYS_DEFAULTS.refreshMs);
   });
 
   it('rate limits: auth per address, REST per user and route class, websocket messages and ticks per connection', () => {

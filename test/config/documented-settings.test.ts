@@ -6,12 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { issueToken } from '../../src/gateway/auth.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tokens } from '../../src/gateway/tokens.js';
 import { type RunningApp, startApp } from '../../src/main.js';
 
-const SECRET = 's'.repeat(40);
+const dataDir = mkdtempSync(join(tmpdir(), 'risk-documented-'));
 const env = {
-  RISK_ENGINE_JWT_SECRET: SECRET, ENCRYPTION_KEY: randomBytes(32).toString('base64'), PERSISTENCE: 'memory', PORT: '0', LOG_LEVEL: 'silent', RISK_POOL_THREADS: '1',
+  DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString('base64'), PERSISTENCE: 'memory', PORT: '0', LOG_LEVEL: 'silent', RISK_POOL_THREADS: '1',
   DEFAULT_LEVERAGE_LIMIT: '3', MAX_LEVERAGE_LIMIT: '20', VAR_CONFIDENCE_LEVEL: '0.99',
 };
 
@@ -21,10 +24,12 @@ let token: string;
 beforeAll(async () => {
   const config = loadConfig(env);
   app = await startApp(config, { log: () => {} });
-  token = await issueToken({ sub: 'risk-desk', roles: ['admin', 'risk_manager'], portfolios: ['*'], ttlSeconds: 600 }, config.jwt.secret, config.jwt);
+  const grants = [{ role: 'admin' as const, portfolios: ['*'] }, { role: 'risk_manager' as const, portfolios: ['*'] }];
+  token = await new Tokens(config.jwt).issueAccess({ sub: 'risk-desk', grants, amr: ['dev'] }, 600, Date.now());
 });
 afterAll(async () => {
   await app?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function rest(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

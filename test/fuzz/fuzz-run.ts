@@ -5,10 +5,11 @@
  * error, and a normal client still authenticates, creates a portfolio, trades and gets risk.
  * Used by test/fuzz/hostile-clients.test.ts and by `npm run fuzz` (test/fuzz/run.ts).
  */
-import { issueToken, type Role } from '../../src/gateway/auth.js';
+import type { Role } from '../../src/gateway/auth.js';
+import { minter } from '../gateway/dev-keys.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { newTarget } from '../persistence/pg-fixture.js';
-import { killServes, type ServeProcess, startServe } from '../persistence/serve-process.js';
+import { killServes, type ServeProcess, startServe, testKeysDir } from '../persistence/serve-process.js';
 import type { Sender } from './hostile-frames.js';
 import { hostileRequests, type HttpTokens } from './hostile-http.js';
 import { driveHttp, type HttpTally } from './http-driver.js';
@@ -34,7 +35,6 @@ export interface FuzzReport {
   readonly findings: readonly string[];
 }
 
-const JWT = { issuer: 'risk-engine', audience: 'risk-engine' };
 const MAX_FRAME_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Portfolios the fuzz may touch; the final check trades in one of its own. */
@@ -98,12 +98,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const log = o.log ?? (() => {});
   const t0 = Date.now();
   const target = newTarget('external');
-  const secret = `fuzz-${o.seed}-0123456789abcdef0123456789abcdef`;
-  const key = new TextEncoder().encode(secret);
+  const keys = testKeysDir();
   let engine: ServeProcess | undefined;
   try {
     engine = await startServe({
-      RISK_ENGINE_JWT_SECRET: secret, DATA_DIR: target.dataDir, DATABASE_URL: target.url, DATABASE_SCHEMA: target.schema,
+      SIGNING_KEYS_DIR: keys, DATA_DIR: target.dataDir, DATABASE_URL: target.url, DATABASE_SCHEMA: target.schema,
       MAX_FRAME_BYTES: String(MAX_FRAME_BYTES), MAX_BODY_BYTES: String(MAX_BODY_BYTES), LOG_LEVEL: 'error',
     });
     const port = engine.port;
@@ -116,8 +115,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
 
     // Tokens outlive the run (a long fuzz must not see 4001 closes for its own tokens).
     const ttlSeconds = 600 + Math.ceil((o.minutes ?? 0) * 60);
-    const mint = (sub: string, roles: Role[], portfolios: string[]) => issueToken({ sub, roles, portfolios, ttlSeconds }, key, JWT);
-    const other = new TextEncoder().encode('another-secret-0123456789abcdef0123456789');
+    const signed = minter(keys);
+    const mint = (sub: string, roles: Role[], portfolios: string[]) => signed(sub, roles, portfolios, ttlSeconds);
     const tokens: HttpTokens = {
       admin: await mint('fz-admin', ['admin'], ['*']),
       trader: await mint('fz-trader', ['trader'], ['P1', 'fz-1']),
@@ -125,9 +124,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       compliance: await mint('fz-compliance', ['compliance_officer'], ['*']),
       feed: await mint('fz-feed', ['feed'], []),
       refused: [
-        await issueToken({ sub: 'x', roles: ['admin'], portfolios: ['*'], ttlSeconds: 600 }, other, JWT),
-        await issueToken({ sub: 'x', roles: ['admin'], portfolios: ['*'], ttlSeconds: -10 }, key, JWT),
-        await issueToken({ sub: 'x', roles: ['admin'], portfolios: ['*'], ttlSeconds: 600 }, key, { issuer: 'risk-engine', audience: 'elsewhere' }),
+        await minter(testKeysDir())('x', ['admin'], ['*']),
+        await signed('x', ['admin'], ['*'], -10),
+        await minter(keys, { issuer: 'risk-engine', audience: 'elsewhere' })('x', ['admin'], ['*']),
       ],
     };
     // Portfolios with a position in AAA, and a price for it, so orders reach the pre-trade checks.

@@ -27,7 +27,7 @@ beforeAll(async () => {
       replayDeadLetter: () => Promise.resolve(),
     },
   }, { historyLimit: 10_000 });
-  [admin, trader] = await Promise.all([stack.token('ada', ['admin'], []), stack.token('tom', ['trader'], ['E1'])]);
+  [admin, trader] = await Promise.all([stack.token('ada', ['admin'], ['*']), stack.token('tom', ['trader'], ['E1'])]);
   expect((await stack.engine.createPortfolio({ portfolioId: 'E1', cash: 1e9, limits: { submitRateLimit: 1_000_000, maxOrderQty: Infinity, maxOrderNotional: Infinity } }, 'test')).ok).toBe(true);
   expect((await stack.engine.createPortfolio({ portfolioId: 'E2', cash: 1e6 }, 'test')).ok).toBe(true);
   const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
@@ -184,7 +184,7 @@ describe('HTTP edge: the token before the body', () => {
   });
 
   it('reads the body of a fresh, valid token once jose has verified it', async () => {
-    const fresh = await stack.token('ada-2', ['admin'], []);
+    const fresh = await stack.token('ada-2', ['admin'], ['*']);
     const body = JSON.stringify({ portfolioId: 'E4', cash: 10 });
     const a = await rawRequest(port(), `POST /portfolios HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${fresh}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`, body);
     expect(a.status).toBe(201);

@@ -44,7 +44,7 @@ describe('websocket: a session lasts as long as its token', () => {
   it('drops the subscriptions a re-authentication token no longer covers', async () => {
     const c = await Client.login(stack.url, await stack.token('rita', ['risk_manager'], ['W1', 'W2']));
     for (const id of ['W1', 'W2']) expect(await c.request({ type: 'subscribe', channel: 'orders', portfolioId: id })).toMatchObject({ type: 'subscribed' });
-    expect(await c.request({ type: 'auth', token: await stack.token('rita', ['risk_manager'], ['W1']) })).toMatchObject({ type: 'authenticated', portfolios: ['W1'] });
+    expect(await c.request({ type: 'auth', token: await stack.token('rita', ['risk_manager'], ['W1']) })).toMatchObject({ type: 'authenticated', grants: [{ role: 'risk_manager', portfolios: ['W1'] }] });
     await stack.engine.submitOrder('W2', { clientOrderId: 'x2', instrument: 'AAA', side: 'buy', qty: 1, orderType: 'market' }, 'test');
     await stack.engine.submitOrder('W1', { clientOrderId: 'x1', instrument: 'AAA', side: 'buy', qty: 1, orderType: 'market' }, 'test');
     await c.next((m) => m.type === 'fill' && m.clientOrderId === 'x1');

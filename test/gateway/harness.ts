@@ -3,7 +3,9 @@
  * (piscina, compiled worker: run `npm run build` first), the real engine, the real uWS gateway on
  * port 0, and `ws` clients speaking MessagePack. Nothing of ours is faked.
  */
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decode, encode } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
@@ -11,7 +13,9 @@ import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.j
 import { realtimeVarEstimator } from '../../src/engine/risk/realtime-var-estimator.js';
 import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
 import { Engine } from '../../src/engine/runtime/engine.js';
-import { type Role, issueToken } from '../../src/gateway/auth.js';
+import type { Role } from '../../src/gateway/auth.js';
+import { SigningKeyRing } from '../../src/gateway/signing-keys.js';
+import { Tokens } from '../../src/gateway/tokens.js';
 import { type Gateway, type GatewayOptions, startGateway } from '../../src/gateway/server.js';
 import { createRiskPool } from '../../src/workers/risk-pool/risk-pool.js';
 
@@ -25,7 +29,10 @@ export const TICKERS = ['AAA', 'BBB', 'CCC'];
 export interface Stack {
   readonly engine: EngineApi;
   readonly gateway: Gateway;
-  readonly secret: Uint8Array;
+  /** The signing keys the gateway trusts (a fresh directory per stack). */
+  readonly keys: SigningKeyRing;
+  /** Signs and verifies with them, as the gateway does. */
+  readonly tokens: Tokens;
   readonly url: string;
   readonly http: string;
   readonly clock: { nowMs(): number };
@@ -34,6 +41,7 @@ export interface Stack {
    * passes the engine's TICK_MAX_SKEW_MS check as a real feed's would.
    */
   nextTickTs(): number;
+  /** An access token granting each of `roles` on `portfolios`. */
   token(sub: string, roles: Role[], portfolios: string[], ttlSeconds?: number): Promise<string>;
   /** GET /health with an admin token. */
   health(): Promise<{ status: number; body: any }>;
@@ -49,12 +57,15 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
   // Wired as src/main.ts wires it: the pre-trade VaR limit sees the scenarios and confidence of the stream.
   const varEstimator = realtimeVarEstimator(sc.value, pool.varConfidence);
   const engine = new Engine({ calculator: pool, clock, rate: RATE, varEstimator, ...engineOpts });
-  const secret = new Uint8Array(randomBytes(32));
+  const keyDir = mkdtempSync(join(tmpdir(), 'risk-keys-'));
+  const keys = SigningKeyRing.open({ dir: keyDir, createIfEmpty: true });
+  const tokens = new Tokens({ keys, issuer: ISSUER, audience: AUDIENCE });
   let lastTickTs = 0;
-  const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { secret, issuer: ISSUER, audience: AUDIENCE }, ...gw });
-  const token = (sub: string, roles: Role[], portfolios: string[], ttlSeconds = 600) => issueToken({ sub, roles, portfolios, ttlSeconds }, secret, { issuer: ISSUER, audience: AUDIENCE });
+  const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { keys, issuer: ISSUER, audience: AUDIENCE }, ...gw });
+  const token = (sub: string, roles: Role[], portfolios: string[], ttlSeconds = 600) =>
+    tokens.issueAccess({ sub, grants: roles.map((role) => ({ role, portfolios })), amr: ['dev'] }, ttlSeconds, Date.now());
   const stack: Stack = {
-    engine, gateway, secret, clock, token,
+    engine, gateway, keys, tokens, clock, token,
     nextTickTs: () => (lastTickTs = Math.max(Math.floor(clock.nowMs()), lastTickTs + 1)),
     url: `ws://127.0.0.1:${gateway.port}/ws`,
     http: `http://127.0.0.1:${gateway.port}`,
@@ -62,6 +73,7 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
     close: async () => {
       await gateway.close();
       await engine.close();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
   return stack;
@@ -103,10 +115,11 @@ export class Client {
   }
 
   /** `token` goes in the query string (refused unless allowQueryToken), `header` in Authorization; `ca`: the certificates a wss:// client trusts. */
-  static connect(url: string, opts: { token?: string; header?: string; origin?: string; localAddress?: string; ca?: Buffer } = {}): Promise<Client> {
+  static connect(url: string, opts: { token?: string; header?: string; apiKeyHeader?: string; origin?: string; localAddress?: string; ca?: Buffer } = {}): Promise<Client> {
     const u = opts.token ? `${url}?token=${encodeURIComponent(opts.token)}` : url;
     const headers: Record<string, string> = {};
     if (opts.header) headers.authorization = `Bearer ${opts.header}`;
+    if (opts.apiKeyHeader) headers.authorization = `ApiKey ${opts.apiKeyHeader}`;
     const ws = new WebSocket(u, { headers, ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.ca ? { ca: opts.ca } : {}) });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new Client(ws)));
@@ -181,9 +194,10 @@ export class Client {
   }
 }
 
-export async function httpJson(stack: Stack, method: string, path: string, opts: { token?: string; body?: unknown; rawBody?: string | Buffer; contentType?: string } = {}) {
+export async function httpJson(stack: Stack, method: string, path: string, opts: { token?: string; apiKey?: string; body?: unknown; rawBody?: string | Buffer; contentType?: string } = {}) {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.apiKey) headers.authorization = `ApiKey ${opts.apiKey}`;
   let body: string | Buffer | undefined;
   if (opts.rawBody !== undefined) body = opts.rawBody;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 it('streams a 10 MB answer to a slow reader whole, as the socket drains', async () => {
-  const token = await stack.token('ada', ['admin'], []);
+  const token = await stack.token('ada', ['admin'], ['*']);
   const a = await rawRequest(stack.gateway.port, `GET /risk/positions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}`, '', { readDelayMs: 2, timeoutMs: 120_000 });
   expect(a.status).toBe(200);
   expect(Number(a.headers['content-length'])).toBeGreaterThan(8 * 1024 * 1024);

@@ -13,7 +13,7 @@ let admin: string, rm: string, trader: string, feedTok: string;
 beforeAll(async () => {
   stack = await startStack();
   [admin, rm, trader, feedTok] = await Promise.all([
-    stack.token('ada', ['admin'], []),
+    stack.token('ada', ['admin'], ['*']),
     stack.token('rita', ['risk_manager'], ['*']),
     stack.token('tom', ['trader'], ['*']),
     stack.token('feed-1', ['feed'], []),
@@ -95,7 +95,7 @@ describe('websocket and REST: held ticks', () => {
 
     expect(await httpJson(stack, 'POST', '/market/band', { token: rm, body: { symbol: 'DDD', maxJump: 0.5 } }))
       .toEqual({ status: 200, body: { symbol: 'DDD', maxJump: 0.5, released: { price: 140, ts: heldTs } } });
-    const held = await httpJson(stack, 'GET', '/market/held', { token: admin });
+    const held = await httpJson(stack, 'GET', '/market/held', { token: rm });
     expect(held.body.symbols).toContainEqual(expect.objectContaining({ symbol: 'DDD', lastPrice: 140, maxJump: 0.5, bandSet: true, heldTick: null, counts: expect.objectContaining({ released: 1 }) }));
     // The wider band holds for the next ticks: +40% is accepted now.
     expect(await feed.request({ type: 'tick', symbol: 'DDD', price: 196, ts: stack.nextTickTs() })).toMatchObject({ status: 'accepted' });

@@ -16,7 +16,7 @@ import { Reply } from '../../src/gateway/http-util.js';
 import { MemoryRateLimiter, RATE_LIMIT_DEFAULTS, type RatePolicies, type RestRateLimits, restAdmission, wsAdmission } from '../../src/gateway/rate-limit.js';
 import { type Gateway, startGateway } from '../../src/gateway/server.js';
 import { RedisRateLimiter } from '../../src/persistence/rate-limit-store.js';
-import { AUDIENCE, Client, ISSUER, type Stack, httpJson, startStack } from './harness.js';
+import { Client, type Stack, httpJson, startStack } from './harness.js';
 import { rawRequest } from './raw-http.js';
 
 /** Slow refills (one token every 100 s): nothing comes back while a case runs. */
@@ -55,7 +55,7 @@ describe('REST rate limits per user and route class', () => {
   });
 
   it('never runs the handler of a refused request', async () => {
-    const admin = await stack.token('ada', ['admin'], []);
+    const admin = await stack.token('ada', ['admin'], ['*']);
     const create = (id: string) => httpJson(stack, 'POST', '/portfolios', { token: admin, body: { portfolioId: id, cash: 1000 } });
     expect([(await create('N1')).status, (await create('N2')).status, (await create('N3')).status]).toEqual([201, 201, 429]);
     expect(stack.engine.getPortfolio('N2')).toBeDefined();
@@ -144,8 +144,8 @@ describe('two gateways on one Redis', () => {
     redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     const shared = (): RestRateLimits => ({ limiter: new RedisRateLimiter({ redis, prefix }), policies: POLICIES });
     // Two engines' gateways: each with its own limiter object, the buckets only in Redis.
-    second = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: { secret: stack.secret, issuer: ISSUER, audience: AUDIENCE }, rateLimits: shared() });
-    third = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: { secret: stack.secret, issuer: ISSUER, audience: AUDIENCE }, rateLimits: shared() });
+    second = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: stack.tokens, rateLimits: shared() });
+    third = await startGateway(stack.engine, { host: '127.0.0.1', port: 0, jwt: stack.tokens, rateLimits: shared() });
   });
   let third: Gateway;
   afterAll(async () => {

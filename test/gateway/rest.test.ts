@@ -8,7 +8,7 @@ let admin: string, trader: string, rm: string, compliance: string, feedTok: stri
 beforeAll(async () => {
   stack = await startStack({ maxBodyBytes: 64 * 1024 });
   [admin, trader, rm, compliance, feedTok, other] = await Promise.all([
-    stack.token('ada', ['admin'], []),
+    stack.token('ada', ['admin'], ['*']),
     stack.token('tom', ['trader'], ['R1']),
     stack.token('rita', ['risk_manager'], ['*']),
     stack.token('carl', ['compliance_officer'], ['R1']),

@@ -53,7 +53,7 @@ describe('gateway TLS set-up errors', () => {
   it('refuses to start with a key that is not the certificate’s, naming both files', async () => {
     const stack = await startStack();
     try {
-      const opts = { host: '127.0.0.1', port: 0, jwt: { secret: stack.secret, issuer: 'i', audience: 'a' } };
+      const opts = { host: '127.0.0.1', port: 0, jwt: { keys: stack.keys, issuer: 'i', audience: 'a' } };
       await expect(startGateway(stack.engine, { ...opts, tls: { certFile: cert.certFile, keyFile: other.keyFile } }))
         .rejects.toThrow(`uWebSockets.js could not set up TLS with certificate ${cert.certFile} and key ${other.keyFile}`);
     } finally {

@@ -55,7 +55,7 @@ describe('websocket: implementation and authentication', () => {
   it('authenticates by auth message and by Authorization header, echoes the claims, and refuses ?token= by default', async () => {
     const token = await stack.token('alice', ['trader'], ['TRADE1']);
     const a = await Client.connect(stack.url);
-    expect(await a.request({ type: 'auth', token })).toMatchObject({ type: 'authenticated', sub: 'alice', roles: ['trader'], portfolios: ['TRADE1'] });
+    expect(await a.request({ type: 'auth', token })).toMatchObject({ type: 'authenticated', sub: 'alice', roles: ['trader'], grants: [{ role: 'trader', portfolios: ['TRADE1'] }] });
     const c = await Client.connect(stack.url, { header: token });
     expect(await c.request({ type: 'subscribe', channel: 'orders', portfolioId: 'TRADE1' })).toMatchObject({ type: 'subscribed' });
     await expect(Client.connect(stack.url, { token })).rejects.toThrow('HTTP 401');
@@ -67,10 +67,10 @@ describe('websocket: implementation and authentication', () => {
 
   it('refuses an expired token and one for another audience, at auth and at upgrade (HTTP 401)', async () => {
     const expired = await stack.token('alice', ['trader'], ['TRADE1'], -30);
-    const { issueToken } = await import('../../src/gateway/auth.js');
-    const wrongAud = await issueToken({ sub: 'alice', roles: ['trader'], portfolios: ['TRADE1'], ttlSeconds: 60 }, stack.secret, { issuer: 'test-issuer', audience: 'someone-else' });
+    const { Tokens } = await import('../../src/gateway/tokens.js');
+    const wrongAud = await new Tokens({ keys: stack.keys, issuer: 'test-issuer', audience: 'someone-else' }).issueAccess({ sub: 'alice', grants: [{ role: 'trader', portfolios: ['TRADE1'] }], amr: ['dev'] }, 60, Date.now());
     const c = await Client.connect(stack.url);
-    expect(await c.request({ type: 'auth', token: expired })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringContaining('ERR_JWT_EXPIRED') });
+    expect(await c.request({ type: 'auth', token: expired })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringContaining('TOKEN_EXPIRED') });
     expect(await c.request({ type: 'auth', token: wrongAud })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringContaining('aud') });
     // Still unauthenticated, still connected.
     expect(await c.request({ type: 'subscribe', channel: 'market' })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });

@@ -13,15 +13,15 @@ import { reconcile } from '../../src/persistence/reconcile.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { type Backend, type DbTarget, newTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
-import { killServes, rest, serveToken, startServe, tradingSession } from './serve-process.js';
+import { killServes, rest, serveToken, startServe, tradingSession, testKeysDir } from './serve-process.js';
 
-const SECRET = 'crash-test-secret-0123456789abcdef0123456789';
+const KEYS = testKeysDir();
 const PORTFOLIOS = ['C1', 'C2', 'C3', 'C4'];
 const TICKERS = ['AAA', 'BBB'];
 
 const serve = (t: DbTarget) =>
-  startServe({ RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_SCHEMA: t.schema, DATABASE_URL: t.url, REDIS_URL: undefined });
-const token = (sub: string, roles: ('admin' | 'trader' | 'feed')[]) => serveToken(SECRET, sub, roles);
+  startServe({ SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_SCHEMA: t.schema, DATABASE_URL: t.url, REDIS_URL: undefined });
+const token = (sub: string, roles: ('admin' | 'trader' | 'feed')[]) => serveToken(KEYS, sub, roles);
 
 const targets: DbTarget[] = [];
 afterAll(async () => {
@@ -120,7 +120,7 @@ describe.each<Backend>(['external', 'embedded'])('SIGKILL mid-stream on %s Postg
     const t = newTarget(backend);
     targets.push(t);
     const first = await serve(t);
-    const s1 = await tradingSession(first, SECRET, 'K1');
+    const s1 = await tradingSession(first, KEYS, 'K1');
     expect(await s1.feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() })).toMatchObject({ type: 'ack' });
     const market = s1.order('k1');
     const resting = { ...market, clientOrderId: 'k2', orderType: 'limit', limitPrice: 90 };

@@ -16,9 +16,9 @@ import { reconcile } from '../../src/persistence/reconcile.js';
 import type { Msg } from '../gateway/harness.js';
 import { PrivatePostgres } from './private-postgres.js';
 import { waitFor } from './queue-harness.js';
-import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
+import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession, testKeysDir } from './serve-process.js';
 
-const SECRET = 'db-restart-secret-0123456789abcdef0123456789';
+const KEYS = testKeysDir();
 const SCHEMA = 'risk_engine';
 
 let server: PrivatePostgres;
@@ -47,9 +47,9 @@ async function count(sql: string): Promise<number> {
 describe('server PostgreSQL crashes and restarts under serve', () => {
   it('withholds acks while it is down, commits each change once after the restart, and keeps serving', { timeout: 120_000 }, async () => {
     const engine: ServeProcess = await startServe({
-      RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: dataDir, DATABASE_URL: server.url, DATABASE_SCHEMA: SCHEMA, REDIS_URL: undefined, AML_LARGE_NOTIONAL: '1000',
+      SIGNING_KEYS_DIR: KEYS, DATA_DIR: dataDir, DATABASE_URL: server.url, DATABASE_SCHEMA: SCHEMA, REDIS_URL: undefined, AML_LARGE_NOTIONAL: '1000',
     });
-    const { feed, trader, order, close } = await tradingSession(engine, SECRET, 'R1');
+    const { feed, trader, order, close } = await tradingSession(engine, KEYS, 'R1');
     try {
       feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
       expect(await trader.request(order('before'))).toMatchObject({ type: 'ack' });
@@ -62,7 +62,7 @@ describe('server PostgreSQL crashes and restarts under serve', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(answered).toBeUndefined(); // not committed, so not acknowledged
       // The engine keeps serving what does not need the database.
-      const health = await getHealth(engine.port, SECRET);
+      const health = await getHealth(engine.port, KEYS);
       expect(health).toMatchObject({ status: 'ok', database: 'external', queues: 'postgres' });
       expect(health.journal.failures).toBeGreaterThan(0);
       feed.send({ type: 'tick', symbol: 'AAA', price: 101, ts: Date.now() });

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { PrivateRedis } from './private-redis.js';
 import { waitFor } from './queue-harness.js';
-import { health as getHealth, killServes, startServe, tradingSession } from './serve-process.js';
+import { health as getHealth, killServes, startServe, tradingSession, testKeysDir } from './serve-process.js';
 
-const SECRET = 'redis-restart-secret-0123456789abcdef01234567';
+const KEYS = testKeysDir();
 
 let t: DbTarget;
 let redis: PrivateRedis;
@@ -33,11 +33,11 @@ const alerts = async (): Promise<number> => Number((await sql.query<{ n: string 
 describe('Redis crashes and restarts empty under serve', () => {
   it('keeps acknowledging orders, and screens the fills made while it was away once it is back', { timeout: 90_000 }, async () => {
     const engine = await startServe({
-      RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, REDIS_URL: redis.url, QUEUE_PREFIX: 'rr', AML_LARGE_NOTIONAL: '1000',
+      SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, REDIS_URL: redis.url, QUEUE_PREFIX: 'rr', AML_LARGE_NOTIONAL: '1000',
     });
     sql = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
     await sql.connect();
-    const { feed, trader, order, close } = await tradingSession(engine, SECRET, 'Z1');
+    const { feed, trader, order, close } = await tradingSession(engine, KEYS, 'Z1');
     try {
       feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
       expect(await trader.request(order('before'))).toMatchObject({ type: 'ack' });
@@ -47,7 +47,7 @@ describe('Redis crashes and restarts empty under serve', () => {
       // Durability rests on PostgreSQL: orders are acknowledged while Redis is away.
       expect(await trader.request(order('during-1'))).toMatchObject({ type: 'ack' });
       expect(await trader.request(order('during-2'))).toMatchObject({ type: 'ack' });
-      expect(await getHealth(engine.port, SECRET)).toMatchObject({ status: 'ok' });
+      expect(await getHealth(engine.port, KEYS)).toMatchObject({ status: 'ok' });
       await new Promise((r) => setTimeout(r, 500)); // the feeder tries, fails, and keeps the fills
 
       await redis.start(); // empty: whatever it held is gone

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningTcpPorts } from './listening-ports.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
-import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession } from './serve-process.js';
+import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession, testKeysDir } from './serve-process.js';
 
-const SECRET = 'serve-embedded-secret-0123456789abcdef0123456';
+const KEYS = testKeysDir();
 const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
 
 let t: DbTarget;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   t = newTarget('embedded');
   socketDir = path.join(t.dataDir, 'pg-socket');
   engine = await startServe({
-    RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_SCHEMA: t.schema, DATABASE_URL: undefined, REDIS_URL: undefined,
+    SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_SCHEMA: t.schema, DATABASE_URL: undefined, REDIS_URL: undefined,
     RISK_SNAPSHOT_MS: '200', MARKET_SNAPSHOT_MS: '200', AML_LARGE_NOTIONAL: '1000',
   });
 }, 90_000);
@@ -52,9 +52,9 @@ describe('serve on the embedded database', () => {
   });
 
   it('acknowledges orders and runs its queues on the same database, which its user can inspect through the socket', { timeout: 60_000 }, async () => {
-    const h = await getHealth(engine.port, SECRET);
+    const h = await getHealth(engine.port, KEYS);
     expect(h).toMatchObject({ status: 'ok', database: 'embedded', queues: 'postgres' });
-    const s = await tradingSession(engine, SECRET, 'E1');
+    const s = await tradingSession(engine, KEYS, 'E1');
     const sql = new pg.Client({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres' });
     try {
       s.feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
@@ -83,7 +83,7 @@ describe('serve on the embedded database', () => {
   it('lets the CLI database commands work on it afterwards, and refuses them in production unless the embedded database is allowed', { timeout: 90_000 }, async () => {
     expect(cli({}, 'migrate')).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^schema ${t.schema} \\(embedded\\) at version \\d+; applied now: none\\n$`)) });
     expect(cli({}, 'reconcile')).toMatchObject({ code: 0, stdout: expect.stringContaining('1 portfolios, 1 fills: positions and cash agree with the fills') });
-    const prod = { NODE_ENV: 'production', RISK_ENGINE_JWT_SECRET: SECRET, ENCRYPTION_KEY: randomBytes(32).toString('base64'), TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { NODE_ENV: 'production', SIGNING_KEYS_DIR: KEYS, ENCRYPTION_KEY: randomBytes(32).toString('base64'), TLS_TERMINATED_BY_PROXY: 'true' };
     const refused = cli(prod, 'audit', 'verify');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/DATABASE_URL: required in production.*ALLOW_EMBEDDED_DATABASE=true/);

@@ -4,12 +4,27 @@
  * left it running. Also the admin token and REST call those tests share.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { issueToken, type Role } from '../../src/gateway/auth.js';
+import type { Role } from '../../src/gateway/auth.js';
+import { minter } from '../gateway/dev-keys.js';
 import { Client, type Msg } from '../gateway/harness.js';
 
 const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
-const JWT = { issuer: 'risk-engine', audience: 'risk-engine' };
+
+const keyDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of keyDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh signing-key directory with one key: give it to serve as SIGNING_KEYS_DIR and to serveToken. */
+export function testKeysDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'risk-serve-keys-'));
+  keyDirs.push(d);
+  minter(d);
+  return d;
+}
 
 export interface ServeProcess {
   readonly port: number;
@@ -49,13 +64,14 @@ export function killServes(): void {
   for (const p of spawned.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 }
 
-export function serveToken(secret: string, sub: string, roles: Role[], portfolios: string[] = ['*']): Promise<string> {
-  return issueToken({ sub, roles, portfolios, ttlSeconds: 600 }, new TextEncoder().encode(secret), JWT);
+/** An access token signed with the keys of `keysDir` (testKeysDir), each role granted on `portfolios`. */
+export function serveToken(keysDir: string, sub: string, roles: Role[], portfolios: string[] = ['*']): Promise<string> {
+  return minter(keysDir)(sub, roles, portfolios);
 }
 
 /** GET /health, which needs an admin token. */
-export async function health(port: number, secret: string): Promise<Msg> {
-  const r = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${await serveToken(secret, 'ops', ['admin'])}` } });
+export async function health(port: number, keysDir: string): Promise<Msg> {
+  const r = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${await serveToken(keysDir, 'ops', ['admin'])}` } });
   if (r.status !== 200) throw new Error(`GET /health: ${r.status}`);
   return (await r.json()) as Msg;
 }
@@ -76,12 +92,12 @@ export interface TradingSession {
 }
 
 /** A portfolio with cash on a running serve, and a feed and a trader logged in over websockets. */
-export async function tradingSession(engine: ServeProcess, secret: string, portfolioId: string): Promise<TradingSession> {
-  const admin = await serveToken(secret, 'admin-1', ['admin']);
+export async function tradingSession(engine: ServeProcess, keysDir: string, portfolioId: string): Promise<TradingSession> {
+  const admin = await serveToken(keysDir, 'admin-1', ['admin']);
   const created = await rest(engine.port, admin, 'POST', '/portfolios', { portfolioId, cash: 10_000_000 });
   if (created.status !== 201) throw new Error(`POST /portfolios: ${created.status} ${JSON.stringify(created.json)}`);
-  const feed = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(secret, 'feed-1', ['feed']));
-  const trader = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(secret, 'trader-1', ['trader']));
+  const feed = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(keysDir, 'feed-1', ['feed']));
+  const trader = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, await serveToken(keysDir, 'trader-1', ['trader']));
   return {
     feed,
     trader,

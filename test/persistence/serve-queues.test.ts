@@ -8,15 +8,12 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../src/gateway/auth.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { deleteRedisKeys, randomName, REDIS_URL } from './queue-harness.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
-import { health as getHealth, killServes, rest as restAt, type ServeProcess, startServe } from './serve-process.js';
+import { health as getHealth, killServes, rest as restAt, type ServeProcess, serveToken, startServe, testKeysDir } from './serve-process.js';
 
-const SECRET = 'serve-queues-secret-0123456789abcdef012345678';
-const key = new TextEncoder().encode(SECRET);
-const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
+const KEYS = testKeysDir();
 
 let t: DbTarget;
 let prefix: string;
@@ -41,13 +38,13 @@ beforeAll(async () => {
   t = newTarget('external');
   prefix = randomName('serveq');
   engine = await startServe({
-    RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema,
+    SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema,
     REDIS_URL, QUEUE_PREFIX: prefix, RISK_SNAPSHOT_MS: '200', MARKET_SNAPSHOT_MS: '200', AML_LARGE_NOTIONAL: '1000',
   });
   port = engine.port;
   sql = new pg.Client({ connectionString: t.url, options: `-c search_path=${t.schema}` });
   await sql.connect();
-  admin = await issueToken({ sub: 'ops', roles: ['admin'], portfolios: ['*'], ttlSeconds: 600 }, key, jwt);
+  admin = await serveToken(KEYS, 'ops', ['admin'], ['*']);
 }, 60_000);
 
 afterAll(async () => {
@@ -59,14 +56,14 @@ afterAll(async () => {
 
 describe('serve with Redis queues and server PostgreSQL', () => {
   it('says which backends it runs on', async () => {
-    const h = await getHealth(port, SECRET);
+    const h = await getHealth(port, KEYS);
     expect(h).toMatchObject({ status: 'ok', uws: 'native', database: 'external', queues: 'redis', queueWorkers: { state: 'running', restarts: 0 } });
   });
 
   it('screens a large fill (AML alert) and writes risk and market snapshots behind', { timeout: 30_000 }, async () => {
     expect((await rest(admin, 'POST', '/portfolios', { portfolioId: 'Q1', cash: 10_000_000, positions: [{ instrument: 'AAA', qty: 100 }] })).status).toBe(201);
-    const feed = await Client.login(`ws://127.0.0.1:${port}/ws`, await issueToken({ sub: 'feed', roles: ['feed'], portfolios: [], ttlSeconds: 600 }, key, jwt));
-    const trader = await Client.login(`ws://127.0.0.1:${port}/ws`, await issueToken({ sub: 'tom', roles: ['trader'], portfolios: ['Q1'], ttlSeconds: 600 }, key, jwt));
+    const feed = await Client.login(`ws://127.0.0.1:${port}/ws`, await serveToken(KEYS, 'feed', ['feed'], []));
+    const trader = await Client.login(`ws://127.0.0.1:${port}/ws`, await serveToken(KEYS, 'tom', ['trader'], ['Q1']));
     try {
       feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
       const ack = await trader.request({ type: 'order', portfolioId: 'Q1', clientOrderId: 'big', instrument: 'AAA', side: 'buy', qty: 50, orderType: 'market' });
@@ -96,7 +93,7 @@ describe('serve with Redis queues and server PostgreSQL', () => {
       }, 'dead letter');
       expect(listed.reason).toMatch(/^QUEUE_PAYLOAD_INVALID: .*rows\[0\]\.seq/);
 
-      const trader = await issueToken({ sub: 'tom', roles: ['trader'], portfolios: ['Q1'], ttlSeconds: 600 }, key, jwt);
+      const trader = await serveToken(KEYS, 'tom', ['trader'], ['Q1']);
       expect((await rest(trader, 'GET', '/admin/dead-letters')).status).toBe(403);
       expect((await rest(admin, 'POST', `/admin/dead-letters/${encodeURIComponent(id)}/replay`, { data: { kind: 'risk_snapshots', rows: [] } })).status).toBe(400);
       expect((await rest(admin, 'POST', '/admin/dead-letters/persist%3Anope/replay', {})).status).toBe(404);

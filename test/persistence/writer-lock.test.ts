@@ -11,9 +11,9 @@ import { DatabaseError } from '../../src/persistence/database.js';
 import { acquireWriterLock, type WriterLock } from '../../src/persistence/writer-lock.js';
 import { newTarget, SERVER_URL, type DbTarget } from './pg-fixture.js';
 import { waitFor } from './queue-harness.js';
-import { health as getHealth, killServes, startServe } from './serve-process.js';
+import { health as getHealth, killServes, startServe, testKeysDir } from './serve-process.js';
 
-const SECRET = 'writer-lock-secret-0123456789abcdef0123456789';
+const KEYS = testKeysDir();
 const connection = { connectionString: SERVER_URL };
 let t: DbTarget;
 const held: WriterLock[] = [];
@@ -110,9 +110,9 @@ describe('schema writer lock', () => {
   });
 
   it('makes a second serve on the same schema exit with the reason', { timeout: 60_000 }, async () => {
-    const env = { RISK_ENGINE_JWT_SECRET: SECRET, DATA_DIR: t.dataDir, DATABASE_URL: SERVER_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: undefined };
+    const env = { SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_URL: SERVER_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: undefined };
     const first = await startServe(env);
-    const health = (await getHealth(first.port, SECRET)) as { writerLock?: string };
+    const health = (await getHealth(first.port, KEYS)) as { writerLock?: string };
     expect(health.writerLock).toBe('held');
     const second = startServe(env);
     await expect(second).rejects.toThrow(/serve exited with 1 before listening/);

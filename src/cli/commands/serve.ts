@@ -7,7 +7,7 @@ export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'run the engine (websocket + REST); --demo streams a simulated market',
   description: `Runs the engine: websocket gateway (binary MessagePack, docs/PROTOCOL.md) and REST on one port.
-Configuration comes from the environment (PORT, HOST, DATA_DIR, RISK_ENGINE_JWT_SECRET, ...; see
+Configuration comes from the environment (PORT, HOST, DATA_DIR, SIGNING_KEYS_DIR, ...; see
 src/config.ts); flags override it. With TLS_CERT_FILE and TLS_KEY_FILE it serves HTTPS and wss://
 on the port; NODE_ENV=production refuses plaintext unless TLS_TERMINATED_BY_PROXY=true. Prints one
 line with the URL once listening. SIGINT or SIGTERM

@@ -1,15 +1,19 @@
-import { issueToken, ROLES, type Role } from '../../gateway/auth.js';
+import type { AppConfig } from '../../config.js';
+import { ROLES, type Role } from '../../gateway/identity/ports.js';
+import { Tokens } from '../../gateway/tokens.js';
 import { defineCommand } from '../command.js';
-import { ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
 import { configOrCliError } from './config-flags.js';
 
 export const tokenCommand = defineCommand({
   name: 'token',
   summary: 'print a signed JWT for the websocket or REST',
-  description: `Prints a signed JWT (HS256) alone on stdout, for the websocket 'auth' message or a REST
-'Authorization: Bearer' header. The key, issuer and audience come from the configuration, as for
-'serve': RISK_ENGINE_JWT_SECRET, or else the development key file under DATA_DIR (default ./data),
-so a token made in a folder is accepted by a 'serve' started from the same folder.`,
+  description: `Prints a signed access token (JWT, EdDSA) alone on stdout, for the websocket 'auth' message or a
+REST 'Authorization: Bearer' header; for development and tests (amr ["dev"]): it is refused when
+NODE_ENV=production, where tokens come from logins. Each role is granted on the given portfolios.
+It signs with the keys 'serve' trusts: SIGNING_KEYS_DIR, or <DATA_DIR>/signing-keys (DATA_DIR default
+./data, a key is made there when there is none), with RISK_ENGINE_JWT_ISSUER and _AUDIENCE, so a
+token made in a folder is accepted by a 'serve' started from the same folder.`,
   flags: {
     sub: { type: 'string', value: 'NAME', required: true, help: 'subject: a user or bot id' },
     roles: {
@@ -22,6 +26,9 @@ so a token made in a folder is accepted by a 'serve' started from the same folde
   footer: `Example:
   risk-engine token --sub alice --roles trader --portfolios demo-0000,demo-0001`,
   async run(f, io) {
+    if (process.env.NODE_ENV === 'production') {
+      throw new CliError('refused when NODE_ENV=production (development tokens would bypass logins and MFA); sign in through POST /auth/login instead');
+    }
     if (f.sub.length > 128) throw usageError(`token: --sub must be at most 128 characters, got ${f.sub.length}`);
     const roles = splitList(f.roles);
     const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
@@ -34,7 +41,7 @@ so a token made in a folder is accepted by a 'serve' started from the same folde
     if (bad !== undefined) throw usageError(`token: portfolio ids are at most 64 characters, got "${bad.slice(0, 70)}…"`);
 
     const config = configOrCliError(process.env, {});
-    const token = await issueToken({ sub: f.sub, roles: [...new Set(roles)] as Role[], portfolios, ttlSeconds: f.ttl }, config.jwt.secret, config.jwt);
+    const token = await devToken(config, f.sub, [...new Set(roles)] as Role[], portfolios, f.ttl);
     io.stdout.write(token + '\n');
     return ExitCode.Ok;
   },
@@ -42,4 +49,10 @@ so a token made in a folder is accepted by a 'serve' started from the same folde
 
 function splitList(raw: string): string[] {
   return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** A development access token: each role granted on `portfolios`, signed with the configuration's keys. */
+export function devToken(config: AppConfig, sub: string, roles: readonly Role[], portfolios: readonly string[], ttlSeconds: number): Promise<string> {
+  const grants = roles.map((role) => ({ role, portfolios }));
+  return new Tokens(config.jwt).issueAccess({ sub, grants, amr: ['dev'] }, ttlSeconds, Date.now());
 }

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
 import type { StreamedRisk } from '../../engine/actors/streamed-risk.js';
-import { issueToken } from '../../gateway/auth.js';
 import { defineCommand } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { configOrCliError } from './config-flags.js';
+import { devToken } from './token.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const RENDER_INTERVAL_MS = 100;
@@ -39,10 +39,11 @@ tick it includes. Ctrl-C quits.`,
     const portfolioId = f.portfolio;
     let url = f.url;
     let token = f.token;
+    if (token === undefined && process.env.NODE_ENV === 'production') throw usageError('watch: --token is required when NODE_ENV=production (development tokens are refused there)');
     if (url === undefined || token === undefined) {
       const config = configOrCliError(process.env, {});
       url ??= `${config.tls ? 'wss' : 'ws'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/ws`;
-      token ??= await issueToken({ sub: 'cli-watch', roles: ['risk_manager'], portfolios: [portfolioId], ttlSeconds: 3600 }, config.jwt.secret, config.jwt);
+      token ??= await devToken(config, 'cli-watch', ['risk_manager'], [portfolioId], 3600);
     }
     if (!/^wss?:\/\//.test(url)) throw usageError(`watch: --url must start with ws:// or wss://, got "${url}"`);
     if (f.ca !== undefined && !url.startsWith('wss://')) throw usageError(`watch: --ca goes with a wss:// URL, got "${url}"`);

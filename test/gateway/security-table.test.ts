@@ -1,0 +1,166 @@
+/**
+ * docs/SECURITY.md's table of every route and message, proven cell by cell over real HTTP and
+ * websockets against a started stack: each role listed gets through the authorisation (any answer but
+ * 403 / FORBIDDEN), every other role is refused, a listed role whose grants are on another portfolio
+ * is refused where the portfolio must be covered, and a trader is refused on another trader's order.
+ * A row without a probe below fails, and so does a registered route or message type without a row.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
+import { ROLES, type Role } from '../../src/gateway/identity/ports.js';
+import { MARKET_ROUTES } from '../../src/gateway/market-routes.js';
+import { CLIENT_MSG_TYPES } from '../../src/gateway/protocol.js';
+import { ROUTES } from '../../src/gateway/rest-routes.js';
+import { Client, type Msg, type Stack, httpJson, startStack } from './harness.js';
+
+interface Row {
+  readonly key: string;
+  readonly roles: 'anyone' | 'authenticated' | readonly Role[];
+  readonly covered: boolean;
+  readonly ownOnly: boolean;
+}
+
+function readTable(): Row[] {
+  const doc = readFileSync(new URL('../../docs/SECURITY.md', import.meta.url), 'utf8');
+  const table = /<!-- security-table:start -->([\s\S]*?)<!-- security-table:end -->/.exec(doc)?.[1];
+  if (table === undefined) throw new Error('docs/SECURITY.md: no security table between its markers');
+  const rows = table.trim().split('\n').slice(2);
+  return rows.map((line) => {
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const [kind, what, roles, portfolio, own] = cells as [string, string, string, string, string];
+    const key = `${kind} ${what.replace(/`/g, '')}`;
+    const parsed: Row['roles'] = roles === 'anyone (no token)' ? 'anyone' : roles === 'any authenticated' ? 'authenticated' : roles.split(',').map((r) => r.trim() as Role);
+    if (Array.isArray(parsed)) for (const r of parsed) if (!(ROLES as readonly string[]).includes(r)) throw new Error(`docs/SECURITY.md: unknown role "${r}" in row ${key}`);
+    return { key, roles: parsed, covered: portfolio === 'covered', ownOnly: own === 'trader: own only' };
+  });
+}
+
+const ROWS = readTable();
+let stack: Stack;
+let tomToken: string;
+let n = 0;
+const uid = (p: string) => `${p}-${++n}`;
+
+/** A resting limit order of trader "tom" in `portfolioId`: its id. */
+async function tomsOrder(portfolioId: string): Promise<string> {
+  const r = await httpJson(stack, 'POST', '/trades', {
+    token: tomToken, body: { portfolioId, clientOrderId: uid('rest'), instrument: 'AAA', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 95 },
+  });
+  if (r.status !== 201) throw new Error(`placing tom's order: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.order.orderId as string;
+}
+
+/** Through a websocket authenticated with `token` (none: unauthenticated), the reply to `msg`. */
+async function ws(token: string | undefined, msg: Msg): Promise<Msg> {
+  const c = token === undefined ? await Client.connect(stack.url) : await Client.login(stack.url, token);
+  try {
+    return await c.request(msg);
+  } finally {
+    await c.close();
+  }
+}
+
+/** What came back: refused by the authorisation (403 / FORBIDDEN), without a credential (401 / UNAUTHENTICATED), or anything else. */
+type Outcome = { readonly verdict: 'forbidden' | 'unauthenticated' | 'through'; readonly detail: string };
+const http = (r: { status: number; body: any }): Outcome => ({
+  verdict: r.status === 403 ? 'forbidden' : r.status === 401 ? 'unauthenticated' : 'through', detail: `${r.status} ${JSON.stringify(r.body)?.slice(0, 160)}`,
+});
+const frame = (m: Msg): Outcome => ({
+  verdict: m.type === 'error' && m.code === 'FORBIDDEN' ? 'forbidden' : m.type === 'error' && m.code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'through', detail: JSON.stringify(m).slice(0, 160),
+});
+const get = async (token: string | undefined, path: string) => http(await httpJson(stack, 'GET', path, token === undefined ? {} : { token }));
+const post = async (token: string | undefined, path: string, body: unknown) => http(await httpJson(stack, 'POST', path, { ...(token === undefined ? {} : { token }), body }));
+
+/** How to exercise each row: the token (absent for "anyone"), the portfolio concerned. */
+const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: string) => Promise<Outcome>>> = {
+  'REST GET /livez': (t) => get(t, '/livez'),
+  'REST GET /readyz': (t) => get(t, '/readyz'),
+  'REST GET /.well-known/jwks.json': (t) => get(t, '/.well-known/jwks.json'),
+  'REST GET /health': (t) => get(t, '/health'),
+  'REST POST /portfolios': (t, p) => post(t, '/portfolios', { portfolioId: p, cash: 1_000_000 }),
+  'REST GET /portfolios/:id': (t, p) => get(t, `/portfolios/${p}`),
+  'REST GET /risk/positions': (t, p) => get(t, `/risk/positions?portfolioId=${p}`),
+  'REST GET /risk/portfolio': (t, p) => get(t, `/risk/portfolio?portfolioId=${p}`),
+  'REST POST /risk/limits': (t, p) => post(t, '/risk/limits', { portfolioId: p, limits: { maxOrderQty: 1_000_000 } }),
+  'REST POST /trades': (t, p) => post(t, '/trades', { portfolioId: p, clientOrderId: uid('t'), instrument: 'AAA', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 95 }),
+  'REST GET /trades': (t, p) => get(t, `/trades?portfolioId=${p}`),
+  'REST GET /trades/:id': async (t, p) => get(t, `/trades/${await tomsOrder(p)}`),
+  'REST DELETE /trades/:id': async (t, p) => http(await httpJson(stack, 'DELETE', `/trades/${await tomsOrder(p)}`, t === undefined ? {} : { token: t })),
+  'REST GET /admin/dead-letters': (t) => get(t, '/admin/dead-letters'),
+  'REST POST /admin/dead-letters/:id/replay': (t) => post(t, '/admin/dead-letters/dl-1/replay', {}),
+  'REST GET /market/held': (t) => get(t, '/market/held'),
+  'REST POST /market/band': (t) => post(t, '/market/band', { symbol: 'BBB', maxJump: 0.5 }),
+  'WS auth': async () => frame(await ws(undefined, { type: 'auth', token: await stack.token('carl', ['compliance_officer'], ['P1']) })),
+  'WS subscribe market': async (t) => frame(await ws(t, { type: 'subscribe', channel: 'market' })),
+  'WS subscribe risk': async (t, p) => frame(await ws(t, { type: 'subscribe', channel: 'risk', portfolioId: p })),
+  'WS subscribe orders': async (t, p) => frame(await ws(t, { type: 'subscribe', channel: 'orders', portfolioId: p })),
+  'WS unsubscribe': async (t, p) => frame(await ws(t, { type: 'unsubscribe', channel: 'risk', portfolioId: p })),
+  'WS tick': async (t) => frame(await ws(t, { type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() })),
+  'WS order': async (t, p) => frame(await ws(t, { type: 'order', portfolioId: p, clientOrderId: uid('w'), instrument: 'AAA', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 95 })),
+  'WS cancel': async (t, p) => frame(await ws(t, { type: 'cancel', portfolioId: p, orderId: await tomsOrder(p) })),
+  'WS replace': async (t, p) => frame(await ws(t, { type: 'replace', portfolioId: p, orderId: await tomsOrder(p), limitPrice: 96 })),
+};
+
+/** The subject each role's token is for: the trader is tom, who placed the probes' orders. */
+const subOf = (role: Role) => (role === 'trader' ? 'tom' : `${role}-1`);
+
+beforeAll(async () => {
+  stack = await startStack();
+  tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
+  const admin = await stack.token('ada', ['admin'], ['*']);
+  for (const p of ['P1', 'P2']) expect((await httpJson(stack, 'POST', '/portfolios', { token: admin, body: { portfolioId: p, cash: 10_000_000 } })).status).toBe(201);
+  const feed = await Client.login(stack.url, await stack.token('feed', ['feed'], []));
+  await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: stack.nextTickTs() });
+  await feed.close();
+});
+
+afterAll(() => stack?.close());
+
+describe('docs/SECURITY.md lists every route and message', () => {
+  it('has a row for each registered REST route and each websocket message type, and a probe for each row', () => {
+    const keys = new Set(ROWS.map((r) => r.key));
+    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
+    expect(rest.filter((r) => !keys.has(`REST ${r}`))).toEqual([]);
+    expect(CLIENT_MSG_TYPES.filter((t) => !ROWS.some((r) => r.key === `WS ${t}` || r.key.startsWith(`WS ${t} `)))).toEqual([]);
+    expect(ROWS.filter((r) => PROBES[r.key] === undefined).map((r) => r.key)).toEqual([]);
+    expect(new Set(ROWS.map((r) => r.key)).size).toBe(ROWS.length);
+  });
+});
+
+describe.each(ROWS.map((r) => [r.key, r] as const))('%s', (_key, row) => {
+  const probe = (t: string | undefined, p: string) => (PROBES[row.key] as NonNullable<(typeof PROBES)[string]>)(t, p);
+
+  if (row.roles === 'anyone') {
+    it('is open without a token', async () => {
+      const o = await probe(undefined, 'P1');
+      expect(o.verdict, o.detail).toBe('through');
+    });
+    return;
+  }
+
+  const allowed = row.roles === 'authenticated' ? ROLES : row.roles;
+  it.each(ROLES.map((r) => [r] as const))('role %s', async (role) => {
+    const o = await probe(await stack.token(subOf(role), [role], ['P1']), 'P1');
+    expect(o.verdict, o.detail).toBe(allowed.includes(role) ? 'through' : 'forbidden');
+  });
+
+  if (row.covered) {
+    it.each(allowed.map((r) => [r] as const))('refuses %s holding another portfolio', async (role) => {
+      const o = await probe(await stack.token(subOf(role), [role], ['P2']), 'P1');
+      expect(o.verdict, o.detail).toBe('forbidden');
+    });
+  }
+
+  if (row.ownOnly) {
+    it('refuses a trader on an order another trader placed', async () => {
+      const o = await probe(await stack.token('ann', ['trader'], ['P1']), 'P1');
+      expect(o.verdict, o.detail).toBe('forbidden');
+    });
+  }
+
+  it('is refused without a credential', async () => {
+    const o = await probe(undefined, 'P1');
+    expect(o.verdict, o.detail).toBe('unauthenticated');
+  });
+});
