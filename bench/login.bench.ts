@@ -17,7 +17,7 @@ import { pgDataKeys } from '../src/persistence/data-keys.js';
 import { masterKeyId } from '../src/persistence/master-keys.js';
 import { migrate } from '../src/persistence/migrate.js';
 import { PgSessionStore } from '../src/persistence/session-store-pg.js';
-import { TestTokens } from '../test/gateway/identity-tokens.js';
+import { accountTokens } from '../test/gateway/account-tokens.js';
 
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LOGINS = Number(process.env.LOGINS ?? 50);
@@ -45,13 +45,14 @@ async function interleaved(n: number, cases: Record<string, Case>): Promise<Reco
 }
 
 const master = randomBytes(32);
+const keys = accountTokens();
 const schema = `bench_login_${randomBytes(4).toString('hex')}`;
 const db = await openDatabase({ url: PG_URL, schema, dataDir: '/tmp', poolSize: 4 });
 try {
   await migrate(db.pool);
   const sessions = new PgSessionStore({ pool: db.pool, connection: db.connection, schema });
   await sessions.start();
-  const service = new AccountService({ identity: new PgIdentityStore(db.pool), sessions, tokens: new TestTokens(), dataKeys: pgDataKeys(db.pool, { current: { id: masterKeyId(master), key: master }, previous: [] }), audit: async () => {} });
+  const service = new AccountService({ identity: new PgIdentityStore(db.pool), sessions, tokens: keys.tokens, dataKeys: pgDataKeys(db.pool, { current: { id: masterKeyId(master), key: master }, previous: [] }), audit: async () => {} });
   const password = 'correct horse battery staple 42';
   const caller = { ip: '127.0.0.1' };
   const register = async (email: string) => {
@@ -87,4 +88,5 @@ try {
   await c.connect();
   await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await c.end();
+  keys.remove();
 }

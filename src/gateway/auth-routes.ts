@@ -20,6 +20,8 @@
  *   POST /admin/users/:id/roles           {roles}           → {grants, sessionsRevoked}   (admin with MFA)
  *   POST /admin/users/:id/portfolios      {role?, portfolios} → {grants, sessionsRevoked} (admin with MFA)
  *   POST /admin/users/:id/revoke-sessions                   → {sessionsRevoked}           (admin with MFA)
+ * The admin routes ask authorize.ts's table first (action `users`: 403 FORBIDDEN like every route),
+ * then the service requires the second factor (403 MFA_REQUIRED).
  *
  * Why enabling MFA is `/auth/mfa/enable {code}` rather than a second shape of `/auth/mfa/verify`:
  * the two are different doors. `verify` is open (its credential is the mfaToken in the body) and
@@ -34,7 +36,7 @@ import type { AccountService } from './identity/account-service.js';
 import { IDENTITY_ERROR_STATUS, type IdentityErrorCode } from './identity/identity-errors.js';
 import { type Principal, ROLES } from './identity/ports.js';
 import { type HttpResult, fail } from './http-util.js';
-import { type PublicRouteContext, type PublicRouteSpec, type RouteContext, type RouteSpec, parseBody } from './route-spec.js';
+import { type PublicRouteContext, type PublicRouteSpec, type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const Email = z.string().trim().min(3).max(320);
 const Portfolio = z.string().min(1).max(64);
@@ -107,9 +109,7 @@ export function authPublicRoutes(service: AccountService): PublicRouteSpec[] {
 
 /** The routes behind an access token (or, where the service allows it, an API key). */
 export function authRoutes(service: AccountService): RouteSpec[] {
-  // RouteContext carries the grants-based Principal once the token work (tokens.ts) is on main;
-  // until then its declared type is the older one, and this is the one place that says so.
-  const who = (c: RouteContext): Principal => c.principal as unknown as Principal;
+  const who = (c: RouteContext): Principal => c.principal;
   return [
     { method: 'get', pattern: '/auth/me', paramCount: 0, hasBody: false, handle: async (c) => answer(await service.profile(who(c))) },
     { method: 'post', pattern: '/auth/mfa/setup', paramCount: 0, hasBody: false, handle: async (c) => answer(await service.setupMfa(who(c))) },
@@ -148,6 +148,8 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     {
       method: 'post', pattern: '/admin/users/:id/roles', paramCount: 1, hasBody: true,
       async handle(c) {
+        const refused = denied(c.principal, 'users');
+        if (refused) return refused;
         const id = pathId(c, 'id');
         if (!id.ok) return id.result;
         const b = parseBody(SetRolesBody, c.body);
@@ -157,6 +159,8 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     {
       method: 'post', pattern: '/admin/users/:id/portfolios', paramCount: 1, hasBody: true,
       async handle(c) {
+        const refused = denied(c.principal, 'users');
+        if (refused) return refused;
         const id = pathId(c, 'id');
         if (!id.ok) return id.result;
         const b = parseBody(SetPortfoliosBody, c.body);
@@ -166,6 +170,8 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     {
       method: 'post', pattern: '/admin/users/:id/revoke-sessions', paramCount: 1, hasBody: false,
       async handle(c) {
+        const refused = denied(c.principal, 'users');
+        if (refused) return refused;
         const id = pathId(c, 'id');
         return id.ok ? answer(await service.revokeAllSessions(who(c), id.value)) : id.result;
       },

@@ -19,7 +19,7 @@ import { MemoryIdentityStore } from '../../src/persistence/identity-store-memory
 import { MemorySessionStore } from '../../src/persistence/session-store-memory.js';
 import { PgIdentityStore } from '../../src/persistence/identity-store-pg.js';
 import { PgSessionStore } from '../../src/persistence/session-store-pg.js';
-import { TestTokens } from './identity-tokens.js';
+import { accountTokens } from './account-tokens.js';
 
 interface Backend {
   readonly identity: IdentityStore;
@@ -56,9 +56,10 @@ describe.each(BACKENDS)('account service on %s', (_name, open) => {
   const clock = () => nowMs;
   let backend: Backend;
   let service: AccountService;
-  const tokens = new TestTokens();
+  const keys = accountTokens();
+  const tokens = keys.tokens;
   const events: SecurityEvent[] = [];
-  const principal = (p: TokenPair) => tokens.principal(p.accessToken, nowMs);
+  const principal = (p: TokenPair) => keys.principal(p.accessToken, nowMs);
   const eventsOf = (action: string, entityId?: string) => events.filter((e) => e.action === action && (entityId === undefined || e.entityId === entityId));
 
   beforeAll(async () => {
@@ -67,6 +68,7 @@ describe.each(BACKENDS)('account service on %s', (_name, open) => {
   });
   afterAll(async () => {
     await backend?.close();
+    keys.remove();
   });
 
   async function registered(over: { email?: string; password?: string } = {}): Promise<{ userId: string; email: string }> {
@@ -148,7 +150,7 @@ describe.each(BACKENDS)('account service on %s', (_name, open) => {
     expect(login.ok && login.value).toMatchObject({ mfaRequired: true, mfaToken: expect.any(String) });
     if (!login.ok || !('mfaRequired' in login.value)) return;
     // The MFA token is no access token: it finishes a login and nothing else.
-    await expect(tokens.principal(login.value.mfaToken, nowMs)).rejects.toThrow();
+    expect(await tokens.verifyAccess(login.value.mfaToken, nowMs)).toMatchObject({ ok: false, code: 'TOKEN_WRONG_TYPE' });
     const signedIn = await service.verifyMfaLogin({ mfaToken: login.value.mfaToken, code: totpCode(setup.value.secret, nowMs) }, caller);
     if (!signedIn.ok) throw new Error(signedIn.message);
     const p2 = await principal(signedIn.value);

@@ -4,7 +4,7 @@
  * kept apart. Called as the server calls them (handle with the request's context), over the
  * account service on in-memory stores; the full flow over real HTTP is the gateway's test.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
 import type { HttpResult, RequestInfo } from '../../src/gateway/http-util.js';
@@ -16,7 +16,7 @@ import { masterKeyId } from '../../src/persistence/master-keys.js';
 import { memoryDataKeys } from '../../src/persistence/memory-data-keys.js';
 import { MemoryIdentityStore } from '../../src/persistence/identity-store-memory.js';
 import { MemorySessionStore } from '../../src/persistence/session-store-memory.js';
-import { TestTokens } from './identity-tokens.js';
+import { accountTokens } from './account-tokens.js';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -27,7 +27,8 @@ const req = (params: string[] = []): RequestInfo => ({
 const master = randomBytes(32);
 
 describe('auth routes', () => {
-  const tokens = new TestTokens();
+  const keys = accountTokens();
+  const tokens = keys.tokens;
   const identity = new MemoryIdentityStore();
   const service = new AccountService({ identity, sessions: new MemorySessionStore(), tokens, dataKeys: memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] }), audit: async () => {} });
   const open = authPublicRoutes(service);
@@ -38,11 +39,12 @@ describe('auth routes', () => {
   const call = async (method: string, pattern: string, principal: Principal, body?: unknown, params: string[] = []): Promise<HttpResult> =>
     route(method, pattern).handle({ engine: {} as EngineApi, principal, req: req(params), body } as unknown as RouteContext);
   let user: Principal;
+  afterAll(() => keys.remove());
 
   beforeAll(async () => {
     expect(await callPublic('/auth/register', { email: 'route.user@example.com', password: PASSWORD, displayName: 'Route User' })).toMatchObject({ status: 201, body: { userId: expect.any(String) } });
     const login = await callPublic('/auth/login', { email: 'route.user@example.com', password: PASSWORD });
-    user = await tokens.principal((login.body as { accessToken: string }).accessToken, Date.now());
+    user = await keys.principal((login.body as { accessToken: string }).accessToken, Date.now());
   });
 
   it('lists the public routes with public: true and the rest without', () => {
