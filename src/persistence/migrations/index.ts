@@ -8,6 +8,7 @@ import { sql as fillsByTime } from './0007-fills-by-time.js';
 import { sql as amlSweepWatermark } from './0008-aml-sweep-watermark.js';
 import { sql as projectionAsyncCommit } from './0009-projection-async-commit.js';
 import { sql as clientOrderIds } from './0010-client-order-ids.js';
+import { sql as identity } from './0011-identity.js';
 import { sql as dataKeys } from './0012-data-keys.js';
 import { sql as rateLimits } from './0013-rate-limits.js';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'aml-sweep-watermark', sql: amlSweepWatermark },
   { version: 9, name: 'projection-async-commit', sql: projectionAsyncCommit },
   { version: 10, name: 'client-order-ids', sql: clientOrderIds },
+  { version: 11, name: 'identity', sql: identity },
   { version: 12, name: 'data-keys', sql: dataKeys },
   { version: 13, name: 'rate-limits', sql: rateLimits },
 ];
