@@ -68,7 +68,11 @@ function pathId(c: RouteContext, name: string): { ok: true; value: string } | { 
   return PathId.safeParse(raw).success ? { ok: true, value: raw } : { ok: false, result: fail(400, { code: 'INVALID_MESSAGE', message: `${name}: 1 to 128 characters expected` }) };
 }
 
-/** The routes open without a token. */
+/**
+ * The routes open without a token. `POST /auth/mfa/verify` has two forms, as the protocol names them:
+ * `{mfaToken, code}` finishes a login; `{code}` with an access token turns MFA on (the same as
+ * `POST /auth/mfa/enable`).
+ */
 export function authPublicRoutes(service: AccountService): PublicRouteSpec[] {
   const caller = (c: PublicRouteContext) => ({ ip: c.ip });
   return [
@@ -99,7 +103,12 @@ export function authPublicRoutes(service: AccountService): PublicRouteSpec[] {
         const b = parseBody(MfaLoginBody, c.body);
         if (!b.ok) return b.result;
         if (b.value.mfaToken === undefined) {
-          return fail(400, { code: 'MFA_TOKEN_MISSING', message: 'finishing a login needs {mfaToken, code}; to turn MFA on, POST /auth/mfa/enable {code} with your access token' });
+          if (c.req.authorization === '') {
+            return fail(400, { code: 'MFA_TOKEN_MISSING', message: 'finishing a login needs {mfaToken, code}; to turn MFA on, send {code} with your access token (Authorization: Bearer), or POST /auth/mfa/enable {code}' });
+          }
+          const p = await c.signedIn();
+          if (!('sub' in p)) return p;
+          return answer(await service.enableMfa(p, b.value.code), 200, { MFA_CODE_INVALID: 400 });
         }
         return answer(await service.verifyMfaLogin({ mfaToken: b.value.mfaToken, code: b.value.code }, caller(c)));
       },

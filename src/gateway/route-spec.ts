@@ -59,6 +59,11 @@ export interface PublicRouteContext {
   readonly ip: string;
   /** Parsed JSON body (POST routes). */
   readonly body: unknown;
+  /**
+   * The request's Authorization header checked as a signed-in route's would be (signature, expiry,
+   * revocation): for an open route that also has a signed-in form.
+   */
+  signedIn(): Promise<Principal | HttpResult>;
 }
 
 /** A route served without a token; the server still applies body limits, headers and rate limits. */

@@ -284,6 +284,15 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     return r.ok ? { principal: r.value } : { refused: fail(401, errors.unauthenticated(`${r.code}: ${r.message}`)) };
   }
 
+  /** The principal of an Authorization header, checked as for a signed-in route, or the 401 to answer. */
+  async function signedIn(authorization: string): Promise<Principal | HttpResult> {
+    const auth = authenticate(authorization);
+    if ('refused' in auth) return auth.refused;
+    if ('principal' in auth) return auth.principal;
+    const v = await auth.pending;
+    return v.ok ? v.value : fail(401, errors.unauthenticated(`${v.code}: ${v.message}`));
+  }
+
   /** 415 or 413 from the headers, before any of the body is read. */
   function bodyRefusal(info: RequestInfo): HttpResult | undefined {
     if (!isJson(info.contentType)) return fail(415, errors.unsupportedMediaType(info.contentType));
@@ -344,7 +353,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     const info = readRequest(req, route.paramCount, reply.requestId);
     if ('code' in info) return reply.send(fail(400, info), route.hasBody);
     const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
-    const handle = (json: unknown) => route.handle({ req: info, ip, body: json });
+    const handle = (json: unknown) => route.handle({ req: info, ip, body: json, signedIn: () => signedIn(info.authorization) });
     // Routes open to anyone (login, register) are limited per client address.
     const caller: RestCaller = { kind: 'address', ip, pattern: route.pattern };
     if (!route.hasBody) return void answer(reply, route.pattern, undefined, caller, handle);

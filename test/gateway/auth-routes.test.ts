@@ -35,7 +35,11 @@ describe('auth routes', () => {
   const signedIn = authRoutes(service);
   const pub = (method: string, pattern: string): PublicRouteSpec => open.find((r) => r.method === method && r.pattern === pattern)!;
   const route = (method: string, pattern: string): RouteSpec => signedIn.find((r) => r.method === method && r.pattern === pattern)!;
-  const callPublic = async (pattern: string, body: unknown): Promise<HttpResult> => pub('post', pattern).handle({ req: req(), ip: '127.0.0.1', body });
+  /** An open route, called without a credential or (`as`) with the access token of a signed-in principal. */
+  const callPublic = async (pattern: string, body: unknown, as?: Principal): Promise<HttpResult> => pub('post', pattern).handle({
+    req: as === undefined ? req() : { ...req(), authorization: 'Bearer signed-in' }, ip: '127.0.0.1', body,
+    signedIn: async () => as ?? { status: 401, body: { code: 'UNAUTHENTICATED', message: 'no credential' } },
+  });
   const call = async (method: string, pattern: string, principal: Principal, body?: unknown, params: string[] = []): Promise<HttpResult> =>
     route(method, pattern).handle({ engine: {} as EngineApi, principal, req: req(params), body } as unknown as RouteContext);
   let user: Principal;
@@ -82,6 +86,8 @@ describe('auth routes', () => {
     expect(setup).toMatchObject({ status: 200, body: { secret: expect.any(String), otpauthUrl: expect.stringMatching(/^otpauth:\/\/totp\//), qrSvg: expect.stringMatching(/^<svg/) } });
     // A wrong code from a signed-in caller is a bad request, not a refused credential.
     expect(await call('post', '/auth/mfa/enable', user, { code: '000000' })).toMatchObject({ status: 400, body: { code: 'MFA_CODE_INVALID' } });
+    // The issue's own form: POST /auth/mfa/verify {code} with the access token is the same as enable.
+    expect(await callPublic('/auth/mfa/verify', { code: '000000' }, user)).toMatchObject({ status: 400, body: { code: 'MFA_CODE_INVALID' } });
   });
 
   it('creates an API key (201, the key once), lists it without the key, and revokes it', async () => {
