@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: int(1, 24 * 60).default(30),
   /** Lifetime of a refresh token (and so of a login session without activity), days. */
   REFRESH_TOKEN_EXPIRE_DAYS: int(1, 365).default(7),
+  /** The account that holds admin on every portfolio once the engine starts with this set (the first admin). */
+  BOOTSTRAP_ADMIN_EMAIL: z.email().max(320).optional(),
   RISK_ENGINE_JWT_ISSUER: z.string().min(1).default(JWT_DEFAULTS.issuer),
   RISK_ENGINE_JWT_AUDIENCE: z.string().min(1).default(JWT_DEFAULTS.audience),
   /**
@@ -203,6 +205,8 @@ export interface AppConfig {
   readonly accessTokenExpireMinutes: number;
   /** REFRESH_TOKEN_EXPIRE_DAYS. */
   readonly refreshTokenExpireDays: number;
+  /** BOOTSTRAP_ADMIN_EMAIL: that account gets admin on every portfolio at start. */
+  readonly bootstrapAdminEmail?: string;
   readonly dataDir: string;
   readonly pool: {
     readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
@@ -293,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jwt: Object.freeze({ keys: keys as SigningKeyRing, issuer: e.RISK_ENGINE_JWT_ISSUER, audience: e.RISK_ENGINE_JWT_AUDIENCE }),
     accessTokenExpireMinutes: e.ACCESS_TOKEN_EXPIRE_MINUTES,
     refreshTokenExpireDays: e.REFRESH_TOKEN_EXPIRE_DAYS,
+    ...(e.BOOTSTRAP_ADMIN_EMAIL !== undefined ? { bootstrapAdminEmail: e.BOOTSTRAP_ADMIN_EMAIL } : {}),
     encryption,
     dataDir: e.DATA_DIR,
     pool: Object.freeze({

@@ -22,6 +22,15 @@ import { openPersistence, type Persistence } from './persistence/persistence.js'
 import { closeAll, once } from './close-all.js';
 import { settlesWithin } from './settles-within.js';
 import { startQueueFeeder } from './persistence/queue-feeder.js';
+import { Tokens } from './gateway/tokens.js';
+import { AccountService } from './gateway/identity/account-service.js';
+import { logAuditSink } from './gateway/identity/log-audit-sink.js';
+import { authPublicRoutes, authRoutes } from './gateway/auth-routes.js';
+import { wsAdmission } from './gateway/rate-limit.js';
+import { openIdentityStores, type IdentityStores } from './persistence/identity-stores.js';
+import { pgDataKeys } from './persistence/data-keys.js';
+import { memoryDataKeys } from './persistence/memory-data-keys.js';
+import { openRateLimitStore } from './persistence/rate-limit-store.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -134,10 +143,52 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     leverage: config.leverage,
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
   });
+  // Identity: one token service for the gateway and the accounts, stores beside the engine's data.
+  const tokens = new Tokens(config.jwt);
+  config.jwt.keys.onProblem = (problems) => log('warn', 'signing keys: the directory was re-read with problems; the last good keys stay in force', { problems });
+  const durable = config.persistence.mode === 'durable' ? config.persistence : undefined;
+  let identity: IdentityStores;
+  try {
+    identity = await openIdentityStores({
+      ...(persistence ? { db: persistence.db } : {}),
+      ...(durable?.redisUrl !== undefined ? { redisUrl: durable.redisUrl, redisPrefix: durable.queuePrefix } : {}),
+      log,
+    });
+  } catch (err) {
+    await engine.close().catch(() => {});
+    await persistence?.close().catch(() => {});
+    throw err;
+  }
+  const audit = persistence?.audit ?? logAuditSink(log);
+  const dataKeys = persistence ? pgDataKeys(persistence.db.pool, config.encryption, { audit }) : memoryDataKeys(config.encryption, { audit });
+  const accounts = new AccountService(
+    { identity: identity.identity, sessions: identity.sessions, tokens, dataKeys, audit, clock: () => clock.nowMs() },
+    {
+      accessTokenMinutes: config.accessTokenExpireMinutes, refreshTokenDays: config.refreshTokenExpireDays,
+      ...(config.bootstrapAdminEmail !== undefined ? { bootstrapAdminEmail: config.bootstrapAdminEmail } : {}),
+    },
+  );
+  const bootstrap = await accounts.ensureBootstrapAdmin().catch((err: unknown) => {
+    log('error', 'BOOTSTRAP_ADMIN_EMAIL: could not grant admin', { error: err instanceof Error ? err.message : String(err) });
+    return 'failed' as const;
+  });
+  if (bootstrap === 'granted') log('warn', 'BOOTSTRAP_ADMIN_EMAIL: admin on every portfolio granted (audited); remove the setting once your admins are set', { email: config.bootstrapAdminEmail });
+  if (bootstrap === 'absent') log('warn', 'BOOTSTRAP_ADMIN_EMAIL: no account with this email yet; register it, then restart the engine', { email: config.bootstrapAdminEmail });
+  const rateStore = openRateLimitStore({
+    ...(durable?.redisUrl !== undefined ? { redisUrl: durable.redisUrl } : {}),
+    ...(persistence ? { db: persistence.db } : {}),
+    prefix: durable?.queuePrefix ?? 'risk-engine', log,
+  });
   const gateway = await startGateway(engine, {
     host: config.host,
     port: config.port,
-    jwt: config.jwt,
+    jwt: tokens,
+    apiKeys: accounts,
+    revocations: identity.sessions,
+    publicRoutes: authPublicRoutes(accounts),
+    routes: authRoutes(accounts),
+    rateLimits: { limiter: rateStore.limiter, policies: config.rateLimits },
+    admission: wsAdmission(config.rateLimits),
     maxFrameBytes: config.maxFrameBytes,
     maxBodyBytes: config.maxBodyBytes,
     connections: { total: config.websocket.maxConnections, perIp: config.websocket.maxConnectionsPerIp, unauthenticated: config.websocket.maxUnauthenticated },
@@ -152,6 +203,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
   }).catch(async (err: unknown) => {
     // The port is taken, say: what was opened closes, so the process can exit and report it.
+    await rateStore.close().catch(() => {});
+    await identity.close().catch(() => {});
     await engine.close().catch(() => {});
     await persistence?.close().catch(() => {});
     throw err;
@@ -179,6 +232,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     close: once(() => closeAll([
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
+      ['rate limits', () => rateStore.close()],
+      ['identity stores', () => identity.close()],
       ['journal', () => (persistence ? settlesWithin(persistence.journal.flush(), 10_000) : undefined)],
       ['queue feeder', () => (feeder ? settlesWithin(feeder.stop(), 5000) : undefined)],
       ['engine', () => engine.close()],

@@ -32,7 +32,7 @@ import { checkTotp, newTotpSecret, totpUri } from '../totp.js';
 import { checkedGrants, grantsOf, grantsOfPrincipal, grantsWithin, intersectGrants, isPrivileged, normaliseGrants, withoutPrivileged } from './grants.js';
 import type { IdentityErrorCode } from './identity-errors.js';
 import {
-  type ApiKeyRefusal, type ApiKeyVerifier, type AuditSink, type AuthMethod, type DataKeys, type Grant, hasMfa, type Principal,
+  ALL_PORTFOLIOS, type ApiKeyRefusal, type ApiKeyVerifier, type AuditSink, type AuthMethod, type DataKeys, type Grant, hasMfa, type Principal,
   type Role, type SecurityEvent, type TokenService,
 } from './ports.js';
 import {
@@ -61,6 +61,11 @@ export interface AccountOptions {
   /** The issuer an authenticator app shows beside the account. */
   readonly totpIssuer: string;
   readonly backupCodes: number;
+  /**
+   * BOOTSTRAP_ADMIN_EMAIL: the account that holds admin on every portfolio once the engine starts
+   * with it set (ensureBootstrapAdmin), so that a new deployment has someone to grant the others.
+   */
+  readonly bootstrapAdminEmail?: string;
   /** A key's last-used time is written at most this often, so a busy key costs no write per request. */
   readonly apiKeyTouchMs: number;
 }
@@ -170,6 +175,24 @@ export class AccountService implements ApiKeyVerifier {
     }
     await this.audit({ actor: id, action: 'user.registered', entityType: 'user', entityId: id, before: null, after: { grants: [NEW_ACCOUNT_GRANT], ip: caller.ip } });
     return ok({ userId: id });
+  }
+
+  /**
+   * Grants admin on every portfolio to the account registered with BOOTSTRAP_ADMIN_EMAIL, audited.
+   * Only at start, never at registration: whoever registers that email after the operator set it
+   * does not become admin until the operator restarts the engine (and would have noticed their own
+   * registration refused with EMAIL_TAKEN). The admin still needs MFA to administer users.
+   */
+  async ensureBootstrapAdmin(): Promise<'off' | 'absent' | 'held' | 'granted'> {
+    if (this.o.bootstrapAdminEmail === undefined) return 'off';
+    const user = await this.d.identity.findUserByEmail(normaliseEmail(this.o.bootstrapAdminEmail));
+    if (!user) return 'absent';
+    if (user.grants.some((g) => g.role === 'admin' && g.portfolios.includes(ALL_PORTFOLIOS))) return 'held';
+    const next: Grant[] = [...user.grants.filter((g) => g.role !== 'admin'), { role: 'admin', portfolios: [ALL_PORTFOLIOS] }];
+    const before = await this.d.identity.replaceGrants(user.id, next);
+    if (before === undefined) return 'absent';
+    await this.audit({ actor: 'engine', action: 'user.admin.bootstrapped', entityType: 'user', entityId: user.id, before, after: next });
+    return 'granted';
   }
 
   async profile(p: Principal): Promise<Outcome<Profile>> {
