@@ -48,7 +48,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number } = {}): Promise<Stack> {
+/**
+ * `gw`: gateway options laid over the defaults, or a function of the stack's token service that
+ * returns them (for parts that must sign with the keys the gateway trusts, such as the accounts).
+ */
+export async function startStack(gw: Partial<GatewayOptions> | ((tokens: Tokens) => Partial<GatewayOptions>) = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number } = {}): Promise<Stack> {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 7 });
   if (!sc.ok) throw new Error(sc.message);
   const pool = createRiskPool({ threads: 2, scenarios: sc.value });
@@ -61,7 +65,7 @@ export async function startStack(gw: Partial<GatewayOptions> = {}, engineOpts: {
   const keys = SigningKeyRing.open({ dir: keyDir, createIfEmpty: true });
   const tokens = new Tokens({ keys, issuer: ISSUER, audience: AUDIENCE });
   let lastTickTs = 0;
-  const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: { keys, issuer: ISSUER, audience: AUDIENCE }, ...gw });
+  const gateway = await startGateway(engine, { host: '127.0.0.1', port: 0, jwt: tokens, ...(typeof gw === 'function' ? gw(tokens) : gw) });
   const token = (sub: string, roles: Role[], portfolios: string[], ttlSeconds = 600) =>
     tokens.issueAccess({ sub, grants: roles.map((role) => ({ role, portfolios })), amr: ['dev'] }, ttlSeconds, Date.now());
   const stack: Stack = {

@@ -7,8 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
+import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
+import { AccountService } from '../../src/gateway/identity/account-service.js';
 import { ROLES, type Role } from '../../src/gateway/identity/ports.js';
+import { MemoryIdentityStore } from '../../src/persistence/identity-store-memory.js';
+import { masterKeyId } from '../../src/persistence/master-keys.js';
+import { memoryDataKeys } from '../../src/persistence/memory-data-keys.js';
+import { MemorySessionStore } from '../../src/persistence/session-store-memory.js';
 import { MARKET_ROUTES } from '../../src/gateway/market-routes.js';
 import { CLIENT_MSG_TYPES } from '../../src/gateway/protocol.js';
 import { ROUTES } from '../../src/gateway/rest-routes.js';
@@ -17,6 +24,8 @@ import { Client, type Msg, type Stack, httpJson, startStack } from './harness.js
 interface Row {
   readonly key: string;
   readonly roles: 'anyone' | 'authenticated' | readonly Role[];
+  /** "… with MFA": the listed roles get through only with a token of a login that proved MFA. */
+  readonly mfa: boolean;
   readonly covered: boolean;
   readonly ownOnly: boolean;
 }
@@ -30,15 +39,18 @@ function readTable(): Row[] {
     const cells = line.split('|').slice(1, -1).map((c) => c.trim());
     const [kind, what, roles, portfolio, own] = cells as [string, string, string, string, string];
     const key = `${kind} ${what.replace(/`/g, '')}`;
-    const parsed: Row['roles'] = roles === 'anyone (no token)' ? 'anyone' : roles === 'any authenticated' ? 'authenticated' : roles.split(',').map((r) => r.trim() as Role);
+    const mfa = roles.endsWith(' with MFA');
+    const listed = mfa ? roles.slice(0, -' with MFA'.length) : roles;
+    const parsed: Row['roles'] = listed === 'anyone (no token)' ? 'anyone' : listed === 'any authenticated' ? 'authenticated' : listed.split(',').map((r) => r.trim() as Role);
     if (Array.isArray(parsed)) for (const r of parsed) if (!(ROLES as readonly string[]).includes(r)) throw new Error(`docs/SECURITY.md: unknown role "${r}" in row ${key}`);
-    return { key, roles: parsed, covered: portfolio === 'covered', ownOnly: own === 'trader: own only' };
+    return { key, roles: parsed, mfa, covered: portfolio === 'covered', ownOnly: own === 'trader: own only' };
   });
 }
 
 const ROWS = readTable();
 let stack: Stack;
 let tomToken: string;
+let accounts: AccountService;
 let n = 0;
 const uid = (p: string) => `${p}-${++n}`;
 
@@ -63,8 +75,15 @@ async function ws(token: string | undefined, msg: Msg): Promise<Msg> {
 
 /** What came back: refused by the authorisation (403 / FORBIDDEN), without a credential (401 / UNAUTHENTICATED), or anything else. */
 type Outcome = { readonly verdict: 'forbidden' | 'unauthenticated' | 'through'; readonly detail: string };
+/**
+ * The refusals of the door itself: 403 FORBIDDEN (role or portfolio) or MFA_REQUIRED (a privileged
+ * action without MFA), and 401 UNAUTHENTICATED (no or a bad credential). A handler's own answers
+ * (LOGIN_FAILED to a wrong password, NOT_AN_ACCOUNT to a development token at /auth/me) went through.
+ */
 const http = (r: { status: number; body: any }): Outcome => ({
-  verdict: r.status === 403 ? 'forbidden' : r.status === 401 ? 'unauthenticated' : 'through', detail: `${r.status} ${JSON.stringify(r.body)?.slice(0, 160)}`,
+  verdict: r.status === 403 && (r.body?.code === 'FORBIDDEN' || r.body?.code === 'MFA_REQUIRED') ? 'forbidden'
+    : r.status === 401 && r.body?.code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'through',
+  detail: `${r.status} ${JSON.stringify(r.body)?.slice(0, 160)}`,
 });
 const frame = (m: Msg): Outcome => ({
   verdict: m.type === 'error' && m.code === 'FORBIDDEN' ? 'forbidden' : m.type === 'error' && m.code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'through', detail: JSON.stringify(m).slice(0, 160),
@@ -89,6 +108,20 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST DELETE /trades/:id': async (t, p) => http(await httpJson(stack, 'DELETE', `/trades/${await tomsOrder(p)}`, t === undefined ? {} : { token: t })),
   'REST GET /admin/dead-letters': (t) => get(t, '/admin/dead-letters'),
   'REST POST /admin/dead-letters/:id/replay': (t) => post(t, '/admin/dead-letters/dl-1/replay', {}),
+  'REST POST /auth/register': (t) => post(t, '/auth/register', { email: `${uid('reg')}@example.com`, password: 'correct horse battery staple', displayName: 'Reg' }),
+  'REST POST /auth/login': (t) => post(t, '/auth/login', { email: 'nobody@example.com', password: 'correct horse battery staple' }),
+  'REST POST /auth/refresh': (t) => post(t, '/auth/refresh', { refreshToken: 'no-such-session.secret' }),
+  'REST POST /auth/mfa/verify': (t) => post(t, '/auth/mfa/verify', { mfaToken: 'x.y.z', code: '123456' }),
+  'REST GET /auth/me': (t) => get(t, '/auth/me'),
+  'REST POST /auth/mfa/setup': (t) => post(t, '/auth/mfa/setup', undefined),
+  'REST POST /auth/mfa/enable': (t) => post(t, '/auth/mfa/enable', { code: '123456' }),
+  'REST POST /auth/logout': (t) => post(t, '/auth/logout', undefined),
+  'REST POST /auth/api-keys': (t) => post(t, '/auth/api-keys', { name: 'bot', roles: ['trader'], portfolios: [] }),
+  'REST GET /auth/api-keys': (t) => get(t, '/auth/api-keys'),
+  'REST DELETE /auth/api-keys/:id': async (t) => http(await httpJson(stack, 'DELETE', '/auth/api-keys/ak_none', t === undefined ? {} : { token: t })),
+  'REST POST /admin/users/:id/roles': (t) => post(t, '/admin/users/u-none/roles', { roles: ['trader'] }),
+  'REST POST /admin/users/:id/portfolios': (t) => post(t, '/admin/users/u-none/portfolios', { role: 'trader', portfolios: ['P1'] }),
+  'REST POST /admin/users/:id/revoke-sessions': (t) => post(t, '/admin/users/u-none/revoke-sessions', undefined),
   'REST GET /market/held': (t) => get(t, '/market/held'),
   'REST POST /market/band': (t) => post(t, '/market/band', { symbol: 'BBB', maxJump: 0.5 }),
   'WS auth': async () => frame(await ws(undefined, { type: 'auth', token: await stack.token('carl', ['compliance_officer'], ['P1']) })),
@@ -105,8 +138,23 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
 /** The subject each role's token is for: the trader is tom, who placed the probes' orders. */
 const subOf = (role: Role) => (role === 'trader' ? 'tom' : `${role}-1`);
 
+/** A token granting `role` on `portfolios`, of a login that proved MFA when `mfa`. */
+async function tokenOf(role: Role, portfolios: string[], mfa: boolean): Promise<string> {
+  if (!mfa) return stack.token(subOf(role), [role], portfolios);
+  return stack.tokens.issueAccess({ sub: subOf(role), grants: [{ role, portfolios }], amr: ['pwd', 'otp'] }, 600, Date.now());
+}
+
 beforeAll(async () => {
-  stack = await startStack();
+  // The accounts as main.ts wires them (memory stores), signing with the keys the gateway trusts.
+  const master = randomBytes(32);
+  const sessions = new MemorySessionStore();
+  stack = await startStack((tokens) => {
+    accounts = new AccountService({
+      identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {},
+      dataKeys: memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] }),
+    });
+    return { publicRoutes: authPublicRoutes(accounts), routes: authRoutes(accounts), apiKeys: accounts, revocations: sessions };
+  });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);
   for (const p of ['P1', 'P2']) expect((await httpJson(stack, 'POST', '/portfolios', { token: admin, body: { portfolioId: p, cash: 10_000_000 } })).status).toBe(201);
@@ -120,7 +168,7 @@ afterAll(() => stack?.close());
 describe('docs/SECURITY.md lists every route and message', () => {
   it('has a row for each registered REST route and each websocket message type, and a probe for each row', () => {
     const keys = new Set(ROWS.map((r) => r.key));
-    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
+    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts)].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
     expect(rest.filter((r) => !keys.has(`REST ${r}`))).toEqual([]);
     expect(CLIENT_MSG_TYPES.filter((t) => !ROWS.some((r) => r.key === `WS ${t}` || r.key.startsWith(`WS ${t} `)))).toEqual([]);
     expect(ROWS.filter((r) => PROBES[r.key] === undefined).map((r) => r.key)).toEqual([]);
@@ -141,13 +189,20 @@ describe.each(ROWS.map((r) => [r.key, r] as const))('%s', (_key, row) => {
 
   const allowed = row.roles === 'authenticated' ? ROLES : row.roles;
   it.each(ROLES.map((r) => [r] as const))('role %s', async (role) => {
-    const o = await probe(await stack.token(subOf(role), [role], ['P1']), 'P1');
+    const o = await probe(await tokenOf(role, ['P1'], row.mfa), 'P1');
     expect(o.verdict, o.detail).toBe(allowed.includes(role) ? 'through' : 'forbidden');
   });
 
+  if (row.mfa) {
+    it.each(allowed.map((r) => [r] as const))('refuses %s without MFA', async (role) => {
+      const o = await probe(await tokenOf(role, ['P1'], false), 'P1');
+      expect(o.verdict, o.detail).toBe('forbidden');
+    });
+  }
+
   if (row.covered) {
     it.each(allowed.map((r) => [r] as const))('refuses %s holding another portfolio', async (role) => {
-      const o = await probe(await stack.token(subOf(role), [role], ['P2']), 'P1');
+      const o = await probe(await tokenOf(role, ['P2'], row.mfa), 'P1');
       expect(o.verdict, o.detail).toBe('forbidden');
     });
   }
