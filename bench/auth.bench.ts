@@ -60,7 +60,7 @@ async function timed<T>(f: () => Promise<T>, into: number[]): Promise<T> {
 const root = repoPath();
 const schema = `bench_auth_${randomBytes(4).toString('hex')}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'risk-auth-bench-'));
-const PASSWORD = 'a bench passphrase that is long enough';
+const PASSWORD = 'a long and quiet passphrase for timing';
 
 async function main(): Promise<void> {
   const engine = await startChild([path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
