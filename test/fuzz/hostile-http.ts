@@ -6,6 +6,8 @@
  * hand because fetch/undici normalise paths and refuse bad bytes before they reach the server.
  */
 import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
+import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
+import type { AccountService } from '../../src/gateway/identity/account-service.js';
 import { MARKET_ROUTES } from '../../src/gateway/market-routes.js';
 import { ROUTES } from '../../src/gateway/rest-routes.js';
 import type { Rand } from './random.js';
@@ -62,7 +64,9 @@ const UWS_METHOD: Record<string, string> = { get: 'GET', post: 'POST', del: 'DEL
 /** Every route the gateway serves, its methods merged per pattern (read from the route tables). */
 export function knownPaths(): readonly KnownPath[] {
   const byPattern = new Map<string, { methods: string[]; hasBody: boolean }>();
-  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES]) {
+  // The account routes' tables only close over their service; their patterns are all the fuzz reads.
+  const accounts = undefined as unknown as AccountService;
+  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts)]) {
     const e = byPattern.get(r.pattern) ?? { methods: [], hasBody: false };
     e.methods.push(UWS_METHOD[r.method] ?? r.method.toUpperCase());
     e.hasBody ||= r.hasBody;
@@ -70,7 +74,7 @@ export function knownPaths(): readonly KnownPath[] {
   }
   const out: KnownPath[] = [...byPattern].map(([pattern, e]) => ({ pattern, methods: e.methods, hasBody: e.hasBody }));
   // The routes server.ts serves itself.
-  for (const pattern of ['/health', '/livez', '/readyz', '/ws']) out.push({ pattern, methods: ['GET'], hasBody: false });
+  for (const pattern of ['/health', '/livez', '/readyz', '/ws', '/.well-known/jwks.json']) out.push({ pattern, methods: ['GET'], hasBody: false });
   return out;
 }
 
@@ -163,6 +167,14 @@ function validBody(rand: Rand, ctx: HttpFuzzContext, pattern: string): Record<st
       return { portfolioId: pid, maxOrderQty: rand.range(1, 10_000), tradingState: 'active' };
     case '/trades':
       return { portfolioId: rand.chance(0.5) ? 'P1' : pid, clientOrderId: `h-${rand.int(1e9)}`, instrument: 'AAA', side: rand.pick(['buy', 'sell']), qty: rand.range(1, 5), orderType: 'market' };
+    case '/auth/register':
+      return { email: `fz${rand.int(1e9)}@example.com`, password: 'a passphrase long enough to pass', displayName: `Fuzz ${rand.int(100)}` };
+    case '/auth/login':
+      return { email: rand.pick(['nobody@example.com', 'fz1@example.com']), password: 'a passphrase long enough to pass' };
+    case '/auth/refresh':
+      return { refreshToken: `${rand.int(1e9)}.${'x'.repeat(rand.pick([1, 43, 400]))}` };
+    case '/auth/mfa/verify':
+      return { mfaToken: 'a.b.c', code: String(rand.int(1e6)).padStart(6, '0') };
     case '/market/band':
       return { symbol: rand.pick(['FZA', 'FZB', 'BBB']), maxJump: rand.chance(0.8) ? rand.pick([0.01, 0.5, 2]) : null };
     default:
