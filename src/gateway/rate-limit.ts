@@ -267,19 +267,22 @@ function rateMessage(what: string, spec: RateSpec, retryAfterS: number): string 
 
 // ---- websocket ----
 
+/** One of a connection's budgets: a token bucket and its refusals, as plain numbers. */
+export class MessageBucket {
+  /** NaN = not started (full). */
+  tokens = Number.NaN;
+  updatedMs = 0;
+  /** Refused messages since this bucket last stood at half or more. */
+  refusals = 0;
+}
+
 /**
- * A connection's message budgets: two token buckets (messages, ticks), each with a count of
- * refusals, as plain numbers so that the check per message allocates nothing. NaN tokens = not
- * started (full).
+ * A connection's message budgets: two token buckets (messages, ticks), made with the session, so
+ * that the check per message allocates nothing.
  */
 export class ConnectionBudget {
-  messageTokens = Number.NaN;
-  messageUpdatedMs = 0;
-  /** Refused messages since this budget last stood at half or more. */
-  messageRefusals = 0;
-  tickTokens = Number.NaN;
-  tickUpdatedMs = 0;
-  tickRefusals = 0;
+  readonly messages = new MessageBucket();
+  readonly ticks = new MessageBucket();
 }
 
 /** The RATE_LIMITED error frame's, built once per policy: a refusal allocates nothing either. */
@@ -297,23 +300,16 @@ function wsRefusals(p: RatePolicies): { readonly messages: GatewayError; readonl
  * admitted and refused messages add up, a client that backs off is forgiven.
  */
 export function admitMessage(b: ConnectionBudget, p: RatePolicies, isTick: boolean, nowMs: number): number {
-  if (isTick) {
-    const spec = p.wsTicks;
-    let tokens = Number.isNaN(b.tickTokens) ? spec.burst : Math.min(spec.burst, b.tickTokens + (Math.max(0, nowMs - b.tickUpdatedMs) * spec.perSecond) / 1000);
-    if (tokens * 2 >= spec.burst) b.tickRefusals = 0;
-    const refusals = tokens >= 1 ? 0 : ++b.tickRefusals;
-    if (refusals === 0) tokens -= 1;
-    b.tickTokens = tokens;
-    b.tickUpdatedMs = Math.max(b.tickUpdatedMs, nowMs);
-    return refusals;
-  }
-  const spec = p.wsMessages;
-  let tokens = Number.isNaN(b.messageTokens) ? spec.burst : Math.min(spec.burst, b.messageTokens + (Math.max(0, nowMs - b.messageUpdatedMs) * spec.perSecond) / 1000);
-  if (tokens * 2 >= spec.burst) b.messageRefusals = 0;
-  const refusals = tokens >= 1 ? 0 : ++b.messageRefusals;
+  return isTick ? admitTo(b.ticks, p.wsTicks, nowMs) : admitTo(b.messages, p.wsMessages, nowMs);
+}
+
+function admitTo(b: MessageBucket, spec: RateSpec, nowMs: number): number {
+  let tokens = Number.isNaN(b.tokens) ? spec.burst : Math.min(spec.burst, b.tokens + (Math.max(0, nowMs - b.updatedMs) * spec.perSecond) / 1000);
+  if (tokens * 2 >= spec.burst) b.refusals = 0;
+  const refusals = tokens >= 1 ? 0 : ++b.refusals;
   if (refusals === 0) tokens -= 1;
-  b.messageTokens = tokens;
-  b.messageUpdatedMs = Math.max(b.messageUpdatedMs, nowMs);
+  b.tokens = tokens;
+  b.updatedMs = Math.max(b.updatedMs, nowMs);
   return refusals;
 }
 

@@ -101,10 +101,10 @@ describe('a websocket connection\'s budgets', () => {
     expect(admitMessage(b, p, false, 1000)).toBe(3);
     // Ticks taken meanwhile, their budget full, forgive nothing of the messages' count.
     expect(admitMessage(b, p, true, 1000)).toBe(0);
-    expect(b.messageRefusals).toBe(3);
+    expect(b.messages.refusals).toBe(3);
     // Two seconds of quiet: two tokens of four, half the burst: forgiven.
     expect(admitMessage(b, p, false, 3000)).toBe(0);
-    expect(b.messageRefusals).toBe(0);
+    expect(b.messages.refusals).toBe(0);
   });
 });
 
