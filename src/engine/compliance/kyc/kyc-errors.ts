@@ -20,6 +20,10 @@ export const KYC_ERROR_STATUS = {
   /** The customer has a KYC case already (resubmit it when it asks for information). */
   KYC_ALREADY_SUBMITTED: 409,
   KYC_NOT_FOUND: 404,
+  /** A list asked for a state that is not one of the workflow's. */
+  KYC_INVALID_STATE: 400,
+  /** An upload without the fields it needs (document type, content type, bytes). */
+  KYC_INVALID_DOCUMENT: 400,
   /** Another transition of the same case landed first: read it again and decide again. */
   KYC_CONFLICT: 409,
   KYC_DOCUMENT_EMPTY: 400,
@@ -32,7 +36,7 @@ export const KYC_ERROR_STATUS = {
   KYC_DOCUMENT_NOT_FOUND: 404,
   /** A machine-readable zone of the wrong shape (line count, line length, characters). */
   KYC_MRZ_FORMAT: 400,
-  /** The document's personal data cannot be read: the user's data key was shredded (erasure). */
+  /** The customer's personal data cannot be read: their data key was shredded (erasure), or a field does not authenticate. */
   KYC_DATA_ERASED: 410,
 } as const satisfies Record<string, number>;
 

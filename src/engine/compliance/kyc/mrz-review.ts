@@ -12,6 +12,8 @@ import type { DocumentType, KycSubmission } from './kyc-submission.js';
 import type { Mrz, MrzCheckField } from './mrz.js';
 
 export type KycFlag =
+  /** A passport or ID card uploaded without its machine-readable zone: nothing was checked. */
+  | { readonly code: 'MRZ_MISSING' }
   | { readonly code: 'MRZ_CHECK_DIGIT'; readonly field: MrzCheckField }
   | { readonly code: 'MRZ_DATE_INVALID'; readonly field: 'birth_date' | 'expiry_date' }
   | { readonly code: 'DOCUMENT_EXPIRED'; readonly expiryDate: string }
