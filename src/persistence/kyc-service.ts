@@ -22,7 +22,7 @@ import type { KycErrorCode } from '../engine/compliance/kyc/kyc-errors.js';
 import { DOCUMENT_TYPES, type DocumentType, type KycSubmission, parseSubmission } from '../engine/compliance/kyc/kyc-submission.js';
 import { parseMrz, type Mrz } from '../engine/compliance/kyc/mrz.js';
 import { type KycFlag, reviewMrz } from '../engine/compliance/kyc/mrz-review.js';
-import { type KycAction, type KycCase, KYC_STATES, type KycState, type KycTransition, openCase, transition } from '../engine/compliance/kyc/review-workflow.js';
+import { type KycCase, KycDecisionBody, KYC_STATES, type KycState, type KycTransition, openCase, transition } from '../engine/compliance/kyc/review-workflow.js';
 import { assessRisk, KYC_RISK_DEFAULTS, type KycRiskConfig, type RiskFactor, type RiskLevel, type SanctionsDecision } from '../engine/compliance/kyc/risk-score.js';
 import { failure, ok, type Result } from '../engine/result.js';
 import type { AuditSink } from '../gateway/identity/ports.js';
@@ -48,6 +48,11 @@ export interface KycServiceDeps {
   readonly screening?: KycScreening;
   /** Called after a case is stored with a `review` or `block` screening decision. */
   readonly onScreeningHit?: (userId: string, result: KycScreeningResult) => Promise<void>;
+  /**
+   * Called after every change of a case's state (submission, resubmission, an officer's decision):
+   * what keeps the pre-trade check's synchronous view of approved customers current.
+   */
+  readonly onStateChanged?: (userId: string, state: KycState) => void;
   /** The engine's clock, epoch ms. */
   readonly clock?: () => number;
   readonly risk?: KycRiskConfig;
@@ -79,7 +84,6 @@ export interface DocumentUpload {
   readonly mrz?: string;
 }
 
-const OFFICER_ACTIONS: readonly KycAction[] = ['start_review', 'approve', 'reject', 'request_info'];
 const MAX_LIST = 500;
 
 export class KycService {
@@ -125,27 +129,34 @@ export class KycService {
       stored = record(moved.value.case, submission, risk, existing.submittedMs);
       await this.audit(userId, 'kyc.resubmitted', existing, stored);
     }
+    this.d.onStateChanged?.(userId, stored.state);
     if (screening && screening.decision !== 'clear') await this.d.onScreeningHit?.(userId, screening);
     return ok({ case: stored, screening });
   }
 
-  /** An officer's step of the review (start_review, approve, reject, request_info). */
-  async decide(userId: string, cmd: { readonly action: string; readonly actor: string; readonly reason: string }): Promise<Result<KycCaseRecord, KycErrorCode>> {
-    if (!(OFFICER_ACTIONS as readonly string[]).includes(cmd.action)) {
-      return failure('KYC_BAD_TRANSITION', `an officer's action is one of ${OFFICER_ACTIONS.join(', ')}; the customer resubmits through submit`);
+  /**
+   * An officer's step of the review: `body` is `{action: start_review | approve | reject |
+   * request_info, reason}` from the request, `actor` the caller's user id (the gateway has checked
+   * the compliance_officer role).
+   */
+  async decide(userId: string, actor: string, body: unknown): Promise<Result<KycCaseRecord, KycErrorCode>> {
+    const cmd = KycDecisionBody.safeParse(body);
+    if (!cmd.success) {
+      return failure('KYC_INVALID_DECISION', cmd.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
     }
     const kase = await this.d.store.findCase(userId);
     if (!kase) return failure('KYC_NOT_FOUND', `no KYC case of user ${userId}`);
-    const moved = transition(kase, { action: cmd.action as KycAction, actor: cmd.actor, reason: cmd.reason }, this.now());
+    const moved = transition(kase, { action: cmd.data.action, actor, reason: cmd.data.reason }, this.now());
     if (!moved.ok) return moved;
     if (!(await this.d.store.update(moved.value.case, kase.version, moved.value.transition))) {
       return failure('KYC_CONFLICT', 'another officer changed this case first; read it again');
     }
     const after: KycCaseRecord = { ...kase, ...moved.value.case };
     await this.d.audit({
-      actor: moved.value.transition.actor, action: `kyc.${cmd.action}`, entityType: 'user', entityId: userId,
+      actor: moved.value.transition.actor, action: `kyc.${cmd.data.action}`, entityType: 'user', entityId: userId,
       before: summary(kase), after: { ...summary(after), reason: moved.value.transition.reason },
     });
+    this.d.onStateChanged?.(userId, after.state);
     return ok(after);
   }
 
@@ -211,9 +222,20 @@ export class KycService {
     return ok({ contentType: d.value.meta.contentType, bytes: d.value.bytes, mrz: d.value.mrz, flags: d.value.meta.flags });
   }
 
-  /** The pre-trade question behind KYC_REQUIRED: may this customer open new positions? */
+  /** The pre-trade question behind KYC_REQUIRED: may this customer open new positions? (One read.) */
   async isApproved(userId: string): Promise<boolean> {
     return (await this.d.store.findCase(userId))?.state === 'approved';
+  }
+
+  /** Every approved customer: the start of the pre-trade check's in-process view (kept current by onStateChanged). */
+  async approvedUserIds(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let after: string | undefined; ;) {
+      const page = await this.d.store.list('approved', MAX_LIST, after);
+      for (const c of page) out.add(c.userId);
+      if (page.length < MAX_LIST) return out;
+      after = page.at(-1)?.userId;
+    }
   }
 
   /**

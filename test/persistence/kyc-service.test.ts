@@ -110,11 +110,11 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
     it('approves only with two officers, and then the customer may trade', async () => {
       const id = await submitted();
       expect(await kyc.isApproved(id)).toBe(false);
-      expect(code(await kyc.decide(id, { action: 'approve', actor: 'officer-1', reason: 'skip review' }))).toBe('KYC_BAD_TRANSITION');
-      expect(code(await kyc.decide(id, { action: 'start_review', actor: 'officer-1', reason: 'documents in' }))).toBe('ok');
-      expect(code(await kyc.decide(id, { action: 'approve', actor: 'officer-1', reason: 'fine by me' }))).toBe('KYC_SAME_OFFICER');
+      expect(code(await kyc.decide(id, 'officer-1', { action: 'approve', reason: 'skip review' }))).toBe('KYC_BAD_TRANSITION');
+      expect(code(await kyc.decide(id, 'officer-1', { action: 'start_review', reason: 'documents in' }))).toBe('ok');
+      expect(code(await kyc.decide(id, 'officer-1', { action: 'approve', reason: 'fine by me' }))).toBe('KYC_SAME_OFFICER');
       expect(await kyc.isApproved(id)).toBe(false);
-      const approved = await kyc.decide(id, { action: 'approve', actor: 'officer-2', reason: 'checked: documents match' });
+      const approved = await kyc.decide(id, 'officer-2', { action: 'approve', reason: 'checked: documents match' });
       expect(approved.ok && approved.value).toMatchObject({ state: 'approved', reviewerId: 'officer-1', decidedBy: 'officer-2', version: 3 });
       expect(await kyc.isApproved(id)).toBe(true);
       const view = await kyc.get(id);
@@ -127,7 +127,7 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
 
     it('lets one of two officers racing to review the same case win, never both', async () => {
       const id = await submitted();
-      const results = await Promise.all(['officer-1', 'officer-3'].map((actor) => kyc.decide(id, { action: 'start_review', actor, reason: 'mine' })));
+      const results = await Promise.all(['officer-1', 'officer-3'].map((actor) => kyc.decide(id, actor, { action: 'start_review', reason: 'mine' })));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok).map((r) => code(r))[0]).toMatch(/^KYC_(CONFLICT|BAD_TRANSITION)$/);
       const view = await kyc.get(id);
@@ -136,15 +136,39 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
 
     it('refuses the customer acting as an officer and an officer resubmitting for them', async () => {
       const id = await submitted();
-      expect(code(await kyc.decide(id, { action: 'start_review', actor: id, reason: 'self' }))).toBe('KYC_SELF_REVIEW');
-      expect(code(await kyc.decide(id, { action: 'resubmit', actor: 'officer-1', reason: 'for her' }))).toBe('KYC_BAD_TRANSITION');
-      expect(code(await kyc.decide(randomUUID(), { action: 'start_review', actor: 'officer-1', reason: 'x' }))).toBe('KYC_NOT_FOUND');
+      expect(code(await kyc.decide(id, id, { action: 'start_review', reason: 'self' }))).toBe('KYC_SELF_REVIEW');
+      expect(code(await kyc.decide(id, 'officer-1', { action: 'resubmit', reason: 'for her' }))).toBe('KYC_INVALID_DECISION');
+      expect(code(await kyc.decide(randomUUID(), 'officer-1', { action: 'start_review', reason: 'x' }))).toBe('KYC_NOT_FOUND');
+    });
+
+    it.each([null, 'approve', 42, [], { action: 'approve' }, { action: 'approve', reason: 7 }, { action: 'approve', reason: 'ok', actor: 'someone-else' }])(
+      'refuses a decision body that is not {action, reason} (%j) without throwing',
+      async (body) => {
+        const id = await submitted();
+        expect(code(await kyc.decide(id, 'officer-1', body))).toBe('KYC_INVALID_DECISION');
+        const v = await kyc.get(id);
+        expect(v.ok && v.value.case.version).toBe(1);
+      },
+    );
+
+    it('tells the pre-trade view of every state change, and lists the approved customers to start it', async () => {
+      const seen: [string, string][] = [];
+      const watched = new KycService({ store: env.store, audit, clock: () => now, onStateChanged: (u, st) => void seen.push([u, st]) });
+      const id = randomUUID();
+      await watched.submit(id, ANNA);
+      await watched.decide(id, 'officer-1', { action: 'start_review', reason: 'r' });
+      expect(code(await watched.decide(id, 'officer-1', { action: 'approve', reason: 'r' }))).toBe('KYC_SAME_OFFICER');
+      await watched.decide(id, 'officer-2', { action: 'approve', reason: 'r' });
+      expect(seen).toEqual([[id, 'submitted'], [id, 'in_review'], [id, 'approved']]);
+      const approved = await watched.approvedUserIds();
+      expect(approved.has(id)).toBe(true);
+      for (const u of approved) expect(await watched.isApproved(u)).toBe(true);
     });
 
     it('takes a resubmission when information was asked for, with the new data and a fresh review', async () => {
       const id = await submitted();
-      await kyc.decide(id, { action: 'start_review', actor: 'officer-1', reason: 'reading' });
-      await kyc.decide(id, { action: 'request_info', actor: 'officer-1', reason: 'proof of address needed' });
+      await kyc.decide(id, 'officer-1', { action: 'start_review', reason: 'reading' });
+      await kyc.decide(id, 'officer-1', { action: 'request_info', reason: 'proof of address needed' });
       const moved: KycSubmission = { ...ANNA, address: { ...ANNA.address, line1: 'Drottninggatan 9' } };
       const r = await kyc.submit(id, moved);
       expect(r.ok && r.value.case).toMatchObject({ state: 'submitted', reviewerId: null, version: 4 });
@@ -212,7 +236,7 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
 
     it('lists cases by state and refuses a state that is not one', async () => {
       const id = await submitted();
-      await kyc.decide(id, { action: 'start_review', actor: 'officer-9', reason: 'queue' });
+      await kyc.decide(id, 'officer-9', { action: 'start_review', reason: 'queue' });
       const r = await kyc.list('in_review', { limit: 500 });
       expect(r.ok && r.value.some((c) => c.userId === id && c.reviewerId === 'officer-9')).toBe(true);
       expect(code(await kyc.list('pending'))).toBe('KYC_INVALID_STATE');

@@ -5,6 +5,8 @@
 export const KYC_ERROR_STATUS = {
   /** The submission body does not match the schema (the message lists every bad field). */
   KYC_INVALID_SUBMISSION: 400,
+  /** An officer's decision body that is not `{action, reason}` with a known action. */
+  KYC_INVALID_DECISION: 400,
   /** A transition from a state that does not allow it (e.g. approving a submission nobody reviewed). */
   KYC_BAD_TRANSITION: 409,
   /** Maker-checker: the officer who put the case in review may not approve or reject it too. */

@@ -11,6 +11,7 @@
  * Every transition carries an actor and a reason. Whether the actor holds the compliance_officer
  * role is the gateway's check; the workflow knows people, not roles.
  */
+import { z } from 'zod';
 import { failure, ok, type Result } from '../../result.js';
 import type { KycErrorCode } from './kyc-errors.js';
 
@@ -18,7 +19,21 @@ export const KYC_STATES = ['submitted', 'in_review', 'approved', 'rejected', 'ne
 export type KycState = (typeof KYC_STATES)[number];
 
 export const KYC_ACTIONS = ['start_review', 'approve', 'reject', 'request_info', 'resubmit'] as const;
+
+export const MAX_REASON_CHARS = 1000;
+/** A body's reason may carry blanks around it, trimmed before the 1000-character rule applies. */
+const MAX_REASON_CHARS_BODY = MAX_REASON_CHARS * 2;
 export type KycAction = (typeof KYC_ACTIONS)[number];
+
+/** The actions of a compliance officer (the customer's is `resubmit`, through a new submission). */
+export const OFFICER_ACTIONS = ['start_review', 'approve', 'reject', 'request_info'] as const;
+
+/** An officer's decision as the route receives it (POST /kyc/{userId}/decision); the actor is the caller. */
+export const KycDecisionBody = z.strictObject({
+  action: z.enum(OFFICER_ACTIONS),
+  reason: z.string().max(MAX_REASON_CHARS_BODY),
+});
+export type KycDecisionBody = z.infer<typeof KycDecisionBody>;
 
 /** What the workflow needs to know of a case. */
 export interface KycCase {
@@ -60,7 +75,6 @@ const MOVES: Readonly<Record<KycAction, { readonly from: KycState; readonly to: 
   resubmit: { from: 'needs_info', to: 'submitted' },
 };
 
-export const MAX_REASON_CHARS = 1000;
 
 function checkActorAndReason(actor: string, reason: string): Result<{ actor: string; reason: string }, KycErrorCode> {
   const a = typeof actor === 'string' ? actor.trim() : '';
