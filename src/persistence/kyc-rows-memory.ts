@@ -41,7 +41,7 @@ export class MemoryKycRows implements KycRowStore {
 
   async dueForRescreen(nowMs: number, limit: number): Promise<string[]> {
     return [...this.submissions.values()]
-      .filter((r) => r.risk !== null && r.risk.nextRescreenMs <= nowMs)
+      .filter((r) => r.risk !== null && r.risk.nextRescreenMs !== null && r.risk.nextRescreenMs <= nowMs)
       .sort((a, b) => (a.risk?.nextRescreenMs ?? 0) - (b.risk?.nextRescreenMs ?? 0) || (a.userId < b.userId ? -1 : 1))
       .slice(0, limit)
       .map((r) => r.userId);

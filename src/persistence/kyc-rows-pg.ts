@@ -46,9 +46,9 @@ function fromRow(r: SubmissionRow): KycSubmissionRow {
       address: r.address, documentNumber: r.document_number, sourceOfFundsDetail: r.source_of_funds_detail, tradingProfile: r.trading_profile,
     },
     reviewerId: r.reviewer_id, decidedBy: r.decided_by,
-    risk: r.risk_score === null || r.risk_level === null || r.risk_factors === null || r.next_rescreen_ms === null ? null : {
+    risk: r.risk_score === null || r.risk_level === null || r.risk_factors === null ? null : {
       score: r.risk_score, level: r.risk_level, enhancedDueDiligence: r.edd_required === true, sanctions: r.sanctions_decision ?? 'not_screened',
-      pep: r.pep === true, factorsSealed: r.risk_factors, nextRescreenMs: Number(r.next_rescreen_ms),
+      pep: r.pep === true, factorsSealed: r.risk_factors, nextRescreenMs: r.next_rescreen_ms === null ? null : Number(r.next_rescreen_ms),
     },
     version: r.version, submittedMs: Number(r.submitted_ms), updatedMs: Number(r.updated_ms),
   };

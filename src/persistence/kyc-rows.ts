@@ -30,7 +30,8 @@ export interface KycRiskRow {
   readonly pep: boolean;
   /** The factors' explanation, sealed (it names the customer's countries). */
   readonly factorsSealed: string;
-  readonly nextRescreenMs: number;
+  /** null: not re-screened any more (the customer's data was erased, nothing left to screen). */
+  readonly nextRescreenMs: number | null;
 }
 
 export interface KycSubmissionRow {

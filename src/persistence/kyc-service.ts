@@ -246,8 +246,15 @@ export class KycService {
     const kase = await this.d.store.findCase(userId);
     if (!kase) return failure('KYC_NOT_FOUND', `no KYC case of user ${userId}`);
     const personal = await this.d.store.readPersonal(userId);
-    if (!personal.ok) return failure('KYC_DATA_ERASED', `the submission cannot be read (${personal.code})`);
     const nowMs = this.now();
+    if (!personal.ok) {
+      // Nothing left to screen: off the schedule, or the erased would fill every due batch forever.
+      const next: KycCase = { ...kase, version: kase.version + 1, updatedMs: nowMs };
+      if (kase.risk?.nextRescreenMs != null && (await this.d.store.update(next, kase.version, null, { stopRescreening: true }))) {
+        await this.d.audit({ actor: opts.actor ?? 'engine', action: 'kyc.rescreen_stopped', entityType: 'user', entityId: userId, before: summary(kase), after: { ...summary(kase), version: next.version, reason: personal.code } });
+      }
+      return failure('KYC_DATA_ERASED', `the submission cannot be read (${personal.code})`);
+    }
     const screening = await this.screen(personal.value.submission);
     const risk = this.assess(personal.value.submission, screening, nowMs, opts.observedMonthlyNotionalUsd);
     const next: KycCase = { ...kase, version: kase.version + 1, updatedMs: nowMs };

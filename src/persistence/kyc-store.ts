@@ -20,7 +20,9 @@ import { decryptField, decryptFieldBytes, encryptField, encryptFieldBytes, envel
 import type { KycDocumentMeta, KycRowStore, KycSubmissionRow, SealedPersonal } from './kyc-rows.js';
 
 /** The risk of a case as stored: the assessment and the screening it was made with. */
-export interface KycRisk extends Omit<RiskAssessment, 'factors' | 'rescreenDays'> {
+export interface KycRisk extends Omit<RiskAssessment, 'factors' | 'rescreenDays' | 'nextRescreenMs'> {
+  /** null: not re-screened any more (the customer's data was erased). */
+  readonly nextRescreenMs: number | null;
   readonly sanctions: SanctionsDecision;
   readonly pep: boolean;
 }
@@ -80,6 +82,8 @@ export class KycStore {
   async update(next: KycCase, expectedVersion: number, t: KycTransition | null, changes: {
     readonly submission?: KycSubmission;
     readonly risk?: AssessedRisk;
+    /** Takes the customer off the re-screening schedule (their data was erased). */
+    readonly stopRescreening?: boolean;
   } = {}): Promise<boolean> {
     const row = await this.rows.find(next.userId);
     if (!row || row.version !== expectedVersion) return false;
@@ -92,6 +96,7 @@ export class KycStore {
       }
       if (changes.risk) updated = { ...updated, risk: sealRisk(key, next.userId, changes.risk) };
     }
+    if (changes.stopRescreening && updated.risk) updated = { ...updated, risk: { ...updated.risk, nextRescreenMs: null } };
     return this.rows.update(updated, expectedVersion, t);
   }
 

@@ -278,6 +278,11 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
       expect(v.ok && v.value.transitions).toHaveLength(1);
       expect(code(await kyc.readDocument(id, doc.ok ? doc.value.id : ''))).toBe('KYC_DATA_ERASED');
       expect(code(await kyc.rescreen(id))).toBe('KYC_DATA_ERASED');
+      // Off the schedule: an erased customer never comes due again, and is not audited twice.
+      expect(await env.store.dueForRescreen(T0 + 10_000 * DAY, 100_000)).not.toContain(id);
+      expect(code(await kyc.rescreen(id))).toBe('KYC_DATA_ERASED');
+      expect(events.filter((e) => e.entityId === id && e.action === 'kyc.rescreen_stopped')).toHaveLength(1);
+      expect((await kyc.get(id)).ok).toBe(true);
       expect(code(await kyc.uploadDocument(id, { documentType: 'passport', contentType: 'application/pdf', bytes: PDF, mrz: TD3 }))).toBe('KYC_DATA_ERASED');
     });
   });
