@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KycSubmission } from '../../src/engine/compliance/kyc/kyc-submission.js';
 import type { AuditSink, DataKeys, SecurityEvent } from '../../src/gateway/identity/ports.js';
 import { pgDataKeys } from '../../src/persistence/data-keys.js';
+import { KycApprovals } from '../../src/persistence/kyc-approvals.js';
 import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
 import { PgKycRows } from '../../src/persistence/kyc-rows-pg.js';
 import { type KycScreening, type KycScreeningResult, KycService } from '../../src/persistence/kyc-service.js';
@@ -163,6 +164,26 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
       const approved = await watched.approvedUserIds();
       expect(approved.has(id)).toBe(true);
       for (const u of approved) expect(await watched.isApproved(u)).toBe(true);
+    });
+
+    it('keeps the pre-trade view of approvals current without a read per order', async () => {
+      const view = new KycApprovals();
+      const served = new KycService({ store: env.store, audit, clock: () => now, onStateChanged: view.record });
+      const earlier = randomUUID();
+      await served.submit(earlier, ANNA);
+      await served.decide(earlier, 'officer-1', { action: 'start_review', reason: 'r' });
+      await served.decide(earlier, 'officer-2', { action: 'approve', reason: 'r' });
+      // A fresh engine: loaded from the store at start.
+      const restarted = new KycApprovals();
+      restarted.load(await served.approvedUserIds());
+      expect(restarted.isApproved(earlier)).toBe(true);
+      const later = randomUUID();
+      await served.submit(later, ANNA);
+      await served.decide(later, 'officer-1', { action: 'start_review', reason: 'r' });
+      expect(view.isApproved(later)).toBe(false);
+      await served.decide(later, 'officer-2', { action: 'approve', reason: 'r' });
+      expect(view.isApproved(later)).toBe(true);
+      expect(view.isApproved(randomUUID())).toBe(false);
     });
 
     it('takes a resubmission when information was asked for, with the new data and a fresh review', async () => {
