@@ -144,7 +144,7 @@ export class KycService {
     if (!cmd.success) {
       return failure('KYC_INVALID_DECISION', cmd.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
     }
-    const kase = await this.d.store.findCase(userId);
+    const kase = isId(userId) ? await this.d.store.findCase(userId) : undefined;
     if (!kase) return failure('KYC_NOT_FOUND', `no KYC case of user ${userId}`);
     const moved = transition(kase, { action: cmd.data.action, actor, reason: cmd.data.reason }, this.now());
     if (!moved.ok) return moved;
@@ -195,7 +195,7 @@ export class KycService {
 
   /** GET /kyc/{userId}: the case, the submission (unless erased), its transitions and documents. */
   async get(userId: string): Promise<Result<KycView, KycErrorCode>> {
-    const kase = await this.d.store.findCase(userId);
+    const kase = isId(userId) ? await this.d.store.findCase(userId) : undefined;
     if (!kase) return failure('KYC_NOT_FOUND', `no KYC case of user ${userId}`);
     const personal = await this.d.store.readPersonal(userId);
     return ok({
@@ -210,13 +210,15 @@ export class KycService {
 
   /** GET /kyc?state=…: the cases in a state, by user id, `limit` (1–500, default 100) after `after`. */
   async list(state: string, opts: { readonly limit?: number; readonly after?: string } = {}): Promise<Result<KycCaseRecord[], KycErrorCode>> {
-    if (!(KYC_STATES as readonly string[]).includes(state)) return failure('KYC_INVALID_STATE', `state is one of ${KYC_STATES.join(', ')}`);
+    if (!(KYC_STATES as readonly string[]).includes(state)) return failure('KYC_INVALID_QUERY', `state is one of ${KYC_STATES.join(', ')}`);
+    if (opts.after !== undefined && !isId(opts.after)) return failure('KYC_INVALID_QUERY', 'after: a user id (1 to 200 characters, no control characters)');
     const limit = Math.min(MAX_LIST, Math.max(1, Math.trunc(Number.isFinite(opts.limit) ? (opts.limit as number) : 100)));
     return ok(await this.d.store.list(state as KycState, limit, opts.after));
   }
 
   /** A document's bytes, for an officer's viewer. */
   async readDocument(userId: string, documentId: string): Promise<Result<{ readonly contentType: string; readonly bytes: Buffer; readonly mrz: Mrz | null; readonly flags: readonly KycFlag[] }, KycErrorCode>> {
+    if (!isId(userId) || !isId(documentId)) return failure('KYC_DOCUMENT_NOT_FOUND', `no document ${String(documentId).slice(0, 100)}`);
     const d = await this.d.store.readDocument(userId, documentId);
     if (!d.ok) return d.code === 'KYC_DOCUMENT_NOT_FOUND' ? failure(d.code, d.message) : failure('KYC_DATA_ERASED', `the document cannot be read (${d.code})`);
     return ok({ contentType: d.value.meta.contentType, bytes: d.value.bytes, mrz: d.value.mrz, flags: d.value.meta.flags });
@@ -224,7 +226,7 @@ export class KycService {
 
   /** The pre-trade question behind KYC_REQUIRED: may this customer open new positions? (One read.) */
   async isApproved(userId: string): Promise<boolean> {
-    return (await this.d.store.findCase(userId))?.state === 'approved';
+    return isId(userId) && (await this.d.store.findCase(userId))?.state === 'approved';
   }
 
   /** Every approved customer: the start of the pre-trade check's in-process view (kept current by onStateChanged). */
@@ -316,5 +318,10 @@ function record(c: KycCase, s: KycSubmission, risk: AssessedRisk, submittedMs: n
     risk: { score: risk.score, level: risk.level, enhancedDueDiligence: risk.enhancedDueDiligence, nextRescreenMs: risk.nextRescreenMs, sanctions: risk.sanctions, pep: risk.pep },
   };
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const ID = /^[^\u0000-\u001f\u007f]{1,200}$/;
+/** Ids from a path or query: PostgreSQL's text refuses NUL, so a hostile one is answered, not thrown. */
+const isId = (s: unknown): s is string => typeof s === 'string' && ID.test(s);
 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

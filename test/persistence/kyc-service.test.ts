@@ -140,6 +140,13 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
       expect(code(await kyc.decide(id, id, { action: 'start_review', reason: 'self' }))).toBe('KYC_SELF_REVIEW');
       expect(code(await kyc.decide(id, 'officer-1', { action: 'resubmit', reason: 'for her' }))).toBe('KYC_INVALID_DECISION');
       expect(code(await kyc.decide(randomUUID(), 'officer-1', { action: 'start_review', reason: 'x' }))).toBe('KYC_NOT_FOUND');
+      // Ids straight from a path: NUL and oversize are answered, not thrown by the database.
+      expect(code(await kyc.decide('u\u0000', 'officer-1', { action: 'start_review', reason: 'x' }))).toBe('KYC_NOT_FOUND');
+      expect(code(await kyc.get('u\u0000'))).toBe('KYC_NOT_FOUND');
+      expect(code(await kyc.get('u'.repeat(10_000)))).toBe('KYC_NOT_FOUND');
+      expect(code(await kyc.readDocument(id, 'd\u0000'))).toBe('KYC_DOCUMENT_NOT_FOUND');
+      expect(await kyc.isApproved('\u0000')).toBe(false);
+      expect(code(await kyc.decide(id, 'officer-1', { action: 'start_review', reason: 'nul \u0000 inside' }))).toBe('KYC_REASON_REQUIRED');
     });
 
     it.each([null, 'approve', 42, [], { action: 'approve' }, { action: 'approve', reason: 7 }, { action: 'approve', reason: 'ok', actor: 'someone-else' }])(
@@ -260,7 +267,8 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
       await kyc.decide(id, 'officer-9', { action: 'start_review', reason: 'queue' });
       const r = await kyc.list('in_review', { limit: 500 });
       expect(r.ok && r.value.some((c) => c.userId === id && c.reviewerId === 'officer-9')).toBe(true);
-      expect(code(await kyc.list('pending'))).toBe('KYC_INVALID_STATE');
+      expect(code(await kyc.list('pending'))).toBe('KYC_INVALID_QUERY');
+      expect(code(await kyc.list('submitted', { after: 'a\u0000b' }))).toBe('KYC_INVALID_QUERY');
       const one = await kyc.list('submitted', { limit: 1 });
       expect(one.ok && one.value).toHaveLength(1);
       const m = await kyc.metrics();

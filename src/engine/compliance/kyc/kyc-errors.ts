@@ -22,8 +22,8 @@ export const KYC_ERROR_STATUS = {
   /** The customer has a KYC case already (resubmit it when it asks for information). */
   KYC_ALREADY_SUBMITTED: 409,
   KYC_NOT_FOUND: 404,
-  /** A list asked for a state that is not one of the workflow's. */
-  KYC_INVALID_STATE: 400,
+  /** A list asked for a state that is not one of the workflow's, or pages after a malformed id. */
+  KYC_INVALID_QUERY: 400,
   /** An upload without the fields it needs (document type, content type, bytes). */
   KYC_INVALID_DOCUMENT: 400,
   /** Another transition of the same case landed first: read it again and decide again. */

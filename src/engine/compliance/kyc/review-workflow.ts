@@ -76,11 +76,16 @@ const MOVES: Readonly<Record<KycAction, { readonly from: KycState; readonly to: 
 };
 
 
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 function checkActorAndReason(actor: string, reason: string): Result<{ actor: string; reason: string }, KycErrorCode> {
   const a = typeof actor === 'string' ? actor.trim() : '';
   const r = typeof reason === 'string' ? reason.trim() : '';
-  if (a.length === 0) return failure('KYC_ACTOR_REQUIRED', 'a transition names its actor');
-  if (r.length === 0 || r.length > MAX_REASON_CHARS) return failure('KYC_REASON_REQUIRED', `a transition gives a reason of 1 to ${MAX_REASON_CHARS} characters`);
+  if (a.length === 0 || a.length > 200 || CONTROL.test(a)) return failure('KYC_ACTOR_REQUIRED', 'a transition names its actor (1 to 200 characters, no control characters)');
+  if (r.length === 0 || r.length > MAX_REASON_CHARS || CONTROL.test(r.replace(/[\n\t]/g, ' '))) {
+    return failure('KYC_REASON_REQUIRED', `a transition gives a reason of 1 to ${MAX_REASON_CHARS} characters (no control characters but newlines and tabs)`);
+  }
   return ok({ actor: a, reason: r });
 }
 

@@ -98,6 +98,9 @@ describe('KYC review workflow', () => {
     expect(refusal(opened(), { ...review, reason: '' })).toBe('KYC_REASON_REQUIRED');
     expect(refusal(opened(), { ...review, reason: ' \n ' })).toBe('KYC_REASON_REQUIRED');
     expect(refusal(opened(), { ...review, reason: 'x'.repeat(1001) })).toBe('KYC_REASON_REQUIRED');
+    expect(refusal(opened(), { ...review, reason: 'a\u0000b' })).toBe('KYC_REASON_REQUIRED');
+    expect(refusal(opened(), { ...review, actor: 'officer\u001b[31m' })).toBe('KYC_ACTOR_REQUIRED');
+    expect(run(opened(), { ...review, reason: 'line one\n\tline two' }).state).toBe('in_review');
     expect(refusal(opened(), { ...review, reason: undefined as never })).toBe('KYC_REASON_REQUIRED');
     const first = openCase(CUSTOMER, '', T0);
     expect(first.ok ? null : first.code).toBe('KYC_REASON_REQUIRED');
