@@ -123,3 +123,13 @@ export function rewrapDataKey(
   const r = unwrapDataKey(masterOf, userId, wrapped);
   return r.ok ? ok(seal(next, r.value, dataKeyAad(userId))) : r;
 }
+
+/** Encrypts bytes (an uploaded document) under a data key, bound to where they are stored. */
+export function encryptFieldBytes(dataKey: KeyWithId, plaintext: Uint8Array, where: FieldContext): string {
+  return seal(dataKey, Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength), fieldAad(where));
+}
+
+/** Decrypts bytes sealed by encryptFieldBytes at `where`. */
+export function decryptFieldBytes(keyOf: (keyId: string) => Buffer | undefined, envelope: string, where: FieldContext): Result<Buffer, FieldCryptoCode> {
+  return open(keyOf, envelope, fieldAad(where));
+}
