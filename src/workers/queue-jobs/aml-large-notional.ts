@@ -2,12 +2,13 @@
  * An AML rule: a single fill whose notional reaches a threshold. Pure, so other rules (velocity,
  * structuring, wash trades) can sit beside it and be tested without a queue.
  */
+import { AML_RULE_DEFAULTS } from '../../engine/compliance/aml/rule-defaults.js';
 import type { AmlAlert } from '../../persistence/aml-alert-store.js';
 import type { AmlFillJob } from '../../persistence/queue-payloads.js';
 
 export const LARGE_NOTIONAL = 'LARGE_NOTIONAL';
-/** The AML rules' defaults; src/config.ts maps AML_LARGE_NOTIONAL onto `largeNotional`. */
-export const AML_DEFAULTS = Object.freeze({ largeNotional: 1_000_000 });
+/** The queue's threshold: the low-risk (and unrated) one of the rules (engine/compliance/aml); src/config.ts maps AML_LARGE_NOTIONAL onto it. */
+export const AML_DEFAULTS = Object.freeze({ largeNotional: AML_RULE_DEFAULTS.largeNotional.low });
 /** At this multiple of the threshold the alert is high severity (a fill ten times the limit is rarely routine). */
 const HIGH_SEVERITY_MULTIPLE = 10;
 
