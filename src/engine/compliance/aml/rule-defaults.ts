@@ -84,3 +84,15 @@ export function amlRuleParams(over: { readonly [K in keyof AmlRuleParams]?: Part
     countries: Object.freeze({ ...d.countries, ...over.countries }),
   });
 }
+
+/**
+ * How far before a fill the processor reads the customer's fills so that every rule reaches the
+ * verdict it would reach with the whole history: twice the longest window (a count rule looks at
+ * the run before the fill, whose own window reaches back as far again), and at least two days
+ * (the day-based rules read from the fill's UTC midnight). UNUSUAL_SIZE's history is counted in
+ * fills, not time: the processor reads those separately.
+ */
+export function amlLookbackMs(p: AmlRuleParams): number {
+  const windowsMs = [p.structuring.windowHours * 3_600_000, 3_600_000, p.washTrade.windowSeconds * 1000, p.layering.windowSeconds * 1000, 86_400_000];
+  return 2 * Math.max(...windowsMs);
+}
