@@ -181,10 +181,13 @@ const EnvSchema = z.object({
   REPORT_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour UTC').default(hhmm(QUEUE_FEEDER_DEFAULTS.reportMinuteUtc)),
   /** A fill of at least this notional raises an AML alert. */
   AML_LARGE_NOTIONAL: z.coerce.number().positive().finite().default(AML_DEFAULTS.largeNotional),
-  /** The large-notional threshold of a customer KYC rates medium risk (at most AML_LARGE_NOTIONAL). */
-  AML_LARGE_NOTIONAL_MEDIUM_RISK: z.coerce.number().positive().finite().default(AML_RULE_DEFAULTS.largeNotional.medium),
-  /** The large-notional threshold of a customer KYC rates high risk (at most AML_LARGE_NOTIONAL_MEDIUM_RISK). */
-  AML_LARGE_NOTIONAL_HIGH_RISK: z.coerce.number().positive().finite().default(AML_RULE_DEFAULTS.largeNotional.high),
+  /**
+   * The large-notional threshold of a customer KYC rates medium risk (at most AML_LARGE_NOTIONAL);
+   * unset, its default or AML_LARGE_NOTIONAL, whichever is lower (amlRuleParams).
+   */
+  AML_LARGE_NOTIONAL_MEDIUM_RISK: z.coerce.number().positive().finite().optional(),
+  /** The same for high risk (at most the medium-risk one; unset, its default or that, whichever is lower). */
+  AML_LARGE_NOTIONAL_HIGH_RISK: z.coerce.number().positive().finite().optional(),
   /** More fills than this by one customer within an hour raise VELOCITY. */
   AML_VELOCITY_MAX_TRADES_PER_HOUR: int(1, 1_000_000).default(AML_RULE_DEFAULTS.velocity.maxTradesPerHour),
   /** The reporting threshold (currency) STRUCTURING watches fills kept just under. */
@@ -338,11 +341,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.DEFAULT_LEVERAGE_LIMIT > e.MAX_LEVERAGE_LIMIT) {
     refused.push(`DEFAULT_LEVERAGE_LIMIT: ${e.DEFAULT_LEVERAGE_LIMIT} is above MAX_LEVERAGE_LIMIT (${e.MAX_LEVERAGE_LIMIT}); a new portfolio could not get it`);
   }
-  if (e.AML_LARGE_NOTIONAL_MEDIUM_RISK > e.AML_LARGE_NOTIONAL) {
-    refused.push(`AML_LARGE_NOTIONAL_MEDIUM_RISK: ${e.AML_LARGE_NOTIONAL_MEDIUM_RISK} is above AML_LARGE_NOTIONAL (${e.AML_LARGE_NOTIONAL}); a riskier customer would be watched less`);
+  const notional = largeNotionalLevels(e);
+  if (notional.medium > notional.low) {
+    refused.push(`AML_LARGE_NOTIONAL_MEDIUM_RISK: ${notional.medium} is above AML_LARGE_NOTIONAL (${notional.low}); a riskier customer would be watched less`);
   }
-  if (e.AML_LARGE_NOTIONAL_HIGH_RISK > e.AML_LARGE_NOTIONAL_MEDIUM_RISK) {
-    refused.push(`AML_LARGE_NOTIONAL_HIGH_RISK: ${e.AML_LARGE_NOTIONAL_HIGH_RISK} is above AML_LARGE_NOTIONAL_MEDIUM_RISK (${e.AML_LARGE_NOTIONAL_MEDIUM_RISK}); a riskier customer would be watched less`);
+  if (notional.high > notional.medium) {
+    refused.push(`AML_LARGE_NOTIONAL_HIGH_RISK: ${notional.high} is above AML_LARGE_NOTIONAL_MEDIUM_RISK (${notional.medium}); a riskier customer would be watched less`);
   }
   if (e.AML_UNUSUAL_SIZE_HISTORY_FILLS < e.AML_UNUSUAL_SIZE_MIN_HISTORY) {
     refused.push(`AML_UNUSUAL_SIZE_HISTORY_FILLS: ${e.AML_UNUSUAL_SIZE_HISTORY_FILLS} is below AML_UNUSUAL_SIZE_MIN_HISTORY (${e.AML_UNUSUAL_SIZE_MIN_HISTORY}); the rule could never fire`);
@@ -399,10 +403,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }) as AppConfig;
 }
 
+/**
+ * LARGE_NOTIONAL's threshold per risk level. A riskier level left unset takes its default or the
+ * level's before it, whichever is lower: lowering AML_LARGE_NOTIONAL alone (as before there were
+ * levels) lowers them all with it; only levels set explicitly out of order are refused.
+ */
+function largeNotionalLevels(e: z.infer<typeof EnvSchema>): { low: number; medium: number; high: number } {
+  const low = e.AML_LARGE_NOTIONAL;
+  const medium = e.AML_LARGE_NOTIONAL_MEDIUM_RISK ?? Math.min(AML_RULE_DEFAULTS.largeNotional.medium, low);
+  const high = e.AML_LARGE_NOTIONAL_HIGH_RISK ?? Math.min(AML_RULE_DEFAULTS.largeNotional.high, medium);
+  return { low, medium, high };
+}
+
 /** The AML_* settings as the rules' parameters (rule-defaults.ts). */
 function amlRuleParams(e: z.infer<typeof EnvSchema>): AmlRuleParams {
   return Object.freeze({
-    largeNotional: Object.freeze({ low: e.AML_LARGE_NOTIONAL, medium: e.AML_LARGE_NOTIONAL_MEDIUM_RISK, high: e.AML_LARGE_NOTIONAL_HIGH_RISK }),
+    largeNotional: Object.freeze(largeNotionalLevels(e)),
     velocity: Object.freeze({ maxTradesPerHour: e.AML_VELOCITY_MAX_TRADES_PER_HOUR }),
     structuring: Object.freeze({
       reportingThreshold: e.AML_STRUCTURING_THRESHOLD, bandFraction: e.AML_STRUCTURING_BAND, minCount: e.AML_STRUCTURING_MIN_COUNT, windowHours: e.AML_STRUCTURING_WINDOW_HOURS,

@@ -56,3 +56,11 @@ describe('the AML rule settings', () => {
     expect(problemsOf({ AML_UNUSUAL_SIZE_HISTORY_FILLS: '10' })).toContain('AML_UNUSUAL_SIZE_HISTORY_FILLS: 10 is below AML_UNUSUAL_SIZE_MIN_HISTORY (20)');
   });
 });
+
+describe('the large-notional levels', () => {
+  it('follow AML_LARGE_NOTIONAL down when only it is set, so a setting from before the levels still starts', () => {
+    expect(loadConfig({ ...base, AML_LARGE_NOTIONAL: '1000' }).aml.largeNotional).toEqual({ low: 1000, medium: 1000, high: 1000 });
+    expect(loadConfig({ ...base, AML_LARGE_NOTIONAL: '400000' }).aml.largeNotional).toEqual({ low: 400_000, medium: 400_000, high: 250_000 });
+    expect(loadConfig({ ...base, AML_LARGE_NOTIONAL_MEDIUM_RISK: '100000' }).aml.largeNotional).toEqual({ low: 1_000_000, medium: 100_000, high: 100_000 });
+  });
+});
