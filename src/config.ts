@@ -213,6 +213,8 @@ const EnvSchema = z.object({
   AML_CLOSE_MIN_SHARE: z.coerce.number().positive().max(1).default(AML_RULE_DEFAULTS.markingTheClose.minShareOfVolume),
   /** The price move, as a fraction, in the direction they traded. */
   AML_CLOSE_MIN_PRICE_MOVE: z.coerce.number().positive().max(1).default(AML_RULE_DEFAULTS.markingTheClose.minPriceMove),
+  /** The notional (currency) the customer traded in the window, at least. */
+  AML_CLOSE_MIN_NOTIONAL: z.coerce.number().min(0).finite().default(AML_RULE_DEFAULTS.markingTheClose.minNotional),
   /** UNUSUAL_SIZE: a fill this many standard deviations above the customer's mean notional... */
   AML_UNUSUAL_SIZE_Z: z.coerce.number().positive().max(1000).default(AML_RULE_DEFAULTS.unusualSize.minZ),
   /** ...once they have this many past fills... */
@@ -427,7 +429,7 @@ function amlRuleParams(e: z.infer<typeof EnvSchema>): AmlRuleParams {
     layering: Object.freeze({ minOrders: e.AML_LAYERING_MIN_ORDERS, windowSeconds: e.AML_LAYERING_WINDOW_S, minDistance: e.AML_LAYERING_MIN_DISTANCE }),
     markingTheClose: Object.freeze({
       closeMinuteUtc: Number(e.AML_CLOSE_TIME_UTC.slice(0, 2)) * 60 + Number(e.AML_CLOSE_TIME_UTC.slice(3)), windowMinutes: e.AML_CLOSE_WINDOW_MINUTES,
-      minShareOfVolume: e.AML_CLOSE_MIN_SHARE, minPriceMove: e.AML_CLOSE_MIN_PRICE_MOVE,
+      minShareOfVolume: e.AML_CLOSE_MIN_SHARE, minPriceMove: e.AML_CLOSE_MIN_PRICE_MOVE, minNotional: e.AML_CLOSE_MIN_NOTIONAL,
     }),
     unusualSize: Object.freeze({ minZ: e.AML_UNUSUAL_SIZE_Z, minHistory: e.AML_UNUSUAL_SIZE_MIN_HISTORY, historyFills: e.AML_UNUSUAL_SIZE_HISTORY_FILLS }),
     countries: Object.freeze({ sanctioned: Object.freeze([...e.AML_SANCTIONED_COUNTRIES]), highRisk: Object.freeze([...e.AML_HIGH_RISK_COUNTRIES]) }),

@@ -25,7 +25,7 @@ describe('the AML rule settings', () => {
       ...base, AML_LARGE_NOTIONAL: '2000000', AML_LARGE_NOTIONAL_MEDIUM_RISK: '800000', AML_LARGE_NOTIONAL_HIGH_RISK: '100000',
       AML_VELOCITY_MAX_TRADES_PER_HOUR: '120', AML_STRUCTURING_THRESHOLD: '15000', AML_STRUCTURING_BAND: '0.85', AML_STRUCTURING_MIN_COUNT: '4',
       AML_STRUCTURING_WINDOW_HOURS: '48', AML_WASH_WINDOW_S: '30', AML_WASH_QTY_TOLERANCE: '0', AML_LAYERING_MIN_ORDERS: '5', AML_LAYERING_WINDOW_S: '120',
-      AML_LAYERING_MIN_DISTANCE: '0.05', AML_CLOSE_TIME_UTC: '21:00', AML_CLOSE_WINDOW_MINUTES: '5', AML_CLOSE_MIN_SHARE: '0.7', AML_CLOSE_MIN_PRICE_MOVE: '0.02',
+      AML_LAYERING_MIN_DISTANCE: '0.05', AML_CLOSE_TIME_UTC: '21:00', AML_CLOSE_WINDOW_MINUTES: '5', AML_CLOSE_MIN_SHARE: '0.7', AML_CLOSE_MIN_PRICE_MOVE: '0.02', AML_CLOSE_MIN_NOTIONAL: '50000',
       AML_UNUSUAL_SIZE_Z: '5', AML_UNUSUAL_SIZE_MIN_HISTORY: '30', AML_UNUSUAL_SIZE_HISTORY_FILLS: '500', AML_SANCTIONED_COUNTRIES: 'ir, kp', AML_HIGH_RISK_COUNTRIES: 'none',
     }).aml;
     expect(aml).toEqual({
@@ -34,7 +34,7 @@ describe('the AML rule settings', () => {
       structuring: { reportingThreshold: 15_000, bandFraction: 0.85, minCount: 4, windowHours: 48 },
       washTrade: { windowSeconds: 30, qtyTolerance: 0 },
       layering: { minOrders: 5, windowSeconds: 120, minDistance: 0.05 },
-      markingTheClose: { closeMinuteUtc: 21 * 60, windowMinutes: 5, minShareOfVolume: 0.7, minPriceMove: 0.02 },
+      markingTheClose: { closeMinuteUtc: 21 * 60, windowMinutes: 5, minShareOfVolume: 0.7, minPriceMove: 0.02, minNotional: 50_000 },
       unusualSize: { minZ: 5, minHistory: 30, historyFills: 500 },
       countries: { sanctioned: ['IR', 'KP'], highRisk: [] },
     });

@@ -86,8 +86,8 @@ describe('the aml processor on PostgreSQL', () => {
     const layered = await trade('w-b', 'SSS', 'buy', 100, 50.2, DAY + 16 * HOUR);
     // A portfolio without an owner buys most of its day's CCC in the last minutes, 3.2% above the market's price at the window's start.
     await mark('CCC', CLOSE - 15 * MINUTE, 40);
-    const early = await trade('solo', 'CCC', 'buy', 100, 40, DAY + 15 * HOUR);
-    const late = await trade('solo', 'CCC', 'buy', 900, 41.3, CLOSE - 2 * MINUTE);
+    const early = await trade('solo', 'CCC', 'buy', 1_000, 40, DAY + 15 * HOUR);
+    const late = await trade('solo', 'CCC', 'buy', 9_000, 41.3, CLOSE - 2 * MINUTE);
     const large = await trade('solo', 'BIG', 'sell', 10_000, 150, DAY + 17 * HOUR);
     const day = [washBuy, washSell, layered, early, late, large];
 

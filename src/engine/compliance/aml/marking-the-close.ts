@@ -4,9 +4,10 @@
  * direction they trade by at least minPriceMove: the closing price, which values positions and
  * settles contracts, pushed on purpose. The move is measured from the reference price at the start
  * of the window: the last market mark at or before it, else the customer's last fill before it,
- * else their first fill in the window. It fires on the fill that first meets both conditions.
+ * else their first fill in the window. A window of less than minNotional is not looked at (a few lots
+ * bought as the market rises into the close mark nothing). It fires on the first fill that meets them all.
  */
-import { type AmlFill, type RuleInput, anchorOf } from './activity.js';
+import { type AmlFill, type RuleInput, anchorOf, notionalOf } from './activity.js';
 import { type AmlFigures, type AmlRuleAlert, alertOn } from './alert.js';
 import type { AmlRuleParams } from './rule-defaults.js';
 
@@ -34,7 +35,8 @@ function markedAt(input: RuleInput, p: AmlRuleParams['markingTheClose']): Marked
   const qty = (fs: readonly AmlFill[]): number => fs.reduce((s, f) => s + f.qty, 0);
   const share = qty(inWindow) / qty(day);
   const netQty = inWindow.reduce((s, f) => s + (f.side === 'buy' ? f.qty : -f.qty), 0);
-  if (!(share >= p.minShareOfVolume) || netQty === 0) return null;
+  const windowNotional = inWindow.reduce((s, f) => s + notionalOf(f), 0);
+  if (!(share >= p.minShareOfVolume) || netQty === 0 || !(windowNotional >= p.minNotional)) return null;
   const mark = (input.activity.marks ?? []).filter((m) => m.instrument === fill.instrument && m.ts <= windowStart).sort((a, b) => b.ts - a.ts)[0];
   const reference = mark?.price ?? before[0]?.price ?? (inWindow[inWindow.length - 1] as AmlFill).price;
   if (!(reference > 0)) return null;
@@ -45,7 +47,7 @@ function markedAt(input: RuleInput, p: AmlRuleParams['markingTheClose']): Marked
     figures: {
       instrument: fill.instrument, shareOfDayVolume: share, minShareOfVolume: p.minShareOfVolume, netQtyInWindow: netQty,
       referencePrice: reference, referenceFrom: mark !== undefined ? 'market' : before[0] !== undefined ? 'fill-before-window' : 'first-fill-in-window',
-      lastPrice: fill.price, priceMove: move, minPriceMove: p.minPriceMove, windowStartMs: windowStart, closeMs,
+      lastPrice: fill.price, priceMove: move, minPriceMove: p.minPriceMove, windowNotional, minNotional: p.minNotional, windowStartMs: windowStart, closeMs,
     },
   };
 }

@@ -40,8 +40,10 @@ export interface AmlRuleParams {
     readonly windowMinutes: number;
     /** The window holds at least this share of the customer's day volume in the instrument... */
     readonly minShareOfVolume: number;
-    /** ...and the price moved at least this fraction, in the direction they traded. */
+    /** ...and the price moved at least this fraction, in the direction they traded... */
     readonly minPriceMove: number;
+    /** ...and they traded at least this notional (currency) in the window: a few lots moving with the market mark nothing. */
+    readonly minNotional: number;
   };
   readonly unusualSize: {
     /** A fill whose notional is this many standard deviations above the customer's mean. */
@@ -65,7 +67,7 @@ export const AML_RULE_DEFAULTS: AmlRuleParams = Object.freeze({
   structuring: Object.freeze({ reportingThreshold: 10_000, bandFraction: 0.9, minCount: 3, windowHours: 24 }),
   washTrade: Object.freeze({ windowSeconds: 60, qtyTolerance: 0.1 }),
   layering: Object.freeze({ minOrders: 3, windowSeconds: 60, minDistance: 0.02 }),
-  markingTheClose: Object.freeze({ closeMinuteUtc: 20 * 60, windowMinutes: 10, minShareOfVolume: 0.5, minPriceMove: 0.01 }),
+  markingTheClose: Object.freeze({ closeMinuteUtc: 20 * 60, windowMinutes: 10, minShareOfVolume: 0.5, minPriceMove: 0.01, minNotional: 100_000 }),
   unusualSize: Object.freeze({ minZ: 4, minHistory: 20, historyFills: 200 }),
   countries: Object.freeze({ sanctioned: Object.freeze(['CU', 'IR', 'KP', 'SY']), highRisk: Object.freeze(['MM']) }),
 });

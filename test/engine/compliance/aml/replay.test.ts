@@ -33,8 +33,8 @@ function badDay(): { activity: CustomerActivity; params: typeof AML_RULE_DEFAULT
     fill({ portfolioId: 'alice-1', instrument: 'WWW', side: 'buy', qty: 500, price: 20, ts: t + 5 * HOUR }), // WASH_TRADE with the next
     fill({ portfolioId: 'alice-2', instrument: 'WWW', side: 'sell', qty: 500, price: 20, ts: t + 5 * HOUR + 20_000 }),
     fill({ portfolioId: 'alice-1', instrument: 'SSS', side: 'buy', qty: 100, price: 30, ts: t + 30 * MINUTE }), // LAYERING (orders below)
-    fill({ portfolioId: 'alice-1', instrument: 'CCX', side: 'buy', qty: 100, price: 10, ts: CLOSE - 3 * HOUR }), // MARKING_THE_CLOSE
-    fill({ portfolioId: 'alice-1', instrument: 'CCX', side: 'buy', qty: 900, price: 10.3, ts: CLOSE - 1 * MINUTE }),
+    fill({ portfolioId: 'alice-1', instrument: 'CCX', side: 'buy', qty: 1_000, price: 10, ts: CLOSE - 3 * HOUR }), // MARKING_THE_CLOSE
+    fill({ portfolioId: 'alice-1', instrument: 'CCX', side: 'buy', qty: 10_000, price: 10.3, ts: CLOSE - 1 * MINUTE }),
     fill({ portfolioId: 'alice-1', instrument: 'HRC', counterpartyCountry: 'SY', ts: t + 10 * MINUTE }), // HIGH_RISK_COUNTRY
     ...Array.from({ length: 12 }, (_, i) => fill({ portfolioId: 'alice-1', instrument: 'VVV', ts: t + 2 * HOUR + i * MINUTE })), // VELOCITY
   ];

@@ -167,28 +167,30 @@ describe('LAYERING', () => {
 });
 
 describe('MARKING_THE_CLOSE', () => {
-  const before = fill({ side: 'buy', qty: 100, price: 50, ts: CLOSE - 3 * HOUR });
+  const before = fill({ side: 'buy', qty: 1_000, price: 50, ts: CLOSE - 3 * HOUR });
 
   it('fires when most of the day\'s volume comes in the last minutes and the price moves the way they trade', () => {
-    const late = [fill({ side: 'buy', qty: 200, price: 50.3, ts: CLOSE - 8 * MINUTE }), fill({ side: 'buy', qty: 300, price: 50.6, ts: CLOSE - 2 * MINUTE })];
+    const late = [fill({ side: 'buy', qty: 2_000, price: 50.3, ts: CLOSE - 8 * MINUTE }), fill({ side: 'buy', qty: 3_000, price: 50.6, ts: CLOSE - 2 * MINUTE })];
     const alerts = only(screenFills(customer([before, ...late]), AML_RULE_DEFAULTS), 'MARKING_THE_CLOSE');
     expect(alerts).toMatchObject([{ fillId: late[1]?.fillId, severity: 'medium', evidence: { fillIds: late.map((f) => f.fillId), figures: { referencePrice: 50, referenceFrom: 'fill-before-window' } } }]);
     expect(alerts[0]?.evidence.figures.priceMove).toBeCloseTo(0.012, 10);
-    expect(alerts[0]?.evidence.figures.shareOfDayVolume).toBeCloseTo(500 / 600, 10);
+    expect(alerts[0]?.evidence.figures.shareOfDayVolume).toBeCloseTo(5_000 / 6_000, 10);
   });
 
   it('takes the market\'s price at the window start as the reference when there is one, and is high for a move of three times the minimum', () => {
-    const late = [fill({ side: 'sell', qty: 500, price: 48.4, ts: CLOSE - 1 * MINUTE })];
+    const late = [fill({ side: 'sell', qty: 5_000, price: 48.4, ts: CLOSE - 1 * MINUTE })];
     const marks = [{ instrument: 'AAA', ts: CLOSE - 11 * MINUTE, price: 50 }];
     expect(only(screenFills(customer([before, ...late], { marks }), AML_RULE_DEFAULTS), 'MARKING_THE_CLOSE')).toMatchObject([
       { severity: 'high', evidence: { figures: { referenceFrom: 'market', referencePrice: 50 } } },
     ]);
   });
 
-  it('stays silent below the share of volume, below the move, against the move, or outside the window', () => {
-    const at = (over: Partial<AmlFill>) => fill({ side: 'buy', qty: 500, price: 50.6, ts: CLOSE - 2 * MINUTE, ...over });
+  it('stays silent below the share of volume, below the move, against the move, below the notional, or outside the window', () => {
+    const at = (over: Partial<AmlFill>) => fill({ side: 'buy', qty: 5_000, price: 50.6, ts: CLOSE - 2 * MINUTE, ...over });
+    const small = fill({ side: 'buy', qty: 100, price: 50, ts: CLOSE - 3 * HOUR });
     const quiet = [
-      [fill({ side: 'buy', qty: 600, price: 50, ts: CLOSE - 3 * HOUR }), at({})],
+      [fill({ side: 'buy', qty: 6_000, price: 50, ts: CLOSE - 3 * HOUR }), at({})],
+      [small, at({ qty: 1_980, price: 50.5 })], // 99,990 of notional, a lot the market carried
       [before, at({ price: 50.49 })],
       [before, at({ side: 'sell' })],
       [before, at({ ts: CLOSE })],
@@ -197,6 +199,8 @@ describe('MARKING_THE_CLOSE', () => {
     for (const fills of quiet) expect(only(screenFills(customer(fills), AML_RULE_DEFAULTS), 'MARKING_THE_CLOSE')).toEqual([]);
     // at the minimum move exactly: fires
     expect(only(screenFills(customer([before, at({ price: 50.5 })]), AML_RULE_DEFAULTS), 'MARKING_THE_CLOSE')).toHaveLength(1);
+    // at the minimum notional: fires
+    expect(only(screenFills(customer([small, at({ qty: 2_000, price: 50.5 })]), AML_RULE_DEFAULTS), 'MARKING_THE_CLOSE')).toHaveLength(1);
   });
 });
 
