@@ -5,17 +5,18 @@ import { pgAmlCaseStore } from '../../src/persistence/aml-case-store.js';
 import { openTestDb, type TestDb } from './queue-harness.js';
 
 let t: TestDb;
-beforeAll(async () => {
-  t = await openTestDb('server');
-});
-afterAll(async () => {
-  await t?.close();
-});
 
 const newAlert = async (fillId: string): Promise<string> =>
   (await t.db.pool.query<{ id: string }>(`INSERT INTO aml_alerts (fill_id, portfolio_id, rule, severity, notional) VALUES ($1, 'p', 'WASH_TRADE', 'high', 1e4) RETURNING id`, [fillId])).rows[0]!.id;
 
-describe('the AML case store', () => {
+describe.each(['server', 'embedded'] as const)('the AML case store (%s)', (kind) => {
+  beforeAll(async () => {
+    t = await openTestDb(kind);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
   it('works a case from open to reported, keeping each change, the assignee and the notes', async () => {
     const store = pgAmlCaseStore(t.db.pool);
     const id = await newAlert('c-f1');

@@ -23,18 +23,6 @@ const HOUR = 3_600_000, MINUTE = 60_000;
 const CLOSE = DAY + 20 * HOUR;
 
 let t: TestDb;
-beforeAll(async () => {
-  t = await openTestDb('server');
-  for (const [id, owner] of [['w-a', 'walter'], ['w-b', 'walter'], ['solo', null]] as const) {
-    await t.db.pool.query(
-      `INSERT INTO portfolios (portfolio_id, owner_id, created_by, initial_cash, cash, trading_state, next_order_seq, next_fill_seq) VALUES ($1, $2, 'test', 1e6, 1e6, 'active', 1, 1)`,
-      [id, owner],
-    );
-  }
-});
-afterAll(async () => {
-  await t?.close();
-});
 
 let n = 0;
 /** An order and its fill as the journal's projection writes them; the fill as an aml job names it. */
@@ -72,7 +60,20 @@ interface AlertRow { fill_id: string; portfolio_id: string; customer_id: string;
 const alertsOf = async (): Promise<AlertRow[]> =>
   (await t.db.pool.query<AlertRow>(`SELECT fill_id, portfolio_id, customer_id, rule, severity, state, details FROM aml_alerts ORDER BY id`)).rows;
 
-describe('the aml processor on PostgreSQL', () => {
+describe.each(['server', 'embedded'] as const)('the aml processor on PostgreSQL (%s)', (kind) => {
+  beforeAll(async () => {
+    t = await openTestDb(kind);
+    for (const [id, owner] of [['w-a', 'walter'], ['w-b', 'walter'], ['solo', null]] as const) {
+      await t.db.pool.query(
+        `INSERT INTO portfolios (portfolio_id, owner_id, created_by, initial_cash, cash, trading_state, next_order_seq, next_fill_seq) VALUES ($1, $2, 'test', 1e6, 1e6, 'active', 1, 1)`,
+        [id, owner],
+      );
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
   const run = () => amlProcessor(pgAmlAlertStore(t.db.pool), pgStoredFills(t.db.pool), pgAmlActivity(t.db.pool), AML_RULE_DEFAULTS, { nowMs: () => CLOSE });
 
   it('finds a wash trade across two portfolios of one owner, layering against the touch in market_snapshots, marking the close against the market, and a large fill', async () => {
@@ -133,6 +134,13 @@ describe('the aml processor on PostgreSQL', () => {
 });
 
 describe('migration 0014', () => {
+  beforeAll(async () => {
+    t = await openTestDb('server');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
   it('keeps an alert closed before it as closed_no_action, and takes only the case\'s states', async () => {
     const schema = randomName('m14');
     const db = await openDatabase({ url: PG_URL, schema, dataDir: t.dataDir, poolSize: 2 });
