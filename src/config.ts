@@ -24,6 +24,7 @@ import { devMasterKey, MASTER_KEY_FORMAT, type MasterKeys, parseMasterKey } from
 import { QUEUE_FEEDER_DEFAULTS } from './persistence/queue-feeder.js';
 import { QUEUE_DEFAULTS } from './persistence/queue-options.js';
 import { AML_DEFAULTS } from './workers/queue-jobs/aml-large-notional.js';
+import { AML_RULE_DEFAULTS, type AmlRuleParams } from './engine/compliance/aml/rule-defaults.js';
 import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -36,6 +37,14 @@ const rateSpec = (d: RateSpec) =>
     .pipe(z.string().regex(/^\d{1,9}:\d{1,9}(\.\d{1,6})?$/, 'burst:perSecond, e.g. 10:1 (ten at once, then one a second)'))
     .transform((v) => ({ burst: Number(v.split(':')[0]), perSecond: Number(v.split(':')[1]) }))
     .pipe(z.object({ burst: z.number().int().min(1, 'burst must be at least 1'), perSecond: z.number().positive('perSecond must be above 0') }));
+/** Comma-separated ISO 3166-1 alpha-2 country codes (any case), or `none` for an empty list. */
+const countryList = (d: readonly string[]) =>
+  z
+    .string()
+    .default(d.length > 0 ? d.join(',') : 'none')
+    .transform((v) => (v.trim().toLowerCase() === 'none' ? [] : v.split(',').map((x) => x.trim().toUpperCase()).filter((x) => x !== '')))
+    .pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 codes, comma-separated (e.g. IR,KP), or none')));
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** Minutes of the UTC day as HH:MM. */
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
@@ -173,6 +182,50 @@ const EnvSchema = z.object({
   /** A fill of at least this notional raises an AML alert. */
   AML_LARGE_NOTIONAL: z.coerce.number().positive().finite().default(AML_DEFAULTS.largeNotional),
   /**
+   * The large-notional threshold of a customer KYC rates medium risk (at most AML_LARGE_NOTIONAL);
+   * unset, its default or AML_LARGE_NOTIONAL, whichever is lower (amlRuleParams).
+   */
+  AML_LARGE_NOTIONAL_MEDIUM_RISK: z.coerce.number().positive().finite().optional(),
+  /** The same for high risk (at most the medium-risk one; unset, its default or that, whichever is lower). */
+  AML_LARGE_NOTIONAL_HIGH_RISK: z.coerce.number().positive().finite().optional(),
+  /** More fills than this by one customer within an hour raise VELOCITY. */
+  AML_VELOCITY_MAX_TRADES_PER_HOUR: int(1, 1_000_000).default(AML_RULE_DEFAULTS.velocity.maxTradesPerHour),
+  /** The reporting threshold (currency) STRUCTURING watches fills kept just under. */
+  AML_STRUCTURING_THRESHOLD: z.coerce.number().positive().finite().default(AML_RULE_DEFAULTS.structuring.reportingThreshold),
+  /** "Just under": a notional in [band × threshold, threshold). */
+  AML_STRUCTURING_BAND: z.coerce.number().min(0.5).lt(1).default(AML_RULE_DEFAULTS.structuring.bandFraction),
+  AML_STRUCTURING_MIN_COUNT: int(2, 1000).default(AML_RULE_DEFAULTS.structuring.minCount),
+  AML_STRUCTURING_WINDOW_HOURS: int(1, 24 * 31).default(AML_RULE_DEFAULTS.structuring.windowHours),
+  /** WASH_TRADE: opposite sides by one owner within this many seconds... */
+  AML_WASH_WINDOW_S: int(1, 86_400).default(AML_RULE_DEFAULTS.washTrade.windowSeconds),
+  /** ...with quantities no further apart than this fraction of the larger. */
+  AML_WASH_QTY_TOLERANCE: z.coerce.number().min(0).max(1).default(AML_RULE_DEFAULTS.washTrade.qtyTolerance),
+  /** LAYERING: at least this many orders placed and cancelled far from the touch... */
+  AML_LAYERING_MIN_ORDERS: int(1, 10_000).default(AML_RULE_DEFAULTS.layering.minOrders),
+  /** ...within this many seconds before a fill on the other side... */
+  AML_LAYERING_WINDOW_S: int(1, 86_400).default(AML_RULE_DEFAULTS.layering.windowSeconds),
+  /** ...each at least this fraction away from the touch when placed. */
+  AML_LAYERING_MIN_DISTANCE: z.coerce.number().positive().max(1).default(AML_RULE_DEFAULTS.layering.minDistance),
+  /** MARKING_THE_CLOSE: the market's close, UTC (HH:MM). */
+  AML_CLOSE_TIME_UTC: z.string().regex(HHMM, 'HH:MM, 24-hour UTC').default(hhmm(AML_RULE_DEFAULTS.markingTheClose.closeMinuteUtc)),
+  AML_CLOSE_WINDOW_MINUTES: int(1, 240).default(AML_RULE_DEFAULTS.markingTheClose.windowMinutes),
+  /** The share of the customer's day volume in an instrument traded in the window. */
+  AML_CLOSE_MIN_SHARE: z.coerce.number().positive().max(1).default(AML_RULE_DEFAULTS.markingTheClose.minShareOfVolume),
+  /** The price move, as a fraction, in the direction they traded. */
+  AML_CLOSE_MIN_PRICE_MOVE: z.coerce.number().positive().max(1).default(AML_RULE_DEFAULTS.markingTheClose.minPriceMove),
+  /** The notional (currency) the customer traded in the window, at least. */
+  AML_CLOSE_MIN_NOTIONAL: z.coerce.number().min(0).finite().default(AML_RULE_DEFAULTS.markingTheClose.minNotional),
+  /** UNUSUAL_SIZE: a fill this many standard deviations above the customer's mean notional... */
+  AML_UNUSUAL_SIZE_Z: z.coerce.number().positive().max(1000).default(AML_RULE_DEFAULTS.unusualSize.minZ),
+  /** ...once they have this many past fills... */
+  AML_UNUSUAL_SIZE_MIN_HISTORY: int(2, 100_000).default(AML_RULE_DEFAULTS.unusualSize.minHistory),
+  /** ...the mean and deviation taken over their newest this many (at least AML_UNUSUAL_SIZE_MIN_HISTORY). */
+  AML_UNUSUAL_SIZE_HISTORY_FILLS: int(2, 100_000).default(AML_RULE_DEFAULTS.unusualSize.historyFills),
+  /** HIGH_RISK_COUNTRY, high severity: countries under comprehensive sanctions. */
+  AML_SANCTIONED_COUNTRIES: countryList(AML_RULE_DEFAULTS.countries.sanctioned),
+  /** HIGH_RISK_COUNTRY, medium severity: high-risk jurisdictions. */
+  AML_HIGH_RISK_COUNTRIES: countryList(AML_RULE_DEFAULTS.countries.highRisk),
+  /**
    * A tick moving a price by more than this fraction of the last accepted price is held until a
    * second tick confirms it (src/engine/market/tick-guard.ts). Risk managers set per-symbol bands.
    */
@@ -236,6 +289,8 @@ export interface AppConfig {
   readonly tls?: TlsFiles;
   /** TLS_TERMINATED_BY_PROXY: a proxy in front terminates TLS. */
   readonly tlsTerminatedByProxy: boolean;
+  /** The transaction-monitoring rules' parameters (the AML_* settings; docs/AML-RULES.md). */
+  readonly aml: AmlRuleParams;
   readonly persistence:
     | { readonly mode: 'memory' }
     | {
@@ -288,6 +343,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.DEFAULT_LEVERAGE_LIMIT > e.MAX_LEVERAGE_LIMIT) {
     refused.push(`DEFAULT_LEVERAGE_LIMIT: ${e.DEFAULT_LEVERAGE_LIMIT} is above MAX_LEVERAGE_LIMIT (${e.MAX_LEVERAGE_LIMIT}); a new portfolio could not get it`);
   }
+  const notional = largeNotionalLevels(e);
+  if (notional.medium > notional.low) {
+    refused.push(`AML_LARGE_NOTIONAL_MEDIUM_RISK: ${notional.medium} is above AML_LARGE_NOTIONAL (${notional.low}); a riskier customer would be watched less`);
+  }
+  if (notional.high > notional.medium) {
+    refused.push(`AML_LARGE_NOTIONAL_HIGH_RISK: ${notional.high} is above AML_LARGE_NOTIONAL_MEDIUM_RISK (${notional.medium}); a riskier customer would be watched less`);
+  }
+  if (e.AML_UNUSUAL_SIZE_HISTORY_FILLS < e.AML_UNUSUAL_SIZE_MIN_HISTORY) {
+    refused.push(`AML_UNUSUAL_SIZE_HISTORY_FILLS: ${e.AML_UNUSUAL_SIZE_HISTORY_FILLS} is below AML_UNUSUAL_SIZE_MIN_HISTORY (${e.AML_UNUSUAL_SIZE_MIN_HISTORY}); the rule could never fire`);
+  }
   if (refused.length > 0) throw new ConfigError(refused);
   const encryption = encryptionKeys(e.ENCRYPTION_KEY, e.ENCRYPTION_KEY_PREVIOUS ?? [], e.DATA_DIR);
   return Object.freeze({
@@ -325,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.LOG_LEVEL,
     ...(tls !== undefined ? { tls } : {}),
     tlsTerminatedByProxy: e.TLS_TERMINATED_BY_PROXY === 'true',
+    aml: amlRuleParams(e),
     persistence: Object.freeze(
       e.PERSISTENCE === 'memory'
         ? { mode: 'memory' as const }
@@ -337,6 +403,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
           },
     ),
   }) as AppConfig;
+}
+
+/**
+ * LARGE_NOTIONAL's threshold per risk level. A riskier level left unset takes its default or the
+ * level's before it, whichever is lower: lowering AML_LARGE_NOTIONAL alone (as before there were
+ * levels) lowers them all with it; only levels set explicitly out of order are refused.
+ */
+function largeNotionalLevels(e: z.infer<typeof EnvSchema>): { low: number; medium: number; high: number } {
+  const low = e.AML_LARGE_NOTIONAL;
+  const medium = e.AML_LARGE_NOTIONAL_MEDIUM_RISK ?? Math.min(AML_RULE_DEFAULTS.largeNotional.medium, low);
+  const high = e.AML_LARGE_NOTIONAL_HIGH_RISK ?? Math.min(AML_RULE_DEFAULTS.largeNotional.high, medium);
+  return { low, medium, high };
+}
+
+/** The AML_* settings as the rules' parameters (rule-defaults.ts). */
+function amlRuleParams(e: z.infer<typeof EnvSchema>): AmlRuleParams {
+  return Object.freeze({
+    largeNotional: Object.freeze(largeNotionalLevels(e)),
+    velocity: Object.freeze({ maxTradesPerHour: e.AML_VELOCITY_MAX_TRADES_PER_HOUR }),
+    structuring: Object.freeze({
+      reportingThreshold: e.AML_STRUCTURING_THRESHOLD, bandFraction: e.AML_STRUCTURING_BAND, minCount: e.AML_STRUCTURING_MIN_COUNT, windowHours: e.AML_STRUCTURING_WINDOW_HOURS,
+    }),
+    washTrade: Object.freeze({ windowSeconds: e.AML_WASH_WINDOW_S, qtyTolerance: e.AML_WASH_QTY_TOLERANCE }),
+    layering: Object.freeze({ minOrders: e.AML_LAYERING_MIN_ORDERS, windowSeconds: e.AML_LAYERING_WINDOW_S, minDistance: e.AML_LAYERING_MIN_DISTANCE }),
+    markingTheClose: Object.freeze({
+      closeMinuteUtc: Number(e.AML_CLOSE_TIME_UTC.slice(0, 2)) * 60 + Number(e.AML_CLOSE_TIME_UTC.slice(3)), windowMinutes: e.AML_CLOSE_WINDOW_MINUTES,
+      minShareOfVolume: e.AML_CLOSE_MIN_SHARE, minPriceMove: e.AML_CLOSE_MIN_PRICE_MOVE, minNotional: e.AML_CLOSE_MIN_NOTIONAL,
+    }),
+    unusualSize: Object.freeze({ minZ: e.AML_UNUSUAL_SIZE_Z, minHistory: e.AML_UNUSUAL_SIZE_MIN_HISTORY, historyFills: e.AML_UNUSUAL_SIZE_HISTORY_FILLS }),
+    countries: Object.freeze({ sanctioned: Object.freeze([...e.AML_SANCTIONED_COUNTRIES]), highRisk: Object.freeze([...e.AML_HIGH_RISK_COUNTRIES]) }),
+  });
 }
 
 /** The master keys: ENCRYPTION_KEY or the development key, and the previous ones but the current (listed by mistake). */

@@ -1,4 +1,4 @@
-/** Alerts raised by the AML worker (table aml_alerts, migration 0003). */
+/** Alerts raised by the AML worker (table aml_alerts, migrations 0003 and 0014). */
 import type pg from 'pg';
 
 export type AmlSeverity = 'low' | 'medium' | 'high';
@@ -6,6 +6,8 @@ export type AmlSeverity = 'low' | 'medium' | 'high';
 export interface AmlAlert {
   readonly fillId: string;
   readonly portfolioId: string;
+  /** The beneficial owner the rules screened (absent in alerts raised before migration 0014). */
+  readonly customerId?: string;
   /** A stable rule code, e.g. LARGE_NOTIONAL. */
   readonly rule: string;
   readonly severity: AmlSeverity;
@@ -33,13 +35,13 @@ export interface AmlAlertStore {
 const SCREENED = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json)
-    AS x(fill_id text, portfolio_id text, rule text, severity text, notional float8, details json)
+    AS x(fill_id text, portfolio_id text, customer_id text, rule text, severity text, notional float8, details json)
 ), screened AS (
   INSERT INTO aml_screened (fill_id, screened_ms) SELECT DISTINCT fill_id, $2::float8 FROM input
   ON CONFLICT (fill_id) DO NOTHING
 ), alert AS (
-  INSERT INTO aml_alerts (fill_id, portfolio_id, rule, severity, notional, details)
-  SELECT DISTINCT ON (fill_id, rule) fill_id, portfolio_id, rule, severity, notional, details FROM input WHERE rule IS NOT NULL
+  INSERT INTO aml_alerts (fill_id, portfolio_id, customer_id, rule, severity, notional, details)
+  SELECT DISTINCT ON (fill_id, rule) fill_id, portfolio_id, customer_id, rule, severity, notional, details FROM input WHERE rule IS NOT NULL
   ON CONFLICT (fill_id, rule) DO NOTHING
   RETURNING 1
 )
@@ -50,7 +52,7 @@ export function pgAmlAlertStore(pool: pg.Pool): AmlAlertStore {
     async screened(fills, atMs) {
       if (fills.length === 0) return 0;
       const rows = fills.map(({ fillId, alert: a }) => ({
-        fill_id: fillId, portfolio_id: a?.portfolioId ?? null, rule: a?.rule ?? null, severity: a?.severity ?? null,
+        fill_id: fillId, portfolio_id: a?.portfolioId ?? null, customer_id: a?.customerId ?? null, rule: a?.rule ?? null, severity: a?.severity ?? null,
         notional: a?.notional ?? null, details: a?.details ?? null,
       }));
       const r = await pool.query<{ n: number }>(SCREENED, [JSON.stringify(rows), atMs]);

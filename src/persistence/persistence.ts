@@ -3,6 +3,7 @@
  * database, its migrations, then the actors' states as the journal last committed them, then
  * the journal itself (continuing the audit chain).
  */
+import type { AmlRuleParams } from '../engine/compliance/aml/rule-defaults.js';
 import { CLIENT_ORDER_IDS_DEFAULTS } from '../engine/actors/client-order-ids.js';
 import { ENGINE_DEFAULTS } from '../engine/runtime/engine-defaults.js';
 import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
@@ -37,6 +38,8 @@ export interface PersistenceOptions {
   readonly redisUrl?: string;
   readonly queuePrefix: string;
   readonly amlLargeNotional?: number;
+  /** Every AML rule's parameters (config.aml); without them the rules' defaults, amlLargeNotional the low-risk threshold. */
+  readonly amlRules?: AmlRuleParams;
   /** How long start waits for the persist queue to drain before rebuilding the actors. */
   readonly drainTimeoutMs?: number;
   /**
@@ -83,7 +86,10 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
     queues = await openQueues({ ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), db, prefix: opts.queuePrefix, log: opts.log });
-    const aml = opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {};
+    const aml = {
+      ...(opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {}),
+      ...(opts.amlRules !== undefined ? { amlRules: opts.amlRules } : {}),
+    };
     // On a server the workers get a thread of their own (queue-worker-thread.ts says why).
     workers = db.kind === 'external'
       ? await startQueueThread({

@@ -14,6 +14,7 @@ import { CONNECTION_CAPS_DEFAULTS, ConnectionLimits } from '../../src/gateway/co
 import { GATEWAY_DEFAULTS } from '../../src/gateway/gateway-defaults.js';
 import { RATE_LIMIT_DEFAULTS } from '../../src/gateway/rate-limit.js';
 import { SIGNING_KEYS_DEFAULTS } from '../../src/gateway/signing-keys.js';
+import { AML_RULE_DEFAULTS } from '../../src/engine/compliance/aml/rule-defaults.js';
 import { DATABASE_DEFAULTS } from '../../src/persistence/database.js';
 import { QUEUE_FEEDER_DEFAULTS } from '../../src/persistence/queue-feeder.js';
 import { normaliseQueueOptions, QUEUE_DEFAULTS } from '../../src/persistence/queue-options.js';
@@ -77,6 +78,14 @@ describe('the configuration with nothing set equals the defaults of the componen
   });
 });
 
+describe('the transaction-monitoring rules with nothing set', () => {
+  it('take every parameter from AML_RULE_DEFAULTS, the queue\'s large-notional threshold being the low-risk one', () => {
+    expect(config.aml).toEqual(AML_RULE_DEFAULTS);
+    expect(AML_DEFAULTS.largeNotional).toBe(AML_RULE_DEFAULTS.largeNotional.low);
+    for (const part of Object.values(AML_RULE_DEFAULTS)) expect(Object.isFrozen(part)).toBe(true);
+  });
+});
+
 describe('each component takes its own defaults for what it is not given', () => {
   it('the risk pool fills every option from RISK_POOL_DEFAULTS, its confidences being the kernel\'s', () => {
     const scenarios = { nScenarios: 1, returns: new Float64Array(1), underlyings: ['AAA'] };
@@ -95,6 +104,6 @@ describe('each component takes its own defaults for what it is not given', () =>
 
   it('every defaults object is frozen, so no caller can change another\'s', () => {
     for (const d of [RISK_POOL_DEFAULTS, ENGINE_DEFAULTS, GATEWAY_DEFAULTS, JWT_DEFAULTS, CONNECTION_CAPS_DEFAULTS, TICK_GUARD_DEFAULTS, CLIENT_ORDER_IDS_DEFAULTS,
-      LEVERAGE_POLICY_DEFAULTS, DATABASE_DEFAULTS, QUEUE_DEFAULTS, QUEUE_FEEDER_DEFAULTS, AML_DEFAULTS]) expect(Object.isFrozen(d)).toBe(true);
+      LEVERAGE_POLICY_DEFAULTS, DATABASE_DEFAULTS, QUEUE_DEFAULTS, QUEUE_FEEDER_DEFAULTS, AML_DEFAULTS, AML_RULE_DEFAULTS]) expect(Object.isFrozen(d)).toBe(true);
   });
 });

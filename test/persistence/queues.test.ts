@@ -232,7 +232,7 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
         severity: 'medium',
         notional: 2_000_000,
         state: 'open',
-        details: expect.objectContaining({ qty: 10, price: 2000, multiplier: 100, thresholdNotional: 1_000_000 }),
+        details: expect.objectContaining({ qty: 10, price: 2000, multiplier: 100, evidence: expect.objectContaining({ figures: expect.objectContaining({ thresholdNotional: 1_000_000 }) }) }),
       },
     ]);
     expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
@@ -247,7 +247,10 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     await q.aml.add('fill', fill('amlb', 5_000, 10, 2000, 100)); // the old form: one fill, 2,000,000 of notional
     await q.drain(10_000, ['aml']);
     expect(await countRows(t.db, `SELECT count(*) n FROM aml_screened WHERE fill_id LIKE 'amlb-f%'`)).toBe(1_201);
-    expect((await t.db.pool.query(`SELECT fill_id FROM aml_alerts WHERE portfolio_id = 'amlb'`)).rows).toEqual([{ fill_id: 'amlb-f5000' }]);
+    // 1,200 fills within a second: the 61st is one beyond VELOCITY's 60 an hour; the large one is also far above the portfolio's habit.
+    expect((await t.db.pool.query(`SELECT rule, fill_id FROM aml_alerts WHERE portfolio_id = 'amlb' ORDER BY rule`)).rows).toEqual([
+      { rule: 'LARGE_NOTIONAL', fill_id: 'amlb-f5000' }, { rule: 'UNUSUAL_SIZE', fill_id: 'amlb-f5000' }, { rule: 'VELOCITY', fill_id: 'amlb-f61' },
+    ]);
     expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
     await forgetPortfolios(t.db, ['amlb']);
   });

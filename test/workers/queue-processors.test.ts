@@ -6,6 +6,8 @@ import { riskCopyText } from '../../src/persistence/copy-text.js';
 import { memorySnapshotStore } from '../../src/persistence/snapshot-store.js';
 import { amlProcessor } from '../../src/workers/queue-jobs/aml-processor.js';
 import { memoryStoredFills } from '../../src/persistence/stored-fills.js';
+import { memoryAmlActivity } from '../../src/persistence/aml-activity.js';
+import { AML_RULE_DEFAULTS } from '../../src/engine/compliance/aml/rule-defaults.js';
 import { persistProcessor } from '../../src/workers/queue-jobs/persist-processor.js';
 
 const job = (queueName: string, data: unknown): Job<unknown, unknown, string> => ({ id: '7', queueName, data }) as Job<unknown, unknown, string>;
@@ -91,10 +93,11 @@ describe('aml processor', () => {
   const fill = { fillId: 'p-f1', orderId: 'p-o1', portfolioId: 'p', instrument: 'AAA', side: 'sell', qty: 1000, price: 2000, ts: 5 } as const;
   // The fills as the journal stored them: the processor screens these, whatever a payload says.
   const stored = memoryStoredFills([fill, { ...fill, fillId: 'p-f2', qty: 1 }]);
+  const activity = memoryAmlActivity([fill, { ...fill, fillId: 'p-f2', qty: 1 }]);
 
   it('marks every fill screened and records a large one’s alert once however often it is delivered', async () => {
     const store = memoryAmlAlertStore();
-    const run = amlProcessor(store, stored, 1_000_000);
+    const run = amlProcessor(store, stored, activity, AML_RULE_DEFAULTS);
     expect(await run(job('x.aml', { fills: [fill] }))).toEqual({ fills: 1, alerted: 1 });
     expect(await run(job('x.aml', { fills: [fill, { ...fill, fillId: 'p-f2', qty: 1 }] }))).toEqual({ fills: 2, alerted: 0 });
     expect(store.alerts.map((a) => a.fillId)).toEqual(['p-f1']);
@@ -103,13 +106,13 @@ describe('aml processor', () => {
 
   it('still reads a single-fill job, the form queued before fills travelled in batches', async () => {
     const store = memoryAmlAlertStore();
-    expect(await amlProcessor(store, stored, 1_000_000)(job('x.aml', fill))).toEqual({ fills: 1, alerted: 1 });
+    expect(await amlProcessor(store, stored, activity, AML_RULE_DEFAULTS)(job('x.aml', fill))).toEqual({ fills: 1, alerted: 1 });
     expect([...store.screenedFills]).toEqual(['p-f1']);
   });
 
   it('refuses an empty batch, an oversized one and a bad fill, naming it (a dead letter, nothing screened)', async () => {
     const store = memoryAmlAlertStore();
-    const run = amlProcessor(store, stored, 1_000_000);
+    const run = amlProcessor(store, stored, activity, AML_RULE_DEFAULTS);
     await expect(run(job('x.aml', { fills: [] }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID/);
     await expect(run(job('x.aml', { fills: Array.from({ length: 501 }, (_, i) => ({ ...fill, fillId: `p-f${i}` })) }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID/);
     await expect(run(job('x.aml', { fills: [fill, { ...fill, fillId: 'p-f9', qty: -5 }] }))).rejects.toThrow(/QUEUE_PAYLOAD_INVALID: .*fills\[1\]\.qty/);
@@ -118,7 +121,7 @@ describe('aml processor', () => {
 
   it('screens the stored fill, not the amounts a payload claims, and dead-letters a fill id the journal does not have', async () => {
     const store = memoryAmlAlertStore();
-    const run = amlProcessor(store, stored, 1_000_000);
+    const run = amlProcessor(store, stored, activity, AML_RULE_DEFAULTS);
     // A replayed payload shrinks p-f1 below the threshold and inflates p-f2 above it: the stored amounts decide.
     expect(await run(job('x.aml', { fills: [{ ...fill, qty: 1 }, { ...fill, fillId: 'p-f2', qty: 1e6 }] }))).toEqual({ fills: 2, alerted: 1 });
     expect(store.alerts).toEqual([expect.objectContaining({ fillId: 'p-f1', notional: 2_000_000, details: expect.objectContaining({ qty: 1000 }) })]);

@@ -11,6 +11,7 @@ import { sql as clientOrderIds } from './0010-client-order-ids.js';
 import { sql as identity } from './0011-identity.js';
 import { sql as dataKeys } from './0012-data-keys.js';
 import { sql as rateLimits } from './0013-rate-limits.js';
+import { sql as amlCases } from './0014-aml-cases.js';
 import { sql as kyc } from './0015-kyc.js';
 
 export interface Migration {
@@ -34,5 +35,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'identity', sql: identity },
   { version: 12, name: 'data-keys', sql: dataKeys },
   { version: 13, name: 'rate-limits', sql: rateLimits },
+  { version: 14, name: 'aml-cases', sql: amlCases },
   { version: 15, name: 'kyc', sql: kyc },
 ];

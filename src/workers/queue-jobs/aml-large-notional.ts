@@ -1,40 +1,8 @@
 /**
- * An AML rule: a single fill whose notional reaches a threshold. Pure, so other rules (velocity,
- * structuring, wash trades) can sit beside it and be tested without a queue.
+ * The aml queue's large-notional threshold for a customer rated low risk or not rated: the rule
+ * itself is LARGE_NOTIONAL in src/engine/compliance/aml/large-notional.ts, beside the others.
  */
-import type { AmlAlert } from '../../persistence/aml-alert-store.js';
-import type { AmlFillJob } from '../../persistence/queue-payloads.js';
+import { AML_RULE_DEFAULTS } from '../../engine/compliance/aml/rule-defaults.js';
 
-export const LARGE_NOTIONAL = 'LARGE_NOTIONAL';
-/** The AML rules' defaults; src/config.ts maps AML_LARGE_NOTIONAL onto `largeNotional`. */
-export const AML_DEFAULTS = Object.freeze({ largeNotional: 1_000_000 });
-/** At this multiple of the threshold the alert is high severity (a fill ten times the limit is rarely routine). */
-const HIGH_SEVERITY_MULTIPLE = 10;
-
-/** qty × price × multiplier, in currency; the multiplier defaults to 1 (a share, a future quoted per contract). */
-export function fillNotional(fill: AmlFillJob): number {
-  return Math.abs(fill.qty * fill.price * (fill.multiplier ?? 1));
-}
-
-/** An alert when the fill's notional is at or above thresholdNotional, otherwise null. */
-export function largeNotionalAlert(fill: AmlFillJob, thresholdNotional: number): AmlAlert | null {
-  const notional = fillNotional(fill);
-  if (!(notional >= thresholdNotional)) return null;
-  return {
-    fillId: fill.fillId,
-    portfolioId: fill.portfolioId,
-    rule: LARGE_NOTIONAL,
-    severity: notional >= HIGH_SEVERITY_MULTIPLE * thresholdNotional ? 'high' : 'medium',
-    notional,
-    details: {
-      orderId: fill.orderId,
-      instrument: fill.instrument,
-      side: fill.side,
-      qty: fill.qty,
-      price: fill.price,
-      multiplier: fill.multiplier ?? 1,
-      ts: fill.ts,
-      thresholdNotional,
-    },
-  };
-}
+/** src/config.ts maps AML_LARGE_NOTIONAL onto `largeNotional` (AML_RULE_DEFAULTS.largeNotional.low). */
+export const AML_DEFAULTS = Object.freeze({ largeNotional: AML_RULE_DEFAULTS.largeNotional.low });

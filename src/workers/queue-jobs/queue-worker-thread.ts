@@ -12,6 +12,7 @@ import type { Database } from '../../persistence/database.js';
 import { openQueues } from '../../persistence/queues.js';
 import { createLogger, type LogFn, type LogLevel } from '../../logger.js';
 import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
+import type { AmlRuleParams } from '../../engine/compliance/aml/rule-defaults.js';
 import { settlesWithin } from '../../settles-within.js';
 
 export interface QueueThreadData {
@@ -22,6 +23,8 @@ export interface QueueThreadData {
   readonly dataDir: string;
   readonly prefix: string;
   readonly amlLargeNotional?: number;
+  /** Every AML rule's parameters (plain data: they cross the thread boundary). */
+  readonly amlRules?: AmlRuleParams;
   readonly logLevel: LogLevel | 'silent';
 }
 
@@ -164,7 +167,8 @@ async function runThread(data: QueueThreadData): Promise<void> {
   let workers: QueueWorkers | undefined;
   try {
     const queues = await openQueues({ ...(data.redisUrl !== undefined ? { redisUrl: data.redisUrl } : {}), db, prefix: data.prefix, log });
-    workers = startQueueWorkers({ queues, db, dataDir: data.dataDir, log, ...(data.amlLargeNotional !== undefined ? { amlLargeNotional: data.amlLargeNotional } : {}) });
+    workers = startQueueWorkers({ queues, db, dataDir: data.dataDir, log, ...(data.amlLargeNotional !== undefined ? { amlLargeNotional: data.amlLargeNotional } : {}),
+      ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}) });
     parentPort!.on('message', (m: ToThread) => {
       if (m.type !== 'close') return;
       void (async () => {

@@ -13,6 +13,8 @@ import { pgStoredFills } from '../../persistence/stored-fills.js';
 import { amlProcessor } from './aml-processor.js';
 import { startAmlSweep, type AmlSweepOptions } from './aml-sweep.js';
 import { AML_DEFAULTS } from './aml-large-notional.js';
+import { AML_RULE_DEFAULTS, type AmlRuleParams, amlRuleParams } from '../../engine/compliance/aml/rule-defaults.js';
+import { type CustomerProfiles, pgAmlActivity } from '../../persistence/aml-activity.js';
 import { persistProcessor } from './persist-processor.js';
 import { reportProcessor } from './report-processor.js';
 
@@ -24,6 +26,10 @@ export interface QueueWorkersOptions {
   readonly log?: LogFn;
   /** A fill at or above this notional (currency) raises an AML alert (default 1,000,000). */
   readonly amlLargeNotional?: number;
+  /** Every AML rule's parameters (config.aml); without them AML_RULE_DEFAULTS, with amlLargeNotional as the low-risk threshold. */
+  readonly amlRules?: AmlRuleParams;
+  /** Customers' risk levels and countries, from KYC (default: everyone unrated, no country). */
+  readonly customerProfiles?: CustomerProfiles;
   /**
    * Persist jobs in flight at once (default 3 on a server, 1 on the embedded database, which runs
    * one statement at a time anyway). Each job is a queue round trip, then an INSERT: with two in
@@ -49,12 +55,18 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const { queues, db } = opts;
   const threshold = opts.amlLargeNotional ?? AML_DEFAULTS.largeNotional;
   if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`startQueueWorkers: amlLargeNotional = ${threshold}, expected a positive number`);
+  // Without the rules' parameters, amlLargeNotional is today's one threshold: the riskier levels' are never above it.
+  const rules = opts.amlRules ?? amlRuleParams({
+    largeNotional: { low: threshold, medium: Math.min(threshold, AML_RULE_DEFAULTS.largeNotional.medium), high: Math.min(threshold, AML_RULE_DEFAULTS.largeNotional.high) },
+  });
   const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 3);
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });
-  const aml = queues.createWorker('aml', amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), threshold), { concurrency: 4 });
+  const aml = queues.createWorker('aml', amlProcessor(
+    opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles), rules,
+  ), { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
   const sweep = startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep });
-  opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: threshold });
+  opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: rules.largeNotional.low });
   return {
     persist,
     aml,
