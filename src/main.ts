@@ -116,7 +116,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     try {
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
-        ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, logLevel: config.logLevel,
+        ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, amlRules: config.aml, logLevel: config.logLevel,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
       });
