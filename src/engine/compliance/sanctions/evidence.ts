@@ -2,20 +2,23 @@
  * Date of birth, country and party type as evidence for or against a name match. A name match is
  * the finding; these move its score a little, up when they agree with the entry and down when they
  * contradict it, and never on their own (no name match, no hit). The adjustments:
- *   date of birth  within an entry's DOB (day, month, year, range, circa ±2 y)  +0.05
+ *   date of birth  within an entry's DOB (day, month, year, range, circa ±2 y)  +0.02
  *                  more than a year away from every DOB the entry lists        −0.15
  *                  within a year of one (a typo, a calendar conversion)         0
- *   country        one of the entry's address countries or nationalities       +0.02
+ *   country        one of the entry's address countries or nationalities       +0.01
  *                  none of them (when the entry lists any)                      −0.05
  *   type           an individual against an entity, vessel or aircraft, or
  *                  the other way round                                          −0.20
- * Absent on either side, a feature is "unknown" and moves nothing.
+ * Absent on either side, a feature is "unknown" and moves nothing. Agreement adds little on
+ * purpose: a date of birth shared by thousands cannot make a weak name match a hit, while a clear
+ * contradiction is strong evidence of another person. (It also keeps the index's floor high: every
+ * point evidence can add is a point lower the pruning must search.)
  */
 import type { EntryType, SdnEntry } from './sdn-entry.js';
 
-export const DOB_SUPPORTS = 0.05;
+export const DOB_SUPPORTS = 0.02;
 export const DOB_CONTRADICTS = -0.15;
-export const COUNTRY_SUPPORTS = 0.02;
+export const COUNTRY_SUPPORTS = 0.01;
 export const COUNTRY_CONTRADICTS = -0.05;
 export const TYPE_CONTRADICTS = -0.2;
 /** The most evidence can add to a name's score: the pruning must keep names this far below review. */

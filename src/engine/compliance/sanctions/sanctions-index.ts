@@ -118,7 +118,8 @@ class TokenFilter {
   private readonly repeats: Uint8Array;
   private readonly prefixes: Int32Array;
   private readonly maxLength: number;
-  constructor(strings: readonly string[]) {
+  /** `floor`: the similarity a string must be able to reach to be visited. */
+  constructor(strings: readonly string[], private readonly floor: number) {
     this.masks = Int32Array.from(strings, letterMask);
     this.lengths = Uint8Array.from(strings, (s) => Math.min(255, s.length));
     this.repeats = Uint8Array.from(strings, (s) => Math.min(255, s.length - popcount(letterMask(s))));
@@ -135,22 +136,35 @@ class TokenFilter {
     return jaroWinklerBound(c, la, lb, commonPrefix(pq, this.prefixes[v] as number));
   }
 
-  /** Calls `visit(id)` for each string whose similarity with `t` may reach `floor`. */
-  scan(t: string, floor: number, visit: (id: number) => void): void {
-    const mq = letterMask(t);
-    const pq = packPrefix(t);
-    const la = Math.min(255, t.length);
-    const rq = la - popcount(mq);
-    // The fewest common characters that can reach `floor`, by the other's length and the common
-    // prefix: the loop below is then integer operations only.
+  private readonly needTables = new Map<number, Uint8Array>();
+
+  /**
+   * The fewest common characters a string of length lb (and common prefix p) needs for a token of
+   * length `la` to reach the floor: `need[p * 256 + lb]`, 255 when it cannot. Built once per length,
+   * so the scan is integer operations only.
+   */
+  private needTable(la: number): Uint8Array {
+    const known = this.needTables.get(la);
+    if (known) return known;
     const need = new Uint8Array((MAX_PREFIX + 1) * 256).fill(255);
     for (let lb = 1; lb <= this.maxLength; lb++) {
       for (let p = 0; p <= MAX_PREFIX; p++) {
         for (let c = 1; c <= Math.min(la, lb); c++) {
-          if (jaroWinklerBound(c, la, lb, p) >= floor) { need[p * 256 + lb] = c; break; }
+          if (jaroWinklerBound(c, la, lb, p) >= this.floor) { need[p * 256 + lb] = c; break; }
         }
       }
     }
+    this.needTables.set(la, need);
+    return need;
+  }
+
+  /** Calls `visit(id)` for each string whose similarity with `t` may reach the floor. */
+  scan(t: string, visit: (id: number) => void): void {
+    const mq = letterMask(t);
+    const pq = packPrefix(t);
+    const la = Math.min(255, t.length);
+    const rq = la - popcount(mq);
+    const need = this.needTable(la);
     const { masks, lengths, repeats, prefixes } = this;
     for (let v = 0; v < masks.length; v++) {
       const lb = lengths[v] as number;
@@ -243,8 +257,8 @@ export class SanctionsIndex {
       (skelTokens[k] as number[]).push(id);
     });
     this.skeletonTokens = skelTokens.map((l) => Int32Array.from(l));
-    this.textIndex = new TokenFilter(this.vocab);
-    this.skeletonIndex = new TokenFilter(this.skeletons);
+    this.textIndex = new TokenFilter(this.vocab, CEILING);
+    this.skeletonIndex = new TokenFilter(this.skeletons, CEILING / SKELETON_FACTOR);
     this.simStamp = new Uint32Array(MAX_QUERY_TOKENS * this.vocab.length);
     this.simValue = new Float64Array(MAX_QUERY_TOKENS * this.vocab.length);
     this.boundStamp = new Uint32Array(MAX_QUERY_TOKENS * this.vocab.length);
@@ -304,8 +318,8 @@ export class SanctionsIndex {
         if (this.simStamp[k] === stamp) return;
         if (sim(i, v) >= CEILING) (found[i] as number[]).push(v);
       };
-      this.textIndex.scan(t.text, CEILING, check);
-      if (t.abjad) this.skeletonIndex.scan(t.skeleton, CEILING / SKELETON_FACTOR, (s) => { for (const v of this.skeletonTokens[s] as Int32Array) check(v); });
+      this.textIndex.scan(t.text, check);
+      if (t.abjad) this.skeletonIndex.scan(t.skeleton, (s) => { for (const v of this.skeletonTokens[s] as Int32Array) check(v); });
     });
     /** The similarity of a pair where it was computed, else its bound (below CEILING). */
     const upper = (i: number, v: number): number => {
