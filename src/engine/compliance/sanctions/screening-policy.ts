@@ -4,7 +4,7 @@
  * names stay below it as far as the list allows; block is kept for near-exact matches of a whole name.
  */
 export const REVIEW_THRESHOLD = 0.85;
-export const BLOCK_THRESHOLD = 0.95;
+export const BLOCK_THRESHOLD = 0.97;
 /** Matches returned per query, best first (one per entry). */
 export const MAX_MATCHES = 10;
 

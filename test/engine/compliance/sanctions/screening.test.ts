@@ -1,0 +1,147 @@
+/**
+ * Screening against the real SDN list: listed names found in the variants a customer file holds,
+ * ordinary names not blocked, evidence moving scores, explanations naming their tokens, and the
+ * index returning exactly what comparing every listed name returns.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_THRESHOLD, REVIEW_THRESHOLD, type SanctionsIndex, type ScreeningQuery } from '../../../../src/engine/compliance/sanctions/index.js';
+import { VARIANT_KINDS, buildVariants, ordinaryNames } from '../../../../bench/sanctions-variants.js';
+import { realIndex } from './real-list.js';
+
+let index: SanctionsIndex;
+beforeAll(() => {
+  index = realIndex();
+});
+
+const hit = (q: ScreeningQuery, entNum: number) => index.screen(q).matches.find((m) => m.entNum === entNum);
+
+describe('a listed person in the spellings a customer file holds', () => {
+  it.each([
+    ['Usama bin Ladin', 6365],
+    ['Osama Bin Laden', 6365],
+    ['LADEN, Osama bin', 6365],
+    ['osama bin-laden', 6365],
+    ['Usama bin Muhamad bin Awad bin Ladin', 6365],
+    ['Ayman al-Zawahiri', 2676],
+    ['Aymán Zawahirí', 2676],
+    ['Ayman Zawahri', 2676],
+    ['Hassan Nasrallah', 2686],
+    ['Oleg Deripaska', 24283],
+    ['Олег Владимирович Дерипаска', 24283],
+    ['Аркадий Ротенберг', 16669],
+    ['أيمن الظواهري', 2676],
+    ['أسامة بن لادن', 6365],
+    ['Banco Nacional de Cuba', 306],
+    ['BANCO NACIONAL DE CUBA S.A.', 306],
+  ])('finds %s (entry %i)', (name, entNum) => {
+    const r = index.screen({ name });
+    expect(r.decision).not.toBe('clear');
+    expect(r.matches.map((m) => m.entNum)).toContain(entNum);
+  });
+
+  it('finds at least 97% of the variants built from 80 real entries, and at least 90% of each kind', () => {
+    const variants = buildVariants(index.entries, 80, 5);
+    const found = (kind?: string) => {
+      const vs = variants.filter((v) => kind === undefined || v.kind === kind);
+      return { n: vs.length, found: vs.filter((v) => hit({ name: v.query }, v.entNum) !== undefined).length };
+    };
+    const all = found();
+    expect(all.found / all.n).toBeGreaterThanOrEqual(0.97);
+    for (const kind of VARIANT_KINDS) {
+      const k = found(kind);
+      if (k.n >= 5) expect(k.found / k.n, kind).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+});
+
+describe('ordinary names that are not listed', () => {
+  it('blocks none of thousands of common first × last names screened as individuals, and sends few to review', () => {
+    const names = ordinaryNames(index.entries);
+    expect(names.length).toBeGreaterThan(3000);
+    const decisions = names.map((name) => index.screen({ name, type: 'individual' }).decision);
+    expect(decisions.filter((d) => d === 'block')).toEqual([]);
+    expect(decisions.filter((d) => d === 'review').length / names.length).toBeLessThan(0.05);
+  });
+
+  it('clears a plain unlisted name', () => {
+    expect(index.screen({ name: 'John Smith' })).toMatchObject({ decision: 'clear', matches: [] });
+  });
+});
+
+describe('evidence', () => {
+  it('lowers the score when the date of birth contradicts the entry, and raises it a little when it agrees', () => {
+    const name = 'Usama bin Ladin';
+    const plain = hit({ name }, 6365)!;
+    const same = hit({ name, dateOfBirth: '1957-07-30' }, 6365)!;
+    const other = hit({ name, dateOfBirth: '1990-01-01' }, 6365);
+    expect(same.score).toBeGreaterThanOrEqual(plain.score);
+    expect(same.explanation.evidence.find((e) => e.feature === 'dateOfBirth')).toMatchObject({ verdict: 'supports' });
+    const contradicted = index.screen({ name: 'Usama bin Ladn', dateOfBirth: '1990-01-01' }).matches.find((m) => m.entNum === 6365);
+    const typo = hit({ name: 'Usama bin Ladn' }, 6365)!;
+    expect(contradicted === undefined || contradicted.score < typo.score).toBe(true);
+    if (other) {
+      expect(other.score).toBeLessThan(plain.score);
+      expect(other.explanation.evidence.find((e) => e.feature === 'dateOfBirth')).toMatchObject({ verdict: 'contradicts', adjustment: -0.15 });
+    }
+  });
+
+  it('a year of birth inside a listed range supports; a country among the entry\'s counts for it, another against', () => {
+    const m = hit({ name: 'Hasan Nasrallah', dateOfBirth: '1955', country: 'Lebanon' }, 2686)!;
+    expect(m.explanation.evidence.find((e) => e.feature === 'dateOfBirth')?.verdict).toBe('supports');
+    const far = hit({ name: 'Hasan Nasrallah', country: 'Norway' }, 2686);
+    if (far && m.explanation.evidence.find((e) => e.feature === 'country')?.verdict === 'supports') expect(far.score).toBeLessThan(m.score);
+  });
+
+  it('a type contradicting the entry lowers the score', () => {
+    const asEntity = hit({ name: 'Osama bin Laden', type: 'entity' }, 6365);
+    const asPerson = hit({ name: 'Osama bin Laden', type: 'individual' }, 6365)!;
+    expect(asEntity === undefined || asEntity.score < asPerson.score).toBe(true);
+  });
+});
+
+describe('the explanation of a match', () => {
+  it('names the matched token pairs with their similarities, the tokens left over and the name that matched', () => {
+    const m = hit({ name: 'Osama bin Ladn' }, 6365)!;
+    // LADN is as close to LADEN as to LADIN: either alias may carry the match.
+    expect(m.matchedName).toMatch(/^BIN LAD[EI]N, Osama$/);
+    expect(m.explanation.nameKind).toBe('aka');
+    expect(m.explanation.tokens).toContainEqual({ query: 'LADN', listed: expect.stringMatching(/^LAD[EI]N$/), similarity: expect.closeTo(0.9533, 3), method: 'jaro-winkler' });
+    expect(m.explanation.tokens.map((t) => t.query).sort()).toEqual(['BIN', 'LADN', 'OSAMA']);
+    expect(m.explanation.unmatchedQueryTokens).toEqual([]);
+    expect(m.programs).toEqual(['SDGT']);
+    expect(m.type).toBe('individual');
+  });
+
+  it('says an Arabic-script token matched by its consonants', () => {
+    const m = hit({ name: 'أيمن الظواهري' }, 2676)!;
+    expect(m.explanation.tokens.some((t) => t.method === 'consonant-skeleton')).toBe(true);
+  });
+
+  it('decides by the documented thresholds and records the list version', () => {
+    const r = index.screen({ name: 'Usama bin Ladin' });
+    expect(r.listVersion).toBe(index.version.sha256);
+    expect(r.decision).toBe(r.matches[0]!.score >= BLOCK_THRESHOLD ? 'block' : 'review');
+    for (const m of r.matches) expect(m.score).toBeGreaterThanOrEqual(REVIEW_THRESHOLD);
+  });
+});
+
+describe('the index', () => {
+  it('returns exactly what the exhaustive pass over every listed name returns, on 240 queries', () => {
+    const variants = buildVariants(index.entries, 30, 11).map((v) => ({ name: v.query }));
+    const ordinary = ordinaryNames(index.entries).filter((_, i) => i % 40 === 0).map((name) => ({ name }));
+    const queries: ScreeningQuery[] = [...variants, ...ordinary, { name: 'Mohammed Ali Hassan' }, { name: 'محمد علي' }, { name: 'Ким Чен Ын' }].slice(0, 240);
+    expect(queries.length).toBeGreaterThan(150);
+    let flagged = 0;
+    for (const q of queries) {
+      const fast = index.screen(q);
+      expect(fast, q.name).toEqual(index.screenExhaustive(q));
+      if (fast.decision !== 'clear') flagged++;
+    }
+    expect(flagged).toBeGreaterThan(100);
+  });
+
+  it('answers an empty or punctuation-only name with clear, and cuts a very long one', () => {
+    expect(index.screen({ name: '...' }).decision).toBe('clear');
+    expect(index.screen({ name: 'Usama bin Ladin '.repeat(20) }).listVersion).toBe(index.version.sha256);
+  });
+});
