@@ -21,7 +21,7 @@
 import { MAX_EVIDENCE_BOOST, type Evidence, type QueryFacts, evidenceFor } from './evidence.js';
 import { type NameScore, type PairMethod, type WeightedToken, SKELETON_FACTOR, combine, consonantSkeleton, rarity, scoreBound, tokenSimilarity } from './name-similarity.js';
 import { type NameToken, normalizeName } from './normalize-name.js';
-import { type Decision, MAX_MATCHES, REVIEW_THRESHOLD, decide } from './screening-policy.js';
+import { type Decision, MAX_MATCHES, REVIEW_THRESHOLD, decideMatch } from './screening-policy.js';
 import type { AliasKind, EntryType, ListVersion, SdnEntry } from './sdn-entry.js';
 import { BOOST_THRESHOLD, MAX_PREFIX, PREFIX_SCALE, jaroWinkler } from './jaro-winkler.js';
 
@@ -58,6 +58,8 @@ export interface SanctionsMatch {
   /** The name that matched (primary or alias), as listed. */
   readonly matchedName: string;
   readonly score: number;
+  /** This match alone: review, or block (screening-policy.ts). */
+  readonly decision: Decision;
   readonly programs: readonly string[];
   readonly type: EntryType;
   readonly explanation: MatchExplanation;
@@ -408,11 +410,15 @@ export class SanctionsIndex {
       const evidence = evidenceFor(q, e);
       const score = Math.min(1, Math.max(0, c.s.score + evidence.reduce((a, x) => a + x.adjustment, 0)));
       if (score < REVIEW_THRESHOLD) continue;
-      matches.push({ entNum: e.entNum, name: e.name, matchedName: (this.names[c.name] as ListedName).listed, score, programs: e.programs, type: e.type, explanation: this.explain(qt, c.name, c.s, evidence) });
+      let weakestQueryToken = c.s.pairs.length < qt.length ? 0 : 1;
+      for (const p of c.s.pairs) weakestQueryToken = Math.min(weakestQueryToken, p.similarity);
+      const decision = decideMatch({ score, weakestQueryToken });
+      matches.push({ entNum: e.entNum, name: e.name, matchedName: (this.names[c.name] as ListedName).listed, score, decision, programs: e.programs, type: e.type, explanation: this.explain(qt, c.name, c.s, evidence) });
     }
     matches.sort((a, b) => b.score - a.score || a.entNum - b.entNum);
     const top = matches.slice(0, MAX_MATCHES);
-    return { listVersion: this.version.sha256, decision: decide(top[0]?.score), matches: top };
+    const decision = top.some((m) => m.decision === 'block') ? 'block' : top.length > 0 ? 'review' : 'clear';
+    return { listVersion: this.version.sha256, decision, matches: top };
   }
 
   private explain(qt: readonly WeightedToken[], n: number, s: NameScore, evidence: readonly Evidence[]): MatchExplanation {
