@@ -33,7 +33,7 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   /** A trader its own orders only. */
   replace: ['trader'],
   createPortfolio: ['admin'],
-  /** Dead letters, GET /health. */
+  /** Dead letters, GET /health, reloading the sanctions list. */
   operate: ['admin'],
   /** Accounts, roles, grants, sessions of other users. */
   users: ['admin'],

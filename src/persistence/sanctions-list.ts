@@ -72,9 +72,18 @@ export class SanctionsScreener {
    * Reads the folder again and puts the new list in force; the old one stays in force until the new
    * index is built, and when the new list cannot be read (the error is thrown).
    */
-  async reload(): Promise<ListVersion> {
-    const next = await loadSanctionsIndex(this.dir);
-    this.current = next;
-    return next.version;
+  reload(): Promise<ListVersion> {
+    // Two reloads asked at once share one read: the second would only index the same files again.
+    this.inFlight ??= loadSanctionsIndex(this.dir)
+      .then((next) => {
+        this.current = next;
+        return next.version;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
   }
+
+  private inFlight: Promise<ListVersion> | undefined;
 }

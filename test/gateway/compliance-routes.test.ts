@@ -49,6 +49,18 @@ describe('POST /compliance/sanctions-check', () => {
     }
   });
 
+  it('tells the list version in force, and reloads the list without a restart (admin)', async () => {
+    const v = await httpJson(stack, 'GET', '/compliance/sanctions-list', { token: officer });
+    expect(v.status).toBe(200);
+    expect(v.body.version).toMatchObject({ sha256: screener.version.sha256, entries: 8976, aliases: 11910 });
+    const admin = await stack.token('ada', ['admin'], ['*']);
+    const r = await httpJson(stack, 'POST', '/compliance/sanctions-list/reload', { token: admin });
+    expect(r.status).toBe(200);
+    expect(r.body.previous.sha256).toBe(v.body.version.sha256);
+    expect(r.body.version.sha256).toBe(v.body.version.sha256); // same files, same version
+    expect((await httpJson(stack, 'POST', '/compliance/sanctions-list/reload', { token: officer })).status).toBe(403);
+  });
+
   it('is open to compliance officers and risk managers only', async () => {
     expect((await check({ name: 'x' }, await stack.token('rita', ['risk_manager'], []))).status).toBe(200);
     expect((await check({ name: 'x' }, await stack.token('tom', ['trader'], ['P1']))).status).toBe(403);

@@ -128,6 +128,8 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST GET /market/held': (t) => get(t, '/market/held'),
   'REST POST /market/band': (t) => post(t, '/market/band', { symbol: 'BBB', maxJump: 0.5 }),
   'REST POST /compliance/sanctions-check': (t) => post(t, '/compliance/sanctions-check', { name: 'Usama bin Ladin' }),
+  'REST GET /compliance/sanctions-list': (t) => get(t, '/compliance/sanctions-list'),
+  'REST POST /compliance/sanctions-list/reload': (t) => post(t, '/compliance/sanctions-list/reload', undefined),
   'WS auth': async () => frame(await ws(undefined, { type: 'auth', token: await stack.token('carl', ['compliance_officer'], ['P1']) })),
   'WS subscribe market': async (t) => frame(await ws(t, { type: 'subscribe', channel: 'market' })),
   'WS subscribe risk': async (t, p) => frame(await ws(t, { type: 'subscribe', channel: 'risk', portfolioId: p })),

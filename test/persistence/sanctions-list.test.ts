@@ -53,6 +53,17 @@ describe('the sanctions list on disk', () => {
     expect(after.matches.map((m) => m.entNum)).not.toContain(6365);
   });
 
+  it('shares one read between two reloads asked at once', async () => {
+    const screener = await SanctionsScreener.open(copyOfList());
+    const a = screener.reload();
+    const b = screener.reload();
+    expect(b).toBe(a);
+    expect((await a).sha256).toBe(screener.version.sha256);
+    const c = screener.reload();
+    expect(c).not.toBe(a);
+    await c;
+  });
+
   it('keeps the list in force when the new one cannot be read', async () => {
     const dir = copyOfList();
     const screener = await SanctionsScreener.open(dir);
