@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { dobInterval } from '../engine/compliance/sanctions/evidence.js';
+import { normalizeName } from '../engine/compliance/sanctions/normalize-name.js';
 import type { ListVersion, ScreeningQuery, ScreeningResult } from '../engine/compliance/sanctions/index.js';
 import { fail } from './http-util.js';
 import { type RouteSpec, denied, parseBody } from './route-spec.js';
@@ -26,7 +27,9 @@ export interface SanctionsScreening {
 }
 
 export const SanctionsCheckBody = z.strictObject({
-  name: z.string().trim().min(1).max(300),
+  // A name in a script the transliteration does not read (Chinese, Hebrew …) has no token to compare:
+  // refused, never answered "clear".
+  name: z.string().trim().min(1).max(300).refine((v) => normalizeName(v).tokens.length > 0, 'no letter or digit in a script the screening reads (Latin, Cyrillic, Greek, Arabic)'),
   dateOfBirth: z.string().refine((v) => dobInterval(v) !== undefined, 'a date YYYY-MM-DD, a month YYYY-MM or a year YYYY').optional(),
   country: z.string().trim().min(1).max(100).optional(),
   type: z.enum(['individual', 'entity']).optional(),

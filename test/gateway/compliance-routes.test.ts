@@ -41,7 +41,7 @@ describe('POST /compliance/sanctions-check', () => {
   });
 
   it('refuses a body that is not a screening query with 400 naming the field', async () => {
-    for (const [body, field] of [[{ name: '' }, 'name'], [{ name: 'x', dateOfBirth: '1957-02-30' }, 'dateOfBirth'], [{ name: 'x', type: 'vessel' }, 'type'], [{ name: 'x', extra: 1 }, ''], [{ name: 'x'.repeat(301) }, 'name']] as const) {
+    for (const [body, field] of [[{ name: '' }, 'name'], [{ name: 'x', dateOfBirth: '1957-02-30' }, 'dateOfBirth'], [{ name: 'x', type: 'vessel' }, 'type'], [{ name: 'x', extra: 1 }, ''], [{ name: 'x'.repeat(301) }, 'name'], [{ name: '习近平' }, 'script'], [{ name: ' - ' }, 'name']] as const) {
       const r = await check(body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.body.code).toBe('INVALID_MESSAGE');
