@@ -2,9 +2,11 @@
  * The rows of a CSV text as OFAC writes it: comma-separated, fields optionally in double quotes with
  * `""` for a quote inside, CRLF or LF line ends, no header. A quote left open runs to the end of the
  * text (the last field then holds the rest) rather than throwing: a damaged file still loads, and the
- * row counts published with the list version show what was read.
+ * row counts published with the list version show what was read. OFAC's files end with a DOS
+ * end-of-file mark (Ctrl-Z, 0x1A), which is not a row.
  */
-export function parseCsvRows(text: string): string[][] {
+export function parseCsvRows(input: string): string[][] {
+  const text = input.endsWith('\x1a') ? input.slice(0, -1) : input;
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

@@ -7,6 +7,7 @@ import { realIndex } from './real-list.js';
 describe('the SDN CSV files', () => {
   it('reads quoted fields with commas and doubled quotes, CRLF line ends, and no header', () => {
     expect(parseCsvRows('1,"A, B","say ""hi""",-0- \r\n2,x,,\r\n')).toEqual([['1', 'A, B', 'say "hi"', '-0- '], ['2', 'x', '', '']]);
+    expect(parseCsvRows('1,a\r\n\x1a')).toEqual([['1', 'a']]);
   });
 
   it('joins aliases, addresses and remark continuations to their entry, and counts rows naming no entry', () => {
@@ -39,7 +40,7 @@ describe('the SDN CSV files', () => {
 
   it('loads the whole real list: every entry, alias and address, and the dates of birth of its individuals', () => {
     const index = realIndex();
-    expect(index.version).toMatchObject({ entries: 8976, aliases: 11910, addresses: 13837 });
+    expect(index.version).toMatchObject({ entries: 8976, aliases: 11910, addresses: 13837, skippedRows: 0 });
     expect(index.version.datesOfBirth).toBeGreaterThan(5000);
     const binLadin = index.entries.find((e) => e.entNum === 6365)!;
     expect(binLadin.name).toBe('BIN LADIN, Usama bin Muhammad bin Awad');
