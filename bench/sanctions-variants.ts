@@ -4,11 +4,11 @@
  * list. Seeded, so every run measures the same names.
  */
 import type { SdnEntry } from '../src/engine/compliance/sanctions/index.js';
-import { normalizeName } from '../src/engine/compliance/sanctions/normalize-name.js';
+import { JOINING_PARTICLES, normalizeName } from '../src/engine/compliance/sanctions/normalize-name.js';
 
 export const VARIANT_KINDS = [
   'first-last', 'reordered', 'typo-substitution', 'typo-transposition', 'typo-deletion', 'missing-middle-name',
-  'diacritics', 'lower-case-no-punctuation', 'honorific', 'alias', 'cyrillic', 'arabic-script',
+  'diacritics', 'lower-case-no-punctuation', 'honorific', 'alias', 'particle-joined', 'cyrillic', 'arabic-script',
 ] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
 
@@ -115,6 +115,8 @@ export function buildVariants(entries: readonly SdnEntry[], count: number, seed 
     if (/[AEIOUNCSZ]/.test(ws.join(''))) add('diacritics', ws.join(' ').replace(/[AEIOUNCSZ]/g, (c) => (rnd() < 0.5 ? (ACCENTS[c] as string) : c)));
     add('lower-case-no-punctuation', e.name.toLowerCase().replace(/[^a-z0-9 ]+/g, ' '));
     if (type === 'individual') add('honorific', `${rnd() < 0.5 ? 'Dr.' : 'Sheikh'} ${ws.join(' ')}`);
+    const pi = ws.findIndex((x, i) => i + 1 < ws.length && JOINING_PARTICLES.has(x.toUpperCase()));
+    if (pi >= 0) add('particle-joined', [...ws.slice(0, pi), `${ws[pi]}${(ws[pi + 1] as string).toLowerCase()}`, ...ws.slice(pi + 2)].join(' '));
     const alias = e.aliases.find((a) => a.kind === 'aka');
     if (alias) add('alias', firstLast(alias.name));
     // A name is written in another script where its bearer's language uses it.

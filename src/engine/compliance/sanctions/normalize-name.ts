@@ -92,3 +92,27 @@ export function normalizeName(name: string, kind: 'individual' | 'other' | 'unkn
   const tokens = toks.map((t) => ({ text: t.text, abjad: t.abjad }));
   return { tokens, text: tokens.map((t) => t.text).join(' ') };
 }
+
+/**
+ * Words that Arabic names write joined to the next or apart, as the romaniser chose: BIN LADIN or
+ * BINLADIN, ABDUL RAHMAN or ABDULRAHMAN, ABU BAKR or ABUBAKR.
+ */
+export const JOINING_PARTICLES: ReadonlySet<string> = new Set(['BIN', 'BEN', 'IBN', 'BINT', 'ABU', 'ABOU', 'ABO', 'ABD', 'ABDUL', 'ABDEL', 'ABDOUL', 'ABDAL', 'ABDU', 'UMM', 'BOU']);
+
+/** The tokens with each joining particle glued to the token after it, or undefined when there is none. */
+export function joinParticles(tokens: readonly NameToken[]): NameToken[] | undefined {
+  const out: NameToken[] = [];
+  let joined = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as NameToken;
+    const next = tokens[i + 1];
+    if (next !== undefined && JOINING_PARTICLES.has(t.text)) {
+      out.push({ text: t.text + next.text, abjad: t.abjad || next.abjad });
+      joined = true;
+      i++;
+    } else {
+      out.push(t);
+    }
+  }
+  return joined ? out : undefined;
+}

@@ -20,7 +20,7 @@
  */
 import { MAX_EVIDENCE_BOOST, type Evidence, type QueryFacts, evidenceFor } from './evidence.js';
 import { type NameScore, type PairMethod, type WeightedToken, SKELETON_FACTOR, combine, consonantSkeleton, rarity, scoreBound, tokenSimilarity } from './name-similarity.js';
-import { type NameToken, normalizeName } from './normalize-name.js';
+import { type NameToken, joinParticles, normalizeName } from './normalize-name.js';
 import { type Decision, MAX_MATCHES, REVIEW_THRESHOLD, decideMatch } from './screening-policy.js';
 import type { AliasKind, EntryType, ListVersion, SdnEntry } from './sdn-entry.js';
 import { BOOST_THRESHOLD, MAX_PREFIX, PREFIX_SCALE, jaroWinkler } from './jaro-winkler.js';
@@ -70,6 +70,13 @@ export interface ScreeningResult {
   readonly listVersion: string;
   readonly decision: Decision;
   readonly matches: readonly SanctionsMatch[];
+}
+
+/** A listed name scored against one form of the query. */
+interface Scored {
+  readonly name: number;
+  readonly s: NameScore;
+  readonly qt: readonly WeightedToken[];
 }
 
 interface ListedName {
@@ -222,9 +229,8 @@ export class SanctionsIndex {
   private constructor(readonly entries: readonly SdnEntry[], readonly version: ListVersion) {
     const perToken: number[][] = [];
     entries.forEach((e, entry) => {
-      const add = (kind: ListedName['kind'], listed: string): void => {
-        const norm = normalizeName(listed, e.type === 'individual' ? 'individual' : 'other');
-        const ids = norm.tokens.map((t) => {
+      const record = (kind: ListedName['kind'], listed: string, tokens: readonly NameToken[]): void => {
+        const ids = tokens.map((t) => {
           let id = this.vocabId.get(t.text);
           if (id === undefined) {
             id = this.vocab.length;
@@ -237,6 +243,13 @@ export class SanctionsIndex {
         const nameIdx = this.names.length;
         for (const id of new Set(ids)) (perToken[id] as number[]).push(nameIdx);
         this.names.push({ entry, kind, listed, tokens: Int32Array.from(ids), weights: new Float64Array(ids.length) });
+      };
+      // A name with a joining particle is listed both ways (BIN LADIN and BINLADIN).
+      const add = (kind: ListedName['kind'], listed: string): void => {
+        const norm = normalizeName(listed, e.type === 'individual' ? 'individual' : 'other');
+        record(kind, listed, norm.tokens);
+        const joined = joinParticles(norm.tokens);
+        if (joined) record(kind, listed, joined);
       };
       add('primary', e.name);
       for (const a of e.aliases) add(a.kind, a.name);
@@ -284,11 +297,13 @@ export class SanctionsIndex {
     return token.length * rarity(id === undefined ? 0 : (this.df[id] as number));
   }
 
-  private queryTokens(q: ScreeningQuery): WeightedToken[] {
+  /** The query's tokens, and a second form with its joining particles glued when it has any. */
+  private queryForms(q: ScreeningQuery): WeightedToken[][] {
     const kind = q.type === 'individual' ? 'individual' : q.type === 'entity' ? 'other' : 'unknown';
-    return normalizeName(q.name, kind).tokens.slice(0, MAX_QUERY_TOKENS).map((t: NameToken) => ({
-      text: t.text, abjad: t.abjad, skeleton: consonantSkeleton(t.text), weight: this.weightOf(t.text),
-    }));
+    const tokens = normalizeName(q.name, kind).tokens.slice(0, MAX_QUERY_TOKENS);
+    const weigh = (ts: readonly NameToken[]): WeightedToken[] => ts.map((t) => ({ text: t.text, abjad: t.abjad, skeleton: consonantSkeleton(t.text), weight: this.weightOf(t.text) }));
+    const joined = joinParticles(tokens);
+    return joined ? [weigh(tokens), weigh(joined)] : [weigh(tokens)];
   }
 
   private similarity(q: WeightedToken, v: number): number {
@@ -297,7 +312,11 @@ export class SanctionsIndex {
 
   /** Screens with the index (the fast path). */
   screen(q: ScreeningQuery): ScreeningResult {
-    const qt = this.queryTokens(q);
+    return this.result(q, this.queryForms(q).flatMap((qt) => this.candidatesScored(qt)));
+  }
+
+  /** The names scoring at least CEILING against one form of the query, found through the index. */
+  private candidatesScored(qt: readonly WeightedToken[]): Scored[] {
     const V = this.vocab.length;
     const stamp = this.nextStamp();
     const sim = (i: number, v: number): number => {
@@ -349,7 +368,7 @@ export class SanctionsIndex {
     // 3–4. prune by bound, then score
     const qWeights = qt.map((t) => t.weight);
     const bestQ = new Float64Array(qt.length);
-    const scored: { name: number; s: NameScore }[] = [];
+    const scored: Scored[] = [];
     for (const n of candidates) {
       const name = this.names[n] as ListedName;
       const bestL = this.bestL;
@@ -366,23 +385,24 @@ export class SanctionsIndex {
       const m = new Float64Array(qt.length * name.tokens.length);
       for (let i = 0; i < qt.length; i++) for (let j = 0; j < name.tokens.length; j++) m[i * name.tokens.length + j] = sim(i, name.tokens[j] as number);
       const s = combine(m, qWeights, name.weights);
-      if (s.score >= CEILING) scored.push({ name: n, s });
+      if (s.score >= CEILING) scored.push({ name: n, s, qt });
     }
-    return this.result(q, qt, scored);
+    return scored;
   }
 
   /** Screens by comparing the query with every listed name: the reference the index must equal. */
   screenExhaustive(q: ScreeningQuery): ScreeningResult {
-    const qt = this.queryTokens(q);
-    const qWeights = qt.map((t) => t.weight);
-    const scored: { name: number; s: NameScore }[] = [];
-    this.names.forEach((name, n) => {
-      const m = new Float64Array(qt.length * name.tokens.length);
-      for (let i = 0; i < qt.length; i++) for (let j = 0; j < name.tokens.length; j++) m[i * name.tokens.length + j] = this.similarity(qt[i] as WeightedToken, name.tokens[j] as number);
-      const s = combine(m, qWeights, name.weights);
-      if (s.score >= CEILING) scored.push({ name: n, s });
-    });
-    return this.result(q, qt, scored);
+    const scored: Scored[] = [];
+    for (const qt of this.queryForms(q)) {
+      const qWeights = qt.map((t) => t.weight);
+      this.names.forEach((name, n) => {
+        const m = new Float64Array(qt.length * name.tokens.length);
+        for (let i = 0; i < qt.length; i++) for (let j = 0; j < name.tokens.length; j++) m[i * name.tokens.length + j] = this.similarity(qt[i] as WeightedToken, name.tokens[j] as number);
+        const s = combine(m, qWeights, name.weights);
+        if (s.score >= CEILING) scored.push({ name: n, s, qt });
+      });
+    }
+    return this.result(q, scored);
   }
 
   private nextStamp(): number {
@@ -397,8 +417,8 @@ export class SanctionsIndex {
   }
 
   /** Best name per entry, evidence applied, matches at review or above, best first. */
-  private result(q: ScreeningQuery, qt: readonly WeightedToken[], scored: readonly { name: number; s: NameScore }[]): ScreeningResult {
-    const bestPerEntry = new Map<number, { name: number; s: NameScore }>();
+  private result(q: ScreeningQuery, scored: readonly Scored[]): ScreeningResult {
+    const bestPerEntry = new Map<number, Scored>();
     for (const c of scored) {
       const entry = (this.names[c.name] as ListedName).entry;
       const prev = bestPerEntry.get(entry);
@@ -410,10 +430,10 @@ export class SanctionsIndex {
       const evidence = evidenceFor(q, e);
       const score = Math.min(1, Math.max(0, c.s.score + evidence.reduce((a, x) => a + x.adjustment, 0)));
       if (score < REVIEW_THRESHOLD) continue;
-      let weakestQueryToken = c.s.pairs.length < qt.length ? 0 : 1;
+      let weakestQueryToken = c.s.pairs.length < c.qt.length ? 0 : 1;
       for (const p of c.s.pairs) weakestQueryToken = Math.min(weakestQueryToken, p.similarity);
       const decision = decideMatch({ score, weakestQueryToken });
-      matches.push({ entNum: e.entNum, name: e.name, matchedName: (this.names[c.name] as ListedName).listed, score, decision, programs: e.programs, type: e.type, explanation: this.explain(qt, c.name, c.s, evidence) });
+      matches.push({ entNum: e.entNum, name: e.name, matchedName: (this.names[c.name] as ListedName).listed, score, decision, programs: e.programs, type: e.type, explanation: this.explain(c.qt, c.name, c.s, evidence) });
     }
     matches.sort((a, b) => b.score - a.score || a.entNum - b.entNum);
     const top = matches.slice(0, MAX_MATCHES);
