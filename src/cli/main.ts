@@ -4,6 +4,7 @@ import { backtestCommand } from './commands/backtest.js';
 import { keysCommand } from './commands/key-commands.js';
 import { marginCommand } from './commands/margin.js';
 import { priceCommand } from './commands/price.js';
+import { screenCommand } from './commands/screen.js';
 import { serveCommand } from './commands/serve.js';
 import { signingKeysCommand } from './commands/signing-keys.js';
 import { tokenCommand } from './commands/token.js';
@@ -16,7 +17,7 @@ import { packageVersion } from './package-version.js';
 /** Every command, in the order `risk-engine --help` lists them. */
 export const commands: readonly Command[] = [
   priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, signingKeysCommand, watchCommand,
-  migrateCommand, reconcileCommand, auditCommand, keysCommand,
+  migrateCommand, reconcileCommand, auditCommand, keysCommand, screenCommand,
 ];
 
 export const mainHelp = `Usage: risk-engine <command> [options]

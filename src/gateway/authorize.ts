@@ -9,7 +9,7 @@
  *   trader             → trade and read on its portfolios; cancels and replaces only orders it placed
  *   risk_manager       → read, limits and trading state, the market-data checks, and cancel ANY order of
  *                        a portfolio it covers (the kill switch); it does not replace orders
- *   compliance_officer → read
+ *   compliance_officer → read, and sanctions screening (which risk managers may run too)
  *   admin              → user administration, operations (dead letters, health, creating portfolios)
  *                        and read; it does not trade and does not send ticks
  * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
@@ -17,7 +17,7 @@
 import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
-  | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users';
+  | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -33,10 +33,12 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   /** A trader its own orders only. */
   replace: ['trader'],
   createPortfolio: ['admin'],
-  /** Dead letters, GET /health. */
+  /** Dead letters, GET /health, reloading the sanctions list. */
   operate: ['admin'],
   /** Accounts, roles, grants, sessions of other users. */
   users: ['admin'],
+  /** Screening a name against the sanctions list (POST /compliance/sanctions-check). */
+  screen: ['compliance_officer', 'risk_manager'],
 };
 
 /** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */

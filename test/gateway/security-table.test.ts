@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
+import { complianceRoutes } from '../../src/gateway/compliance-routes.js';
+import { SanctionsScreener } from '../../src/persistence/sanctions-list.js';
 import { AccountService } from '../../src/gateway/identity/account-service.js';
 import { ROLES, type Role } from '../../src/gateway/identity/ports.js';
 import { MemoryIdentityStore } from '../../src/persistence/identity-store-memory.js';
@@ -51,6 +53,7 @@ const ROWS = readTable();
 let stack: Stack;
 let tomToken: string;
 let accounts: AccountService;
+let screener: SanctionsScreener;
 let n = 0;
 const uid = (p: string) => `${p}-${++n}`;
 
@@ -124,6 +127,9 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST POST /admin/users/:id/revoke-sessions': (t) => post(t, '/admin/users/u-none/revoke-sessions', undefined),
   'REST GET /market/held': (t) => get(t, '/market/held'),
   'REST POST /market/band': (t) => post(t, '/market/band', { symbol: 'BBB', maxJump: 0.5 }),
+  'REST POST /compliance/sanctions-check': (t) => post(t, '/compliance/sanctions-check', { name: 'Usama bin Ladin' }),
+  'REST GET /compliance/sanctions-list': (t) => get(t, '/compliance/sanctions-list'),
+  'REST POST /compliance/sanctions-list/reload': (t) => post(t, '/compliance/sanctions-list/reload', undefined),
   'WS auth': async () => frame(await ws(undefined, { type: 'auth', token: await stack.token('carl', ['compliance_officer'], ['P1']) })),
   'WS subscribe market': async (t) => frame(await ws(t, { type: 'subscribe', channel: 'market' })),
   'WS subscribe risk': async (t, p) => frame(await ws(t, { type: 'subscribe', channel: 'risk', portfolioId: p })),
@@ -148,12 +154,13 @@ beforeAll(async () => {
   // The accounts as main.ts wires them (memory stores), signing with the keys the gateway trusts.
   const master = randomBytes(32);
   const sessions = new MemorySessionStore();
+  screener = await SanctionsScreener.open(new URL('../../data/ofac/', import.meta.url).pathname);
   stack = await startStack((tokens) => {
     accounts = new AccountService({
       identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {},
       dataKeys: memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] }),
     });
-    return { publicRoutes: authPublicRoutes(accounts), routes: authRoutes(accounts), apiKeys: accounts, revocations: sessions };
+    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener)], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);
@@ -168,7 +175,7 @@ afterAll(() => stack?.close());
 describe('docs/SECURITY.md lists every route and message', () => {
   it('has a row for each registered REST route and each websocket message type, and a probe for each row', () => {
     const keys = new Set(ROWS.map((r) => r.key));
-    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts)].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
+    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener)].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
     expect(rest.filter((r) => !keys.has(`REST ${r}`))).toEqual([]);
     expect(CLIENT_MSG_TYPES.filter((t) => !ROWS.some((r) => r.key === `WS ${t}` || r.key.startsWith(`WS ${t} `)))).toEqual([]);
     expect(ROWS.filter((r) => PROBES[r.key] === undefined).map((r) => r.key)).toEqual([]);

@@ -1,0 +1,89 @@
+/**
+ * The SDN list on disk: its four CSV files read from a folder (default data/ofac, setting
+ * SANCTIONS_LIST_DIR), hashed into the list version, and indexed. `SanctionsScreener` holds the
+ * index in force; `reload()` reads and indexes the folder again and swaps the new index in only once
+ * it is built, so a screening never sees half a list and a bad publication leaves the old one in force.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type ListVersion, type SanctionsIndex, type ScreeningQuery, type ScreeningResult, buildSanctionsIndex } from '../engine/compliance/sanctions/index.js';
+
+export const SANCTIONS_LIST_DEFAULTS = { dir: 'data/ofac' } as const;
+
+/** The list folder from the environment's SANCTIONS_LIST_DIR, or the default. */
+export function sanctionsListDir(env: Readonly<Record<string, string | undefined>>): string {
+  const v = env.SANCTIONS_LIST_DIR?.trim();
+  return v === undefined || v === '' ? SANCTIONS_LIST_DEFAULTS.dir : v;
+}
+
+/** The list could not be read: a file missing or unreadable, or no entry in it. */
+export class SanctionsListError extends Error {
+  readonly code = 'SANCTIONS_LIST_UNREADABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SanctionsListError';
+  }
+}
+
+const FILES = ['sdn.csv', 'alt.csv', 'add.csv', 'sdn_comments.csv'] as const;
+
+async function readListFile(dir: string, name: string, optional: boolean): Promise<string | undefined> {
+  try {
+    return await readFile(path.join(dir, name), 'utf8');
+  } catch (e) {
+    if (optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SanctionsListError(`${path.join(dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Reads, hashes and indexes the list in `dir`. Throws SanctionsListError when it cannot. */
+export async function loadSanctionsIndex(dir: string): Promise<SanctionsIndex> {
+  const [sdn, alt, add, comments] = await Promise.all(FILES.map((f) => readListFile(dir, f, f === 'sdn_comments.csv')));
+  // Each file's name and length go into the hash with its bytes, so moving a row between files changes the version.
+  const hash = createHash('sha256');
+  FILES.forEach((f, i) => {
+    const text = [sdn, alt, add, comments][i];
+    hash.update(`${f}\n${text === undefined ? -1 : Buffer.byteLength(text)}\n`);
+    if (text !== undefined) hash.update(text);
+  });
+  const index = buildSanctionsIndex({ sdn: sdn as string, alt: alt as string, add: add as string, ...(comments !== undefined ? { comments } : {}) }, hash.digest('hex'));
+  if (index.version.entries === 0) throw new SanctionsListError(`${path.join(dir, 'sdn.csv')}: no entry could be read`);
+  return index;
+}
+
+/** The screening service: the index in force, and its reload. */
+export class SanctionsScreener {
+  private constructor(private current: SanctionsIndex, readonly dir: string) {}
+
+  static async open(dir: string): Promise<SanctionsScreener> {
+    return new SanctionsScreener(await loadSanctionsIndex(dir), dir);
+  }
+
+  get version(): ListVersion {
+    return this.current.version;
+  }
+
+  screen(q: ScreeningQuery): ScreeningResult {
+    return this.current.screen(q);
+  }
+
+  /**
+   * Reads the folder again and puts the new list in force; the old one stays in force until the new
+   * index is built, and when the new list cannot be read (the error is thrown).
+   */
+  reload(): Promise<ListVersion> {
+    // Two reloads asked at once share one read: the second would only index the same files again.
+    this.inFlight ??= loadSanctionsIndex(this.dir)
+      .then((next) => {
+        this.current = next;
+        return next.version;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  private inFlight: Promise<ListVersion> | undefined;
+}
