@@ -31,6 +31,8 @@ import { openIdentityStores, type IdentityStores } from './persistence/identity-
 import { pgDataKeys } from './persistence/data-keys.js';
 import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
+import { complianceRoutes } from './gateway/compliance-routes.js';
+import { SanctionsScreener } from './persistence/sanctions-list.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -102,6 +104,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel).log;
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
   const scenarios = scenarioSet(config, universe, log);
+  // The sanctions list is read and indexed before anything opens: without it no name can be screened.
+  const sanctions = await SanctionsScreener.open(config.sanctionsListDir);
+  log('info', 'sanctions list in force', { dir: config.sanctionsListDir, version: sanctions.version });
   const pool = createRiskPool({
     threads: config.pool.threads, maxBatch: config.pool.maxBatch, tasksPerThread: config.pool.tasksPerThread, priority: config.pool.priority,
     varConfidence: config.pool.varConfidence, scenarios,
@@ -186,7 +191,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     apiKeys: accounts,
     revocations: identity.sessions,
     publicRoutes: authPublicRoutes(accounts),
-    routes: authRoutes(accounts),
+    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions)],
     rateLimits: { limiter: rateStore.limiter, policies: config.rateLimits },
     admission: wsAdmission(config.rateLimits),
     maxFrameBytes: config.maxFrameBytes,

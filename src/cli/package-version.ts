@@ -1,24 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-/**
- * The version in the nearest package.json above this file, read when asked: the same answer from
- * src/ (tests) and from dist/src/ (the built CLI), and never a second copy of the number.
- */
+/** The version in the package's package.json, read when asked: never a second copy of the number. */
 export function packageVersion(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(join(dir, 'package.json'), 'utf8');
-    } catch {
-      // none here: look one folder up
-    }
-    if (text !== undefined) {
-      const { version } = JSON.parse(text) as { version?: unknown };
-      if (typeof version !== 'string') throw new Error(`${join(dir, 'package.json')} has no version`);
-      return version;
-    }
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-  }
+  const file = join(packageRoot(), 'package.json');
+  const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+  if (typeof version !== 'string') throw new Error(`${file} has no version`);
+  return version;
 }

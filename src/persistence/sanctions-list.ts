@@ -7,14 +7,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { type ListVersion, type SanctionsIndex, type ScreeningQuery, type ScreeningResult, buildSanctionsIndex } from '../engine/compliance/sanctions/index.js';
 
-export const SANCTIONS_LIST_DEFAULTS = { dir: 'data/ofac' } as const;
+/** The list that ships with the package (data/ofac), found from the package whatever the working directory. */
+export const SANCTIONS_LIST_DEFAULTS = Object.freeze({ dir: path.join(packageRoot(), 'data', 'ofac') });
 
-/** The list folder from the environment's SANCTIONS_LIST_DIR, or the default. */
+/** The list folder from the environment's SANCTIONS_LIST_DIR (relative to the working directory), or the default. */
 export function sanctionsListDir(env: Readonly<Record<string, string | undefined>>): string {
   const v = env.SANCTIONS_LIST_DIR?.trim();
-  return v === undefined || v === '' ? SANCTIONS_LIST_DEFAULTS.dir : v;
+  return v === undefined || v === '' ? SANCTIONS_LIST_DEFAULTS.dir : path.resolve(v);
 }
 
 /** The list could not be read: a file missing or unreadable, or no entry in it. */

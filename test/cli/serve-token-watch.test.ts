@@ -121,6 +121,14 @@ describe('command-line errors', () => {
     }
   });
 
+  it('serve exits 1 with SANCTIONS_LIST_UNREADABLE and no stack when SANCTIONS_LIST_DIR holds no list', async () => {
+    const home = folder();
+    const r = await runBinIn(home, { ...envFor(), PERSISTENCE: 'memory', SANCTIONS_LIST_DIR: home }, ['serve', '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^risk-engine serve: SANCTIONS_LIST_UNREADABLE: .*sdn\.csv/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('watch exits 1 with a clear message when nothing listens', async () => {
     const r = await run(folder(), ['watch', '--portfolio', 'p', '--url', 'ws://127.0.0.1:1/ws', '--token', 'x']);
     expect(r.code).toBe(1);

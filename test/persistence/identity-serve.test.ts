@@ -14,7 +14,7 @@ import { totpCode } from '../../src/gateway/totp.js';
 import { Client, type Msg } from '../gateway/harness.js';
 import { newTarget, type DbTarget } from './pg-fixture.js';
 import { deleteRedisKeys, randomName, REDIS_URL } from './queue-harness.js';
-import { killServes, type ServeProcess, startServe, testKeysDir } from './serve-process.js';
+import { killServes, type ServeProcess, serveToken, startServe, testKeysDir } from './serve-process.js';
 
 const KEYS = testKeysDir();
 const OPS = 'Ops.Lead@Example.com';
@@ -191,6 +191,15 @@ describe('identity in serve', () => {
     expect((await call('DELETE', `/auth/api-keys/${id}`, { bearer: opsToken })).status).toBe(200);
     expect((await call('GET', '/portfolios/ID1', { apiKey: key })).status).toBe(401);
   }, 30_000);
+
+  it('screens a name against the sanctions list it loaded at start, for a compliance officer', async () => {
+    const officer = await serveToken(KEYS, 'cora', ['compliance_officer'], ['*']);
+    const hit = await call('POST', '/compliance/sanctions-check', { bearer: officer, body: { name: 'Usama bin Laden', type: 'individual' } });
+    expect(hit).toMatchObject({ status: 200, json: { decision: 'block', listVersion: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(hit.json.matches[0]).toMatchObject({ entNum: expect.any(Number), programs: expect.arrayContaining([expect.any(String)]) });
+    expect((await call('POST', '/compliance/sanctions-check', { bearer: officer, body: { name: 'Margaret Thompson' } })).json.decision).toBe('clear');
+    expect((await call('POST', '/compliance/sanctions-check', { bearer: await serveToken(KEYS, 'tom', ['trader'], ['*']), body: { name: 'x' } })).status).toBe(403);
+  });
 
   it('publishes the public keys its tokens verify with', async () => {
     const jwks = await call('GET', '/.well-known/jwks.json');

@@ -32,16 +32,17 @@ database schema while it is disconnected from the server.`,
       ...(f.host !== undefined ? { HOST: f.host } : {}),
     });
     // Loaded on use: serve pulls in the whole engine, uWS and the worker pool, which the other commands never need.
-    const [{ startApp }, { DatabaseError }, { ListenError }] = await Promise.all([
-      import('../../main.js'), import('../../persistence/database.js'), import('../../gateway/server.js'),
+    const [{ startApp }, { DatabaseError }, { ListenError }, { SanctionsListError }] = await Promise.all([
+      import('../../main.js'), import('../../persistence/database.js'), import('../../gateway/server.js'), import('../../persistence/sanctions-list.js'),
     ]);
 
     let app: Awaited<ReturnType<typeof startApp>>;
     try {
       app = await startApp(config, demo ? { demo } : {});
     } catch (e) {
-      // The database refused or is unreachable, or the port is taken: the operator's problem to fix, not a crash report.
-      if (e instanceof DatabaseError || e instanceof ListenError) throw new CliError(`${e.code}: ${e.message}`);
+      // The database refused or is unreachable, the port is taken, the sanctions list cannot be read:
+      // the operator's problem to fix, not a crash report.
+      if (e instanceof DatabaseError || e instanceof ListenError || e instanceof SanctionsListError) throw new CliError(`${e.code}: ${e.message}`);
       throw e;
     }
     // Handlers first, then the line that says we are up: a supervisor (or a test) that signals as soon
