@@ -5,6 +5,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SanctionsListError, SanctionsScreener, loadSanctionsIndex, sanctionsListDir } from '../../src/persistence/sanctions-list.js';
 
@@ -21,10 +22,13 @@ afterEach(() => {
 });
 
 describe('the sanctions list on disk', () => {
-  it('is read from SANCTIONS_LIST_DIR, data/ofac by default', () => {
-    expect(sanctionsListDir({})).toBe('data/ofac');
-    expect(sanctionsListDir({ SANCTIONS_LIST_DIR: ' ' })).toBe('data/ofac');
+  it("is read from SANCTIONS_LIST_DIR, by default the package's data/ofac whatever the working directory", () => {
+    const shipped = fileURLToPath(new URL('../../data/ofac', import.meta.url));
+    expect(sanctionsListDir({})).toBe(shipped);
+    expect(sanctionsListDir({ SANCTIONS_LIST_DIR: ' ' })).toBe(shipped);
     expect(sanctionsListDir({ SANCTIONS_LIST_DIR: '/srv/ofac' })).toBe('/srv/ofac');
+    // A relative setting is the operator's, relative to where they start the engine.
+    expect(sanctionsListDir({ SANCTIONS_LIST_DIR: 'lists/ofac' })).toBe(path.resolve('lists/ofac'));
   });
 
   it('has the same version for the same files, and another when a file changes', async () => {
