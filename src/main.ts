@@ -32,7 +32,7 @@ import { pgDataKeys } from './persistence/data-keys.js';
 import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
-import { SanctionsScreener } from './persistence/sanctions-list.js';
+import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -104,8 +104,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger(config.logLevel).log;
   const universe = demoUnderlyings(Math.max(SIMULATED_UNIVERSE_SIZE, opts.demo?.underlyings ?? 0), SIMULATED_UNIVERSE_SEED);
   const scenarios = scenarioSet(config, universe, log);
-  // The sanctions list is read and indexed before anything opens: without it no name can be screened.
-  const sanctions = await SanctionsScreener.open(config.sanctionsListDir);
+  // The sanctions list is read and indexed (in its own thread) before anything opens: without it no
+  // name can be screened.
+  const sanctions = await SanctionsThread.open(config.sanctionsListDir);
   log('info', 'sanctions list in force', { dir: config.sanctionsListDir, version: sanctions.version });
   const pool = createRiskPool({
     threads: config.pool.threads, maxBatch: config.pool.maxBatch, tasksPerThread: config.pool.tasksPerThread, priority: config.pool.priority,
@@ -127,6 +128,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       });
     } catch (err) {
       await pool.close();
+      await sanctions.close();
       throw err;
     }
   } else {
@@ -162,6 +164,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   } catch (err) {
     await engine.close().catch(() => {});
     await persistence?.close().catch(() => {});
+    await sanctions.close().catch(() => {});
     throw err;
   }
   const audit = persistence?.audit ?? logAuditSink(log);
@@ -209,6 +212,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }).catch(async (err: unknown) => {
     // The port is taken, say: what was opened closes, so the process can exit and report it.
     await rateStore.close().catch(() => {});
+    await sanctions.close().catch(() => {});
     await identity.close().catch(() => {});
     await engine.close().catch(() => {});
     await persistence?.close().catch(() => {});
@@ -238,6 +242,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
       ['rate limits', () => rateStore.close()],
+      ['sanctions', () => sanctions.close()],
       ['identity stores', () => identity.close()],
       ['journal', () => (persistence ? settlesWithin(persistence.journal.flush(), 10_000) : undefined)],
       ['queue feeder', () => (feeder ? settlesWithin(feeder.stop(), 5000) : undefined)],

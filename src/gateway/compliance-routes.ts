@@ -8,8 +8,9 @@
  *     it in force without a restart (admin, action `operate`); 503 SANCTIONS_LIST_UNREADABLE when the
  *     new list cannot be read, the old one staying in force
  * Roles compliance_officer and risk_manager (authorize.ts, action `screen`). The screening itself is
- * pure and synchronous (src/engine/compliance/sanctions); the list in force, and its reload, belong
- * to whoever constructs these routes (src/persistence/sanctions-list.ts, SanctionsScreener).
+ * pure (src/engine/compliance/sanctions); the list in force, and its reload, belong to whoever
+ * constructs these routes (serve: src/workers/sanctions/sanctions-thread.ts; the CLI and tests:
+ * SanctionsScreener of src/persistence/sanctions-list.ts).
  */
 import { z } from 'zod';
 import { dobInterval } from '../engine/compliance/sanctions/evidence.js';
@@ -20,7 +21,8 @@ import { type RouteSpec, denied, parseBody } from './route-spec.js';
 
 /** What the routes need of the screening: the list in force screens one query, and is reloaded. */
 export interface SanctionsScreening {
-  screen(q: ScreeningQuery): ScreeningResult;
+  /** In this thread (the CLI, tests) or in the sanctions thread (serve: src/workers/sanctions). */
+  screen(q: ScreeningQuery): ScreeningResult | Promise<ScreeningResult>;
   readonly version: ListVersion;
   /** Rejects with an error whose `code` is SANCTIONS_LIST_UNREADABLE when the list cannot be read. */
   reload(): Promise<ListVersion>;
@@ -50,12 +52,12 @@ export function complianceRoutes(screening: SanctionsScreening): RouteSpec[] {
   return [
     {
       method: 'post', pattern: '/compliance/sanctions-check', paramCount: 0, hasBody: true,
-      handle(c) {
+      async handle(c) {
         const d = denied(c.principal, 'screen');
         if (d) return d;
         const b = parseBody(SanctionsCheckBody, c.body);
         if (!b.ok) return b.result;
-        return { status: 200, body: screening.screen(screeningQuery(b.value)) };
+        return { status: 200, body: await screening.screen(screeningQuery(b.value)) };
       },
     },
     {
