@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { normaliseGrants } from '../gateway/identity/grants.js';
 import { type Grant, ROLES, type Role } from '../gateway/identity/ports.js';
 import type { ApiKeyRecord, ApiKeyWithOwner, IdentityStore, MfaRecord, NewUser, UserRecord, UserStatus } from '../gateway/identity/stores.js';
+import { inTransaction } from './transaction.js';
 
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -196,19 +197,8 @@ export class PgIdentityStore implements IdentityStore {
   /** The pool belongs to the composition root, which closes it. */
   async close(): Promise<void> {}
 
-  private async tx<T>(f: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await f(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 }
 

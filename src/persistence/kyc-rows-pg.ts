@@ -10,6 +10,7 @@ import type { KycFlag } from '../engine/compliance/kyc/mrz-review.js';
 import { KYC_STATES, type KycAction, type KycState, type KycTransition } from '../engine/compliance/kyc/review-workflow.js';
 import type { RiskLevel, SanctionsDecision } from '../engine/compliance/kyc/risk-score.js';
 import type { KycDocumentMeta, KycDocumentRow, KycRowStore, KycSubmissionRow } from './kyc-rows.js';
+import { inTransaction } from './transaction.js';
 
 interface SubmissionRow {
   user_id: string; state: KycState; legal_name: string; date_of_birth: string; nationality: string; country_of_residence: string;
@@ -139,19 +140,8 @@ export class PgKycRows implements KycRowStore {
     return r.rows.map(docFrom);
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 }
 
