@@ -41,7 +41,12 @@ async function readListFile(dir: string, name: string, optional: boolean): Promi
 
 /** Reads, hashes and indexes the list in `dir`. Throws SanctionsListError when it cannot. */
 export async function loadSanctionsIndex(dir: string): Promise<SanctionsIndex> {
-  const [sdn, alt, add, comments] = await Promise.all(FILES.map((f) => readListFile(dir, f, f === 'sdn_comments.csv')));
+  // Every file is read before any failure is reported, and the failures are named in file order: with
+  // Promise.all the message would name whichever read happened to fail first.
+  const reads = await Promise.allSettled(FILES.map((f) => readListFile(dir, f, f === 'sdn_comments.csv')));
+  const failed = reads.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+  if (failed.length > 0) throw new SanctionsListError(failed.join('; '));
+  const [sdn, alt, add, comments] = reads.map((r) => (r as PromiseFulfilledResult<string | undefined>).value);
   // Each file's name and length go into the hash with its bytes, so moving a row between files changes the version.
   const hash = createHash('sha256');
   FILES.forEach((f, i) => {

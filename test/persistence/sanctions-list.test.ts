@@ -84,4 +84,16 @@ describe('the sanctions list on disk', () => {
     writeFileSync(path.join(dir, 'sdn.csv'), 'garbage\n');
     await expect(loadSanctionsIndex(dir)).rejects.toMatchObject({ code: 'SANCTIONS_LIST_UNREADABLE' });
   });
+
+  it('names every missing file, in file order, whichever read fails first', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sdn-empty-'));
+    dirs.push(dir);
+    const err = await loadSanctionsIndex(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SanctionsListError);
+    const message = (err as Error).message;
+    expect(message.indexOf('sdn.csv')).toBeGreaterThanOrEqual(0);
+    expect(message.indexOf('sdn.csv')).toBeLessThan(message.indexOf('alt.csv'));
+    expect(message.indexOf('alt.csv')).toBeLessThan(message.indexOf('add.csv'));
+    expect(message).not.toContain('sdn_comments.csv');
+  });
 });
