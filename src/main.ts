@@ -33,6 +33,12 @@ import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
+import { kycRoutes } from './gateway/kyc-routes.js';
+import { KycApprovals } from './persistence/kyc-approvals.js';
+import { KycService } from './persistence/kyc-service.js';
+import { KycStore } from './persistence/kyc-store.js';
+import { PgKycRows } from './persistence/kyc-rows-pg.js';
+import { MemoryKycRows } from './persistence/kyc-rows-memory.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -134,6 +140,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   } else {
     log('warn', 'PERSISTENCE=memory: nothing is stored; a restart forgets every order, fill and portfolio');
   }
+  // The customers whose KYC is approved, as the pre-trade check (KYC_REQUIRED) asks it synchronously:
+  // made here, before the engine, so that the engine can be given it; filled below once the KYC
+  // service can read the store, before the gateway takes any order.
+  const kycApprovals = new KycApprovals();
   const engine = new Engine({
     calculator: pool,
     clock,
@@ -182,6 +192,23 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   });
   if (bootstrap === 'granted') log('warn', 'BOOTSTRAP_ADMIN_EMAIL: admin on every portfolio granted (audited); remove the setting once your admins are set', { email: config.bootstrapAdminEmail });
   if (bootstrap === 'absent') log('warn', 'BOOTSTRAP_ADMIN_EMAIL: no account with this email yet; register it, then restart the engine', { email: config.bootstrapAdminEmail });
+  // KYC cases beside the accounts: sealed with the same per-user data keys, audited to the same chain.
+  // Screening of submissions (`screening`) and what a hit sets off (`onScreeningHit`) are wired by the
+  // composition of the sanctions service; without them customers are recorded `not_screened`.
+  const kyc = new KycService({
+    store: new KycStore(persistence ? new PgKycRows(persistence.db.pool) : new MemoryKycRows(), dataKeys),
+    audit, clock: () => clock.nowMs(), onStateChanged: kycApprovals.record,
+  });
+  try {
+    kycApprovals.load(await kyc.approvedUserIds());
+  } catch (err) {
+    await identity.close().catch(() => {});
+    await engine.close().catch(() => {});
+    await persistence?.close().catch(() => {});
+    await sanctions.close().catch(() => {});
+    throw err;
+  }
+  log('info', 'KYC approvals loaded', { approved: kycApprovals.size });
   const rateStore = openRateLimitStore({
     ...(durable?.redisUrl !== undefined ? { redisUrl: durable.redisUrl } : {}),
     ...(persistence ? { db: persistence.db } : {}),
@@ -194,7 +221,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     apiKeys: accounts,
     revocations: identity.sessions,
     publicRoutes: authPublicRoutes(accounts),
-    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions)],
+    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc)],
     rateLimits: { limiter: rateStore.limiter, policies: config.rateLimits },
     admission: wsAdmission(config.rateLimits),
     maxFrameBytes: config.maxFrameBytes,

@@ -9,7 +9,8 @@
  *   trader             → trade and read on its portfolios; cancels and replaces only orders it placed
  *   risk_manager       → read, limits and trading state, the market-data checks, and cancel ANY order of
  *                        a portfolio it covers (the kill switch); it does not replace orders
- *   compliance_officer → read, and sanctions screening (which risk managers may run too)
+ *   compliance_officer → read, sanctions screening (which risk managers may run too), and the KYC
+ *                        cases of every customer (their personal data and documents: no other role)
  *   admin              → user administration, operations (dead letters, health, creating portfolios)
  *                        and read; it does not trade and does not send ticks
  * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
@@ -17,7 +18,8 @@
 import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
-  | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen';
+  | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen'
+  | 'kycReview';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -39,6 +41,13 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   users: ['admin'],
   /** Screening a name against the sanctions list (POST /compliance/sanctions-check). */
   screen: ['compliance_officer', 'risk_manager'],
+  /**
+   * Reading any customer's KYC case, listing cases, reading their documents and deciding them
+   * (/kyc/{userId}…, GET /kyc). Not admin: administering accounts is not a reason to read passports
+   * (admins manage roles, so one who must review grants themself compliance_officer, audited).
+   * A customer reads their own case without this action.
+   */
+  kycReview: ['compliance_officer'],
 };
 
 /** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */

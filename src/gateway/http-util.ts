@@ -13,6 +13,8 @@ export interface HttpResult {
   readonly body?: unknown;
   /** Extra headers (Allow on a 405, CORS on a preflight). */
   readonly headers?: readonly (readonly [string, string])[];
+  /** Bytes sent as they are with their own content type (a stored document), instead of a JSON `body`. */
+  readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -91,7 +93,11 @@ export class Reply {
     this.done = true;
     const status = STATUS_TEXT[r.status] ?? `${r.status} Unknown`;
     let body: Buffer | undefined;
-    if (r.body !== undefined && r.status !== 204) {
+    let contentType = 'application/json';
+    if (r.raw !== undefined && r.status !== 204) {
+      body = Buffer.from(r.raw.bytes.buffer, r.raw.bytes.byteOffset, r.raw.bytes.byteLength);
+      contentType = r.raw.contentType;
+    } else if (r.body !== undefined && r.status !== 204) {
       const withId = r.status >= 400 && typeof r.body === 'object' && r.body !== null && !Array.isArray(r.body) ? { ...r.body, requestId: this.requestId } : r.body;
       body = Buffer.from(JSON.stringify(withId));
     }
@@ -102,7 +108,7 @@ export class Reply {
       for (const [k, v] of this.policy.headers) res.writeHeader(k, v);
       for (const [k, v] of this.policy.corsHeaders(this.origin)) res.writeHeader(k, v);
       for (const [k, v] of r.headers ?? []) res.writeHeader(k, v);
-      if (body !== undefined) res.writeHeader('content-type', 'application/json');
+      if (body !== undefined) res.writeHeader('content-type', contentType);
       if (this.head) {
         // This uWS leaves the answer unfinished (the connection hangs) when endWithoutBody is given
         // a length other than 0, so the length the body would have had is written by hand.

@@ -35,6 +35,11 @@ export interface RouteSpec {
   readonly pattern: string;
   readonly paramCount: number;
   readonly hasBody: boolean;
+  /**
+   * The largest body this route takes, bytes, when it is not the gateway's maxBodyBytes (an upload
+   * route's, larger); checked from Content-Length before the body is read, then as it arrives.
+   */
+  readonly maxBodyBytes?: number;
   readonly handle: (c: RouteContext) => HttpResult | Promise<HttpResult>;
 }
 

@@ -294,9 +294,9 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   }
 
   /** 415 or 413 from the headers, before any of the body is read. */
-  function bodyRefusal(info: RequestInfo): HttpResult | undefined {
+  function bodyRefusal(info: RequestInfo, maxBodyBytes: number): HttpResult | undefined {
     if (!isJson(info.contentType)) return fail(415, errors.unsupportedMediaType(info.contentType));
-    if (info.contentLength !== undefined && !(info.contentLength <= o.maxBodyBytes)) return fail(413, errors.payloadTooLarge(o.maxBodyBytes));
+    if (info.contentLength !== undefined && !(info.contentLength <= maxBodyBytes)) return fail(413, errors.payloadTooLarge(maxBodyBytes));
     return undefined;
   }
 
@@ -310,8 +310,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     const auth = authenticate(info.authorization);
     // Answering before the body is read: close the connection so the unread body is not parsed as a request.
     if ('refused' in auth) return reply.send(auth.refused, route.hasBody);
+    // A route's own limit (an upload's) applies to it alone; every other route keeps the gateway's.
+    const maxBodyBytes = route.maxBodyBytes ?? o.maxBodyBytes;
     if (route.hasBody) {
-      const refused = bodyRefusal(info);
+      const refused = bodyRefusal(info, maxBodyBytes);
       if (refused !== undefined) return reply.send(refused, true);
     }
     // uWS hands over body bytes only to an onData attached now, so the body is collected (bounded)
@@ -324,7 +326,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       if (body !== undefined) void finishRest(reply, route, info, principal, body);
     };
     if (route.hasBody) {
-      readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => {
+      readBody(reply, maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => {
         body = b;
         go();
       }));
@@ -357,7 +359,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     // Routes open to anyone (login, register) are limited per client address.
     const caller: RestCaller = { kind: 'address', ip, pattern: route.pattern };
     if (!route.hasBody) return void answer(reply, route.pattern, undefined, caller, handle);
-    const refused = bodyRefusal(info);
+    const refused = bodyRefusal(info, o.maxBodyBytes);
     if (refused !== undefined) return reply.send(refused, true);
     readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => void answer(reply, route.pattern, b, caller, handle)));
   }

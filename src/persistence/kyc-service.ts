@@ -16,6 +16,9 @@
  *   raises the alert and, for `block`, halts the customer's trading) after the case is stored.
  * - Two officers deciding the same case at once: the second is refused with KYC_CONFLICT (the
  *   store writes only on the version read), and reads the case again.
+ * - An officer's read (a case, a list, a document: `viewer` given) is audited before anything is
+ *   answered (`kyc.viewed`, `kyc.listed`, `kyc.document_read`): a read the audit cannot record is
+ *   not served. The customer reading their own case is not (no viewer).
  */
 import { checkDocumentContent, DOCUMENT_CONTENT_TYPES, MAX_DOCUMENT_BYTES } from '../engine/compliance/kyc/document-content.js';
 import type { KycErrorCode } from '../engine/compliance/kyc/kyc-errors.js';
@@ -89,7 +92,8 @@ const MAX_LIST = 500;
 export class KycService {
   private readonly now: () => number;
   private readonly risk: KycRiskConfig;
-  private readonly maxDocumentBytes: number;
+  /** The largest document accepted, bytes (the upload route sizes its body limit from it). */
+  readonly maxDocumentBytes: number;
 
   constructor(private readonly d: KycServiceDeps) {
     this.now = d.clock ?? Date.now;
@@ -193,11 +197,15 @@ export class KycService {
     return ok(meta);
   }
 
-  /** GET /kyc/{userId}: the case, the submission (unless erased), its transitions and documents. */
-  async get(userId: string): Promise<Result<KycView, KycErrorCode>> {
+  /**
+   * GET /kyc/{userId}: the case, the submission (unless erased), its transitions and documents.
+   * `viewer`: the officer reading it (audited as `kyc.viewed`); absent for the customer themself.
+   */
+  async get(userId: string, viewer?: string): Promise<Result<KycView, KycErrorCode>> {
     const kase = isId(userId) ? await this.d.store.findCase(userId) : undefined;
     if (!kase) return failure('KYC_NOT_FOUND', `no KYC case of user ${userId}`);
     const personal = await this.d.store.readPersonal(userId);
+    if (viewer !== undefined) await this.d.audit({ actor: viewer, action: 'kyc.viewed', entityType: 'user', entityId: userId, before: null, after: { state: kase.state, version: kase.version, erased: !personal.ok } });
     return ok({
       case: kase,
       submission: personal.ok ? personal.value.submission : null,
@@ -208,19 +216,29 @@ export class KycService {
     });
   }
 
-  /** GET /kyc?state=…: the cases in a state, by user id, `limit` (1–500, default 100) after `after`. */
-  async list(state: string, opts: { readonly limit?: number; readonly after?: string } = {}): Promise<Result<KycCaseRecord[], KycErrorCode>> {
+  /**
+   * GET /kyc?state=…: the cases in a state, by user id, `limit` (1–500, default 100) after `after`.
+   * `viewer`: the officer listing them (audited as `kyc.listed`, with the user ids answered).
+   */
+  async list(state: string, opts: { readonly limit?: number; readonly after?: string; readonly viewer?: string } = {}): Promise<Result<KycCaseRecord[], KycErrorCode>> {
     if (!(KYC_STATES as readonly string[]).includes(state)) return failure('KYC_INVALID_QUERY', `state is one of ${KYC_STATES.join(', ')}`);
     if (opts.after !== undefined && !isId(opts.after)) return failure('KYC_INVALID_QUERY', 'after: a user id (1 to 200 characters, no control characters)');
     const limit = Math.min(MAX_LIST, Math.max(1, Math.trunc(Number.isFinite(opts.limit) ? (opts.limit as number) : 100)));
-    return ok(await this.d.store.list(state as KycState, limit, opts.after));
+    const page = await this.d.store.list(state as KycState, limit, opts.after);
+    if (opts.viewer !== undefined) {
+      await this.d.audit({ actor: opts.viewer, action: 'kyc.listed', entityType: 'user', entityId: '*', before: null, after: { state, after: opts.after ?? null, userIds: page.map((c) => c.userId) } });
+    }
+    return ok(page);
   }
 
-  /** A document's bytes, for an officer's viewer. */
-  async readDocument(userId: string, documentId: string): Promise<Result<{ readonly contentType: string; readonly bytes: Buffer; readonly mrz: Mrz | null; readonly flags: readonly KycFlag[] }, KycErrorCode>> {
+  /** A document's bytes, for an officer's viewer (`viewer`, audited as `kyc.document_read`). */
+  async readDocument(userId: string, documentId: string, viewer?: string): Promise<Result<{ readonly contentType: string; readonly bytes: Buffer; readonly mrz: Mrz | null; readonly flags: readonly KycFlag[] }, KycErrorCode>> {
     if (!isId(userId) || !isId(documentId)) return failure('KYC_DOCUMENT_NOT_FOUND', `no document ${String(documentId).slice(0, 100)}`);
     const d = await this.d.store.readDocument(userId, documentId);
     if (!d.ok) return d.code === 'KYC_DOCUMENT_NOT_FOUND' ? failure(d.code, d.message) : failure('KYC_DATA_ERASED', `the document cannot be read (${d.code})`);
+    if (viewer !== undefined) {
+      await this.d.audit({ actor: viewer, action: 'kyc.document_read', entityType: 'user', entityId: userId, before: null, after: { documentId, documentType: d.value.meta.documentType, contentType: d.value.meta.contentType } });
+    }
     return ok({ contentType: d.value.meta.contentType, bytes: d.value.bytes, mrz: d.value.mrz, flags: d.value.meta.flags });
   }
 

@@ -8,7 +8,12 @@
 import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
 import type { AccountService } from '../../src/gateway/identity/account-service.js';
+import { kycRoutes } from '../../src/gateway/kyc-routes.js';
 import { MARKET_ROUTES } from '../../src/gateway/market-routes.js';
+import { KycService } from '../../src/persistence/kyc-service.js';
+import { KycStore } from '../../src/persistence/kyc-store.js';
+import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
+import { memoryDataKeys } from '../../src/persistence/memory-data-keys.js';
 import { ROUTES } from '../../src/gateway/rest-routes.js';
 import type { Rand } from './random.js';
 
@@ -66,7 +71,9 @@ export function knownPaths(): readonly KnownPath[] {
   const byPattern = new Map<string, { methods: string[]; hasBody: boolean }>();
   // The account routes' tables only close over their service; their patterns are all the fuzz reads.
   const accounts = undefined as unknown as AccountService;
-  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts)]) {
+  // The KYC routes read their upload limit from the service at construction: a real one, unused.
+  const kyc = new KycService({ store: new KycStore(new MemoryKycRows(), memoryDataKeys({ current: { id: 'fuzz', key: Buffer.alloc(32) }, previous: [] })), audit: async () => {} });
+  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...kycRoutes(kyc)]) {
     const e = byPattern.get(r.pattern) ?? { methods: [], hasBody: false };
     e.methods.push(UWS_METHOD[r.method] ?? r.method.toUpperCase());
     e.hasBody ||= r.hasBody;
@@ -177,6 +184,15 @@ function validBody(rand: Rand, ctx: HttpFuzzContext, pattern: string): Record<st
       return { mfaToken: 'a.b.c', code: String(rand.int(1e6)).padStart(6, '0') };
     case '/market/band':
       return { symbol: rand.pick(['FZA', 'FZB', 'BBB']), maxJump: rand.chance(0.8) ? rand.pick([0.01, 0.5, 2]) : null };
+    case '/kyc/submit':
+      return {
+        legalName: { givenNames: 'Anna Maria', surname: 'Eriksson' }, dateOfBirth: '1974-08-12', nationality: 'SE', countryOfResidence: 'SE',
+        address: { line1: 'Storgatan 1', city: 'Stockholm', country: 'SE' }, document: { type: 'passport', number: 'L898902C3' }, sourceOfFunds: { kind: 'salary' },
+      };
+    case '/kyc/documents':
+      return { documentType: rand.pick(['passport', 'id_card', 'driving_licence']), contentType: 'image/png', dataBase64: rand.pick(['iVBORw0KGgoAAAANSUhEUg==', 'JVBERi0xLjQK', 'aGVsbG8=']) };
+    case '/kyc/:userId/decision':
+      return { action: rand.pick(['start_review', 'approve', 'reject', 'request_info']), reason: 'fuzz' };
     default:
       return rand.chance(0.5) ? {} : { data: { kind: 'risk', rows: [] } };
   }
@@ -357,7 +373,8 @@ function validRequest(rand: Rand, ctx: HttpFuzzContext, paths: readonly KnownPat
   const p = rand.pick(paths.filter((x) => x.pattern !== '/ws'));
   const method = rand.pick(p.methods);
   const path = p.pattern.replace(/:[a-z]+/g, () => (rand.chance(0.5) ? 'P1' : `P1-o${rand.int(20)}`));
-  const token = p.pattern === '/trades' || p.pattern.startsWith('/trades/') ? rand.pick([ctx.tokens.admin, ctx.tokens.trader]) : ctx.tokens.admin;
+  const token = p.pattern === '/trades' || p.pattern.startsWith('/trades/') ? rand.pick([ctx.tokens.admin, ctx.tokens.trader])
+    : p.pattern.startsWith('/kyc') ? rand.pick([ctx.tokens.compliance, ctx.tokens.trader]) : ctx.tokens.admin;
   const headers: string[] = [`Authorization: Bearer ${token}`];
   let body: Buffer | undefined;
   if (p.hasBody && method === 'POST') {

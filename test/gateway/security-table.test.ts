@@ -11,6 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
 import { complianceRoutes } from '../../src/gateway/compliance-routes.js';
+import { kycRoutes } from '../../src/gateway/kyc-routes.js';
+import { KycService } from '../../src/persistence/kyc-service.js';
+import { KycStore } from '../../src/persistence/kyc-store.js';
+import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
 import { SanctionsScreener } from '../../src/persistence/sanctions-list.js';
 import { AccountService } from '../../src/gateway/identity/account-service.js';
 import { ROLES, type Role } from '../../src/gateway/identity/ports.js';
@@ -30,6 +34,8 @@ interface Row {
   readonly mfa: boolean;
   readonly covered: boolean;
   readonly ownOnly: boolean;
+  /** "customer: own case": every signed-in user gets through for their own user id. */
+  readonly ownCase: boolean;
 }
 
 function readTable(): Row[] {
@@ -45,7 +51,7 @@ function readTable(): Row[] {
     const listed = mfa ? roles.slice(0, -' with MFA'.length) : roles;
     const parsed: Row['roles'] = listed === 'anyone (no token)' ? 'anyone' : listed === 'any authenticated' ? 'authenticated' : listed.split(',').map((r) => r.trim() as Role);
     if (Array.isArray(parsed)) for (const r of parsed) if (!(ROLES as readonly string[]).includes(r)) throw new Error(`docs/SECURITY.md: unknown role "${r}" in row ${key}`);
-    return { key, roles: parsed, mfa, covered: portfolio === 'covered', ownOnly: own === 'trader: own only' };
+    return { key, roles: parsed, mfa, covered: portfolio === 'covered', ownOnly: own === 'trader: own only', ownCase: own === 'customer: own case' };
   });
 }
 
@@ -54,6 +60,7 @@ let stack: Stack;
 let tomToken: string;
 let accounts: AccountService;
 let screener: SanctionsScreener;
+let kyc: KycService;
 let n = 0;
 const uid = (p: string) => `${p}-${++n}`;
 
@@ -94,8 +101,11 @@ const frame = (m: Msg): Outcome => ({
 const get = async (token: string | undefined, path: string) => http(await httpJson(stack, 'GET', path, token === undefined ? {} : { token }));
 const post = async (token: string | undefined, path: string, body: unknown) => http(await httpJson(stack, 'POST', path, { ...(token === undefined ? {} : { token }), body }));
 
-/** How to exercise each row: the token (absent for "anyone"), the portfolio concerned. */
-const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: string) => Promise<Outcome>>> = {
+/**
+ * How to exercise each row: the token (absent for "anyone"), the portfolio concerned, and the user
+ * whose data is asked for (a "customer: own case" row: the token's own subject; otherwise someone else).
+ */
+const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: string, userId?: string) => Promise<Outcome>>> = {
   'REST GET /livez': (t) => get(t, '/livez'),
   'REST GET /readyz': (t) => get(t, '/readyz'),
   'REST GET /.well-known/jwks.json': (t) => get(t, '/.well-known/jwks.json'),
@@ -130,6 +140,13 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST POST /compliance/sanctions-check': (t) => post(t, '/compliance/sanctions-check', { name: 'Usama bin Ladin' }),
   'REST GET /compliance/sanctions-list': (t) => get(t, '/compliance/sanctions-list'),
   'REST POST /compliance/sanctions-list/reload': (t) => post(t, '/compliance/sanctions-list/reload', undefined),
+  'REST POST /kyc/submit': (t) => post(t, '/kyc/submit', {}),
+  'REST POST /kyc/documents': (t) => post(t, '/kyc/documents', { documentType: 'passport', contentType: 'image/png', dataBase64: 'iVBORw0KGgo=' }),
+  'REST GET /kyc/me': (t) => get(t, '/kyc/me'),
+  'REST GET /kyc/:userId': (t, _p, u = 'someone-else') => get(t, `/kyc/${u}`),
+  'REST GET /kyc': (t) => get(t, '/kyc?state=submitted'),
+  'REST POST /kyc/:userId/decision': (t) => post(t, '/kyc/someone-else/decision', { action: 'start_review', reason: 'probe' }),
+  'REST GET /kyc/:userId/documents/:documentId': (t) => get(t, '/kyc/someone-else/documents/no-such'),
   'WS auth': async () => frame(await ws(undefined, { type: 'auth', token: await stack.token('carl', ['compliance_officer'], ['P1']) })),
   'WS subscribe market': async (t) => frame(await ws(t, { type: 'subscribe', channel: 'market' })),
   'WS subscribe risk': async (t, p) => frame(await ws(t, { type: 'subscribe', channel: 'risk', portfolioId: p })),
@@ -155,12 +172,11 @@ beforeAll(async () => {
   const master = randomBytes(32);
   const sessions = new MemorySessionStore();
   screener = await SanctionsScreener.open(new URL('../../data/ofac/', import.meta.url).pathname);
+  const dataKeys = memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] });
+  kyc = new KycService({ store: new KycStore(new MemoryKycRows(), dataKeys), audit: async () => {} });
   stack = await startStack((tokens) => {
-    accounts = new AccountService({
-      identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {},
-      dataKeys: memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] }),
-    });
-    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener)], apiKeys: accounts, revocations: sessions };
+    accounts = new AccountService({ identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {}, dataKeys });
+    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc)], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);
@@ -175,7 +191,7 @@ afterAll(() => stack?.close());
 describe('docs/SECURITY.md lists every route and message', () => {
   it('has a row for each registered REST route and each websocket message type, and a probe for each row', () => {
     const keys = new Set(ROWS.map((r) => r.key));
-    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener)].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
+    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc)].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
     expect(rest.filter((r) => !keys.has(`REST ${r}`))).toEqual([]);
     expect(CLIENT_MSG_TYPES.filter((t) => !ROWS.some((r) => r.key === `WS ${t}` || r.key.startsWith(`WS ${t} `)))).toEqual([]);
     expect(ROWS.filter((r) => PROBES[r.key] === undefined).map((r) => r.key)).toEqual([]);
@@ -184,7 +200,7 @@ describe('docs/SECURITY.md lists every route and message', () => {
 });
 
 describe.each(ROWS.map((r) => [r.key, r] as const))('%s', (_key, row) => {
-  const probe = (t: string | undefined, p: string) => (PROBES[row.key] as NonNullable<(typeof PROBES)[string]>)(t, p);
+  const probe = (t: string | undefined, p: string, u?: string) => (PROBES[row.key] as NonNullable<(typeof PROBES)[string]>)(t, p, u);
 
   if (row.roles === 'anyone') {
     it('is open without a token', async () => {
@@ -211,6 +227,13 @@ describe.each(ROWS.map((r) => [r.key, r] as const))('%s', (_key, row) => {
     it.each(allowed.map((r) => [r] as const))('refuses %s holding another portfolio', async (role) => {
       const o = await probe(await tokenOf(role, ['P2'], row.mfa), 'P1');
       expect(o.verdict, o.detail).toBe('forbidden');
+    });
+  }
+
+  if (row.ownCase) {
+    it.each(ROLES.map((r) => [r] as const))('lets role %s read its own', async (role) => {
+      const o = await probe(await tokenOf(role, ['P1'], row.mfa), 'P1', subOf(role));
+      expect(o.verdict, o.detail).toBe('through');
     });
   }
 
