@@ -31,6 +31,7 @@
  * A `verify` body without an mfaToken is answered 400 MFA_TOKEN_MISSING, pointing to `enable`.
  */
 import { z } from 'zod';
+import { freeText, identifier } from './text-schemas.js';
 import type { Result } from '../engine/result.js';
 import type { AccountService } from './identity/account-service.js';
 import { IDENTITY_ERROR_STATUS, type IdentityErrorCode } from './identity/identity-errors.js';
@@ -39,15 +40,15 @@ import { type HttpResult, fail } from './http-util.js';
 import { type PublicRouteContext, type PublicRouteSpec, type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const Email = z.string().trim().min(3).max(320);
-const Portfolio = z.string().min(1).max(64);
+const Portfolio = identifier(64);
 
-export const RegisterBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(4096), displayName: z.string().trim().min(1).max(200) });
+export const RegisterBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(4096), displayName: freeText(200).trim().min(1) });
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(4096) });
 export const RefreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
 export const MfaLoginBody = z.strictObject({ mfaToken: z.string().min(1).max(4096).optional(), code: z.string().min(1).max(64) });
 export const MfaEnableBody = z.strictObject({ code: z.string().min(1).max(64) });
 export const CreateApiKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: freeText(100).trim().min(1),
   roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
   portfolios: z.array(Portfolio).max(1000),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
@@ -56,7 +57,7 @@ export const SetRolesBody = z.strictObject({ roles: z.array(z.enum(ROLES)).max(R
 export const SetPortfoliosBody = z.strictObject({ role: z.enum(ROLES).optional(), portfolios: z.array(Portfolio).max(1000) });
 
 /** An id in a path: bounded before it reaches a store. */
-const PathId = z.string().min(1).max(128);
+const PathId = identifier(128);
 
 function answer<T>(r: Result<T, IdentityErrorCode>, okStatus = 200, statusOf: Partial<Record<IdentityErrorCode, number>> = {}): HttpResult {
   if (r.ok) return { status: okStatus, body: r.value };

@@ -13,6 +13,7 @@
  * SanctionsScreener of src/persistence/sanctions-list.ts).
  */
 import { z } from 'zod';
+import { freeText } from './text-schemas.js';
 import { dobInterval } from '../engine/compliance/sanctions/evidence.js';
 import { normalizeName } from '../engine/compliance/sanctions/normalize-name.js';
 import type { ListVersion, ScreeningQuery, ScreeningResult } from '../engine/compliance/sanctions/index.js';
@@ -31,9 +32,9 @@ export interface SanctionsScreening {
 export const SanctionsCheckBody = z.strictObject({
   // A name in a script the transliteration does not read (Chinese, Hebrew …) has no token to compare:
   // refused, never answered "clear".
-  name: z.string().trim().min(1).max(300).refine((v) => normalizeName(v).tokens.length > 0, 'no letter or digit in a script the screening reads (Latin, Cyrillic, Greek, Arabic)'),
+  name: freeText(300).trim().min(1).refine((v) => normalizeName(v).tokens.length > 0, 'no letter or digit in a script the screening reads (Latin, Cyrillic, Greek, Arabic)'),
   dateOfBirth: z.string().refine((v) => dobInterval(v) !== undefined, 'a date YYYY-MM-DD, a month YYYY-MM or a year YYYY').optional(),
-  country: z.string().trim().min(1).max(100).optional(),
+  country: freeText(100).trim().min(1).optional(),
   type: z.enum(['individual', 'entity']).optional(),
 });
 export type SanctionsCheckBody = z.infer<typeof SanctionsCheckBody>;

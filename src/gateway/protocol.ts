@@ -4,11 +4,12 @@
  * server builds them, so they need no runtime check. See docs/PROTOCOL.md.
  */
 import * as z from 'zod';
+import { identifier } from './text-schemas.js';
 import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
 
 // Bounds keep a hostile client from making the engine hold large strings.
-const Name = z.string().min(1).max(64);
-const Ticker = z.string().min(1).max(32);
+const Name = identifier(64);
+const Ticker = identifier(32);
 const PositiveFinite = z.number().positive();
 /**
  * Bounds on what a client may send, far beyond any real book: a quantity or price of 1e308 is
@@ -19,7 +20,7 @@ const MAX_PRICE = 1e9;
 const MAX_CASH = 1e15;
 const Quantity = z.number().positive().max(MAX_QTY);
 const Price = z.number().positive().max(MAX_PRICE);
-const Id = z.union([z.string().max(128), z.number()]);
+const Id = z.union([identifier(128, 0), z.number()]);
 /**
  * Any number, NaN and ±Infinity included: a tick's price and ts are judged by the engine's
  * market-data checks (TICK_PRICE_INVALID, TICK_CLOCK_SKEW), one rule for every feed.
@@ -37,7 +38,7 @@ export const OrderFields = {
   portfolioId: Name,
   clientOrderId: Name,
   /** Underlying ticker or OCC option symbol. */
-  instrument: z.string().min(1).max(32),
+  instrument: Ticker,
   side: OrderSide,
   /** Shares or contracts. */
   qty: Quantity,
@@ -121,7 +122,7 @@ export const CreatePortfolioBody = z.strictObject({
   positions: z
     .array(
       z.strictObject({
-        instrument: z.string().min(1).max(32),
+        instrument: Ticker,
         /** Signed shares or contracts; negative is short. */
         qty: z.number().min(-MAX_QTY).max(MAX_QTY),
         /** Implied vol for an option, per year (0.2 = 20 %). */
