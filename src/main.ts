@@ -33,6 +33,8 @@ import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
+import { amlAlertRoutes } from './gateway/aml-alert-routes.js';
+import { openAmlAlerts } from './persistence/aml-alert-relay.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -187,6 +189,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     ...(persistence ? { db: persistence.db } : {}),
     prefix: durable?.queuePrefix ?? 'risk-engine', log,
   });
+  // AML alerts: the officers' routes, and the live channel fed by the database's NOTIFY (without
+  // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
+  const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
   const gateway = await startGateway(engine, {
     host: config.host,
     port: config.port,
@@ -194,7 +199,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     apiKeys: accounts,
     revocations: identity.sessions,
     publicRoutes: authPublicRoutes(accounts),
-    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions)],
+    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions), ...amlAlertRoutes({ ...(aml ? { store: aml } : {}), audit })],
+    ...(aml ? { alerts: aml.relay } : {}),
     rateLimits: { limiter: rateStore.limiter, policies: config.rateLimits },
     admission: wsAdmission(config.rateLimits),
     maxFrameBytes: config.maxFrameBytes,
@@ -211,6 +217,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
   }).catch(async (err: unknown) => {
     // The port is taken, say: what was opened closes, so the process can exit and report it.
+    await aml?.relay.close().catch(() => {});
     await rateStore.close().catch(() => {});
     await sanctions.close().catch(() => {});
     await identity.close().catch(() => {});
@@ -241,6 +248,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     close: once(() => closeAll([
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
+      ['aml alerts', () => aml?.relay.close()],
       ['rate limits', () => rateStore.close()],
       ['sanctions', () => sanctions.close()],
       ['identity stores', () => identity.close()],

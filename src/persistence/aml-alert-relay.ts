@@ -18,7 +18,8 @@ import pg from 'pg';
 import type { AlertFeed } from '../gateway/alert-feed.js';
 import type { LogFn } from '../logger.js';
 import { amlAlertChannel, parseAlertNotice } from './aml-alert-channel.js';
-import type { AmlAlertQueries, AmlAlertView } from './aml-alert-queries.js';
+import { type AmlAlertQueries, type AmlAlertView, pgAmlAlertQueries } from './aml-alert-queries.js';
+import { type AmlCaseStore, pgAmlCaseStore } from './aml-case-store.js';
 import type { Database } from './database.js';
 
 export interface AmlAlertRelayOptions {
@@ -179,4 +180,19 @@ export class AmlAlertRelay implements AlertFeed {
       });
     }, this.o.reconnectMs ?? 1000);
   }
+}
+
+/** What the composition root wires for AML alerts on a database: the officers' reads, the cases, the started relay. */
+export interface AmlAlerts {
+  readonly alerts: AmlAlertQueries;
+  readonly cases: AmlCaseStore;
+  readonly relay: AmlAlertRelay;
+}
+
+/** The alerts of `db`, with the relay listening (or retrying in the background: never rejects). */
+export async function openAmlAlerts(db: Database, log?: LogFn): Promise<AmlAlerts> {
+  const alerts = pgAmlAlertQueries(db.pool);
+  const relay = new AmlAlertRelay({ db, queries: alerts, ...(log ? { log } : {}) });
+  await relay.start();
+  return { alerts, cases: pgAmlCaseStore(db.pool), relay };
 }
