@@ -134,6 +134,7 @@ export function amlAlertRoutes(deps: AmlAlertRouteDeps): RouteSpec[] {
         const q = AlertListQuery.safeParse(queryObject(c.req.query));
         if (!q.success) {
           const issue = q.error.issues[0];
+          if (issue?.code === 'unrecognized_keys') return fail(400, errors.badQuery(issue.keys.join(', '), `none of them: the filters are ${Object.keys(AlertListQuery.shape).join(', ')}`));
           return fail(400, errors.badQuery(String(issue?.path[0] ?? '?'), issue?.message ?? 'a valid value'));
         }
         const { state, severity, rule, customer, limit, after } = q.data;
