@@ -39,6 +39,8 @@ import { KycService } from './persistence/kyc-service.js';
 import { KycStore } from './persistence/kyc-store.js';
 import { PgKycRows } from './persistence/kyc-rows-pg.js';
 import { MemoryKycRows } from './persistence/kyc-rows-memory.js';
+import { amlAlertRoutes } from './gateway/aml-alert-routes.js';
+import { openAmlAlerts } from './persistence/aml-alert-relay.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -214,6 +216,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     ...(persistence ? { db: persistence.db } : {}),
     prefix: durable?.queuePrefix ?? 'risk-engine', log,
   });
+  // AML alerts: the officers' routes, and the live channel fed by the database's NOTIFY (without
+  // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
+  const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
   const gateway = await startGateway(engine, {
     host: config.host,
     port: config.port,
@@ -221,7 +226,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     apiKeys: accounts,
     revocations: identity.sessions,
     publicRoutes: authPublicRoutes(accounts),
-    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc)],
+    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc), ...amlAlertRoutes({ ...(aml ? { store: aml } : {}), audit, kycMetrics: () => kyc.metrics() })],
+    ...(aml ? { alerts: aml.relay } : {}),
     rateLimits: { limiter: rateStore.limiter, policies: config.rateLimits },
     admission: wsAdmission(config.rateLimits),
     maxFrameBytes: config.maxFrameBytes,
@@ -238,6 +244,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
   }).catch(async (err: unknown) => {
     // The port is taken, say: what was opened closes, so the process can exit and report it.
+    await aml?.relay.close().catch(() => {});
     await rateStore.close().catch(() => {});
     await sanctions.close().catch(() => {});
     await identity.close().catch(() => {});
@@ -268,6 +275,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     close: once(() => closeAll([
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
+      ['aml alerts', () => aml?.relay.close()],
       ['rate limits', () => rateStore.close()],
       ['sanctions', () => sanctions.close()],
       ['identity stores', () => identity.close()],

@@ -9,8 +9,9 @@
  *   trader             → trade and read on its portfolios; cancels and replaces only orders it placed
  *   risk_manager       → read, limits and trading state, the market-data checks, and cancel ANY order of
  *                        a portfolio it covers (the kill switch); it does not replace orders
- *   compliance_officer → read, sanctions screening (which risk managers may run too), and the KYC
- *                        cases of every customer (their personal data and documents: no other role)
+ *   compliance_officer → read, sanctions screening (which risk managers may run too), the KYC
+ *                        cases of every customer (their personal data and documents: no other role),
+ *                        and the AML alerts: their cases, the risk-metrics page and the live `alerts` channel
  *   admin              → user administration, operations (dead letters, health, creating portfolios)
  *                        and read; it does not trade and does not send ticks
  * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
@@ -19,7 +20,7 @@ import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
   | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen'
-  | 'kycReview';
+  | 'kycReview' | 'alerts';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -48,6 +49,13 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
    * A customer reads their own case without this action.
    */
   kycReview: ['compliance_officer'],
+  /**
+   * AML alerts, their cases and GET /compliance/risk-metrics, read and worked, and the websocket
+   * channel `alerts`. Compliance officers only: an alert is a suspicion about a customer, and telling
+   * the business (a risk manager sits in it) that one is being looked into, or was reported, is the
+   * tipping-off the AML rules forbid; even the page's counts by rule tell that much.
+   */
+  alerts: ['compliance_officer'],
 };
 
 /** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */

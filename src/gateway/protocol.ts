@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { identifier } from './text-schemas.js';
 import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
+import type { AmlAlertView } from '../persistence/aml-alert-queries.js';
 
 // Bounds keep a hostile client from making the engine hold large strings.
 const Name = identifier(64);
@@ -27,7 +28,8 @@ const Id = z.union([identifier(128, 0), z.number()]);
  */
 const AnyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
 
-export const Channel = z.enum(['risk', 'orders', 'market']);
+/** `alerts`: every new AML alert, to compliance officers only (no portfolioId or symbol). */
+export const Channel = z.enum(['risk', 'orders', 'market', 'alerts']);
 export type Channel = z.infer<typeof Channel>;
 
 export const OrderSide = z.enum(['buy', 'sell']);
@@ -174,8 +176,14 @@ export type OrderUpdateOut = { type: 'order' } & Pick<Order, 'orderId' | 'client
 export type RiskOut = { type: 'risk' } & RiskSnapshot;
 export interface TickOut { type: 'tick'; symbol: string; price: number; ts: number }
 export interface ErrorOut { type: 'error'; id?: MsgId; code: string; message: string }
+/**
+ * A new AML alert on the `alerts` channel, as GET /compliance/alerts lists it (its id is `alertId`:
+ * `id` is the request id every reply echoes). Sent once it is stored, in the order the engine hears of
+ * them; one missed while away is read with GET /compliance/alerts (ids only grow).
+ */
+export type AlertOut = { type: 'alert' } & AmlAlertView;
 
-export type ServerMsg = AuthenticatedOut | SubscribedOut | AckOut | TickAckOut | RejectOut | FillOut | OrderUpdateOut | RiskOut | TickOut | ErrorOut;
+export type ServerMsg = AuthenticatedOut | SubscribedOut | AckOut | TickAckOut | RejectOut | FillOut | OrderUpdateOut | RiskOut | TickOut | ErrorOut | AlertOut;
 
 export function fillOut(f: Fill): FillOut {
   return { type: 'fill', fillId: f.fillId, orderId: f.orderId, clientOrderId: f.clientOrderId, portfolioId: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, ts: f.ts };
@@ -186,6 +194,10 @@ export function orderUpdateOut(o: Order): OrderUpdateOut {
     type: 'order', orderId: o.orderId, clientOrderId: o.clientOrderId, portfolioId: o.portfolioId, instrument: o.instrument, side: o.side,
     qty: o.qty, orderType: o.orderType, limitPrice: o.limitPrice, stopPrice: o.stopPrice, status: o.status, filledQty: o.filledQty, updatedMs: o.updatedMs,
   };
+}
+
+export function alertOut(a: AmlAlertView): AlertOut {
+  return { type: 'alert', ...a };
 }
 
 export function riskOut(r: RiskSnapshot): RiskOut {

@@ -34,6 +34,7 @@ import { ADMIN_ROUTES } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { Subscriptions } from './subscriptions.js';
+import type { AlertFeed } from './alert-feed.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
 
@@ -101,6 +102,8 @@ export interface GatewayOptions {
   readonly readiness?: () => Readiness;
   /** Operator actions for the admin routes (absent without persistence). */
   readonly admin?: AdminOps;
+  /** New AML alerts for the websocket channel `alerts` (compliance officers); absent: the channel is quiet. */
+  readonly alerts?: AlertFeed;
   /** Per-connection / per-user message admission (rate limits); absent: every message is admitted. */
   readonly admission?: MessageAdmission;
   /** REST rate limits (rate-limit.ts), checked before every handler; absent: none. */
@@ -177,6 +180,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       }
     }
   })) ?? (() => {});
+  const unalerted = opts.alerts?.onAlert(guard.timer('aml alert', subs.publishAlert)) ?? (() => {});
 
   app.ws<UserData>('/ws', {
     compression: uWS.DISABLED,
@@ -451,6 +455,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       closed = true;
       unlisten();
       unrevoked();
+      unalerted();
       uWS.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.end(CLOSE_CODES.SHUTDOWN, 'server shutting down');
       // Native uWS has app.close() (closes every socket); the typings lag behind.

@@ -7,7 +7,8 @@ import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { EngineEvent } from '../engine/runtime/engine-api.js';
 import type { Codec } from './codec.js';
 import { RiskFrameWriter } from './risk-frame.js';
-import { type Channel, type TickOut, fillOut, orderUpdateOut } from './protocol.js';
+import type { AmlAlertView } from '../persistence/aml-alert-queries.js';
+import { type Channel, type TickOut, alertOut, fillOut, orderUpdateOut } from './protocol.js';
 import { type Session, WILDCARD, pendingKey } from './ws-session.js';
 
 class Topic {
@@ -37,7 +38,7 @@ class Topic {
 }
 
 export class Subscriptions {
-  private readonly topics: { readonly [C in Channel]: Topic } = { risk: new Topic(), orders: new Topic(), market: new Topic() };
+  private readonly topics: { readonly [C in Channel]: Topic } = { risk: new Topic(), orders: new Topic(), market: new Topic(), alerts: new Topic() };
   /** orderId → the session that submitted it, while the order is open. */
   private readonly orderOwners = new Map<string, Session>();
 
@@ -62,7 +63,7 @@ export class Subscriptions {
 
   /** Forgets a closed session everywhere. */
   drop(s: Session): void {
-    for (const channel of ['risk', 'orders', 'market'] as const) {
+    for (const channel of ['risk', 'orders', 'market', 'alerts'] as const) {
       for (const key of s.subs[channel]) this.topics[channel].remove(key, s);
       s.subs[channel].clear();
     }
@@ -96,6 +97,17 @@ export class Subscriptions {
       case 'tick':
         return this.publishTick({ type: 'tick', symbol: e.symbol, price: e.price, ts: e.ts });
     }
+  };
+
+  /**
+   * A new AML alert to every `alerts` subscriber (a wildcard subscription: the channel has no key).
+   * Sent reliably: an alert is rare and must not be conflated away like a risk snapshot.
+   */
+  readonly publishAlert = (a: AmlAlertView): void => {
+    const topic = this.topics.alerts;
+    if (topic.all.size === 0) return;
+    const bytes = this.codec.encode(alertOut(a));
+    for (const s of [...topic.all]) s.sendBytes(bytes);
   };
 
   private publishRisk(r: RiskSnapshot): void {

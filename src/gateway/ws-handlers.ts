@@ -189,6 +189,7 @@ function refuseHeld(ctx: WsContext, s: Session): void {
 function dropUncovered(ctx: WsContext, s: Session, p: Principal): void {
   const reads = hasRole(p, 'read');
   for (const key of [...s.subs.market]) if (!reads) ctx.subs.unsubscribe(s, 'market', key);
+  if (!hasRole(p, 'alerts')) for (const key of [...s.subs.alerts]) ctx.subs.unsubscribe(s, 'alerts', key);
   const all = scopeOf(p, 'read') === null;
   for (const channel of ['risk', 'orders'] as const) {
     for (const key of [...s.subs[channel]]) {
@@ -206,13 +207,21 @@ function portfolioKeys(p: Principal, portfolioId: string | undefined): readonly 
 }
 
 /** Would adding `keys` to this session pass the per-connection cap (keys it already holds are free)? */
-function withinCap(ctx: WsContext, s: Session, channel: 'risk' | 'orders' | 'market', keys: readonly string[]): boolean {
+function withinCap(ctx: WsContext, s: Session, channel: SubscribeMsg['channel'], keys: readonly string[]): boolean {
   let added = 0;
   for (const k of keys) if (!s.subs[channel].has(k)) added += 1;
   return s.subscriptionCount + added <= ctx.maxSubscriptions;
 }
 
 function handleSubscribe(ctx: WsContext, s: Session, p: Principal, msg: SubscribeMsg): void {
+  if (msg.channel === 'alerts') {
+    const denied = authorize(p, 'alerts');
+    if (denied) return sendError(s, msg.id, errors.forbidden(denied));
+    if (msg.portfolioId !== undefined || msg.symbol !== undefined) return sendError(s, msg.id, errors.invalid([msg.portfolioId !== undefined ? 'portfolioId' : 'symbol'], 'the alerts channel carries every alert: subscribe without portfolioId or symbol'));
+    if (!withinCap(ctx, s, 'alerts', [WILDCARD])) return sendError(s, msg.id, errors.tooManySubscriptions(ctx.maxSubscriptions));
+    ctx.subs.subscribe(s, 'alerts', WILDCARD);
+    return s.sendReliable({ type: 'subscribed', id: msg.id, channel: msg.channel });
+  }
   if (msg.channel === 'market') {
     const denied = authorize(p, 'read');
     if (denied) return sendError(s, msg.id, errors.forbidden(denied));
@@ -237,6 +246,7 @@ function handleSubscribe(ctx: WsContext, s: Session, p: Principal, msg: Subscrib
 
 function handleUnsubscribe(ctx: WsContext, s: Session, p: Principal, msg: UnsubscribeMsg): void {
   if (msg.channel === 'market') ctx.subs.unsubscribe(s, 'market', msg.symbol ?? WILDCARD);
+  else if (msg.channel === 'alerts') ctx.subs.unsubscribe(s, 'alerts', WILDCARD);
   else for (const key of portfolioKeys(p, msg.portfolioId)) ctx.subs.unsubscribe(s, msg.channel, key);
   s.sendReliable({ type: 'unsubscribed', id: msg.id, channel: msg.channel, portfolioId: msg.portfolioId, symbol: msg.symbol });
 }

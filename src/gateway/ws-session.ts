@@ -74,7 +74,7 @@ export class Session {
    * once it is; at most MAX_HELD_FRAMES of them.
    */
   readonly heldFrames: ArrayBuffer[] = [];
-  readonly subs: SessionSubscriptions = { risk: new Set(), orders: new Set(), market: new Set() };
+  readonly subs: SessionSubscriptions = { risk: new Set(), orders: new Set(), market: new Set(), alerts: new Set() };
   /**
    * Orders awaiting the engine's answer, so their immediate fills follow the ack instead of
    * overtaking it: `portfolioId \0 clientOrderId` for a submit, the orderId for a replace.
@@ -130,7 +130,7 @@ export class Session {
 
   /** Subscriptions held over all channels (for the per-connection cap). */
   get subscriptionCount(): number {
-    return this.subs.risk.size + this.subs.orders.size + this.subs.market.size;
+    return this.subs.risk.size + this.subs.orders.size + this.subs.market.size + this.subs.alerts.size;
   }
 
   /** Sends a message that must not be lost (acks, rejects, fills, errors). */

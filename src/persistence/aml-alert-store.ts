@@ -1,5 +1,6 @@
 /** Alerts raised by the AML worker (table aml_alerts, migrations 0003 and 0014). */
 import type pg from 'pg';
+import { AML_ALERT_CHANNEL_SQL, IDS_PER_NOTICE } from './aml-alert-channel.js';
 
 export type AmlSeverity = 'low' | 'medium' | 'high';
 
@@ -31,7 +32,10 @@ export interface AmlAlertStore {
 }
 
 // One statement for the whole batch, so a fill is never marked screened without its alert (nor the
-// reverse). The fills travel as one json array, PostgreSQL unpacks them.
+// reverse). The fills travel as one json array, PostgreSQL unpacks them. The new alerts are
+// announced (aml-alert-channel.ts) by the same statement: PostgreSQL delivers a NOTIFY at commit
+// only, so no alert is announced that is not stored, and none is stored unannounced while the
+// listener is connected (aml-alert-relay.ts reads what it missed while it was not).
 const SCREENED = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json)
@@ -43,9 +47,13 @@ WITH input AS (
   INSERT INTO aml_alerts (fill_id, portfolio_id, customer_id, rule, severity, notional, details)
   SELECT DISTINCT ON (fill_id, rule) fill_id, portfolio_id, customer_id, rule, severity, notional, details FROM input WHERE rule IS NOT NULL
   ON CONFLICT (fill_id, rule) DO NOTHING
-  RETURNING 1
+  RETURNING id
+), notice AS (
+  SELECT pg_notify(${AML_ALERT_CHANNEL_SQL},
+    CASE WHEN count(*) <= ${IDS_PER_NOTICE} THEN string_agg(id::text, ',' ORDER BY id) ELSE min(id)::text || '-' || max(id)::text END)
+  FROM alert HAVING count(*) > 0
 )
-SELECT count(*)::int AS n FROM alert`;
+SELECT (SELECT count(*)::int FROM alert) AS n, (SELECT count(*)::int FROM notice) AS notices`;
 
 export function pgAmlAlertStore(pool: pg.Pool): AmlAlertStore {
   return {

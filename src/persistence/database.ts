@@ -6,6 +6,7 @@
  * socket connection, so a per-connection search_path cannot keep two schemas apart there, and one
  * schema per engine also makes a test's data one DROP SCHEMA away.
  */
+import { EventEmitter } from 'node:events';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -32,6 +33,12 @@ export interface Database {
   readonly pool: pg.Pool;
   /** Connection settings for other clients of the same database (BullMQ's PostgreSQL backend). */
   readonly connection: pg.PoolConfig;
+  /**
+   * The embedded database only: every NOTIFY that comes back on a connection of `pool`. PGlite is one
+   * backend behind every socket connection, so a notice reaches the connection that committed it, never
+   * a LISTEN client of its own; a listener in this process takes them here (aml-alert-relay.ts).
+   */
+  readonly onNotification?: (listener: (n: pg.Notification) => void) => () => void;
   close(): Promise<void>;
 }
 
@@ -121,12 +128,18 @@ async function openEmbedded(opts: DatabaseOptions, schema: string, quoted: strin
   const connection: pg.PoolConfig = { host: socket.dir, port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: EMBEDDED_POOL };
   const pool = new pg.Pool(connection);
   pool.on('error', (err) => opts.log?.('warn', 'idle embedded-database connection failed', { error: err.message }));
+  const notices = new EventEmitter();
+  pool.on('connect', (client) => client.on('notification', (n) => notices.emit('notification', n)));
   opts.log?.('info', 'embedded PostgreSQL (PGlite) started', { dir: join(opts.dataDir, 'pg'), socket: socket.path, ...(socket.temporary ? { note: 'DATA_DIR is too long for a socket path: the socket is in a private temporary folder' } : {}) });
   return {
     kind: 'embedded',
     schema,
     pool,
     connection,
+    onNotification(listener) {
+      notices.on('notification', listener);
+      return () => notices.off('notification', listener);
+    },
     async close() {
       await pool.end();
       await server.stop();

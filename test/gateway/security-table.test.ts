@@ -15,6 +15,7 @@ import { kycRoutes } from '../../src/gateway/kyc-routes.js';
 import { KycService } from '../../src/persistence/kyc-service.js';
 import { KycStore } from '../../src/persistence/kyc-store.js';
 import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
+import { amlAlertRoutes } from '../../src/gateway/aml-alert-routes.js';
 import { SanctionsScreener } from '../../src/persistence/sanctions-list.js';
 import { AccountService } from '../../src/gateway/identity/account-service.js';
 import { ROLES, type Role } from '../../src/gateway/identity/ports.js';
@@ -147,6 +148,14 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST GET /kyc': (t) => get(t, '/kyc?state=submitted'),
   'REST POST /kyc/:userId/decision': (t) => post(t, '/kyc/someone-else/decision', { action: 'start_review', reason: 'probe' }),
   'REST GET /kyc/:userId/documents/:documentId': (t) => get(t, '/kyc/someone-else/documents/no-such'),
+  // Without a database the alert routes answer 503 AML_UNAVAILABLE once the caller is let through.
+  'REST GET /compliance/alerts': (t) => get(t, '/compliance/alerts'),
+  'REST GET /compliance/alerts/:id': (t) => get(t, '/compliance/alerts/1'),
+  'REST POST /compliance/alerts/:id/transition': (t) => post(t, '/compliance/alerts/1/transition', { to: 'investigating', reason: 'probe' }),
+  'REST POST /compliance/alerts/:id/notes': (t) => post(t, '/compliance/alerts/1/notes', { text: 'probe' }),
+  'REST POST /compliance/alerts/:id/assign': (t) => post(t, '/compliance/alerts/1/assign', { assignee: 'olga' }),
+  'REST GET /compliance/risk-metrics': (t) => get(t, '/compliance/risk-metrics'),
+  'WS subscribe alerts': async (t) => frame(await ws(t, { type: 'subscribe', channel: 'alerts' })),
   'WS auth': async () => frame(await ws(undefined, { type: 'auth', token: await stack.token('carl', ['compliance_officer'], ['P1']) })),
   'WS subscribe market': async (t) => frame(await ws(t, { type: 'subscribe', channel: 'market' })),
   'WS subscribe risk': async (t, p) => frame(await ws(t, { type: 'subscribe', channel: 'risk', portfolioId: p })),
@@ -176,7 +185,7 @@ beforeAll(async () => {
   kyc = new KycService({ store: new KycStore(new MemoryKycRows(), dataKeys), audit: async () => {} });
   stack = await startStack((tokens) => {
     accounts = new AccountService({ identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {}, dataKeys });
-    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc)], apiKeys: accounts, revocations: sessions };
+    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);
@@ -191,7 +200,7 @@ afterAll(() => stack?.close());
 describe('docs/SECURITY.md lists every route and message', () => {
   it('has a row for each registered REST route and each websocket message type, and a probe for each row', () => {
     const keys = new Set(ROWS.map((r) => r.key));
-    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc)].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
+    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
     expect(rest.filter((r) => !keys.has(`REST ${r}`))).toEqual([]);
     expect(CLIENT_MSG_TYPES.filter((t) => !ROWS.some((r) => r.key === `WS ${t}` || r.key.startsWith(`WS ${t} `)))).toEqual([]);
     expect(ROWS.filter((r) => PROBES[r.key] === undefined).map((r) => r.key)).toEqual([]);
