@@ -33,6 +33,7 @@ import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
+import { KycApprovals } from './persistence/kyc-approvals.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -114,6 +115,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   });
   reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
+  // KYC_REQUIRED: the pre-trade check's synchronous answer. Loaded empty here; the KYC service
+  // (composed below once it lands) fills it at start (load(approvedUserIds)) and keeps it current
+  // (record as onStateChanged). Empty means nobody is approved: owned portfolios are reduce-only.
+  const kycApprovals = new KycApprovals();
+  const { kycRequired, amlMonitoringEnabled } = config.compliance;
+  log('info', 'compliance settings', { ...config.compliance });
+  if (!amlMonitoringEnabled) log('warn', 'AML_MONITORING_ENABLED=false: fills are not screened by the AML rules and no AML alert is raised');
   let persistence: Persistence | undefined;
   let fatal: (err: Error) => void = () => {};
   const fatalError = new Promise<Error>((resolve) => { fatal = resolve; });
@@ -123,6 +131,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
         ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, amlRules: config.aml, logLevel: config.logLevel,
+        amlMonitoring: amlMonitoringEnabled,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
       });
@@ -148,6 +157,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
     clientOrderIdWindowMs: config.clientOrderIdWindowMs,
     leverage: config.leverage,
+    ...(kycRequired ? { kycGate: kycApprovals } : {}),
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
   });
   // Identity: one token service for the gateway and the accounts, stores beside the engine's data.
@@ -223,7 +233,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const feeder = persistence && config.persistence.mode === 'durable'
     ? startQueueFeeder({
         engine, queues: persistence.queues, log, clock, riskSnapshotMs: config.persistence.riskSnapshotMs,
-        marketSnapshotMs: config.persistence.marketSnapshotMs, reportMinuteUtc: config.persistence.reportMinuteUtc,
+        marketSnapshotMs: config.persistence.marketSnapshotMs, reportMinuteUtc: config.persistence.reportMinuteUtc, amlFills: amlMonitoringEnabled,
       })
     : undefined;
 
