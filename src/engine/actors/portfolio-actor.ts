@@ -256,7 +256,8 @@ function runPreTrade(state: PortfolioState, order: LimitsOrder, action: OrderAct
     market: { asOf: ctx.market.asOf, valuationMs: ctx.nowMs, rate: ctx.market.rate, spots },
     limits: state.limits,
     tradingState: state.tradingState,
-    ...(state.tradingStateReason !== undefined ? { tradingStateReason: state.tradingStateReason } : {}),
+    // Plain fields, no conditional spread: the order path allocates nothing for them.
+    tradingStateReason: state.tradingStateReason,
     kycApproved: kycApproved(state, ctx),
     rateLimits: state.rateLimits,
     nowMs: ctx.nowMs,

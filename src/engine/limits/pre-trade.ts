@@ -21,7 +21,7 @@ export interface PreTradeRequest extends OrderContext {
   readonly action: OrderAction;
   readonly tradingState: TradingState;
   /** Why the trading state was set (named in a TRADING_HALTED message); absent = MANUAL. */
-  readonly tradingStateReason?: TradingStateReason;
+  readonly tradingStateReason?: TradingStateReason | undefined;
   /**
    * False when KYC is required and the portfolio's owner is not approved: the portfolio is then
    * reduce-only (KYC_REQUIRED). Absent = true (no owner, or KYC not required).
