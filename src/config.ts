@@ -30,6 +30,11 @@ import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
+/**
+ * A switch whose default depends on NODE_ENV (resolved in loadConfig): true, false, 1 or 0;
+ * unset stays undefined here so that production can default it on.
+ */
+const envFlag = z.enum(['true', 'false', '1', '0'], { message: 'true, false, 1 or 0' }).transform((v) => v === 'true' || v === '1').optional();
 /** A token bucket as `burst:perSecond` (e.g. `10:1`: ten at once, then one a second). */
 const rateSpec = (d: RateSpec) =>
   z
@@ -98,6 +103,16 @@ const EnvSchema = z.object({
   /** Older master keys (comma-separated), still unwrapping data keys until `risk-engine keys rotate` re-wrapped them. */
   ENCRYPTION_KEY_PREVIOUS: masterKeyList.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Compliance switches (README: on by default in production). KYC_REQUIRED: an owned portfolio
+   * whose owner has no approved KYC takes only reducing orders (KYC_REQUIRED); default on in
+   * production, off elsewhere (a development engine has no reviewed customers).
+   */
+  KYC_REQUIRED: envFlag,
+  /** Screening of customers and counterparties against the sanctions list (read by the composition root); default on. */
+  SANCTIONS_SCREENING_ENABLED: envFlag,
+  /** The aml queue's rules raise alerts on fills; default on. Off: fills are not queued for AML at all. */
+  AML_MONITORING_ENABLED: envFlag,
   /** The OFAC SDN list's folder (four CSV files); default the copy shipped in the package's data/ofac. */
   SANCTIONS_LIST_DIR: z.string().min(1).optional(),
   /** Worker threads of the risk pool; default: one per core. */
@@ -296,6 +311,8 @@ export interface AppConfig {
   readonly tlsTerminatedByProxy: boolean;
   /** The transaction-monitoring rules' parameters (the AML_* settings; docs/AML-RULES.md). */
   readonly aml: AmlRuleParams;
+  /** KYC_REQUIRED, SANCTIONS_SCREENING_ENABLED and AML_MONITORING_ENABLED, resolved against NODE_ENV (COMPLIANCE_DEFAULTS). */
+  readonly compliance: ComplianceSwitches;
   readonly persistence:
     | { readonly mode: 'memory' }
     | {
@@ -303,6 +320,22 @@ export interface AppConfig {
         readonly riskSnapshotMs: number; readonly marketSnapshotMs: number; readonly reportMinuteUtc: number; readonly amlLargeNotional: number;
       };
 }
+
+export interface ComplianceSwitches {
+  readonly kycRequired: boolean;
+  readonly sanctionsScreeningEnabled: boolean;
+  readonly amlMonitoringEnabled: boolean;
+}
+
+/**
+ * The compliance switches when unset: all on in production. Elsewhere screening and monitoring
+ * stay on (they only read and raise alerts) while KYC is off: a development or test engine has no
+ * reviewed customers, and with it on every owned portfolio would be reduce-only.
+ */
+export const COMPLIANCE_DEFAULTS: Readonly<Record<'production' | 'other', ComplianceSwitches>> = Object.freeze({
+  production: Object.freeze({ kycRequired: true, sanctionsScreeningEnabled: true, amlMonitoringEnabled: true }),
+  other: Object.freeze({ kycRequired: false, sanctionsScreeningEnabled: true, amlMonitoringEnabled: true }),
+});
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -397,6 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...(tls !== undefined ? { tls } : {}),
     tlsTerminatedByProxy: e.TLS_TERMINATED_BY_PROXY === 'true',
     aml: amlRuleParams(e),
+    compliance: complianceSwitches(e),
     persistence: Object.freeze(
       e.PERSISTENCE === 'memory'
         ? { mode: 'memory' as const }
@@ -421,6 +455,15 @@ function largeNotionalLevels(e: z.infer<typeof EnvSchema>): { low: number; mediu
   const medium = e.AML_LARGE_NOTIONAL_MEDIUM_RISK ?? Math.min(AML_RULE_DEFAULTS.largeNotional.medium, low);
   const high = e.AML_LARGE_NOTIONAL_HIGH_RISK ?? Math.min(AML_RULE_DEFAULTS.largeNotional.high, medium);
   return { low, medium, high };
+}
+
+function complianceSwitches(e: z.infer<typeof EnvSchema>): ComplianceSwitches {
+  const d = COMPLIANCE_DEFAULTS[e.NODE_ENV === 'production' ? 'production' : 'other'];
+  return Object.freeze({
+    kycRequired: e.KYC_REQUIRED ?? d.kycRequired,
+    sanctionsScreeningEnabled: e.SANCTIONS_SCREENING_ENABLED ?? d.sanctionsScreeningEnabled,
+    amlMonitoringEnabled: e.AML_MONITORING_ENABLED ?? d.amlMonitoringEnabled,
+  });
 }
 
 /** The AML_* settings as the rules' parameters (rule-defaults.ts). */

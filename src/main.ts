@@ -122,6 +122,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   });
   reportPoolPriority(pool, config.pool.priority, log);
   const clock = { nowMs: () => Date.now() };
+  const { kycRequired, amlMonitoringEnabled } = config.compliance;
+  log('info', 'compliance settings', { ...config.compliance });
+  if (!amlMonitoringEnabled) log('warn', 'AML_MONITORING_ENABLED=false: fills are not screened by the AML rules and no AML alert is raised');
   let persistence: Persistence | undefined;
   let fatal: (err: Error) => void = () => {};
   const fatalError = new Promise<Error>((resolve) => { fatal = resolve; });
@@ -131,6 +134,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
         ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, amlRules: config.aml, logLevel: config.logLevel,
+        amlMonitoring: amlMonitoringEnabled,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
       });
@@ -144,7 +148,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }
   // The customers whose KYC is approved, as the pre-trade check (KYC_REQUIRED) asks it synchronously:
   // made here, before the engine, so that the engine can be given it; filled below once the KYC
-  // service can read the store, before the gateway takes any order.
+  // service can read the store, before the gateway takes any order (empty means nobody is approved:
+  // owned portfolios are reduce-only).
   const kycApprovals = new KycApprovals();
   const engine = new Engine({
     calculator: pool,
@@ -160,6 +165,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     varEstimator: realtimeVarEstimator(scenarios, pool.varConfidence),
     clientOrderIdWindowMs: config.clientOrderIdWindowMs,
     leverage: config.leverage,
+    ...(kycRequired ? { kycGate: kycApprovals } : {}),
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
   });
   // Identity: one token service for the gateway and the accounts, stores beside the engine's data.
@@ -257,7 +263,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const feeder = persistence && config.persistence.mode === 'durable'
     ? startQueueFeeder({
         engine, queues: persistence.queues, log, clock, riskSnapshotMs: config.persistence.riskSnapshotMs,
-        marketSnapshotMs: config.persistence.marketSnapshotMs, reportMinuteUtc: config.persistence.reportMinuteUtc,
+        marketSnapshotMs: config.persistence.marketSnapshotMs, reportMinuteUtc: config.persistence.reportMinuteUtc, amlFills: amlMonitoringEnabled,
       })
     : undefined;
 

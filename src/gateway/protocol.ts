@@ -117,8 +117,13 @@ const LimitsPatch = z.strictObject({
 
 export const TradingStateValue = z.enum(['active', 'reducing', 'halted']);
 
+/** A user id as the identity store makes them (UUIDs) or a token's subject names one: no spaces or control characters. */
+const UserId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'a user id: letters, digits and . _ : @ -');
+
 export const CreatePortfolioBody = z.strictObject({
   portfolioId: Name,
+  /** The customer whose portfolio it is (their user id): KYC-gated and halted with them. Omitted: a house portfolio. */
+  ownerId: UserId.optional(),
   /** Currency. */
   cash: z.number().min(-MAX_CASH).max(MAX_CASH),
   positions: z

@@ -45,6 +45,8 @@ interface Batch {
   orders: Map<string, Record<string, unknown>>;
   fills: Record<string, unknown>[];
   positions: Map<string, Record<string, unknown>>;
+  /** Why each portfolio's trading state was set (migration 0016): only for batches that change one. */
+  reasons: Map<string, Record<string, unknown>>;
   audit: Record<string, unknown>[];
 }
 
@@ -203,7 +205,8 @@ export class PgJournal implements EventJournal {
     const sections: Record<string, unknown[]> = {};
     const put = (k: string, rows: unknown[]): void => { if (rows.length > 0) sections[k] = rows; };
     put('created', batch.created); put('states', [...batch.states.values()]); put('limits', [...batch.limits.values()]);
-    put('orders', [...batch.orders.values()]); put('fills', batch.fills); put('positions', [...batch.positions.values()]); put('audit', batch.audit);
+    put('orders', [...batch.orders.values()]); put('fills', batch.fills); put('positions', [...batch.positions.values()]);
+    put('reasons', [...batch.reasons.values()]); put('audit', batch.audit);
     const json = JSON.stringify(sections, nonFiniteAsText);
     const seq = this.nextBatchSeq;
     for (let attempt = 1; ; attempt++) {
@@ -254,7 +257,7 @@ const PROJECT_DELAY_MS = 20;
 const FLUSH_MARK: JournalEntry = { kind: 'changed', events: [], before: undefined as unknown as PortfolioState, after: undefined as unknown as PortfolioState, by: '' };
 
 function emptyBatch(): Batch {
-  return { created: [], states: new Map(), limits: new Map(), orders: new Map(), fills: [], positions: new Map(), audit: [] };
+  return { created: [], states: new Map(), limits: new Map(), orders: new Map(), fills: [], positions: new Map(), reasons: new Map(), audit: [] };
 }
 
 const num = (x: number | undefined): number | null => (x === undefined ? null : x);
@@ -293,7 +296,7 @@ function addTo(b: Batch, entry: JournalEntry, audit: readonly AuditRecord[]): vo
     const s = entry.state;
     const positions = [...s.holdings.values()];
     b.created.push({
-      ...stateRow(s), owner_id: null, created_by: entry.by, initial_cash: s.cash,
+      ...stateRow(s), owner_id: s.ownerId ?? null, created_by: entry.by, initial_cash: s.cash,
       initial_positions: positions.map((h) => positionRow(s.portfolioId, h)),
     });
     b.limits.set(s.portfolioId, { portfolio_id: s.portfolioId, limits: toJsonValue(s.limits) });
@@ -319,6 +322,9 @@ function addTo(b: Batch, entry: JournalEntry, audit: readonly AuditRecord[]): vo
         break;
       case 'LimitsChanged':
         b.limits.set(id, { portfolio_id: id, limits: toJsonValue(e.limits) });
+        break;
+      case 'TradingStateChanged':
+        b.reasons.set(id, { portfolio_id: id, trading_state_reason: e.reason });
         break;
       default:
         break;
@@ -357,7 +363,9 @@ function auditOf(entry: JournalEntry, chain: AuditChain, atUs: number): AuditRec
     const s = entry.state;
     return [chain.append({
       atUs, actor: entry.by, action: 'portfolio.created', entityType: 'portfolio', entityId: s.portfolioId, before: null,
-      after: toJsonValue({ cash: s.cash, positions: [...s.holdings.values()].map(holdingJson), limits: s.limits, tradingState: s.tradingState }),
+      after: toJsonValue({
+        ...(s.ownerId !== undefined ? { ownerId: s.ownerId } : {}), cash: s.cash, positions: [...s.holdings.values()].map(holdingJson), limits: s.limits, tradingState: s.tradingState,
+      }),
     })];
   }
   const out: AuditRecord[] = [];
@@ -391,7 +399,10 @@ function auditOf(entry: JournalEntry, chain: AuditChain, atUs: number): AuditRec
         out.push(chain.append({ atUs, actor: by, action: 'limits.changed', entityType: 'portfolio', entityId: pid, before: toJsonValue(before.limits), after: toJsonValue(e.limits) }));
         break;
       case 'TradingStateChanged':
-        out.push(chain.append({ atUs, actor: by, action: 'trading_state.changed', entityType: 'portfolio', entityId: pid, before: e.previous, after: e.state }));
+        out.push(chain.append({
+          atUs, actor: by, action: 'trading_state.changed', entityType: 'portfolio', entityId: pid,
+          before: { state: e.previous, reason: e.previousReason }, after: { state: e.state, reason: e.reason },
+        }));
         break;
       default:
         break;

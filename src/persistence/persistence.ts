@@ -40,6 +40,8 @@ export interface PersistenceOptions {
   readonly amlLargeNotional?: number;
   /** Every AML rule's parameters (config.aml); without them the rules' defaults, amlLargeNotional the low-risk threshold. */
   readonly amlRules?: AmlRuleParams;
+  /** AML_MONITORING_ENABLED (default true): false, and the aml queue raises no alert (queue-workers.ts). */
+  readonly amlMonitoring?: boolean;
   /** How long start waits for the persist queue to drain before rebuilding the actors. */
   readonly drainTimeoutMs?: number;
   /**
@@ -89,6 +91,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     const aml = {
       ...(opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {}),
       ...(opts.amlRules !== undefined ? { amlRules: opts.amlRules } : {}),
+      ...(opts.amlMonitoring !== undefined ? { amlMonitoring: opts.amlMonitoring } : {}),
     };
     // On a server the workers get a thread of their own (queue-worker-thread.ts says why).
     workers = db.kind === 'external'

@@ -25,6 +25,8 @@ export interface QueueFeederOptions {
   readonly marketSnapshotMs?: number;
   /** Minute of the UTC day from which the day's positions-and-risk report is requested. */
   readonly reportMinuteUtc?: number;
+  /** Fills go to the aml queue (default true); false while AML_MONITORING_ENABLED=false, when no rule would read them. */
+  readonly amlFills?: boolean;
 }
 
 /** The feeder's defaults; src/config.ts maps RISK_SNAPSHOT_MS, MARKET_SNAPSHOT_MS and REPORT_TIME_UTC onto them. */
@@ -44,6 +46,7 @@ const RISK_SLICE_MS = 100;
 export function startQueueFeeder(opts: QueueFeederOptions): QueueFeeder {
   const { engine, queues, log } = opts;
   const o = { ...QUEUE_FEEDER_DEFAULTS, ...stripUndefined(opts), clock: opts.clock };
+  const amlFills = opts.amlFills ?? true;
   let fills: AmlFillJob[] = [];
   const prices = new Map<string, { price: number; ts: number; dirty: boolean }>();
   const lastRiskSeq = new Map<string, number>();
@@ -55,7 +58,7 @@ export function startQueueFeeder(opts: QueueFeederOptions): QueueFeeder {
     if (e.type === 'tick') {
       const p = prices.get(e.symbol);
       if (p) { p.price = e.price; p.ts = e.ts; p.dirty = true; } else prices.set(e.symbol, { price: e.price, ts: e.ts, dirty: true });
-    } else if (e.type === 'fill') {
+    } else if (e.type === 'fill' && amlFills) {
       const f = e.fill;
       // The contract's standard multiplier (100 for a listed option): a book entered with another
       // is rare, and reading the portfolio here would build its risk snapshot for every fill.

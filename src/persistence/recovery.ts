@@ -1,7 +1,7 @@
 /**
- * Rebuilds the actors' states from PostgreSQL at start: positions, cash, open orders, limits,
- * trading state and the order and fill sequences, exactly as the journal committed them (float8
- * columns give the engine's doubles back bit for bit). Rows the engine could not have written
+ * Rebuilds the actors' states from PostgreSQL at start: owner, positions, cash, open orders,
+ * limits, trading state and its reason, and the order and fill sequences, exactly as the journal
+ * committed them (float8 columns give the engine's doubles back bit for bit). Rows the engine could not have written
  * (an unknown instrument, limits that do not validate) stop the start with the portfolio named,
  * rather than running on a book that is not the one that was acknowledged.
  */
@@ -10,7 +10,7 @@ import { createPortfolioState } from '../engine/actors/portfolio-actor.js';
 import { instrumentOf } from '../engine/actors/instrument-symbol.js';
 import type { Fill, Holding, Order, OrderSide, OrderStatus, OrderType, PortfolioState } from '../engine/actors/types.js';
 import { makeRiskLimits } from '../engine/limits/risk-limits.js';
-import type { TradingState } from '../engine/limits/types.js';
+import { TRADING_STATE_REASONS, type TradingState, type TradingStateReason } from '../engine/limits/types.js';
 
 export class RecoveryError extends Error {
   readonly code = 'RECOVERY_BAD_ROW';
@@ -20,7 +20,9 @@ export class RecoveryError extends Error {
   }
 }
 
-interface PortfolioRow { portfolio_id: string; cash: number; closed_realised_pnl: number; trading_state: TradingState; next_order_seq: string; next_fill_seq: string; limits: unknown }
+interface PortfolioRow {
+  portfolio_id: string; owner_id: string | null; trading_state_reason: string | null; cash: number; closed_realised_pnl: number; trading_state: TradingState; next_order_seq: string; next_fill_seq: string; limits: unknown;
+}
 interface PositionRow { portfolio_id: string; instrument: string; qty: number; avg_price: number; realised_pnl: number; multiplier: number; vol: number | null; dividend_yield: number; style: 'european' | 'american' }
 export interface OrderRow {
   order_id: string; portfolio_id: string; client_order_id: string; instrument: string; side: OrderSide; qty: number; order_type: OrderType;
@@ -62,7 +64,7 @@ export function orderFromRow(r: OrderRow): Order {
  */
 export async function loadPortfolioStates(pool: pg.Pool, clientOrderIdsSinceMs = Infinity): Promise<PortfolioState[]> {
   const [portfolios, positions, orders] = await Promise.all([
-    pool.query<PortfolioRow>(`SELECT p.portfolio_id, p.cash, p.closed_realised_pnl, p.trading_state, p.next_order_seq, p.next_fill_seq, l.limits
+    pool.query<PortfolioRow>(`SELECT p.portfolio_id, p.owner_id, p.trading_state_reason, p.cash, p.closed_realised_pnl, p.trading_state, p.next_order_seq, p.next_fill_seq, l.limits
                               FROM portfolios p LEFT JOIN risk_limits l USING (portfolio_id) ORDER BY p.portfolio_id`),
     pool.query<PositionRow>(`SELECT * FROM positions WHERE qty <> 0 ORDER BY portfolio_id, instrument`),
     // Both arms are indexed (orders_open_by_portfolio, orders_by_created: migration 0010).
@@ -77,9 +79,14 @@ export async function loadPortfolioStates(pool: pg.Pool, clientOrderIdsSinceMs =
       if (!l.ok) throw new RecoveryError(`portfolio ${p.portfolio_id}: stored limits do not validate: ${l.errors.join('; ')}`);
       limits = l.value;
     }
+    const reason = p.trading_state_reason;
+    if (reason !== null && !(TRADING_STATE_REASONS as readonly string[]).includes(reason)) {
+      throw new RecoveryError(`portfolio ${p.portfolio_id}: stored trading state reason ${JSON.stringify(reason)} is none of ${TRADING_STATE_REASONS.join(', ')}`);
+    }
     const accepted = (ordersOf.get(p.portfolio_id) ?? []).map(orderFromRow);
     const base = createPortfolioState({
-      portfolioId: p.portfolio_id, cash: p.cash, holdings: (holdingsOf.get(p.portfolio_id) ?? []).map(holdingFromRow),
+      portfolioId: p.portfolio_id, ...(p.owner_id !== null ? { ownerId: p.owner_id } : {}),
+      ...(reason !== null ? { tradingStateReason: reason as TradingStateReason } : {}), cash: p.cash, holdings: (holdingsOf.get(p.portfolio_id) ?? []).map(holdingFromRow),
       ...(limits ? { limits } : {}), tradingState: p.trading_state, nextOrderSeq: Number(p.next_order_seq), nextFillSeq: Number(p.next_fill_seq),
       acceptedOrders: accepted,
     });

@@ -42,10 +42,10 @@ const NOW_MS = Date.UTC(2026, 0, 15, 21);
 const SPOTS: Record<string, number> = { AAA: 100, BBB: 50 };
 const ctx: ActorContext = { nowMs: NOW_MS, market: { rate: 0.04, asOf: '2026-01-15', spot: (u) => SPOTS[u] } };
 
-const created = (portfolioId: string, by = 'admin-ann'): JournalEntry & { kind: 'created' } => ({
+const created = (portfolioId: string, by = 'admin-ann', ownerId?: string): JournalEntry & { kind: 'created' } => ({
   kind: 'created', by,
   state: createPortfolioState({
-    portfolioId, cash: 1_000_000,
+    portfolioId, cash: 1_000_000, ...(ownerId !== undefined ? { ownerId } : {}),
     holdings: [{ instrument: instrumentOf('AAA')!, qty: 100, multiplier: 1, dividendYield: 0, style: 'european', avgPrice: 95, realisedPnl: 0 }],
   }),
 });
@@ -64,7 +64,7 @@ const order = (clientOrderId: string, r: Partial<OrderRequest> = {}): PortfolioM
 
 /** What a reopened journal must give back of a portfolio. */
 const book = (s: PortfolioState | undefined) => s && ({
-  cash: s.cash, holdings: s.holdings, openOrders: s.openOrders, limits: s.limits, tradingState: s.tradingState,
+  ownerId: s.ownerId, tradingStateReason: s.tradingStateReason, cash: s.cash, holdings: s.holdings, openOrders: s.openOrders, limits: s.limits, tradingState: s.tradingState,
   nextOrderSeq: s.nextOrderSeq, nextFillSeq: s.nextFillSeq,
 });
 
@@ -118,6 +118,22 @@ export function describeJournalContract(name: string, makeStore: () => JournalSt
       expect(state.nextFillSeq).toBe(3);
       await reopen();
       expect(book(await restoredOf(c.state.portfolioId))).toEqual(book(state));
+    });
+
+    it('keeps a portfolio\'s owner and the reason its trading was halted (SANCTIONS) across a restart', async () => {
+      const c = created('P9', 'admin-ann', 'cust-9');
+      await j.journal.record(c);
+      const halted = step(c.state, { kind: 'SetTradingState', state: 'halted', reason: 'SANCTIONS' }, 'compliance-carl');
+      await j.journal.record(halted);
+      await reopen();
+      const p = await restoredOf('P9');
+      expect(p).toMatchObject({ ownerId: 'cust-9', tradingState: 'halted', tradingStateReason: 'SANCTIONS' });
+      expect(book(p)).toEqual(book(halted.after));
+      // Lifted by hand: the reason follows the state.
+      const lifted = step(p!, { kind: 'SetTradingState', state: 'active' }, 'risk-rita');
+      await j.journal.record(lifted);
+      await reopen();
+      expect(await restoredOf('P9')).toMatchObject({ ownerId: 'cust-9', tradingState: 'active', tradingStateReason: 'MANUAL' });
     });
 
     it('resolves records in the order they were made, and rebuilds the state after the last of a burst', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decode, encode } from '@msgpack/msgpack';
 import { WebSocket } from 'ws';
+import type { KycGate } from '../../src/engine/limits/kyc-gate.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from '../../src/engine/risk/realtime-var-estimator.js';
 import type { EngineApi } from '../../src/engine/runtime/engine-api.js';
@@ -52,7 +53,7 @@ export interface Stack {
  * `gw`: gateway options laid over the defaults, or a function of the stack's token service that
  * returns them (for parts that must sign with the keys the gateway trusts, such as the accounts).
  */
-export async function startStack(gw: Partial<GatewayOptions> | ((tokens: Tokens) => Partial<GatewayOptions>) = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number } = {}): Promise<Stack> {
+export async function startStack(gw: Partial<GatewayOptions> | ((tokens: Tokens) => Partial<GatewayOptions>) = {}, engineOpts: { mailboxCapacity?: number; historyLimit?: number; kycGate?: KycGate } = {}): Promise<Stack> {
   const sc = syntheticScenarioSet({ underlyings: TICKERS, dailyVol: 0.02, correlation: 0.3, seed: 7 });
   if (!sc.ok) throw new Error(sc.message);
   const pool = createRiskPool({ threads: 2, scenarios: sc.value });

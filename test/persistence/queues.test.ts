@@ -239,6 +239,18 @@ describe.each(['redis', 'postgres'] as const)('queues on %s', (backend) => {
     await forgetPortfolios(t.db, ['aml']);
   });
 
+  it('raises no AML alert and screens nothing while monitoring is off (AML_MONITORING_ENABLED=false), completing the jobs', async () => {
+    const q = await open({}, { amlLargeNotional: 1_000_000, amlMonitoring: false });
+    const large = fill('amloff', 1, 10, 2000, 100); // 2,000,000: would alert with monitoring on
+    await storeFills(t.db, [large]);
+    await q.addFills([large]);
+    await q.drain(10_000, ['aml']);
+    expect(await countRows(t.db, `SELECT count(*) n FROM aml_alerts WHERE portfolio_id = 'amloff'`)).toBe(0);
+    expect(await countRows(t.db, `SELECT count(*) n FROM aml_screened WHERE fill_id = 'amloff-f1'`)).toBe(0);
+    expect((await q.counts()).aml).toMatchObject({ failed: 0, waiting: 0, active: 0 });
+    await forgetPortfolios(t.db, ['amloff']);
+  });
+
   it('queues fills in jobs of 500 and screens every one, and still screens a single-fill job queued before batches', async () => {
     const q = await open({}, { amlLargeNotional: 1_000_000 });
     const fills = Array.from({ length: 1_200 }, (_, i) => fill('amlb', i + 1, 1, 10));

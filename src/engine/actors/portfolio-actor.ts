@@ -16,6 +16,9 @@
  *   trigger is already met fires at once, and a limit that already crosses fills at the last price.
  * - While trading is halted resting orders neither trigger nor fill; while reduce-only only those
  *   that reduce the position do. Cancels always pass.
+ * - KYC (ctx.kycGate, when KYC is required): a portfolio whose owner is not approved is reduce-only
+ *   for new orders, replacements and resting orders alike (KYC_REQUIRED). A portfolio without an
+ *   owner is a house or demo portfolio and is never gated.
  * - A clientOrderId is accepted once per portfolio (client-order-ids.ts): a copy with the same
  *   fields is answered with the original order (OrderResent), one with other fields is rejected
  *   DUPLICATE_CLIENT_ORDER_ID; either before any other check and without a rate slot, since it
@@ -24,8 +27,8 @@
 import { preTradeCheck, type PreTradeOutcome } from '../limits/pre-trade.js';
 import { EMPTY_RATE_LIMIT_STATE } from '../limits/rate-limit.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../limits/risk-limits.js';
-import { checkTradingState } from '../limits/trading-state.js';
-import { type Order as LimitsOrder, type OrderAction, type PositionTerms, signOf, type TradingState } from '../limits/types.js';
+import { checkTradingState, reducesPosition } from '../limits/trading-state.js';
+import { type Order as LimitsOrder, type OrderAction, type PositionTerms, signOf, type TradingState, type TradingStateReason } from '../limits/types.js';
 import { checkOrderValid } from '../limits/validate-order.js';
 import { formatOccSymbol } from '../instruments/occ-symbol.js';
 import { isoToEpochDay } from '../market/dates.js';
@@ -41,10 +44,13 @@ import type { ActorContext, Fill, Holding, Order, OrderRequest, PortfolioEvent, 
 
 export interface PortfolioInit {
   readonly portfolioId: string;
+  /** The customer's user id (see PortfolioState.ownerId); absent for a house or demo portfolio. */
+  readonly ownerId?: string;
   readonly cash: number;
   readonly holdings?: readonly Holding[];
   readonly limits?: RiskLimits;
   readonly tradingState?: TradingState;
+  readonly tradingStateReason?: TradingStateReason;
   /** Sequence numbers to continue from when a portfolio is rebuilt from storage (default 1). */
   readonly nextOrderSeq?: number;
   readonly nextFillSeq?: number;
@@ -55,6 +61,7 @@ export interface PortfolioInit {
 export function createPortfolioState(init: PortfolioInit): PortfolioState {
   if (!(typeof init.portfolioId === 'string' && init.portfolioId.length > 0)) throw invalidPortfolioInit('portfolioId must be a non-empty string');
   if (!Number.isFinite(init.cash)) throw invalidPortfolioInit(`cash must be a finite number, got ${init.cash}`);
+  if (init.ownerId !== undefined && !(typeof init.ownerId === 'string' && init.ownerId.length > 0)) throw invalidPortfolioInit('ownerId must be a non-empty string when given');
   const holdings = new Map<string, Holding>();
   for (const h of init.holdings ?? []) {
     const symbol = h.instrument.kind === 'option' ? formatOccSymbol(h.instrument) : h.instrument.symbol;
@@ -64,11 +71,13 @@ export function createPortfolioState(init: PortfolioInit): PortfolioState {
   }
   return {
     portfolioId: init.portfolioId,
+    ...(init.ownerId !== undefined ? { ownerId: init.ownerId } : {}),
     cash: init.cash,
     holdings,
     openOrders: new Map(),
     limits: init.limits ?? DEFAULT_RISK_LIMITS,
     tradingState: init.tradingState ?? 'active',
+    ...(init.tradingStateReason !== undefined ? { tradingStateReason: init.tradingStateReason } : {}),
     rateLimits: EMPTY_RATE_LIMIT_STATE,
     nextOrderSeq: init.nextOrderSeq ?? 1,
     nextFillSeq: init.nextFillSeq ?? 1,
@@ -96,11 +105,16 @@ export function handlePortfolioMessage(state: PortfolioState, msg: PortfolioMess
       return marketTick(state, msg.symbol, msg.price, ctx);
     case 'SetLimits':
       return { state: { ...state, limits: msg.limits }, events: [{ type: 'LimitsChanged', portfolioId: state.portfolioId, limits: msg.limits }] };
-    case 'SetTradingState':
+    case 'SetTradingState': {
+      const reason = msg.reason ?? 'MANUAL';
       return {
-        state: { ...state, tradingState: msg.state },
-        events: [{ type: 'TradingStateChanged', portfolioId: state.portfolioId, state: msg.state, previous: state.tradingState }],
+        state: { ...state, tradingState: msg.state, tradingStateReason: reason },
+        events: [{
+          type: 'TradingStateChanged', portfolioId: state.portfolioId, state: msg.state, previous: state.tradingState,
+          reason, previousReason: state.tradingStateReason ?? 'MANUAL',
+        }],
       };
+    }
     default:
       throw unknownMessage((msg as { kind?: unknown }).kind);
   }
@@ -212,6 +226,16 @@ const toLimitsOrder = (portfolioId: string, o: OrderTerms & Pick<Order, 'parsed'
   ...termsOf(o),
 });
 
+/**
+ * Whether the KYC gate lets the portfolio take on new positions: no gate (KYC not required), no
+ * owner (a house or demo portfolio), or an approved owner. One lookup, no allocation.
+ */
+function kycApproved(state: PortfolioState, ctx: ActorContext): boolean {
+  const gate = ctx.kycGate;
+  const owner = state.ownerId;
+  return gate === undefined || owner === undefined || gate.isApproved(owner);
+}
+
 function runPreTrade(state: PortfolioState, order: LimitsOrder, action: OrderAction, ctx: ActorContext): PreTradeOutcome {
   const positions = Array.from(state.holdings.values());
   const spots = new Map<string, number>();
@@ -232,6 +256,9 @@ function runPreTrade(state: PortfolioState, order: LimitsOrder, action: OrderAct
     market: { asOf: ctx.market.asOf, valuationMs: ctx.nowMs, rate: ctx.market.rate, spots },
     limits: state.limits,
     tradingState: state.tradingState,
+    // Plain fields, no conditional spread: the order path allocates nothing for them.
+    tradingStateReason: state.tradingStateReason,
+    kycApproved: kycApproved(state, ctx),
     rateLimits: state.rateLimits,
     nowMs: ctx.nowMs,
     termsOf,
@@ -409,11 +436,15 @@ function marketTick(state: PortfolioState, symbol: string, price: number, ctx: A
   // The tick's price wins over the view, whichever the runtime updated first.
   const spotOf: SpotOf = (u) => (u === symbol ? price : ctx.market.spot(u));
   let d: Draft | undefined;
+  // An owner whose KYC is not approved (or no longer is) gets no new position from a resting order either.
+  const kycBlocked = !kycApproved(state, ctx);
   for (const order of state.openOrders.values()) {
     if (underlyingOf(order.parsed) !== symbol) continue;
-    if (state.tradingState !== 'active') {
+    if (state.tradingState !== 'active' || kycBlocked) {
       const held = (d?.holdings ?? state.holdings).get(order.parsed.symbol)?.qty ?? 0;
-      if (checkTradingState(state.tradingState, 'submit', held, signOf(order.side) * order.qty)) continue;
+      const signedQty = signOf(order.side) * order.qty;
+      if (state.tradingState !== 'active' && checkTradingState(state.tradingState, 'submit', held, signedQty)) continue;
+      if (kycBlocked && !reducesPosition(held, signedQty)) continue;
     }
     // Most ticks move no order: price it against the state as it stands and draft a new state
     // only for an order the price fills or triggers (a draft copies the portfolio's maps).

@@ -8,7 +8,8 @@ import type { Instrument, Position } from '../portfolio/types.js';
 import type { CoreGreeks } from '../pricing/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
 import type { RateLimitState } from '../limits/rate-limit.js';
-import type { TradingState, VarEstimator } from '../limits/types.js';
+import type { KycGate } from '../limits/kyc-gate.js';
+import type { TradingState, TradingStateReason, VarEstimator } from '../limits/types.js';
 import type { RealtimeVarMethod } from '../risk/realtime-risk.js';
 import type { ClientOrderIds } from './client-order-ids.js';
 
@@ -111,6 +112,11 @@ export interface RiskSnapshot {
 /** Everything one actor owns. Immutable: a transition returns a new state. */
 export interface PortfolioState {
   readonly portfolioId: string;
+  /**
+   * The customer (user id) whose portfolio this is: the KYC gate asks about them, and a sanctions
+   * block halts all their portfolios. Absent: a house or demo portfolio, never KYC-gated.
+   */
+  readonly ownerId?: string;
   readonly cash: number;
   /** By instrument symbol. */
   readonly holdings: ReadonlyMap<string, Holding>;
@@ -118,6 +124,8 @@ export interface PortfolioState {
   readonly openOrders: ReadonlyMap<string, Order>;
   readonly limits: RiskLimits;
   readonly tradingState: TradingState;
+  /** Why the trading state was last set; absent = MANUAL (never set, or set before reasons existed). */
+  readonly tradingStateReason?: TradingStateReason;
   readonly rateLimits: RateLimitState;
   /** Next order and fill sequence numbers: ids are `${portfolioId}-o${n}` / `${portfolioId}-f${n}`. */
   readonly nextOrderSeq: number;
@@ -155,6 +163,8 @@ export interface ActorContext {
   readonly varEstimator?: VarEstimator;
   /** How long an accepted clientOrderId is remembered at least, ms (default a day, client-order-ids.ts). */
   readonly clientOrderIdWindowMs?: number;
+  /** KYC required: an owned portfolio whose owner it does not approve is reduce-only (KYC_REQUIRED). Absent: no KYC check. */
+  readonly kycGate?: KycGate;
 }
 
 /** Commands to one portfolio actor. */
@@ -165,7 +175,7 @@ export type PortfolioMessage =
   /** A new last price of an underlying ticker. */
   | { readonly kind: 'MarketTick'; readonly symbol: string; readonly price: number; readonly ts: number }
   | { readonly kind: 'SetLimits'; readonly limits: RiskLimits }
-  | { readonly kind: 'SetTradingState'; readonly state: TradingState };
+  | { readonly kind: 'SetTradingState'; readonly state: TradingState; readonly reason?: TradingStateReason };
 
 /**
  * What a transition reports. Every change of PortfolioState emits one, so the events are the
@@ -196,7 +206,15 @@ export type PortfolioEvent =
   /** holding.qty is 0 when the position was closed (it then leaves state.holdings). */
   | { readonly type: 'PositionChanged'; readonly portfolioId: string; readonly holding: Holding; readonly cash: number }
   | { readonly type: 'LimitsChanged'; readonly portfolioId: string; readonly limits: RiskLimits }
-  | { readonly type: 'TradingStateChanged'; readonly portfolioId: string; readonly state: TradingState; readonly previous: TradingState }
+  | {
+      readonly type: 'TradingStateChanged';
+      readonly portfolioId: string;
+      readonly state: TradingState;
+      readonly previous: TradingState;
+      /** Why it was set (MANUAL unless the caller gave one), and why the previous one was. */
+      readonly reason: TradingStateReason;
+      readonly previousReason: TradingStateReason;
+    }
   /** The transition threw; the state stayed as it was before the message. */
   | { readonly type: 'ActorFailed'; readonly portfolioId: string; readonly error: string };
 

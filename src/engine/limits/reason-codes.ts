@@ -21,6 +21,8 @@ export const REASON_CODES = [
   'LEVERAGE_LIMIT',
   'CONCENTRATION_LIMIT',
   'VAR_LIMIT',
+  /** The portfolio's owner (customer) has no approved KYC while KYC is required: reduce-only (kyc-gate.ts). */
+  'KYC_REQUIRED',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

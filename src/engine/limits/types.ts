@@ -23,6 +23,14 @@ export type OrderAction = 'submit' | 'modify' | 'cancel';
 /** 'reducing' accepts only orders that shrink the position they touch; 'halted' is the kill switch. */
 export type TradingState = 'active' | 'reducing' | 'halted';
 
+/**
+ * Why a portfolio's trading state was set: MANUAL (an operator's decision, the default) or
+ * SANCTIONS (a sanctions screening blocked the owner). Stored and shown with the state, and named
+ * in a TRADING_HALTED reject; like reason codes, a value never changes meaning once released.
+ */
+export const TRADING_STATE_REASONS = ['MANUAL', 'SANCTIONS'] as const;
+export type TradingStateReason = (typeof TRADING_STATE_REASONS)[number];
+
 export interface PortfolioState {
   readonly portfolioId: string;
   readonly cash: number;

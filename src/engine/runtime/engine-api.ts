@@ -4,7 +4,7 @@
  */
 import type { Fill, Holding, Order, OrderRequest, RiskSnapshot } from '../actors/types.js';
 import type { RiskLimits } from '../limits/risk-limits.js';
-import type { TradingState } from '../limits/types.js';
+import type { TradingState, TradingStateReason } from '../limits/types.js';
 import type { HeldTickCounts, SymbolGuardView } from '../market/tick-guard.js';
 import type { Failure, Result } from '../result.js';
 import type { RiskCalculatorStats } from './risk-calculator.js';
@@ -21,6 +21,11 @@ export type OrderOutcome =
 
 export interface CreatePortfolioRequest {
   readonly portfolioId: string;
+  /**
+   * The customer's user id. An owned portfolio is KYC-gated (EngineOptions.kycGate) and halted with
+   * its owner (haltOwner); without one it is a house or demo portfolio, never gated.
+   */
+  readonly ownerId?: string;
   readonly cash: number;
   readonly positions?: readonly { readonly instrument: string; readonly qty: number; readonly vol?: number; readonly multiplier?: number; readonly dividendYield?: number; readonly avgPrice?: number }[];
   readonly limits?: Partial<RiskLimits>;
@@ -28,12 +33,22 @@ export interface CreatePortfolioRequest {
 
 export interface PortfolioView {
   readonly portfolioId: string;
+  /** Present when the portfolio has an owner (a customer's user id). */
+  readonly ownerId?: string;
   readonly cash: number;
   readonly holdings: readonly Holding[];
   readonly openOrders: readonly Order[];
   readonly limits: RiskLimits;
   readonly tradingState: TradingState;
+  /** Why trading is restricted (MANUAL, SANCTIONS); present while the state is not `active`. */
+  readonly tradingStateReason?: TradingStateReason;
   readonly risk?: RiskSnapshot;
+}
+
+/** What haltOwner did: the owner's portfolios, each now halted. */
+export interface OwnerHalt {
+  readonly ownerId: string;
+  readonly portfolioIds: readonly string[];
 }
 
 export interface ReplaceRequest {
@@ -98,6 +113,8 @@ export interface EngineApi {
   listPortfolioIds(): readonly string[];
   /** Whether the portfolio exists, without building its view. */
   hasPortfolio(portfolioId: string): boolean;
+  /** The portfolios of one owner (customer user id), from an in-memory index; [] when none. */
+  portfoliosOf(ownerId: string): readonly string[];
 
   /**
    * Market data: checked first (market/tick-guard.ts: TICK_PRICE_INVALID, TICK_CLOCK_SKEW, or held);
@@ -122,7 +139,17 @@ export interface EngineApi {
   replaceOrder(portfolioId: string, orderId: string, changes: ReplaceRequest, by: string): Promise<OrderOutcome>;
 
   setLimits(portfolioId: string, limits: Partial<RiskLimits>, by: string): Promise<Result<RiskLimits>>;
-  setTradingState(portfolioId: string, state: TradingState, by: string): Promise<Result<TradingState>>;
+  /**
+   * The kill switch, audited with `by` and `reason` (default MANUAL): the reason is journaled,
+   * restored, shown in the portfolio view and named in TRADING_HALTED rejects.
+   */
+  setTradingState(portfolioId: string, state: TradingState, by: string, reason?: TradingStateReason): Promise<Result<TradingState>>;
+  /**
+   * Halts every portfolio of an owner at once (a sanctions block: reason SANCTIONS). Resolves once
+   * every halt is durable; a failure (a full mailbox, say) names each portfolio not halted, and
+   * the others stay halted, so calling again finishes the job.
+   */
+  haltOwner(ownerId: string, reason: TradingStateReason, by: string): Promise<Result<OwnerHalt>>;
 
   getRisk(portfolioId: string): RiskSnapshot | undefined;
   listOrders(portfolioId?: string): readonly Order[];

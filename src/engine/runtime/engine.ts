@@ -17,13 +17,14 @@ import type { LogFn } from '../log.js';
 import { safeHandle } from '../actors/portfolio-actor.js';
 import type { Fill, MarketView, Order, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState, RiskSnapshot } from '../actors/types.js';
 import { LEVERAGE_POLICY_DEFAULTS, leverageLimitProblem, makeRiskLimits, type LeveragePolicy, type RiskLimits } from '../limits/risk-limits.js';
-import type { TradingState, VarEstimator } from '../limits/types.js';
+import type { KycGate } from '../limits/kyc-gate.js';
+import type { TradingState, TradingStateReason, VarEstimator } from '../limits/types.js';
 import type { TickGuardOptions } from '../market/tick-guard.js';
 import { type Failure, failure, ok, type Result } from '../result.js';
 import { type Clock, isoDateOf } from './clock.js';
 import { ENGINE_DEFAULTS } from './engine-defaults.js';
 import type {
-  CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, HeldTicksView, OrderOutcome, PortfolioView, ReplaceRequest, TickBandChange, TickStatus,
+  CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, HeldTicksView, OrderOutcome, OwnerHalt, PortfolioView, ReplaceRequest, TickBandChange, TickStatus,
 } from './engine-api.js';
 import { type EventJournal, type JournalEntry, isDurableEvent } from './journal-port.js';
 import type { OrderArchive } from './order-archive.js';
@@ -89,6 +90,13 @@ export interface EngineOptions {
   readonly clientOrderIdWindowMs?: number;
   /** Orders no longer in the in-memory history, for answering a copy of one (order-archive.ts). */
   readonly orderArchive?: OrderArchive;
+  /**
+   * KYC_REQUIRED on: whether a customer's KYC is approved, asked synchronously on each new order
+   * of an owned portfolio (the server's persistence/kyc-approvals.ts). A portfolio whose owner it
+   * does not approve is reduce-only (KYC_REQUIRED); one without an owner (house, demo) is not
+   * gated. Omitted: KYC is not required and nothing is asked.
+   */
+  readonly kycGate?: KycGate;
 }
 
 /** Asks the journal for everything recorded so far rather than one entry (see #whenDurable). */
@@ -108,7 +116,9 @@ export class Engine implements EngineApi {
   readonly #listeners = new Set<(e: EngineEvent) => void>();
   readonly #market: MarketView;
   /** What every actor context carries besides the clock and the market. */
-  readonly #actorExtras: { readonly varEstimator?: VarEstimator; readonly clientOrderIdWindowMs?: number };
+  readonly #actorExtras: { readonly varEstimator?: VarEstimator; readonly clientOrderIdWindowMs?: number; readonly kycGate?: KycGate };
+  /** Portfolio ids by owner (portfoliosOf, haltOwner); an owner never changes, so entries are only added. */
+  readonly #byOwner = new Map<string, string[]>();
   #mailboxRejections = 0;
   #closed = false;
 
@@ -123,6 +133,7 @@ export class Engine implements EngineApi {
     this.#actorExtras = {
       ...(opts.varEstimator ? { varEstimator: opts.varEstimator } : {}),
       ...(opts.clientOrderIdWindowMs !== undefined ? { clientOrderIdWindowMs: opts.clientOrderIdWindowMs } : {}),
+      ...(opts.kycGate ? { kycGate: opts.kycGate } : {}),
     };
 
     // The router's sink and the pump's host are bound once here: the tick and result paths call
@@ -164,6 +175,12 @@ export class Engine implements EngineApi {
     this.#portfolios = new PortfolioRegistry({
       newCell: (state) => newPortfolioCell(state, wiring),
       adopted: (cell) => {
+        const owner = cell.state.ownerId;
+        if (owner !== undefined) {
+          const ids = this.#byOwner.get(owner);
+          if (ids) ids.push(cell.state.portfolioId);
+          else this.#byOwner.set(owner, [cell.state.portfolioId]);
+        }
         this.#router.reindex(cell);
         for (const o of cell.state.openOrders.values()) this.#orders.trades.remember(o);
         this.#pump.markDirty(cell);
@@ -189,7 +206,7 @@ export class Engine implements EngineApi {
     const r = this.#portfolios.create({ ...req, limits: { ...req.limits, maxLeverage } });
     if (!r.ok) return r;
     const committed = this.#whenDurable({ kind: 'created', state: r.value.state, by });
-    this.#log('debug', 'portfolio created', { portfolioId: req.portfolioId, by });
+    this.#log('debug', 'portfolio created', { portfolioId: req.portfolioId, ownerId: req.ownerId ?? null, by });
     if (committed) await committed;
     return ok({ portfolioId: req.portfolioId });
   }
@@ -200,8 +217,9 @@ export class Engine implements EngineApi {
     this.#snapshots.riskOf(cell);
     const s = cell.state;
     return {
-      portfolioId: s.portfolioId, cash: s.cash, holdings: [...s.holdings.values()], openOrders: [...s.openOrders.values()],
-      limits: s.limits, tradingState: s.tradingState, ...(s.risk ? { risk: s.risk } : {}),
+      portfolioId: s.portfolioId, ...(s.ownerId !== undefined ? { ownerId: s.ownerId } : {}),
+      cash: s.cash, holdings: [...s.holdings.values()], openOrders: [...s.openOrders.values()], limits: s.limits, tradingState: s.tradingState,
+      ...(s.tradingState !== 'active' ? { tradingStateReason: s.tradingStateReason ?? 'MANUAL' } : {}), ...(s.risk ? { risk: s.risk } : {}),
     };
   }
 
@@ -211,6 +229,10 @@ export class Engine implements EngineApi {
 
   hasPortfolio(portfolioId: string): boolean {
     return this.#portfolios.has(portfolioId);
+  }
+
+  portfoliosOf(ownerId: string): readonly string[] {
+    return [...(this.#byOwner.get(ownerId) ?? [])];
   }
 
   tick(symbol: string, price: number, ts: number): Result<TickStatus> {
@@ -265,11 +287,27 @@ export class Engine implements EngineApi {
     return problem === null ? undefined : failure('INVALID_LIMITS', `maxLeverage: ${problem}, got ${maxLeverage}`);
   }
 
-  async setTradingState(portfolioId: string, state: TradingState, by: string): Promise<Result<TradingState>> {
-    const refused = this.#refusal(await this.#ask(portfolioId, { kind: 'SetTradingState', state }, by), portfolioId);
+  async setTradingState(portfolioId: string, state: TradingState, by: string, reason: TradingStateReason = 'MANUAL'): Promise<Result<TradingState>> {
+    const refused = this.#refusal(await this.#ask(portfolioId, { kind: 'SetTradingState', state, reason }, by), portfolioId);
     if (refused) return refused;
-    this.#log('info', 'trading state changed', { portfolioId, state, by });
+    this.#log('info', 'trading state changed', { portfolioId, state, reason, by });
     return ok(state);
+  }
+
+  async haltOwner(ownerId: string, reason: TradingStateReason, by: string): Promise<Result<OwnerHalt>> {
+    const portfolioIds = this.portfoliosOf(ownerId);
+    // All at once: each portfolio's mailbox takes its halt without waiting for the others'.
+    const results = await Promise.all(portfolioIds.map((id) => this.setTradingState(id, 'halted', by, reason)));
+    const failed = portfolioIds.flatMap((id, i) => {
+      const r = results[i] as Result<TradingState>;
+      return r.ok ? [] : [{ id, code: r.code, message: r.message }];
+    });
+    this.#log(failed.length === 0 ? 'warn' : 'error', 'owner halted', { ownerId, reason, by, portfolioIds, failed: failed.map((f) => f.id) });
+    if (failed.length > 0) {
+      const first = failed[0] as { code: string };
+      return failure(first.code, `halted ${portfolioIds.length - failed.length} of ${portfolioIds.length} portfolios of ${ownerId}; not halted: ${failed.map((f) => `${f.id} (${f.code}: ${f.message})`).join('; ')}`);
+    }
+    return ok({ ownerId, portfolioIds });
   }
 
   getRisk(portfolioId: string): RiskSnapshot | undefined {

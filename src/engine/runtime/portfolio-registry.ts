@@ -82,7 +82,9 @@ export class PortfolioRegistry {
     }
     let state: PortfolioState;
     try {
-      state = createPortfolioState({ portfolioId: req.portfolioId, cash: req.cash, holdings, ...(limits ? { limits } : {}) });
+      state = createPortfolioState({
+        portfolioId: req.portfolioId, cash: req.cash, holdings, ...(limits ? { limits } : {}), ...(req.ownerId !== undefined ? { ownerId: req.ownerId } : {}),
+      });
     } catch (e) {
       return failure('INVALID_PORTFOLIO', (e as Error).message);
     }

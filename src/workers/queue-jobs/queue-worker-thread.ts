@@ -25,6 +25,8 @@ export interface QueueThreadData {
   readonly amlLargeNotional?: number;
   /** Every AML rule's parameters (plain data: they cross the thread boundary). */
   readonly amlRules?: AmlRuleParams;
+  /** AML_MONITORING_ENABLED (queue-workers.ts); default true. */
+  readonly amlMonitoring?: boolean;
   readonly logLevel: LogLevel | 'silent';
 }
 
@@ -168,7 +170,7 @@ async function runThread(data: QueueThreadData): Promise<void> {
   try {
     const queues = await openQueues({ ...(data.redisUrl !== undefined ? { redisUrl: data.redisUrl } : {}), db, prefix: data.prefix, log });
     workers = startQueueWorkers({ queues, db, dataDir: data.dataDir, log, ...(data.amlLargeNotional !== undefined ? { amlLargeNotional: data.amlLargeNotional } : {}),
-      ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}) });
+      ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}), ...(data.amlMonitoring !== undefined ? { amlMonitoring: data.amlMonitoring } : {}) });
     parentPort!.on('message', (m: ToThread) => {
       if (m.type !== 'close') return;
       void (async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LogFn } from '../../logger.js';
 import { pgAmlAlertStore, type AmlAlertStore } from '../../persistence/aml-alert-store.js';
 import type { Database } from '../../persistence/database.js';
-import type { JobWorker, Queues } from '../../persistence/queues.js';
+import type { JobProcessor, JobWorker, Queues } from '../../persistence/queues.js';
 import { pgReportStore, type ReportStore } from '../../persistence/report-store.js';
 import { pgSnapshotStore, type SnapshotStore } from '../../persistence/snapshot-store.js';
 import { pgStoredFills } from '../../persistence/stored-fills.js';
@@ -28,6 +28,12 @@ export interface QueueWorkersOptions {
   readonly amlLargeNotional?: number;
   /** Every AML rule's parameters (config.aml); without them AML_RULE_DEFAULTS, with amlLargeNotional as the low-risk threshold. */
   readonly amlRules?: AmlRuleParams;
+  /**
+   * AML_MONITORING_ENABLED (default true). False: an aml job completes without running a rule (no
+   * alert is raised, no fill marked screened) and the sweep does not run; fills made meanwhile
+   * are picked up by the sweep once monitoring is on again.
+   */
+  readonly amlMonitoring?: boolean;
   /** Customers' risk levels and countries, from KYC (default: everyone unrated, no country). */
   readonly customerProfiles?: CustomerProfiles;
   /**
@@ -51,6 +57,9 @@ export interface QueueWorkers {
   close(): Promise<void>;
 }
 
+/** The aml processor while AML_MONITORING_ENABLED=false: a job (queued before, or replayed) completes and raises nothing. */
+const amlMonitoringOff: JobProcessor = async () => ({ fills: 0, alerted: 0, monitoring: 'off' });
+
 export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const { queues, db } = opts;
   const threshold = opts.amlLargeNotional ?? AML_DEFAULTS.largeNotional;
@@ -61,18 +70,19 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   });
   const persistConcurrency = opts.persistConcurrency ?? (db.kind === 'embedded' ? 1 : 3);
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });
-  const aml = queues.createWorker('aml', amlProcessor(
-    opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles), rules,
-  ), { concurrency: 4 });
+  const monitoring = opts.amlMonitoring ?? true;
+  const aml = queues.createWorker('aml', monitoring
+    ? amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles), rules)
+    : amlMonitoringOff, { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
-  const sweep = startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep });
-  opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlLargeNotional: rules.largeNotional.low });
+  const sweep = monitoring ? startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep }) : undefined;
+  opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlMonitoring: monitoring, amlLargeNotional: rules.largeNotional.low });
   return {
     persist,
     aml,
     report,
     close: async () => {
-      await sweep.stop();
+      await sweep?.stop();
       await Promise.all([persist.close(), aml.close(), report.close()]);
     },
   };
