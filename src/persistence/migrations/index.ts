@@ -13,6 +13,7 @@ import { sql as dataKeys } from './0012-data-keys.js';
 import { sql as rateLimits } from './0013-rate-limits.js';
 import { sql as amlCases } from './0014-aml-cases.js';
 import { sql as kyc } from './0015-kyc.js';
+import { sql as counterparty } from './0016-counterparty.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'rate-limits', sql: rateLimits },
   { version: 14, name: 'aml-cases', sql: amlCases },
   { version: 15, name: 'kyc', sql: kyc },
+  { version: 16, name: 'counterparty', sql: counterparty },
 ];
