@@ -100,6 +100,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** The OFAC SDN list's folder (four CSV files); default the copy shipped in the package's data/ofac. */
   SANCTIONS_LIST_DIR: z.string().min(1).optional(),
+  /** Screen the counterparty an order names before it reaches the engine (gateway/counterparty-screening.ts). */
+  SANCTIONS_SCREENING_ENABLED: flag(true),
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
@@ -266,6 +268,8 @@ export interface AppConfig {
   readonly dataDir: string;
   /** SANCTIONS_LIST_DIR, resolved. */
   readonly sanctionsListDir: string;
+  /** SANCTIONS_SCREENING_ENABLED. */
+  readonly sanctionsScreeningEnabled: boolean;
   readonly pool: {
     readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
     /** VAR_CONFIDENCE_LEVEL. */
@@ -371,6 +375,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     encryption,
     dataDir: e.DATA_DIR,
     sanctionsListDir: sanctionsListDir({ SANCTIONS_LIST_DIR: e.SANCTIONS_LIST_DIR }),
+    sanctionsScreeningEnabled: e.SANCTIONS_SCREENING_ENABLED === 'true',
     pool: Object.freeze({
       threads: e.RISK_POOL_THREADS ?? RISK_POOL_DEFAULTS.threads, maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY,
       varConfidence: e.VAR_CONFIDENCE_LEVEL,

@@ -33,6 +33,7 @@ import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
+import { CounterpartyScreening } from './gateway/counterparty-screening.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -187,7 +188,16 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     ...(persistence ? { db: persistence.db } : {}),
     prefix: durable?.queuePrefix ?? 'risk-engine', log,
   });
+  // A counterparty's review or block is only logged for now; alerts and the halt of a blocked
+  // customer's trading are wired to onHit by the compliance integration.
+  const counterparties = new CounterpartyScreening({
+    screener: sanctions, enabled: config.sanctionsScreeningEnabled, log,
+    onHit: (hit) => log('warn', 'counterparty sanctions hit', {
+      portfolioId: hit.portfolioId, userId: hit.userId, decision: hit.result.decision, listVersion: hit.result.listVersion, entNums: hit.result.matches.map((m) => m.entNum),
+    }),
+  });
   const gateway = await startGateway(engine, {
+    counterparties,
     host: config.host,
     port: config.port,
     jwt: tokens,
