@@ -8,23 +8,10 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScreeningQuery, ScreeningResult } from '../../src/engine/compliance/sanctions/index.js';
-import { type CounterpartyHit, CounterpartyScreening, type SanctionsScreeningPort } from '../../src/gateway/counterparty-screening.js';
+import { type CounterpartyHit, CounterpartyScreening } from '../../src/gateway/counterparty-screening.js';
 import { SANCTIONS_LIST_DEFAULTS } from '../../src/persistence/sanctions-list.js';
 import { SanctionsThread } from '../../src/workers/sanctions/sanctions-thread.js';
-
-/** The real thread, with the names it was asked to screen. */
-export class CountingScreener implements SanctionsScreeningPort {
-  readonly asked: string[] = [];
-  constructor(private readonly thread: SanctionsThread) {}
-  get version(): { readonly sha256: string } {
-    return this.thread.version;
-  }
-  screen(query: ScreeningQuery): Promise<ScreeningResult> {
-    this.asked.push(query.name);
-    return this.thread.screen(query);
-  }
-}
+import { CountingScreener } from './counting-screener.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'risk-counterparty-'));
 let thread: SanctionsThread;
