@@ -60,7 +60,7 @@ describe('counterparty screening', () => {
 
   it('shares one screening among concurrent checks of the same unseen name', async () => {
     const { s, counting } = screening();
-    const verdicts = await Promise.all([1, 2, 3].map(() => s.check('Kim Jong Un', party)));
+    const verdicts = await Promise.all([1, 2, 3].map(async () => s.check('Kim Jong Un', party)));
     expect(verdicts.map((v) => (v.ok ? 'ok' : v.code))).toEqual(['SANCTIONED_COUNTERPARTY', 'SANCTIONED_COUNTERPARTY', 'SANCTIONED_COUNTERPARTY']);
     expect(counting.asked).toEqual(['Kim Jong Un']);
   });
