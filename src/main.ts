@@ -41,6 +41,7 @@ import { PgKycRows } from './persistence/kyc-rows-pg.js';
 import { MemoryKycRows } from './persistence/kyc-rows-memory.js';
 import { amlAlertRoutes } from './gateway/aml-alert-routes.js';
 import { openAmlAlerts } from './persistence/aml-alert-relay.js';
+import { CounterpartyScreening } from './gateway/counterparty-screening.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -225,7 +226,16 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // AML alerts: the officers' routes, and the live channel fed by the database's NOTIFY (without
   // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
   const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
+  // A counterparty's review or block is only logged for now; alerts and the halt of a blocked
+  // customer's trading are wired to onHit by the compliance integration.
+  const counterparties = new CounterpartyScreening({
+    screener: sanctions, enabled: config.compliance.sanctionsScreeningEnabled, log,
+    onHit: (hit) => log('warn', 'counterparty sanctions hit', {
+      portfolioId: hit.portfolioId, userId: hit.userId, decision: hit.result.decision, listVersion: hit.result.listVersion, entNums: hit.result.matches.map((m) => m.entNum),
+    }),
+  });
   const gateway = await startGateway(engine, {
+    counterparties,
     host: config.host,
     port: config.port,
     jwt: tokens,

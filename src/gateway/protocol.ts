@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { identifier } from './text-schemas.js';
 import type { Fill, Order, RiskSnapshot } from '../engine/actors/types.js';
 import type { AmlAlertView } from '../persistence/aml-alert-queries.js';
+import { isCountryCode } from '../engine/compliance/kyc/countries.js';
 
 // Bounds keep a hostile client from making the engine hold large strings.
 const Name = identifier(64);
@@ -49,6 +50,19 @@ export const OrderFields = {
   stopPrice: Price.optional(),
 };
 
+/**
+ * The other side of a negotiated (OTC) or give-up trade. The name is screened against the sanctions
+ * list before the order reaches the engine (counterparty-screening.ts). Control characters and
+ * lone surrogates are refused: PostgreSQL's text and jsonb cannot hold them, and a journal batch
+ * that cannot be projected would hold up every later one.
+ */
+export const CounterpartyField = z.strictObject({
+  name: z.string().trim().min(1).max(200).refine((n) => !/[\p{Cc}\p{Cs}]/u.test(n), { message: 'no control characters or unpaired surrogates' }),
+  /** ISO 3166-1 alpha-2, upper case (e.g. "IR"). */
+  country: z.string().refine(isCountryCode, { message: 'an ISO 3166-1 alpha-2 code in upper case, e.g. "DE"' }).optional(),
+});
+export type CounterpartyField = z.infer<typeof CounterpartyField>;
+
 /** `auth`: an access token, or an API key (programs: feeds, bots), exactly one of them. */
 export const AuthMsg = z
   .strictObject({ type: z.literal('auth'), id: Id.optional(), token: z.string().min(1).max(8192).optional(), apiKey: z.string().min(1).max(512).optional() })
@@ -71,7 +85,8 @@ export const TickMsg = z.strictObject({
   /** Sender clock, epoch milliseconds (fractional allowed); within TICK_MAX_SKEW_MS of the engine's. */
   ts: AnyNumber,
 });
-export const OrderMsg = z.strictObject({ type: z.literal('order'), id: Id.optional(), ...OrderFields });
+/** `counterparty` is the websocket's only (POST /trades does not take one yet: it refuses the key). */
+export const OrderMsg = z.strictObject({ type: z.literal('order'), id: Id.optional(), ...OrderFields, counterparty: CounterpartyField.optional() });
 export const CancelMsg = z.strictObject({ type: z.literal('cancel'), id: Id.optional(), portfolioId: Name, orderId: Name });
 export const ReplaceMsg = z.strictObject({
   type: z.literal('replace'),

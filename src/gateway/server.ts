@@ -20,6 +20,7 @@ import type { ApiKeyVerifier, Principal, SessionRevocations } from './identity/p
 import { type TokenSettings, Tokens } from './tokens.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
+import type { CounterpartyScreening } from './counterparty-screening.js';
 import { GATEWAY_DEFAULTS } from './gateway-defaults.js';
 import { CLOSE_CODES, errors } from './errors.js';
 import { Guard, stackOf } from './guard.js';
@@ -106,6 +107,8 @@ export interface GatewayOptions {
   readonly alerts?: AlertFeed;
   /** Per-connection / per-user message admission (rate limits); absent: every message is admitted. */
   readonly admission?: MessageAdmission;
+  /** Screens the counterparty an order names (counterparty-screening.ts); absent: an order naming one is refused (SCREENING_UNAVAILABLE). */
+  readonly counterparties?: CounterpartyScreening;
   /** REST rate limits (rate-limit.ts), checked before every handler; absent: none. */
   readonly rateLimits?: RestRateLimits;
   /** Terminate TLS on this port (HTTPS and wss://) with these PEM files; absent: plaintext. */
@@ -163,6 +166,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const ctx: WsContext = {
     engine, codec, subs, tokens, log, maxSubscriptions: o.maxSubscriptions, limits,
     ...(opts.admission ? { admission: opts.admission } : {}),
+    ...(opts.counterparties ? { counterparties: opts.counterparties } : {}),
     ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
     ...(opts.revocations ? { revocations: opts.revocations } : {}),
   };

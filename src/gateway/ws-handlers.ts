@@ -10,6 +10,7 @@ import { notRevoked } from './auth.js';
 import { authorize, authorizeOrderChange, covers, hasRole, scopeOf } from './authorize.js';
 import type { Codec } from './codec.js';
 import type { ConnectionLimits } from './connection-limits.js';
+import type { CounterpartyScreening, CounterpartyVerdict } from './counterparty-screening.js';
 import { CLOSE_CODES, type GatewayError, errors } from './errors.js';
 import {
   type AuthMsg, type AuthenticatedOut, type CancelMsg, CLIENT_MSG_TYPES, ClientMsg, type OrderMsg, type ReplaceMsg, type SubscribeMsg, type TickAckOut, type TickMsg, type UnsubscribeMsg, fillOut,
@@ -45,6 +46,8 @@ export interface WsContext {
   readonly maxSubscriptions: number;
   readonly limits: ConnectionLimits;
   readonly admission?: MessageAdmission;
+  /** Screens the counterparty an order names; absent: an order naming one is refused (SCREENING_UNAVAILABLE). */
+  readonly counterparties?: CounterpartyScreening;
 }
 
 /** What the websocket asks of tokens.ts. */
@@ -286,6 +289,15 @@ async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderM
   const denied = authorize(p, 'trade', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const { type: _type, id, portfolioId, ...req } = msg;
+  // Off the engine's path: the engine never waits for a screening, and an order without a
+  // counterparty costs one comparison here. An unknown portfolio is left to the engine's reject.
+  if (req.counterparty !== undefined && ctx.engine.hasPortfolio(portfolioId)) {
+    const v = await screenCounterparty(ctx, req.counterparty.name, portfolioId, p.sub);
+    if (!v.ok) {
+      s.sendReliable({ type: 'reject', id, code: v.code, reason: v.message, clientOrderId: req.clientOrderId });
+      return;
+    }
+  }
   const key = pendingKey(portfolioId, req.clientOrderId);
   s.pendingOrders.add(key);
   let out: OrderOutcome;
@@ -298,6 +310,13 @@ async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderM
   }
   if (out.kind === 'reject' && out.clientOrderId === undefined) out = { ...out, clientOrderId: req.clientOrderId };
   replyOutcome(ctx, s, id, out);
+}
+
+function screenCounterparty(ctx: WsContext, name: string, portfolioId: string, userId: string): CounterpartyVerdict | Promise<CounterpartyVerdict> {
+  if (ctx.counterparties === undefined) {
+    return { ok: false, code: 'SCREENING_UNAVAILABLE', message: 'this gateway screens no counterparties, so it takes no order that names one' };
+  }
+  return ctx.counterparties.check(name, { portfolioId, userId });
 }
 
 /** Cancel and replace: the role on the portfolio, then (an order we know of) whose order it is. */

@@ -4,7 +4,8 @@
  * rules' look-back (amlLookbackMs) and the UNUSUAL_SIZE history before it, the orders placed within
  * the layering window before each fill with the touch at placement (the last market_snapshots price
  * of the instrument), and the market price at the start of each close window a fill falls in.
- * A customer is a portfolio's owner_id, or the portfolio itself when it has none.
+ * A customer is a portfolio's owner_id, or the portfolio itself when it has none. A fill's
+ * counterpartyCountry is the country its order's counterparty was given with (migration 0017).
  */
 import type pg from 'pg';
 import { standardMultiplierOf } from '../engine/actors/position-update.js';
@@ -32,7 +33,10 @@ export interface AmlActivitySource {
 
 /** A stored fill as the rules read it. */
 export function amlFillFrom(f: AmlFillJob): AmlFill {
-  return { fillId: f.fillId, orderId: f.orderId, portfolioId: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, multiplier: f.multiplier ?? 1, ts: f.ts };
+  return {
+    fillId: f.fillId, orderId: f.orderId, portfolioId: f.portfolioId, instrument: f.instrument, side: f.side, qty: f.qty, price: f.price, multiplier: f.multiplier ?? 1, ts: f.ts,
+    ...(f.counterpartyCountry !== undefined ? { counterpartyCountry: f.counterpartyCountry } : {}),
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -53,7 +57,7 @@ SELECT p.portfolio_id, coalesce(p.owner_id, 'portfolio:' || p.portfolio_id) AS c
        coalesce((SELECT array_agg(q.portfolio_id) FROM portfolios q WHERE q.owner_id = p.owner_id), ARRAY[p.portfolio_id]) AS portfolios
   FROM portfolios p WHERE p.portfolio_id = ANY($1::text[])`;
 
-const FILL_COLUMNS = 'fill_id, order_id, portfolio_id, instrument, side, qty, price, ts_ms';
+const FILL_COLUMNS = 'fill_id, order_id, portfolio_id, instrument, side, qty, price, ts_ms, counterparty_country';
 const WINDOW_FILLS = `SELECT ${FILL_COLUMNS} FROM fills WHERE portfolio_id = ANY($1::text[]) AND ts_ms >= $2 AND ts_ms <= $3`;
 // Per portfolio, so each reads its index (portfolio_id, ts_ms) backwards; the newest overall are kept in JS.
 const HISTORY_FILLS = `
@@ -67,7 +71,7 @@ const MARKS = `
 SELECT x.instrument, m.ts_ms, m.price FROM json_to_recordset($1::json) AS x(instrument text, at float8),
 LATERAL (SELECT ts_ms, price FROM market_snapshots WHERE symbol = x.instrument AND ts_ms <= x.at ORDER BY ts_ms DESC LIMIT 1) m`;
 
-interface FillRow { fill_id: string; order_id: string; portfolio_id: string; instrument: string; side: 'buy' | 'sell'; qty: number; price: number; ts_ms: number }
+interface FillRow { fill_id: string; order_id: string; portfolio_id: string; instrument: string; side: 'buy' | 'sell'; qty: number; price: number; ts_ms: number; counterparty_country: string | null }
 interface OrderRow {
   order_id: string; portfolio_id: string; instrument: string; side: 'buy' | 'sell'; qty: number; order_type: AmlOrder['orderType']; limit_price: number | null;
   status: AmlOrder['status']; filled_qty: number; created_ms: number; updated_ms: number; touch: number | null;
@@ -76,6 +80,7 @@ interface OrderRow {
 const fillOf = (r: FillRow): AmlFill => ({
   fillId: r.fill_id, orderId: r.order_id, portfolioId: r.portfolio_id, instrument: r.instrument, side: r.side, qty: r.qty, price: r.price,
   multiplier: standardMultiplierOf(r.instrument) ?? 1, ts: r.ts_ms,
+  ...(r.counterparty_country !== null ? { counterpartyCountry: r.counterparty_country } : {}),
 });
 
 const orderOf = (r: OrderRow): AmlOrder => ({

@@ -267,6 +267,7 @@ export function orderRow(o: Order): Record<string, unknown> {
     order_id: o.orderId, portfolio_id: o.portfolioId, client_order_id: o.clientOrderId, instrument: o.instrument, side: o.side, qty: o.qty,
     order_type: o.orderType, limit_price: num(o.limitPrice), stop_price: num(o.stopPrice), status: o.status, filled_qty: o.filledQty,
     submitted_by: o.submittedBy, created_ms: o.createdMs, updated_ms: o.updatedMs, triggered_ms: num(o.triggeredMs),
+    counterparty_name: o.counterparty?.name ?? null, counterparty_country: o.counterparty?.country ?? null,
   };
 }
 
@@ -315,6 +316,7 @@ function addTo(b: Batch, entry: JournalEntry, audit: readonly AuditRecord[]): vo
         b.fills.push({
           fill_id: e.fill.fillId, order_id: e.fill.orderId, client_order_id: e.fill.clientOrderId, portfolio_id: e.fill.portfolioId,
           instrument: e.fill.instrument, side: e.fill.side, qty: e.fill.qty, price: e.fill.price, ts_ms: e.fill.ts,
+          counterparty_name: e.fill.counterparty?.name ?? null, counterparty_country: e.fill.counterparty?.country ?? null,
         });
         break;
       case 'PositionChanged':

@@ -188,6 +188,8 @@ export const AmlFillJob = z.object({
   ts: z.number(),
   /** Units of the underlying per contract (100 for a listed equity option); 1 when absent. */
   multiplier: z.number().positive().optional(),
+  /** ISO 3166-1 alpha-2 of the fill's counterparty, when its order named one (read from the fills table, as the amounts are). */
+  counterpartyCountry: z.string().regex(/^[A-Z]{2}$/).optional(),
 });
 export type AmlFillJob = z.infer<typeof AmlFillJob>;
 

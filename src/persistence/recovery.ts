@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { createPortfolioState } from '../engine/actors/portfolio-actor.js';
 import { instrumentOf } from '../engine/actors/instrument-symbol.js';
-import type { Fill, Holding, Order, OrderSide, OrderStatus, OrderType, PortfolioState } from '../engine/actors/types.js';
+import type { Counterparty, Fill, Holding, Order, OrderSide, OrderStatus, OrderType, PortfolioState } from '../engine/actors/types.js';
 import { makeRiskLimits } from '../engine/limits/risk-limits.js';
 import { TRADING_STATE_REASONS, type TradingState, type TradingStateReason } from '../engine/limits/types.js';
 
@@ -27,6 +27,15 @@ interface PositionRow { portfolio_id: string; instrument: string; qty: number; a
 export interface OrderRow {
   order_id: string; portfolio_id: string; client_order_id: string; instrument: string; side: OrderSide; qty: number; order_type: OrderType;
   limit_price: number | null; stop_price: number | null; status: OrderStatus; filled_qty: number; submitted_by: string; created_ms: number; updated_ms: number; triggered_ms: number | null;
+  /** Migration 0016; NULL for an order without a counterparty. */
+  counterparty_name?: string | null; counterparty_country?: string | null;
+}
+
+/** The counterparty columns of an order or fill row as the engine's field (absent when the name is NULL). */
+export function counterpartyFromRow(r: { counterparty_name?: string | null; counterparty_country?: string | null }): { counterparty?: Counterparty } {
+  if (r.counterparty_name === null || r.counterparty_name === undefined) return {};
+  const country = r.counterparty_country;
+  return { counterparty: { name: r.counterparty_name, ...(country !== null && country !== undefined ? { country } : {}) } };
 }
 
 /** Limits as stored (non-finite numbers as strings, audit-chain.ts toJsonValue) → numbers again. */
@@ -54,6 +63,7 @@ export function orderFromRow(r: OrderRow): Order {
     orderType: r.order_type, ...(r.limit_price !== null ? { limitPrice: r.limit_price } : {}), ...(r.stop_price !== null ? { stopPrice: r.stop_price } : {}),
     status: r.status, filledQty: r.filled_qty, createdMs: r.created_ms, updatedMs: r.updated_ms, submittedBy: r.submitted_by,
     ...(r.triggered_ms !== null ? { triggeredMs: r.triggered_ms } : {}),
+    ...counterpartyFromRow(r),
   };
 }
 
@@ -106,7 +116,10 @@ function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]>
   return m;
 }
 
-export interface FillRow { fill_id: string; order_id: string; client_order_id: string; portfolio_id: string; instrument: string; side: OrderSide; qty: number; price: number; ts_ms: number }
+export interface FillRow {
+  fill_id: string; order_id: string; client_order_id: string; portfolio_id: string; instrument: string; side: OrderSide; qty: number; price: number; ts_ms: number;
+  counterparty_name?: string | null; counterparty_country?: string | null;
+}
 
 /**
  * The newest orders and fills, oldest first, for the engine's in-memory history (GET /trades
@@ -125,5 +138,5 @@ export async function loadRecentHistory(pool: pg.Pool, limit: number): Promise<{
 
 export const fillFromRow = (r: FillRow): Fill => ({
   fillId: r.fill_id, orderId: r.order_id, clientOrderId: r.client_order_id, portfolioId: r.portfolio_id, instrument: r.instrument,
-  side: r.side, qty: r.qty, price: r.price, ts: r.ts_ms,
+  side: r.side, qty: r.qty, price: r.price, ts: r.ts_ms, ...counterpartyFromRow(r),
 });

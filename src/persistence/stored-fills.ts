@@ -13,9 +13,9 @@ export interface StoredFills {
   byIds(fillIds: readonly string[]): Promise<ReadonlyMap<string, AmlFillJob>>;
 }
 
-interface FillRow { fill_id: string; order_id: string; portfolio_id: string; instrument: string; side: 'buy' | 'sell'; qty: number; price: number; ts_ms: number }
+interface FillRow { fill_id: string; order_id: string; portfolio_id: string; instrument: string; side: 'buy' | 'sell'; qty: number; price: number; ts_ms: number; counterparty_country?: string | null }
 
-const BY_IDS = `SELECT fill_id, order_id, portfolio_id, instrument, side, qty, price, ts_ms FROM fills WHERE fill_id = ANY($1::text[])`;
+const BY_IDS = `SELECT fill_id, order_id, portfolio_id, instrument, side, qty, price, ts_ms, counterparty_country FROM fills WHERE fill_id = ANY($1::text[])`;
 
 /** A stored fill as the AML rules read it, with its contract's standard multiplier (as the feeder and the sweep give it). */
 export function amlFillOf(r: FillRow): AmlFillJob {
@@ -23,6 +23,7 @@ export function amlFillOf(r: FillRow): AmlFillJob {
   return {
     fillId: r.fill_id, orderId: r.order_id, portfolioId: r.portfolio_id, instrument: r.instrument, side: r.side, qty: r.qty, price: r.price, ts: r.ts_ms,
     ...(multiplier !== undefined ? { multiplier } : {}),
+    ...(r.counterparty_country !== null && r.counterparty_country !== undefined ? { counterpartyCountry: r.counterparty_country } : {}),
   };
 }
 

@@ -182,6 +182,20 @@ export function describeJournalContract(name: string, makeStore: () => JournalSt
       }
     });
 
+    it('keeps the counterparty an order names on the resting order across a restart, and a copy naming another one is refused', async () => {
+      const c = created('P19');
+      await j.journal.record(c);
+      const counterparty = { name: 'Nordsee Handels GmbH', country: 'DE' };
+      const resting = step(c.state, order('otc', { orderType: 'limit', limitPrice: 46, counterparty }));
+      await j.journal.record(resting);
+      await reopen();
+      const p = await restoredOf('P19', NOW_MS - 86_400_000);
+      expect([...p!.openOrders.values()].map((o) => o.counterparty)).toEqual([counterparty]);
+      expect(book(p)).toEqual(book(resting.after));
+      const other = handlePortfolioMessage(p!, order('otc', { orderType: 'limit', limitPrice: 46, counterparty: { name: 'Other AG', country: 'DE' } }), ctx);
+      expect(other.events).toMatchObject([{ type: 'OrderRejected', code: 'DUPLICATE_CLIENT_ORDER_ID', reason: expect.stringMatching(/counterparty/) }]);
+    });
+
     it('audits every change in order with who made it, a band change included (which stores nothing else), in a chain that verifies across a reopen', async () => {
       const c = created('P5');
       await j.journal.record(c);

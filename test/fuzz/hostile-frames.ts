@@ -47,7 +47,11 @@ function template(rand: Rand, ctx: FrameFuzzContext, type: string, id: string): 
     case 'tick':
       return { type, id, symbol: rand.pick(['FZA', 'FZB', 'BBB']), price: 50 + rand.next() * 100, ts: Date.now() };
     case 'order':
-      return { type, id, portfolioId: pid, clientOrderId: `w-${rand.int(1e9)}`, instrument: 'AAA', side: rand.pick(['buy', 'sell']), qty: rand.range(1, 5), orderType: rand.pick(['market', 'limit']), limitPrice: 90 + rand.int(20) };
+      return {
+        type, id, portfolioId: pid, clientOrderId: `w-${rand.int(1e9)}`, instrument: 'AAA', side: rand.pick(['buy', 'sell']), qty: rand.range(1, 5), orderType: rand.pick(['market', 'limit']), limitPrice: 90 + rand.int(20),
+        // Screened at the gateway: an ordinary name trades, a listed one is refused SANCTIONED_COUNTERPARTY.
+        counterparty: { name: rand.pick(['Nordsee Handels GmbH', 'Margaret Thompson', 'Usama bin Laden']), country: rand.pick(['DE', 'GB', 'IR']) },
+      };
     case 'cancel':
       return { type, id, portfolioId: pid, orderId: `${pid}-o${rand.int(30)}` };
     default:

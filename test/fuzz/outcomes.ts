@@ -4,6 +4,7 @@
  */
 import { ACTOR_REASON_CODES } from '../../src/engine/actors/reason-codes.js';
 import { REASON_CODES } from '../../src/engine/limits/reason-codes.js';
+import { COUNTERPARTY_REJECT_CODES } from '../../src/gateway/counterparty-screening.js';
 import { CLOSE_CODES, GATEWAY_ERROR_CODES } from '../../src/gateway/errors.js';
 
 /** HTTP statuses a request may get (101 and 426 only on /ws). 500 is never one: it is a bug. */
@@ -28,7 +29,7 @@ export const BUG_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'INTERNAL_ERR
 
 /** `error.code` / `reject.code` a frame may get. */
 export const FRAME_CODES: ReadonlySet<string> = new Set(
-  [...GATEWAY_ERROR_CODES, ...REASON_CODES, ...ACTOR_REASON_CODES, ...ENGINE_RUNTIME_CODES].filter((c) => !BUG_CODES.has(c)),
+  [...GATEWAY_ERROR_CODES, ...REASON_CODES, ...ACTOR_REASON_CODES, ...ENGINE_RUNTIME_CODES, ...COUNTERPARTY_REJECT_CODES].filter((c) => !BUG_CODES.has(c)),
 );
 
 /**

@@ -1,4 +1,4 @@
-import type { Order } from './types.js';
+import type { Counterparty, Order } from './types.js';
 
 /** How long an accepted clientOrderId is remembered at least (CLIENT_ORDER_ID_WINDOW_MS), by default: a day. */
 export const CLIENT_ORDER_IDS_DEFAULTS = Object.freeze({ windowMs: 86_400_000 });
@@ -67,9 +67,14 @@ export class ClientOrderIds {
 }
 
 /** Whether a request asks for exactly what an accepted order was accepted with (fields as sent). */
-export function sameOrderFields(accepted: Order, r: { readonly instrument: string; readonly side: string; readonly qty: number; readonly orderType: string; readonly limitPrice?: number; readonly stopPrice?: number }): boolean {
+export function sameOrderFields(accepted: Order, r: { readonly instrument: string; readonly side: string; readonly qty: number; readonly orderType: string; readonly limitPrice?: number; readonly stopPrice?: number; readonly counterparty?: Counterparty }): boolean {
   return accepted.instrument === r.instrument && accepted.side === r.side && accepted.qty === r.qty && accepted.orderType === r.orderType
-    && accepted.limitPrice === r.limitPrice && accepted.stopPrice === r.stopPrice;
+    && accepted.limitPrice === r.limitPrice && accepted.stopPrice === r.stopPrice && sameCounterparty(accepted.counterparty, r.counterparty);
+}
+
+/** A copy names the same counterparty (or none, as the original): another one makes it another order. */
+function sameCounterparty(a: Counterparty | undefined, b: Counterparty | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.name === b.name && a.country === b.country);
 }
 
 /** The fields in which a request differs from the order accepted under its clientOrderId, for the reject's reason. */
@@ -77,6 +82,9 @@ export function orderFieldDifferences(accepted: Order, r: Parameters<typeof same
   const out: string[] = [];
   for (const k of ['instrument', 'side', 'qty', 'orderType', 'limitPrice', 'stopPrice'] as const) {
     if (accepted[k] !== r[k]) out.push(`${k} ${JSON.stringify(r[k]) ?? 'absent'} (accepted: ${JSON.stringify(accepted[k]) ?? 'absent'})`);
+  }
+  if (!sameCounterparty(accepted.counterparty, r.counterparty)) {
+    out.push(`counterparty ${JSON.stringify(r.counterparty) ?? 'absent'} (accepted: ${JSON.stringify(accepted.counterparty) ?? 'absent'})`);
   }
   return out.join(', ');
 }

@@ -209,6 +209,9 @@ function unpriceable(i: Instrument, held: Holding | undefined, ctx: ActorContext
   return null;
 }
 
+/** Spread in place of an absent optional field: a shared object, so an order without one allocates nothing for it. */
+const NO_FIELDS: Readonly<Record<string, never>> = Object.freeze({});
+
 type OrderTerms = Pick<OrderRequest, 'side' | 'qty' | 'orderType' | 'limitPrice' | 'stopPrice'>;
 
 /** Side, quantity, type and the prices it has (an absent price is no key: orders are compared and sent as plain data). */
@@ -294,6 +297,7 @@ function fillOrder(d: Draft, order: Order, price: number, ctx: ActorContext): vo
     qty: order.qty,
     price,
     ts: ctx.nowMs,
+    ...(order.counterparty !== undefined ? { counterparty: order.counterparty } : NO_FIELDS),
   };
   d.nextFillSeq++;
   const needsTrigger = (order.orderType === 'stop' || order.orderType === 'take_profit') && order.triggeredMs === undefined;
@@ -357,6 +361,7 @@ function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: 
     clientOrderId: request.clientOrderId,
     instrument: request.instrument,
     ...termsOf(request),
+    ...(request.counterparty !== undefined ? { counterparty: request.counterparty } : NO_FIELDS),
     orderId: `${portfolioId}-o${state.nextOrderSeq}`,
     portfolioId,
     parsed,

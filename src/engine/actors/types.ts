@@ -17,6 +17,17 @@ export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit' | 'stop' | 'take_profit';
 export type OrderStatus = 'open' | 'filled' | 'cancelled';
 
+/**
+ * The other side of a negotiated (OTC) or give-up trade, as the client names it; screened against
+ * the sanctions list at the gateway before the order reaches the engine (gateway/counterparty-screening.ts).
+ */
+export interface Counterparty {
+  /** As the client wrote it (1..200 characters). */
+  readonly name: string;
+  /** ISO 3166-1 alpha-2, upper case, when the client gives one: what the AML rule HIGH_RISK_COUNTRY reads. */
+  readonly country?: string;
+}
+
 /** An order as a client asks for it (already validated at the edge). */
 export interface OrderRequest {
   readonly clientOrderId: string;
@@ -27,6 +38,8 @@ export interface OrderRequest {
   readonly orderType: OrderType;
   readonly limitPrice?: number;
   readonly stopPrice?: number;
+  /** Absent for an exchange order; stored with the order and carried to its fills. */
+  readonly counterparty?: Counterparty;
 }
 
 export interface Order extends OrderRequest {
@@ -54,6 +67,8 @@ export interface Fill {
   readonly price: number;
   /** Engine clock when the fill happened. */
   readonly ts: number;
+  /** The order's counterparty, when it named one. */
+  readonly counterparty?: Counterparty;
 }
 
 /** A position with its cost basis, as an actor owns it. */
