@@ -28,8 +28,13 @@ export interface KycPersonScreening extends KycScreeningResult {
 
 export type KycSubject = Parameters<KycScreening['screen']>[0];
 
+/** KYC's port, answering with both lists' details. */
+export interface KycPersonScreener extends KycScreening {
+  screen(subject: KycSubject): Promise<KycPersonScreening>;
+}
+
 /** The screening KYC calls, over `screener` (serve: the SanctionsThread). */
-export function kycScreening(screener: PersonScreener): KycScreening & { screen(subject: KycSubject): Promise<KycPersonScreening> } {
+export function kycScreening(screener: PersonScreener): KycPersonScreener {
   return {
     async screen(subject) {
       // A KYC subject is a natural person: an entity, vessel or aircraft on the list is evidence against.
