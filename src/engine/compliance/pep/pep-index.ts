@@ -54,7 +54,8 @@ export class PepIndex {
   }
 
   screen(q: ScreeningQuery): PepScreeningResult {
-    const matches = this.index.screen(q).filter((m) => m.score >= PEP_HIT_THRESHOLD).slice(0, MAX_MATCHES).map(({ entry: e, matchedName, score, explanation }): PepMatch => ({
+    // The matcher returns the matches at REVIEW_THRESHOLD (= PEP_HIT_THRESHOLD) and above only.
+    const matches = this.index.screen(q).slice(0, MAX_MATCHES).map(({ entry: e, matchedName, score, explanation }): PepMatch => ({
       id: e.id, name: e.name, matchedName, score, position: e.position, country: e.country,
       ...(e.dateOfBirth !== undefined ? { dateOfBirth: e.dateOfBirth } : {}),
       ...(e.positionFrom !== undefined ? { positionFrom: e.positionFrom } : {}),
