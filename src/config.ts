@@ -21,6 +21,7 @@ import { RATE_LIMIT_DEFAULTS, type RatePolicies, type RateSpec } from './gateway
 import { DATABASE_DEFAULTS } from './persistence/database.js';
 import type { KeyWithId } from './persistence/field-crypto.js';
 import { devMasterKey, MASTER_KEY_FORMAT, type MasterKeys, parseMasterKey } from './persistence/master-keys.js';
+import { pepListFile } from './persistence/pep-list.js';
 import { sanctionsListDir } from './persistence/sanctions-list.js';
 import { QUEUE_FEEDER_DEFAULTS } from './persistence/queue-feeder.js';
 import { QUEUE_DEFAULTS } from './persistence/queue-options.js';
@@ -115,6 +116,8 @@ const EnvSchema = z.object({
   AML_MONITORING_ENABLED: envFlag,
   /** The OFAC SDN list's folder (four CSV files); default the copy shipped in the package's data/ofac. */
   SANCTIONS_LIST_DIR: z.string().min(1).optional(),
+  /** The PEP list file (CSV, docs/COMPLIANCE.md "PEP screening"); unset: no PEP screening (logged at start). */
+  PEP_LIST_FILE: z.string().min(1).optional(),
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
@@ -281,6 +284,8 @@ export interface AppConfig {
   readonly dataDir: string;
   /** SANCTIONS_LIST_DIR, resolved. */
   readonly sanctionsListDir: string;
+  /** PEP_LIST_FILE, resolved; absent: PEP screening is off. */
+  readonly pepListFile?: string;
   readonly pool: {
     readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
     /** VAR_CONFIDENCE_LEVEL. */
@@ -404,6 +409,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     encryption,
     dataDir: e.DATA_DIR,
     sanctionsListDir: sanctionsListDir({ SANCTIONS_LIST_DIR: e.SANCTIONS_LIST_DIR }),
+    ...(e.PEP_LIST_FILE !== undefined ? { pepListFile: pepListFile({ PEP_LIST_FILE: e.PEP_LIST_FILE }) } : {}),
     pool: Object.freeze({
       threads: e.RISK_POOL_THREADS ?? RISK_POOL_DEFAULTS.threads, maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY,
       varConfidence: e.VAR_CONFIDENCE_LEVEL,

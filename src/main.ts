@@ -115,8 +115,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const scenarios = scenarioSet(config, universe, log);
   // The sanctions list is read and indexed (in its own thread) before anything opens: without it no
   // name can be screened.
-  const sanctions = await SanctionsThread.open(config.sanctionsListDir);
+  const sanctions = await SanctionsThread.open(config.sanctionsListDir, config.pepListFile !== undefined ? { pepFile: config.pepListFile } : {});
   log('info', 'sanctions list in force', { dir: config.sanctionsListDir, version: sanctions.version });
+  if (sanctions.pepVersion) log('info', 'PEP list in force', { file: config.pepListFile, version: sanctions.pepVersion });
+  else log('warn', 'PEP screening off: PEP_LIST_FILE is not set; no customer is found to be a politically exposed person');
   const pool = createRiskPool({
     threads: config.pool.threads, maxBatch: config.pool.maxBatch, tasksPerThread: config.pool.tasksPerThread, priority: config.pool.priority,
     varConfidence: config.pool.varConfidence, scenarios,

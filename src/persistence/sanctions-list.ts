@@ -2,12 +2,14 @@
  * The SDN list on disk: its four CSV files read from a folder (default data/ofac, setting
  * SANCTIONS_LIST_DIR), hashed into the list version, and indexed. `SanctionsScreener` holds the
  * index in force; `reload()` reads and indexes the folder again and swaps the new index in only once
- * it is built, so a screening never sees half a list and a bad publication leaves the old one in force.
+ * it is built (list-in-force.ts), so a screening never sees half a list and a bad publication leaves
+ * the old one in force.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { ListInForce } from './list-in-force.js';
 import { type ListVersion, type SanctionsIndex, type ScreeningQuery, type ScreeningResult, buildSanctionsIndex } from '../engine/compliance/sanctions/index.js';
 
 /** The list that ships with the package (data/ofac), found from the package whatever the working directory. */
@@ -59,20 +61,20 @@ export async function loadSanctionsIndex(dir: string): Promise<SanctionsIndex> {
   return index;
 }
 
-/** The screening service: the index in force, and its reload. */
+/** The screening service: the index in force, and its reload (list-in-force.ts). */
 export class SanctionsScreener {
-  private constructor(private current: SanctionsIndex, readonly dir: string) {}
+  private constructor(private readonly list: ListInForce<SanctionsIndex>, readonly dir: string) {}
 
   static async open(dir: string): Promise<SanctionsScreener> {
-    return new SanctionsScreener(await loadSanctionsIndex(dir), dir);
+    return new SanctionsScreener(await ListInForce.open(() => loadSanctionsIndex(dir)), dir);
   }
 
   get version(): ListVersion {
-    return this.current.version;
+    return this.list.index.version;
   }
 
   screen(q: ScreeningQuery): ScreeningResult {
-    return this.current.screen(q);
+    return this.list.index.screen(q);
   }
 
   /**
@@ -80,17 +82,6 @@ export class SanctionsScreener {
    * index is built, and when the new list cannot be read (the error is thrown).
    */
   reload(): Promise<ListVersion> {
-    // Two reloads asked at once share one read: the second would only index the same files again.
-    this.inFlight ??= loadSanctionsIndex(this.dir)
-      .then((next) => {
-        this.current = next;
-        return next.version;
-      })
-      .finally(() => {
-        this.inFlight = undefined;
-      });
-    return this.inFlight;
+    return this.list.reload();
   }
-
-  private inFlight: Promise<ListVersion> | undefined;
 }

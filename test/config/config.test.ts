@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { addKeyFile } from '../../src/gateway/signing-keys.js';
@@ -45,6 +45,13 @@ describe('loadConfig', () => {
       const problems = (e as ConfigError).problems.join('\n');
       for (const field of ['PORT', 'RISK_POOL_THREADS', 'RISK_FREE_RATE', 'ACCESS_TOKEN_EXPIRE_MINUTES', 'REFRESH_TOKEN_EXPIRE_DAYS']) expect(problems).toContain(field);
     }
+  });
+
+  it('screens without a PEP list unless PEP_LIST_FILE names one, resolved from the working directory', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).pepListFile).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir, PEP_LIST_FILE: '' }).pepListFile).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dataDir, PEP_LIST_FILE: '/srv/lists/pep.csv' }).pepListFile).toBe('/srv/lists/pep.csv');
+    expect(loadConfig({ DATA_DIR: dataDir, PEP_LIST_FILE: 'lists/pep.csv' }).pepListFile).toBe(resolve('lists/pep.csv'));
   });
 
   it('remembers clientOrderIds for a day by default, and takes a window from 1 s to 30 days', () => {

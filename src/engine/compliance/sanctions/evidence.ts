@@ -14,7 +14,7 @@
  * contradiction is strong evidence of another person. (It also keeps the index's floor high: every
  * point evidence can add is a point lower the pruning must search.)
  */
-import type { EntryType, SdnEntry } from './sdn-entry.js';
+import type { EntryType, ScreenedEntry } from './sdn-entry.js';
 
 export const DOB_SUPPORTS = 0.02;
 export const DOB_CONTRADICTS = -0.15;
@@ -38,6 +38,11 @@ export interface QueryFacts {
   /** YYYY-MM-DD, YYYY-MM or YYYY. */
   readonly dateOfBirth?: string;
   readonly country?: string;
+  /**
+   * Several countries of one person (a KYC subject's nationality and residence): the evidence
+   * supports when any is among the entry's, contradicts when none is. Read instead of `country`.
+   */
+  readonly countries?: readonly string[];
   readonly type?: 'individual' | 'entity';
 }
 
@@ -76,14 +81,14 @@ export function normalizeCountry(c: string): string {
   return COUNTRY_ALIASES[t] ?? t;
 }
 
-export function entryCountries(e: SdnEntry): string[] {
+export function entryCountries(e: ScreenedEntry): string[] {
   const out = new Set<string>();
   for (const a of e.addresses) if (a.country !== undefined) out.add(normalizeCountry(a.country));
   for (const n of e.nationalities) out.add(normalizeCountry(n));
   return [...out];
 }
 
-export function dobEvidence(query: string | undefined, e: SdnEntry): Evidence {
+export function dobEvidence(query: string | undefined, e: ScreenedEntry): Evidence {
   const q = query === undefined ? undefined : dobInterval(query);
   if (q === undefined || e.datesOfBirth.length === 0) {
     return { feature: 'dateOfBirth', verdict: 'unknown', adjustment: 0, detail: q === undefined ? 'no date of birth given' : 'the entry lists no date of birth' };
@@ -101,14 +106,16 @@ export function dobEvidence(query: string | undefined, e: SdnEntry): Evidence {
   return { feature: 'dateOfBirth', verdict: 'contradicts', adjustment: DOB_CONTRADICTS, detail: `${query} is not DOB ${listed}` };
 }
 
-export function countryEvidence(query: string | undefined, e: SdnEntry): Evidence {
+export function countryEvidence(query: string | readonly string[] | undefined, e: ScreenedEntry): Evidence {
   const listed = entryCountries(e);
-  if (query === undefined || listed.length === 0) {
-    return { feature: 'country', verdict: 'unknown', adjustment: 0, detail: query === undefined ? 'no country given' : 'the entry lists no country' };
+  const asked = query === undefined ? [] : typeof query === 'string' ? [query] : query;
+  if (asked.length === 0 || listed.length === 0) {
+    return { feature: 'country', verdict: 'unknown', adjustment: 0, detail: asked.length === 0 ? 'no country given' : 'the entry lists no country' };
   }
-  const q = normalizeCountry(query);
-  if (listed.includes(q)) return { feature: 'country', verdict: 'supports', adjustment: COUNTRY_SUPPORTS, detail: `${q} is among ${listed.join(', ')}` };
-  return { feature: 'country', verdict: 'contradicts', adjustment: COUNTRY_CONTRADICTS, detail: `${q} is not among ${listed.join(', ')}` };
+  const qs = [...new Set(asked.map(normalizeCountry))];
+  const shared = qs.find((q) => listed.includes(q));
+  if (shared !== undefined) return { feature: 'country', verdict: 'supports', adjustment: COUNTRY_SUPPORTS, detail: `${shared} is among ${listed.join(', ')}` };
+  return { feature: 'country', verdict: 'contradicts', adjustment: COUNTRY_CONTRADICTS, detail: `${qs.join(', ')} ${qs.length === 1 ? 'is' : 'are'} not among ${listed.join(', ')}` };
 }
 
 export function typeEvidence(query: 'individual' | 'entity' | undefined, type: EntryType): Evidence {
@@ -119,6 +126,6 @@ export function typeEvidence(query: 'individual' | 'entity' | undefined, type: E
     : { feature: 'type', verdict: 'contradicts', adjustment: TYPE_CONTRADICTS, detail: `${query} against ${type}` };
 }
 
-export function evidenceFor(q: QueryFacts, e: SdnEntry): Evidence[] {
-  return [dobEvidence(q.dateOfBirth, e), countryEvidence(q.country, e), typeEvidence(q.type, e.type)];
+export function evidenceFor(q: QueryFacts, e: ScreenedEntry): Evidence[] {
+  return [dobEvidence(q.dateOfBirth, e), countryEvidence(q.countries ?? q.country, e), typeEvidence(q.type, e.type)];
 }

@@ -1,8 +1,9 @@
 /** Sanctions screening against the OFAC SDN list: the public face of this folder. */
 export { parseSdnList, type ParsedList } from './sdn-parse.js';
-export type { DateOfBirth, EntryType, ListVersion, SdnAlias, SdnAddress, SdnEntry, SdnFiles } from './sdn-entry.js';
+export type { DateOfBirth, EntryType, ListVersion, ScreenedEntry, SdnAlias, SdnAddress, SdnEntry, SdnFiles } from './sdn-entry.js';
+export { NameIndex, type NameMatch } from './name-index.js';
 export { SanctionsIndex, CEILING, MAX_QUERY_TOKENS, type MatchExplanation, type SanctionsMatch, type ScreeningQuery, type ScreeningResult } from './sanctions-index.js';
-export { BLOCK_MIN_PAIR, BLOCK_THRESHOLD, REVIEW_THRESHOLD, MAX_MATCHES, decideMatch, type Decision } from './screening-policy.js';
+export { BLOCK_MIN_PAIR, BLOCK_THRESHOLD, REVIEW_THRESHOLD, MAX_MATCHES, decideMatch, queryDecision, type Decision } from './screening-policy.js';
 export { normalizeName } from './normalize-name.js';
 export { transliterate } from './transliterate.js';
 export { jaroWinkler } from './jaro-winkler.js';

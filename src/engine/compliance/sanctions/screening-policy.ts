@@ -26,3 +26,8 @@ export function decideMatch(m: MatchStrength): Decision {
   if (m.score >= BLOCK_THRESHOLD && m.weakestQueryToken >= BLOCK_MIN_PAIR) return 'block';
   return m.score >= REVIEW_THRESHOLD ? 'review' : 'clear';
 }
+
+/** A query's decision: its strongest match's (block over review), clear with none. */
+export function queryDecision(matches: readonly { readonly decision: Decision }[]): Decision {
+  return matches.some((m) => m.decision === 'block') ? 'block' : matches.length > 0 ? 'review' : 'clear';
+}

@@ -49,6 +49,12 @@ export interface SdnEntry {
   readonly remarks?: string;
 }
 
+/**
+ * What the matcher (name-index.ts) and the evidence read of an entry, whichever list it comes from:
+ * its names, its type, and the dates of birth and countries that support or contradict a match.
+ */
+export type ScreenedEntry = Pick<SdnEntry, 'name' | 'type' | 'aliases' | 'datesOfBirth' | 'nationalities' | 'addresses'>;
+
 /** The four files' texts, as the loader read them. */
 export interface SdnFiles {
   readonly sdn: string;
