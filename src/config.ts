@@ -22,6 +22,7 @@ import { DATABASE_DEFAULTS } from './persistence/database.js';
 import type { KeyWithId } from './persistence/field-crypto.js';
 import { devMasterKey, MASTER_KEY_FORMAT, type MasterKeys, parseMasterKey } from './persistence/master-keys.js';
 import { pepListFile } from './persistence/pep-list.js';
+import { RESCREEN_SCHEDULE_DEFAULTS } from './persistence/rescreen-schedule.js';
 import { sanctionsListDir } from './persistence/sanctions-list.js';
 import { QUEUE_FEEDER_DEFAULTS } from './persistence/queue-feeder.js';
 import { QUEUE_DEFAULTS } from './persistence/queue-options.js';
@@ -118,6 +119,8 @@ const EnvSchema = z.object({
   SANCTIONS_LIST_DIR: z.string().min(1).optional(),
   /** The PEP list file (CSV, docs/COMPLIANCE.md "PEP screening"); unset: no PEP screening (logged at start). */
   PEP_LIST_FILE: z.string().min(1).optional(),
+  /** How often the KYC cases due for re-screening are looked for (each case's due time comes from its risk level). */
+  KYC_RESCREEN_INTERVAL_S: int(10, 7 * 86_400).default(RESCREEN_SCHEDULE_DEFAULTS.intervalMs / 1000),
   /** Worker threads of the risk pool; default: one per core. */
   RISK_POOL_THREADS: int(1, 64).optional(),
   /** Portfolios per pool task. */
@@ -286,6 +289,8 @@ export interface AppConfig {
   readonly sanctionsListDir: string;
   /** PEP_LIST_FILE, resolved; absent: PEP screening is off. */
   readonly pepListFile?: string;
+  /** KYC_RESCREEN_INTERVAL_S, in ms. */
+  readonly kycRescreenIntervalMs: number;
   readonly pool: {
     readonly threads: number; readonly maxBatch: number; readonly tasksPerThread: number; readonly priority: 'idle' | 'low' | 'normal';
     /** VAR_CONFIDENCE_LEVEL. */
@@ -410,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: e.DATA_DIR,
     sanctionsListDir: sanctionsListDir({ SANCTIONS_LIST_DIR: e.SANCTIONS_LIST_DIR }),
     ...(e.PEP_LIST_FILE !== undefined ? { pepListFile: pepListFile({ PEP_LIST_FILE: e.PEP_LIST_FILE }) } : {}),
+    kycRescreenIntervalMs: e.KYC_RESCREEN_INTERVAL_S * 1000,
     pool: Object.freeze({
       threads: e.RISK_POOL_THREADS ?? RISK_POOL_DEFAULTS.threads, maxBatch: e.RISK_POOL_MAX_BATCH, tasksPerThread: e.RISK_POOL_TASKS_PER_THREAD, priority: e.RISK_POOL_PRIORITY,
       varConfidence: e.VAR_CONFIDENCE_LEVEL,

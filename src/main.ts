@@ -35,13 +35,17 @@ import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
 import { kycRoutes } from './gateway/kyc-routes.js';
 import { KycApprovals } from './persistence/kyc-approvals.js';
-import { KycService } from './persistence/kyc-service.js';
+import { KycService, type KycScreeningResult } from './persistence/kyc-service.js';
 import { KycStore } from './persistence/kyc-store.js';
 import { PgKycRows } from './persistence/kyc-rows-pg.js';
 import { MemoryKycRows } from './persistence/kyc-rows-memory.js';
 import { amlAlertRoutes } from './gateway/aml-alert-routes.js';
 import { openAmlAlerts } from './persistence/aml-alert-relay.js';
 import { CounterpartyScreening } from './gateway/counterparty-screening.js';
+import { screeningHits } from './screening-hits.js';
+import { memoryScreeningAlerts, pgScreeningAlerts } from './persistence/screening-alerts.js';
+import { kycScreening } from './persistence/kyc-screening.js';
+import { startRescreenSchedule } from './persistence/rescreen-schedule.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -203,12 +207,16 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   });
   if (bootstrap === 'granted') log('warn', 'BOOTSTRAP_ADMIN_EMAIL: admin on every portfolio granted (audited); remove the setting once your admins are set', { email: config.bootstrapAdminEmail });
   if (bootstrap === 'absent') log('warn', 'BOOTSTRAP_ADMIN_EMAIL: no account with this email yet; register it, then restart the engine', { email: config.bootstrapAdminEmail });
+  // A screening hit (KYC submission, the schedule, an order's counterparty) raises its alerts for the
+  // officers and, on a sanctions block, halts the customer's trading (reason SANCTIONS).
+  const screeningEnabled = config.compliance.sanctionsScreeningEnabled;
+  if (!screeningEnabled) log('warn', 'SANCTIONS_SCREENING_ENABLED=false: no customer or counterparty is screened; KYC cases are recorded not_screened');
+  const hits = screeningHits({ engine, alerts: persistence ? pgScreeningAlerts(persistence.db.pool) : memoryScreeningAlerts(), log });
   // KYC cases beside the accounts: sealed with the same per-user data keys, audited to the same chain.
-  // Screening of submissions (`screening`) and what a hit sets off (`onScreeningHit`) are wired by the
-  // composition of the sanctions service; without them customers are recorded `not_screened`.
   const kyc = new KycService({
     store: new KycStore(persistence ? new PgKycRows(persistence.db.pool) : new MemoryKycRows(), dataKeys),
     audit, clock: () => clock.nowMs(), onStateChanged: kycApprovals.record,
+    ...(screeningEnabled ? { screening: kycScreening(sanctions), onScreeningHit: (userId: string, r: KycScreeningResult, trigger: 'kyc' | 'rescreen') => hits.onKycHit(userId, r, trigger) } : {}),
   });
   try {
     kycApprovals.load(await kyc.approvedUserIds());
@@ -228,14 +236,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // AML alerts: the officers' routes, and the live channel fed by the database's NOTIFY (without
   // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
   const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
-  // A counterparty's review or block is only logged for now; alerts and the halt of a blocked
-  // customer's trading are wired to onHit by the compliance integration.
-  const counterparties = new CounterpartyScreening({
-    screener: sanctions, enabled: config.compliance.sanctionsScreeningEnabled, log,
-    onHit: (hit) => log('warn', 'counterparty sanctions hit', {
-      portfolioId: hit.portfolioId, userId: hit.userId, decision: hit.result.decision, listVersion: hit.result.listVersion, entNums: hit.result.matches.map((m) => m.entNum),
-    }),
-  });
+  const counterparties = new CounterpartyScreening({ screener: sanctions, enabled: screeningEnabled, log, onHit: hits.onCounterpartyHit });
   const gateway = await startGateway(engine, {
     counterparties,
     host: config.host,
@@ -279,6 +280,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       })
     : undefined;
 
+  // Every customer re-screened when their risk level says (docs/KYC.md), found due every interval.
+  const rescreening = screeningEnabled ? startRescreenSchedule({ kyc, log, intervalMs: config.kycRescreenIntervalMs }) : undefined;
+
   let stopDemo = (): void => {};
   if (opts.demo) stopDemo = runDemo(engine, opts.demo, clock, log);
 
@@ -294,6 +298,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
       ['aml alerts', () => aml?.relay.close()],
+      ['kyc re-screening', () => rescreening?.stop()],
       ['rate limits', () => rateStore.close()],
       ['sanctions', () => sanctions.close()],
       ['identity stores', () => identity.close()],

@@ -7,15 +7,14 @@
 import type pg from 'pg';
 import type { CaseState } from '../engine/compliance/aml/alert-case.js';
 import type { AmlSeverity } from './aml-alert-store.js';
+import { SCREENING_ALERT_RULES } from '../engine/compliance/screening-alert.js';
 
 export const ALERT_SEVERITIES = ['low', 'medium', 'high'] as const satisfies readonly AmlSeverity[];
 /** A case not closed yet: the officers' work in hand. */
 export const UNRESOLVED_STATES = ['open', 'investigating', 'escalated'] as const satisfies readonly CaseState[];
-/**
- * The rules of the alerts that screening raises (a `review` or `block` sanctions decision, a PEP hit):
- * the page's "screening hits" count these alerts, there being no other record of a hit.
- */
-export const SCREENING_ALERT_RULES = ['SANCTIONS_SCREENING', 'PEP_SCREENING'] as const;
+// The page's "screening hits" count the alerts of SCREENING_ALERT_RULES (engine/compliance/
+// screening-alert.ts), there being no other record of a hit.
+export { SCREENING_ALERT_RULES };
 
 /** An alert as the REST answers and the `alert` frame carry it. */
 export interface AmlAlertView {

@@ -44,13 +44,19 @@ export interface KycScreeningResult {
   readonly listVersion?: string;
 }
 
+/** A screening an officer must hear of: the sanctions list did not clear the customer, or the PEP list found them. */
+const isHit = (r: KycScreeningResult): boolean => r.decision !== 'clear' || r.pep;
+
 export interface KycServiceDeps {
   readonly store: KycStore;
   readonly audit: AuditSink;
   /** Absent: customers are recorded `not_screened` (SANCTIONS_SCREENING_ENABLED off). */
   readonly screening?: KycScreening;
-  /** Called after a case is stored with a `review` or `block` screening decision. */
-  readonly onScreeningHit?: (userId: string, result: KycScreeningResult) => Promise<void>;
+  /**
+   * Called after a case is stored with a `review` or `block` screening decision or a PEP hit, with
+   * what ran the screening (the customer's submission, or a re-screening).
+   */
+  readonly onScreeningHit?: (userId: string, result: KycScreeningResult, trigger: 'kyc' | 'rescreen') => Promise<void>;
   /**
    * Called after every change of a case's state (submission, resubmission, an officer's decision):
    * what keeps the pre-trade check's synchronous view of approved customers current.
@@ -134,7 +140,7 @@ export class KycService {
       await this.audit(userId, 'kyc.resubmitted', existing, stored);
     }
     this.d.onStateChanged?.(userId, stored.state);
-    if (screening && screening.decision !== 'clear') await this.d.onScreeningHit?.(userId, screening);
+    if (screening && isHit(screening)) await this.d.onScreeningHit?.(userId, screening, 'kyc');
     return ok({ case: stored, screening });
   }
 
@@ -281,7 +287,7 @@ export class KycService {
     if (!(await this.d.store.update(next, kase.version, null, { risk }))) return failure('KYC_CONFLICT', 'the case changed during re-screening; try again');
     const after = record(next, personal.value.submission, risk, kase.submittedMs);
     await this.d.audit({ actor: opts.actor ?? 'engine', action: 'kyc.rescreened', entityType: 'user', entityId: userId, before: summary(kase), after: summary(after) });
-    if (screening && screening.decision !== 'clear') await this.d.onScreeningHit?.(userId, screening);
+    if (screening && isHit(screening)) await this.d.onScreeningHit?.(userId, screening, 'rescreen');
     return ok({ case: after, screening });
   }
 

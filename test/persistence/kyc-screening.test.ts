@@ -62,7 +62,8 @@ describe('KYC screening by the sanctions thread', () => {
     expect(ordinary.value.case.risk).toMatchObject({ pep: false, sanctions: 'clear', enhancedDueDiligence: false, level: 'low', score: 0 });
     expect(pep.value.case.risk).toMatchObject({ pep: true, sanctions: 'clear', enhancedDueDiligence: true, level: 'medium', score: 30 });
     expect(pep.value.screening).toMatchObject({ pep: true, pepListVersion: thread.pepVersion!.sha256 });
-    // A PEP is not a sanctions hit: no alert, no halt.
-    expect(hits).toEqual([]);
+    // A PEP is not a sanctions hit (decision clear: no halt), but it is handed on for the PEP alert.
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ decision: 'clear', pep: true });
   });
 });

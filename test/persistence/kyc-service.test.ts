@@ -60,7 +60,7 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
     let env: Awaited<ReturnType<Backend['rows']>>;
     let now = T0;
     const events: SecurityEvent[] = [];
-    const hits: [string, KycScreeningResult][] = [];
+    const hits: [string, KycScreeningResult, string][] = [];
     const audit: AuditSink = async (e) => {
       events.push(e);
     };
@@ -72,7 +72,7 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
 
     beforeAll(async () => {
       env = await backend.rows();
-      kyc = new KycService({ store: env.store, audit, screening, onScreeningHit: async (u, r) => void hits.push([u, r]), clock: () => now });
+      kyc = new KycService({ store: env.store, audit, screening, onScreeningHit: async (u, r, trigger) => void hits.push([u, r, trigger]), clock: () => now });
     });
     afterAll(async () => {
       await env?.destroy();
@@ -205,16 +205,17 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
       expect(events.filter((e) => e.entityId === id).map((e) => e.action)).toEqual(['kyc.submitted', 'kyc.start_review', 'kyc.request_info', 'kyc.resubmitted']);
     });
 
-    it('raises the risk of a possible sanctions match and of a PEP, and hands the hit on', async () => {
+    it('raises the risk of a possible sanctions match and of a PEP, and hands both hits on with what triggered them', async () => {
       const ivan = await submitted({ ...ANNA, legalName: { givenNames: 'Ivan', surname: 'Sanctionedov' } });
       const c = await kyc.get(ivan);
       expect(c.ok && c.value.case.risk).toMatchObject({ level: 'high', sanctions: 'review', enhancedDueDiligence: true, nextRescreenMs: now + 30 * DAY });
       expect(c.ok && c.value.riskFactors?.find((f) => f.factor === 'sanctions')).toEqual({ factor: 'sanctions', points: 40, detail: 'screening decision review' });
-      expect(hits).toContainEqual([ivan, { decision: 'review', pep: false, listVersion: 'sdn-test' }]);
+      expect(hits).toContainEqual([ivan, { decision: 'review', pep: false, listVersion: 'sdn-test' }, 'kyc']);
       const paula = await submitted({ ...ANNA, legalName: { givenNames: 'Paula', surname: 'Politica' } });
       const p = await kyc.get(paula);
       expect(p.ok && p.value.case.risk).toMatchObject({ level: 'medium', pep: true, enhancedDueDiligence: true });
-      expect(hits.some(([u]) => u === paula)).toBe(false);
+      // Not a block, but an officer must know: enhanced due diligence is theirs to do.
+      expect(hits.find(([u]) => u === paula)).toMatchObject([paula, { decision: 'clear', pep: true }, 'kyc']);
     });
 
     it('records not_screened when no screening is configured', async () => {
