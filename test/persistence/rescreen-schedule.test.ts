@@ -134,4 +134,37 @@ describe('the re-screening schedule', () => {
     expect(k.screenedSince(from)).toEqual(['Timed1']);
     await schedule.stop(); // twice is fine
   });
+
+  it('keeps going past a customer whose screening fails: the others due are screened, the failure is counted and logged', async () => {
+    const k = kycOf();
+    // The failing customer is the longest due, so first in every batch the store answers.
+    const bad = await k.customer('Broken', T0);
+    for (let i = 0; i < 4; i++) await k.customer(`Fine${i}`, T0 + DAY + i);
+    k.screening.failFor.add('Anna Broken');
+    const schedule = k.schedule({ batch: 1, maxBatchesPerRun: 10 });
+    k.clock.now = T0 + LOW_RISK_DUE + 2 * DAY;
+    const from = k.screening.asked.length;
+    expect(await schedule.runOnce()).toEqual({ screened: 4, failed: 1 });
+    // Tried once in the run, not again in each batch.
+    expect(k.screenedSince(from)).toEqual(['Broken', 'Fine0', 'Fine1', 'Fine2', 'Fine3']);
+    expect(k.logged).toContainEqual({
+      level: 'warn', msg: 'KYC re-screening failed', fields: { userId: bad, code: 'KYC_RESCREEN_FAILED', message: 'sanctions thread: the query for Anna Broken failed' },
+    });
+    // Still due: the next run tries it again, and it is screened once the screening answers.
+    k.screening.failFor.clear();
+    expect(await schedule.runOnce()).toEqual({ screened: 1, failed: 0 });
+    expect(await schedule.runOnce()).toEqual({ screened: 0, failed: 0 });
+  });
+
+  it('is not held up by a full batch of failing customers', async () => {
+    const k = kycOf();
+    for (let i = 0; i < 3; i++) await k.customer(`Down${i}`, T0 + i);
+    await k.customer('Healthy', T0 + DAY);
+    for (let i = 0; i < 3; i++) k.screening.failFor.add(`Anna Down${i}`);
+    const schedule = k.schedule({ batch: 3, maxBatchesPerRun: 5 });
+    k.clock.now = T0 + LOW_RISK_DUE + 2 * DAY;
+    const from = k.screening.asked.length;
+    expect(await schedule.runOnce()).toEqual({ screened: 1, failed: 3 });
+    expect(k.screenedSince(from)).toEqual(['Down0', 'Down1', 'Down2', 'Healthy']);
+  });
 });
