@@ -291,10 +291,23 @@ export class KycService {
     return ok({ case: after, screening });
   }
 
-  /** Re-screens the customers whose date has come (at most `limit`); resolves with each outcome. */
-  async rescreenDue(limit = 100): Promise<{ readonly userId: string; readonly outcome: Result<KycSubmitted, KycErrorCode> }[]> {
+  /**
+   * Re-screens the customers whose date has come (at most `limit`, leaving out `skip`: those that
+   * failed earlier in the same run); resolves with each outcome. One customer whose re-screening
+   * throws (the screening or the store failing for them) is a KYC_RESCREEN_FAILED outcome, not a
+   * rejection: their case is unchanged and stays due, and the others are still screened. A failing
+   * case is the longest due, so first in every batch: without `skip` it would fill each batch again.
+   */
+  async rescreenDue(limit = 100, skip: ReadonlySet<string> = new Set()): Promise<{ readonly userId: string; readonly outcome: Result<KycSubmitted, KycErrorCode | 'KYC_RESCREEN_FAILED'> }[]> {
     const out = [];
-    for (const userId of await this.d.store.dueForRescreen(this.now(), limit)) out.push({ userId, outcome: await this.rescreen(userId) });
+    const due = (await this.d.store.dueForRescreen(this.now(), limit + skip.size)).filter((id) => !skip.has(id)).slice(0, limit);
+    for (const userId of due) {
+      try {
+        out.push({ userId, outcome: await this.rescreen(userId) });
+      } catch (e) {
+        out.push({ userId, outcome: failure('KYC_RESCREEN_FAILED', e instanceof Error ? e.message : String(e)) });
+      }
+    }
     return out;
   }
 

@@ -33,14 +33,17 @@ export function startRescreenSchedule(o: {
 
   const run = async (): Promise<{ screened: number; failed: number }> => {
     let screened = 0, failed = 0;
-    // Bounded: a case whose re-screening fails stays due, and must not keep one run going forever;
-    // the next run tries it again.
+    // A case whose re-screening fails stays due (and, the longest due, first in every batch): it is
+    // tried once a run, left out of the run's later batches so the others due are reached, and
+    // tried again by the next run.
+    const failedThisRun = new Set<string>();
     for (let i = 0; i < maxBatches && !stopped; i++) {
-      const done = await o.kyc.rescreenDue(batch);
+      const done = await o.kyc.rescreenDue(batch, failedThisRun);
       for (const d of done) {
         if (d.outcome.ok) screened++;
         else {
           failed++;
+          failedThisRun.add(d.userId);
           o.log('warn', 'KYC re-screening failed', { userId: d.userId, code: d.outcome.code, message: d.outcome.message });
         }
       }
