@@ -2,8 +2,8 @@
  * New AML alerts, heard from PostgreSQL, for the websocket channel `alerts`. The AML queue's
  * workers may run in another thread or process (BullMQ workers on Redis), so the statement that
  * stores alerts announces them with NOTIFY (aml-alert-store.ts, on the schema's channel of
- * aml-alert-channel.ts); this relay LISTENs on its own connection, as the session revocations do
- * (session-store-pg.ts), reads the alerts a notice names and hands each to its listeners once.
+ * aml-alert-channel.ts); this relay LISTENs on its own connection (pg-listen.ts, as the session
+ * revocations do), reads the alerts a notice names and hands each to its listeners once.
  *
  * - A notice is delivered at commit only, so every alert it names can be read.
  * - The listening connection lost, the relay listens again and then reads every alert above the
@@ -21,6 +21,7 @@ import { amlAlertChannel, parseAlertNotice } from './aml-alert-channel.js';
 import { type AmlAlertQueries, type AmlAlertView, pgAmlAlertQueries } from './aml-alert-queries.js';
 import { type AmlCaseStore, pgAmlCaseStore } from './aml-case-store.js';
 import type { Database } from './database.js';
+import { PgListenLoop } from './pg-listen.js';
 
 export interface AmlAlertRelayOptions {
   readonly db: Pick<Database, 'connection' | 'schema' | 'onNotification'>;
@@ -41,8 +42,7 @@ export class AmlAlertRelay implements AlertFeed {
   private readonly handed = new Set<string>();
   /** The highest id handed on (or there when the relay started); undefined until it first listens. */
   private highest: bigint | undefined;
-  private listener: pg.Client | undefined;
-  private retry: NodeJS.Timeout | undefined;
+  private readonly listening: PgListenLoop;
   private closed = false;
   /** Notices are read one after the other, so alerts go out in the order they were noticed. */
   private tail: Promise<void> = Promise.resolve();
@@ -50,6 +50,15 @@ export class AmlAlertRelay implements AlertFeed {
 
   constructor(private readonly o: AmlAlertRelayOptions) {
     this.channel = amlAlertChannel(o.db.schema);
+    this.listening = new PgListenLoop({
+      connection: o.db.connection,
+      channel: this.channel,
+      onNotification: (payload) => this.onPayload(payload),
+      onListening: () => this.onListening(),
+      logLabel: 'AML alert listener',
+      log: o.log,
+      reconnectMs: o.reconnectMs,
+    });
     this.unrelayed = o.db.onNotification?.((n) => this.onNotice(n)) ?? (() => {});
   }
 
@@ -60,28 +69,27 @@ export class AmlAlertRelay implements AlertFeed {
 
   /** Listens; when the database cannot be reached now, keeps trying in the background (never rejects). */
   async start(): Promise<void> {
-    try {
-      await this.listen();
-    } catch (err) {
-      this.o.log?.('warn', 'AML alert listener cannot listen yet; retrying', { error: (err as Error).message });
-      this.scheduleListen();
-    }
+    await this.listening.startOrRetry();
   }
 
   /** Stops listening; safe to call twice. Alerts being read are still handed on. */
   async close(): Promise<void> {
     this.closed = true;
     this.unrelayed();
-    if (this.retry) clearTimeout(this.retry);
-    const l = this.listener;
-    this.listener = undefined;
-    await l?.end().catch(() => {});
+    await this.listening.close();
     await this.tail;
   }
 
+  /** A notice the embedded database handed on from a connection of its pool (Database.onNotification). */
   private onNotice(n: pg.Notification): void {
-    if (n.channel !== this.channel || n.payload === undefined || this.closed) return;
-    const notice = parseAlertNotice(n.payload);
+    if (n.channel !== this.channel || n.payload === undefined) return;
+    this.onPayload(n.payload);
+  }
+
+  /** A notice's payload, from the listening connection or the embedded database. */
+  private onPayload(payload: string): void {
+    if (this.closed) return;
+    const notice = parseAlertNotice(payload);
     if (notice === undefined) return;
     this.enqueue(() => ('ids' in notice ? this.o.queries.byIds(notice.ids) : this.o.queries.between(notice.from, notice.to)));
   }
@@ -114,38 +122,12 @@ export class AmlAlertRelay implements AlertFeed {
     }
   }
 
-  private async listen(): Promise<void> {
-    const client = new pg.Client(this.o.db.connection);
-    client.on('error', (err) => {
-      this.o.log?.('warn', 'AML alert listener failed; listening again', { error: err.message });
-      this.relisten(client);
-    });
-    client.on('end', () => this.relisten(client));
-    client.on('notification', (n) => this.onNotice(n));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${this.channel}`);
-    } catch (err) {
-      client.removeAllListeners('end');
-      await client.end().catch(() => {});
-      throw err;
-    }
-    if (this.closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.listener = client;
+  /** After every LISTEN: the first time, where to start; after a reconnect, what was stored meanwhile. */
+  private async onListening(): Promise<void> {
     if (this.highest !== undefined) return this.catchUp();
-    try {
-      // After LISTEN, so an alert stored meanwhile is either above this or noticed.
-      const last = BigInt(await this.o.queries.lastId());
-      if (this.highest === undefined || last > this.highest) this.highest = last;
-    } catch (err) {
-      this.listener = undefined;
-      client.removeAllListeners('end');
-      await client.end().catch(() => {});
-      throw err;
-    }
+    // After LISTEN, so an alert stored meanwhile is either above this or noticed.
+    const last = BigInt(await this.o.queries.lastId());
+    if (this.highest === undefined || last > this.highest) this.highest = last;
   }
 
   /** Reads, in batches, every alert above the highest handed on. */
@@ -160,25 +142,6 @@ export class AmlAlertRelay implements AlertFeed {
       }
     };
     this.enqueue(more);
-  }
-
-  private relisten(client: pg.Client): void {
-    if (this.closed || this.listener !== client) return;
-    this.listener = undefined;
-    client.end().catch(() => {});
-    this.scheduleListen();
-  }
-
-  private scheduleListen(): void {
-    if (this.closed || this.retry) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      if (this.closed) return;
-      this.listen().catch((err: Error) => {
-        this.o.log?.('warn', 'AML alert listener cannot reconnect yet', { error: err.message });
-        this.scheduleListen();
-      });
-    }, this.o.reconnectMs ?? 1000);
   }
 }
 

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { AuthMethod } from '../gateway/identity/ports.js';
 import type { RotateOutcome, SessionRecord, SessionStore } from '../gateway/identity/stores.js';
 import type { LogFn } from '../logger.js';
+import { PgListenLoop } from './pg-listen.js';
 import { type Revocation, RevocationView } from './revocation-view.js';
 
 export interface PgSessionStoreOptions {
@@ -39,15 +40,26 @@ export class PgSessionStore implements SessionStore {
   private readonly pool: pg.Pool;
   private readonly channel: string;
   private readonly now: () => number;
-  private listener: pg.Client | undefined;
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
+  private readonly listening: PgListenLoop;
 
   constructor(private readonly o: PgSessionStoreOptions) {
     this.pool = o.pool;
     // A channel is an identifier (at most 63 bytes): a digest of the schema keeps any schema's short.
     this.channel = `session_revoked_${createHash('sha256').update(o.schema).digest('hex').slice(0, 16)}`;
     this.now = o.nowMs ?? Date.now;
+    this.listening = new PgListenLoop({
+      connection: o.connection,
+      channel: this.channel,
+      onNotification: (payload) => {
+        const r = parseRevocation(payload);
+        if (r) this.view.add(r, this.now());
+      },
+      // After LISTEN, so a revocation made meanwhile is either loaded here or notified.
+      onListening: () => this.load(),
+      logLabel: 'session revocation listener',
+      log: o.log,
+      reconnectMs: o.reconnectMs,
+    });
   }
 
   isRevoked(sessionId: string): boolean {
@@ -106,16 +118,13 @@ export class PgSessionStore implements SessionStore {
     return r.rows.map((x) => x.id);
   }
 
+  /** Listens; rejects when the database cannot be reached now (a connection lost later is retried). */
   async start(): Promise<void> {
-    await this.listen();
+    await this.listening.start();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.retry) clearTimeout(this.retry);
-    const l = this.listener;
-    this.listener = undefined;
-    await l?.end().catch(() => {});
+    await this.listening.close();
   }
 
   /** Here at once (the gateway checks synchronously), then to the other processes. */
@@ -130,62 +139,6 @@ export class PgSessionStore implements SessionStore {
         this.o.log?.('warn', 'session revocation not announced to other engines', { error: (err as Error).message });
       }
     }
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client(this.o.connection);
-    client.on('error', (err) => {
-      this.o.log?.('warn', 'session revocation listener failed; listening again', { error: err.message });
-      this.relisten(client);
-    });
-    client.on('end', () => this.relisten(client));
-    client.on('notification', (n) => {
-      if (n.channel !== this.channel || n.payload === undefined) return;
-      const r = parseRevocation(n.payload);
-      if (r) this.view.add(r, this.now());
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${this.channel}`);
-    } catch (err) {
-      client.removeAllListeners('end');
-      await client.end().catch(() => {});
-      throw err;
-    }
-    if (this.closed) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.listener = client;
-    try {
-      // After LISTEN, so a revocation made meanwhile is either loaded here or notified.
-      await this.load();
-    } catch (err) {
-      this.listener = undefined;
-      client.removeAllListeners('end');
-      await client.end().catch(() => {});
-      throw err;
-    }
-  }
-
-  private relisten(client: pg.Client): void {
-    if (this.closed || this.listener !== client) return;
-    this.listener = undefined;
-    client.end().catch(() => {});
-    this.scheduleListen();
-  }
-
-  /** Tries again every reconnectMs until it listens (or the store closes). */
-  private scheduleListen(): void {
-    if (this.closed || this.retry) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      if (this.closed) return;
-      this.listen().catch((err: Error) => {
-        this.o.log?.('warn', 'session revocation listener cannot reconnect yet', { error: err.message });
-        this.scheduleListen();
-      });
-    }, this.o.reconnectMs ?? 1000);
   }
 
   private async load(): Promise<void> {
