@@ -57,7 +57,7 @@ describe('screening alerts on PostgreSQL', () => {
     expect(alerts).toHaveLength(1);
     const a = alerts[0]!;
     expect(a).toMatchObject({ rule: 'SANCTIONS_SCREENING', severity: 'high', state: 'open', customerId: 'cust-read', portfolioId: '', notional: 0 });
-    expect(a.evidence).toEqual({ fillIds: [], orderIds: [], figures: { decision: 'block', listVersion: SDN, matches: 1, topScore: 0.97, topEntNum: 36_001, topName: 'PETROV, Ivan' } });
+    expect(a.evidence).toEqual({ fillIds: [], orderIds: [], figures: { trigger: 'kyc', decision: 'block', listVersion: SDN, matches: 1, topScore: 0.97, topEntNum: 36_001, topName: 'PETROV, Ivan' } });
     expect(await aml.alerts.get(a.alertId)).toEqual(a);
   });
 

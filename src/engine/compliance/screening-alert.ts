@@ -73,7 +73,7 @@ export function screeningAlerts(h: ScreeningHitInput): ScreeningAlert[] {
         evidence: {
           fillIds: [], orderIds,
           figures: {
-            decision: h.sanctions.decision, listVersion: h.sanctions.listVersion, matches: h.sanctions.matches.length,
+            trigger: h.trigger, decision: h.sanctions.decision, listVersion: h.sanctions.listVersion, matches: h.sanctions.matches.length,
             ...(top !== undefined ? { topScore: top.score, topEntNum: top.entNum, topName: top.name } : {}),
           },
         },
@@ -91,7 +91,7 @@ export function screeningAlerts(h: ScreeningHitInput): ScreeningAlert[] {
         evidence: {
           fillIds: [], orderIds,
           figures: {
-            pep: true, listVersion: h.pep.listVersion, matches: h.pep.matches.length,
+            trigger: h.trigger, pep: true, listVersion: h.pep.listVersion, matches: h.pep.matches.length,
             ...(top !== undefined ? { topScore: top.score, topId: top.id, topPosition: top.position, topCountry: top.country } : {}),
           },
         },

@@ -48,20 +48,20 @@ describe('screening alerts', () => {
     const [a] = alerts;
     expect(a).toMatchObject({ rule: 'SANCTIONS_SCREENING', severity: 'high', customerId: 'user-1' });
     expect(a!.details).toMatchObject({ key: a!.key, trigger: 'kyc', customerId: 'user-1', evidence: { fillIds: [], orderIds: [] } });
-    expect(a!.details.evidence.figures).toEqual({ decision: 'block', listVersion: SDN_V1, matches: 2, topScore: 0.97, topEntNum: 36_001, topName: 'PETROV, Ivan' });
+    expect(a!.details.evidence.figures).toEqual({ trigger: 'kyc', decision: 'block', listVersion: SDN_V1, matches: 2, topScore: 0.97, topEntNum: 36_001, topName: 'PETROV, Ivan' });
     expect(a!.details.matches).toHaveLength(2);
   });
 
   it('still says the decision and list version when the port gave no matches', () => {
     const [a] = screeningAlerts(kycHit({ sanctions: { listVersion: SDN_V1, decision: 'block', matches: [] } }));
-    expect(a!.details.evidence.figures).toEqual({ decision: 'block', listVersion: SDN_V1, matches: 0 });
+    expect(a!.details.evidence.figures).toEqual({ trigger: 'kyc', decision: 'block', listVersion: SDN_V1, matches: 0 });
   });
 
   it('raises one medium PEP_SCREENING alert for a PEP hit the sanctions list cleared', () => {
     const alerts = screeningAlerts(kycHit({ pep: pep(true) }));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ rule: 'PEP_SCREENING', severity: 'medium', customerId: 'user-1' });
-    expect(alerts[0]!.details.evidence.figures).toEqual({ pep: true, listVersion: PEP_V1, matches: 1, topScore: 0.95, topId: 'pep-7', topPosition: 'Minister of Finance', topCountry: 'AR' });
+    expect(alerts[0]!.details.evidence.figures).toEqual({ trigger: 'kyc', pep: true, listVersion: PEP_V1, matches: 1, topScore: 0.95, topId: 'pep-7', topPosition: 'Minister of Finance', topCountry: 'AR' });
   });
 
   it('raises both alerts, with different keys, for a customer both lists found', () => {
