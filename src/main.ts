@@ -35,6 +35,7 @@ import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
 import { kycRoutes } from './gateway/kyc-routes.js';
 import { KycApprovals } from './persistence/kyc-approvals.js';
+import { SanctionsBlocks } from './persistence/sanctions-blocks.js';
 import { KycService, type KycScreeningResult } from './persistence/kyc-service.js';
 import { KycStore } from './persistence/kyc-store.js';
 import { PgKycRows } from './persistence/kyc-rows-pg.js';
@@ -158,6 +159,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // service can read the store, before the gateway takes any order (empty means nobody is approved:
   // owned portfolios are reduce-only).
   const kycApprovals = new KycApprovals();
+  // The customers a screening blocked: a portfolio opened for one starts halted (reason SANCTIONS).
+  // Filled below with the KYC cases that block, and by every block found while running.
+  const sanctionsBlocks = new SanctionsBlocks();
   const engine = new Engine({
     calculator: pool,
     clock,
@@ -173,6 +177,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     clientOrderIdWindowMs: config.clientOrderIdWindowMs,
     leverage: config.leverage,
     ...(kycRequired ? { kycGate: kycApprovals } : {}),
+    blockedOwners: sanctionsBlocks,
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
   });
   // Identity: one token service for the gateway and the accounts, stores beside the engine's data.
@@ -211,7 +216,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // officers and, on a sanctions block, halts the customer's trading (reason SANCTIONS).
   const screeningEnabled = config.compliance.sanctionsScreeningEnabled;
   if (!screeningEnabled) log('warn', 'SANCTIONS_SCREENING_ENABLED=false: no customer or counterparty is screened; KYC cases are recorded not_screened');
-  const hits = screeningHits({ engine, alerts: persistence ? pgScreeningAlerts(persistence.db.pool) : memoryScreeningAlerts(), log });
+  const hits = screeningHits({ engine, blocks: sanctionsBlocks, alerts: persistence ? pgScreeningAlerts(persistence.db.pool) : memoryScreeningAlerts(), log });
   // KYC cases beside the accounts: sealed with the same per-user data keys, audited to the same chain.
   const kyc = new KycService({
     store: new KycStore(persistence ? new PgKycRows(persistence.db.pool) : new MemoryKycRows(), dataKeys),
@@ -220,6 +225,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   });
   try {
     kycApprovals.load(await kyc.approvedUserIds());
+    sanctionsBlocks.load(await kyc.sanctionsBlockedUserIds());
   } catch (err) {
     await identity.close().catch(() => {});
     await engine.close().catch(() => {});
@@ -227,7 +233,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await sanctions.close().catch(() => {});
     throw err;
   }
-  log('info', 'KYC approvals loaded', { approved: kycApprovals.size });
+  log('info', 'KYC approvals loaded', { approved: kycApprovals.size, sanctionsBlocked: sanctionsBlocks.size });
   const rateStore = openRateLimitStore({
     ...(durable?.redisUrl !== undefined ? { redisUrl: durable.redisUrl } : {}),
     ...(persistence ? { db: persistence.db } : {}),

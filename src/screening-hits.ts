@@ -3,7 +3,8 @@
  * order naming a counterparty): it raises its alerts (engine/compliance/screening-alert.ts) for the
  * compliance officers, and a sanctions `block` halts the customer's trading at once (every portfolio
  * they own, trading state halted with reason SANCTIONS; a portfolio without an owner is halted
- * itself). Composition: the alerts' store and the engine are given.
+ * itself), and the customer is remembered as blocked so that a portfolio opened for them later
+ * starts halted too (engine.ts, blockedOwners). Composition: the alerts' store and the engine are given.
  *
  * The halt comes first and does not wait for the alert's store: a database that is slow or away
  * must not leave a sanctioned customer trading. A failure of either is logged with the customer and
@@ -11,6 +12,7 @@
  * second one the same alert).
  */
 import type { EngineApi } from './engine/runtime/engine-api.js';
+import { SANCTIONS_BLOCK_ACTOR } from './engine/runtime/engine.js';
 import { screeningAlerts, type ScreeningHitInput } from './engine/compliance/screening-alert.js';
 import type { PepScreeningResult } from './engine/compliance/pep/index.js';
 import type { ScreeningResult } from './engine/compliance/sanctions/index.js';
@@ -19,8 +21,8 @@ import type { ScreeningAlertSink } from './persistence/screening-alerts.js';
 import type { KycScreeningResult } from './persistence/kyc-service.js';
 import type { CounterpartyHit } from './gateway/counterparty-screening.js';
 
-/** Who halts: recorded in the journal and the audit trail. */
-export const SCREENING_ACTOR = 'compliance:screening';
+/** Who halts: recorded in the journal and the audit trail (the same actor halts a blocked customer's new portfolio). */
+export const SCREENING_ACTOR = SANCTIONS_BLOCK_ACTOR;
 
 export interface ScreeningHits {
   /** KycService's onScreeningHit (submission and re-screening). */
@@ -39,6 +41,8 @@ export function screeningHits(o: {
   readonly engine: Pick<EngineApi, 'haltOwner' | 'setTradingState' | 'getPortfolio'>;
   readonly alerts: ScreeningAlertSink;
   readonly log: LogFn;
+  /** Where a blocked customer is remembered, so that a portfolio opened for them later starts halted. */
+  readonly blocks?: { add(customerId: string): void };
 }): ScreeningHits {
   const { engine, alerts, log } = o;
 
@@ -55,6 +59,7 @@ export function screeningHits(o: {
   };
 
   const haltCustomer = async (customerId: string): Promise<void> => {
+    o.blocks?.add(customerId);
     const r = await engine.haltOwner(customerId, 'SANCTIONS', SCREENING_ACTOR);
     if (!r.ok) log('error', 'sanctions block: not every portfolio of the customer could be halted', { customerId, code: r.code, message: r.message });
   };

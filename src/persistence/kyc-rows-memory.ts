@@ -47,6 +47,10 @@ export class MemoryKycRows implements KycRowStore {
       .map((r) => r.userId);
   }
 
+  async sanctionsBlocked(): Promise<string[]> {
+    return [...this.submissions.values()].filter((r) => r.risk?.sanctions === 'block').map((r) => r.userId).sort();
+  }
+
   async countByState(): Promise<Record<KycState, number>> {
     const out = Object.fromEntries(KYC_STATES.map((s) => [s, 0])) as Record<KycState, number>;
     for (const r of this.submissions.values()) out[r.state]++;

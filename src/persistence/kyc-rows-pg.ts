@@ -107,6 +107,11 @@ export class PgKycRows implements KycRowStore {
     return r.rows.map((x) => x.user_id);
   }
 
+  async sanctionsBlocked(): Promise<string[]> {
+    const r = await this.pool.query<{ user_id: string }>("SELECT user_id FROM kyc_submissions WHERE sanctions_decision = 'block' ORDER BY user_id");
+    return r.rows.map((x) => x.user_id);
+  }
+
   async countByState(): Promise<Record<KycState, number>> {
     const r = await this.pool.query<{ state: KycState; n: string }>('SELECT state, count(*) AS n FROM kyc_submissions GROUP BY state');
     const out = Object.fromEntries(KYC_STATES.map((s) => [s, 0])) as Record<KycState, number>;

@@ -79,6 +79,8 @@ export interface KycRowStore {
   /** Users whose re-screening date is at or before `nowMs`, soonest first. */
   dueForRescreen(nowMs: number, limit: number): Promise<string[]>;
   countByState(): Promise<Record<KycState, number>>;
+  /** Users whose latest screening decided `block`. */
+  sanctionsBlocked(): Promise<string[]>;
   countByRiskLevel(): Promise<Record<RiskLevel | 'unscored', number>>;
   insertDocument(row: KycDocumentRow): Promise<void>;
   findDocument(userId: string, id: string): Promise<KycDocumentRow | undefined>;

@@ -311,6 +311,11 @@ export class KycService {
     return out;
   }
 
+  /** The customers whose latest screening decided `block`: the start of the engine's view of blocked customers (SanctionsBlocks). */
+  sanctionsBlockedUserIds(): Promise<string[]> {
+    return this.d.store.sanctionsBlocked();
+  }
+
   /** The KYC lines of GET /compliance/risk-metrics: the backlog by state, customers by risk level. */
   async metrics(): Promise<{ readonly byState: Record<KycState, number>; readonly byRiskLevel: Record<RiskLevel | 'unscored', number> }> {
     return { byState: await this.d.store.countByState(), byRiskLevel: await this.d.store.countByRiskLevel() };

@@ -112,6 +112,10 @@ export class KycStore {
     return this.rows.dueForRescreen(nowMs, limit);
   }
 
+  sanctionsBlocked(): Promise<string[]> {
+    return this.rows.sanctionsBlocked();
+  }
+
   countByState(): Promise<Record<KycState, number>> {
     return this.rows.countByState();
   }

@@ -145,6 +145,22 @@ export function describeKycStoreContract(name: string, open: () => Promise<KycSt
       expect((await s.dueForRescreen(T0 + 364 * 86_400_000, 10_000)).some((id) => ids.includes(id))).toBe(false);
     });
 
+    it('lists the customers whose latest screening blocks, and forgets one a later screening cleared', async () => {
+      const [blocked, cleared, never] = [await created(), await created(), await created()];
+      const block = { ...assessRisk({ nationality: 'SE', countryOfResidence: 'SE', pep: false, sanctions: 'block', sourceOfFunds: 'salary' }, T0 + 10), sanctions: 'block' as const, pep: false };
+      const clear = { ...assessRisk({ nationality: 'SE', countryOfResidence: 'SE', pep: false, sanctions: 'clear', sourceOfFunds: 'salary' }, T0 + 20), sanctions: 'clear' as const, pep: false };
+      for (const id of [blocked, cleared]) {
+        const c = await s.findCase(id);
+        expect(await s.update({ ...c!, version: c!.version + 1, updatedMs: T0 + 10 }, c!.version, null, { risk: block })).toBe(true);
+      }
+      const c = await s.findCase(cleared);
+      expect(await s.update({ ...c!, version: c!.version + 1, updatedMs: T0 + 20 }, c!.version, null, { risk: clear })).toBe(true);
+      const ids = await s.sanctionsBlocked();
+      expect(ids).toContain(blocked);
+      expect(ids).not.toContain(cleared);
+      expect(ids).not.toContain(never);
+    });
+
     it('keeps a document sealed and returns its bytes and zone as uploaded, to its owner only', async () => {
       const id = await created();
       const meta = await s.addDocument(id, { documentType: 'passport', contentType: 'application/pdf', bytes: SCAN, mrz: mrz(), flags: [{ code: 'DOCUMENT_EXPIRED', expiryDate: '2012-04-15' }], uploadedMs: T0 + 5 });

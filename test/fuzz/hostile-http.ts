@@ -9,6 +9,8 @@ import { ADMIN_ROUTES } from '../../src/gateway/admin-routes.js';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
 import type { AccountService } from '../../src/gateway/identity/account-service.js';
 import { kycRoutes } from '../../src/gateway/kyc-routes.js';
+import { amlAlertRoutes } from '../../src/gateway/aml-alert-routes.js';
+import { complianceRoutes, type SanctionsScreening } from '../../src/gateway/compliance-routes.js';
 import { MARKET_ROUTES } from '../../src/gateway/market-routes.js';
 import { KycService } from '../../src/persistence/kyc-service.js';
 import { KycStore } from '../../src/persistence/kyc-store.js';
@@ -73,7 +75,10 @@ export function knownPaths(): readonly KnownPath[] {
   const accounts = undefined as unknown as AccountService;
   // The KYC routes read their upload limit from the service at construction: a real one, unused.
   const kyc = new KycService({ store: new KycStore(new MemoryKycRows(), memoryDataKeys({ current: { id: 'fuzz', key: Buffer.alloc(32) }, previous: [] })), audit: async () => {} });
-  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...kycRoutes(kyc)]) {
+  // Likewise the screening: only the compliance routes' patterns are read here.
+  const screening = undefined as unknown as SanctionsScreening;
+  const compliance = [...complianceRoutes(screening), ...amlAlertRoutes({ audit: async () => {} })];
+  for (const r of [...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...kycRoutes(kyc), ...compliance]) {
     const e = byPattern.get(r.pattern) ?? { methods: [], hasBody: false };
     e.methods.push(UWS_METHOD[r.method] ?? r.method.toUpperCase());
     e.hasBody ||= r.hasBody;
@@ -193,6 +198,14 @@ function validBody(rand: Rand, ctx: HttpFuzzContext, pattern: string): Record<st
       return { documentType: rand.pick(['passport', 'id_card', 'driving_licence']), contentType: 'image/png', dataBase64: rand.pick(['iVBORw0KGgoAAAANSUhEUg==', 'JVBERi0xLjQK', 'aGVsbG8=']) };
     case '/kyc/:userId/decision':
       return { action: rand.pick(['start_review', 'approve', 'reject', 'request_info']), reason: 'fuzz' };
+    case '/compliance/sanctions-check':
+      return { name: rand.pick(['Usama bin Laden', 'Anna Maria Eriksson', 'NORDSEE HANDELS GMBH']), ...(rand.chance(0.5) ? { dateOfBirth: '1957-07-30', country: 'SA' } : {}) };
+    case '/compliance/alerts/:id/transition':
+      return { to: rand.pick(['investigating', 'escalated', 'closed_no_action', 'reported']), reason: 'fuzz' };
+    case '/compliance/alerts/:id/notes':
+      return { text: 'fuzz note' };
+    case '/compliance/alerts/:id/assign':
+      return { assignee: rand.pick(['carl', 'olga']) };
     default:
       return rand.chance(0.5) ? {} : { data: { kind: 'risk', rows: [] } };
   }
@@ -374,7 +387,8 @@ function validRequest(rand: Rand, ctx: HttpFuzzContext, paths: readonly KnownPat
   const method = rand.pick(p.methods);
   const path = p.pattern.replace(/:[a-z]+/g, () => (rand.chance(0.5) ? 'P1' : `P1-o${rand.int(20)}`));
   const token = p.pattern === '/trades' || p.pattern.startsWith('/trades/') ? rand.pick([ctx.tokens.admin, ctx.tokens.trader])
-    : p.pattern.startsWith('/kyc') ? rand.pick([ctx.tokens.compliance, ctx.tokens.trader]) : ctx.tokens.admin;
+    : p.pattern.startsWith('/kyc') ? rand.pick([ctx.tokens.compliance, ctx.tokens.trader])
+      : p.pattern.startsWith('/compliance') ? rand.pick([ctx.tokens.compliance, ctx.tokens.compliance, ctx.tokens.riskManager, ctx.tokens.admin]) : ctx.tokens.admin;
   const headers: string[] = [`Authorization: Bearer ${token}`];
   let body: Buffer | undefined;
   if (p.hasBody && method === 'POST') {

@@ -96,6 +96,9 @@ describe('serve: KYC, sanctions screening and AML end to end', () => {
       const afterHalt = await trader1.request(buy('PC1', 'c1-b'));
       expect(afterHalt).toMatchObject({ type: 'reject', code: 'TRADING_HALTED' });
       expect(afterHalt.reason).toMatch(/SANCTIONS/);
+      // A portfolio opened for the blocked customer afterwards starts halted too.
+      expect((await rest(engine.port, admin, 'POST', '/portfolios', { portfolioId: 'PC3', ownerId: 'cust-1', cash: 1_000 })).status).toBe(201);
+      expect(await portfolio('PC3')).toMatchObject({ ownerId: 'cust-1', tradingState: 'halted', tradingStateReason: 'SANCTIONS' });
 
       // 4. The officers' view: the alert pushed live, then listed; the metrics count it.
       const pushed = await officer.next((m) => m.type === 'alert' && m.rule === 'SANCTIONS_SCREENING' && m.customerId === 'cust-1', 10_000);

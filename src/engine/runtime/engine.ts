@@ -40,6 +40,10 @@ import type { TradePage } from './trade-history.js';
 type TradeScope = Parameters<EngineApi['tradePage']>[0];
 
 
+
+/** Who halts a blocked customer's new portfolio, in the journal and the audit trail. */
+export const SANCTIONS_BLOCK_ACTOR = 'compliance:screening';
+
 export interface EngineOptions {
   readonly calculator: RiskCalculator;
   readonly clock: Clock;
@@ -97,6 +101,12 @@ export interface EngineOptions {
    * gated. Omitted: KYC is not required and nothing is asked.
    */
   readonly kycGate?: KycGate;
+  /**
+   * The customers a sanctions screening blocked (the server's persistence/sanctions-blocks.ts): a
+   * portfolio created for one starts halted, reason SANCTIONS, as does one for an owner who has a
+   * portfolio halted for SANCTIONS already. Asked once per portfolio created, never on the order path.
+   */
+  readonly blockedOwners?: { isBlocked(ownerId: string): boolean };
 }
 
 /** Asks the journal for everything recorded so far rather than one entry (see #whenDurable). */
@@ -119,6 +129,7 @@ export class Engine implements EngineApi {
   readonly #actorExtras: { readonly varEstimator?: VarEstimator; readonly clientOrderIdWindowMs?: number; readonly kycGate?: KycGate };
   /** Portfolio ids by owner (portfoliosOf, haltOwner); an owner never changes, so entries are only added. */
   readonly #byOwner = new Map<string, string[]>();
+  readonly #blockedOwners: { isBlocked(ownerId: string): boolean } | undefined;
   #mailboxRejections = 0;
   #closed = false;
 
@@ -130,6 +141,7 @@ export class Engine implements EngineApi {
     this.#log = log;
     this.#journal = opts.journal;
     this.#leverage = opts.leverage ?? LEVERAGE_POLICY_DEFAULTS;
+    this.#blockedOwners = opts.blockedOwners;
     this.#actorExtras = {
       ...(opts.varEstimator ? { varEstimator: opts.varEstimator } : {}),
       ...(opts.clientOrderIdWindowMs !== undefined ? { clientOrderIdWindowMs: opts.clientOrderIdWindowMs } : {}),
@@ -203,11 +215,20 @@ export class Engine implements EngineApi {
     const maxLeverage = req.limits?.maxLeverage ?? this.#leverage.defaultLimit;
     const refused = this.#aboveLeverageCeiling(maxLeverage);
     if (refused) return refused;
+    // Asked before the portfolio exists, so its own (active) state does not count.
+    const blocked = req.ownerId !== undefined && this.#ownerBlocked(req.ownerId);
     const r = this.#portfolios.create({ ...req, limits: { ...req.limits, maxLeverage } });
     if (!r.ok) return r;
     const committed = this.#whenDurable({ kind: 'created', state: r.value.state, by });
     this.#log('debug', 'portfolio created', { portfolioId: req.portfolioId, ownerId: req.ownerId ?? null, by });
+    // The halt is in the portfolio's mailbox before this returns (setTradingState delivers at once),
+    // so no order of the new portfolio can be handled before it.
+    const halted = blocked ? this.setTradingState(req.portfolioId, 'halted', SANCTIONS_BLOCK_ACTOR, 'SANCTIONS') : undefined;
     if (committed) await committed;
+    if (halted) {
+      const h = await halted;
+      if (!h.ok) this.#log('error', 'a blocked customer\'s new portfolio could not be halted', { portfolioId: req.portfolioId, ownerId: req.ownerId, code: h.code, message: h.message });
+    }
     return ok({ portfolioId: req.portfolioId });
   }
 
@@ -229,6 +250,15 @@ export class Engine implements EngineApi {
 
   hasPortfolio(portfolioId: string): boolean {
     return this.#portfolios.has(portfolioId);
+  }
+
+  /** A customer a screening blocked, or one with a portfolio halted for SANCTIONS (kept by the journal across restarts). */
+  #ownerBlocked(ownerId: string): boolean {
+    if (this.#blockedOwners?.isBlocked(ownerId) === true) return true;
+    return (this.#byOwner.get(ownerId) ?? []).some((id) => {
+      const s = this.#portfolios.get(id)?.state;
+      return s !== undefined && s.tradingState === 'halted' && s.tradingStateReason === 'SANCTIONS';
+    });
   }
 
   portfoliosOf(ownerId: string): readonly string[] {

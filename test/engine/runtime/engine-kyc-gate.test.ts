@@ -24,13 +24,13 @@ let ts = 0;
 let cid = 0;
 
 /** An engine (with a gate unless told otherwise) whose AAA is at 100. */
-function start(kycGate?: KycGate): Engine {
+function start(kycGate?: KycGate, blockedOwners?: { isBlocked(ownerId: string): boolean }): Engine {
   const sc = syntheticScenarioSet({ underlyings: ['AAA'], dailyVol: 0.02, correlation: 0.3, seed: 3 });
   if (!sc.ok) throw new Error(sc.message);
   // Ticks here carry sequence numbers as ts, not times: the clock-skew check is off.
   const engine = new Engine({
     calculator: new InProcessRiskCalculator({ scenarios: sc.value }), clock: { nowMs: () => START_MS }, rate: 0.04, tickGuard: { maxSkewMs: Infinity },
-    ...(kycGate ? { kycGate } : {}),
+    ...(kycGate ? { kycGate } : {}), ...(blockedOwners ? { blockedOwners } : {}),
   });
   engines.push(engine);
   expect(engine.tick('AAA', 100, ++ts).ok).toBe(true);
@@ -163,5 +163,32 @@ describe('portfolio owners and trading-state reasons', () => {
   it('halts nothing for an owner without portfolios', async () => {
     const engine = start();
     expect(await engine.haltOwner('nobody', 'SANCTIONS', 'compliance')).toEqual({ ok: true, value: { ownerId: 'nobody', portfolioIds: [] } });
+  });
+
+  it('opens a portfolio of a customer a screening blocked already halted for SANCTIONS, before any order of it is handled', async () => {
+    const blocked = new Set(['cust-blocked']);
+    const engine = start(undefined, { isBlocked: (o) => blocked.has(o) });
+    // Created and ordered at once: the order finds the portfolio halted.
+    const [created, out] = await Promise.all([
+      engine.createPortfolio({ portfolioId: 'PB', cash: 1_000_000, positions: [], ownerId: 'cust-blocked' }, 'admin'),
+      (async () => { await Promise.resolve(); return market(engine, 'PB', 'buy', 1); })(),
+    ]);
+    expect(created.ok).toBe(true);
+    expect(codeOf(out)).toBe('TRADING_HALTED');
+    expect(engine.getPortfolio('PB')).toMatchObject({ ownerId: 'cust-blocked', tradingState: 'halted', tradingStateReason: 'SANCTIONS' });
+    await create(engine, 'PF', 'cust-free');
+    expect(engine.getPortfolio('PF')?.tradingState).toBe('active');
+  });
+
+  it('opens a new portfolio halted for an owner with one halted for SANCTIONS, and not for one halted by hand', async () => {
+    const engine = start();
+    await create(engine, 'PS1', 'cust-s');
+    await create(engine, 'PM1', 'cust-m');
+    await engine.haltOwner('cust-s', 'SANCTIONS', 'compliance');
+    expect((await engine.setTradingState('PM1', 'halted', 'risk-rita')).ok).toBe(true);
+    await create(engine, 'PS2', 'cust-s');
+    await create(engine, 'PM2', 'cust-m');
+    expect(engine.getPortfolio('PS2')).toMatchObject({ tradingState: 'halted', tradingStateReason: 'SANCTIONS' });
+    expect(engine.getPortfolio('PM2')?.tradingState).toBe('active');
   });
 });
