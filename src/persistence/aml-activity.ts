@@ -23,8 +23,29 @@ export interface CustomerProfiles {
   profilesOf(customerIds: readonly string[]): Promise<ReadonlyMap<string, CustomerProfile>>;
 }
 
-/** Until KYC rates customers: everyone unrated, no country. */
+/** Everyone unrated, no country (a source without KYC: tests, PERSISTENCE=memory). */
 export const NO_PROFILES: CustomerProfiles = { profilesOf: async () => new Map() };
+
+/**
+ * The risk level KYC gave each customer (kyc_submissions.risk_level, kept in clear for this and the
+ * officers' counts), so that LARGE_NOTIONAL takes the threshold of the customer's level. The
+ * customer's countries are sealed with their data key (field encryption) and the aml processor,
+ * which may run in a queue thread without the master key, does not read them: HIGH_RISK_COUNTRY
+ * judges the counterparty's country, and KYC's own score already counts the customer's
+ * (docs/AML-RULES.md).
+ */
+export function pgCustomerProfiles(pool: pg.Pool): CustomerProfiles {
+  return {
+    async profilesOf(customerIds) {
+      const out = new Map<string, CustomerProfile>();
+      if (customerIds.length === 0) return out;
+      const r = await pool.query<{ user_id: string; risk_level: RiskLevel | null }>(
+        'SELECT user_id, risk_level FROM kyc_submissions WHERE user_id = ANY($1::text[])', [customerIds]);
+      for (const row of r.rows) out.set(row.user_id, { ...(row.risk_level !== null ? { riskLevel: row.risk_level } : {}), countries: [] });
+      return out;
+    },
+  };
+}
 
 export interface AmlActivitySource {
   /** The activity of every customer owning one of `fills` (the fills themselves included), one entry per customer. */

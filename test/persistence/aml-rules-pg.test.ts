@@ -8,7 +8,7 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AML_RULE_DEFAULTS, amlRuleParams } from '../../src/engine/compliance/aml/rule-defaults.js';
-import { pgAmlActivity } from '../../src/persistence/aml-activity.js';
+import { pgAmlActivity, pgCustomerProfiles } from '../../src/persistence/aml-activity.js';
 import { pgAmlAlertStore } from '../../src/persistence/aml-alert-store.js';
 import { openDatabase, quoteSchema } from '../../src/persistence/database.js';
 import { migrate } from '../../src/persistence/migrate.js';
@@ -124,6 +124,24 @@ describe.each(['server', 'embedded'] as const)('the aml processor on PostgreSQL 
     expect(await run()(job([c]))).toEqual({ fills: 1, alerted: 1 });
     const [alert] = (await alertsOf()).filter((x) => x.rule === 'STRUCTURING');
     expect(alert).toMatchObject({ fill_id: c.fillId, customer_id: 'walter', details: { evidence: { fillIds: [a.fillId, b.fillId, c.fillId] } } });
+  });
+
+  it('takes the large-notional threshold of the risk level KYC gave the owner (pgCustomerProfiles)', async () => {
+    await t.db.pool.query(
+      `INSERT INTO portfolios (portfolio_id, owner_id, created_by, initial_cash, cash, trading_state, next_order_seq, next_fill_seq) VALUES ('h-1', 'hera', 'test', 1e6, 1e6, 'active', 1, 1)`,
+    );
+    // The personal columns are sealed in a real case; the profile reads only the clear risk level.
+    await t.db.pool.query(
+      `INSERT INTO kyc_submissions (user_id, state, legal_name, date_of_birth, nationality, country_of_residence, address, document_type, document_number, source_of_funds,
+         risk_level, version, submitted_ms, updated_ms)
+       VALUES ('hera', 'approved', 'sealed', 'sealed', 'sealed', 'sealed', 'sealed', 'passport', 'sealed', 'salary', 'high', 1, $1, $1)`, [DAY]);
+    expect(await pgCustomerProfiles(t.db.pool).profilesOf(['hera', 'nobody'])).toEqual(new Map([['hera', { riskLevel: 'high', countries: [] }]]));
+    // 300,000: under the 1,000,000 of the unrated, over the 250,000 of a high-risk customer.
+    const fill = await trade('h-1', 'HRA', 'buy', 1_000, 300, DAY + 19 * HOUR);
+    const rated = amlProcessor(pgAmlAlertStore(t.db.pool), pgStoredFills(t.db.pool), pgAmlActivity(t.db.pool, pgCustomerProfiles(t.db.pool)), AML_RULE_DEFAULTS, { nowMs: () => CLOSE });
+    expect(await rated(job([fill]))).toEqual({ fills: 1, alerted: 1 });
+    const [alert] = (await alertsOf()).filter((x) => x.fill_id === fill.fillId);
+    expect(alert).toMatchObject({ rule: 'LARGE_NOTIONAL', customer_id: 'hera', details: { evidence: { figures: { thresholdNotional: 250_000, rated: true } } } });
   });
 
   it('screens at the thresholds it is given', async () => {

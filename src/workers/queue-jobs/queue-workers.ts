@@ -14,7 +14,7 @@ import { amlProcessor } from './aml-processor.js';
 import { startAmlSweep, type AmlSweepOptions } from './aml-sweep.js';
 import { AML_DEFAULTS } from './aml-large-notional.js';
 import { AML_RULE_DEFAULTS, type AmlRuleParams, amlRuleParams } from '../../engine/compliance/aml/rule-defaults.js';
-import { type CustomerProfiles, pgAmlActivity } from '../../persistence/aml-activity.js';
+import { type CustomerProfiles, pgAmlActivity, pgCustomerProfiles } from '../../persistence/aml-activity.js';
 import { persistProcessor } from './persist-processor.js';
 import { reportProcessor } from './report-processor.js';
 
@@ -34,7 +34,7 @@ export interface QueueWorkersOptions {
    * are picked up by the sweep once monitoring is on again.
    */
   readonly amlMonitoring?: boolean;
-  /** Customers' risk levels and countries, from KYC (default: everyone unrated, no country). */
+  /** Customers' risk levels and countries (default: the risk levels of the KYC cases, pgCustomerProfiles). */
   readonly customerProfiles?: CustomerProfiles;
   /**
    * Persist jobs in flight at once (default 3 on a server, 1 on the embedded database, which runs
@@ -72,7 +72,7 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const persist = queues.createWorker('persist', persistProcessor(opts.stores?.snapshots ?? pgSnapshotStore(db)), { concurrency: persistConcurrency });
   const monitoring = opts.amlMonitoring ?? true;
   const aml = queues.createWorker('aml', monitoring
-    ? amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles), rules)
+    ? amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles ?? pgCustomerProfiles(db.pool)), rules)
     : amlMonitoringOff, { concurrency: 4 });
   const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
   const sweep = monitoring ? startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep }) : undefined;
