@@ -62,7 +62,8 @@ export interface GatewayOptions {
   readonly apiKeys?: ApiKeyVerifier;
   /**
    * Login sessions revoked (logout, refresh-token reuse, an admin): a token of a revoked session is
-   * refused on every REST call and websocket `auth`, and open websockets of it are closed (4005).
+   * refused on every REST call and websocket `auth`, and open websockets of it are closed (4005);
+   * so are the websockets of a revoked API key (announced with the key id as user and session).
    * Absent: a token is good until its exp.
    */
   readonly revocations?: SessionRevocations;
@@ -173,14 +174,19 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
-  // A revoked session's open websockets close at once (the revocation may come from another engine process).
+  // A revoked session's (or API key's) open websockets close at once (the revocation may come from another engine process).
   const unrevoked = opts.revocations?.onRevoked(guard.timer('session revoked', (e: { readonly userId: string; readonly sessionIds: readonly string[] }) => {
     const revoked = new Set(e.sessionIds);
     for (const s of sessions) {
       const sid = s.principal?.sessionId;
       if (sid !== undefined && s.principal?.sub === e.userId && revoked.has(sid)) {
-        s.sendReliable({ type: 'error', code: 'UNAUTHENTICATED', message: 'SESSION_REVOKED: the session of this connection was signed out or revoked' });
-        s.end(CLOSE_CODES.SESSION_REVOKED, 'session revoked');
+        // An API key's principal has its key id as sub and session: the key itself was revoked.
+        const apiKey = s.principal.via === 'apiKey';
+        s.sendReliable({
+          type: 'error', code: 'UNAUTHENTICATED',
+          message: apiKey ? 'API_KEY_REVOKED: the API key of this connection was revoked' : 'SESSION_REVOKED: the session of this connection was signed out or revoked',
+        });
+        s.end(CLOSE_CODES.SESSION_REVOKED, apiKey ? 'api key revoked' : 'session revoked');
       }
     }
   })) ?? (() => {});

@@ -60,6 +60,10 @@ export class MemorySessionStore implements SessionStore {
     return live.map((h) => h.record.id);
   }
 
+  async revokeCredential(credentialId: string, untilMs: number, nowMs: number): Promise<void> {
+    this.view.add({ userId: credentialId, sessions: [{ id: credentialId, expiresMs: untilMs }] }, nowMs);
+  }
+
   async start(): Promise<void> {}
   async close(): Promise<void> {}
 

@@ -3,11 +3,13 @@
  * or a server's when there is no Redis. Revocations reach the other engine processes on the same
  * database through LISTEN/NOTIFY on a channel of this schema; a process that lost its listening
  * connection reloads every live revocation when it is back, so one missed while away still counts.
+ * Revoked API keys travel on the same channel (revokeCredential); the reload reads them from the
+ * api_keys table of the same schema (migration 0011), those revoked within CREDENTIAL_REVOCATION_HOLD_MS.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { AuthMethod } from '../gateway/identity/ports.js';
-import type { RotateOutcome, SessionRecord, SessionStore } from '../gateway/identity/stores.js';
+import { CREDENTIAL_REVOCATION_HOLD_MS, type RotateOutcome, type SessionRecord, type SessionStore } from '../gateway/identity/stores.js';
 import type { LogFn } from '../logger.js';
 import { PgListenLoop } from './pg-listen.js';
 import { type Revocation, RevocationView } from './revocation-view.js';
@@ -118,6 +120,10 @@ export class PgSessionStore implements SessionStore {
     return r.rows.map((x) => x.id);
   }
 
+  async revokeCredential(credentialId: string, untilMs: number, nowMs: number): Promise<void> {
+    await this.announce({ userId: credentialId, sessions: [{ id: credentialId, expiresMs: untilMs }] }, nowMs);
+  }
+
   /** Listens; rejects when the database cannot be reached now (a connection lost later is retried). */
   async start(): Promise<void> {
     await this.listening.start();
@@ -147,6 +153,13 @@ export class PgSessionStore implements SessionStore {
     const byUser = new Map<string, { id: string; expiresMs: number }[]>();
     for (const row of r.rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), { id: row.id, expiresMs: Number(row.expires_ms) }]);
     for (const [userId, sessions] of byUser) this.view.add({ userId, sessions }, nowMs);
+    // Keys revoked while this process was not listening: their sockets here are still open.
+    const keys = await this.pool.query<{ id: string; revoked_ms: string; expires_ms: string | null }>(
+      'SELECT id, revoked_ms, expires_ms FROM api_keys WHERE revoked_ms > $1', [nowMs - CREDENTIAL_REVOCATION_HOLD_MS]);
+    for (const k of keys.rows) {
+      const untilMs = Math.min(Number(k.revoked_ms) + CREDENTIAL_REVOCATION_HOLD_MS, k.expires_ms === null ? Infinity : Number(k.expires_ms));
+      this.view.add({ userId: k.id, sessions: [{ id: k.id, expiresMs: untilMs }] }, nowMs);
+    }
   }
 }
 

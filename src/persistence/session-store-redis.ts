@@ -149,6 +149,12 @@ export class RedisSessionStore implements SessionStore {
     return revoked.map((s) => s.id);
   }
 
+  /** Kept in the revoked sorted set like a session (member `<id> <id>`), so a process away from the channel reloads it. */
+  async revokeCredential(credentialId: string, untilMs: number, nowMs: number): Promise<void> {
+    await this.client.zadd(this.key('revoked'), String(untilMs), `${credentialId} ${credentialId}`);
+    await this.announce({ userId: credentialId, sessions: [{ id: credentialId, expiresMs: untilMs }] }, nowMs);
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;

@@ -117,6 +117,30 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       expect(await s.revokeAllOf(a.userId, now + 2)).toEqual([]);
     });
 
+    it('holds a revoked credential (an API key id) as revoked until its end, and tells the listeners once with the id as subject', async () => {
+      const keyId = `ak_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+      await s.revokeCredential(keyId, Date.now() + DAY_MS, Date.now());
+      expect(s.isRevoked(keyId)).toBe(true);
+      expect(events).toContainEqual({ userId: keyId, sessionIds: [keyId] });
+      await s.revokeCredential(keyId, Date.now() + DAY_MS, Date.now());
+      expect(events.filter((e) => e.sessionIds.includes(keyId))).toHaveLength(1);
+    });
+
+    if (capabilities.sharedByProcesses) it('announces a revoked credential to another instance on the same backend within a second', async () => {
+      const other = await f.another!();
+      try {
+        await other.start();
+        const heard: { userId: string; sessionIds: readonly string[] }[] = [];
+        other.onRevoked((e) => heard.push(e));
+        const keyId = `ak_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+        await s.revokeCredential(keyId, Date.now() + DAY_MS, Date.now());
+        expect(await within(1000, () => other.isRevoked(keyId))).toBe(true);
+        expect(heard).toEqual([{ userId: keyId, sessionIds: [keyId] }]);
+      } finally {
+        await other.close();
+      }
+    });
+
     // The in-memory store has no other process to tell.
     if (capabilities.sharedByProcesses) it('shares revocations with another instance on the same backend within a second, and with one started later', async () => {
       const other = await f.another!();

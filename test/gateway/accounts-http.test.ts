@@ -99,7 +99,7 @@ describe('accounts over HTTP', () => {
     expect(unknown).toEqual(wrong);
   });
 
-  it('creates an API key that works as Authorization: ApiKey, lists it without the secret, and refuses it once revoked', async () => {
+  it('creates an API key that works as Authorization: ApiKey, lists it without the secret, refuses it once revoked and closes its websocket within a second', async () => {
     const email = `keys.${Date.now()}@example.com`;
     await httpJson(stack, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Key User' } });
     const token = (await httpJson(stack, 'POST', '/auth/login', { body: { email, password: PASSWORD } })).body.accessToken as string;
@@ -112,8 +112,23 @@ describe('accounts over HTTP', () => {
     const mine = await httpJson(stack, 'GET', '/auth/api-keys', { token });
     expect(mine.body.apiKeys).toHaveLength(1);
     expect(JSON.stringify(mine.body)).not.toContain(key.split('.')[1]);
+    const socket = await Client.connect(stack.url);
+    expect(await socket.request({ type: 'auth', apiKey: key })).toMatchObject({ type: 'authenticated' });
+    const t0 = Date.now();
     expect(await httpJson(stack, 'DELETE', `/auth/api-keys/${created.body.id}`, { token })).toMatchObject({ status: 200, body: { revoked: true } });
+    expect(await socket.closed).toEqual({ code: 4005, reason: 'api key revoked' });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(socket.received).toContainEqual(expect.objectContaining({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringMatching(/^API_KEY_REVOKED: /) }));
     expect(await httpJson(stack, 'GET', '/auth/api-keys', { apiKey: key })).toMatchObject({ status: 401 });
+  });
+
+  it('answers NO_SESSION to a logout with an API key: the key id it carries as its session is no login to end', async () => {
+    const email = `keylogout.${Date.now()}@example.com`;
+    await httpJson(stack, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Key User' } });
+    const token = (await httpJson(stack, 'POST', '/auth/login', { body: { email, password: PASSWORD } })).body.accessToken as string;
+    const key = (await httpJson(stack, 'POST', '/auth/api-keys', { token, body: { name: 'bot', roles: ['trader'], portfolios: [] } })).body.key as string;
+    expect(await httpJson(stack, 'POST', '/auth/logout', { apiKey: key })).toMatchObject({ body: { code: 'NO_SESSION' } });
+    expect(await httpJson(stack, 'GET', '/portfolios/P1', { apiKey: key })).not.toMatchObject({ status: 401 });
   });
 
   it('lets an admin signed in with MFA lower a user\'s rights over HTTP: the user\'s token is refused and its websocket closed within a second', async () => {

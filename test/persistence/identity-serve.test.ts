@@ -4,7 +4,7 @@
  * prefix of their own). The first admin comes from BOOTSTRAP_ADMIN_EMAIL at a restart, needs MFA
  * before it may administer anyone, grants a trader a portfolio; refresh tokens rotate and a reused
  * one revokes the family (audited); an admin's revocation closes the user's websocket within a
- * second; lockout answers like an unknown email; an API key lives and dies; a burst on /auth/* from
+ * second; lockout answers like an unknown email; an API key lives and dies (its websockets closed within a second of its revocation); a burst on /auth/* from
  * one address is refused with 429 while another address signs in.
  */
 import { request } from 'node:http';
@@ -175,20 +175,30 @@ describe('identity in serve', () => {
     expect(await audited("action = 'auth.login.locked' AND entity_id = $1", [ids.tina])).toBe(1);
   }, 60_000);
 
-  it('creates an API key shown once, serves REST and the websocket with it, lists it without the secret, and refuses it once revoked', async () => {
+  it('creates an API key shown once, serves REST and the websocket with it, lists it without the secret, refuses it once revoked and closes its websockets within a second', async () => {
     const created = await call('POST', '/auth/api-keys', { bearer: opsToken, body: { name: 'ops-bot', roles: ['admin'], portfolios: ['*'] } });
     expect(created.status).toBe(201);
     const { id, key } = created.json as { id: string; key: string };
     expect((await call('GET', '/portfolios/ID1', { apiKey: key })).status).toBe(200);
     const ws = await Client.connect(`ws://127.0.0.1:${engine.port}/ws`);
     expect(await ws.request({ type: 'auth', apiKey: key })).toMatchObject({ type: 'authenticated' });
-    await ws.close();
+    // The key in the upgrade's Authorization header authenticates too; the owner's own login does not use the key.
+    const wsByHeader = await Client.connect(`ws://127.0.0.1:${engine.port}/ws`, { apiKeyHeader: key });
+    const wsOwner = await Client.login(`ws://127.0.0.1:${engine.port}/ws`, opsToken);
     const listed = await call('GET', '/auth/api-keys', { bearer: opsToken });
     expect(listed.json.apiKeys).toEqual([expect.objectContaining({ id, name: 'ops-bot' })]);
     expect(JSON.stringify(listed.json)).not.toContain(key.split('.')[1]!);
     // A key may not exceed its creator: the admin holds no feed grant.
     expect((await call('POST', '/auth/api-keys', { bearer: opsToken, body: { name: 'feed', roles: ['feed'], portfolios: ['*'] } })).status).toBe(403);
+    const t0 = Date.now();
     expect((await call('DELETE', `/auth/api-keys/${id}`, { bearer: opsToken })).status).toBe(200);
+    for (const c of [ws, wsByHeader]) {
+      expect(await c.closed).toMatchObject({ code: 4005 });
+      expect(c.received).toContainEqual(expect.objectContaining({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringMatching(/^API_KEY_REVOKED: /) }));
+    }
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await wsOwner.request({ type: 'subscribe', channel: 'orders', portfolioId: 'ID1' })).toMatchObject({ type: 'subscribed' });
+    await wsOwner.close();
     expect((await call('GET', '/portfolios/ID1', { apiKey: key })).status).toBe(401);
   }, 30_000);
 

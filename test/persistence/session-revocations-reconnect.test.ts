@@ -56,3 +56,25 @@ it('refuses a session revoked by another engine while this one had lost its data
   expect(here.isRevoked(sid)).toBe(true);
   expect(heard).toEqual([sid]);
 });
+
+it('tells of an API key revoked by another engine while this one had lost its database, once it is back, so its websockets here close', async () => {
+  const ownerId = randomUUID();
+  const identity = new PgIdentityStore(direct.db.pool);
+  await identity.createUser({ id: ownerId, email: `${ownerId}@example.com`, passwordHash: 'x', displayNameSealed: 'x', status: 'active', createdMs: 0, grants: [] });
+  const keyId = `ak_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+  await identity.createApiKey({ id: keyId, ownerId, name: 'bot', secretHash: 'x', grants: [], expiresMs: undefined, createdMs: Date.now() });
+  const heard: { userId: string; sessionIds: readonly string[] }[] = [];
+  here.onRevoked((e) => heard.push(e));
+
+  await relay.cut();
+  // What AccountService.revokeApiKey does on the other engine: the row, then the announcement.
+  expect(await identity.revokeApiKey(ownerId, keyId, Date.now())).toBe(true);
+  await there.revokeCredential(keyId, Date.now() + 86_400_000, Date.now());
+  await new Promise((r) => setTimeout(r, 300));
+  expect(here.isRevoked(keyId)).toBe(false);
+
+  await relay.restore();
+  const end = Date.now() + 5000;
+  while (!here.isRevoked(keyId) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  expect(heard).toContainEqual({ userId: keyId, sessionIds: [keyId] });
+});

@@ -21,6 +21,8 @@
  *   lifetime counts from the login; rotation does not extend it.
  * - An API key is clamped at every use to what its owner holds now (intersection of the key's
  *   grants and the owner's), so lowering a user's rights lowers their keys' too, at once.
+ * - Revoking an API key also announces it through the session store (revokeCredential, the key id
+ *   as the session), so the websockets authenticated with it close on every engine process (4005).
  * - Lowering a user's rights (a grant or a portfolio removed) revokes every session of theirs.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -38,7 +40,7 @@ import {
 import {
   backupCodeHash, newApiKey, newBackupCode, newRefreshToken, newSessionId, normaliseBackupCode, parseApiKey, refreshTokenSession, sameHash, sha256Hex,
 } from './secrets.js';
-import type { IdentityStore, SessionStore, UserRecord } from './stores.js';
+import { CREDENTIAL_REVOCATION_HOLD_MS, type IdentityStore, type SessionStore, type UserRecord } from './stores.js';
 
 export interface AccountServiceDeps {
   readonly identity: IdentityStore;
@@ -282,7 +284,8 @@ export class AccountService implements ApiKeyVerifier {
   }
 
   async logout(p: Principal): Promise<Outcome<{ revoked: boolean }>> {
-    if (p.sessionId === undefined) return fail('NO_SESSION', 'this token belongs to no login session');
+    // An API key's principal carries its key id as sessionId: it has no login session to end.
+    if (p.via !== 'token' || p.sessionId === undefined) return fail('NO_SESSION', 'this token belongs to no login session');
     const userId = await this.d.sessions.revoke(p.sessionId, this.now());
     if (userId !== undefined) {
       await this.audit({ actor: p.sub, action: 'auth.logout', entityType: 'session', entityId: p.sessionId, before: { revoked: false }, after: { revoked: true } });
@@ -353,7 +356,12 @@ export class AccountService implements ApiKeyVerifier {
   async revokeApiKey(p: Principal, id: string): Promise<Outcome<{ revoked: true }>> {
     const user = await this.accountOf(p);
     if (!user.ok) return user;
-    if (!(await this.d.identity.revokeApiKey(user.value.id, id, this.now()))) return fail('API_KEY_NOT_FOUND', `no live API key ${id.slice(0, 64)} of this account`);
+    const nowMs = this.now();
+    if (!(await this.d.identity.revokeApiKey(user.value.id, id, nowMs))) return fail('API_KEY_NOT_FOUND', `no live API key ${id.slice(0, 64)} of this account`);
+    // The store refuses the key from now on; the websockets already authenticated with it close on
+    // every engine process through the session revocations' channel.
+    const expiresMs = (await this.d.identity.findApiKey(id))?.expiresMs ?? Infinity;
+    await this.d.sessions.revokeCredential(id, Math.min(expiresMs, nowMs + CREDENTIAL_REVOCATION_HOLD_MS), nowMs);
     await this.audit({ actor: p.sub, action: 'apikey.revoked', entityType: 'apikey', entityId: id, before: { revoked: false }, after: { revoked: true } });
     return ok({ revoked: true });
   }
@@ -372,6 +380,8 @@ export class AccountService implements ApiKeyVerifier {
     return ok({
       sub: k.id, grants: checkedGrants(grants), roles: new Set(grants.map((g) => g.role)),
       expMs: k.expiresMs ?? Number.MAX_SAFE_INTEGER, amr: ['apikey'], via: 'apiKey',
+      // The key id as the session: revoking the key closes the websockets it opened (revokeCredential).
+      sessionId: k.id,
     });
   }
 

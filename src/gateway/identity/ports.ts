@@ -57,9 +57,13 @@ export interface TokenService {
 
 /** What the gateway asks about sessions: a synchronous view kept current by the session store. */
 export interface SessionRevocations {
-  /** True once the session was revoked (logout, reuse detected, admin); checked on every REST call and websocket auth. */
+  /** True once the session (or API key, by its id) was revoked (logout, reuse detected, admin, key revoked); checked on every REST call and websocket auth of a token. */
   isRevoked(sessionId: string): boolean;
-  /** Called on every revocation, local or from another engine process: the gateway closes that user's sockets. */
+  /**
+   * Called on every revocation, local or from another engine process: the gateway closes the sockets
+   * whose principal has this sub and one of these session ids. userId is the principal's sub: the
+   * user for login sessions, the key id for an API key (announced with sessionIds [key id]).
+   */
   onRevoked(listener: (e: { readonly userId: string; readonly sessionIds: readonly string[] }) => void): () => void;
 }
 
@@ -102,7 +106,10 @@ export interface Principal {
   readonly roles: ReadonlySet<Role>;
   /** Expiry, epoch ms (an API key without expiry: Number.MAX_SAFE_INTEGER). */
   readonly expMs: number;
-  /** The login session (user tokens); absent for API keys and development tokens. */
+  /**
+   * The login session (user tokens), or the key id for an API key (so a revoked key's open
+   * websockets close as a revoked session's do); absent for development tokens.
+   */
   readonly sessionId?: string;
   readonly amr: readonly AuthMethod[];
   readonly via: 'token' | 'apiKey';

@@ -117,6 +117,13 @@ export type RotateOutcome =
   /** No such session, not one of its hashes, expired or revoked. */
   | { readonly kind: 'invalid' };
 
+/**
+ * How long a revoked API key is held in the revocation views (and reloaded by a process that was
+ * away from the channel): open websockets end at the gateway's maximum session age (24 h by
+ * default), so past this no connection authenticated before the revocation is left to close.
+ */
+export const CREDENTIAL_REVOCATION_HOLD_MS = 24 * 3_600_000;
+
 export interface SessionStore extends SessionRevocations {
   create(s: Omit<SessionRecord, 'revokedMs'>, refreshHash: string): Promise<void>;
   find(sessionId: string): Promise<SessionRecord | undefined>;
@@ -126,6 +133,14 @@ export interface SessionStore extends SessionRevocations {
   revoke(sessionId: string, nowMs: number): Promise<string | undefined>;
   /** Revokes every live session of the user; the ids revoked. */
   revokeAllOf(userId: string, nowMs: number): Promise<readonly string[]>;
+  /**
+   * A credential that is not a login session (an API key, by its id) was revoked: it is held as
+   * revoked here until untilMs and announced through the sessions' channel with the id as both
+   * subject and session (an API key's principal has sub = session = key id), so every engine
+   * process closes the websockets it authenticated. The credential's own store stays the truth
+   * for REST and new websockets; this only reaches the connections already open.
+   */
+  revokeCredential(credentialId: string, untilMs: number, nowMs: number): Promise<void>;
   /** Loads the revoked sessions still live and starts listening to other engine processes. */
   start(): Promise<void>;
   close(): Promise<void>;
