@@ -50,10 +50,11 @@ function harness(over: Partial<PgListenOptions> = {}) {
     connection: { connectionString: SERVER_URL, application_name: app },
     channel,
     onNotification: (payload) => heard.push(payload),
+    // Counted once the catch-up has read: a test waiting for the count then sees what it caught up.
     onListening: async () => {
-      listenings++;
       const r = await admin.query<{ v: string }>(`SELECT v FROM ${table} ORDER BY v`);
       for (const { v } of r.rows) if (!heard.includes(v) && !caughtUp.includes(v)) caughtUp.push(v);
+      listenings++;
     },
     log: (level, msg) => void logs.push({ level, msg }),
     logLabel: 'test listener',
@@ -75,7 +76,8 @@ function harness(over: Partial<PgListenOptions> = {}) {
 
 describe('the LISTEN loop', () => {
   it('listens again after its backend is killed, catching up on a notice sent meanwhile and hearing the next one', async () => {
-    const h = harness();
+    // A second between attempts: the notice below is surely sent while the loop is away.
+    const h = harness({ reconnectMs: 1000 });
     await h.create();
     try {
       await h.loop.start();
