@@ -1,11 +1,10 @@
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { optionGreeks } from '../../engine/pricing/option-pricer.js';
 import { impliedVol } from '../../engine/pricing/implied-vol.js';
 import type { Greeks } from '../../engine/pricing/types.js';
 import { defineCommand } from '../command.js';
 import { ExitCode } from '../errors.js';
-import { writeWithBackpressure } from '../io.js';
+import { answerLines } from '../io.js';
 import { describeZodError } from '../schema-errors.js';
 
 const finite = z.number();
@@ -69,7 +68,6 @@ export function priceLine(text: string, lineNo: number): LineResult {
   return { json: JSON.stringify({ impliedVol: iv.vol }), failed: false };
 }
 
-const FLUSH_BYTES = 64 * 1024;
 
 export const priceCommand = defineCommand({
   name: 'price',
@@ -96,42 +94,9 @@ Exit code: 0 when every line succeeded, 1 when any line failed.`,
   footer: `Example:
   echo '{"type":"call","spot":100,"strike":100,"t":1,"rate":0.05,"dividendYield":0,"vol":0.2}' | risk-engine price`,
   async run(_f, io) {
-    const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-    let lineNo = 0;
-    let anyFailed = false;
-    let pending = '';
-    // Output is batched (one write per line costs more than the pricing), yet a batch never waits for
-    // more input: it is flushed once the lines already read are done, so a program that writes one
-    // request and waits for its answer gets it at once.
-    let flushScheduled = false;
-    const flushSoon = (): void => {
-      if (flushScheduled) return;
-      flushScheduled = true;
-      setImmediate(() => {
-        flushScheduled = false;
-        if (pending) {
-          io.stdout.write(pending);
-          pending = '';
-        }
-      });
-    };
-    for await (const text of lines) {
-      lineNo++;
+    const anyFailed = await answerLines(io, (text, lineNo) =>
       // A blank line still gets its (error) output line, so output line N always answers input line N.
-      const r = text.trim() === '' ? errorLine(lineNo, 'MALFORMED_JSON', 'empty line') : priceLine(text, lineNo);
-      anyFailed ||= r.failed;
-      pending += r.json + '\n';
-      if (pending.length >= FLUSH_BYTES || io.stdout.writableNeedDrain) {
-        const chunk = pending;
-        pending = '';
-        await writeWithBackpressure(io.stdout, chunk);
-      } else {
-        flushSoon();
-      }
-    }
-    const rest = pending;
-    pending = ''; // a flush still scheduled must find nothing left to write
-    if (rest) await writeWithBackpressure(io.stdout, rest);
+      text.trim() === '' ? errorLine(lineNo, 'MALFORMED_JSON', 'empty line') : priceLine(text, lineNo));
     return anyFailed ? ExitCode.DataError : ExitCode.Ok;
   },
 });

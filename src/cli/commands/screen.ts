@@ -4,14 +4,13 @@
  * compliance-routes.ts) plus an optional `id` echoed back; a bad line is answered with
  * {error, code, line} and the run goes on.
  */
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { SanctionsIndex } from '../../engine/compliance/sanctions/index.js';
 import { SanctionsCheckBody, screeningQuery } from '../../gateway/compliance-routes.js';
 import { SANCTIONS_LIST_DEFAULTS, SanctionsListError, loadSanctionsIndex } from '../../persistence/sanctions-list.js';
 import { defineCommand } from '../command.js';
 import { CliError, ExitCode } from '../errors.js';
-import { writeWithBackpressure } from '../io.js';
+import { answerLines } from '../io.js';
 import { describeZodError } from '../schema-errors.js';
 
 const ScreenLine = SanctionsCheckBody.extend({ id: z.string().max(200).optional() });
@@ -33,7 +32,6 @@ export function screenLine(index: SanctionsIndex, text: string, lineNo: number):
   return { json: JSON.stringify(id === undefined ? result : { id, ...result }), failed: false };
 }
 
-const FLUSH_BYTES = 64 * 1024;
 
 export const screenCommand = defineCommand({
   name: 'screen',
@@ -66,40 +64,7 @@ Exit code: 0 when every line was screened, 1 when any line failed or the list ca
       if (e instanceof SanctionsListError) throw new CliError(`cannot read the sanctions list: ${e.message}`);
       throw e;
     }
-    const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-    let lineNo = 0;
-    let anyFailed = false;
-    let pending = '';
-    // Batched writes, flushed once the lines already read are done, so a caller writing one query
-    // and waiting for its answer gets it at once.
-    let flushScheduled = false;
-    const flushSoon = (): void => {
-      if (flushScheduled) return;
-      flushScheduled = true;
-      setImmediate(() => {
-        flushScheduled = false;
-        if (pending) {
-          io.stdout.write(pending);
-          pending = '';
-        }
-      });
-    };
-    for await (const text of lines) {
-      lineNo++;
-      const r = screenLine(index, text, lineNo);
-      anyFailed ||= r.failed;
-      pending += r.json + '\n';
-      if (pending.length >= FLUSH_BYTES || io.stdout.writableNeedDrain) {
-        const chunk = pending;
-        pending = '';
-        await writeWithBackpressure(io.stdout, chunk);
-      } else {
-        flushSoon();
-      }
-    }
-    const rest = pending;
-    pending = '';
-    if (rest) await writeWithBackpressure(io.stdout, rest);
+    const anyFailed = await answerLines(io, (text, lineNo) => screenLine(index, text, lineNo));
     return anyFailed ? ExitCode.DataError : ExitCode.Ok;
   },
 });
