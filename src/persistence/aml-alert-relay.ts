@@ -7,9 +7,9 @@
  *
  * - A notice is delivered at commit only, so every alert it names can be read.
  * - The listening connection lost, the relay listens again and then reads every alert above the
- *   highest it had handed on: those stored while it was away. (One stored while away under a lower
- *   id than one already handed on, a transaction that committed late, is not re-read: the officers'
- *   list shows it.)
+ *   highest it had handed on less LATE_COMMIT_IDS: those stored while it was away, including one
+ *   whose id was taken before the highest's but whose transaction committed later (ids are taken at
+ *   insert, notices sent at commit). The ids it handed on already are remembered and dropped.
  * - On the embedded database (PGlite, one backend behind every socket connection) a notice comes
  *   back on the connection that committed it, not on the listener's: Database.onNotification hands
  *   those on, and the relay takes notices from both (an alert handed on twice is dropped).
@@ -35,6 +35,12 @@ export interface AmlAlertRelayOptions {
 const CATCH_UP_BATCH = 500;
 /** Ids remembered to drop a repeat (the same alert noticed twice); far above the alerts of a few notices. */
 const REMEMBERED_IDS = 10_000;
+/**
+ * How far below the highest id handed on a catch-up reads again: alerts are stored by aml jobs of at
+ * most 500 fills, a few at once, so an alert committed after another one allocated this many ids
+ * later is not a case to plan for. Well below REMEMBERED_IDS, so the re-read ones are recognised.
+ */
+const LATE_COMMIT_IDS = 2_000n;
 
 export class AmlAlertRelay implements AlertFeed {
   private readonly listeners = new Set<(a: AmlAlertView) => void>();
@@ -42,6 +48,8 @@ export class AmlAlertRelay implements AlertFeed {
   private readonly handed = new Set<string>();
   /** The highest id handed on (or there when the relay started); undefined until it first listens. */
   private highest: bigint | undefined;
+  /** The highest id when the relay first listened: alerts up to it were stored before it and are not its to push. */
+  private startId = 0n;
   private readonly listening: PgListenLoop;
   private closed = false;
   /** Notices are read one after the other, so alerts go out in the order they were noticed. */
@@ -127,15 +135,18 @@ export class AmlAlertRelay implements AlertFeed {
     if (this.highest !== undefined) return this.catchUp();
     // After LISTEN, so an alert stored meanwhile is either above this or noticed.
     const last = BigInt(await this.o.queries.lastId());
+    this.startId = last;
     if (this.highest === undefined || last > this.highest) this.highest = last;
   }
 
-  /** Reads, in batches, every alert above the highest handed on. */
+  /** Reads, in batches, every alert above the highest handed on less LATE_COMMIT_IDS (handOn drops the ones already handed on). */
   private catchUp(): void {
+    const below = (this.highest ?? 0n) - LATE_COMMIT_IDS;
+    const floor = below > this.startId ? below : this.startId;
     const more = async (): Promise<AmlAlertView[]> => {
       const out: AmlAlertView[] = [];
       for (;;) {
-        const from = (out.length > 0 ? BigInt(out[out.length - 1]!.alertId) : this.highest ?? 0n).toString();
+        const from = (out.length > 0 ? BigInt(out[out.length - 1]!.alertId) : floor).toString();
         const batch = await this.o.queries.after(from, CATCH_UP_BATCH);
         out.push(...batch);
         if (batch.length < CATCH_UP_BATCH) return out;

@@ -207,4 +207,37 @@ describe('the AML alert relay', () => {
       await relay.close();
     }
   });
+
+  it('hands on an alert whose transaction committed late, while it was away, under an id below one it had handed on', async () => {
+    const app = name('amlrelay');
+    // A second between attempts: the late commit below surely lands while the relay is away.
+    const relay = new AmlAlertRelay({
+      db: { connection: { ...t.db.connection, application_name: app }, schema: t.db.schema },
+      queries: pgAmlAlertQueries(t.db.pool),
+      reconnectMs: 1000,
+    });
+    const got: AmlAlertView[] = [];
+    relay.onAlert((a) => got.push(a));
+    const alert = (fillId: string) => [{ fillId, alert: { fillId, portfolioId: 'P-2', customerId: 'cust-2', rule: 'VELOCITY', severity: 'low' as const, notional: 1, details: {} } }];
+    const late = new pg.Client(t.db.connection);
+    await late.connect();
+    try {
+      await relay.start();
+      await late.query('BEGIN');
+      await pgAmlAlertStore(late as unknown as pg.Pool).screened(alert('f-late'), Date.now()); // its id taken, not committed
+      await pgAmlAlertStore(t.db.pool).screened(alert('f-next'), Date.now());
+      await waitFor('the alert committed first', () => got.some((a) => a.fillId === 'f-next'));
+
+      await killBackend(app);
+      await late.query('COMMIT'); // its notice reaches nobody
+      await waitFor('the late alert, caught up', () => got.some((a) => a.fillId === 'f-late'));
+      const ids = got.map((a) => BigInt(a.alertId));
+      expect(ids[got.findIndex((a) => a.fillId === 'f-late')]! < ids[got.findIndex((a) => a.fillId === 'f-next')]!).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got.map((a) => a.fillId)).toEqual(['f-next', 'f-late']);
+    } finally {
+      await late.end();
+      await relay.close();
+    }
+  });
 });
