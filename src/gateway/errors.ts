@@ -81,7 +81,7 @@ export const CLOSE_CODES = {
   SESSION_MAX_AGE: 4004,
   /** The client kept sending after its messages were refused with RATE_LIMITED (RATE_LIMIT_WS_CLOSE_AFTER). */
   RATE_LIMITED: 4029,
-  /** The login session of the connection's token was revoked (logout, refresh reuse, an admin), or its API key was. */
+  /** The login session of the connection's token was revoked (logout, refresh reuse, an admin), or its API key was, or the key's owner's rights were lowered. */
   SESSION_REVOKED: 4005,
 } as const;
 

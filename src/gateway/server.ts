@@ -16,7 +16,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSock
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { credentialOf, notRevoked } from './auth.js';
 import type { Result } from '../engine/result.js';
-import type { ApiKeyVerifier, Principal, SessionRevocations } from './identity/ports.js';
+import type { ApiKeyVerifier, Principal, SessionRevocations, SessionsEnded } from './identity/ports.js';
 import { type TokenSettings, Tokens } from './tokens.js';
 import { Codec } from './codec.js';
 import { ConnectionLimits, type ConnectionCaps } from './connection-limits.js';
@@ -63,7 +63,8 @@ export interface GatewayOptions {
   /**
    * Login sessions revoked (logout, refresh-token reuse, an admin): a token of a revoked session is
    * refused on every REST call and websocket `auth`, and open websockets of it are closed (4005);
-   * so are the websockets of a revoked API key (announced with the key id as user and session).
+   * so are the websockets of a revoked API key (announced with the key id as user and session), and
+   * those of an API key whose owner's rights were lowered (a close notice: the key stays valid).
    * Absent: a token is good until its exp.
    */
   readonly revocations?: SessionRevocations;
@@ -174,19 +175,17 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
-  // A revoked session's (or API key's) open websockets close at once (the revocation may come from another engine process).
-  const unrevoked = opts.revocations?.onRevoked(guard.timer('session revoked', (e: { readonly userId: string; readonly sessionIds: readonly string[] }) => {
-    const revoked = new Set(e.sessionIds);
+  // A revoked session's (or API key's) open websockets close at once (the revocation may come from
+  // another engine process); so do those told to authenticate again (a close notice, e.reason set).
+  const unrevoked = opts.revocations?.onRevoked(guard.timer('session revoked', (e: SessionsEnded) => {
+    const ended = new Set(e.sessionIds);
     for (const s of sessions) {
       const sid = s.principal?.sessionId;
-      if (sid !== undefined && s.principal?.sub === e.userId && revoked.has(sid)) {
-        // An API key's principal has its key id as sub and session: the key itself was revoked.
-        const apiKey = s.principal.via === 'apiKey';
-        s.sendReliable({
-          type: 'error', code: 'UNAUTHENTICATED',
-          message: apiKey ? 'API_KEY_REVOKED: the API key of this connection was revoked' : 'SESSION_REVOKED: the session of this connection was signed out or revoked',
-        });
-        s.end(CLOSE_CODES.SESSION_REVOKED, apiKey ? 'api key revoked' : 'session revoked');
+      if (!s.closed && sid !== undefined && s.principal?.sub === e.userId && ended.has(sid)) {
+        // An API key's principal has its key id as sub and session.
+        const why = endedWhy(s.principal.via === 'apiKey', e);
+        s.sendReliable({ type: 'error', code: 'UNAUTHENTICATED', message: why.message });
+        s.end(CLOSE_CODES.SESSION_REVOKED, why.closeReason);
       }
     }
   })) ?? (() => {});
@@ -475,6 +474,18 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
 }
 
 /** The order methods are listed in `Allow`. */
+/** The error frame's message and the close reason of a connection whose session ended (4005). */
+function endedWhy(apiKey: boolean, e: SessionsEnded): { readonly message: string; readonly closeReason: string } {
+  if (e.reason === 'rights_changed') {
+    return apiKey
+      ? { message: "API_KEY_RIGHTS_CHANGED: the rights of this API key's owner changed; authenticate again", closeReason: 'api key rights changed' }
+      : { message: 'RIGHTS_CHANGED: the rights of this account changed; authenticate again', closeReason: 'rights changed' };
+  }
+  return apiKey
+    ? { message: 'API_KEY_REVOKED: the API key of this connection was revoked', closeReason: 'api key revoked' }
+    : { message: 'SESSION_REVOKED: the session of this connection was signed out or revoked', closeReason: 'session revoked' };
+}
+
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**

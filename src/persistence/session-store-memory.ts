@@ -3,7 +3,9 @@
  * Redis and PostgreSQL stores (test/contracts/session-store.contract.ts), with nothing to
  * propagate since no other process shares them.
  */
+import type { SessionCloseReason } from '../gateway/identity/ports.js';
 import type { RotateOutcome, SessionRecord, SessionStore } from '../gateway/identity/stores.js';
+import { newCloseNotice } from './revocation-notice.js';
 import { RevocationView } from './revocation-view.js';
 
 const PRUNE_EVERY = 1000;
@@ -62,6 +64,10 @@ export class MemorySessionStore implements SessionStore {
 
   async revokeCredential(credentialId: string, untilMs: number, nowMs: number): Promise<void> {
     this.view.add({ userId: credentialId, sessions: [{ id: credentialId, expiresMs: untilMs }] }, nowMs);
+  }
+
+  async announceClose(target: { readonly userId: string; readonly sessionIds: readonly string[] }, reason: SessionCloseReason, nowMs: number): Promise<void> {
+    this.view.close(newCloseNotice(target.userId, target.sessionIds, reason), nowMs);
   }
 
   async start(): Promise<void> {}

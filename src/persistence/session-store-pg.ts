@@ -5,13 +5,15 @@
  * connection reloads every live revocation when it is back, so one missed while away still counts.
  * Revoked API keys travel on the same channel (revokeCredential); the reload reads them from the
  * api_keys table of the same schema (migration 0011), those revoked within CREDENTIAL_REVOCATION_HOLD_MS.
+ * Close notices (announceClose) travel on it too and are not stored: nothing to reload.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { AuthMethod } from '../gateway/identity/ports.js';
+import type { AuthMethod, SessionCloseReason } from '../gateway/identity/ports.js';
 import { CREDENTIAL_REVOCATION_HOLD_MS, type RotateOutcome, type SessionRecord, type SessionStore } from '../gateway/identity/stores.js';
 import type { LogFn } from '../logger.js';
 import { PgListenLoop } from './pg-listen.js';
+import { closePayload, newCloseNotice, parseNotice, revocationPayload } from './revocation-notice.js';
 import { type Revocation, RevocationView } from './revocation-view.js';
 
 export interface PgSessionStoreOptions {
@@ -53,8 +55,8 @@ export class PgSessionStore implements SessionStore {
       connection: o.connection,
       channel: this.channel,
       onNotification: (payload) => {
-        const r = parseRevocation(payload);
-        if (r) this.view.add(r, this.now());
+        const n = parseNotice(payload);
+        if (n) this.view.receive(n, this.now());
       },
       // After LISTEN, so a revocation made meanwhile is either loaded here or notified.
       onListening: () => this.load(),
@@ -124,6 +126,15 @@ export class PgSessionStore implements SessionStore {
     await this.announce({ userId: credentialId, sessions: [{ id: credentialId, expiresMs: untilMs }] }, nowMs);
   }
 
+  async announceClose(target: { readonly userId: string; readonly sessionIds: readonly string[] }, reason: SessionCloseReason, nowMs: number): Promise<void> {
+    // A notice per part, each with its own id: another process applies every part.
+    for (let i = 0; i < target.sessionIds.length; i += SESSIONS_PER_NOTIFY) {
+      const n = newCloseNotice(target.userId, target.sessionIds.slice(i, i + SESSIONS_PER_NOTIFY), reason);
+      this.view.close(n, nowMs);
+      await this.notify(closePayload(n), 'session close notice');
+    }
+  }
+
   /** Listens; rejects when the database cannot be reached now (a connection lost later is retried). */
   async start(): Promise<void> {
     await this.listening.start();
@@ -138,12 +149,16 @@ export class PgSessionStore implements SessionStore {
     this.view.add(r, nowMs);
     for (let i = 0; i < r.sessions.length; i += SESSIONS_PER_NOTIFY) {
       const part: Revocation = { userId: r.userId, sessions: r.sessions.slice(i, i + SESSIONS_PER_NOTIFY) };
-      try {
-        await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify(part)]);
-      } catch (err) {
-        // The revocation is stored; a process that misses the notice reloads it when it listens again.
-        this.o.log?.('warn', 'session revocation not announced to other engines', { error: (err as Error).message });
-      }
+      // The revocation is stored; a process that misses the notice reloads it when it listens again.
+      await this.notify(revocationPayload(part), 'session revocation');
+    }
+  }
+
+  private async notify(payload: string, what: string): Promise<void> {
+    try {
+      await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
+    } catch (err) {
+      this.o.log?.('warn', `${what} not announced to other engines`, { error: (err as Error).message });
     }
   }
 
@@ -160,18 +175,5 @@ export class PgSessionStore implements SessionStore {
       const untilMs = Math.min(Number(k.revoked_ms) + CREDENTIAL_REVOCATION_HOLD_MS, k.expires_ms === null ? Infinity : Number(k.expires_ms));
       this.view.add({ userId: k.id, sessions: [{ id: k.id, expiresMs: untilMs }] }, nowMs);
     }
-  }
-}
-
-/** A notice's payload, or undefined when it is not one of ours (anyone on the database may NOTIFY). */
-export function parseRevocation(payload: string): Revocation | undefined {
-  try {
-    const v = JSON.parse(payload) as { userId?: unknown; sessions?: unknown };
-    if (typeof v.userId !== 'string' || !Array.isArray(v.sessions)) return undefined;
-    const sessions = v.sessions.filter((s): s is { id: string; expiresMs: number } =>
-      typeof s === 'object' && s !== null && typeof (s as { id?: unknown }).id === 'string' && Number.isFinite((s as { expiresMs?: unknown }).expiresMs));
-    return { userId: v.userId, sessions: sessions.map((s) => ({ id: s.id, expiresMs: s.expiresMs })) };
-  } catch {
-    return undefined;
   }
 }

@@ -9,11 +9,11 @@
  * recognition of a reused one, are atomic against another engine's refresh of the same session.
  */
 import { Redis } from 'ioredis';
-import type { AuthMethod } from '../gateway/identity/ports.js';
+import type { AuthMethod, SessionCloseReason } from '../gateway/identity/ports.js';
 import type { RotateOutcome, SessionRecord, SessionStore } from '../gateway/identity/stores.js';
 import type { LogFn } from '../logger.js';
 import { redactUrl } from './database.js';
-import { parseRevocation } from './session-store-pg.js';
+import { closePayload, newCloseNotice, parseNotice, revocationPayload } from './revocation-notice.js';
 import { type Revocation, RevocationView } from './revocation-view.js';
 
 export interface RedisSessionStoreOptions {
@@ -155,14 +155,21 @@ export class RedisSessionStore implements SessionStore {
     await this.announce({ userId: credentialId, sessions: [{ id: credentialId, expiresMs: untilMs }] }, nowMs);
   }
 
+  /** Published only: a close notice is not kept in the revoked sorted set. */
+  async announceClose(target: { readonly userId: string; readonly sessionIds: readonly string[] }, reason: SessionCloseReason, nowMs: number): Promise<void> {
+    const n = newCloseNotice(target.userId, target.sessionIds, reason);
+    this.view.close(n, nowMs);
+    await this.publish(closePayload(n), 'session close notice');
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     await Promise.all([this.client.connect(), this.subscriber.connect()]);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
-      const r = parseRevocation(message);
-      if (r) this.view.add(r, this.now());
+      const n = parseNotice(message);
+      if (n) this.view.receive(n, this.now());
     });
     await this.subscriber.subscribe(this.channel);
     // ioredis subscribes again by itself after a reconnect; what was published meanwhile is in the sorted set.
@@ -176,10 +183,14 @@ export class RedisSessionStore implements SessionStore {
 
   private async announce(r: Revocation, nowMs: number): Promise<void> {
     this.view.add(r, nowMs);
+    await this.publish(revocationPayload(r), 'session revocation');
+  }
+
+  private async publish(message: string, what: string): Promise<void> {
     try {
-      await this.client.publish(this.channel, JSON.stringify(r));
+      await this.client.publish(this.channel, message);
     } catch (err) {
-      this.o.log?.('warn', 'session revocation not announced to other engines', { error: (err as Error).message });
+      this.o.log?.('warn', `${what} not announced to other engines`, { error: (err as Error).message });
     }
   }
 

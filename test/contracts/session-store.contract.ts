@@ -4,10 +4,13 @@
  * service and the gateway rely on: the refresh hash swaps once (two refreshes with one token: one
  * wins, the other is reuse), a hash swapped away revokes the session when presented again, and a
  * revocation is known synchronously here at once and, for stores shared by several engine
- * processes, in another store instance within a second (also one that starts later).
+ * processes, in another store instance within a second (also one that starts later). A close
+ * notice (announceClose) reaches the same listeners with its reason, here and there, and leaves
+ * nothing revoked.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionsEnded } from '../../src/gateway/identity/ports.js';
 import type { SessionStore } from '../../src/gateway/identity/stores.js';
 
 export interface SessionStoreFixture {
@@ -36,7 +39,7 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
     let s: SessionStore;
     // Real time: Redis expires keys and the revocation view forgets sessions by the wall clock.
     const now = Date.now();
-    const events: { userId: string; sessionIds: readonly string[] }[] = [];
+    const events: SessionsEnded[] = [];
 
     beforeAll(async () => {
       f = await open();
@@ -124,6 +127,39 @@ export function describeSessionStoreContract(name: string, open: () => Promise<S
       expect(events).toContainEqual({ userId: keyId, sessionIds: [keyId] });
       await s.revokeCredential(keyId, Date.now() + DAY_MS, Date.now());
       expect(events.filter((e) => e.sessionIds.includes(keyId))).toHaveLength(1);
+    });
+
+    it('tells the listeners of a close notice with its reason each time it is announced, holding nothing as revoked', async () => {
+      const keyId = `ak_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+      await s.announceClose({ userId: keyId, sessionIds: [keyId] }, 'rights_changed', Date.now());
+      await s.announceClose({ userId: keyId, sessionIds: [keyId] }, 'rights_changed', Date.now());
+      expect(s.isRevoked(keyId)).toBe(false);
+      expect(events.filter((e) => e.userId === keyId)).toEqual([
+        { userId: keyId, sessionIds: [keyId], reason: 'rights_changed' }, { userId: keyId, sessionIds: [keyId], reason: 'rights_changed' },
+      ]);
+      // A revocation later is a revocation still: the notice recorded nothing that would silence it.
+      await s.revokeCredential(keyId, Date.now() + DAY_MS, Date.now());
+      expect(s.isRevoked(keyId)).toBe(true);
+      expect(events.filter((e) => e.userId === keyId).at(-1)).toEqual({ userId: keyId, sessionIds: [keyId] });
+    });
+
+    if (capabilities.sharedByProcesses) it('announces a close notice to another instance within a second, once on each, holding nothing as revoked there', async () => {
+      const other = await f.another!();
+      try {
+        await other.start();
+        const heard: SessionsEnded[] = [];
+        other.onRevoked((e) => heard.push(e));
+        const keyId = `ak_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+        await s.announceClose({ userId: keyId, sessionIds: [keyId] }, 'rights_changed', Date.now());
+        expect(await within(1000, () => heard.length > 0)).toBe(true);
+        expect(heard).toEqual([{ userId: keyId, sessionIds: [keyId], reason: 'rights_changed' }]);
+        expect(other.isRevoked(keyId)).toBe(false);
+        // The sender's own echo from the channel is not told twice.
+        await new Promise((r) => setTimeout(r, 200));
+        expect(events.filter((e) => e.userId === keyId)).toHaveLength(1);
+      } finally {
+        await other.close();
+      }
     });
 
     if (capabilities.sharedByProcesses) it('announces a revoked credential to another instance on the same backend within a second', async () => {

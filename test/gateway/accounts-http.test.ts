@@ -131,8 +131,9 @@ describe('accounts over HTTP', () => {
     expect(await httpJson(stack, 'GET', '/portfolios/P1', { apiKey: key })).not.toMatchObject({ status: 401 });
   });
 
-  it('lets an admin signed in with MFA lower a user\'s rights over HTTP: the user\'s token is refused and its websocket closed within a second', async () => {
-    const adminEmail = `admin.${Date.now()}@example.com`;
+  /** An admin signed in with MFA (its first login without MFA also, whose token holds no admin grant). */
+  async function signInAdmin(): Promise<{ userId: string; token: string; weak: string }> {
+    const adminEmail = `admin.${Date.now()}.${randomBytes(3).toString('hex')}@example.com`;
     const reg = await httpJson(stack, 'POST', '/auth/register', { body: { email: adminEmail, password: PASSWORD, displayName: 'Admin User' } });
     await identity.replaceGrants(reg.body.userId, [{ role: 'admin', portfolios: ['*'] }]); // the first admin, as a bootstrap grants it
     const pwdOnly = await httpJson(stack, 'POST', '/auth/login', { body: { email: adminEmail, password: PASSWORD } });
@@ -145,8 +146,14 @@ describe('accounts over HTTP', () => {
     const code = totpCode(setup.body.secret, Date.now() + 30_000);
     const admin = await httpJson(stack, 'POST', '/auth/mfa/verify', { body: { mfaToken: first.body.mfaToken, code } });
     expect(admin).toMatchObject({ status: 200, body: { accessToken: expect.any(String) } });
+    return { userId: reg.body.userId as string, token: admin.body.accessToken as string, weak };
+  }
+
+  it('lets an admin signed in with MFA lower a user\'s rights over HTTP: the user\'s token is refused and its websocket closed within a second', async () => {
+    const { userId: adminId, token: adminToken, weak } = await signInAdmin();
+    const admin = { body: { accessToken: adminToken } };
     // Without MFA the admin token holds no admin grant: refused by the one table.
-    expect(await httpJson(stack, 'POST', `/admin/users/${reg.body.userId}/revoke-sessions`, { token: weak })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    expect(await httpJson(stack, 'POST', `/admin/users/${adminId}/revoke-sessions`, { token: weak })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
 
     const email = `lowered.${Date.now()}@example.com`;
     const user = await httpJson(stack, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Lowered User' } });
@@ -162,5 +169,43 @@ describe('accounts over HTTP', () => {
     expect(events.filter((e) => e.action === 'user.portfolios.changed' && e.entityId === user.body.userId).at(-1)).toMatchObject({
       before: [{ role: 'trader', portfolios: ['P1'] }], after: [{ role: 'trader', portfolios: [] }],
     });
+  });
+
+  it('closes the websockets of a user\'s API key within a second when an admin lowers the user\'s rights, without revoking the key: it authenticates again with the lowered rights', async () => {
+    for (const id of ['RC1', 'RC2']) if (!stack.engine.getPortfolio(id)) expect((await stack.engine.createPortfolio({ portfolioId: id, cash: 1e6 }, 'test')).ok).toBe(true);
+    const admin = await signInAdmin();
+    const email = `keyowner.${Date.now()}@example.com`;
+    const user = await httpJson(stack, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Key Owner' } });
+    await httpJson(stack, 'POST', `/admin/users/${user.body.userId}/portfolios`, { token: admin.token, body: { role: 'trader', portfolios: ['RC1', 'RC2'] } });
+    const userToken = (await httpJson(stack, 'POST', '/auth/login', { body: { email, password: PASSWORD } })).body.accessToken as string;
+    const wide = await httpJson(stack, 'POST', '/auth/api-keys', { token: userToken, body: { name: 'wide', roles: ['trader'], portfolios: ['RC1', 'RC2'] } });
+    const narrow = await httpJson(stack, 'POST', '/auth/api-keys', { token: userToken, body: { name: 'narrow', roles: ['trader'], portfolios: ['RC1'] } });
+    const key = wide.body.key as string;
+    expect(await httpJson(stack, 'GET', '/portfolios/RC2', { apiKey: key })).toMatchObject({ status: 200 });
+    const socket = await Client.connect(stack.url);
+    expect(await socket.request({ type: 'auth', apiKey: key })).toMatchObject({ type: 'authenticated', grants: [{ role: 'trader', portfolios: ['RC1', 'RC2'] }] });
+    // A key whose rights the change leaves as they were keeps its connection.
+    const untouched = await Client.connect(stack.url);
+    expect(await untouched.request({ type: 'auth', apiKey: narrow.body.key })).toMatchObject({ type: 'authenticated' });
+
+    const t0 = Date.now();
+    const lowered = await httpJson(stack, 'POST', `/admin/users/${user.body.userId}/portfolios`, { token: admin.token, body: { portfolios: ['RC1'] } });
+    expect(lowered).toMatchObject({ status: 200, body: { grants: [{ role: 'trader', portfolios: ['RC1'] }] } });
+    const closed = await Promise.race([socket.closed, new Promise((r) => setTimeout(() => r('still open'), 1000))]);
+    expect(closed).toEqual({ code: CLOSE_CODES.SESSION_REVOKED, reason: 'api key rights changed' });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(socket.received).toContainEqual(expect.objectContaining({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringMatching(/^API_KEY_RIGHTS_CHANGED: /) }));
+    const stillOpen = await Promise.race([untouched.closed, new Promise((r) => setTimeout(() => r('still open'), 200))]);
+    expect(stillOpen).toBe('still open');
+    await untouched.close();
+    expect(events.filter((e) => e.action === 'user.sessions.revoked' && e.entityId === user.body.userId).at(-1)).toMatchObject({ after: { apiKeysReconnect: [wide.body.id] } });
+
+    // The key is not revoked: it authenticates again, with the owner's rights as they are now.
+    expect(sessions.isRevoked(wide.body.id)).toBe(false);
+    const again = await Client.connect(stack.url);
+    expect(await again.request({ type: 'auth', apiKey: key })).toMatchObject({ type: 'authenticated', grants: [{ role: 'trader', portfolios: ['RC1'] }] });
+    await again.close();
+    expect(await httpJson(stack, 'GET', '/portfolios/RC1', { apiKey: key })).toMatchObject({ status: 200 });
+    expect(await httpJson(stack, 'GET', '/portfolios/RC2', { apiKey: key })).toMatchObject({ status: 403 });
   });
 });

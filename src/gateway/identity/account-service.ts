@@ -23,7 +23,10 @@
  *   grants and the owner's), so lowering a user's rights lowers their keys' too, at once.
  * - Revoking an API key also announces it through the session store (revokeCredential, the key id
  *   as the session), so the websockets authenticated with it close on every engine process (4005).
- * - Lowering a user's rights (a grant or a portfolio removed) revokes every session of theirs.
+ * - Lowering a user's rights (a grant or a portfolio removed) revokes every session of theirs, and
+ *   closes the websockets of each live key of theirs whose clamped rights went down (announceClose,
+ *   4005 API_KEY_RIGHTS_CHANGED, on every engine process): such a socket holds the rights of when it
+ *   authenticated. The key is not revoked: authenticating again gets the lowered rights.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
@@ -426,11 +429,26 @@ export class AccountService implements ApiKeyVerifier {
     let sessionsRevoked = 0;
     if (!grantsWithin(before, next.value)) {
       // Rights went down: tokens minted with the old grants must stop working now, not at their expiry.
-      const ids = await this.d.sessions.revokeAllOf(userId, this.now());
+      const nowMs = this.now();
+      const ids = await this.d.sessions.revokeAllOf(userId, nowMs);
       sessionsRevoked = ids.length;
-      await this.audit({ actor: admin.sub, action: 'user.sessions.revoked', entityType: 'user', entityId: userId, before: null, after: { sessions: ids, because: action } });
+      const keys = await this.closeApiKeyConnections(userId, before, next.value, nowMs);
+      await this.audit({ actor: admin.sub, action: 'user.sessions.revoked', entityType: 'user', entityId: userId, before: null, after: { sessions: ids, apiKeysReconnect: keys, because: action } });
     }
     return ok({ grants: next.value, sessionsRevoked });
+  }
+
+  /**
+   * An API key's websocket keeps the rights clamped when it authenticated (REST is clamped at every
+   * call): the user's live keys whose clamped rights went down are told to authenticate again. The
+   * ids of those keys.
+   */
+  private async closeApiKeyConnections(userId: string, before: readonly Grant[], after: readonly Grant[], nowMs: number): Promise<string[]> {
+    const lowered = (await this.d.identity.listApiKeys(userId)).filter((k) =>
+      k.revokedMs === undefined && (k.expiresMs === undefined || k.expiresMs > nowMs)
+      && !grantsWithin(intersectGrants(k.grants, before), intersectGrants(k.grants, after)));
+    for (const k of lowered) await this.d.sessions.announceClose({ userId: k.id, sessionIds: [k.id] }, 'rights_changed', nowMs);
+    return lowered.map((k) => k.id);
   }
 
   private adminRefusal(p: Principal): Failed | undefined {

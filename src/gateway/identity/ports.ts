@@ -60,11 +60,27 @@ export interface SessionRevocations {
   /** True once the session (or API key, by its id) was revoked (logout, reuse detected, admin, key revoked); checked on every REST call and websocket auth of a token. */
   isRevoked(sessionId: string): boolean;
   /**
-   * Called on every revocation, local or from another engine process: the gateway closes the sockets
-   * whose principal has this sub and one of these session ids. userId is the principal's sub: the
-   * user for login sessions, the key id for an API key (announced with sessionIds [key id]).
+   * Called on every revocation, local or from another engine process, and on every close notice
+   * (reason set: nothing is revoked, the connections only have to authenticate again): the gateway
+   * closes the sockets whose principal has this sub and one of these session ids. userId is the
+   * principal's sub: the user for login sessions, the key id for an API key (sessionIds [key id]).
    */
-  onRevoked(listener: (e: { readonly userId: string; readonly sessionIds: readonly string[] }) => void): () => void;
+  onRevoked(listener: (e: SessionsEnded) => void): () => void;
+}
+
+/**
+ * Why open connections must authenticate again although their credential stays valid:
+ * 'rights_changed', the owner's rights were lowered (an API key's rights are clamped to its owner's
+ * when it authenticates, so a connection opened before holds the old ones).
+ */
+export type SessionCloseReason = 'rights_changed';
+
+/** What the SessionRevocations listeners hear: these sessions of this subject end now. */
+export interface SessionsEnded {
+  readonly userId: string;
+  readonly sessionIds: readonly string[];
+  /** Absent: revoked. Set: a close notice, the credential is not revoked. */
+  readonly reason?: SessionCloseReason;
 }
 
 /** Per-user data keys for field encryption (crypto-shredding deletes one). */

@@ -7,7 +7,7 @@
  * Stores keep what they are given: secrets arrive hashed, personal fields arrive sealed
  * (field-crypto envelopes), and time arrives as an argument (epoch ms), never from the store's clock.
  */
-import type { AuthMethod, Grant, SessionRevocations } from './ports.js';
+import type { AuthMethod, Grant, SessionCloseReason, SessionRevocations } from './ports.js';
 
 export type UserStatus = 'active' | 'disabled';
 
@@ -141,6 +141,14 @@ export interface SessionStore extends SessionRevocations {
    * for REST and new websockets; this only reaches the connections already open.
    */
   revokeCredential(credentialId: string, untilMs: number, nowMs: number): Promise<void>;
+  /**
+   * The open websockets of these sessions must authenticate again, though nothing is revoked (an API
+   * key whose owner's rights were lowered, by its id as userId and session): the listeners hear it
+   * here at once with the reason, and every other engine process through the sessions' channel.
+   * Nothing is stored (isRevoked stays as it was; a process away from the channel misses it) and a
+   * repeat is told again.
+   */
+  announceClose(target: { readonly userId: string; readonly sessionIds: readonly string[] }, reason: SessionCloseReason, nowMs: number): Promise<void>;
   /** Loads the revoked sessions still live and starts listening to other engine processes. */
   start(): Promise<void>;
   close(): Promise<void>;
