@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { AlertCase, CaseChange, CaseNote, CaseResult, CaseState } from '../engine/compliance/aml/alert-case.js';
+import { inTransaction } from './transaction.js';
 
 export interface AmlCaseStore {
   /** The case of alert `alertId` (aml_alerts.id as text); undefined when there is no such alert. */
@@ -48,19 +49,12 @@ export function pgAmlCaseStore(pool: pg.Pool): AmlCaseStore {
     },
     async change(alertId, change) {
       if (!ALERT_ID.test(alertId)) return undefined;
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      // A missing alert or a refused change writes nothing: its transaction commits no write.
+      return inTransaction(pool, async (client) => {
         const before = await load(client, alertId, true);
-        if (before === undefined) {
-          await client.query('ROLLBACK');
-          return undefined;
-        }
+        if (before === undefined) return undefined;
         const result = change(before);
-        if (!result.ok) {
-          await client.query('ROLLBACK');
-          return result;
-        }
+        if (!result.ok) return result;
         const after = result.value;
         await client.query(`UPDATE aml_alerts SET state = $2, assignee = $3, updated_at = to_timestamp($4::float8 / 1000) WHERE id = $1::bigint`, [
           alertId, after.state, after.assignee ?? null, after.updatedMs,
@@ -75,14 +69,8 @@ export function pgAmlCaseStore(pool: pg.Pool): AmlCaseStore {
           if (i < before.notes.length) continue;
           await client.query(`INSERT INTO aml_case_notes (alert_id, seq, at_ms, author, text) VALUES ($1::bigint, $2, $3, $4, $5)`, [alertId, i + 1, n.atMs, n.author, n.text]);
         }
-        await client.query('COMMIT');
         return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }
