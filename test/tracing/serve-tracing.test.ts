@@ -7,7 +7,7 @@
  * process and the SDK is never loaded.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,22 @@ import { killServes, startServe, testKeysDir, tradingSession, type ServeProcess 
 import { OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 
 const KEYS = testKeysDir();
-const preload = path.join(import.meta.dirname, 'loaded-modules.mjs');
 const tmp = mkdtempSync(path.join(tmpdir(), 'risk-tracing-'));
+/**
+ * Preloaded into the serve under test (NODE_OPTIONS=--import): at exit it writes every CommonJS
+ * module the process loaded (ESM imports of CommonJS packages land in require.cache too), so the
+ * test can tell whether the OpenTelemetry SDK was ever loaded. Written here: lint covers TypeScript only.
+ */
+const preload = path.join(tmp, 'loaded-modules.mjs');
+writeFileSync(preload, `
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+const require = createRequire(import.meta.url);
+if (isMainThread && process.env.LOADED_MODULES_FILE) {
+  process.on('exit', () => writeFileSync(process.env.LOADED_MODULES_FILE, JSON.stringify(Object.keys(require.cache))));
+}
+`);
 const SERVER = 2, PRODUCER = 4, CONSUMER = 5;
 
 async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
