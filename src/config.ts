@@ -29,6 +29,7 @@ import { QUEUE_DEFAULTS } from './persistence/queue-options.js';
 import { AML_DEFAULTS } from './workers/queue-jobs/aml-large-notional.js';
 import { AML_RULE_DEFAULTS, type AmlRuleParams } from './engine/compliance/aml/rule-defaults.js';
 import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
+import { TRACING_ENV, tracingFromParsed, type TracingSettings } from './tracing/tracing-settings.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
@@ -268,6 +269,7 @@ const EnvSchema = z.object({
    * production may listen in plaintext (its clients still reach it over https, so HSTS is sent).
    */
   TLS_TERMINATED_BY_PROXY: z.enum(['true', 'false'], { message: 'true or false' }).default('false'),
+  ...TRACING_ENV,
 });
 
 export interface AppConfig {
@@ -315,6 +317,8 @@ export interface AppConfig {
   readonly tickGuard: { readonly maxJump: number; readonly maxSkewMs: number };
   readonly pricesDir?: string;
   readonly logLevel: LogLevel | 'silent';
+  /** TRACING_ENABLED and the OTEL_* settings (tracing-settings.ts); off by default. */
+  readonly tracing: TracingSettings;
   /** The engine terminates TLS with these files (absolute paths, checked readable and matching at start). */
   readonly tls?: TlsFiles;
   /** TLS_TERMINATED_BY_PROXY: a proxy in front terminates TLS. */
@@ -439,6 +443,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tickGuard: Object.freeze({ maxJump: e.TICK_MAX_JUMP, maxSkewMs: e.TICK_MAX_SKEW_MS }),
     ...(e.PRICES_DIR !== undefined ? { pricesDir: e.PRICES_DIR } : {}),
     logLevel: e.LOG_LEVEL,
+    tracing: tracingFromParsed(e),
     ...(tls !== undefined ? { tls } : {}),
     tlsTerminatedByProxy: e.TLS_TERMINATED_BY_PROXY === 'true',
     aml: amlRuleParams(e),

@@ -142,7 +142,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       persistence = await openPersistence({
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
         ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, amlRules: config.aml, logLevel: config.logLevel,
-        amlMonitoring: amlMonitoringEnabled,
+        amlMonitoring: amlMonitoringEnabled, tracing: config.tracing,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
       });
@@ -243,7 +243,11 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
   const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
   const counterparties = new CounterpartyScreening({ screener: sanctions, enabled: screeningEnabled, log, onHit: hits.onCounterpartyHit });
+  // Tracing on: REST requests get server spans (the SDK itself was started by bin/risk-engine.js,
+  // before pg and ioredis loaded). Loaded only then, so an engine with tracing off loads none of it.
+  const tracer = config.tracing.enabled ? (await import('./tracing/rest-spans.js')).restTracer() : undefined;
   const gateway = await startGateway(engine, {
+    ...(tracer ? { tracer } : {}),
     counterparties,
     host: config.host,
     port: config.port,

@@ -77,10 +77,13 @@ const STREAM_ABOVE_BYTES = 64 * 1024;
 export class Reply {
   aborted = false;
   done = false;
+  /** Told once what was answered (undefined: the client went away first); a traced request's span ends here. */
+  onFinished: ((status: number | undefined) => void) | undefined = undefined;
   /** `head`: the request was HEAD, whose answer has headers only (a body would be read as the next answer). */
   constructor(readonly res: HttpResponse, readonly requestId: string, private readonly policy: HttpPolicy, private readonly origin: string, private readonly head = false) {
     res.onAborted(() => {
       this.aborted = true;
+      if (!this.done) this.onFinished?.(undefined);
     });
   }
 
@@ -91,6 +94,7 @@ export class Reply {
   send(r: HttpResult, closeConnection = false): void {
     if (this.aborted || this.done) return;
     this.done = true;
+    this.onFinished?.(r.status);
     const status = STATUS_TEXT[r.status] ?? `${r.status} Unknown`;
     let body: Buffer | undefined;
     let contentType = 'application/json';

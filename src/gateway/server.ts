@@ -38,6 +38,7 @@ import { Subscriptions } from './subscriptions.js';
 import type { AlertFeed } from './alert-feed.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
+import type { RestSpan, RestTracer } from './rest-tracing.js';
 
 /** The gateway could not take its address: the operator's to fix, not a crash report. */
 export class ListenError extends Error {
@@ -117,6 +118,8 @@ export interface GatewayOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly passphrase?: string };
   /** Strict-Transport-Security on every answer (default: when `tls` is set; a TLS-terminating proxy in front sets it too). */
   readonly hsts?: boolean;
+  /** A server span per REST request (tracing on, rest-tracing.ts); absent: no tracing work at all. Websocket frames are never traced. */
+  readonly tracer?: RestTracer;
 }
 
 export interface Gateway {
@@ -318,6 +321,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
    * is paused (uWS stops reading it) until it is verified, and a refused caller's body is never read.
    */
   function serveRest(route: RouteSpec, reply: Reply, req: HttpRequest, res: HttpResponse): void {
+    const span = traceRest(route.pattern, reply, req);
     const info = readRequest(req, route.paramCount, reply.requestId);
     if ('code' in info) return reply.send(fail(400, info), route.hasBody);
     const auth = authenticate(info.authorization);
@@ -335,8 +339,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     let body: Buffer | undefined;
     const go = (): void => {
       if (principal === undefined || reply.aborted || reply.done) return;
-      if (!route.hasBody) return void finishRest(reply, route, info, principal, undefined);
-      if (body !== undefined) void finishRest(reply, route, info, principal, body);
+      if (!route.hasBody) return void finishRest(reply, route, info, principal, undefined, span);
+      if (body !== undefined) void finishRest(reply, route, info, principal, body, span);
     };
     if (route.hasBody) {
       readBody(reply, maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => {
@@ -358,30 +362,44 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     );
   }
 
-  function finishRest(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined): Promise<void> {
+  function finishRest(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined, span: RestSpan | undefined): Promise<void> {
     const caller: RestCaller = { kind: 'user', sub: principal.sub, method: route.method, pattern: route.pattern };
-    return answer(reply, route.pattern, body, caller, (json) => route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) }));
+    return answer(reply, route.pattern, body, caller, (json) => route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) }), span);
   }
 
   /** A route open to anyone: no credential, the same header and body checks as the others. */
   function servePublic(route: PublicRouteSpec, reply: Reply, req: HttpRequest, res: HttpResponse): void {
+    const span = traceRest(route.pattern, reply, req);
     const info = readRequest(req, route.paramCount, reply.requestId);
     if ('code' in info) return reply.send(fail(400, info), route.hasBody);
     const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
     const handle = (json: unknown) => route.handle({ req: info, ip, body: json, signedIn: () => signedIn(info.authorization) });
     // Routes open to anyone (login, register) are limited per client address.
     const caller: RestCaller = { kind: 'address', ip, pattern: route.pattern };
-    if (!route.hasBody) return void answer(reply, route.pattern, undefined, caller, handle);
+    if (!route.hasBody) return void answer(reply, route.pattern, undefined, caller, handle, span);
     const refused = bodyRefusal(info, o.maxBodyBytes);
     if (refused !== undefined) return reply.send(refused, true);
-    readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => void answer(reply, route.pattern, b, caller, handle)));
+    readBody(reply, o.maxBodyBytes, guard.callback(route.pattern, reply, (b: Buffer) => void answer(reply, route.pattern, b, caller, handle, span)));
+  }
+
+  /** The request's server span when tracing is on, ended by the reply with the status it sends. */
+  function traceRest(pattern: string, reply: Reply, req: HttpRequest): RestSpan | undefined {
+    if (opts.tracer === undefined) return undefined;
+    const span = opts.tracer.start({
+      method: req.getMethod().toUpperCase(), route: pattern, path: req.getUrl(), requestId: reply.requestId,
+      traceparent: req.getHeader('traceparent'), tracestate: req.getHeader('tracestate'),
+    });
+    reply.onFinished = (status) => span.end(status);
+    return span;
   }
 
   /**
    * The caller's rate limit (a refusal never reaches the handler), then the body parsed (400
    * BAD_JSON when it is not JSON), the handler run and what it answers sent.
    */
-  async function answer(reply: Reply, pattern: string, body: Buffer | undefined, caller: RestCaller, handle: (json: unknown) => HttpResult | Promise<HttpResult>): Promise<void> {
+  async function answer(reply: Reply, pattern: string, body: Buffer | undefined, caller: RestCaller, handle: (json: unknown) => HttpResult | Promise<HttpResult>, span?: RestSpan): Promise<void> {
+    // The rate limit and the handler run inside the request's span: their queries are its children.
+    if (span !== undefined) return span.run(() => answer(reply, pattern, body, caller, handle));
     let result: HttpResult;
     try {
       const limited = opts.rateLimits && (await restAdmission(opts.rateLimits, caller, Date.now()));

@@ -20,6 +20,7 @@ import { pgOrderArchive } from './order-archive.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
 import { acquireWriterLock, type WriterLock } from './writer-lock.js';
 import { settlesWithin } from '../settles-within.js';
+import type { TracingSettings } from '../tracing/tracing-settings.js';
 
 export interface PersistenceOptions {
   readonly databaseUrl?: string;
@@ -42,6 +43,8 @@ export interface PersistenceOptions {
   readonly amlRules?: AmlRuleParams;
   /** AML_MONITORING_ENABLED (default true): false, and the aml queue raises no alert (queue-workers.ts). */
   readonly amlMonitoring?: boolean;
+  /** Tracing (config.tracing): when enabled, BullMQ jobs carry trace context and the queue thread exports its spans. */
+  readonly tracing?: TracingSettings;
   /** How long start waits for the persist queue to drain before rebuilding the actors. */
   readonly drainTimeoutMs?: number;
   /**
@@ -87,7 +90,8 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     }
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
-    queues = await openQueues({ ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), db, prefix: opts.queuePrefix, log: opts.log });
+    const traced = opts.tracing?.enabled === true;
+    queues = await openQueues({ ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), db, prefix: opts.queuePrefix, log: opts.log, traced });
     const aml = {
       ...(opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {}),
       ...(opts.amlRules !== undefined ? { amlRules: opts.amlRules } : {}),
@@ -97,7 +101,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     workers = db.kind === 'external'
       ? await startQueueThread({
           ...(opts.redisUrl !== undefined ? { redisUrl: opts.redisUrl } : {}), connection: db.connection, schema: db.schema, dataDir: opts.dataDir,
-          prefix: opts.queuePrefix, logLevel: opts.logLevel ?? 'info', ...aml,
+          prefix: opts.queuePrefix, logLevel: opts.logLevel ?? 'info', ...aml, ...(traced ? { tracing: opts.tracing } : {}),
         }, opts.log)
       : startQueueWorkers({ queues, db, dataDir: opts.dataDir, log: opts.log, ...aml });
     // The actors' state is the journal's (committed before any ack), so it does not depend on

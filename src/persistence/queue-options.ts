@@ -27,6 +27,11 @@ export interface OpenQueuesOptions {
    */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /**
+   * Tracing is on: queues and workers get BullMQ's OpenTelemetry telemetry (bullmq-otel), so adding
+   * a job makes a producer span and processing it a consumer span in the same trace (default false).
+   */
+  readonly traced?: boolean;
 }
 
 /** The queues' defaults; src/config.ts maps QUEUE_PREFIX onto `prefix`. */
@@ -42,6 +47,7 @@ export const QUEUE_DEFAULTS = Object.freeze({
   // waits for the dead process's jobs to come back, so shorter is better while far above a job.
   lockDurationMs: 10_000,
   stalledIntervalMs: 5_000,
+  traced: false,
 });
 
 export type NormalisedQueueOptions = Required<Omit<OpenQueuesOptions, 'redisUrl' | 'log'>> & Pick<OpenQueuesOptions, 'redisUrl' | 'log'>;

@@ -11,7 +11,7 @@
  * payload, the reason and the attempt count, removeOnFail: false keeps it until someone acts, and
  * Job.retry() replays it under the same job id, which the processors' idempotent writes make safe.
  */
-import { withBackend, type IQueueBackend, type Job, type JobProgress, type JobsOptions, type Queue, type Worker } from 'bullmq';
+import { withBackend, type IQueueBackend, type Job, type JobProgress, type JobsOptions, type Queue, type Telemetry, type Worker } from 'bullmq';
 import { createHash } from 'node:crypto';
 import type { AuditSink } from '../gateway/identity/ports.js';
 import { canonical, toJsonValue } from './audit-chain.js';
@@ -21,6 +21,7 @@ import { redactUrl } from './database.js';
 import { QueueError, queueErrors } from './queue-errors.js';
 import { normaliseQueueOptions, type OpenQueuesOptions } from './queue-options.js';
 import { withTimeout } from '../settles-within.js';
+import { queueTelemetry } from '../tracing/queue-telemetry.js';
 import {
   checkJobData,
   QUEUE_ROLES,
@@ -149,10 +150,13 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
   const backend: QueueBackend = o.redisUrl !== undefined ? redisQueueBackend(o.redisUrl, o.prefix, log) : postgresQueueBackend(o.db, log);
   const where = o.redisUrl !== undefined ? `Redis ${redactUrl(o.redisUrl)}` : `PostgreSQL schema ${o.db.schema} (${o.db.kind})`;
   const { Queue, Worker } = withBackend(backend.factory);
+  // Loaded only with tracing on (queue-telemetry.ts); the same instance serves producers and workers.
+  const telemetry = o.traced ? await queueTelemetry() : undefined;
   const names = Object.freeze(Object.fromEntries(QUEUE_ROLES.map((r) => [r, `${o.prefix}.${r}`])) as Record<QueueRole, string>);
 
-  const jobOptions = (role: QueueRole): { connection: SharedConnection; defaultJobOptions: JobsOptions } => ({
+  const jobOptions = (role: QueueRole): { connection: SharedConnection; defaultJobOptions: JobsOptions; telemetry?: Telemetry } => ({
     connection: SHARED_CONNECTION,
+    ...(telemetry ? { telemetry } : {}),
     defaultJobOptions: {
       attempts: o.attempts,
       backoff: { type: 'exponential', delay: o.backoffMs },
@@ -262,6 +266,7 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
       backend.workersStarting();
       const w: JobWorker = new Worker<unknown, unknown, string>(names[role], processor, {
         connection: SHARED_CONNECTION,
+        ...(telemetry ? { telemetry } : {}),
         concurrency: opts.concurrency ?? 1,
         drainDelay: opts.drainDelaySeconds ?? DRAIN_DELAY_S,
         lockDuration: o.lockDurationMs,

@@ -14,6 +14,8 @@ import { createLogger, type LogFn, type LogLevel } from '../../logger.js';
 import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
 import type { AmlRuleParams } from '../../engine/compliance/aml/rule-defaults.js';
 import { settlesWithin } from '../../settles-within.js';
+import type { Tracing } from '../../tracing/start-tracing.js';
+import type { TracingSettings } from '../../tracing/tracing-settings.js';
 
 export interface QueueThreadData {
   readonly redisUrl?: string;
@@ -28,6 +30,12 @@ export interface QueueThreadData {
   /** AML_MONITORING_ENABLED (queue-workers.ts); default true. */
   readonly amlMonitoring?: boolean;
   readonly logLevel: LogLevel | 'silent';
+  /**
+   * Tracing on (config.tracing): the thread starts an SDK of its own (OTel's providers are per
+   * thread) and its workers make BullMQ's consumer spans. Its pg and ioredis are loaded before the
+   * SDK starts, so they are not patched: queries of a job show only in the job's span timing.
+   */
+  readonly tracing?: TracingSettings;
 }
 
 type ToThread = { readonly type: 'close' };
@@ -167,8 +175,10 @@ async function runThread(data: QueueThreadData): Promise<void> {
   pool.on('error', (err) => log('warn', 'idle PostgreSQL connection failed (queue workers)', { error: err.message }));
   const db: Database = { kind: 'external', schema: data.schema, pool, connection: data.connection, close: () => pool.end() };
   let workers: QueueWorkers | undefined;
+  let tracing: Tracing | undefined;
   try {
-    const queues = await openQueues({ ...(data.redisUrl !== undefined ? { redisUrl: data.redisUrl } : {}), db, prefix: data.prefix, log });
+    if (data.tracing?.enabled) tracing = await (await import('../../tracing/start-tracing.js')).startTracing(data.tracing, { hookImports: false });
+    const queues = await openQueues({ ...(data.redisUrl !== undefined ? { redisUrl: data.redisUrl } : {}), db, prefix: data.prefix, log, traced: tracing !== undefined });
     workers = startQueueWorkers({ queues, db, dataDir: data.dataDir, log, ...(data.amlLargeNotional !== undefined ? { amlLargeNotional: data.amlLargeNotional } : {}),
       ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}), ...(data.amlMonitoring !== undefined ? { amlMonitoring: data.amlMonitoring } : {}) });
     parentPort!.on('message', (m: ToThread) => {
@@ -177,12 +187,14 @@ async function runThread(data: QueueThreadData): Promise<void> {
         await workers?.close();
         await queues.close();
         await pool.end();
+        await tracing?.shutdown();
         parentPort!.postMessage({ type: 'closed' } satisfies FromThread);
       })();
     });
     parentPort!.postMessage({ type: 'ready' } satisfies FromThread);
   } catch (err) {
     await pool.end().catch(() => {});
+    await tracing?.shutdown();
     parentPort!.postMessage({ type: 'failed', error: (err as Error).message } satisfies FromThread);
   }
 }
