@@ -126,7 +126,9 @@ export async function openBackupFile(file: string): Promise<OpenedBackup> {
   }
   const end = head.indexOf(0x0a, BACKUP_MAGIC.length);
   if (end === -1) {
-    throw new BackupError(size < head.length ? 'BACKUP_TRUNCATED' : 'BACKUP_BAD_MANIFEST', `${file}: the manifest line ${size < head.length ? 'is cut short: the file is truncated' : `is longer than ${MAX_MANIFEST_BYTES} bytes`}`);
+    // The file ended before the manifest's line did, or the line is longer than any manifest.
+    const cut = size === head.length && size < BACKUP_MAGIC.length + MAX_MANIFEST_BYTES + 1;
+    throw new BackupError(cut ? 'BACKUP_TRUNCATED' : 'BACKUP_BAD_MANIFEST', `${file}: the manifest line ${cut ? 'is cut short: the file is truncated' : `is longer than ${MAX_MANIFEST_BYTES} bytes`}`);
   }
   const manifest = parseManifest(file, head.subarray(BACKUP_MAGIC.length, end).toString('utf8'));
   const offset = end + 1;
