@@ -57,7 +57,7 @@ describe('restore refuses a bad backup file', () => {
 
   it('refuses a payload whose bytes were altered', async () => {
     const tampered = Buffer.from(good);
-    tampered[tampered.length - 3] ^= 0xff;
+    tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 0xff;
     await refused(file('tampered.backup', tampered), 'BACKUP_CORRUPT', /SHA-256/);
   });
 
