@@ -42,6 +42,8 @@ import { PgKycRows } from './persistence/kyc-rows-pg.js';
 import { MemoryKycRows } from './persistence/kyc-rows-memory.js';
 import { amlAlertRoutes } from './gateway/aml-alert-routes.js';
 import { openAmlAlerts } from './persistence/aml-alert-relay.js';
+import { serveBackupSocket } from './persistence/backup-embedded.js';
+import { packageVersion } from './cli/package-version.js';
 import { CounterpartyScreening } from './gateway/counterparty-screening.js';
 import { screeningHits } from './screening-hits.js';
 import { memoryScreeningAlerts, pgScreeningAlerts } from './persistence/screening-alerts.js';
@@ -242,6 +244,15 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // AML alerts: the officers' routes, and the live channel fed by the database's NOTIFY (without
   // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
   const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
+  // The embedded database's files are this process's: `risk-engine backup` asks it for a copy on
+  // a socket beside the database's own (backup-embedded.ts). Without it the engine still serves;
+  // only backups while it runs are lost, and said so.
+  const backupSocket = persistence?.db.kind === 'embedded'
+    ? await serveBackupSocket(persistence.db, { engineVersion: packageVersion(), log }).catch((err: Error) => {
+      log('warn', 'backups of the running engine are unavailable: the backup socket did not open', { error: err.message });
+      return undefined;
+    })
+    : undefined;
   const counterparties = new CounterpartyScreening({ screener: sanctions, enabled: screeningEnabled, log, onHit: hits.onCounterpartyHit });
   // Tracing on: REST requests get server spans (the SDK itself was started by bin/risk-engine.js,
   // before pg and ioredis loaded). Loaded only then, so an engine with tracing off loads none of it.
@@ -307,6 +318,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     close: once(() => closeAll([
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
+      ['backup socket', () => backupSocket?.close()],
       ['aml alerts', () => aml?.relay.close()],
       ['kyc re-screening', () => rescreening?.stop()],
       ['rate limits', () => rateStore.close()],

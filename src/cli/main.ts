@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { auditCommand, migrateCommand, reconcileCommand } from './commands/database-commands.js';
 import { backtestCommand } from './commands/backtest.js';
+import { backupCommand, restoreCommand } from './commands/backup-commands.js';
 import { keysCommand } from './commands/key-commands.js';
 import { marginCommand } from './commands/margin.js';
 import { priceCommand } from './commands/price.js';
@@ -17,7 +18,7 @@ import { packageVersion } from './package-version.js';
 /** Every command, in the order `risk-engine --help` lists them. */
 export const commands: readonly Command[] = [
   priceCommand, varCommand, backtestCommand, marginCommand, serveCommand, tokenCommand, signingKeysCommand, watchCommand,
-  migrateCommand, reconcileCommand, auditCommand, keysCommand, screenCommand,
+  migrateCommand, reconcileCommand, auditCommand, backupCommand, restoreCommand, keysCommand, screenCommand,
 ];
 
 export const mainHelp = `Usage: risk-engine <command> [options]

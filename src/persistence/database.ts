@@ -25,6 +25,8 @@ export interface DatabaseOptions {
   /** Connections of the pool (external server; default 8). The embedded database always gets a small pool. */
   readonly poolSize?: number;
   readonly log?: LogFn;
+  /** Embedded only: a data-directory tarball (PGlite's dumpDataDir) to start from; the folder must be empty. */
+  readonly loadDataDir?: Blob;
 }
 
 export interface Database {
@@ -39,6 +41,12 @@ export interface Database {
    * a LISTEN client of its own; a listener in this process takes them here (aml-alert-relay.ts).
    */
   readonly onNotification?: (listener: (n: pg.Notification) => void) => () => void;
+  /**
+   * The embedded database only: its data directory as a gzipped tarball, taken while no query
+   * runs (PGlite runs them one at a time on this thread), so the files are those of one instant;
+   * a transaction open on a connection at that instant is rolled back when the copy is opened.
+   */
+  readonly dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -104,7 +112,7 @@ async function openEmbedded(opts: DatabaseOptions, schema: string, quoted: strin
   if (socket.repairedMode !== undefined) opts.log?.('warn', 'embedded database socket folder was open to others; made it 0700', { dir: socket.dir, mode: socket.repairedMode.toString(8) });
   let db: InstanceType<typeof PGlite>;
   try {
-    db = await PGlite.create(dir);
+    db = await PGlite.create(dir, opts.loadDataDir !== undefined ? { loadDataDir: opts.loadDataDir } : {});
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}; SET search_path TO ${quoted}`);
   } catch (err) {
     socket.remove();
@@ -140,6 +148,7 @@ async function openEmbedded(opts: DatabaseOptions, schema: string, quoted: strin
       notices.on('notification', listener);
       return () => notices.off('notification', listener);
     },
+    dumpDataDir: () => db.dumpDataDir('gzip'),
     async close() {
       await pool.end();
       await server.stop();
@@ -237,6 +246,17 @@ function lockDir(file: string): { release(): void } {
     writeFileSync(file, String(process.pid));
   }
   return { release: () => rmSync(file, { force: true }) };
+}
+
+/** The pid of the live process that holds the embedded database under `dataDir`, if one does. */
+export function embeddedDatabaseHolder(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(resolve(dataDir, 'pg.lock'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid) ? pid : undefined;
 }
 
 function isRunning(pid: number): boolean {
