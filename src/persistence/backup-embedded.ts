@@ -148,7 +148,7 @@ export async function restoreEmbedded(backup: OpenedBackup, dataDir: string, opt
   refuseNewerSchema(m);
   const pgDir = resolve(dataDir, 'pg');
   const holder = embeddedDatabaseHolder(dataDir);
-  if (holder !== undefined) throw new BackupError('BACKUP_TARGET_EXISTS', `an engine (process ${holder}) runs on ${resolve(dataDir)}: restore into another folder, or stop it first`);
+  if (holder !== undefined) throw new BackupError('BACKUP_TARGET_IN_USE', `an engine (process ${holder}) runs on ${resolve(dataDir)}: restore into another folder, or stop it first`);
   if (existsSync(pgDir) && readdirSync(pgDir).length > 0) {
     if (!opts.force) throw new BackupError('BACKUP_TARGET_EXISTS', `${pgDir} already holds a database: restore into a fresh DATA_DIR (--data-dir), or --force to replace it`);
     await rm(pgDir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { BackupError } from './backup-error.js';
 import { type BackupManifest, type OpenedBackup, refuseExisting, refuseNewerSchema, writeBackupFile } from './backup-file.js';
 import { quoteSchema, redactUrl } from './database.js';
 import { findPgTool, runTool, toolConnection } from './pg-tools.js';
+import { acquireWriterLock } from './writer-lock.js';
 
 async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -79,6 +80,21 @@ export async function restoreServer(backup: OpenedBackup, url: string, schema: s
     throw new BackupError('BACKUP_WRONG_KIND', `this is a backup of the embedded database (schema ${m.schema}): restore it without DATABASE_URL, into a fresh DATA_DIR`);
   }
   refuseNewerSchema(m);
+  // The target's writer lock, held for the whole restore: an engine running on the schema refuses
+  // the restore (even with --force, which would drop its tables under it), and an engine started
+  // meanwhile waits out the restore instead of reading a half-restored schema.
+  const lock = await acquireWriterLock({ connectionString: url }, schema, { onLost: () => {} }).catch((e: unknown) => {
+    throw new BackupError('BACKUP_TARGET_IN_USE', `cannot restore into schema ${schema}: ${(e as Error).message}; stop that engine first`, { cause: e });
+  });
+  try {
+    return await restoreLocked(backup, url, schema, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function restoreLocked(backup: OpenedBackup, url: string, schema: string, opts: { force: boolean }): Promise<{ schema: string; migrationLevel: number; viaScratchDatabase: boolean }> {
+  const m = backup.manifest;
   const quoted = quoteSchema(schema);
   const major = await withClient(url, async (c) => {
     const objects = await c.query<{ n: string }>('SELECT count(*) AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1', [schema]);

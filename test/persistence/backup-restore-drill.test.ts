@@ -111,6 +111,11 @@ describe.each<Backend>(['external', 'embedded'])('restore drill on the %s databa
       expect(n.orders).toBeLessThanOrEqual(acked);
       expect(n.fills).toBeGreaterThanOrEqual(5);
       expect(n.positions).toBeGreaterThanOrEqual(1);
+      // Not even --force restores under a running engine: it would drop the tables it writes.
+      const under = await cli(restored, 'restore', '--from', file, '--force');
+      expect(under.code).toBe(1);
+      expect(under.stderr).toContain('BACKUP_TARGET_IN_USE');
+      expect((await counts(connection, onCopy.schema)).portfolios).toBe(1);
     } finally {
       copy.proc.kill('SIGTERM');
       expect(await copy.exited).toBe(0);
