@@ -16,6 +16,9 @@ import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/re
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool/risk-pool.js';
 import { startGateway } from './gateway/server.js';
+import { loadDashboardSite } from './gateway/dashboard-site.js';
+import { packageRoot } from './package-root.js';
+import { join } from 'node:path';
 import type { AdminOps } from './gateway/route-spec.js';
 import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
@@ -242,6 +245,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // AML alerts: the officers' routes, and the live channel fed by the database's NOTIFY (without
   // persistence no AML queue runs: the routes answer AML_UNAVAILABLE and the channel is quiet).
   const aml = persistence ? await openAmlAlerts(persistence.db, log) : undefined;
+  // The dashboard's page and assets as `npm run build` left them (dist/dashboard), read once.
+  const dashboardDir = join(packageRoot(), 'dist', 'dashboard');
+  const dashboard = loadDashboardSite(dashboardDir, { secureWebsocket: config.tls !== undefined || config.tlsTerminatedByProxy });
+  if (dashboard.index === undefined) log('warn', 'the dashboard is not built: GET /dashboard answers 503 until `npm run build`', { dir: dashboardDir });
   const counterparties = new CounterpartyScreening({ screener: sanctions, enabled: screeningEnabled, log, onHit: hits.onCounterpartyHit });
   const gateway = await startGateway(engine, {
     counterparties,
@@ -262,6 +269,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     maxSessionAgeMs: config.websocket.maxSessionAgeMs,
     allowQueryToken: config.websocket.allowQueryToken,
     corsOrigins: config.corsOrigins,
+    dashboard,
     log,
     ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health()), admin: adminOps(persistence) } : {}),
     ...(config.tls ? { tls: config.tls } : {}),
