@@ -47,9 +47,11 @@ export class ComplianceView {
       for (const v of [a.alertId, a.severity, a.rule, a.customerId ?? '—', a.portfolioId, num(a.notional), a.state, time(a.createdMs)]) tr.append(el('td', {}, v));
       return tr;
     });
+    if (rows.length > 0) this.alertsBody.querySelector('tr.empty')?.remove();
     this.alertsBody.prepend(...rows);
+    if (this.alertsBody.rows.length === 0) this.alertsBody.append(emptyRow(8, 'No alert yet: new ones appear here as they are raised.'));
     while (this.alertsBody.rows.length > MAX_ALERTS) this.alertsBody.lastElementChild?.remove();
-    setText(this.alertCount, `(${this.alertsBody.rows.length} shown)`);
+    setText(this.alertCount, `(${this.seen.size === 0 ? 0 : this.alertsBody.querySelectorAll('tr[data-alert]').length} shown)`);
   }
 
   setBacklog(b: KycBacklog | null): void {
@@ -76,7 +78,7 @@ export class ComplianceView {
 }
 
 function emptyRow(span: number, text: string): HTMLTableRowElement {
-  const tr = el('tr');
+  const tr = el('tr', { class: 'empty' });
   tr.append(el('td', { colspan: String(span), class: 'muted' }, text));
   return tr;
 }
