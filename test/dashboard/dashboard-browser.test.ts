@@ -26,6 +26,21 @@ function env(): NodeJS.ProcessEnv {
   return e;
 }
 
+/**
+ * The little of the browser's globals the page functions below read. They run in the page (passed
+ * to it as source), where the page's CSP refuses string evaluation; this program has no DOM types.
+ */
+interface PageGlobals {
+  readonly document: {
+    querySelectorAll(selector: string): { readonly length: number };
+    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+    getElementById(id: string): { readonly textContent: string | null } | null;
+    readonly cookie: string;
+  };
+  readonly localStorage: { readonly length: number };
+  readonly sessionStorage: { readonly length: number };
+}
+
 type Json = Record<string, any>;
 async function rest(base: string, method: string, p: string, body?: unknown, token?: string): Promise<{ status: number; body: Json }> {
   const headers: Record<string, string> = {};
@@ -77,8 +92,8 @@ describe('the dashboard in headless Chromium against serve --demo', () => {
   let base: string;
   let rm: { secret: string; backupCodes: string[] };
   let officer: { secret: string };
-  /** Console errors, failed requests and CSP violations of every page: none is expected. */
-  const problems: string[] = [];
+  /** Console errors, failed requests and CSP violations of the current page: none is expected. */
+  let problems: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -121,6 +136,7 @@ describe('the dashboard in headless Chromium against serve --demo', () => {
   async function newPage(): Promise<Page> {
     // A fresh context per person: its own (empty) storage, as a fresh user-data-dir would be.
     const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+    problems = [];
     const page = await context.newPage();
     page.on('console', (m) => {
       // A 4xx is reported as a response with its URL below; every other error (a CSP violation) here.
@@ -138,7 +154,7 @@ describe('the dashboard in headless Chromium against serve --demo', () => {
     const page = await newPage();
     await signInThroughPage(page, base, 'risk@dashboard.test', rm.secret);
     // Every demo portfolio the risk manager covers, each with a VaR drawn.
-    await page.waitForFunction("document.querySelectorAll('#risk-grid tbody tr[data-seq]').length >= 20", undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('#risk-grid tbody tr[data-seq]').length >= 20, undefined, { timeout: 30_000 });
     expect(await page.locator('#risk-grid tbody tr').count()).toBe(20);
     const varText = await page.locator('tr[data-portfolio="demo-0000"] td[data-field="var"]').textContent();
     expect(varText).toMatch(/^[\d,.]+[KM]?$/);
@@ -146,8 +162,8 @@ describe('the dashboard in headless Chromium against serve --demo', () => {
 
     // Live: the row's snapshot sequence moves on, and the sparkline gathers points.
     const seq0 = Number(await page.locator('tr[data-portfolio="demo-0000"]').getAttribute('data-seq'));
-    await page.waitForFunction(`Number(document.querySelector('tr[data-portfolio="demo-0000"]').dataset.seq) > ${seq0}`, undefined, { timeout: 15_000 });
-    await page.waitForFunction(`document.querySelector('tr[data-portfolio="demo-0000"] polyline').getAttribute('points').split(' ').length >= 5`, undefined, { timeout: 15_000 });
+    await page.waitForFunction((s) => Number((globalThis as unknown as PageGlobals).document.querySelector('tr[data-portfolio="demo-0000"]')?.getAttribute('data-seq')) > s, seq0, { timeout: 15_000 });
+    await page.waitForFunction(() => ((globalThis as unknown as PageGlobals).document.querySelector('tr[data-portfolio="demo-0000"] polyline')?.getAttribute('points') ?? '').split(' ').length >= 5, undefined, { timeout: 15_000 });
 
     // A VaR limit far below the portfolio's VaR: the next snapshot carries the breach.
     const rmToken = await signInWithBackup(base, 'risk@dashboard.test', rm.backupCodes[0] as string);
@@ -159,9 +175,9 @@ describe('the dashboard in headless Chromium against serve --demo', () => {
 
     // Still responsive under the demo's stream: a click selects another portfolio's detail at once.
     await page.click('tr[data-portfolio="demo-0003"] th');
-    await page.waitForFunction("document.getElementById('detail-name').textContent === 'demo-0003'", undefined, { timeout: 2_000 });
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('detail-name')?.textContent === 'demo-0003', undefined, { timeout: 2_000 });
     // Nothing kept where another page's script could read it.
-    expect(await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]')).toEqual([0, 0, '']);
+    expect(await page.evaluate(() => [(globalThis as unknown as PageGlobals).localStorage.length, (globalThis as unknown as PageGlobals).sessionStorage.length, (globalThis as unknown as PageGlobals).document.cookie])).toEqual([0, 0, '']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.context().close();
