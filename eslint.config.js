@@ -33,7 +33,7 @@ const shadowedGlobal = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', '.scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', '.scratch/', 'test-artifacts/'] },
   js.configs.recommended,
   tseslint.configs.eslintRecommended,
   {
@@ -45,7 +45,7 @@ export default defineConfig(
       sourceType: 'module',
       parserOptions: {
         // The files tsconfig.json covers get its program; the few outside it (bin/, configs) a default one.
-        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js', 'vitest.config.ts'] },
+        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js', 'vitest.config.ts', 'web/dashboard/vite.config.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -16,6 +16,9 @@ import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/re
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool/risk-pool.js';
 import { startGateway } from './gateway/server.js';
+import { loadDashboardSite } from './gateway/dashboard-site.js';
+import { packageRoot } from './package-root.js';
+import { join } from 'node:path';
 import type { AdminOps } from './gateway/route-spec.js';
 import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
@@ -253,6 +256,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       return undefined;
     })
     : undefined;
+  // The dashboard's page and assets as `npm run build` left them (dist/dashboard), read once.
+  const dashboardDir = join(packageRoot(), 'dist', 'dashboard');
+  const dashboard = loadDashboardSite(dashboardDir, { secureWebsocket: config.tls !== undefined || config.tlsTerminatedByProxy });
+  if (dashboard.index === undefined) log('warn', 'the dashboard is not built: GET /dashboard answers 503 until `npm run build`', { dir: dashboardDir });
   const counterparties = new CounterpartyScreening({ screener: sanctions, enabled: screeningEnabled, log, onHit: hits.onCounterpartyHit });
   // Tracing on: REST requests get server spans (the SDK itself was started by bin/risk-engine.js,
   // before pg and ioredis loaded). Loaded only then, so an engine with tracing off loads none of it.
@@ -277,6 +284,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     maxSessionAgeMs: config.websocket.maxSessionAgeMs,
     allowQueryToken: config.websocket.allowQueryToken,
     corsOrigins: config.corsOrigins,
+    dashboard,
     log,
     ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health()), admin: adminOps(persistence) } : {}),
     ...(config.tls ? { tls: config.tls } : {}),

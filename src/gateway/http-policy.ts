@@ -27,20 +27,36 @@ export interface HttpPolicyOptions {
   readonly corsOrigins?: readonly string[];
   /** Extra headers on every answer (Strict-Transport-Security when TLS is on). */
   readonly extraHeaders?: readonly (readonly [string, string])[];
+  /**
+   * A browser page served by this engine (the dashboard) may open the websocket: an Origin naming
+   * the host the request was sent to is allowed. Its tokens are bearer tokens in the page's memory,
+   * never cookies, so a page of another origin gains nothing from a socket it could open anyway.
+   */
+  readonly allowSameOrigin?: boolean;
 }
 
 export class HttpPolicy {
   readonly headers: readonly (readonly [string, string])[];
   private readonly origins: ReadonlySet<string>;
+  private readonly sameOrigin: boolean;
 
   constructor(o: HttpPolicyOptions = {}) {
     this.headers = [...SECURITY_HEADERS, ...(o.extraHeaders ?? [])];
     this.origins = new Set((o.corsOrigins ?? []).map((s) => s.toLowerCase()));
+    this.sameOrigin = o.allowSameOrigin ?? false;
   }
 
-  /** An Origin header a browser sent: allowed when it is in the list (absent = not a browser: allowed). */
-  originAllowed(origin: string): boolean {
-    return origin === '' || this.origins.has(origin.toLowerCase());
+  /**
+   * An Origin header a browser sent: allowed when it is in the list, or (allowSameOrigin) when it
+   * names `host`, the request's Host header (absent = not a browser: allowed).
+   */
+  originAllowed(origin: string, host = ''): boolean {
+    if (origin === '') return true;
+    const o = origin.toLowerCase();
+    if (this.origins.has(o)) return true;
+    if (!this.sameOrigin || host === '') return false;
+    const h = host.toLowerCase();
+    return o === `http://${h}` || o === `https://${h}`;
   }
 
   /** Headers that let a browser on `origin` read the answer; none for a foreign or absent origin. */

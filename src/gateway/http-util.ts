@@ -11,7 +11,10 @@ import type { HttpPolicy } from './http-policy.js';
 export interface HttpResult {
   readonly status: number;
   readonly body?: unknown;
-  /** Extra headers (Allow on a 405, CORS on a preflight). */
+  /**
+   * Extra headers (Allow on a 405, CORS on a preflight). One named like a policy header replaces it
+   * (the dashboard's page has its own Content-Security-Policy and Cache-Control); names lower-case.
+   */
   readonly headers?: readonly (readonly [string, string])[];
   /** Bytes sent as they are with their own content type (a stored document), instead of a JSON `body`. */
   readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
@@ -109,7 +112,8 @@ export class Reply {
     res.cork(() => {
       res.writeStatus(status);
       res.writeHeader('x-request-id', this.requestId);
-      for (const [k, v] of this.policy.headers) res.writeHeader(k, v);
+      const own = r.headers;
+      for (const [k, v] of this.policy.headers) if (own === undefined || !own.some(([n]) => n === k)) res.writeHeader(k, v);
       for (const [k, v] of this.policy.corsHeaders(this.origin)) res.writeHeader(k, v);
       for (const [k, v] of r.headers ?? []) res.writeHeader(k, v);
       if (body !== undefined) res.writeHeader('content-type', contentType);

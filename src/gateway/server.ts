@@ -26,6 +26,7 @@ import { CLOSE_CODES, errors } from './errors.js';
 import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
 import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
+import type { DashboardSite, StaticFile } from './dashboard-site.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { type RestCaller, type RestRateLimits, restAdmission } from './rate-limit.js';
 import { nextRequestId } from './request-id.js';
@@ -120,6 +121,11 @@ export interface GatewayOptions {
   readonly hsts?: boolean;
   /** A server span per REST request (tracing on, rest-tracing.ts); absent: no tracing work at all. Websocket frames are never traced. */
   readonly tracer?: RestTracer;
+  /**
+   * The dashboard's built files (dashboard-site.ts), served at GET /dashboard and /dashboard/assets/:name;
+   * its page may open the websocket from this engine's own origin. Absent: no dashboard routes.
+   */
+  readonly dashboard?: DashboardSite;
 }
 
 export interface Gateway {
@@ -132,7 +138,35 @@ export interface Gateway {
 const silent: LogFn = () => {};
 
 /** Routes that need no token (probes), served before the REST table. */
-type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply) => void };
+type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply, req: HttpRequest) => void };
+
+/** A built file as an answer, with its own caching (and the page's own CSP) in place of the policy's. */
+function staticAnswer(file: StaticFile, csp?: string): HttpResult {
+  return {
+    status: 200,
+    raw: { contentType: file.contentType, bytes: file.bytes },
+    headers: [['cache-control', file.cacheControl], ...(csp !== undefined ? [['content-security-policy', csp] as const] : [])],
+  };
+}
+
+/** GET /dashboard (and with a trailing slash) and its assets, from the allow-list read at start. */
+function dashboardRoutes(site: DashboardSite | undefined): LocalRoute[] {
+  if (site === undefined) return [];
+  const page = (reply: Reply, req: HttpRequest) => {
+    if (site.index === undefined) return reply.send(fail(503, errors.unavailable('the dashboard is not built: run `npm run build`')));
+    reply.send(staticAnswer(site.index, site.pageCsp(req.getHeader('host'))));
+  };
+  return [
+    { method: 'get', pattern: '/dashboard', handle: page },
+    { method: 'get', pattern: '/dashboard/', handle: page },
+    {
+      method: 'get', pattern: '/dashboard/assets/:name', handle: (reply, req) => {
+        const file = site.asset(req.getParameter(0) ?? '');
+        reply.send(file === undefined ? fail(404, errors.notFound('dashboard asset')) : staticAnswer(file));
+      },
+    },
+  ];
+}
 
 export async function startGateway(engine: EngineApi, opts: GatewayOptions): Promise<Gateway> {
   const o = { ...GATEWAY_DEFAULTS, ...stripUndefined(opts) };
@@ -146,7 +180,11 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   }
 
   const hsts = opts.hsts ?? opts.tls !== undefined;
-  const policy = new HttpPolicy({ corsOrigins: o.corsOrigins, extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])] });
+  const policy = new HttpPolicy({
+    corsOrigins: o.corsOrigins,
+    extraHeaders: [...(hsts ? [STRICT_TRANSPORT_SECURITY] : []), ...(o.extraHeaders ?? [])],
+    allowSameOrigin: opts.dashboard !== undefined,
+  });
   const guard = new Guard(policy, log);
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const tokens = opts.jwt instanceof Tokens ? opts.jwt : new Tokens(opts.jwt);
@@ -242,6 +280,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     },
     // The public keys that verify the engine's tokens (RFC 7517), for anyone who checks them.
     { method: 'get', pattern: '/.well-known/jwks.json', handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
+    ...dashboardRoutes(opts.dashboard),
   ];
 
   // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
@@ -253,7 +292,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   };
   for (const r of local) {
     addMethod(r.pattern, r.method);
-    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply) => r.handle(reply)));
+    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply, req) => r.handle(reply, req)));
   }
   for (const route of [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...(opts.routes ?? [])]) {
     addMethod(route.pattern, route.method);
@@ -431,9 +470,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     const origin = req.getHeader('origin');
+    const host = req.getHeader('host');
     const queryToken = req.getQuery('token');
     const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
-    if (!policy.originAllowed(origin)) return reply.send(fail(403, errors.originNotAllowed(origin)));
+    if (!policy.originAllowed(origin, host)) return reply.send(fail(403, errors.originNotAllowed(origin)));
     if (queryToken && !o.allowQueryToken) {
       return reply.send(fail(401, errors.unauthenticated('tokens in the query string are refused (they end up in logs): send auth {token} or Authorization: Bearer')));
     }
