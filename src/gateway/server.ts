@@ -38,6 +38,9 @@ import { Subscriptions } from './subscriptions.js';
 import type { AlertFeed } from './alert-feed.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
+import { serveMetrics } from './metrics-route.js';
+import type { Registry } from 'prom-client';
+import type { RealtimeMetrics } from '../metrics/realtime-metrics.js';
 
 /** The gateway could not take its address: the operator's to fix, not a crash report. */
 export class ListenError extends Error {
@@ -117,19 +120,26 @@ export interface GatewayOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly passphrase?: string };
   /** Strict-Transport-Security on every answer (default: when `tls` is set; a TLS-terminating proxy in front sets it too). */
   readonly hsts?: boolean;
+  /**
+   * GET /metrics from this registry (METRICS_TOKEN or a principal allowed `metrics`), and the
+   * real-time path measured into `realtime`; absent (METRICS_ENABLED=false): no /metrics, nothing measured.
+   */
+  readonly metrics?: { readonly registry: Registry; readonly token?: string; readonly realtime: RealtimeMetrics };
 }
 
 export interface Gateway {
   readonly port: number;
   readonly uws: 'native' | 'fallback';
   readonly tls: boolean;
+  /** Connections, conflated and dropped frames, slow consumers closed (read at scrape). */
+  readonly stats: Readonly<GatewayStats>;
   close(): Promise<void>;
 }
 
 const silent: LogFn = () => {};
 
 /** Routes that need no token (probes), served before the REST table. */
-type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply) => void };
+type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply, req: HttpRequest) => void };
 
 export async function startGateway(engine: EngineApi, opts: GatewayOptions): Promise<Gateway> {
   const o = { ...GATEWAY_DEFAULTS, ...stripUndefined(opts) };
@@ -148,7 +158,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const tokens = opts.jwt instanceof Tokens ? opts.jwt : new Tokens(opts.jwt);
   const limits = new ConnectionLimits(o.connections ?? {});
-  const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open');
+  const realtime = opts.metrics?.realtime;
+  const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open', realtime ? (tickTs) => realtime.riskSent(tickTs) : undefined);
   const stats: GatewayStats = { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 };
   const sessions = new Set<Session>();
   const flow = { slowConsumerBytes: o.slowConsumerBytes, maxBufferedBytes: o.maxBufferedBytes };
@@ -171,6 +182,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     ...(opts.counterparties ? { counterparties: opts.counterparties } : {}),
     ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
     ...(opts.revocations ? { revocations: opts.revocations } : {}),
+    ...(realtime ? { metrics: realtime } : {}),
   };
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
@@ -240,6 +252,16 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     // The public keys that verify the engine's tokens (RFC 7517), for anyone who checks them.
     { method: 'get', pattern: '/.well-known/jwks.json', handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
   ];
+  const metrics = opts.metrics;
+  if (metrics) {
+    // Prometheus: METRICS_TOKEN or a principal allowed `metrics` (metrics-route.ts).
+    local.push({
+      method: 'get', pattern: '/metrics', handle: (reply, req) => {
+        const o = { registry: metrics.registry, signedIn, ...(metrics.token !== undefined ? { token: metrics.token } : {}) };
+        serveMetrics(o, reply, req.getHeader('authorization')).catch((e: unknown) => guard.internal('/metrics', reply, e));
+      },
+    });
+  }
 
   // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
   const methodsOf = new Map<string, string[]>();
@@ -250,7 +272,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   };
   for (const r of local) {
     addMethod(r.pattern, r.method);
-    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply) => r.handle(reply)));
+    app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply, req) => r.handle(reply, req)));
   }
   for (const route of [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...(opts.routes ?? [])]) {
     addMethod(route.pattern, route.method);
@@ -459,6 +481,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     port,
     uws: uwsKind,
     tls: opts.tls !== undefined,
+    stats,
     close: async () => {
       if (closed) return;
       closed = true;
