@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry, collectDefaultMetrics } from 'prom-client';
-import type { EngineApi } from '../engine/runtime/engine-api.js';
+import type { EngineApi, EngineStats } from '../engine/runtime/engine-api.js';
 import type { GatewayStats, Readiness } from '../gateway/health.js';
 import type { JournalStats } from '../persistence/journal.js';
 import type { QueueCounts } from '../persistence/queues.js';
@@ -64,7 +64,17 @@ export function registerEngineMetrics(registry: Registry, src: MetricSources, jo
   });
 
   // ---- the real-time path ----
-  const stats = () => src.engine.stats();
+  // One engine.stats() per scrape serves every family below (it walks the portfolios' mailboxes).
+  let statsAt = -Infinity;
+  let statsNow = src.engine.stats();
+  const stats = (): EngineStats => {
+    const now = performance.now();
+    if (now - statsAt > 100) {
+      statsNow = src.engine.stats();
+      statsAt = now;
+    }
+    return statsNow;
+  };
   counter(registry, `${p}ticks_total`, 'Ticks the engine took (accepted or held)', (c) => c.inc(stats().ticks));
   counter(registry, `${p}ticks_refused_total`, 'Ticks refused by the market-data checks (bad price or timestamp)', (c) => c.inc(stats().tickGuard.refused));
   gauge(registry, `${p}ticks_held`, 'Ticks held now by the market-data checks, waiting for confirmation', (g) => g.set(stats().tickGuard.heldNow));
