@@ -41,15 +41,19 @@ import { type ClockThread, startClockThread } from './realtime/clock-thread.js';
 import { runOpenLoop } from './realtime/open-loop.js';
 import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
 import { BenchClient, type WireMsg } from './realtime/ws-client.js';
+import { type ServerHistograms, type ServerLatencyMs, bucketsBetween, scrapeServerHistograms, serverLatency } from './realtime/server-metrics.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
        [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
-       [--persistence external|embedded|memory] [--database-url URL] [--redis-url URL|none] [--tls]
+       [--persistence external|embedded|memory] [--database-url URL] [--redis-url URL|none] [--tls] [--no-metrics]
   --persistence  where acknowledged changes go (default external: this machine's PostgreSQL at
                  --database-url, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
                  own dropped afterwards, with the queues on Redis at --redis-url, default
                  redis://127.0.0.1:6379, under a prefix of their own; --redis-url none puts them on
                  PostgreSQL); embedded: PGlite in the engine, queues on it; memory: nothing stored
+  --no-metrics  the engine runs with METRICS_ENABLED=false (no /metrics, nothing measured on its side), to
+              compare with a run that has them; with metrics on, the engine's own order-to-ack and tick-to-risk
+              (its /metrics histograms over the measured window) are printed beside the clients' figures
   --tls       the engine (and the echo floor) terminate TLS with a certificate made for the run (openssl);
               clients use https:// and wss:// and trust only that certificate
   Sends are paced by a helper thread sleeping in Atomics.wait until each due time (punctual to tens of µs,
@@ -78,6 +82,7 @@ const { values: flags } = parseArgs({
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
     tls: { type: 'boolean' },
+    'no-metrics': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -94,6 +99,7 @@ const num = (raw: string | undefined, fallback: number, name: string): number =>
 };
 const quick = flags.quick === true;
 const tls = flags.tls === true;
+const metrics = flags['no-metrics'] !== true;
 const persistence = flags.persistence ?? 'external';
 if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
 const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -233,6 +239,7 @@ async function main(): Promise<void> {
       // The set-up creates every book through POST /portfolios as fast as the engine takes them, far
       // above a desk's write rate: the check still runs on each, it just never refuses one.
       RATE_LIMIT_REST_WRITE: '1000000:1000000',
+      METRICS_ENABLED: metrics ? 'true' : 'false',
     };
     // BENCH_ENGINE_NODE_ARGS passes node flags to the engine alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -346,6 +353,12 @@ async function main(): Promise<void> {
     const health0Promise = new Promise<{ h: HealthFigures; at: number }>((resolve) => {
       setTimeout(() => void getJson(`${base}/health`, adminToken, ca).catch(() => ({})).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
     });
+    // The engine's histograms as the measured window opens (metrics on); a failed scrape leaves the server columns empty.
+    const scrapeServer = (): Promise<ServerHistograms | undefined> => (metrics ? scrapeServerHistograms(base, adminToken, ca).catch((e: unknown) => {
+      process.stderr.write(`GET /metrics failed: ${String(e)}\n`);
+      return undefined;
+    }) : Promise.resolve(undefined));
+    const server0Promise = new Promise<ServerHistograms | undefined>((resolve) => setTimeout(() => void scrapeServer().then(resolve), cfg.warmupMs + 50));
 
     const loadBefore = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
     const load = await runOpenLoop(
@@ -402,6 +415,12 @@ async function main(): Promise<void> {
       if (left === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    const server1 = await scrapeServer();
+    const server0 = await server0Promise;
+    const server = server0 && server1 ? {
+      orderToAck: serverLatency(bucketsBetween(server0.orderToAck, server1.orderToAck)),
+      tickToRisk: serverLatency(bucketsBetween(server0.tickToRisk, server1.tickToRisk)),
+    } : undefined;
     const cutoff = performance.now();
     for (const q of pending.values()) {
       unresolvedTicks += q.size;
@@ -425,6 +444,9 @@ async function main(): Promise<void> {
       riskCompute: riskCompute.summary(),
       orderToAck: orderToAck.summary(),
       echo: echoSummary,
+      // The engine's own figures from /metrics over the measured window (histogram buckets, so a
+      // quantile is exact to its bucket only): from the frame's arrival to the ack / the risk frame sent.
+      server: server ?? null,
       recalcsPerSec,
       lostAcks,
       lostFills,
@@ -438,7 +460,7 @@ async function main(): Promise<void> {
         clientSendLag: sendLag.summary(), echoClientSendLag: echoLag.summary(), spinMs: cfg.spinMs, pacer: cfg.pacer,
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped, engineTickGuard: health1.h.tickGuard,
-        persistence, tls, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
+        persistence, tls, metrics, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
         uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.
         loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
@@ -458,12 +480,15 @@ async function main(): Promise<void> {
 
 function printTable(r: {
   tickToRisk: LatencySummaryMs; riskCompute: LatencySummaryMs; orderToAck: LatencySummaryMs; echo: LatencySummaryMs;
+  server: { orderToAck: ServerLatencyMs; tickToRisk: ServerLatencyMs } | null;
   recalcsPerSec: number; lostAcks: number; lostFills: number; rssMb: number; scenario: Record<string, unknown>;
 }): void {
   const f = (x: number): string => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3)) : '-');
   const mark = (ok: boolean): string => (ok ? 'ok  ' : 'MISS');
   const row = (name: string, s: LatencySummaryMs, target: string, ok: boolean | null): string =>
     `${name.padEnd(12)} ${f(s.p50).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.p999).padStart(9)} ${f(s.max).padStart(9)} ${String(s.count).padStart(9)}   ${ok === null ? '    ' : mark(ok)} ${target}`;
+  const srow = (name: string, s: ServerLatencyMs, what: string): string =>
+    `${name.padEnd(12)} ${f(s.p50).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.p999).padStart(9)} ${'-'.padStart(9)} ${String(s.count).padStart(9)}        ${what}`;
   const t = TARGETS;
   const lines = [
     '',
@@ -475,6 +500,10 @@ function printTable(r: {
     row('orderToAck', r.orderToAck, `p50 ≤ ${t.orderToAck.p50}, p99 ≤ ${t.orderToAck.p99}`, r.orderToAck.p50 <= t.orderToAck.p50 && r.orderToAck.p99 <= t.orderToAck.p99),
     row('echo (floor)', r.echo, 'raw uWS echo, same client, size and rate', null),
     row('client lag', r.scenario.clientSendLag as LatencySummaryMs, 'bench send lateness behind schedule (in the figures above)', null),
+    ...(r.server ? [
+      srow('server o2a', r.server.orderToAck, 'engine /metrics: order frame arrival → ack sent (buckets)'),
+      srow('server t2r', r.server.tickToRisk, 'engine /metrics: tick frame arrival → risk frame sent (buckets)'),
+    ] : ['server       (metrics off, or /metrics not read)']),
     '',
     `recalcs/s    ${String(r.recalcsPerSec).padStart(9)}   ${mark(r.recalcsPerSec >= t.recalcsPerSec)} ≥ ${t.recalcsPerSec.toLocaleString('en-US')}`,
     `lost acks    ${String(r.lostAcks).padStart(9)}   ${mark(r.lostAcks === 0)} 0`,

@@ -173,6 +173,13 @@ const EnvSchema = z.object({
   RATE_LIMIT_WS_TICKS: rateSpec(RATE_LIMIT_DEFAULTS.wsTicks),
   /** Refused messages after which a websocket that keeps on sending is closed (4029). */
   RATE_LIMIT_WS_CLOSE_AFTER: int(1, 1_000_000).default(RATE_LIMIT_DEFAULTS.wsCloseAfterRefusals),
+  /** GET /metrics (Prometheus text format): off only to compare the bench with and without it. */
+  METRICS_ENABLED: flag(true),
+  /**
+   * A bearer secret a Prometheus scraper sends (`Authorization: Bearer <METRICS_TOKEN>`) to read
+   * /metrics without an account; unset: only a principal allowed `metrics` (admin) reads it.
+   */
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters (a random secret, e.g. openssl rand -hex 32)').max(512).optional(),
   /** Continuous risk-free rate used for live valuation. */
   RISK_FREE_RATE: z.coerce.number().min(-1).max(1).default(0.03),
   /** Optional folder of <TICKER>.csv histories for the dgv VaR scenarios of real tickers. */
@@ -310,6 +317,8 @@ export interface AppConfig {
     readonly maxSubscriptions: number; readonly maxSessionAgeMs: number; readonly allowQueryToken: boolean;
   };
   readonly corsOrigins: readonly string[];
+  /** METRICS_ENABLED and METRICS_TOKEN (absent: only a principal allowed `metrics` reads /metrics). */
+  readonly metrics: { readonly enabled: boolean; readonly token?: string };
   /** The RATE_LIMIT_* settings. */
   readonly rateLimits: RatePolicies;
   readonly rate: number;
@@ -435,6 +444,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS, maxSessionAgeMs: e.WS_MAX_SESSION_AGE_S * 1000, allowQueryToken: e.WS_QUERY_TOKEN === 'true',
     }),
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
+    metrics: Object.freeze({ enabled: e.METRICS_ENABLED === 'true', ...(e.METRICS_TOKEN !== undefined ? { token: e.METRICS_TOKEN } : {}) }),
     rateLimits: Object.freeze({
       auth: e.RATE_LIMIT_AUTH, read: e.RATE_LIMIT_REST_READ, write: e.RATE_LIMIT_REST_WRITE, admin: e.RATE_LIMIT_REST_ADMIN,
       wsMessages: e.RATE_LIMIT_WS_MESSAGES, wsTicks: e.RATE_LIMIT_WS_TICKS, wsCloseAfterRefusals: e.RATE_LIMIT_WS_CLOSE_AFTER,

@@ -52,6 +52,10 @@ import { screeningHits } from './screening-hits.js';
 import { memoryScreeningAlerts, pgScreeningAlerts } from './persistence/screening-alerts.js';
 import { kycScreening } from './persistence/kyc-screening.js';
 import { startRescreenSchedule } from './persistence/rescreen-schedule.js';
+import { Registry } from 'prom-client';
+import { RealtimeMetrics } from './metrics/realtime-metrics.js';
+import { SecurityCounters } from './metrics/security-counters.js';
+import { journalCommitHistogram, registerEngineMetrics } from './metrics/engine-metrics.js';
 
 export interface DemoOptions {
   readonly portfolios: number;
@@ -138,6 +142,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const { kycRequired, amlMonitoringEnabled } = config.compliance;
   log('info', 'compliance settings', { ...config.compliance });
   if (!amlMonitoringEnabled) log('warn', 'AML_MONITORING_ENABLED=false: fills are not screened by the AML rules and no AML alert is raised');
+  // Metrics (METRICS_ENABLED): one registry for this engine, filled once the gateway listens; the
+  // counters below are handed to the components that keep them. Off: nothing is measured.
+  const metricsOn = config.metrics.enabled;
+  const registry = new Registry();
+  const realtime = new RealtimeMetrics();
+  const security = new SecurityCounters();
+  const journalCommit = journalCommitHistogram();
   let persistence: Persistence | undefined;
   let fatal: (err: Error) => void = () => {};
   const fatalError = new Promise<Error>((resolve) => { fatal = resolve; });
@@ -150,6 +161,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
         amlMonitoring: amlMonitoringEnabled, tracing: config.tracing,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
+        ...(metricsOn ? { journalCommitSeconds: journalCommit.child() } : {}),
       });
     } catch (err) {
       await pool.close();
@@ -205,7 +217,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const audit = persistence?.audit ?? logAuditSink(log);
   const dataKeys = persistence ? pgDataKeys(persistence.db.pool, config.encryption, { audit }) : memoryDataKeys(config.encryption, { audit });
   const accounts = new AccountService(
-    { identity: identity.identity, sessions: identity.sessions, tokens, dataKeys, audit, clock: () => clock.nowMs() },
+    { identity: identity.identity, sessions: identity.sessions, tokens, dataKeys, audit: metricsOn ? security.audit(audit) : audit, clock: () => clock.nowMs() },
     {
       accessTokenMinutes: config.accessTokenExpireMinutes, refreshTokenDays: config.refreshTokenExpireDays,
       ...(config.bootstrapAdminEmail !== undefined ? { bootstrapAdminEmail: config.bootstrapAdminEmail } : {}),
@@ -260,6 +272,14 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const dashboardDir = join(packageRoot(), 'dist', 'dashboard');
   const dashboard = loadDashboardSite(dashboardDir, { secureWebsocket: config.tls !== undefined || config.tlsTerminatedByProxy });
   if (dashboard.index === undefined) log('warn', 'the dashboard is not built: GET /dashboard answers 503 until `npm run build`', { dir: dashboardDir });
+  // AML alerts raised, by rule and severity (risk_engine_aml_alerts_total): counted as the relay tells them.
+  const amlAlerts = new Map<string, { readonly rule: string; readonly severity: string; n: number }>();
+  const unAmlCount = metricsOn && aml ? aml.relay.onAlert((a) => {
+    const key = `${a.rule}\u0000${a.severity}`;
+    const c = amlAlerts.get(key);
+    if (c) c.n += 1;
+    else amlAlerts.set(key, { rule: a.rule, severity: a.severity, n: 1 });
+  }) : () => {};
   const counterparties = new CounterpartyScreening({ screener: sanctions, enabled: screeningEnabled, log, onHit: hits.onCounterpartyHit });
   // Tracing on: REST requests get server spans (the SDK itself was started by bin/risk-engine.js,
   // before pg and ioredis loaded). Loaded only then, so an engine with tracing off loads none of it.
@@ -270,13 +290,14 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     host: config.host,
     port: config.port,
     jwt: tokens,
-    apiKeys: accounts,
-    revocations: identity.sessions,
-    publicRoutes: authPublicRoutes(accounts),
+    apiKeys: metricsOn ? security.apiKeys(accounts) : accounts,
+    revocations: metricsOn ? security.revocations(identity.sessions) : identity.sessions,
+    publicRoutes: authPublicRoutes(accounts, metricsOn ? security : undefined),
     routes: [...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc), ...amlAlertRoutes({ ...(aml ? { store: aml } : {}), audit, kycMetrics: () => kyc.metrics() })],
     ...(aml ? { alerts: aml.relay } : {}),
-    rateLimits: { limiter: rateStore.limiter, policies: config.rateLimits },
-    admission: wsAdmission(config.rateLimits),
+    rateLimits: { limiter: metricsOn ? security.restLimiter(rateStore.limiter) : rateStore.limiter, policies: config.rateLimits },
+    admission: metricsOn ? security.wsAdmission(wsAdmission(config.rateLimits)) : wsAdmission(config.rateLimits),
+    ...(metricsOn ? { metrics: { registry, realtime, ...(config.metrics.token !== undefined ? { token: config.metrics.token } : {}) } } : {}),
     maxFrameBytes: config.maxFrameBytes,
     maxBodyBytes: config.maxBodyBytes,
     connections: { total: config.websocket.maxConnections, perIp: config.websocket.maxConnectionsPerIp, unauthenticated: config.websocket.maxUnauthenticated },
@@ -300,6 +321,20 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await persistence?.close().catch(() => {});
     throw err;
   });
+  if (metricsOn) {
+    registerEngineMetrics(registry, {
+      engine, gateway: () => gateway.stats, realtime, security, tokenRefusals: tokens.refusals, sanctions, amlAlerts,
+      readiness: () => (persistence ? readiness(persistence.health()) : { ready: true, components: {} }),
+      kycCases: async () => (await kyc.metrics()).byState,
+      ...(persistence ? {
+        persistence: {
+          journal: () => persistence.journal.stats(),
+          queueWorkers: () => persistence.health().queueWorkers,
+          queueCounts: () => persistence.queues.counts(),
+        },
+      } : {}),
+    }, journalCommit);
+  }
   log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws, tls: gateway.tls });
 
   const feeder = persistence && config.persistence.mode === 'durable'
@@ -327,6 +362,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       ['demo', stopDemo],
       ['gateway', () => gateway.close()],
       ['backup socket', () => backupSocket?.close()],
+      ['aml alert counts', unAmlCount],
       ['aml alerts', () => aml?.relay.close()],
       ['kyc re-screening', () => rescreening?.stop()],
       ['rate limits', () => rateStore.close()],

@@ -37,6 +37,7 @@ import type { AccountService } from './identity/account-service.js';
 import { IDENTITY_ERROR_STATUS, type IdentityErrorCode } from './identity/identity-errors.js';
 import { type Principal, ROLES } from './identity/ports.js';
 import { type HttpResult, fail } from './http-util.js';
+import type { CodeCounts } from '../metrics/security-counters.js';
 import { type PublicRouteContext, type PublicRouteSpec, type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const Email = z.string().trim().min(3).max(320);
@@ -74,7 +75,7 @@ function pathId(c: RouteContext, name: string): { ok: true; value: string } | { 
  * `{mfaToken, code}` finishes a login; `{code}` with an access token turns MFA on (the same as
  * `POST /auth/mfa/enable`).
  */
-export function authPublicRoutes(service: AccountService): PublicRouteSpec[] {
+export function authPublicRoutes(service: AccountService, counts?: { readonly logins: CodeCounts; readonly mfaVerifications: CodeCounts }): PublicRouteSpec[] {
   const caller = (c: PublicRouteContext) => ({ ip: c.ip });
   return [
     {
@@ -88,7 +89,10 @@ export function authPublicRoutes(service: AccountService): PublicRouteSpec[] {
       method: 'post', pattern: '/auth/login', paramCount: 0, hasBody: true, public: true,
       async handle(c) {
         const b = parseBody(LoginBody, c.body);
-        return b.ok ? answer(await service.login(b.value, caller(c))) : b.result;
+        if (!b.ok) return b.result;
+        const r = await service.login(b.value, caller(c));
+        counts?.logins.add(!r.ok ? 'failed' : 'mfaRequired' in r.value ? 'mfa_required' : 'success');
+        return answer(r);
       },
     },
     {
@@ -111,7 +115,9 @@ export function authPublicRoutes(service: AccountService): PublicRouteSpec[] {
           if (!('sub' in p)) return p;
           return answer(await service.enableMfa(p, b.value.code), 200, { MFA_CODE_INVALID: 400 });
         }
-        return answer(await service.verifyMfaLogin({ mfaToken: b.value.mfaToken, code: b.value.code }, caller(c)));
+        const r = await service.verifyMfaLogin({ mfaToken: b.value.mfaToken, code: b.value.code }, caller(c));
+        counts?.mfaVerifications.add(r.ok ? 'success' : 'failed');
+        return answer(r);
       },
     },
   ];

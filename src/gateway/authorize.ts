@@ -12,7 +12,7 @@
  *   compliance_officer → read, sanctions screening (which risk managers may run too), the KYC
  *                        cases of every customer (their personal data and documents: no other role),
  *                        and the AML alerts: their cases, the risk-metrics page and the live `alerts` channel
- *   admin              → user administration, operations (dead letters, health, creating portfolios)
+ *   admin              → user administration, operations (dead letters, health, metrics, creating portfolios)
  *                        and read; it does not trade and does not send ticks
  * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
  */
@@ -20,7 +20,7 @@ import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
   | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen'
-  | 'kycReview' | 'alerts';
+  | 'kycReview' | 'alerts' | 'metrics';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -40,6 +40,8 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   operate: ['admin'],
   /** Accounts, roles, grants, sessions of other users. */
   users: ['admin'],
+  /** GET /metrics (Prometheus), besides a scraper holding METRICS_TOKEN. */
+  metrics: ['admin'],
   /** Screening a name against the sanctions list (POST /compliance/sanctions-check). */
   screen: ['compliance_officer', 'risk_manager'],
   /**

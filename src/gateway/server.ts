@@ -40,6 +40,9 @@ import type { AlertFeed } from './alert-feed.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
 import { Session, type SessionTimers, type UserData } from './ws-session.js';
 import type { RestSpan, RestTracer } from './rest-tracing.js';
+import { serveMetrics } from './metrics-route.js';
+import type { Registry } from 'prom-client';
+import type { RealtimeMetrics } from '../metrics/realtime-metrics.js';
 
 /** The gateway could not take its address: the operator's to fix, not a crash report. */
 export class ListenError extends Error {
@@ -126,12 +129,19 @@ export interface GatewayOptions {
    * its page may open the websocket from this engine's own origin. Absent: no dashboard routes.
    */
   readonly dashboard?: DashboardSite;
+  /**
+   * GET /metrics from this registry (METRICS_TOKEN or a principal allowed `metrics`), and the
+   * real-time path measured into `realtime`; absent (METRICS_ENABLED=false): no /metrics, nothing measured.
+   */
+  readonly metrics?: { readonly registry: Registry; readonly token?: string; readonly realtime: RealtimeMetrics };
 }
 
 export interface Gateway {
   readonly port: number;
   readonly uws: 'native' | 'fallback';
   readonly tls: boolean;
+  /** Connections, conflated and dropped frames, slow consumers closed (read at scrape). */
+  readonly stats: Readonly<GatewayStats>;
   close(): Promise<void>;
 }
 
@@ -189,7 +199,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const codec = new Codec({ maxFrameBytes: o.maxFrameBytes });
   const tokens = opts.jwt instanceof Tokens ? opts.jwt : new Tokens(opts.jwt);
   const limits = new ConnectionLimits(o.connections ?? {});
-  const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open');
+  const realtime = opts.metrics?.realtime;
+  const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open', realtime ? (tickTs) => realtime.riskSent(tickTs) : undefined);
   const stats: GatewayStats = { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 };
   const sessions = new Set<Session>();
   const flow = { slowConsumerBytes: o.slowConsumerBytes, maxBufferedBytes: o.maxBufferedBytes };
@@ -212,6 +223,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     ...(opts.counterparties ? { counterparties: opts.counterparties } : {}),
     ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
     ...(opts.revocations ? { revocations: opts.revocations } : {}),
+    ...(realtime ? { metrics: realtime } : {}),
   };
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
@@ -282,6 +294,16 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     { method: 'get', pattern: '/.well-known/jwks.json', handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
     ...dashboardRoutes(opts.dashboard),
   ];
+  const metrics = opts.metrics;
+  if (metrics) {
+    // Prometheus: METRICS_TOKEN or a principal allowed `metrics` (metrics-route.ts).
+    local.push({
+      method: 'get', pattern: '/metrics', handle: (reply, req) => {
+        const o = { registry: metrics.registry, signedIn, ...(metrics.token !== undefined ? { token: metrics.token } : {}) };
+        serveMetrics(o, reply, req.getHeader('authorization')).catch((e: unknown) => guard.internal('/metrics', reply, e));
+      },
+    });
+  }
 
   // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
   const methodsOf = new Map<string, string[]>();
@@ -517,6 +539,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     port,
     uws: uwsKind,
     tls: opts.tls !== undefined,
+    stats,
     close: async () => {
       if (closed) return;
       closed = true;

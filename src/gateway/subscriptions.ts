@@ -43,7 +43,8 @@ export class Subscriptions {
   private readonly orderOwners = new Map<string, Session>();
 
   /** `isOpen` asks the engine whether an order still rests, to forget owners of filled orders. */
-  constructor(private readonly codec: Codec, private readonly isOpen: (orderId: string) => boolean) {}
+  /** `onRiskSent`: told the tickTs of each risk snapshot handed to subscribers (tick-to-risk, realtime-metrics.ts). */
+  constructor(private readonly codec: Codec, private readonly isOpen: (orderId: string) => boolean, private readonly onRiskSent?: (tickTs: number) => void) {}
 
   subscribe(s: Session, channel: Channel, key: string): void {
     s.subs[channel].add(key);
@@ -117,6 +118,7 @@ export class Subscriptions {
     // codec while we fan out); each session copies the bytes at once.
     const bytes = this.riskFrames.encode(r);
     for (const s of this.collect(topic, r.portfolioId)) s.offerRisk(r, bytes);
+    this.onRiskSent?.(r.tickTs);
   }
 
   private publishTick(t: TickOut): void {

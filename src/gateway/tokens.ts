@@ -82,6 +82,8 @@ export class Tokens implements TokenService {
   private readonly mfa: Kind;
   private readonly cache = new Map<string, Principal>();
   private cacheVersion: number;
+  /** Access tokens refused, by code, since start (GET /metrics). */
+  readonly refusals: Record<TokenRefusal, number> = { TOKEN_INVALID: 0, TOKEN_EXPIRED: 0, TOKEN_WRONG_TYPE: 0 };
 
   constructor(private readonly settings: TokenSettings, private readonly maxCacheEntries = 1024) {
     this.access = { typ: ACCESS_TYP, audience: settings.audience, name: 'access' };
@@ -131,6 +133,12 @@ export class Tokens implements TokenService {
 
   /** The principal of a valid access token, or why it is refused (code + a reason for people). */
   async verifyAccess(token: string, nowMs: number): Promise<Result<Principal, TokenRefusal>> {
+    const r = await this.checkAccess(token, nowMs);
+    if (!r.ok) this.refusals[r.code] += 1;
+    return r;
+  }
+
+  private async checkAccess(token: string, nowMs: number): Promise<Result<Principal, TokenRefusal>> {
     const hit = this.peek(token, nowMs);
     if (hit !== undefined) return ok(hit);
     const r = await this.verify(this.access, this.mfa, token, nowMs);

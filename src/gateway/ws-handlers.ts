@@ -23,6 +23,7 @@ import { nextRequestId } from './request-id.js';
 import { MAX_HELD_FRAMES, type Session, WILDCARD, pendingKey } from './ws-session.js';
 
 import type { LogFn } from '../logger.js';
+import type { RealtimeMetrics } from '../metrics/realtime-metrics.js';
 
 export type { LogFn };
 
@@ -48,6 +49,8 @@ export interface WsContext {
   readonly admission?: MessageAdmission;
   /** Screens the counterparty an order names; absent: an order naming one is refused (SCREENING_UNAVAILABLE). */
   readonly counterparties?: CounterpartyScreening;
+  /** Orders in, order-to-ack and tick arrivals (metrics on); absent: nothing is measured. */
+  readonly metrics?: RealtimeMetrics;
 }
 
 /** What the websocket asks of tokens.ts. */
@@ -70,6 +73,8 @@ function settle(ctx: WsContext, s: Session, id: MsgId, what: string, p: Promise<
 }
 
 export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinary: boolean): void {
+  // Order-to-ack and tick-to-risk count from here, before the frame is decoded.
+  const arrivedMs = ctx.metrics !== undefined ? ctx.metrics.now() : 0;
   // A client that pipelines after `auth`: its frames wait (copied, uWS reuses `ab`) for the verdict.
   if (s.principal === null && s.authenticating) {
     if (s.heldFrames.length >= MAX_HELD_FRAMES) return sendError(s, undefined, errors.unauthenticated(`more than ${MAX_HELD_FRAMES} frames sent before "authenticated"`));
@@ -98,7 +103,7 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
     return;
   }
   try {
-    dispatch(ctx, s, p, msg);
+    dispatch(ctx, s, p, msg, arrivedMs);
   } catch (e) {
     // The gateway's guard would catch it too, but here the reply can carry the message's id.
     const requestId = nextRequestId();
@@ -107,7 +112,7 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
   }
 }
 
-function dispatch(ctx: WsContext, s: Session, p: Principal, msg: Exclude<ClientMsg, AuthMsg>): void {
+function dispatch(ctx: WsContext, s: Session, p: Principal, msg: Exclude<ClientMsg, AuthMsg>, arrivedMs: number): void {
   const refused = ctx.admission?.(s, p, msg.type) ?? null;
   if (refused !== null) return sendError(s, msg.id, refused);
   switch (msg.type) {
@@ -116,13 +121,13 @@ function dispatch(ctx: WsContext, s: Session, p: Principal, msg: Exclude<ClientM
     case 'unsubscribe':
       return handleUnsubscribe(ctx, s, p, msg);
     case 'tick':
-      return handleTick(ctx, s, p, msg);
+      return handleTick(ctx, s, p, msg, arrivedMs);
     case 'order':
-      return settle(ctx, s, msg.id, 'submitOrder', handleOrder(ctx, s, p, msg));
+      return settle(ctx, s, msg.id, 'submitOrder', handleOrder(ctx, s, p, msg, arrivedMs));
     case 'cancel':
-      return settle(ctx, s, msg.id, 'cancelOrder', handleCancel(ctx, s, p, msg));
+      return settle(ctx, s, msg.id, 'cancelOrder', handleCancel(ctx, s, p, msg, arrivedMs));
     case 'replace':
-      return settle(ctx, s, msg.id, 'replaceOrder', handleReplace(ctx, s, p, msg));
+      return settle(ctx, s, msg.id, 'replaceOrder', handleReplace(ctx, s, p, msg, arrivedMs));
   }
 }
 
@@ -254,11 +259,12 @@ function handleUnsubscribe(ctx: WsContext, s: Session, p: Principal, msg: Unsubs
   s.sendReliable({ type: 'unsubscribed', id: msg.id, channel: msg.channel, portfolioId: msg.portfolioId, symbol: msg.symbol });
 }
 
-function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): void {
+function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg, arrivedMs: number): void {
   const denied = authorize(p, 'tick');
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
   const r = ctx.engine.tick(msg.symbol, msg.price, msg.ts);
   if (!r.ok) return sendError(s, msg.id, r);
+  ctx.metrics?.tickArrived(msg.ts, arrivedMs);
   // A held tick is always answered (it is rare, and the feed must learn that its price did not
   // count yet); an accepted one only when asked for (an id), so a feed is not flooded with acks.
   if (r.value === 'held') {
@@ -268,7 +274,8 @@ function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg): voi
   if (msg.id !== undefined) s.sendReliable({ type: 'ack', id: msg.id, status: 'accepted' } satisfies TickAckOut);
 }
 
-function replyOutcome(ctx: WsContext, s: Session, id: MsgId, out: OrderOutcome, orderId?: string): void {
+function replyOutcome(ctx: WsContext, s: Session, id: MsgId, arrivedMs: number, out: OrderOutcome, orderId?: string): void {
+  ctx.metrics?.orderAnswered(arrivedMs, out.kind === 'ack');
   if (out.kind === 'reject') {
     // The wire's reject names its text `reason` (docs/PROTOCOL.md).
     s.sendReliable({ type: 'reject', id, code: out.code, reason: out.message, clientOrderId: out.clientOrderId, orderId: orderId ?? out.orderId });
@@ -285,15 +292,17 @@ function engineFailed(ctx: WsContext, s: Session, id: MsgId, what: string, e: un
   sendError(s, id, errors.internal(`engine ${what} failed`));
 }
 
-async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderMsg): Promise<void> {
+async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderMsg, arrivedMs: number): Promise<void> {
   const denied = authorize(p, 'trade', msg.portfolioId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
+  if (ctx.metrics) ctx.metrics.ordersIn += 1;
   const { type: _type, id, portfolioId, ...req } = msg;
   // Off the engine's path: the engine never waits for a screening, and an order without a
   // counterparty costs one comparison here. An unknown portfolio is left to the engine's reject.
   if (req.counterparty !== undefined && ctx.engine.hasPortfolio(portfolioId)) {
     const v = await screenCounterparty(ctx, req.counterparty.name, portfolioId, p.sub);
     if (!v.ok) {
+      ctx.metrics?.orderAnswered(arrivedMs, false);
       s.sendReliable({ type: 'reject', id, code: v.code, reason: v.message, clientOrderId: req.clientOrderId });
       return;
     }
@@ -309,7 +318,7 @@ async function handleOrder(ctx: WsContext, s: Session, p: Principal, msg: OrderM
     s.pendingOrders.delete(key);
   }
   if (out.kind === 'reject' && out.clientOrderId === undefined) out = { ...out, clientOrderId: req.clientOrderId };
-  replyOutcome(ctx, s, id, out);
+  replyOutcome(ctx, s, id, arrivedMs, out);
 }
 
 function screenCounterparty(ctx: WsContext, name: string, portfolioId: string, userId: string): CounterpartyVerdict | Promise<CounterpartyVerdict> {
@@ -327,21 +336,23 @@ function orderChangeDenied(ctx: WsContext, p: Principal, change: 'cancel' | 'rep
   return authorizeOrderChange(p, change, order);
 }
 
-async function handleCancel(ctx: WsContext, s: Session, p: Principal, msg: CancelMsg): Promise<void> {
+async function handleCancel(ctx: WsContext, s: Session, p: Principal, msg: CancelMsg, arrivedMs: number): Promise<void> {
   const denied = orderChangeDenied(ctx, p, 'cancel', msg.portfolioId, msg.orderId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
+  if (ctx.metrics) ctx.metrics.ordersIn += 1;
   let out: OrderOutcome;
   try {
     out = await ctx.engine.cancelOrder(msg.portfolioId, msg.orderId, p.sub);
   } catch (e) {
     return engineFailed(ctx, s, msg.id, 'cancelOrder', e);
   }
-  replyOutcome(ctx, s, msg.id, out, msg.orderId);
+  replyOutcome(ctx, s, msg.id, arrivedMs, out, msg.orderId);
 }
 
-async function handleReplace(ctx: WsContext, s: Session, p: Principal, msg: ReplaceMsg): Promise<void> {
+async function handleReplace(ctx: WsContext, s: Session, p: Principal, msg: ReplaceMsg, arrivedMs: number): Promise<void> {
   const denied = orderChangeDenied(ctx, p, 'replace', msg.portfolioId, msg.orderId);
   if (denied) return sendError(s, msg.id, errors.forbidden(denied));
+  if (ctx.metrics) ctx.metrics.ordersIn += 1;
   const { type: _type, id, portfolioId, orderId, ...changes } = msg;
   // A replaced limit that now crosses fills at once; hold that fill until after the ack.
   s.pendingOrders.add(orderId);
@@ -353,5 +364,5 @@ async function handleReplace(ctx: WsContext, s: Session, p: Principal, msg: Repl
   } finally {
     s.pendingOrders.delete(orderId);
   }
-  replyOutcome(ctx, s, id, out, orderId);
+  replyOutcome(ctx, s, id, arrivedMs, out, orderId);
 }

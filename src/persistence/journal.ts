@@ -68,6 +68,8 @@ export interface JournalOptions {
    * same name fails ("already exists").
    */
   readonly namedStatements?: boolean;
+  /** Told each successful commit's round trip, in seconds (the risk_engine_journal_commit_seconds histogram). */
+  readonly commitSeconds?: { observe(seconds: number): void };
 }
 
 /** The journal's defaults: a backlog after an outage is committed in slices of maxBatch entries. */
@@ -85,6 +87,7 @@ export class PgJournal implements EventJournal {
   private lastError: string | undefined;
   private committed = 0;
   /** Commit round trips in µs (1 µs to 60 s). */
+  private readonly commitSeconds: JournalOptions['commitSeconds'];
   private readonly commitUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
   private readonly log: LogFn;
   private readonly maxBatch: number;
@@ -104,6 +107,7 @@ export class PgJournal implements EventJournal {
     this.log = opts.log ?? (() => {});
     this.maxBatch = opts.maxBatch ?? JOURNAL_DEFAULTS.maxBatch;
     this.nowUs = opts.nowUs ?? nowUsDefault;
+    this.commitSeconds = opts.commitSeconds;
     const text = 'INSERT INTO journal (seq, entries) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING';
     this.insert = (opts.namedStatements ?? JOURNAL_DEFAULTS.namedStatements) ? { name: 'journal_insert', text } : { text };
   }
@@ -215,7 +219,9 @@ export class PgJournal implements EventJournal {
         // A named statement where it can be: parsed and planned once per connection, not at
         // every commit. A retry of a batch that did land (connection lost after the commit) is a no-op.
         await this.pool.query({ ...this.insert, values: [seq, json] });
-        this.commitUs.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+        const commitMs = performance.now() - t0;
+        this.commitUs.recordValue(Math.max(1, Math.round(commitMs * 1000)));
+        this.commitSeconds?.observe(commitMs / 1000);
         this.nextBatchSeq++;
         this.commits++;
         this.scheduleProjection(PROJECT_DELAY_MS);

@@ -52,6 +52,8 @@ export interface PersistenceOptions {
    * the server (writer-lock.ts): the caller must stop the engine. Without it, the error is logged only.
    */
   readonly onWriterLost?: (err: Error) => void;
+  /** Told each journal commit's round trip in seconds (metrics); absent: only the journal's own figures. */
+  readonly journalCommitSeconds?: { observe(seconds: number): void };
 }
 
 export interface Persistence {
@@ -113,7 +115,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
       opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
     }
     // Opening the journal projects what the last run committed, so the tables are complete.
-    const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external' });
+    const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external', ...(opts.journalCommitSeconds ? { commitSeconds: opts.journalCommitSeconds } : {}) });
     const nowMs = opts.clock?.nowMs() ?? Date.now();
     const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs));
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit);

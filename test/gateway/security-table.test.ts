@@ -5,6 +5,8 @@
  * is refused where the portfolio must be covered, and a trader is refused on another trader's order.
  * A row without a probe below fails, and so does a registered route or message type without a row.
  */
+import { Registry } from 'prom-client';
+import { RealtimeMetrics } from '../../src/metrics/realtime-metrics.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -111,6 +113,7 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST GET /readyz': (t) => get(t, '/readyz'),
   'REST GET /.well-known/jwks.json': (t) => get(t, '/.well-known/jwks.json'),
   'REST GET /health': (t) => get(t, '/health'),
+  'REST GET /metrics': (t) => get(t, '/metrics'),
   'REST POST /portfolios': (t, p) => post(t, '/portfolios', { portfolioId: p, cash: 1_000_000 }),
   'REST GET /portfolios/:id': (t, p) => get(t, `/portfolios/${p}`),
   'REST GET /risk/positions': (t, p) => get(t, `/risk/positions?portfolioId=${p}`),
@@ -185,7 +188,7 @@ beforeAll(async () => {
   kyc = new KycService({ store: new KycStore(new MemoryKycRows(), dataKeys), audit: async () => {} });
   stack = await startStack((tokens) => {
     accounts = new AccountService({ identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {}, dataKeys });
-    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
+    return { metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);
@@ -200,7 +203,7 @@ afterAll(() => stack?.close());
 describe('docs/SECURITY.md lists every route and message', () => {
   it('has a row for each registered REST route and each websocket message type, and a probe for each row', () => {
     const keys = new Set(ROWS.map((r) => r.key));
-    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
+    const rest = ['GET /livez', 'GET /readyz', 'GET /.well-known/jwks.json', 'GET /health', 'GET /metrics', ...[...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...authPublicRoutes(accounts), ...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })].map((r) => `${r.method === 'del' ? 'DELETE' : r.method.toUpperCase()} ${r.pattern}`)];
     expect(rest.filter((r) => !keys.has(`REST ${r}`))).toEqual([]);
     expect(CLIENT_MSG_TYPES.filter((t) => !ROWS.some((r) => r.key === `WS ${t}` || r.key.startsWith(`WS ${t} `)))).toEqual([]);
     expect(ROWS.filter((r) => PROBES[r.key] === undefined).map((r) => r.key)).toEqual([]);

@@ -98,6 +98,8 @@ export interface EngineStats {
   readonly coalesced: number;
   readonly pool: RiskCalculatorStats;
   readonly mailboxRejections: number;
+  /** Messages waiting in the portfolios' mailboxes: in all, and in the fullest one. */
+  readonly mailboxes: { readonly queued: number; readonly max: number };
   /** Market-data checks: ticks held and what became of them, held now, refused (bad price or ts). */
   readonly tickGuard: HeldTickCounts & { readonly heldNow: number; readonly refused: number };
 }

@@ -374,6 +374,7 @@ export class Engine implements EngineApi {
     return {
       portfolios: this.#portfolios.size, ticks: this.#router.ticks, recalculations: this.#pump.recalculations, coalesced: this.#pump.coalesced,
       pool: this.#calculator.stats(), mailboxRejections: this.#mailboxRejections, tickGuard: this.#router.guardCounts(),
+      mailboxes: this.#portfolios.mailboxDepths(),
     };
   }
 

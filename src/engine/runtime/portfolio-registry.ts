@@ -45,6 +45,18 @@ export class PortfolioRegistry {
     return [...this.#cells.keys()];
   }
 
+  /** Messages waiting in all mailboxes, and in the fullest one (read at scrape, not on a hot path). */
+  mailboxDepths(): { readonly queued: number; readonly max: number } {
+    let queued = 0;
+    let max = 0;
+    for (const cell of this.#cells.values()) {
+      const n = cell.mailbox.size;
+      queued += n;
+      if (n > max) max = n;
+    }
+    return { queued, max };
+  }
+
   volOf(optionSymbol: string): number | undefined {
     return this.#knownVols.get(optionSymbol);
   }

@@ -56,6 +56,11 @@ export class SanctionsThread {
   private readonly pending = new Map<number, { resolve: (m: FromThread) => void; reject: (e: Error) => void }>();
   private closed = false;
 
+  /** When the sanctions list in force was read (ms since the epoch): a list never reloaded goes stale. */
+  loadedAtMs = Date.now();
+  /** Screenings answered since start, by the sanctions decision (GET /metrics). */
+  readonly screenings = new Map<string, number>();
+
   private constructor(private readonly worker: Worker, private current: ListVersion, private pepCurrent: PepListVersion | null, readonly dir: string, readonly pepFile: string | undefined) {
     worker.on('message', (m: FromThread) => {
       if (!('id' in m)) return;
@@ -106,6 +111,7 @@ export class SanctionsThread {
   async screen(query: ScreeningQuery): Promise<ScreeningResult> {
     const m = await this.ask({ op: 'screen', query });
     if (!m.ok) throw Object.assign(new Error(m.message), { code: m.code });
+    this.counted(m.result!.decision);
     return m.result!;
   }
 
@@ -113,6 +119,7 @@ export class SanctionsThread {
   async screenPerson(query: ScreeningQuery): Promise<PersonScreening> {
     const m = await this.ask({ op: 'screenPerson', query });
     if (!m.ok) throw Object.assign(new Error(m.message), { code: m.code });
+    this.counted(m.person!.sanctions.decision);
     return m.person!;
   }
 
@@ -121,6 +128,7 @@ export class SanctionsThread {
     const m = await this.ask({ op: 'reload' });
     if (!m.ok) throw new SanctionsListError(m.message);
     this.current = m.version!;
+    this.loadedAtMs = Date.now();
     return this.current;
   }
 
@@ -134,6 +142,10 @@ export class SanctionsThread {
     if (!m.ok) throw m.code === 'PEP_LIST_UNREADABLE' ? new PepListError(m.message) : Object.assign(new Error(m.message), { code: m.code });
     this.pepCurrent = m.pepVersion!;
     return this.pepCurrent;
+  }
+
+  private counted(decision: string): void {
+    this.screenings.set(decision, (this.screenings.get(decision) ?? 0) + 1);
   }
 
   async close(): Promise<void> {
