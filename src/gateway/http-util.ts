@@ -11,14 +11,17 @@ import type { HttpPolicy } from './http-policy.js';
 export interface HttpResult {
   readonly status: number;
   readonly body?: unknown;
-  /** Extra headers (Allow on a 405, CORS on a preflight). */
+  /**
+   * Extra headers (Allow on a 405, CORS on a preflight). One named like a policy header replaces it
+   * (a page's own Content-Security-Policy and Cache-Control instead of the API's).
+   */
   readonly headers?: readonly (readonly [string, string])[];
   /** Bytes sent as they are with their own content type (a stored document), instead of a JSON `body`. */
   readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
+  200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 304: '304 Not Modified', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
   404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
   422: '422 Unprocessable Entity', 426: '426 Upgrade Required', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
 };
@@ -94,7 +97,7 @@ export class Reply {
     const status = STATUS_TEXT[r.status] ?? `${r.status} Unknown`;
     let body: Buffer | undefined;
     let contentType = 'application/json';
-    if (r.raw !== undefined && r.status !== 204) {
+    if (r.raw !== undefined && r.status !== 204 && r.status !== 304) {
       body = Buffer.from(r.raw.bytes.buffer, r.raw.bytes.byteOffset, r.raw.bytes.byteLength);
       contentType = r.raw.contentType;
     } else if (r.body !== undefined && r.status !== 204) {
@@ -105,7 +108,8 @@ export class Reply {
     res.cork(() => {
       res.writeStatus(status);
       res.writeHeader('x-request-id', this.requestId);
-      for (const [k, v] of this.policy.headers) res.writeHeader(k, v);
+      const own = r.headers;
+      for (const [k, v] of this.policy.headers) if (own === undefined || !own.some(([n]) => n === k)) res.writeHeader(k, v);
       for (const [k, v] of this.policy.corsHeaders(this.origin)) res.writeHeader(k, v);
       for (const [k, v] of r.headers ?? []) res.writeHeader(k, v);
       if (body !== undefined) res.writeHeader('content-type', contentType);
