@@ -84,7 +84,8 @@ function shapeErrors(r: DocumentedRoute, params: readonly string[], info: OpenAp
 function errorResponse(codes: readonly string[]): Json {
   return {
     description: `Error ${codes.join(', ')}`,
-    content: { 'application/json': { schema: { $ref: ERROR_BODY_REF, properties: { code: { enum: [...codes] } } } } },
+    // allOf rather than $ref with siblings: generators and viewers read it alike.
+    content: { 'application/json': { schema: { allOf: [{ $ref: ERROR_BODY_REF }, { properties: { code: { enum: [...codes] } } }] } } },
   };
 }
 

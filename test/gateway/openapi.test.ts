@@ -150,7 +150,7 @@ describe('GET /openapi.json', () => {
   it('names the credentials, the error body and the codes a route can answer', () => {
     const cancel = doc.paths['/trades/{id}'].delete;
     expect(cancel.security).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
-    const codesOf = (op: Json, status: string) => op.responses[status].content['application/json'].schema.properties.code.enum;
+    const codesOf = (op: Json, status: string) => op.responses[status].content['application/json'].schema.allOf[1].properties.code.enum;
     expect(codesOf(cancel, '401')).toEqual(['UNAUTHENTICATED']);
     expect(codesOf(cancel, '403')).toEqual(['FORBIDDEN']);
     expect(codesOf(cancel, '409')).toContain('CONFLICT');
