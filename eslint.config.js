@@ -44,8 +44,8 @@ export default defineConfig(
       ecmaVersion: 2022,
       sourceType: 'module',
       parserOptions: {
-        // The files tsconfig.json covers get its program; the few outside it (bin/, configs) a default one.
-        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js', 'vitest.config.ts', 'web/dashboard/vite.config.ts'] },
+        // The files tsconfig.json covers get its program; the few outside it (bin/, configs, the API page's script) a default one.
+        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js', 'vitest.config.ts', 'web/dashboard/vite.config.ts', 'assets/api-docs/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -15,10 +15,10 @@ import type { ScenarioSet } from './engine/risk/realtime-risk.js';
 import { scenarioSetFromHistories, syntheticScenarioSet } from './engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from './engine/risk/realtime-var-estimator.js';
 import { createRiskPool } from './workers/risk-pool/risk-pool.js';
-import { startGateway } from './gateway/server.js';
 import { loadDashboardSite } from './gateway/dashboard-site.js';
 import { packageRoot } from './package-root.js';
 import { join } from 'node:path';
+import { type Gateway, startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/route-spec.js';
 import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
@@ -73,6 +73,9 @@ export interface StartOptions {
 export interface RunningApp {
   readonly port: number;
   readonly uws: 'native' | 'fallback';
+  /** Every route the gateway registered (GET /openapi.json documents each). */
+  readonly routes: Gateway['routes'];
+  readonly documented: Gateway['documented'];
   readonly engine: EngineApi;
   /** Settles when the engine must stop on its own (another engine took its schema); never rejects. */
   readonly fatal: Promise<Error>;
@@ -353,6 +356,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   return {
     port: gateway.port,
     uws: gateway.uws,
+    routes: gateway.routes,
+    documented: gateway.documented,
     engine,
     fatal: fatalError,
     // What was changed is committed (bounded: a database that is gone must not hang the

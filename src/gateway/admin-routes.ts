@@ -8,7 +8,11 @@ import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
 import { type AdminOps, type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
+import { FORBIDDEN } from './route-doc.js';
+
 const ReplayBody = z.object({ data: z.unknown().optional() }).strict();
+/** For the document: the handler reads `limit` itself. */
+const DeadLettersQuery = z.object({ limit: z.int().min(1).max(1000).default(100).describe('How many, newest first.') });
 
 function guard(c: RouteContext): HttpResult | AdminOps {
   const d = denied(c.principal, 'operate');
@@ -22,6 +26,11 @@ const isOps = (x: HttpResult | AdminOps): x is AdminOps => 'listDeadLetters' in 
 export const ADMIN_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', pattern: '/admin/dead-letters', paramCount: 0, hasBody: false,
+    doc: {
+      summary: 'Jobs that exhausted their retries or failed validation', tags: ['admin'], query: DeadLettersQuery,
+      responses: { 200: { description: '{deadLetters: [{id: "<queue>:<jobId>", queue, jobId, name, reason, attemptsMade, failedAtMs, data}]}' } },
+      errors: { 400: ['INVALID_MESSAGE'], ...FORBIDDEN, 503: ['UNAVAILABLE'] },
+    },
     handle: async (c) => {
       const ops = guard(c);
       if (!isOps(ops)) return ops;
@@ -33,6 +42,11 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', pattern: '/admin/dead-letters/:id/replay', paramCount: 1, hasBody: true,
+    doc: {
+      summary: 'Replay a dead letter, with corrected data if given', tags: ['admin'], body: ReplayBody, bodyExample: { data: { portfolioId: 'demo-0000' } },
+      responses: { 202: { description: '{replayed: id}' } },
+      errors: { 400: ['INVALID_MESSAGE', 'QUEUE_DEAD_LETTER_ID', 'QUEUE_REPLAY_INVALID'], ...FORBIDDEN, 404: ['NOT_FOUND'], 503: ['UNAVAILABLE'] },
+    },
     handle: async (c) => {
       const ops = guard(c);
       if (!isOps(ops)) return ops;

@@ -25,6 +25,7 @@ import type { AmlCaseStore } from '../persistence/aml-case-store.js';
 import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
 import type { AuditSink } from './identity/ports.js';
+import { FORBIDDEN, type RouteDoc } from './route-doc.js';
 import { type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 /** What KycService.metrics() answers (src/persistence/kyc-service.ts). */
@@ -96,9 +97,14 @@ export function amlAlertRoutes(deps: AmlAlertRouteDeps): RouteSpec[] {
   const now = deps.clock ?? Date.now;
 
   /** One case change by the caller: authorised, validated, applied under the store's lock, audited. */
-  function caseRoute<B>(suffix: string, schema: z.ZodType<B>, action: string, change: (c: AlertCase, b: B, actor: string, atMs: number) => CaseResult, audited: (b: B, after: AlertCase) => object): RouteSpec {
+  function caseRoute<B>(suffix: string, schema: z.ZodType<B>, doc: Omit<RouteDoc, 'body' | 'tags' | 'responses'>, action: string, change: (c: AlertCase, b: B, actor: string, atMs: number) => CaseResult, audited: (b: B, after: AlertCase) => object): RouteSpec {
     return {
       method: 'post', pattern: `/compliance/alerts/:id/${suffix}`, paramCount: 1, hasBody: true,
+      doc: {
+        ...doc, tags: ['aml'], body: schema,
+        responses: { 200: { description: '{case: {state, assignee, openedMs, updatedMs, history, notes}}' } },
+        errors: { ...doc.errors, 400: ['INVALID_MESSAGE', ...(doc.errors?.[400] ?? [])], ...FORBIDDEN, 404: ['NOT_FOUND'], 503: ['AML_UNAVAILABLE'] },
+      },
       async handle(c: RouteContext) {
         const d = denied(c.principal, 'alerts');
         if (d) return d;
@@ -127,6 +133,11 @@ export function amlAlertRoutes(deps: AmlAlertRouteDeps): RouteSpec[] {
   return [
     {
       method: 'get', pattern: '/compliance/alerts', paramCount: 0, hasBody: false,
+      doc: {
+        summary: 'AML alerts, newest first, filtered, a page at a time', tags: ['aml'], query: AlertListQuery,
+        responses: { 200: { description: '{alerts: [alert], next}: give `next` as `after` for the older ones (null on the last page)' } },
+        errors: { 400: ['BAD_QUERY'], ...FORBIDDEN, 503: ['AML_UNAVAILABLE'] },
+      },
       async handle(c) {
         const d = denied(c.principal, 'alerts');
         if (d) return d;
@@ -146,6 +157,11 @@ export function amlAlertRoutes(deps: AmlAlertRouteDeps): RouteSpec[] {
     },
     {
       method: 'get', pattern: '/compliance/alerts/:id', paramCount: 1, hasBody: false,
+      doc: {
+        summary: 'One AML alert and its case', tags: ['aml'],
+        responses: { 200: { description: '{alert, case: {state, assignee, openedMs, updatedMs, history, notes}}' } },
+        errors: { ...FORBIDDEN, 404: ['NOT_FOUND'], 503: ['AML_UNAVAILABLE'] },
+      },
       async handle(c) {
         const d = denied(c.principal, 'alerts');
         if (d) return d;
@@ -156,11 +172,24 @@ export function amlAlertRoutes(deps: AmlAlertRouteDeps): RouteSpec[] {
         return { status: 200, body: { alert, case: caseOut(kase) } };
       },
     },
-    caseRoute('transition', TransitionBody, 'transition', (kase, b, actor, atMs) => transition(kase, b.to, actor, b.reason, atMs), (b) => ({ reason: b.reason })),
-    caseRoute('notes', NoteBody, 'note', (kase, b, actor, atMs) => addNote(kase, actor, b.text, atMs), (_b, after) => ({ notes: after.notes.length })),
-    caseRoute('assign', AssignBody, 'assign', (kase, b, actor, atMs) => assign(kase, b.assignee, actor, b.reason ?? `assigned by ${actor}`, atMs), (b) => ({ reason: b.reason ?? null })),
+    caseRoute('transition', TransitionBody, {
+      summary: 'Move an alert\'s case (open → investigating → escalated | closed_no_action | reported)', bodyExample: { to: 'investigating', reason: 'looking into it' },
+      errors: { 400: ['CASE_REASON_REQUIRED', 'CASE_TEXT_TOO_LONG'], 409: ['CASE_TRANSITION_NOT_ALLOWED', 'CASE_CLOSED'] },
+    }, 'transition', (kase, b, actor, atMs) => transition(kase, b.to, actor, b.reason, atMs), (b) => ({ reason: b.reason })),
+    caseRoute('notes', NoteBody, {
+      summary: 'Add a note to an alert\'s case (a closed case too)', bodyExample: { text: 'called the customer' }, errors: { 400: ['CASE_NOTE_REQUIRED', 'CASE_TEXT_TOO_LONG'] },
+    }, 'note', (kase, b, actor, atMs) => addNote(kase, actor, b.text, atMs), (_b, after) => ({ notes: after.notes.length })),
+    caseRoute('assign', AssignBody, {
+      summary: 'Assign an alert\'s case to an officer', bodyExample: { assignee: 'carl', reason: 'on duty' },
+      errors: { 400: ['CASE_ASSIGNEE_REQUIRED', 'CASE_TEXT_TOO_LONG'], 409: ['CASE_CLOSED'] },
+    }, 'assign', (kase, b, actor, atMs) => assign(kase, b.assignee, actor, b.reason ?? `assigned by ${actor}`, atMs), (b) => ({ reason: b.reason ?? null })),
     {
       method: 'get', pattern: '/compliance/risk-metrics', paramCount: 0, hasBody: false,
+      doc: {
+        summary: 'The compliance page\'s numbers: open alerts by severity and age, by rule, screening hits, KYC backlog', tags: ['aml'],
+        responses: { 200: { description: '{asOfMs, openBySeverity, openByAge, byRule, screeningHits, customersByRiskLevel, kycBacklog}' } },
+        errors: { ...FORBIDDEN, 503: ['AML_UNAVAILABLE'] },
+      },
       async handle(c) {
         const d = denied(c.principal, 'alerts');
         if (d) return d;

@@ -38,6 +38,7 @@ import { IDENTITY_ERROR_STATUS, type IdentityErrorCode } from './identity/identi
 import { type Principal, ROLES } from './identity/ports.js';
 import { type HttpResult, fail } from './http-util.js';
 import type { CodeCounts } from '../metrics/security-counters.js';
+import { type DocErrors, type RouteDoc, errorsByStatus } from './route-doc.js';
 import { type PublicRouteContext, type PublicRouteSpec, type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const Email = z.string().trim().min(3).max(320);
@@ -56,6 +57,20 @@ export const CreateApiKeyBody = z.strictObject({
 });
 export const SetRolesBody = z.strictObject({ roles: z.array(z.enum(ROLES)).max(ROLES.length) });
 export const SetPortfoliosBody = z.strictObject({ role: z.enum(ROLES).optional(), portfolios: z.array(Portfolio).max(1000) });
+
+/** The identity codes of a route by their status (IDENTITY_ERROR_STATUS), and 400 INVALID_MESSAGE when it has a body. */
+const idErrors = (codes: readonly IdentityErrorCode[], body = false, more: DocErrors = {}): DocErrors =>
+  errorsByStatus(IDENTITY_ERROR_STATUS, codes, body ? { ...more, 400: ['INVALID_MESSAGE', ...(more[400] ?? [])] } : more);
+
+const TOKEN_PAIR = '{accessToken, refreshToken, expiresIn (seconds)[, mfaSetupRequired]}';
+const PASSWORD: readonly IdentityErrorCode[] = ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG', 'PASSWORD_IS_PERSONAL', 'PASSWORD_TOO_COMMON'];
+const ADMIN: readonly IdentityErrorCode[] = ['FORBIDDEN', 'MFA_REQUIRED', 'NO_SESSION', 'USER_NOT_FOUND'];
+const userPath = (summary: string, body: RouteDoc['body'], bodyExample: unknown, extra: readonly IdentityErrorCode[] = []): RouteDoc => ({
+  summary, tags: ['users'], params: { id: PathId }, ...(body ? { body, bodyExample } : {}),
+  description: 'Admins with MFA. The user\'s sessions are revoked so their next token carries the change.',
+  responses: { 200: { description: body ? '{grants, sessionsRevoked}' : '{sessionsRevoked}' } },
+  errors: idErrors([...ADMIN, ...extra], body !== undefined, { 400: ['INVALID_MESSAGE'] }),
+});
 
 /** An id in a path: bounded before it reaches a store. */
 const PathId = identifier(128);
@@ -80,6 +95,11 @@ export function authPublicRoutes(service: AccountService, counts?: { readonly lo
   return [
     {
       method: 'post', pattern: '/auth/register', paramCount: 0, hasBody: true, public: true,
+      doc: {
+        summary: 'Create an account (a trader on no portfolio until an admin grants some)', tags: ['auth'], body: RegisterBody,
+        bodyExample: { email: 'ops@example.com', password: 'a long passphrase of yours', displayName: 'Ops' },
+        responses: { 201: { description: '{userId}' } }, errors: idErrors([...PASSWORD, 'EMAIL_TAKEN'], true),
+      },
       async handle(c) {
         const b = parseBody(RegisterBody, c.body);
         return b.ok ? answer(await service.register(b.value, caller(c)), 201) : b.result;
@@ -87,6 +107,12 @@ export function authPublicRoutes(service: AccountService, counts?: { readonly lo
     },
     {
       method: 'post', pattern: '/auth/login', paramCount: 0, hasBody: true, public: true,
+      doc: {
+        summary: 'Sign in with email and password', tags: ['auth'], body: LoginBody,
+        bodyExample: { email: 'ops@example.com', password: 'a long passphrase of yours' },
+        responses: { 200: { description: `${TOKEN_PAIR}, or {mfaRequired: true, mfaToken} when the account has MFA on (then POST /auth/mfa/verify)` } },
+        errors: idErrors(['LOGIN_FAILED'], true),
+      },
       async handle(c) {
         const b = parseBody(LoginBody, c.body);
         if (!b.ok) return b.result;
@@ -97,6 +123,10 @@ export function authPublicRoutes(service: AccountService, counts?: { readonly lo
     },
     {
       method: 'post', pattern: '/auth/refresh', paramCount: 0, hasBody: true, public: true,
+      doc: {
+        summary: 'A new token pair for a refresh token (the old one is spent)', tags: ['auth'], body: RefreshBody, bodyExample: { refreshToken: 'rt_…' },
+        responses: { 200: { description: TOKEN_PAIR } }, errors: idErrors(['REFRESH_INVALID', 'REFRESH_REUSED'], true),
+      },
       async handle(c) {
         const b = parseBody(RefreshBody, c.body);
         return b.ok ? answer(await service.refresh(b.value.refreshToken)) : b.result;
@@ -104,6 +134,12 @@ export function authPublicRoutes(service: AccountService, counts?: { readonly lo
     },
     {
       method: 'post', pattern: '/auth/mfa/verify', paramCount: 0, hasBody: true, public: true,
+      doc: {
+        summary: 'Finish a login with a TOTP or backup code ({mfaToken, code}); {code} with an access token turns MFA on', tags: ['auth'], body: MfaLoginBody,
+        bodyExample: { mfaToken: 'eyJ…', code: '123456' },
+        responses: { 200: { description: `${TOKEN_PAIR}; turning MFA on: {backupCodes}` } },
+        errors: idErrors(['MFA_TOKEN_INVALID', 'MFA_CODE_INVALID', 'MFA_NOT_SET_UP', 'MFA_ALREADY_ENABLED'], true, { 400: ['MFA_TOKEN_MISSING', 'MFA_CODE_INVALID'], 401: ['UNAUTHENTICATED'] }),
+      },
       async handle(c) {
         const b = parseBody(MfaLoginBody, c.body);
         if (!b.ok) return b.result;
@@ -127,19 +163,45 @@ export function authPublicRoutes(service: AccountService, counts?: { readonly lo
 export function authRoutes(service: AccountService): RouteSpec[] {
   const who = (c: RouteContext): Principal => c.principal;
   return [
-    { method: 'get', pattern: '/auth/me', paramCount: 0, hasBody: false, handle: async (c) => answer(await service.profile(who(c))) },
-    { method: 'post', pattern: '/auth/mfa/setup', paramCount: 0, hasBody: false, handle: async (c) => answer(await service.setupMfa(who(c))) },
+    {
+      method: 'get', pattern: '/auth/me', paramCount: 0, hasBody: false,
+      doc: { summary: 'The caller\'s account', tags: ['auth'], responses: { 200: { description: '{userId, email, displayName, grants, mfaEnabled}' } }, errors: idErrors(['NOT_AN_ACCOUNT']) },
+      handle: async (c) => answer(await service.profile(who(c))),
+    },
+    {
+      method: 'post', pattern: '/auth/mfa/setup', paramCount: 0, hasBody: false,
+      doc: {
+        summary: 'Start turning MFA on: a TOTP secret to scan', tags: ['auth'],
+        responses: { 200: { description: '{secret, otpauthUrl, qrSvg}' } }, errors: idErrors(['NOT_AN_ACCOUNT', 'NO_SESSION', 'MFA_ALREADY_ENABLED']),
+      },
+      handle: async (c) => answer(await service.setupMfa(who(c))),
+    },
     {
       method: 'post', pattern: '/auth/mfa/enable', paramCount: 0, hasBody: true,
+      doc: {
+        summary: 'Turn MFA on with a code from the authenticator', tags: ['auth'], body: MfaEnableBody, bodyExample: { code: '123456' },
+        responses: { 200: { description: '{backupCodes} (shown this once)' } },
+        errors: idErrors(['NOT_AN_ACCOUNT', 'NO_SESSION', 'MFA_NOT_SET_UP', 'MFA_ALREADY_ENABLED'], true, { 400: ['MFA_CODE_INVALID'] }),
+      },
       async handle(c) {
         const b = parseBody(MfaEnableBody, c.body);
         // A wrong code here is a bad request of a signed-in caller, not a refused credential (401 would read as "sign in again").
         return b.ok ? answer(await service.enableMfa(who(c), b.value.code), 200, { MFA_CODE_INVALID: 400 }) : b.result;
       },
     },
-    { method: 'post', pattern: '/auth/logout', paramCount: 0, hasBody: false, handle: async (c) => answer(await service.logout(who(c))) },
+    {
+      method: 'post', pattern: '/auth/logout', paramCount: 0, hasBody: false,
+      doc: { summary: 'End the caller\'s session (its tokens and websockets)', tags: ['auth'], responses: { 200: { description: '{revoked}' } }, errors: idErrors(['NO_SESSION']) },
+      handle: async (c) => answer(await service.logout(who(c))),
+    },
     {
       method: 'post', pattern: '/auth/api-keys', paramCount: 0, hasBody: true,
+      doc: {
+        summary: 'Create an API key (the key is shown this once)', tags: ['api-keys'], body: CreateApiKeyBody,
+        bodyExample: { name: 'feed-1', roles: ['trader'], portfolios: ['demo-0000'], expiresAt: '2027-01-01T00:00:00Z' },
+        responses: { 201: { description: '{id, key, name, grants, createdMs, expiresMs?}' } },
+        errors: idErrors(['NOT_AN_ACCOUNT', 'NO_SESSION', 'GRANTS_EXCEED_OWN', 'API_KEY_EXPIRY_PAST'], true),
+      },
       async handle(c) {
         const b = parseBody(CreateApiKeyBody, c.body);
         if (!b.ok) return b.result;
@@ -149,6 +211,7 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     },
     {
       method: 'get', pattern: '/auth/api-keys', paramCount: 0, hasBody: false,
+      doc: { summary: 'The caller\'s API keys (never the keys themselves)', tags: ['api-keys'], responses: { 200: { description: '{apiKeys: […]}' } }, errors: idErrors(['NOT_AN_ACCOUNT']) },
       async handle(c) {
         const r = await service.listApiKeys(who(c));
         return r.ok ? { status: 200, body: { apiKeys: r.value } } : answer(r);
@@ -156,6 +219,10 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     },
     {
       method: 'del', pattern: '/auth/api-keys/:id', paramCount: 1, hasBody: false,
+      doc: {
+        summary: 'Revoke one of the caller\'s API keys (its websockets close)', tags: ['api-keys'], params: { id: PathId },
+        responses: { 200: { description: '{revoked: true}' } }, errors: idErrors(['NOT_AN_ACCOUNT', 'API_KEY_NOT_FOUND'], false, { 400: ['INVALID_MESSAGE'] }),
+      },
       async handle(c) {
         const id = pathId(c, 'id');
         return id.ok ? answer(await service.revokeApiKey(who(c), id.value)) : id.result;
@@ -163,6 +230,7 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     },
     {
       method: 'post', pattern: '/admin/users/:id/roles', paramCount: 1, hasBody: true,
+      doc: userPath('Set a user\'s roles', SetRolesBody, { roles: ['risk_manager'] }, ['ROLE_NOT_HELD']),
       async handle(c) {
         const refused = denied(c.principal, 'users');
         if (refused) return refused;
@@ -174,6 +242,7 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     },
     {
       method: 'post', pattern: '/admin/users/:id/portfolios', paramCount: 1, hasBody: true,
+      doc: userPath('Set the portfolios of a user\'s role', SetPortfoliosBody, { role: 'trader', portfolios: ['demo-0000'] }, ['ROLE_NOT_HELD']),
       async handle(c) {
         const refused = denied(c.principal, 'users');
         if (refused) return refused;
@@ -185,6 +254,7 @@ export function authRoutes(service: AccountService): RouteSpec[] {
     },
     {
       method: 'post', pattern: '/admin/users/:id/revoke-sessions', paramCount: 1, hasBody: false,
+      doc: userPath('Sign a user out everywhere', undefined, undefined),
       async handle(c) {
         const refused = denied(c.principal, 'users');
         if (refused) return refused;

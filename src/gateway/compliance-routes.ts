@@ -18,6 +18,7 @@ import { dobInterval } from '../engine/compliance/sanctions/evidence.js';
 import { normalizeName } from '../engine/compliance/sanctions/normalize-name.js';
 import type { ListVersion, ScreeningQuery, ScreeningResult } from '../engine/compliance/sanctions/index.js';
 import { fail } from './http-util.js';
+import { FORBIDDEN } from './route-doc.js';
 import { type RouteSpec, denied, parseBody } from './route-spec.js';
 
 /** What the routes need of the screening: the list in force screens one query, and is reloaded. */
@@ -53,6 +54,12 @@ export function complianceRoutes(screening: SanctionsScreening): RouteSpec[] {
   return [
     {
       method: 'post', pattern: '/compliance/sanctions-check', paramCount: 0, hasBody: true,
+      doc: {
+        summary: 'Screen a name against the sanctions (and PEP) lists, with the matches explained', tags: ['compliance'], body: SanctionsCheckBody,
+        bodyExample: { name: 'Usama bin Ladin', type: 'individual' },
+        responses: { 200: { description: '{listVersion, decision: clear | review | block, matches: [{entNum, name, matchedName, score, programs, type, explanation}]}' } },
+        errors: { 400: ['INVALID_MESSAGE'], ...FORBIDDEN },
+      },
       async handle(c) {
         const d = denied(c.principal, 'screen');
         if (d) return d;
@@ -63,10 +70,15 @@ export function complianceRoutes(screening: SanctionsScreening): RouteSpec[] {
     },
     {
       method: 'get', pattern: '/compliance/sanctions-list', paramCount: 0, hasBody: false,
+      doc: { summary: 'The sanctions list in force', tags: ['compliance'], responses: { 200: { description: '{version}' } }, errors: FORBIDDEN },
       handle: (c) => denied(c.principal, 'screen') ?? { status: 200, body: { version: screening.version } },
     },
     {
       method: 'post', pattern: '/compliance/sanctions-list/reload', paramCount: 0, hasBody: false,
+      doc: {
+        summary: 'Read the list folder again and put it in force (admins)', tags: ['compliance'],
+        responses: { 200: { description: '{previous, version}' } }, errors: { ...FORBIDDEN, 503: ['SANCTIONS_LIST_UNREADABLE'] },
+      },
       async handle(c) {
         const d = denied(c.principal, 'operate');
         if (d) return d;

@@ -21,7 +21,7 @@ export interface HttpResult {
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
+  200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 304: '304 Not Modified', 400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden',
   404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
   422: '422 Unprocessable Entity', 426: '426 Upgrade Required', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
 };
@@ -101,7 +101,7 @@ export class Reply {
     const status = STATUS_TEXT[r.status] ?? `${r.status} Unknown`;
     let body: Buffer | undefined;
     let contentType = 'application/json';
-    if (r.raw !== undefined && r.status !== 204) {
+    if (r.raw !== undefined && r.status !== 204 && r.status !== 304) {
       body = Buffer.from(r.raw.bytes.buffer, r.raw.bytes.byteOffset, r.raw.bytes.byteLength);
       contentType = r.raw.contentType;
     } else if (r.body !== undefined && r.status !== 204) {

@@ -26,11 +26,14 @@
 import { z } from 'zod';
 import { DOCUMENT_TYPES } from '../engine/compliance/kyc/kyc-submission.js';
 import { KYC_ERROR_STATUS, type KycErrorCode } from '../engine/compliance/kyc/kyc-errors.js';
+import { KycSubmission } from '../engine/compliance/kyc/kyc-submission.js';
+import { KYC_STATES, KycDecisionBody } from '../engine/compliance/kyc/review-workflow.js';
 import type { Result } from '../engine/result.js';
 import type { KycDocumentMeta } from '../persistence/kyc-rows.js';
 import type { KycService, KycView } from '../persistence/kyc-service.js';
 import type { Principal } from './identity/ports.js';
 import { type HttpResult, fail } from './http-util.js';
+import { type DocErrors, FORBIDDEN, errorsByStatus } from './route-doc.js';
 import { type RouteSpec, denied } from './route-spec.js';
 
 /** Room in the upload's body for everything but the document: the field names, the type, the zone. */
@@ -64,6 +67,21 @@ export type DocumentUploadBody = z.infer<typeof DocumentUploadBody>;
 const LIMIT = /^[0-9]{1,3}$/;
 const MAX_LIST = 500;
 
+/** GET /kyc's query, for the document (the handler reads it itself to keep KYC_INVALID_QUERY). */
+const KycListQuery = z.object({
+  state: z.enum(KYC_STATES).describe('The cases in this state.'),
+  limit: z.int().min(1).max(MAX_LIST).default(100),
+  after: z.string().optional().describe('The nextAfter of the previous page.'),
+});
+
+const kycErrors = (codes: readonly KycErrorCode[], more: DocErrors = {}): DocErrors => errorsByStatus(KYC_ERROR_STATUS, codes, more);
+const CUSTOMER_VIEW = '{userId, state, submittedMs, updatedMs, submission, erased, documents, infoRequested?}';
+const SUBMISSION_EXAMPLE = {
+  legalName: { givenNames: 'Ada', surname: 'Lovelace' }, dateOfBirth: '1990-12-10', nationality: 'GB', countryOfResidence: 'GB',
+  address: { line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
+  document: { type: 'passport', number: 'X1234567' }, sourceOfFunds: { kind: 'salary' }, tradingProfile: { expectedMonthlyNotionalUsd: 50_000 },
+};
+
 function answer<T>(r: Result<T, KycErrorCode>, okStatus = 200, view: (v: T) => unknown = (v) => v): HttpResult {
   if (r.ok) return { status: okStatus, body: view(r.value) };
   return fail(KYC_ERROR_STATUS[r.code], { code: r.code, message: r.message });
@@ -89,6 +107,12 @@ export function kycRoutes(service: KycService): RouteSpec[] {
   return [
     {
       method: 'post', pattern: '/kyc/submit', paramCount: 0, hasBody: true,
+      doc: {
+        summary: 'Submit (or, when information was asked for, resubmit) the caller\'s KYC', tags: ['kyc'], body: KycSubmission, bodyExample: SUBMISSION_EXAMPLE,
+        description: 'The body is checked by the KYC service with this schema (plus a birth date neither in the future nor more than 130 years ago).',
+        responses: { 201: { description: '{userId, state, submittedMs, updatedMs, screened}' } },
+        errors: kycErrors(['KYC_INVALID_SUBMISSION', 'KYC_ALREADY_SUBMITTED', 'KYC_BAD_TRANSITION', 'KYC_CONFLICT', 'KYC_DATA_ERASED']),
+      },
       async handle(c) {
         const r = await service.submit(c.principal.sub, c.body);
         return answer(r, 201, (s) => ({
@@ -98,6 +122,12 @@ export function kycRoutes(service: KycService): RouteSpec[] {
     },
     {
       method: 'post', pattern: '/kyc/documents', paramCount: 0, hasBody: true, maxBodyBytes: uploadBodyLimit(service.maxDocumentBytes),
+      doc: {
+        summary: 'Upload an identity document (PDF, JPEG or PNG, base64 in JSON)', tags: ['kyc'], body: DocumentUploadBody,
+        bodyExample: { documentType: 'passport', contentType: 'image/png', dataBase64: 'iVBORw0KGgo=' },
+        responses: { 201: { description: '{id, documentType, contentType, sizeBytes, flags, uploadedMs}' } },
+        errors: kycErrors(['KYC_INVALID_DOCUMENT', 'KYC_DOCUMENT_EMPTY', 'KYC_MRZ_FORMAT', 'KYC_NOT_FOUND', 'KYC_DOCUMENT_TOO_LARGE', 'KYC_DOCUMENT_TYPE_UNKNOWN', 'KYC_DOCUMENT_TYPE_MISMATCH', 'KYC_DATA_ERASED']),
+      },
       async handle(c) {
         const b = DocumentUploadBody.safeParse(c.body);
         if (!b.success) {
@@ -112,10 +142,18 @@ export function kycRoutes(service: KycService): RouteSpec[] {
     },
     {
       method: 'get', pattern: '/kyc/me', paramCount: 0, hasBody: false,
+      doc: {
+        summary: 'The caller\'s own KYC case', tags: ['kyc'], responses: { 200: { description: CUSTOMER_VIEW } }, errors: kycErrors(['KYC_NOT_FOUND', 'KYC_DATA_ERASED']),
+      },
       handle: (c) => own(c.principal),
     },
     {
       method: 'get', pattern: '/kyc/:userId', paramCount: 1, hasBody: false,
+      doc: {
+        summary: 'A customer\'s KYC case: the whole case for an officer, the customer\'s view for themself', tags: ['kyc'],
+        responses: { 200: { description: `Officers: {case, submission, risk, screening, transitions, documents, erased}; the customer: ${CUSTOMER_VIEW}` } },
+        errors: kycErrors(['KYC_NOT_FOUND', 'KYC_DATA_ERASED'], FORBIDDEN),
+      },
       async handle(c) {
         const userId = c.req.params[0] ?? '';
         if (userId === c.principal.sub) return own(c.principal);
@@ -126,6 +164,10 @@ export function kycRoutes(service: KycService): RouteSpec[] {
     },
     {
       method: 'get', pattern: '/kyc', paramCount: 0, hasBody: false,
+      doc: {
+        summary: 'KYC cases in one state, a page at a time (officers)', tags: ['kyc'], query: KycListQuery,
+        responses: { 200: { description: '{cases, nextAfter?}' } }, errors: kycErrors(['KYC_INVALID_QUERY'], FORBIDDEN),
+      },
       async handle(c) {
         const d = denied(c.principal, 'kycReview');
         if (d) return d;
@@ -142,6 +184,12 @@ export function kycRoutes(service: KycService): RouteSpec[] {
     },
     {
       method: 'post', pattern: '/kyc/:userId/decision', paramCount: 1, hasBody: true,
+      doc: {
+        summary: 'An officer\'s step on a case: start_review, approve, reject, request_info (maker-checker)', tags: ['kyc'], body: KycDecisionBody,
+        bodyExample: { action: 'start_review', reason: 'documents received' },
+        responses: { 200: { description: 'The case after the step' } },
+        errors: kycErrors(['KYC_INVALID_DECISION', 'KYC_REASON_REQUIRED', 'KYC_BAD_TRANSITION', 'KYC_CONFLICT', 'KYC_SAME_OFFICER', 'KYC_SELF_REVIEW', 'KYC_NOT_FOUND', 'KYC_DATA_ERASED'], FORBIDDEN),
+      },
       async handle(c) {
         const d = denied(c.principal, 'kycReview');
         if (d) return d;
@@ -150,6 +198,11 @@ export function kycRoutes(service: KycService): RouteSpec[] {
     },
     {
       method: 'get', pattern: '/kyc/:userId/documents/:documentId', paramCount: 2, hasBody: false,
+      doc: {
+        summary: 'A document\'s bytes, as an attachment (officers)', tags: ['kyc'],
+        responses: { 200: { description: 'The document (application/pdf, image/jpeg or image/png)', contentType: 'application/octet-stream' } },
+        errors: kycErrors(['KYC_DOCUMENT_NOT_FOUND', 'KYC_DATA_ERASED'], FORBIDDEN),
+      },
       async handle(c) {
         const d = denied(c.principal, 'kycReview');
         if (d) return d;

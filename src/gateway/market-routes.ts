@@ -5,17 +5,28 @@
  */
 import { type HttpResult, fail } from './http-util.js';
 import { SetTickBandBody } from './protocol.js';
+import { FORBIDDEN } from './route-doc.js';
 import { type RouteSpec, denied, parseBody } from './route-spec.js';
 
 export const MARKET_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', pattern: '/market/held', paramCount: 0, hasBody: false,
+    doc: {
+      summary: 'Ticks held by the market-data checks, and their counts', tags: ['market'],
+      responses: { 200: { description: '{counts: {held, dropped, confirmed, released, refused}, symbols: [{symbol, lastPrice, lastTs, maxJump, bandSet, heldTick, counts}]}' } },
+      errors: FORBIDDEN,
+    },
     handle: (c): HttpResult => {
       return denied(c.principal, 'marketChecks') ?? { status: 200, body: c.engine.heldTicks() };
     },
   },
   {
     method: 'post', pattern: '/market/band', paramCount: 0, hasBody: true,
+    doc: {
+      summary: "Set a symbol's tick band (null: back to TICK_MAX_JUMP)", tags: ['market'], body: SetTickBandBody, bodyExample: { symbol: 'AAA', maxJump: 0.5 },
+      responses: { 200: { description: '{symbol, maxJump, released?: {price, ts}}' } },
+      errors: { 400: ['INVALID_MESSAGE'], ...FORBIDDEN },
+    },
     handle: async (c): Promise<HttpResult> => {
       const d = denied(c.principal, 'marketChecks');
       if (d) return d;

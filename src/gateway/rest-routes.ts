@@ -8,7 +8,9 @@ import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { type Action, authorizeOrderChange, covers, scopeOf } from './authorize.js';
 import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
+import * as z from 'zod';
 import { CreatePortfolioBody, SetLimitsBody, SubmitTradeBody } from './protocol.js';
+import { FORBIDDEN } from './route-doc.js';
 import { type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
 
 const ok = (status: number, body?: unknown): HttpResult => ({ status, body });
@@ -72,9 +74,28 @@ function decodeCursor(raw: string, scope: string): number | undefined {
   return undefined;
 }
 
+/** The query of the list routes that cover one portfolio or every one the caller may read. */
+const ScopeQuery = z.object({ portfolioId: z.string().optional().describe('One portfolio; omitted: every portfolio the caller may read.') });
+
+/** GET /trades's query, for the document (the handler reads it by hand to keep its BAD_QUERY messages). */
+const TradesQuery = z.object({
+  portfolioId: z.string().optional().describe('One portfolio; omitted: every portfolio the caller may read.'),
+  limit: z.int().min(1).max(TRADES_PAGE.max).default(TRADES_PAGE.default).describe('Orders per page.'),
+  cursor: z.string().max(256).optional().describe('The nextCursor of the previous page of this same list.'),
+});
+
+const ORDER_EXAMPLE = { portfolioId: 'demo-0000', clientOrderId: 'c-1', instrument: 'AAA', side: 'buy', qty: 10, orderType: 'limit', limitPrice: 101.5 };
+
 export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'post', pattern: '/portfolios', paramCount: 0, hasBody: true,
+    doc: {
+      summary: 'Create a portfolio', tags: ['portfolios'], body: CreatePortfolioBody,
+      description: 'Admins. Answered once the portfolio would survive a crash. A position without avgPrice is booked at its mark.',
+      bodyExample: { portfolioId: 'p-1', cash: 1_000_000, positions: [{ instrument: 'AAA', qty: 100 }], limits: { maxOrderQty: 1000 } },
+      responses: { 201: { description: 'Created: {portfolioId}' } },
+      errors: { 400: ['INVALID_MESSAGE', 'INVALID_INSTRUMENT', 'MISSING_VOL', 'INVALID_LIMITS'], ...FORBIDDEN, 409: ['PORTFOLIO_EXISTS'] },
+    },
     handle: async (c) => {
       const b = parseBody(CreatePortfolioBody, c.body);
       if (!b.ok) return b.result;
@@ -88,6 +109,11 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', pattern: '/portfolios/:id', paramCount: 1, hasBody: false,
+    doc: {
+      summary: 'A portfolio: cash, holdings, open orders, limits, trading state, risk', tags: ['portfolios'],
+      responses: { 200: { description: '{portfolioId, ownerId?, cash, holdings, openOrders, limits, tradingState, tradingStateReason?, risk?}' } },
+      errors: { ...FORBIDDEN, 404: ['NOT_FOUND'] },
+    },
     handle: (c) => {
       const id = c.req.params[0] ?? '';
       const d = denied(c.principal, 'read', id);
@@ -98,6 +124,11 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', pattern: '/risk/positions', paramCount: 0, hasBody: false,
+    doc: {
+      summary: 'Positions of one portfolio or of every covered one', tags: ['risk'], query: ScopeQuery,
+      responses: { 200: { description: '{positions: [{portfolioId, instrument, qty, multiplier, vol?, dividendYield, style, avgPrice, realisedPnl}]}' } },
+      errors: { ...FORBIDDEN, 404: ['NOT_FOUND'] },
+    },
     handle: (c) => {
       const s = scope(c);
       if (!('ids' in s)) return s;
@@ -108,6 +139,11 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', pattern: '/risk/portfolio', paramCount: 0, hasBody: false,
+    doc: {
+      summary: 'The latest risk (Greeks, P&L, VaR, margin) of one portfolio or of every covered one', tags: ['risk'], query: ScopeQuery,
+      responses: { 200: { description: 'With portfolioId: {portfolioId, risk | null}; without: {portfolios: [{portfolioId, risk}]}' } },
+      errors: { ...FORBIDDEN, 404: ['NOT_FOUND'] },
+    },
     handle: (c) => {
       const s = scope(c);
       if (!('ids' in s)) return s;
@@ -117,6 +153,13 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', pattern: '/risk/limits', paramCount: 0, hasBody: true,
+    doc: {
+      summary: "Set a portfolio's pre-trade limits and/or trading state", tags: ['risk'], body: SetLimitsBody,
+      description: 'Limit fields may be nested in `limits` or sit at the top level (the top level wins). Give limits, tradingState or both.',
+      bodyExample: { portfolioId: 'demo-0000', limits: { maxOrderQty: 500 }, tradingState: 'reducing' },
+      responses: { 200: { description: '{portfolioId, limits, tradingState}' } },
+      errors: { 400: ['INVALID_MESSAGE', 'INVALID_LIMITS'], ...FORBIDDEN, 404: ['NOT_FOUND'] },
+    },
     handle: async (c) => {
       const b = parseBody(SetLimitsBody, c.body);
       if (!b.ok) return b.result;
@@ -138,6 +181,16 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', pattern: '/trades', paramCount: 0, hasBody: true,
+    doc: {
+      summary: 'Submit an order', tags: ['trades'], body: SubmitTradeBody, bodyExample: ORDER_EXAMPLE,
+      description: 'Idempotent by clientOrderId: the same order posted again gets the original answer.',
+      responses: {
+        201: { description: '{order, fills}' },
+        409: { description: 'The clientOrderId was accepted with other fields: {code: DUPLICATE_CLIENT_ORDER_ID, reason, clientOrderId, orderId}' },
+        422: { description: "The engine rejected the order: {code (the engine's reason code, e.g. MAX_ORDER_NOTIONAL, MAILBOX_FULL), reason, clientOrderId}" },
+      },
+      errors: { 400: ['INVALID_MESSAGE'], ...FORBIDDEN, 404: ['NOT_FOUND'], 409: ['DUPLICATE_CLIENT_ORDER_ID'] },
+    },
     handle: async (c) => {
       const b = parseBody(SubmitTradeBody, c.body);
       if (!b.ok) return b.result;
@@ -158,6 +211,11 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', pattern: '/trades', paramCount: 0, hasBody: false,
+    doc: {
+      summary: 'Orders and their fills, in creation order, a page at a time', tags: ['trades'], query: TradesQuery,
+      responses: { 200: { description: '{orders, fills, nextCursor?}: go on while there is a nextCursor' } },
+      errors: { 400: ['BAD_QUERY'], ...FORBIDDEN, 404: ['NOT_FOUND'] },
+    },
     handle: (c) => {
       const s = scope(c);
       if (!('ids' in s)) return s;
@@ -176,6 +234,11 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', pattern: '/trades/:id', paramCount: 1, hasBody: false,
+    doc: {
+      summary: 'One order and its fills', tags: ['trades'],
+      responses: { 200: { description: '{order, fills}' } },
+      errors: { ...FORBIDDEN, 404: ['NOT_FOUND'] },
+    },
     handle: (c) => {
       const o = pathOrder(c, 'read');
       if (!('order' in o)) return o;
@@ -184,6 +247,11 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'del', pattern: '/trades/:id', paramCount: 1, hasBody: false,
+    doc: {
+      summary: 'Cancel an open order', tags: ['trades'],
+      responses: { 204: { description: 'Cancelled' } },
+      errors: { ...FORBIDDEN, 404: ['NOT_FOUND'], 409: ['CONFLICT', 'UNKNOWN_ORDER'] },
+    },
     handle: async (c) => {
       const o = pathOrder(c, 'cancel');
       if (!('order' in o)) return o;

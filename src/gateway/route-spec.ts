@@ -9,6 +9,7 @@ import type { Principal } from './auth.js';
 import { type Action, authorize } from './authorize.js';
 import { errors } from './errors.js';
 import { type HttpResult, type RequestInfo, fail } from './http-util.js';
+import type { RouteDoc } from './route-doc.js';
 
 /** Operator actions on the queues, backed by the composition root (src/persistence). */
 export interface AdminOps {
@@ -40,6 +41,8 @@ export interface RouteSpec {
    * route's, larger); checked from Content-Length before the body is read, then as it arrives.
    */
   readonly maxBodyBytes?: number;
+  /** What GET /openapi.json says of it (openapi.ts); its `body` is the schema `handle` parses. */
+  readonly doc?: RouteDoc;
   readonly handle: (c: RouteContext) => HttpResult | Promise<HttpResult>;
 }
 
@@ -78,5 +81,7 @@ export interface PublicRouteSpec {
   readonly paramCount: number;
   readonly hasBody: boolean;
   readonly public: true;
+  /** What GET /openapi.json says of it (openapi.ts); its `body` is the schema `handle` parses. */
+  readonly doc?: RouteDoc;
   readonly handle: (c: PublicRouteContext) => HttpResult | Promise<HttpResult>;
 }

@@ -12,6 +12,7 @@
  * "Received too big message") before we see it.
  */
 import uWS from 'uWebSockets.js';
+import * as z from 'zod';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
 import { credentialOf, notRevoked } from './auth.js';
@@ -35,6 +36,10 @@ import { type AdminOps, type PublicRouteSpec, type RouteSpec, denied } from './r
 import { ADMIN_ROUTES } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
+import { packageVersion } from '../cli/package-version.js';
+import { apiDocsFiles, staticAnswer } from './api-docs-page.js';
+import { type DocumentedRoute, openApiDocument } from './openapi.js';
+import { ErrorBody, type RouteDoc } from './route-doc.js';
 import { Subscriptions } from './subscriptions.js';
 import type { AlertFeed } from './alert-feed.js';
 import { type LogFn, type MessageAdmission, type WsContext, handleFrame } from './ws-handlers.js';
@@ -136,8 +141,18 @@ export interface GatewayOptions {
   readonly metrics?: { readonly registry: Registry; readonly token?: string; readonly realtime: RealtimeMetrics };
 }
 
+/** A method and pattern the gateway answers (besides OPTIONS and the 405/404 catch-alls). */
+export interface RegisteredRoute {
+  readonly method: 'get' | 'post' | 'del';
+  readonly pattern: string;
+}
+
 export interface Gateway {
   readonly port: number;
+  /** Every route registered, in order: what GET /openapi.json documents (a test holds the two equal). */
+  readonly routes: readonly RegisteredRoute[];
+  /** The routes with what the document says of each (their zod schemas and examples). */
+  readonly documented: readonly DocumentedRoute[];
   readonly uws: 'native' | 'fallback';
   readonly tls: boolean;
   /** Connections, conflated and dropped frames, slow consumers closed (read at scrape). */
@@ -147,11 +162,11 @@ export interface Gateway {
 
 const silent: LogFn = () => {};
 
-/** Routes that need no token (probes), served before the REST table. */
-type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly handle: (reply: Reply, req: HttpRequest) => void };
+/** Routes that need no token (probes, the API document and its page), served before the REST table. */
+type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly doc?: RouteDoc; readonly handle: (reply: Reply, req: HttpRequest) => void };
 
 /** A built file as an answer, with its own caching (and the page's own CSP) in place of the policy's. */
-function staticAnswer(file: StaticFile, csp?: string): HttpResult {
+function builtFileAnswer(file: StaticFile, csp?: string): HttpResult {
   return {
     status: 200,
     raw: { contentType: file.contentType, bytes: file.bytes },
@@ -164,15 +179,15 @@ function dashboardRoutes(site: DashboardSite | undefined): LocalRoute[] {
   if (site === undefined) return [];
   const page = (reply: Reply, req: HttpRequest) => {
     if (site.index === undefined) return reply.send(fail(503, errors.unavailable('the dashboard is not built: run `npm run build`')));
-    reply.send(staticAnswer(site.index, site.pageCsp(req.getHeader('host'))));
+    reply.send(builtFileAnswer(site.index, site.pageCsp(req.getHeader('host'))));
   };
   return [
-    { method: 'get', pattern: '/dashboard', handle: page },
-    { method: 'get', pattern: '/dashboard/', handle: page },
+    { method: 'get', pattern: '/dashboard', doc: DASHBOARD_DOC, handle: page },
+    { method: 'get', pattern: '/dashboard/', doc: DASHBOARD_DOC, handle: page },
     {
-      method: 'get', pattern: '/dashboard/assets/:name', handle: (reply, req) => {
+      method: 'get', pattern: '/dashboard/assets/:name', doc: DASHBOARD_ASSET_DOC, handle: (reply, req) => {
         const file = site.asset(req.getParameter(0) ?? '');
-        reply.send(file === undefined ? fail(404, errors.notFound('dashboard asset')) : staticAnswer(file));
+        reply.send(file === undefined ? fail(404, errors.notFound('dashboard asset')) : builtFileAnswer(file));
       },
     },
   ];
@@ -275,6 +290,11 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   // Operators' detail: served like every REST route (token verified, then the role), admins only.
   const healthRoute: RouteSpec = {
     method: 'get', pattern: '/health', paramCount: 0, hasBody: false,
+    doc: {
+      summary: 'The figures an operator looks at first (admins)', tags: ['operations'],
+      responses: { 200: { description: '{status, ready, uws, database, queues?, queueWorkers?, writerLock?, journal?, portfolios, ticks, recalculations, coalesced, mailboxRejections, tickGuard, pool, gateway}' } },
+      errors: { 403: ['FORBIDDEN'] },
+    },
     handle: (c) => {
       return denied(c.principal, 'operate') ?? { status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
     },
@@ -282,32 +302,55 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
 
   const local: LocalRoute[] = [
     // Liveness: the process answers. No detail, no token: a load balancer's probe.
-    { method: 'get', pattern: '/livez', handle: (reply) => reply.send({ status: 200, body: { status: 'live' } }) },
     {
-      method: 'get', pattern: '/readyz', handle: (reply) => {
+      method: 'get', pattern: '/livez', doc: LIVEZ_DOC,
+      handle: (reply) => reply.send({ status: 200, body: { status: 'live' } }),
+    },
+    {
+      method: 'get', pattern: '/readyz', doc: READYZ_DOC, handle: (reply) => {
         const r = opts.readiness?.() ?? { ready: true, components: {} };
         // Component names and states only: the reasons (database messages) are for /health.
         reply.send(r.ready ? { status: 200, body: { status: 'ready', components: r.components } } : { status: 503, body: { ...errors.notReady(notReadyList(r)), components: r.components } });
       },
     },
     // The public keys that verify the engine's tokens (RFC 7517), for anyone who checks them.
-    { method: 'get', pattern: '/.well-known/jwks.json', handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
+    { method: 'get', pattern: '/.well-known/jwks.json', doc: JWKS_DOC, handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
+    // The API document and its browsable page: public, as the routes they describe are no secret.
+    { method: 'get', pattern: '/openapi.json', doc: OPENAPI_DOC, handle: (reply) => reply.send({ status: 200, raw: { contentType: 'application/json', bytes: openApiJson } }) },
+    ...apiDocsFiles().map((f): LocalRoute => ({
+      method: 'get', pattern: f.pattern,
+      doc: { summary: f.summary, tags: ['documentation'], responses: { 200: { description: f.summary, contentType: f.contentType }, 304: { description: 'Not modified (If-None-Match)' } } },
+      handle: (reply, req) => reply.send(staticAnswer(f, req.getHeader('if-none-match'))),
+    })),
     ...dashboardRoutes(opts.dashboard),
   ];
   const metrics = opts.metrics;
   if (metrics) {
     // Prometheus: METRICS_TOKEN or a principal allowed `metrics` (metrics-route.ts).
     local.push({
-      method: 'get', pattern: '/metrics', handle: (reply, req) => {
+      method: 'get', pattern: '/metrics', doc: METRICS_DOC, handle: (reply, req) => {
         const o = { registry: metrics.registry, signedIn, ...(metrics.token !== undefined ? { token: metrics.token } : {}) };
         serveMetrics(o, reply, req.getHeader('authorization')).catch((e: unknown) => guard.internal('/metrics', reply, e));
       },
     });
   }
+  const restRoutes = [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...(opts.routes ?? [])];
+  const publicRoutes = opts.publicRoutes ?? [];
+  const documented: DocumentedRoute[] = [
+    ...local.map((r): DocumentedRoute => ({ method: r.method, pattern: r.pattern, access: 'local', hasBody: false, ...(r.doc ? { doc: r.doc } : {}) })),
+    ...restRoutes.map((r): DocumentedRoute => ({ method: r.method, pattern: r.pattern, access: 'signedIn', hasBody: r.hasBody, ...(r.doc ? { doc: r.doc } : {}) })),
+    ...publicRoutes.map((r): DocumentedRoute => ({ method: r.method, pattern: r.pattern, access: 'public', hasBody: r.hasBody, ...(r.doc ? { doc: r.doc } : {}) })),
+    { method: 'get', pattern: '/ws', access: 'local', hasBody: false, doc: WS_DOC },
+  ];
+  // Built once: the table does not change while the gateway runs.
+  const openApiJson = Buffer.from(JSON.stringify(openApiDocument(documented, { title: 'Risk engine API', version: packageVersion(), rateLimited: opts.rateLimits !== undefined })));
 
   // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
   const methodsOf = new Map<string, string[]>();
-  const addMethod = (pattern: string, method: string) => {
+  // What was registered, as it is registered: the test compares it with the document.
+  const registered: RegisteredRoute[] = [];
+  const addMethod = (pattern: string, method: RegisteredRoute['method']) => {
+    registered.push({ method, pattern });
     const m = methodsOf.get(pattern) ?? [];
     m.push(method === 'del' ? 'DELETE' : method.toUpperCase());
     methodsOf.set(pattern, m);
@@ -316,11 +359,11 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     addMethod(r.pattern, r.method);
     app.get(r.pattern, guard.http(`GET ${r.pattern}`, (reply, req) => r.handle(reply, req)));
   }
-  for (const route of [healthRoute, ...ROUTES, ...ADMIN_ROUTES, ...MARKET_ROUTES, ...(opts.routes ?? [])]) {
+  for (const route of restRoutes) {
     addMethod(route.pattern, route.method);
     app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => serveRest(route, reply, req, res)));
   }
-  for (const route of opts.publicRoutes ?? []) {
+  for (const route of publicRoutes) {
     addMethod(route.pattern, route.method);
     app[route.method](route.pattern, guard.http(`${route.method.toUpperCase()} ${route.pattern}`, (reply, req, res) => servePublic(route, reply, req, res)));
   }
@@ -537,6 +580,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   let closed = false;
   return {
     port,
+    routes: registered,
+    documented,
     uws: uwsKind,
     tls: opts.tls !== undefined,
     stats,
@@ -568,6 +613,62 @@ function endedWhy(apiKey: boolean, e: SessionsEnded): { readonly message: string
 }
 
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+// What GET /openapi.json says of the routes served here rather than from a route table.
+const LIVEZ_DOC: RouteDoc = {
+  summary: 'Liveness: the process answers (no detail, no token)', tags: ['operations'],
+  responses: { 200: { description: 'Live', schema: z.strictObject({ status: z.literal('live') }), example: { status: 'live' } } },
+};
+const READYZ_DOC: RouteDoc = {
+  summary: 'Readiness: whether orders can be accepted now (no token)', tags: ['operations'],
+  responses: {
+    200: {
+      description: 'Ready: every component "ok"', schema: z.strictObject({ status: z.literal('ready'), components: z.record(z.string(), z.string()) }),
+      example: { status: 'ready', components: { database: 'ok', journal: 'ok', queues: 'ok' } },
+    },
+    503: {
+      description: 'Not ready (NOT_READY): each component "ok" or its state, never an error text',
+      schema: ErrorBody.extend({ code: z.literal('NOT_READY'), components: z.record(z.string(), z.string()) }),
+      example: { code: 'NOT_READY', message: 'not ready: journal failing', requestId: 'r-1', components: { database: 'ok', journal: 'failing', queues: 'ok' } },
+    },
+  },
+};
+const JWKS_DOC: RouteDoc = {
+  summary: "The public keys that verify the engine's tokens (RFC 7517)", tags: ['auth'],
+  responses: {
+    200: {
+      description: 'Every key that verifies the engine\'s tokens',
+      schema: z.object({ keys: z.array(z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') })) }),
+      example: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k-2026-01', alg: 'EdDSA', use: 'sig' }] },
+    },
+  },
+};
+const OPENAPI_DOC: RouteDoc = {
+  summary: 'This document (OpenAPI 3.1)', tags: ['documentation'],
+  responses: { 200: { description: 'The OpenAPI document of every route the engine serves' } },
+};
+const METRICS_DOC: RouteDoc = {
+  summary: 'Prometheus metrics (text format 0.0.4): Bearer METRICS_TOKEN, or a principal allowed `metrics`', tags: ['operations'],
+  description: 'docs/OPERATIONS.md "Metrics" lists the families. Served only when METRICS_ENABLED (default true).',
+  responses: { 200: { description: 'The metrics, in the Prometheus text exposition format', contentType: 'text/plain; version=0.0.4' } },
+  errors: { 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] },
+};
+const DASHBOARD_DOC: RouteDoc = {
+  summary: 'The live dashboard (a web page that signs in itself; docs/DASHBOARD.md)', tags: ['dashboard'],
+  responses: { 200: { description: 'The page', contentType: 'text/html; charset=utf-8' } },
+  errors: { 503: ['UNAVAILABLE'] },
+};
+const DASHBOARD_ASSET_DOC: RouteDoc = {
+  summary: "One of the dashboard's built files (script, style, icon), by its hashed name", tags: ['dashboard'],
+  responses: { 200: { description: 'The file, cached for a year (its name changes with its content)' } },
+  errors: { 404: ['NOT_FOUND'] },
+};
+const WS_DOC: RouteDoc = {
+  summary: 'The websocket (MessagePack frames; docs/PROTOCOL.md)', tags: ['websocket'],
+  description: 'Opened with the websocket upgrade (101 Switching Protocols). A token may come in Authorization at the upgrade, or in the first `auth` message.',
+  responses: { 101: { description: 'Switching Protocols: the websocket is open' } },
+  errors: { 401: ['UNAUTHENTICATED'], 403: ['ORIGIN_NOT_ALLOWED'], 426: ['UPGRADE_REQUIRED'], 503: ['TOO_MANY_CONNECTIONS'] },
+};
 
 /**
  * TLS 1.2 suites: ECDHE key exchange and AEAD ciphers only (Mozilla's "intermediate" list without

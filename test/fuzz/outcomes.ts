@@ -8,7 +8,7 @@ import { COUNTERPARTY_REJECT_CODES } from '../../src/gateway/counterparty-screen
 import { CLOSE_CODES, GATEWAY_ERROR_CODES } from '../../src/gateway/errors.js';
 
 /** HTTP statuses a request may get (101 and 426 only on /ws). 500 is never one: it is a bug. */
-export const HTTP_STATUSES: ReadonlySet<number> = new Set([101, 200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 426, 429, 503]);
+export const HTTP_STATUSES: ReadonlySet<number> = new Set([101, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 426, 429, 503]);
 
 /** Headers on every HTTP answer but a 101 (docs/PROTOCOL.md, REST). */
 export const ANSWER_HEADERS: readonly string[] = ['x-request-id', 'x-content-type-options', 'cache-control', 'content-security-policy', 'referrer-policy'];
