@@ -62,7 +62,9 @@ export function openApiPath(pattern: string): { path: string; params: string[] }
 function operationId(method: string, pattern: string): string {
   const words = pattern.split('/').filter((s) => s !== '').flatMap((s) => (s.startsWith(':') ? ['by', s.slice(1)] : s.split(/[^A-Za-z0-9]+/)));
   const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
-  return (method === 'del' ? 'delete' : method) + words.map(cap).join('');
+  // A trailing slash is its own route (GET /dashboard/ beside GET /dashboard): its id says so.
+  const slash = pattern.length > 1 && pattern.endsWith('/') ? 'Slash' : '';
+  return (method === 'del' ? 'delete' : method) + words.map(cap).join('') + slash;
 }
 
 /** The error codes a route gives by status because of its shape, before its own. */

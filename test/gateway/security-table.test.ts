@@ -5,7 +5,11 @@
  * is refused where the portfolio must be covered, and a trader is refused on another trader's order.
  * A row without a probe below fails, and so does a registered route or message type without a row.
  */
-import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
+import { RealtimeMetrics } from '../../src/metrics/realtime-metrics.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDashboardSite } from '../../src/gateway/dashboard-site.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
@@ -96,6 +100,10 @@ const http = (r: { status: number; body: any }): Outcome => ({
 const frame = (m: Msg): Outcome => ({
   verdict: m.type === 'error' && m.code === 'FORBIDDEN' ? 'forbidden' : m.type === 'error' && m.code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'through', detail: JSON.stringify(m).slice(0, 160),
 });
+/** The dashboard as `npm run build` left it (the suite builds before it runs). */
+const DASHBOARD_DIR = join(import.meta.dirname, '..', '..', 'dist', 'dashboard');
+const dashboardAsset = (): string => readdirSync(join(DASHBOARD_DIR, 'assets')).find((f) => f.endsWith('.js')) ?? 'none-built.js';
+
 const get = async (token: string | undefined, path: string) => http(await httpJson(stack, 'GET', path, token === undefined ? {} : { token }));
 const post = async (token: string | undefined, path: string, body: unknown) => http(await httpJson(stack, 'POST', path, { ...(token === undefined ? {} : { token }), body }));
 
@@ -114,6 +122,10 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST GET /docs/swagger-ui.css': (t) => get(t, '/docs/swagger-ui.css'),
   'REST GET /docs/favicon-32x32.png': (t) => get(t, '/docs/favicon-32x32.png'),
   'REST GET /health': (t) => get(t, '/health'),
+  'REST GET /metrics': (t) => get(t, '/metrics'),
+  'REST GET /dashboard': (t) => get(t, '/dashboard'),
+  'REST GET /dashboard/': (t) => get(t, '/dashboard/'),
+  'REST GET /dashboard/assets/:name': (t) => get(t, `/dashboard/assets/${dashboardAsset()}`),
   'REST POST /portfolios': (t, p) => post(t, '/portfolios', { portfolioId: p, cash: 1_000_000 }),
   'REST GET /portfolios/:id': (t, p) => get(t, `/portfolios/${p}`),
   'REST GET /risk/positions': (t, p) => get(t, `/risk/positions?portfolioId=${p}`),
@@ -188,7 +200,7 @@ beforeAll(async () => {
   kyc = new KycService({ store: new KycStore(new MemoryKycRows(), dataKeys), audit: async () => {} });
   stack = await startStack((tokens) => {
     accounts = new AccountService({ identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {}, dataKeys });
-    return { publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
+    return { dashboard: loadDashboardSite(DASHBOARD_DIR, { secureWebsocket: false }), metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);
