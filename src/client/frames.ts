@@ -4,12 +4,15 @@
  * sends). Type-only imports: nothing of the server is bundled into a browser build.
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import type { StreamedRisk } from '../engine/actors/streamed-risk.js';
 import type {
-  AckOut, AlertOut, AuthenticatedOut, CancelMsg, ErrorOut, FillOut, OrderMsg, OrderUpdateOut, RejectOut, ReplaceMsg, RiskOut, SubscribeMsg, SubscribedOut, TickAckOut, TickMsg,
+  AckOut, AlertOut, AuthenticatedOut, CancelMsg, ErrorOut, FillOut, OrderMsg, OrderUpdateOut, RejectOut, ReplaceMsg, SubscribeMsg, SubscribedOut, TickAckOut, TickMsg,
 } from '../gateway/protocol.js';
 import type { FrameData } from './socket.js';
 
-export type { AckOut, AlertOut, AuthenticatedOut, ErrorOut, FillOut, OrderUpdateOut, RejectOut, RiskOut, SubscribedOut, TickAckOut };
+export type { AckOut, AlertOut, AuthenticatedOut, ErrorOut, FillOut, OrderUpdateOut, RejectOut, SubscribedOut, TickAckOut };
+/** A `risk` frame: the snapshot under the protocol's names (theta, not thetaPerYear). */
+export type RiskOut = { type: 'risk' } & StreamedRisk;
 
 export type MsgId = string | number;
 export type Channel = SubscribeMsg['channel'];

@@ -11,6 +11,7 @@
  * maxPayloadLength is 4 × maxFrameBytes, and a frame above that is closed by uWS itself (code 1006,
  * "Received too big message") before we see it.
  */
+import { asyncApiDocument } from './asyncapi.js';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { EngineApi } from '../engine/runtime/engine-api.js';
@@ -227,6 +228,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     },
   };
 
+  const asyncApi = asyncApiDocument();
   const local: LocalRoute[] = [
     // Liveness: the process answers. No detail, no token: a load balancer's probe.
     { method: 'get', pattern: '/livez', handle: (reply) => reply.send({ status: 200, body: { status: 'live' } }) },
@@ -239,6 +241,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     },
     // The public keys that verify the engine's tokens (RFC 7517), for anyone who checks them.
     { method: 'get', pattern: '/.well-known/jwks.json', handle: (reply) => reply.send({ status: 200, body: tokens.jwks() }) },
+    // The websocket protocol, machine-readable (AsyncAPI 3; asyncapi.ts): public, like the protocol's prose.
+    { method: 'get', pattern: '/asyncapi.json', handle: (reply) => reply.send({ status: 200, body: asyncApi }) },
   ];
 
   // One table of patterns → methods, so a known path with the wrong method is 405 with Allow.
