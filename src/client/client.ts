@@ -255,7 +255,10 @@ export class RiskEngineClient {
       open: () => void this.authenticate(s),
       frame: (data, isBinary) => this.onFrame(data, isBinary),
       close: (code, reason) => this.onSocketClose(s, code, reason),
-      error: (message) => (this.lastSocketError = message),
+      // The first one says why (ws reports an aborted handshake after an HTTP refusal, too).
+      error: (message) => {
+        if (this.lastSocketError === '') this.lastSocketError = message;
+      },
     });
     this.connectTimer = setTimeout(() => {
       this.lastSocketError = `not connected and authenticated within ${this.connectTimeoutMs} ms`;
@@ -326,7 +329,7 @@ export class RiskEngineClient {
     }
     this.pending.clear();
     if (this.firstConnect) {
-      return this.shutDown(clientErrors.connectFailed(this.opts.url, reason || `closed (${code})`), reason, code);
+      return this.shutDown(clientErrors.connectFailed(this.opts.url, reason || `closed (${code})`, code), reason, code);
     }
     const giveUp = this.backoff === false || code === AUTH_CLOSE
       || (code === TOKEN_EXPIRED_CLOSE && !('token' in this.opts.credentials && typeof this.opts.credentials.token === 'function'))

@@ -30,13 +30,15 @@ export class ClientError extends Error {
     readonly serverCode?: string,
     /** The websocket close code, when a close caused it. */
     readonly closeCode?: number,
+    /** CONNECT_FAILED: the socket's own reason (e.g. ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT, HTTP 401 …). */
+    readonly reason?: string,
   ) {
     super(message);
   }
 }
 
 export const clientErrors = {
-  connectFailed: (url: string, why: string) => new ClientError('CONNECT_FAILED', `cannot connect to ${url}: ${why}`),
+  connectFailed: (url: string, why: string, closeCode?: number) => new ClientError('CONNECT_FAILED', `cannot connect to ${url}: ${why}`, undefined, closeCode, why),
   authRefused: (serverCode: string, message: string) => new ClientError('AUTH_REFUSED', `authentication refused: ${serverCode}: ${message}`, serverCode),
   server: (what: string, serverCode: string, message: string) => new ClientError('SERVER_ERROR', `${what}: ${serverCode}: ${message}`, serverCode),
   timeout: (what: string, ms: number) => new ClientError('TIMEOUT', `${what}: no reply within ${ms} ms`),
