@@ -395,6 +395,8 @@ export class RiskEngineClient {
     }
     const list = this.handlers.get(type);
     if (list !== undefined) for (let i = 0; i < list.length; i++) (list[i] as Handler)(m);
+    // A push, or a reply to a message sent untracked by send() (the benchmark's orders): nothing to look up.
+    if (this.pending.size === 0) return;
     const id = m.id;
     if (id === undefined) return;
     const p = this.pending.get(id as MsgId);
