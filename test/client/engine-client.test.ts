@@ -4,7 +4,8 @@
  * worker: `npm run build` first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientError, type RiskEngineClient } from '../../src/client/index.js';
+import { WebSocket } from 'ws';
+import { ClientError, RiskEngineClient, type WebSocketConstructorLike } from '../../src/client/index.js';
 import { connectNode } from '../../src/client/node.js';
 import { type Stack, startStack } from '../gateway/harness.js';
 import { type CuttingProxy, startCuttingProxy } from './cutting-proxy.js';
@@ -39,6 +40,30 @@ async function tick(symbol: string, price: number): Promise<void> {
   expect(await acked).toMatchObject({ status: 'accepted' });
 }
 
+/**
+ * A socket with only the browser's surface (onopen, onmessage with event.data, onclose, onerror,
+ * binaryType 'arraybuffer'), so the client's browser path runs here; Node 20 has no WebSocket.
+ */
+class BrowserLikeSocket {
+  onopen: ((e: unknown) => void) | null = null;
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  onclose: ((e: { code: number; reason: string }) => void) | null = null;
+  onerror: ((e: unknown) => void) | null = null;
+  private readonly ws: WebSocket;
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.onopen = (e) => this.onopen?.(e);
+    this.ws.onmessage = (e) => this.onmessage?.({ data: e.data });
+    this.ws.onclose = (e) => this.onclose?.({ code: e.code, reason: e.reason });
+    this.ws.onerror = (e) => this.onerror?.(e);
+  }
+  get binaryType(): string { return this.ws.binaryType; }
+  set binaryType(t: string) { this.ws.binaryType = t as 'arraybuffer'; }
+  get readyState(): number { return this.ws.readyState; }
+  send(data: Uint8Array): void { this.ws.send(data); }
+  close(code?: number, reason?: string): void { this.ws.close(code, reason); }
+}
+
 beforeAll(async () => {
   stack = await startStack();
   proxy = await startCuttingProxy(stack.gateway.port);
@@ -61,6 +86,13 @@ describe('the typed websocket client against a real engine', () => {
     const ack = await c.submitOrder({ portfolioId: 'TRADE1', instrument: 'BBB', side: 'buy', qty: 2, orderType: 'market' });
     expect(ack).toMatchObject({ type: 'ack', status: 'filled', filledQty: 2, clientOrderId: expect.any(String) });
     expect(await fill).toMatchObject({ orderId: (ack as { orderId: string }).orderId, qty: 2 });
+  });
+
+  it('works on a socket with only the browser surface (ArrayBuffer frames)', async () => {
+    const c = await RiskEngineClient.connect({ url: stack.url, WebSocket: BrowserLikeSocket as unknown as WebSocketConstructorLike, credentials: { token: await stack.token('erin', ['trader'], ['TRADE1']) } });
+    open.push(c);
+    await c.subscribe('orders', { portfolioId: 'TRADE1' });
+    expect(await c.submitOrder({ portfolioId: 'TRADE1', instrument: 'BBB', side: 'sell', qty: 1, orderType: 'market' })).toMatchObject({ type: 'ack', status: 'filled' });
   });
 
   it('returns an engine reject as a value and a gateway error as a ClientError with the server code', async () => {
