@@ -40,6 +40,7 @@ import { LatencyRecorder, type LatencySummaryMs } from './realtime/latency-recor
 import { type ClockThread, startClockThread } from './realtime/clock-thread.js';
 import { runOpenLoop } from './realtime/open-loop.js';
 import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
+import { BenchEngineClient } from './realtime/engine-client.js';
 import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 import { type ServerHistograms, type ServerLatencyMs, bucketsBetween, scrapeServerHistograms, serverLatency } from './realtime/server-metrics.js';
 
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'risk-bench-'));
   const jwt = { issuer: 'risk-engine', audience: 'risk-engine' };
   const children: Child[] = [];
-  const clients: BenchClient[] = [];
+  const clients: { close(): Promise<void> }[] = [];
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const cleanup = async (): Promise<void> => {
     await Promise.all(clients.map((c) => c.close()));
@@ -269,14 +270,11 @@ async function main(): Promise<void> {
     process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${Math.round(performance.now() - t0)} ms\n`);
 
     const now = (): number => performance.now();
-    const feed = await BenchClient.connect(wsUrl, now, ca ? { ca } : {});
-    const trader = await BenchClient.connect(wsUrl, now, ca ? { ca } : {});
-    const watcher = await BenchClient.connect(wsUrl, now, ca ? { ca } : {});
+    const feed = await BenchEngineClient.login(wsUrl, now, await token('bench-feed', ['feed']), ca ? { ca } : {});
+    const trader = await BenchEngineClient.login(wsUrl, now, await token('bench-trader', ['trader']), ca ? { ca } : {});
+    const watcher = await BenchEngineClient.login(wsUrl, now, await token('bench-watcher', ['risk_manager']), ca ? { ca } : {});
     clients.push(feed, trader, watcher);
-    await feed.auth(await token('bench-feed', ['feed']));
-    await trader.auth(await token('bench-trader', ['trader']));
-    await watcher.auth(await token('bench-watcher', ['risk_manager']));
-    for (const id of scenario.sampled) await watcher.subscribe('risk', { portfolioId: id }, `sub-${id}`);
+    for (const id of scenario.sampled) await watcher.subscribe('risk', { portfolioId: id });
 
     // ---- echo floor, same order-sized frame, same rate as the orders ----
     const enc = new Encoder({ ignoreUndefined: true });
@@ -393,7 +391,7 @@ async function main(): Promise<void> {
             const px = prices[symbolIndex.get(instrument) ?? 0] as number;
             const side = i % 2 === 0 ? 'buy' : 'sell';
             // Half market orders (fill at once), half resting limits 3% away from the market.
-            const limit = i % 4 >= 2 ? { orderType: 'limit', limitPrice: Math.round(px * (side === 'buy' ? 0.97 : 1.03) * 100) / 100 } : { orderType: 'market' };
+            const limit = i % 4 >= 2 ? { orderType: 'limit' as const, limitPrice: Math.round(px * (side === 'buy' ? 0.97 : 1.03) * 100) / 100 } : { orderType: 'market' as const };
             orderDue.set(i, due);
             trader.send({ type: 'order', id: i, portfolioId, clientOrderId: `b-${i}`, instrument, side, qty: 1 + (i % 5), ...limit });
           },

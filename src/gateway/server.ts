@@ -11,6 +11,7 @@
  * maxPayloadLength is 4 × maxFrameBytes, and a frame above that is closed by uWS itself (code 1006,
  * "Received too big message") before we see it.
  */
+import { asyncApiDocument } from './asyncapi.js';
 import uWS from 'uWebSockets.js';
 import * as z from 'zod';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
@@ -300,6 +301,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     },
   };
 
+  const asyncApi = asyncApiDocument();
   const local: LocalRoute[] = [
     // Liveness: the process answers. No detail, no token: a load balancer's probe.
     {
@@ -323,6 +325,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       handle: (reply, req) => reply.send(staticAnswer(f, req.getHeader('if-none-match'))),
     })),
     ...dashboardRoutes(opts.dashboard),
+    // The websocket protocol, machine-readable (AsyncAPI 3; asyncapi.ts): public, like the protocol's prose.
+    { method: 'get', pattern: '/asyncapi.json', doc: ASYNCAPI_DOC, handle: (reply) => reply.send({ status: 200, body: asyncApi }) },
   ];
   const metrics = opts.metrics;
   if (metrics) {
@@ -662,6 +666,10 @@ const DASHBOARD_ASSET_DOC: RouteDoc = {
   summary: "One of the dashboard's built files (script, style, icon), by its hashed name", tags: ['dashboard'],
   responses: { 200: { description: 'The file, cached for a year (its name changes with its content)' } },
   errors: { 404: ['NOT_FOUND'] },
+};
+const ASYNCAPI_DOC: RouteDoc = {
+  summary: 'The websocket protocol as an AsyncAPI 3.0 document (every frame, its schema and examples)', tags: ['documentation'],
+  responses: { 200: { description: 'The AsyncAPI document of /ws (docs/PROTOCOL.md)' } },
 };
 const WS_DOC: RouteDoc = {
   summary: 'The websocket (MessagePack frames; docs/PROTOCOL.md)', tags: ['websocket'],

@@ -13,7 +13,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minter } from '../gateway/dev-keys.js';
-import { Client } from '../gateway/harness.js';
+import { connectNode } from '../../src/client/node.js';
 import { newTarget } from '../persistence/pg-fixture.js';
 import { makeTestCert, type TestCert } from '../tls-fixture.js';
 import { type CliRun, runBinIn } from './run-cli.js';
@@ -136,16 +136,19 @@ describe('serve with TLS_CERT_FILE and TLS_KEY_FILE', () => {
     const created = await https(`https://127.0.0.1:${server.port}/portfolios`, cert.ca, { method: 'POST', auth: admin, body: { portfolioId: 'TLS1', cash: 10_000_000 } });
     expect(created.status).toBe(201);
     const url = `wss://127.0.0.1:${server.port}/ws`;
-    const feed = await Client.login(url, await token('feed-1', ['feed']), { ca: cert.ca });
-    const trader = await Client.login(url, await token('trader-1', ['trader']), { ca: cert.ca });
+    // The typed client (src/client) over wss://, trusting only the engine's certificate.
+    const feed = await connectNode({ url, ca: cert.ca, credentials: { token: await token('feed-1', ['feed']) } });
+    const trader = await connectNode({ url, ca: cert.ca, credentials: { token: await token('trader-1', ['trader']) } });
     try {
       // The trader sees the tick on the market channel, so the engine has the price before the order.
-      expect(await trader.request({ type: 'subscribe', channel: 'market', symbol: 'AAA' })).toMatchObject({ type: 'subscribed' });
-      feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
-      expect(await trader.next((m) => m.type === 'tick' && m.symbol === 'AAA', 10_000)).toMatchObject({ price: 100 });
-      const ack = await trader.request({ type: 'order', portfolioId: 'TLS1', clientOrderId: 'tls-1', instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' }, 10_000);
+      const ticked = new Promise<unknown>((resolve) => trader.on('tick', (t) => t.symbol === 'AAA' && resolve(t)));
+      const filled = new Promise<unknown>((resolve) => trader.on('fill', resolve));
+      expect(await trader.subscribe('market', { symbol: 'AAA' })).toMatchObject({ type: 'subscribed' });
+      feed.tick({ symbol: 'AAA', price: 100, ts: Date.now() });
+      expect(await ticked).toMatchObject({ price: 100 });
+      const ack = await trader.submitOrder({ portfolioId: 'TLS1', clientOrderId: 'tls-1', instrument: 'AAA', side: 'buy', qty: 100, orderType: 'market' });
       expect(ack).toMatchObject({ type: 'ack', status: expect.any(String) });
-      expect(await trader.next((m) => m.type === 'fill', 10_000)).toMatchObject({ type: 'fill', portfolioId: 'TLS1', qty: 100, price: 100 });
+      expect(await filled).toMatchObject({ type: 'fill', portfolioId: 'TLS1', qty: 100, price: 100 });
     } finally {
       await Promise.all([feed.close(), trader.close()]);
     }

@@ -116,6 +116,7 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST GET /readyz': (t) => get(t, '/readyz'),
   'REST GET /.well-known/jwks.json': (t) => get(t, '/.well-known/jwks.json'),
   'REST GET /openapi.json': (t) => get(t, '/openapi.json'),
+  'REST GET /asyncapi.json': (t) => get(t, '/asyncapi.json'),
   'REST GET /docs': (t) => get(t, '/docs'),
   'REST GET /docs/init.js': (t) => get(t, '/docs/init.js'),
   'REST GET /docs/swagger-ui-bundle.js': (t) => get(t, '/docs/swagger-ui-bundle.js'),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Decoder, Encoder } from '@msgpack/msgpack';
-import { WebSocket } from 'ws';
+import { ClientError, type RiskEngineClient } from '../../client/index.js';
+import { connectNode } from '../../client/node.js';
 import type { StreamedRisk } from '../../engine/actors/streamed-risk.js';
 import { defineCommand } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
@@ -64,6 +64,7 @@ const UNTRUSTED_CERT = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT
 
 /** What to do about a TLS failure, for the connection error message. */
 function tlsHint(code: string | undefined, withCa: boolean): string {
+  // The client's CONNECT_FAILED reason is the socket's error code when it has one.
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return " (the server's certificate does not name this host: connect by a name it lists)";
   if (code === 'CERT_HAS_EXPIRED') return " (the server's certificate has expired)";
   if (code !== undefined && UNTRUSTED_CERT.has(code)) return ` (the server's certificate is not trusted${withCa ? ' by the --ca file' : ': give its CA with --ca FILE'})`;
@@ -80,80 +81,62 @@ interface WatchOptions {
   readonly ca?: Buffer;
 }
 
-function watch({ url, token, portfolioId, once, io, ca }: WatchOptions): Promise<number> {
-  const enc = new Encoder({ ignoreUndefined: true });
-  const dec = new Decoder();
+async function watch({ url, token, portfolioId, once, io, ca }: WatchOptions): Promise<number> {
+  let client: RiskEngineClient;
+  try {
+    client = await connectNode({
+      url, credentials: { token }, connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs: CONNECT_TIMEOUT_MS,
+      // After the first connection, a drop (an engine restart) is retried; --once has nothing to wait for.
+      reconnect: once ? false : { maxDelayMs: 5000 },
+      ...(ca !== undefined ? { ca } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ClientError && e.code === 'CONNECT_FAILED') throw new CliError(`${e.message}${tlsHint(e.reason, ca !== undefined)}`);
+    throw new CliError(e instanceof Error ? e.message : String(e));
+  }
   return new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS, ...(ca !== undefined ? { ca } : {}) });
-    ws.binaryType = 'nodebuffer';
     let settled = false;
     let latest: StreamedRisk | undefined;
     let renderTimer: NodeJS.Timeout | undefined;
     const finish = (code: number, err?: CliError): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(authTimer);
       if (renderTimer) clearInterval(renderTimer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      ws.removeAllListeners('close');
-      ws.on('error', () => {}); // late socket errors after we chose to leave are not news
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      void client.close();
       if (err) reject(err);
       else resolve(code);
     };
-    const fail = (message: string): void => finish(ExitCode.DataError, new CliError(message));
     const onSignal = (): void => {
       if (!once) io.stdout.write('\n');
       finish(ExitCode.Ok);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const authTimer = setTimeout(() => fail(`no risk subscription confirmed by ${url} within ${CONNECT_TIMEOUT_MS} ms`), CONNECT_TIMEOUT_MS);
 
-    const send = (m: Record<string, unknown>): void => ws.send(enc.encode(m), { binary: true });
-    ws.on('unexpected-response', (_req, res) => fail(`${url} refused the websocket upgrade: HTTP ${res.statusCode ?? '?'}`));
-    ws.on('error', (e: NodeJS.ErrnoException) => fail(`cannot connect to ${url}: ${e.code ?? e.message}${tlsHint(e.code, ca !== undefined)}`));
-    ws.on('close', (code, reason) => fail(`connection to ${url} closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
-    ws.on('open', () => send({ type: 'auth', id: 'auth', token }));
-    ws.on('message', (data: Buffer) => {
-      let m: Record<string, unknown>;
-      try {
-        m = dec.decode(data) as Record<string, unknown>;
-      } catch {
-        return fail(`${url} sent a frame that is not MessagePack`);
-      }
-      switch (m.type) {
-        case 'authenticated':
-          send({ type: 'subscribe', id: 'sub', channel: 'risk', portfolioId });
-          return;
-        case 'subscribed':
-          clearTimeout(authTimer);
-          if (!once) {
-            io.stdout.write(`\x1b[H\x1b[2Jwatching ${portfolioId} on ${url}: waiting for the first risk update…\n`);
-            renderTimer = setInterval(() => latest && io.stdout.write('\x1b[H\x1b[2J' + renderRisk(latest, Date.now())), RENDER_INTERVAL_MS);
-          }
-          return;
-        case 'error':
-        case 'reject':
-          // Before the subscription is confirmed an error is fatal (bad token, forbidden portfolio).
-          if (m.id === 'auth' || m.id === 'sub') return fail(`${String(m.code)}: ${String(m.message ?? m.reason)}`);
-          io.stderr.write(`watch: server error ${String(m.code)}: ${String(m.message ?? m.reason)}\n`);
-          return;
-        case 'risk': {
-          const r = m as unknown as StreamedRisk;
-          if (r.portfolioId !== portfolioId) return;
-          if (once) {
-            io.stdout.write(renderRisk(r, Date.now()));
-            return finish(ExitCode.Ok);
-          }
-          latest = r;
-          return;
-        }
-        default:
-          return;
-      }
+    client.on('closed', ({ error }) => error && finish(ExitCode.DataError, new CliError(`connection to ${url} lost: ${error.message}`)));
+    client.on('disconnected', ({ code, retryInMs }) => {
+      if (retryInMs !== undefined) io.stderr.write(`watch: connection to ${url} lost (${code}); reconnecting in ${Math.round(retryInMs)} ms\n`);
     });
+    // Errors that answer no request of ours (an expired token's notice, for one).
+    client.on('error', (m) => m.id === undefined && io.stderr.write(`watch: server error ${m.code}: ${m.message}\n`));
+    client.on('risk', (r) => {
+      if (r.portfolioId !== portfolioId) return;
+      if (once) {
+        io.stdout.write(renderRisk(r, Date.now()));
+        return finish(ExitCode.Ok);
+      }
+      latest = r;
+    });
+    client.subscribe('risk', { portfolioId }).then(
+      () => {
+        if (once || settled) return;
+        io.stdout.write(`\x1b[H\x1b[2Jwatching ${portfolioId} on ${url}: waiting for the first risk update…\n`);
+        renderTimer = setInterval(() => latest && io.stdout.write('\x1b[H\x1b[2J' + renderRisk(latest, Date.now())), RENDER_INTERVAL_MS);
+      },
+      (e: unknown) => finish(ExitCode.DataError, new CliError(e instanceof ClientError && e.serverCode !== undefined ? `${e.serverCode}: ${e.message}` : String(e))),
+    );
   });
 }
 
