@@ -18,8 +18,8 @@
 import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelayMs } from './backoff.js';
 import { ClientError, clientErrors } from './errors.js';
 import {
-  type CancelOrder, type Channel, FrameCodec, type MsgId, type NewOrder, type OrderReply, type OutboundMsg, type ReplaceOrder, type ServerFrames, type SubscribedOut,
-  type SubscriptionTarget, type Tick,
+  type AuthenticatedOut, type CancelOrder, type Channel, FrameCodec, type MsgId, type NewOrder, type OrderReply, type OutboundMsg, type ReplaceOrder, type ServerFrames,
+  type SubscribedOut, type SubscriptionTarget, type Tick,
 } from './frames.js';
 import { type FrameData, OPEN, type WebSocketConstructorLike, type WebSocketLike, attach } from './socket.js';
 
@@ -77,7 +77,7 @@ interface Pending {
   readonly kind: Kind;
   readonly what: string;
   /** The message to send (again, under a new id, for orders and subscriptions). */
-  readonly msg: OutboundMsg;
+  readonly msg: OutboundMsg | { type: 'auth'; token: string };
   /** subscribe: the subscription's key. */
   readonly key?: string;
   readonly resolve: (m: any) => void;
@@ -127,6 +127,8 @@ export class RiskEngineClient {
   private firstConnect: { resolve: () => void; reject: (e: ClientError) => void } | null = null;
   private closing: Promise<void> | null = null;
   private socketClosed: (() => void) | null = null;
+  /** A fixed token replaced by reauthenticate(): the one to use on the next connection. */
+  private latestToken: string | undefined;
 
   private constructor(private readonly opts: ClientOptions) {
     this.backoff = opts.reconnect === false ? false : { ...DEFAULT_BACKOFF, ...opts.reconnect };
@@ -178,6 +180,19 @@ export class RiskEngineClient {
     // Not connected: the server holds nothing for this client, so there is nothing to undo.
     if (this.state !== 'ready') return Promise.resolve({ type: 'unsubscribed', channel, ...target });
     return this.request('other', `unsubscribe ${channel}`, { type: 'unsubscribe', channel, ...target });
+  }
+
+  /**
+   * Hands a fresh token to the open connection (an `auth` on it, PROTOCOL.md "A session lasts as
+   * long as its token"): it and its subscriptions outlive the old token's `exp`. Resolves with the
+   * server's `authenticated` (the new `expMs`); a refused token rejects with SERVER_ERROR and leaves
+   * the connection on the old one. Not connected: NOT_CONNECTED (the next connection authenticates
+   * with the credentials anyway: a token function's fresh token, or a fixed token replaced by this one).
+   */
+  reauthenticate(token: string): Promise<AuthenticatedOut> {
+    const c = this.opts.credentials;
+    if ('token' in c && typeof c.token === 'string') this.latestToken = token;
+    return this.request('other', 'reauthenticate', { type: 'auth', token });
   }
 
   /**
@@ -270,7 +285,7 @@ export class RiskEngineClient {
     const c = this.opts.credentials;
     let msg: { type: 'auth'; id: string; token?: string; apiKey?: string };
     try {
-      msg = 'apiKey' in c ? { type: 'auth', id: AUTH_ID, apiKey: c.apiKey } : { type: 'auth', id: AUTH_ID, token: typeof c.token === 'function' ? await c.token() : c.token };
+      msg = 'apiKey' in c ? { type: 'auth', id: AUTH_ID, apiKey: c.apiKey } : { type: 'auth', id: AUTH_ID, token: typeof c.token === 'function' ? await c.token() : (this.latestToken ?? c.token) };
     } catch (e) {
       return this.shutDown(clientErrors.authRefused('TOKEN_PROVIDER', e instanceof Error ? e.message : String(e)), 'no token');
     }
@@ -341,6 +356,8 @@ export class RiskEngineClient {
     const delay = backoffDelayMs(this.backoff as BackoffOptions, this.attempt++, this.random);
     this.state = 'waiting';
     this.emit('disconnected', { code, reason, retryInMs: delay });
+    // A handler may have closed the client (e.g. on a close code that ends its session).
+    if (this.state !== 'waiting') return;
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
@@ -414,7 +431,7 @@ export class RiskEngineClient {
 
   // ---- requests ----
 
-  private request<T>(kind: Kind, what: string, msg: OutboundMsg, key?: string): Promise<T> {
+  private request<T>(kind: Kind, what: string, msg: Pending['msg'], key?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const p: Pending = { kind, what, msg, resolve, reject, ...(key !== undefined ? { key } : {}) };
       if (this.state === 'ready') return this.transmit(p);

@@ -144,6 +144,38 @@ describe('the typed websocket client against a real engine', () => {
     await expect.poll(() => fills).toEqual([engineFills[0]!.fillId]);
   });
 
+  it('keeps the connection and its subscriptions past the first token\'s expiry when handed a fresh token', async () => {
+    const c = await connectNode({ url: stack.url, credentials: { token: await stack.token('fran', ['trader'], ['TRADE1'], 2) } });
+    open.push(c);
+    await c.subscribe('market', { symbol: 'BBB' });
+    const dropped: number[] = [];
+    c.on('disconnected', (d) => dropped.push(d.code));
+    const again = await c.reauthenticate(await stack.token('fran', ['trader'], ['TRADE1'], 60));
+    expect(again).toMatchObject({ type: 'authenticated', sub: 'fran' });
+    expect(again.expMs).toBeGreaterThan(Date.now() + 30_000);
+    // Another identity is refused on this connection, which stays on the token it has.
+    await expect(c.reauthenticate(await stack.token('gus', ['trader'], ['TRADE1']))).rejects.toMatchObject({ code: 'SERVER_ERROR', serverCode: 'ALREADY_AUTHENTICATED' });
+    await new Promise((r) => setTimeout(r, 2500));
+    const pushed = once<{ price: number }>(c, 'tick', (t) => t.symbol === 'BBB');
+    await tick('BBB', 52);
+    expect(await pushed).toMatchObject({ price: 52 });
+    expect(c.connected).toBe(true);
+    expect(dropped).toEqual([]);
+  });
+
+  it('does not reconnect once a disconnected handler has closed it', async () => {
+    const c = await trader(`ws://127.0.0.1:${proxy.port}/ws`, 'hal');
+    const connected: boolean[] = [];
+    c.on('connected', (e) => connected.push(e.reconnected));
+    const closed = once(c, 'closed');
+    c.on('disconnected', () => void c.close());
+    proxy.cut();
+    expect(await closed).toEqual({});
+    await new Promise((r) => setTimeout(r, 300)); // the retry would have come after at most 20 ms
+    expect(connected).toEqual([]);
+    expect(c.connected).toBe(false);
+  });
+
   it('fails a cancel in flight across a drop with DISCONNECTED, and close() fails what waits with CLOSED', async () => {
     const c = await trader(`ws://127.0.0.1:${proxy.port}/ws`, 'dave');
     const resting = await c.submitOrder({ portfolioId: 'TRADE1', instrument: 'BBB', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 48 });

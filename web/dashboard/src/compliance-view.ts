@@ -5,7 +5,7 @@
  */
 import { el, setText } from './dom';
 import { num, time } from './format';
-import type { AlertFrame } from './frames';
+import type { AlertOut } from '../../../src/client/index.js';
 
 /** Alerts kept on screen; older ones are in GET /compliance/alerts. */
 const MAX_ALERTS = 200;
@@ -37,7 +37,7 @@ export class ComplianceView {
   ) {}
 
   /** New alerts (a batch from the stream or the first page from REST), drawn newest first. */
-  addAlerts(alerts: Iterable<AlertFrame>): void {
+  addAlerts(alerts: Iterable<AlertOut>): void {
     const fresh = [...alerts].filter((a) => !this.seen.has(a.alertId));
     // Ids are decimal strings that only grow: order by length, then text.
     fresh.sort((a, b) => b.alertId.length - a.alertId.length || (b.alertId < a.alertId ? -1 : 1));

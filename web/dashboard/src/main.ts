@@ -4,11 +4,11 @@
  * times a second, so the demo's hundreds of frames a second cost one Map.set each, not a repaint.
  */
 import './style.css';
+import type { AlertOut, RiskOut } from '../../../src/client/index.js';
 import { ComplianceView, type KycBacklog, type KycCaseRow } from './compliance-view';
 import { Conflator } from './conflate';
 import { byId, setText } from './dom';
 import { type Feed, type FeedState, type Subscription, feedUrl, openFeed } from './feed';
-import { type AlertFrame, type RiskFrame, isRiskFrame } from './frames';
 import { RiskGrid } from './risk-grid';
 import { ApiError, type Profile, Session } from './session';
 
@@ -116,38 +116,37 @@ async function start(mfaSetupRequired: boolean): Promise<void> {
   feed = openFeed(feedUrl(window.location), () => session.token(), subs, {
     onRisk: (f) => risk?.put(f.portfolioId, f),
     onAlert: (a) => compliance?.put(a.alertId, a),
-    onAuthenticated: () => {},
     onState: setState,
     onSessionEnded: (why) => signedOut(`the engine ended this session (${why})`),
   });
 }
 
-async function startRisk(): Promise<Conflator<string, RiskFrame>> {
+async function startRisk(): Promise<Conflator<string, RiskOut>> {
   ui.riskView.hidden = false;
   const grid = new RiskGrid(
     byId<HTMLTableElement>('risk-grid').tBodies[0] as HTMLTableSectionElement,
     byId<HTMLTableElement>('underlying-grid').tBodies[0] as HTMLTableSectionElement,
     byId('detail-name'), byId('risk-count'),
   );
-  const conflator = new Conflator<string, RiskFrame>(1000 / REPAINTS_PER_S, (latest) => grid.paint(latest, Date.now()), clock, scheduler);
-  const first = await session.api<{ portfolios: { portfolioId: string; risk: unknown }[] }>('GET', '/risk/portfolio');
+  const conflator = new Conflator<string, RiskOut>(1000 / REPAINTS_PER_S, (latest) => grid.paint(latest, Date.now()), clock, scheduler);
+  // The same snapshot as a `risk` frame's, without its `type` (null: not computed yet).
+  const first = await session.api<{ portfolios: { portfolioId: string; risk: Omit<RiskOut, 'type'> | null }[] }>('GET', '/risk/portfolio');
   for (const p of first.portfolios) {
     grid.ensure(p.portfolioId);
-    const f = { type: 'risk', ...(p.risk as object) };
-    if (p.risk !== null && isRiskFrame(f)) conflator.put(p.portfolioId, f);
+    if (p.risk !== null) conflator.put(p.portfolioId, { type: 'risk', ...p.risk });
   }
   window.setInterval(() => grid.paintAges(Date.now()), 1000);
   return conflator;
 }
 
-async function startCompliance(): Promise<Conflator<string, AlertFrame>> {
+async function startCompliance(): Promise<Conflator<string, AlertOut>> {
   ui.complianceView.hidden = false;
   const view = new ComplianceView(
     byId<HTMLTableElement>('alerts').tBodies[0] as HTMLTableSectionElement, byId('alert-count'),
     byId('kyc-backlog'), byId<HTMLTableElement>('kyc-cases').tBodies[0] as HTMLTableSectionElement,
   );
   // Alerts are never dropped: each has its own key, and a batch is drawn at the repaint rate.
-  const conflator = new Conflator<string, AlertFrame>(1000 / REPAINTS_PER_S, (batch) => view.addAlerts(batch.values()), clock, scheduler);
+  const conflator = new Conflator<string, AlertOut>(1000 / REPAINTS_PER_S, (batch) => view.addAlerts(batch.values()), clock, scheduler);
   const loadKyc = async () => {
     const metrics = await session.api<{ kycBacklog: KycBacklog | null }>('GET', '/compliance/risk-metrics');
     view.setBacklog(metrics.kycBacklog);
@@ -155,7 +154,7 @@ async function startCompliance(): Promise<Conflator<string, AlertFrame>> {
     const waiting = await Promise.all(['submitted', 'in_review'].map((s) => session.api<{ cases: KycCaseRow[] }>('GET', `/kyc?state=${s}&limit=100`)));
     view.setCases(waiting.flatMap((w) => w.cases));
   };
-  const alerts = await session.api<{ alerts: AlertFrame[] }>('GET', '/compliance/alerts?limit=100').catch((e: unknown) => {
+  const alerts = await session.api<{ alerts: AlertOut[] }>('GET', '/compliance/alerts?limit=100').catch((e: unknown) => {
     showError(e);
     return { alerts: [] };
   });

@@ -5,7 +5,7 @@
  */
 import { el, setText, svg } from './dom';
 import { ageMs, num, ratio } from './format';
-import type { RiskFrame } from './frames';
+import type { RiskOut } from '../../../src/client/index.js';
 import { Series } from './sparkline';
 
 const SPARK_W = 96;
@@ -25,7 +25,7 @@ interface Row {
   readonly cells: Record<Field, HTMLTableCellElement>;
   readonly line: SVGPolylineElement;
   readonly series: Series;
-  frame: RiskFrame | undefined;
+  frame: RiskOut | undefined;
 }
 
 export class RiskGrid {
@@ -73,7 +73,7 @@ export class RiskGrid {
   }
 
   /** The latest frame of each portfolio that changed since the last repaint. */
-  paint(latest: ReadonlyMap<string, RiskFrame>, nowMs: number): void {
+  paint(latest: ReadonlyMap<string, RiskOut>, nowMs: number): void {
     for (const [id, f] of latest) {
       const row = this.ensure(id);
       if (row.frame !== undefined && row.frame.seq >= f.seq) continue;
@@ -88,7 +88,7 @@ export class RiskGrid {
     for (const row of this.rows.values()) if (row.frame !== undefined) setText(row.cells.age, ageMs(nowMs - row.frame.computedMs));
   }
 
-  private fill(row: Row, f: RiskFrame, nowMs: number): void {
+  private fill(row: Row, f: RiskOut, nowMs: number): void {
     const c = row.cells;
     setText(c.delta, num(f.greeks.delta));
     setText(c.gamma, num(f.greeks.gamma));
