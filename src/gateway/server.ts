@@ -50,6 +50,8 @@ export class ListenError extends Error {
 
 /** True when the native uWS binary loaded; the package silently falls back to a `ws` shim otherwise. */
 export const isNativeUws: boolean = /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
+/** Which uWebSockets.js build packages/uws picked for this Node (package, Node version, ABI); logged and in /health. */
+export const uwsBuild: string = (uWS as { readonly build?: string }).build ?? 'unknown';
 
 export interface GatewayOptions {
   /** Default loopback: exposing the engine is a deliberate choice (0.0.0.0). */
@@ -139,7 +141,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     log('error', 'uWebSockets.js native binary not loaded: running the JS fallback', { node: process.version, abi: process.versions.modules });
     if (!opts.allowFallback) throw new Error(`uWebSockets.js native binary not loaded for Node ${process.version} (ABI ${process.versions.modules}); the JS fallback is refused`);
   } else {
-    log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind });
+    log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind, build: uwsBuild });
   }
 
   const hsts = opts.hsts ?? opts.tls !== undefined;
@@ -223,7 +225,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const healthRoute: RouteSpec = {
     method: 'get', pattern: '/health', paramCount: 0, hasBody: false,
     handle: (c) => {
-      return denied(c.principal, 'operate') ?? { status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
+      return denied(c.principal, 'operate') ?? { status: 200, body: healthBody(engine, uwsKind, uwsBuild, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
     },
   };
 

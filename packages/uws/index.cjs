@@ -1,0 +1,57 @@
+'use strict';
+/**
+ * `uWebSockets.js` for the engine: the first native build that loads on this Node, never the pure-JS
+ * fallback. @trufflesuite/uws-js-unofficial has Node 20 binaries (glibc 2.27) but silently falls back
+ * to a `ws` shim elsewhere; @btc-vision/uwebsockets.js has Node 20/22/24/25 binaries built against
+ * glibc 2.38, loaded as shipped where glibc is new enough, else as the copies compat.cjs prepared.
+ * If none loads, requiring this throws, listing why each candidate failed.
+ */
+const os = require('node:os');
+const path = require('node:path');
+
+const abi = process.versions.modules;
+const target = `${process.platform}_${process.arch}_${abi}`;
+const isNative = (m) => typeof m?.App === 'function' && /\[native code\]/.test(Function.prototype.toString.call(m.App));
+
+function unofficial() {
+  const dir = path.dirname(require.resolve('@trufflesuite/uws-js-unofficial/package.json'));
+  // The binary itself, not the package's loader: that one falls back to JS (with a console.warn).
+  return require(path.join(dir, 'binaries', `uws_${target}.node`));
+}
+
+function btcVision() {
+  return require('@btc-vision/uwebsockets.js');
+}
+
+function btcVisionCompat() {
+  const dir = path.join(__dirname, 'compat');
+  const shim = { exports: {} };
+  process.dlopen(shim, path.join(dir, 'glibc238-shim.node'), os.constants.dlopen.RTLD_NOW | os.constants.dlopen.RTLD_GLOBAL);
+  return require(path.join(dir, `uws_${target}.node`));
+}
+
+const candidates = [
+  ['@trufflesuite/uws-js-unofficial 20.30.0', unofficial],
+  ['@btc-vision/uwebsockets.js 20.57.0', btcVision],
+  ['@btc-vision/uwebsockets.js 20.57.0 (glibc < 2.38 compat)', btcVisionCompat],
+];
+
+const failures = [];
+for (const [name, load] of candidates) {
+  let m;
+  try {
+    m = load();
+  } catch (e) {
+    failures.push(`${name}: ${String(e && e.message).split('\n').filter(Boolean).pop()}`);
+    continue;
+  }
+  if (!isNative(m)) {
+    failures.push(`${name}: not a native build`);
+    continue;
+  }
+  module.exports = Object.assign({}, m, { build: `${name} (Node ${process.version}, ABI ${abi})` });
+  break;
+}
+if (module.exports.build === undefined) {
+  throw new Error(`no native uWebSockets.js build loads on Node ${process.version} (${target}); the pure-JS fallback is refused:\n  ${failures.join('\n  ')}`);
+}
