@@ -42,7 +42,9 @@ for (const [name, load] of candidates) {
   try {
     m = load();
   } catch (e) {
-    failures.push(`${name}: ${String(e && e.message).split('\n').filter(Boolean).pop()}`);
+    // The reason is the first line (Cannot find module …) or, after @btc-vision's preamble, the last (dlopen's).
+    const lines = String(e && e.message).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('- '));
+    failures.push(`${name}: ${lines.length > 1 && lines[0].startsWith('This version') ? lines[lines.length - 1] : lines[0]}`);
     continue;
   }
   if (!isNative(m)) {
@@ -53,5 +55,5 @@ for (const [name, load] of candidates) {
   break;
 }
 if (module.exports.build === undefined) {
-  throw new Error(`no native uWebSockets.js build loads on Node ${process.version} (${target}); the pure-JS fallback is refused:\n  ${failures.join('\n  ')}`);
+  throw new Error(`no native uWebSockets.js build loads on Node ${process.version} (${target}); the pure-JS fallback is refused (on glibc < 2.38, run \`node ${path.join(__dirname, 'compat.cjs')}\` if npm skipped it):\n  ${failures.join('\n  ')}`);
 }
