@@ -273,10 +273,16 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       const origin = req.getHeader('origin');
       reply.send({ status: 204, headers: [['allow', allow], ...policy.preflightHeaders(origin, allow)] });
     }));
-    // uWS prefers a route registered for the request's method over `any`, so only wrong methods land here.
-    app.any(pattern, guard.http(`* ${pattern}`, (reply, req) => {
+    const notAllowed = guard.http(`* ${pattern}`, (reply, req) => {
       reply.send({ ...fail(405, errors.methodNotAllowed(req.getCaseSensitiveMethod(), allow)), headers: [['allow', allow]] });
-    }));
+    });
+    // The 405 is registered for each standard method the path lacks, not only as `any`: uWS 20.57
+    // (Node 22/24) prefers any route of the request's method over an `any` route, whatever their
+    // paths, so `any` alone let GET /kyc/documents reach GET /kyc/:userId (20.30 weighed the path
+    // first). Among routes of one method a static segment still beats a parameter, on both builds.
+    for (const m of NOT_ALLOWED_METHODS) if (!methods.includes(m === 'del' ? 'DELETE' : m.toUpperCase())) app[m](pattern, notAllowed);
+    // Other methods (CONNECT, TRACE, unknown ones uWS passes on) land here.
+    app.any(pattern, notAllowed);
   }
   app.any('/*', guard.http('unknown route', (reply, req) => {
     reply.send(fail(404, errors.notFound(`route ${req.getCaseSensitiveMethod()} ${req.getUrl()}`)));
@@ -489,6 +495,8 @@ function endedWhy(apiKey: boolean, e: SessionsEnded): { readonly message: string
 }
 
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** uWS registrations that answer 405 on a known path lacking that method (OPTIONS has its own). */
+const NOT_ALLOWED_METHODS = ['get', 'post', 'put', 'patch', 'del', 'head'] as const;
 
 /**
  * TLS 1.2 suites: ECDHE key exchange and AEAD ciphers only (Mozilla's "intermediate" list without
