@@ -9,6 +9,19 @@
 const os = require('node:os');
 const path = require('node:path');
 
+/**
+ * The largest request head (request line and headers) uWS 20.57 takes, read by the native module
+ * from the environment once, when it loads: above it, uWS answers 431 itself. Its own default, 4 KiB,
+ * refuses a token for a few dozen portfolios; 16 KiB is Node's http default. An operator's value wins
+ * (1024 to 65535: uWS keeps offsets into the head in 16 bits). 20.30 (Node 20) does not read it.
+ */
+const HEADERS_SIZE = 'UWS_HTTP_MAX_HEADERS_SIZE';
+const DEFAULT_HEADERS_SIZE = 16 * 1024;
+if (process.env[HEADERS_SIZE] === undefined || process.env[HEADERS_SIZE] === '') process.env[HEADERS_SIZE] = String(DEFAULT_HEADERS_SIZE);
+else if (!/^\d+$/.test(process.env[HEADERS_SIZE]) || Number(process.env[HEADERS_SIZE]) < 1024 || Number(process.env[HEADERS_SIZE]) > 65535) {
+  throw new Error(`${HEADERS_SIZE}: expected a whole number of bytes from 1024 to 65535, got ${JSON.stringify(process.env[HEADERS_SIZE])}`);
+}
+
 const abi = process.versions.modules;
 const target = `${process.platform}_${process.arch}_${abi}`;
 const isNative = (m) => typeof m?.App === 'function' && /\[native code\]/.test(Function.prototype.toString.call(m.App));

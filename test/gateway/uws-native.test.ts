@@ -3,6 +3,8 @@
  * (CI runs this file on Node 20 and on Node 24) and never the pure-JS fallback; compat.cjs's ELF edit
  * only marks the GLIBC_2.38 need weak.
  */
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import uWS from 'uWebSockets.js';
@@ -37,6 +39,38 @@ describe('uWebSockets.js on this Node', () => {
     } finally {
       if (listen) uWS.us_listen_socket_close(listen);
     }
+  });
+});
+
+describe('request heads', () => {
+  /** One request written at once; resolves with the answer's status line ('' when closed without one). */
+  async function statusOf(head: string): Promise<string> {
+    let listen: uWS.us_listen_socket | false = false;
+    const app = uWS.App().any('/*', (res) => void res.end('ok'));
+    const port = await new Promise<number>((resolve, reject) =>
+      app.listen('127.0.0.1', 0, (ls) => { listen = ls; if (ls) resolve(uWS.us_socket_local_port(ls)); else reject(new Error('listen failed')); }));
+    try {
+      return await new Promise<string>((resolve) => {
+        const chunks: Buffer[] = [];
+        const s = net.connect(port, '127.0.0.1');
+        s.on('data', (d: Buffer) => chunks.push(d));
+        s.on('error', () => {});
+        s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1').split('\r\n', 1)[0] ?? ''));
+        s.end(head);
+      });
+    } finally {
+      if (listen) uWS.us_listen_socket_close(listen);
+    }
+  }
+
+  it('takes an 8 KiB Authorization header (20.57: the 16 KiB default; 20.30: a head that arrives in one read)', async () => {
+    expect(await statusOf(`GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'A'.repeat(8 * 1024)}\r\n\r\n`)).toBe('HTTP/1.1 200 OK');
+  });
+
+  it('refuses a UWS_HTTP_MAX_HEADERS_SIZE that is not a size uWS can use, at load', () => {
+    const load = (v: string) => execFileSync(process.execPath, ['-e', "require('uWebSockets.js')"], { env: { ...process.env, UWS_HTTP_MAX_HEADERS_SIZE: v }, stdio: 'pipe' });
+    expect(() => load('70000')).toThrow(/UWS_HTTP_MAX_HEADERS_SIZE: expected a whole number of bytes from 1024 to 65535, got "70000"/);
+    expect(() => load('8192')).not.toThrow();
   });
 });
 
