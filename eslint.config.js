@@ -33,7 +33,8 @@ const shadowedGlobal = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', '.scratch/', 'test-artifacts/'] },
+  // packages/uws is the CommonJS uWebSockets.js loader npm installs (no tsconfig project of its own).
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/', '.scratch/', 'test-artifacts/', 'packages/'] },
   js.configs.recommended,
   tseslint.configs.eslintRecommended,
   {

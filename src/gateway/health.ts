@@ -12,12 +12,13 @@ export interface Readiness {
   readonly components: Readonly<Record<string, string>>;
 }
 
-export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', gw: GatewayStats, persistence?: Record<string, unknown>, readiness?: Readiness): Record<string, unknown> {
+export function healthBody(engine: EngineApi, uws: 'native' | 'fallback', uwsBuild: string, gw: GatewayStats, persistence?: Record<string, unknown>, readiness?: Readiness): Record<string, unknown> {
   const s = engine.stats();
   return {
     status: 'ok',
     ready: readiness?.ready ?? true,
     uws,
+    uwsBuild,
     ...(persistence ?? { database: 'none' }),
     portfolios: s.portfolios,
     ticks: s.ticks,

@@ -61,6 +61,8 @@ export class ListenError extends Error {
 
 /** True when the native uWS binary loaded; the package silently falls back to a `ws` shim otherwise. */
 export const isNativeUws: boolean = /\[native code\]/.test(Function.prototype.toString.call(uWS.App));
+/** Which uWebSockets.js build packages/uws picked for this Node (package, Node version, ABI); logged and in /health. */
+export const uwsBuild: string = (uWS as { readonly build?: string }).build ?? 'unknown';
 
 export interface GatewayOptions {
   /** Default loopback: exposing the engine is a deliberate choice (0.0.0.0). */
@@ -202,7 +204,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     log('error', 'uWebSockets.js native binary not loaded: running the JS fallback', { node: process.version, abi: process.versions.modules });
     if (!opts.allowFallback) throw new Error(`uWebSockets.js native binary not loaded for Node ${process.version} (ABI ${process.versions.modules}); the JS fallback is refused`);
   } else {
-    log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind });
+    log('info', 'uWebSockets.js native binary loaded', { uws: uwsKind, build: uwsBuild });
   }
 
   const hsts = opts.hsts ?? opts.tls !== undefined;
@@ -297,7 +299,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       errors: { 403: ['FORBIDDEN'] },
     },
     handle: (c) => {
-      return denied(c.principal, 'operate') ?? { status: 200, body: healthBody(engine, uwsKind, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
+      return denied(c.principal, 'operate') ?? { status: 200, body: healthBody(engine, uwsKind, uwsBuild, stats, opts.persistenceHealth?.(), opts.readiness?.()) };
     },
   };
 
@@ -382,10 +384,16 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
       const origin = req.getHeader('origin');
       reply.send({ status: 204, headers: [['allow', allow], ...policy.preflightHeaders(origin, allow)] });
     }));
-    // uWS prefers a route registered for the request's method over `any`, so only wrong methods land here.
-    app.any(pattern, guard.http(`* ${pattern}`, (reply, req) => {
+    const notAllowed = guard.http(`* ${pattern}`, (reply, req) => {
       reply.send({ ...fail(405, errors.methodNotAllowed(req.getCaseSensitiveMethod(), allow)), headers: [['allow', allow]] });
-    }));
+    });
+    // The 405 is registered for each standard method the path lacks, not only as `any`: uWS 20.57
+    // (Node 22/24) prefers any route of the request's method over an `any` route, whatever their
+    // paths, so `any` alone let GET /kyc/documents reach GET /kyc/:userId (20.30 weighed the path
+    // first). Among routes of one method a static segment still beats a parameter, on both builds.
+    for (const m of NOT_ALLOWED_METHODS) if (!methods.includes(m === 'del' ? 'DELETE' : m.toUpperCase())) app[m](pattern, notAllowed);
+    // Other methods (CONNECT, TRACE, unknown ones uWS passes on) land here.
+    app.any(pattern, notAllowed);
   }
   app.any('/*', guard.http('unknown route', (reply, req) => {
     reply.send(fail(404, errors.notFound(`route ${req.getCaseSensitiveMethod()} ${req.getUrl()}`)));
@@ -617,6 +625,8 @@ function endedWhy(apiKey: boolean, e: SessionsEnded): { readonly message: string
 }
 
 const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** uWS registrations that answer 405 on a known path lacking that method (OPTIONS has its own). */
+const NOT_ALLOWED_METHODS = ['get', 'post', 'put', 'patch', 'del', 'head'] as const;
 
 // What GET /openapi.json says of the routes served here rather than from a route table.
 const LIVEZ_DOC: RouteDoc = {

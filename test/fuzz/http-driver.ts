@@ -3,11 +3,13 @@
  * followed by the client's FIN (uWS waits, without answering, on a request it cannot parse; the FIN
  * ends that wait with a close). Answers are parsed in order. The first request a close leaves
  * unanswered is recorded as "closed" (uWS's documented answer to HTTP it cannot parse); the ones
- * behind it are sent again on a new connection, so every request gets its own outcome.
+ * behind it are sent again on a new connection, so every request gets its own outcome. uWS 20.57
+ * writes a refusal of its own before that close (UWS_REFUSALS): it counts as the same close, never
+ * as an answer, since it may stand for any request of the batch from the first unanswered one on.
  */
 import net from 'node:net';
 import type { HostileRequest } from './hostile-http.js';
-import { ANSWER_HEADERS, HTTP_STATUSES } from './outcomes.js';
+import { ANSWER_HEADERS, HTTP_STATUSES, UWS_REFUSALS } from './outcomes.js';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -117,6 +119,12 @@ function exchange(port: number, bytes: Buffer, timeoutMs: number): Promise<{ dat
   });
 }
 
+/** The status of uWS's own refusal when the rest of the stream is exactly one (it closes after it). */
+export function uwsRefusal(rest: Buffer): number | undefined {
+  for (const [status, bytes] of UWS_REFUSALS) if (rest.length === bytes.length && rest.toString('latin1') === bytes) return status;
+  return undefined;
+}
+
 function count(t: HttpTally, key: string): void {
   t.outcomes.set(key, (t.outcomes.get(key) ?? 0) + 1);
 }
@@ -183,8 +191,12 @@ export async function driveHttp(requests: Iterator<HostileRequest>, total: numbe
       let pos = 0;
       let i = 0;
       let closeAfter = false;
+      /** uWS's own refusal ended the stream here: a close without an answer from request i on. */
+      let refused: number | undefined;
       for (; i < batch.length; i++) {
         const req = batch[i] as HostileRequest;
+        refused = timedOut ? undefined : uwsRefusal(data.subarray(pos));
+        if (refused !== undefined) break;
         const p = parseResponse(data, pos, req.method === 'HEAD', true);
         if (p.kind === 'incomplete') break;
         if (p.kind === 'garbage') {
@@ -220,11 +232,14 @@ export async function driveHttp(requests: Iterator<HostileRequest>, total: numbe
           // wait on a promise: which one it was is learnt by sending it alone.
           retry.push({ req: batch[i] as HostileRequest, solo: true }, ...batch.slice(i + 1).map((req) => ({ req, solo: false })));
         } else {
-          // Alone and closed without an answer: uWS's documented answer to a request it cannot parse.
+          // Alone and closed without an answer (20.57: after its own refusal): uWS's documented answer
+          // to a request it cannot parse.
           t.sent++;
-          count(t, 'closed');
+          count(t, refused !== undefined ? `uWS ${refused}` : 'closed');
         }
-      } else if (pos < data.length) {
+      } else if (pos < data.length && uwsRefusal(data.subarray(pos)) === undefined) {
+        // (uWS's refusal after the last answer is its close for bytes that were no request: the extra
+        // body bytes of a request whose Content-Length is short.)
         const last = batch[batch.length - 1] as HostileRequest;
         t.findings.push({ kind: last.method === 'HEAD' ? 'a HEAD answer has no body' : 'bytes after the last answer', request: last.what, problem: `${data.length - pos} bytes after the last answer: ${JSON.stringify(data.subarray(pos, pos + 80).toString('latin1'))}` });
       }

@@ -10,6 +10,18 @@ import { CLOSE_CODES, GATEWAY_ERROR_CODES } from '../../src/gateway/errors.js';
 /** HTTP statuses a request may get (101 and 426 only on /ws). 500 is never one: it is a bug. */
 export const HTTP_STATUSES: ReadonlySet<number> = new Set([101, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 426, 429, 503]);
 
+/**
+ * uWS's own refusal of a request it cannot parse (uWebSockets.js 20.57, HttpErrors.h), written whole
+ * and followed by the close: its status, `Connection: close` as the only header, its HTML body. The
+ * 20.30 build (Node 20) closes without writing anything instead. Either is "closed without an
+ * answer" for the oracle; anything else without our headers is a finding.
+ */
+export const UWS_REFUSALS: ReadonlyMap<number, string> = new Map([
+  [400, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n<h1>Bad Request</h1><hr><i>uWebSockets/20 Server</i>'],
+  [431, 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n<h1>Request Header Fields Too Large</h1><hr><i>uWebSockets/20 Server</i>'],
+  [505, 'HTTP/1.1 505 HTTP Version Not Supported\r\nConnection: close\r\n\r\n<h1>HTTP Version Not Supported</h1><p>This server does not support HTTP/1.0.</p><hr><i>uWebSockets/20 Server</i>'],
+]);
+
 /** Headers on every HTTP answer but a 101 (docs/PROTOCOL.md, REST). */
 export const ANSWER_HEADERS: readonly string[] = ['x-request-id', 'x-content-type-options', 'cache-control', 'content-security-policy', 'referrer-policy'];
 

@@ -4,6 +4,11 @@
  * and the pages of GET /trades (large answers: large-answer.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kycRoutes } from '../../src/gateway/kyc-routes.js';
+import { KycService } from '../../src/persistence/kyc-service.js';
+import { KycStore } from '../../src/persistence/kyc-store.js';
+import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
+import { memoryDataKeys } from '../../src/persistence/memory-data-keys.js';
 import { Client, type Stack, httpJson, startStack } from './harness.js';
 import { rawRequest } from './raw-http.js';
 
@@ -171,6 +176,29 @@ describe('HTTP edge: nothing a caller sends stops the engine', () => {
       expect((await stack.health()).body).toMatchObject({ status: 'ok', ready: false });
     } finally {
       ready = true;
+    }
+  });
+});
+
+describe('HTTP edge: a static path beside a parameter route', () => {
+  it('answers 405 for a method the static path lacks, though a parameter route of that method matches its shape', async () => {
+    // POST /kyc/documents and POST /kyc/submit beside GET /kyc/:userId: uWS 20.57 would hand a GET of
+    // either to GET /kyc/:userId if the 405 were registered only as `any`.
+    const kyc = new KycService({ store: new KycStore(new MemoryKycRows(), memoryDataKeys({ current: { id: 'k', key: Buffer.alloc(32) }, previous: [] })), audit: async () => {} });
+    const s = await startStack({ routes: kycRoutes(kyc) });
+    try {
+      const token = await s.token('cleo', ['compliance_officer'], ['*']);
+      for (const path of ['/kyc/documents', '/kyc/submit']) {
+        for (const auth of ['', `\r\nAuthorization: Bearer ${token}`]) {
+          const a = await rawRequest(s.gateway.port, `GET ${path} HTTP/1.1\r\nHost: x${auth}`);
+          expect(a.status, `GET ${path}${auth ? ' with a token' : ''}`).toBe(405);
+          expect(a.headers.allow).toBe('POST, OPTIONS');
+        }
+      }
+      // The parameter route itself still answers its method.
+      expect((await rawRequest(s.gateway.port, `GET /kyc/someone HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}`)).status).toBe(404);
+    } finally {
+      await s.close();
     }
   });
 });
