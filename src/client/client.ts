@@ -1,8 +1,9 @@
 /**
  * A typed client of the engine's websocket (docs/PROTOCOL.md; machine-readable: GET /asyncapi.json).
  *
- * - Connects with a token (or a function that returns a fresh one) or an API key, always by the
- *   `auth` message: a browser cannot set an Authorization header on a websocket.
+ * - Connects with a token (or a function that returns a fresh one) or an API key, by the `auth`
+ *   message: a browser cannot set an Authorization header on a websocket. (`inHandshake` leaves
+ *   authentication to the upgrade request or to the caller: the tests' protocol probes.)
  * - Subscriptions are remembered and sent again after every reconnect.
  * - Orders carry a `clientOrderId` (generated when absent). An order not yet answered when the
  *   connection drops is sent again, same `clientOrderId`, once connected again: the engine answers a
@@ -21,10 +22,15 @@ import {
   type AuthenticatedOut, type CancelOrder, type Channel, FrameCodec, type MsgId, type NewOrder, type OrderReply, type OutboundMsg, type ReplaceOrder, type ServerFrames,
   type SubscribedOut, type SubscriptionTarget, type Tick,
 } from './frames.js';
-import { type FrameData, OPEN, type WebSocketConstructorLike, type WebSocketLike, attach } from './socket.js';
+import { type FrameData, type HttpRefusal, OPEN, type WebSocketConstructorLike, type WebSocketLike, attach } from './socket.js';
 
-/** A fixed token, a function returning a fresh one for each (re)connection, or an API key. */
-export type Credentials = { readonly token: string | (() => string | Promise<string>) } | { readonly apiKey: string };
+/**
+ * A fixed token, a function returning a fresh one for each (re)connection, or an API key: sent in
+ * the `auth` message. `inHandshake`: the upgrade request carries them (an Authorization header set
+ * through `socketOptions`, Node only) or nothing does yet; the client sends no `auth` and is ready
+ * once the socket opens (the tests' protocol probes authenticate, or fail to, by hand).
+ */
+export type Credentials = { readonly token: string | (() => string | Promise<string>) } | { readonly apiKey: string } | { readonly inHandshake: true };
 
 export interface ClientOptions {
   readonly url: string;
@@ -45,13 +51,16 @@ export interface ClientOptions {
   readonly clientOrderId?: () => string;
   /** Jitter source for the backoff (tests pass a seeded one). */
   readonly random?: () => number;
-  /** Sees every frame's bytes first; returning true means it was handled and is not decoded. */
-  readonly onFrame?: (data: FrameData) => boolean;
+  /** Sees every frame's bytes first (text frames too); returning true means it was handled and is not decoded. */
+  readonly onFrame?: (data: FrameData, isBinary: boolean) => boolean;
+  /** Listeners attached before the first connection opens, so they see its events and frames too. */
+  readonly listeners?: { readonly [K in keyof ClientEvents]?: (e: ClientEvents[K]) => void };
 }
 
 export interface ConnectedEvent {
-  readonly sub: string;
-  readonly expMs: number;
+  /** The authenticated subject and token expiry; undefined with `inHandshake` credentials (no `auth` reply to read them from). */
+  readonly sub: string | undefined;
+  readonly expMs: number | undefined;
   /** false for the first connection, true after a reconnect. */
   readonly reconnected: boolean;
 }
@@ -69,6 +78,8 @@ export type ClientEvents = ServerFrames & {
   closed: { readonly error?: ClientError };
   /** A frame the client could not read, or a remembered subscription the server refused after a reconnect. */
   problem: ClientError;
+  /** Every decoded frame, whatever its type, with the bytes it arrived as (before the handlers of its type). */
+  frame: { readonly msg: { readonly type: string } & Record<string, unknown>; readonly data: FrameData };
 };
 
 type Handler = (e: any) => void;
@@ -122,6 +133,8 @@ export class RiskEngineClient {
   private attempt = 0;
   private nextId = 1;
   private lastSocketError = '';
+  private lastHttpRefusal: HttpRefusal | undefined;
+  private lastCloseInfo: { readonly code: number; readonly reason: string } | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private firstConnect: { resolve: () => void; reject: (e: ClientError) => void } | null = null;
@@ -136,6 +149,7 @@ export class RiskEngineClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.nextClientOrderId = opts.clientOrderId ?? defaultClientOrderId();
     this.random = opts.random ?? Math.random;
+    for (const [type, h] of Object.entries(opts.listeners ?? {})) if (h !== undefined) this.on(type as keyof ClientEvents, h as Handler);
   }
 
   /** Opens, authenticates and resolves once ready; a failure of this first connection rejects (no retry). */
@@ -150,6 +164,19 @@ export class RiskEngineClient {
   /** True while authenticated on an open connection. */
   get connected(): boolean {
     return this.state === 'ready';
+  }
+
+  /**
+   * The websocket of the current connection (null between connections), for what only a transport
+   * can be asked: tests pause its reads or cork its writes. Sending and closing go through the client.
+   */
+  get webSocket(): WebSocketLike | null {
+    return this.socket;
+  }
+
+  /** The code and reason of the last connection's close (the server's, or its echo of `close()`). */
+  get lastClose(): { readonly code: number; readonly reason: string } | undefined {
+    return this.lastCloseInfo;
   }
 
   /** Listens to a server frame type or a client event; returns the function that stops listening. */
@@ -227,6 +254,16 @@ export class RiskEngineClient {
     this.socket.send(this.codec.encode(msg));
   }
 
+  /**
+   * Sends one frame exactly as given, past the codec: bytes encoded elsewhere, or a frame the
+   * protocol refuses (a string goes out as a text frame; malformed MessagePack) for a test that
+   * probes the server with it. Throws NOT_CONNECTED when not ready.
+   */
+  sendRawFrame(data: Uint8Array | string): void {
+    if (this.state !== 'ready' || this.socket === null) throw clientErrors.notConnected('raw frame');
+    this.socket.send(data);
+  }
+
   /** Closes for good: no reconnect, every request still waiting fails with CLOSED. Safe to call twice. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
@@ -258,6 +295,7 @@ export class RiskEngineClient {
   private open(): void {
     this.state = 'connecting';
     this.lastSocketError = '';
+    this.lastHttpRefusal = undefined;
     let s: WebSocketLike;
     try {
       s = new this.opts.WebSocket(this.opts.url, undefined, this.opts.socketOptions as never);
@@ -267,12 +305,13 @@ export class RiskEngineClient {
     s.binaryType = this.opts.binaryType ?? 'arraybuffer';
     this.socket = s;
     this.detach = attach(s, {
-      open: () => void this.authenticate(s),
+      open: () => ('inHandshake' in this.opts.credentials ? this.onReady(undefined) : void this.authenticate(s)),
       frame: (data, isBinary) => this.onFrame(data, isBinary),
       close: (code, reason) => this.onSocketClose(s, code, reason),
       // The first one says why (ws reports an aborted handshake after an HTTP refusal, too).
-      error: (message) => {
+      error: (message, refusal) => {
         if (this.lastSocketError === '') this.lastSocketError = message;
+        if (refusal !== undefined) this.lastHttpRefusal ??= refusal;
       },
     });
     this.connectTimer = setTimeout(() => {
@@ -283,6 +322,7 @@ export class RiskEngineClient {
 
   private async authenticate(s: WebSocketLike): Promise<void> {
     const c = this.opts.credentials;
+    if ('inHandshake' in c) return;
     let msg: { type: 'auth'; id: string; token?: string; apiKey?: string };
     try {
       msg = 'apiKey' in c ? { type: 'auth', id: AUTH_ID, apiKey: c.apiKey } : { type: 'auth', id: AUTH_ID, token: typeof c.token === 'function' ? await c.token() : (this.latestToken ?? c.token) };
@@ -292,7 +332,8 @@ export class RiskEngineClient {
     if (this.socket === s && s.readyState === OPEN) s.send(this.codec.encode(msg));
   }
 
-  private onAuthenticated(m: ServerFrames['authenticated']): void {
+  /** Authenticated (`m`: the server's reply to the client's `auth`), or open with `inHandshake` credentials. */
+  private onReady(m: ServerFrames['authenticated'] | undefined): void {
     clearTimeout(this.connectTimer);
     const reconnected = this.everReady;
     this.state = 'ready';
@@ -321,11 +362,12 @@ export class RiskEngineClient {
     const first = this.firstConnect;
     this.firstConnect = null;
     first?.resolve();
-    this.emit('connected', { sub: m.sub, expMs: m.expMs, reconnected });
+    this.emit('connected', { sub: m?.sub, expMs: m?.expMs, reconnected });
   }
 
   private onSocketClose(s: WebSocketLike, code: number, reason: string): void {
     if (this.socket !== s) return;
+    this.lastCloseInfo = { code, reason };
     this.detachSocket();
     const done = this.socketClosed;
     this.socketClosed = null;
@@ -344,7 +386,7 @@ export class RiskEngineClient {
     }
     this.pending.clear();
     if (this.firstConnect) {
-      return this.shutDown(clientErrors.connectFailed(this.opts.url, reason || `closed (${code})`, code), reason, code);
+      return this.shutDown(clientErrors.connectFailed(this.opts.url, reason || `closed (${code})`, code, this.lastHttpRefusal), reason, code);
     }
     const giveUp = this.backoff === false || code === AUTH_CLOSE
       || (code === TOKEN_EXPIRED_CLOSE && !('token' in this.opts.credentials && typeof this.opts.credentials.token === 'function'))
@@ -393,7 +435,7 @@ export class RiskEngineClient {
   // ---- frames ----
 
   private onFrame(data: FrameData, isBinary: boolean): void {
-    if (this.opts.onFrame?.(data) === true) return;
+    if (this.opts.onFrame?.(data, isBinary) === true) return;
     let m: { type?: unknown; id?: unknown } & Record<string, unknown>;
     try {
       if (!isBinary) throw new Error('a text frame');
@@ -406,8 +448,11 @@ export class RiskEngineClient {
     }
     const type = m.type;
     if (typeof type !== 'string') return this.emit('problem', clientErrors.badFrame('no type'));
-    if (m.id === AUTH_ID && (type === 'authenticated' || type === 'error')) {
-      if (type === 'authenticated') return this.onAuthenticated(m as unknown as ServerFrames['authenticated']);
+    // Only when someone listens: the benchmark's path allocates nothing more per frame.
+    const all = this.handlers.get('frame');
+    if (all !== undefined && all.length > 0) this.emit('frame', { msg: m as { type: string } & Record<string, unknown>, data });
+    if (m.id === AUTH_ID && (type === 'authenticated' || type === 'error') && !('inHandshake' in this.opts.credentials)) {
+      if (type === 'authenticated') return this.onReady(m as unknown as ServerFrames['authenticated']);
       return this.shutDown(clientErrors.authRefused(String(m.code), String(m.message)), 'authentication refused');
     }
     const list = this.handlers.get(type);

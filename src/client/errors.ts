@@ -3,6 +3,8 @@
  * the code, never on the message). `serverCode` carries the engine's own code when the server
  * answered with `error` (docs/PROTOCOL.md, "Gateway error codes").
  */
+import type { HttpRefusal } from './socket.js';
+
 export type ClientErrorCode =
   /** The websocket could not be opened (refused, TLS, HTTP answer instead of an upgrade). */
   | 'CONNECT_FAILED'
@@ -32,13 +34,15 @@ export class ClientError extends Error {
     readonly closeCode?: number,
     /** CONNECT_FAILED: the socket's own reason (e.g. ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT, HTTP 401 …). */
     readonly reason?: string,
+    /** CONNECT_FAILED because the server answered the upgrade with plain HTTP: its status and body (why it refused). */
+    readonly http?: HttpRefusal,
   ) {
     super(message);
   }
 }
 
 export const clientErrors = {
-  connectFailed: (url: string, why: string, closeCode?: number) => new ClientError('CONNECT_FAILED', `cannot connect to ${url}: ${why}`, undefined, closeCode, why),
+  connectFailed: (url: string, why: string, closeCode?: number, http?: HttpRefusal) => new ClientError('CONNECT_FAILED', `cannot connect to ${url}: ${why}${http?.body ? ` (${http.body})` : ''}`, undefined, closeCode, why, http),
   authRefused: (serverCode: string, message: string) => new ClientError('AUTH_REFUSED', `authentication refused: ${serverCode}: ${message}`, serverCode),
   server: (what: string, serverCode: string, message: string) => new ClientError('SERVER_ERROR', `${what}: ${serverCode}: ${message}`, serverCode),
   timeout: (what: string, ms: number) => new ClientError('TIMEOUT', `${what}: no reply within ${ms} ms`),

@@ -3,4 +3,4 @@ export { RiskEngineClient, type ClientEvents, type ClientOptions, type Connected
 export { ClientError, type ClientErrorCode } from './errors.js';
 export type { BackoffOptions } from './backoff.js';
 export type * from './frames.js';
-export type { FrameData, WebSocketConstructorLike, WebSocketLike } from './socket.js';
+export type { FrameData, HttpRefusal, WebSocketConstructorLike, WebSocketLike } from './socket.js';

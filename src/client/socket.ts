@@ -11,19 +11,29 @@ export type FrameData = ArrayBuffer | Uint8Array;
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
-  send(data: Uint8Array): void;
+  /** A string goes out as a text frame (the protocol refuses those: only tests send one, through `sendRawFrame`). */
+  send(data: Uint8Array | string): void;
   close(code?: number, reason?: string): void;
 }
 
 /** `new WebSocket(url)` (browser) or `new WebSocket(url, protocols, options)` (`ws`). */
 export type WebSocketConstructorLike = new (url: string, protocols?: string | string[], options?: never) => WebSocketLike;
 
+/** The server answered the upgrade request with plain HTTP (401, 403, 503 …): its status and the start of its body. */
+export interface HttpRefusal {
+  readonly status: number;
+  readonly body: string;
+}
+
 export interface SocketListeners {
   open(): void;
   frame(data: FrameData, isBinary: boolean): void;
   close(code: number, reason: string): void;
-  error(message: string): void;
+  error(message: string, refusal?: HttpRefusal): void;
 }
+
+/** Enough of a refusal's body to say why (the gateway's are one short JSON object). */
+const REFUSAL_BODY_MAX_BYTES = 4096;
 
 interface NodeStyle {
   on(event: string, fn: (...args: any[]) => void): unknown;
@@ -49,10 +59,28 @@ export function attach(s: WebSocketLike, l: SocketListeners): () => void {
     s.on('message', (data: FrameData, isBinary: boolean) => l.frame(data, isBinary));
     s.on('close', (code: number, reason: { toString(): string }) => l.close(code, reason.toString()));
     s.on('error', (e: Error & { code?: string }) => l.error(e.code ?? e.message));
-    s.on('unexpected-response', (_req: unknown, res: { statusCode?: number }) => {
-      l.error(`HTTP ${res.statusCode ?? '?'} instead of the websocket upgrade`);
-      // ws leaves the socket to us after an unexpected response.
-      (s as unknown as { terminate?(): void }).terminate?.();
+    s.on('unexpected-response', (_req: unknown, res: NodeStyle & { statusCode?: number }) => {
+      // The body says why (e.g. which connection cap was hit); read a bounded start of it first.
+      const status = res.statusCode ?? 0;
+      // Uint8Array and TextDecoder, not Buffer: this file is bundled for browsers too.
+      const body = new Uint8Array(REFUSAL_BODY_MAX_BYTES);
+      let bytes = 0;
+      let reported = false;
+      const report = () => {
+        if (reported) return;
+        reported = true;
+        l.error(`HTTP ${status || '?'} instead of the websocket upgrade`, { status, body: new TextDecoder().decode(body.subarray(0, bytes)) });
+        // ws leaves the socket to us after an unexpected response.
+        (s as unknown as { terminate?(): void }).terminate?.();
+      };
+      res.on('data', (c: Uint8Array) => {
+        const n = Math.min(c.length, REFUSAL_BODY_MAX_BYTES - bytes);
+        body.set(c.subarray(0, n), bytes);
+        bytes += n;
+      });
+      res.on('end', report);
+      res.on('close', report);
+      res.on('error', report);
     });
     return () => {
       for (const ev of ['open', 'message', 'close', 'error', 'unexpected-response']) s.removeAllListeners(ev);

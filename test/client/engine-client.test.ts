@@ -110,6 +110,37 @@ describe('the typed websocket client against a real engine', () => {
     await expect(connectNode({ url: 'ws://127.0.0.1:1/ws', credentials: { token: 'x' } })).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
   });
 
+  it('leaves sign-in to the upgrade request with inHandshake credentials, and listeners given up front see the first connection and every frame with its bytes', async () => {
+    const token = await stack.token('frank', ['trader'], ['TRADE1']);
+    const connected: unknown[] = [];
+    const frames: { type: string; bytes: number }[] = [];
+    const c = await connectNode({
+      url: stack.url, credentials: { inHandshake: true }, reconnect: false, ws: { headers: { authorization: `Bearer ${token}` } },
+      listeners: { connected: (e) => connected.push(e), frame: ({ msg, data }) => frames.push({ type: msg.type, bytes: data.byteLength }) },
+    });
+    open.push(c);
+    expect(connected).toEqual([{ sub: undefined, expMs: undefined, reconnected: false }]);
+    expect(await c.subscribe('orders', { portfolioId: 'TRADE1' })).toMatchObject({ type: 'subscribed' });
+    expect(frames).toEqual([{ type: 'subscribed', bytes: expect.any(Number) }]);
+    expect(frames[0]!.bytes).toBeGreaterThan(0);
+  });
+
+  it('says why an upgrade was refused: CONNECT_FAILED with the HTTP status and body', async () => {
+    const refused = connectNode({ url: stack.url, credentials: { inHandshake: true }, ws: { headers: { authorization: 'Bearer not-a-jwt' } } });
+    await expect(refused).rejects.toMatchObject({ code: 'CONNECT_FAILED', http: { status: 401, body: expect.stringContaining('UNAUTHENTICATED') } });
+  });
+
+  it('sends a raw frame as given (the server answers a text frame with BAD_FRAME) and keeps the code of the last close', async () => {
+    const c = await trader(stack.url, 'gina');
+    const answer = once<{ code: string }>(c, 'error');
+    c.sendRawFrame('{"type":"subscribe","channel":"orders"}');
+    expect(await answer).toMatchObject({ code: 'BAD_FRAME' });
+    expect(c.lastClose).toBeUndefined();
+    await c.close();
+    expect(c.lastClose).toMatchObject({ code: 1000 });
+    expect(() => c.sendRawFrame(new Uint8Array([0x80]))).toThrow(ClientError);
+  });
+
   it('reconnects after the connection is cut and holds its subscriptions again', async () => {
     const c = await trader(`ws://127.0.0.1:${proxy.port}/ws`, 'bob');
     await c.subscribe('market', { symbol: 'BBB' });

@@ -1,14 +1,16 @@
 /**
  * The whole real-time stack on loopback for the gateway's end-to-end tests: the real risk pool
  * (piscina, compiled worker: run `npm run build` first), the real engine, the real uWS gateway on
- * port 0, and `ws` clients speaking MessagePack. Nothing of ours is faked.
+ * port 0, and websocket clients speaking MessagePack: the typed client (src/client) under a test
+ * adapter (`Client`). Nothing of ours is faked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decode, encode } from '@msgpack/msgpack';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { ClientError, type OutboundMsg, type RiskEngineClient } from '../../src/client/index.js';
+import { type NodeClientOptions, connectNode } from '../../src/client/node.js';
 import type { KycGate } from '../../src/engine/limits/kyc-gate.js';
 import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
 import { realtimeVarEstimator } from '../../src/engine/risk/realtime-var-estimator.js';
@@ -86,7 +88,29 @@ export async function startStack(gw: Partial<GatewayOptions> | ((tokens: Tokens)
 
 export type Msg = Record<string, any>;
 
-/** A websocket client that decodes every frame into a queue and lets a test wait for a match. */
+export interface ConnectOptions {
+  /** Sent in the query string (`?token=`: refused unless allowQueryToken). */
+  token?: string;
+  /** Sent in the upgrade's Authorization header as `Bearer …`. */
+  header?: string;
+  /** Sent in the upgrade's Authorization header as `ApiKey …`. */
+  apiKeyHeader?: string;
+  origin?: string;
+  localAddress?: string;
+  /** The certificates a wss:// client trusts. */
+  ca?: Buffer;
+}
+
+type CloseInfo = { code: number; reason: string };
+
+/**
+ * The tests' view of a websocket connection: the typed client (src/client) underneath, for the
+ * connection, the MessagePack codec and sign-in, with what a protocol probe needs on top. Every
+ * frame is decoded into `received` (its bytes in `raw`) and a test waits for a match with `next`;
+ * `send` writes any message untracked (invalid ones too: the gateway's answer is the point);
+ * `sendRaw` writes bytes or a text frame the protocol refuses; the close code and reason are kept.
+ * No reconnect: a test sees every drop.
+ */
 export class Client {
   readonly received: Msg[] = [];
   /** The bytes each binary frame arrived as. */
@@ -95,58 +119,88 @@ export class Client {
   private nextId = 1;
   /** Messages a `next` already returned, so two waits never get the same one. */
   private readonly claimed = new Set<Msg>();
-  closeInfo: { code: number; reason: string } | undefined;
-  readonly closed: Promise<{ code: number; reason: string }>;
+  closeInfo: CloseInfo | undefined;
+  readonly closed: Promise<CloseInfo>;
+  private settleClosed!: (info: CloseInfo) => void;
+  private client!: RiskEngineClient;
+  private socket!: WebSocket;
 
-  private constructor(readonly ws: WebSocket) {
-    ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const m = (isBinary ? decode(data) : { type: '__text__', text: data.toString() }) as Msg;
-      if (isBinary) this.raw.set(m, data);
-      this.received.push(m);
-      for (let i = 0; i < this.waiters.length; i++) {
-        const w = this.waiters[i]!;
-        if (!this.claimed.has(m) && w.pred(m)) {
-          this.waiters.splice(i, 1);
-          w.resolve(m);
-          break;
-        }
-      }
+  private constructor() {
+    this.closed = new Promise((resolve) => {
+      this.settleClosed = (info) => {
+        this.closeInfo ??= info;
+        resolve(this.closeInfo);
+      };
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      this.closeInfo = { code, reason: reason.toString() };
-      resolve(this.closeInfo);
-    }));
   }
 
-  /** `token` goes in the query string (refused unless allowQueryToken), `header` in Authorization; `ca`: the certificates a wss:// client trusts. */
-  static connect(url: string, opts: { token?: string; header?: string; apiKeyHeader?: string; origin?: string; localAddress?: string; ca?: Buffer } = {}): Promise<Client> {
+  /** The `ws` socket underneath, for transport-level probes (pausing its reads, corking its writes). */
+  get ws(): WebSocket {
+    return this.socket;
+  }
+
+  /** Opens the websocket without sending `auth`: credentials, if any, travel in the upgrade request. */
+  static async connect(url: string, opts: ConnectOptions = {}): Promise<Client> {
     const u = opts.token ? `${url}?token=${encodeURIComponent(opts.token)}` : url;
     const headers: Record<string, string> = {};
     if (opts.header) headers.authorization = `Bearer ${opts.header}`;
     if (opts.apiKeyHeader) headers.authorization = `ApiKey ${opts.apiKeyHeader}`;
-    const ws = new WebSocket(u, { headers, ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.ca ? { ca: opts.ca } : {}) });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new Client(ws)));
-      ws.once('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode} ${body}`), { status: res.statusCode, body })));
-      });
-      ws.once('error', reject);
-    });
+    const ws = { headers, ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) };
+    return Client.open({ url: u, credentials: { inHandshake: true }, ws, ...(opts.ca ? { ca: opts.ca } : {}) });
   }
 
-  /** Connects and authenticates with an `auth` message. */
-  static async login(url: string, token: string, opts: { ca?: Buffer } = {}): Promise<Client> {
-    const c = await Client.connect(url, opts);
-    const r = await c.request({ type: 'auth', token });
-    if (r.type !== 'authenticated') throw new Error(`auth failed: ${JSON.stringify(r)}`);
+  /** Connects and authenticates with an `auth` message (the typed client's own sign-in). */
+  static login(url: string, token: string, opts: { ca?: Buffer } = {}): Promise<Client> {
+    return Client.open({ url, credentials: { token }, ...(opts.ca ? { ca: opts.ca } : {}) });
+  }
+
+  private static async open(opts: Pick<NodeClientOptions, 'url' | 'credentials' | 'ca' | 'ws'>): Promise<Client> {
+    const c = new Client();
+    try {
+      c.client = await connectNode({
+        ...opts,
+        reconnect: false,
+        // The server sends no text frames; one would be a finding, so it is kept for the test to see.
+        onFrame: (data, isBinary) => {
+          if (isBinary) return false;
+          c.deliver({ type: '__text__', text: Buffer.from(data as Uint8Array).toString() });
+          return true;
+        },
+        listeners: {
+          frame: ({ msg, data }) => {
+            c.raw.set(msg, data as Buffer);
+            c.deliver(msg);
+          },
+          problem: (e) => c.deliver({ type: '__problem__', code: e.code, message: e.message }),
+          disconnected: ({ code, reason }) => c.settleClosed({ code, reason }),
+        },
+      });
+    } catch (e) {
+      // An HTTP answer instead of the upgrade: tests read its status and body.
+      if (e instanceof ClientError && e.http !== undefined) throw Object.assign(new Error(`HTTP ${e.http.status} ${e.http.body}`), { status: e.http.status, body: e.http.body, cause: e });
+      throw e;
+    }
+    c.socket = c.client.webSocket as unknown as WebSocket;
     return c;
   }
 
+  private deliver(m: Msg): void {
+    this.received.push(m);
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i]!;
+      if (!this.claimed.has(m) && w.pred(m)) {
+        this.waiters.splice(i, 1);
+        w.resolve(m);
+        break;
+      }
+    }
+  }
+
+  /** Encodes with the client's codec and sends untracked, whatever the message (the server judges it). */
   send(msg: Msg): void {
-    this.ws.send(encode(msg));
+    // After a close the frame is dropped, as a `ws` socket drops it: a test sending into a closing connection reads the close.
+    if (!this.client.connected) return;
+    this.client.send(msg as OutboundMsg);
   }
 
   /** Sends several messages in one write, so the server reads them in one go (pipelining). */
@@ -157,8 +211,10 @@ export class Client {
     sock.uncork();
   }
 
+  /** A frame no well-behaved client sends: raw bytes (e.g. malformed MessagePack) or, given a string, a text frame. */
   sendRaw(data: Buffer | string): void {
-    this.ws.send(data);
+    if (!this.client.connected) return;
+    this.client.sendRawFrame(data);
   }
 
   /** Sends with a fresh id and resolves with the reply that echoes it. */
@@ -192,9 +248,10 @@ export class Client {
     });
   }
 
-  close(): Promise<unknown> {
-    if (this.closeInfo) return Promise.resolve(this.closeInfo);
-    this.ws.close();
+  async close(): Promise<CloseInfo> {
+    if (this.closeInfo) return this.closeInfo;
+    await this.client.close();
+    this.settleClosed(this.client.lastClose ?? { code: 1006, reason: '' });
     return this.closed;
   }
 }
