@@ -316,6 +316,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
   }).catch(async (err: unknown) => {
     // The port is taken, say: what was opened closes, so the process can exit and report it.
+    unAmlCount();
+    await backupSocket?.close().catch(() => {});
     await aml?.relay.close().catch(() => {});
     await rateStore.close().catch(() => {});
     await sanctions.close().catch(() => {});
