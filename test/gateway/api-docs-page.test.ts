@@ -4,7 +4,7 @@
  * error, no request elsewhere) and lists the operations of GET /openapi.json; a screenshot is kept
  * in test-artifacts/. Over plain HTTP: content types, caching and ETags, and that only the fixed
  * list of files is served (no path reaches the file system). Needs `npm run build` (the risk pool
- * runs the compiled worker) and Chromium (`apt-get install -y chromium`; TEST_CHROMIUM elsewhere).
+ * runs the compiled worker) and Chromium (`apt-get install -y chromium`; CHROMIUM_PATH elsewhere).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { DOCS_PAGE_CSP } from '../../src/gateway/api-docs-page.js';
 import { type Stack, startStack } from './harness.js';
 import { rawRequest } from './raw-http.js';
 
-const CHROMIUM = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 let stack: Stack;
@@ -33,7 +33,7 @@ describe('GET /docs in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not at ${CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install -y chromium), or set TEST_CHROMIUM to its path`);
+      throw new Error(`Chromium is not at ${CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install -y chromium), or set CHROMIUM_PATH to its path`);
     }
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
