@@ -33,6 +33,21 @@ import { TRACING_ENV, tracingFromParsed, type TracingSettings } from './tracing/
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
+
+/**
+ * Whether a URL parses and its user and password decode: every client of it (pg, pg_dump's
+ * PGPASSWORD) decodes them, and a stray `%` would otherwise fail there, far from the setting.
+ */
+function percentEncodedUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
 /**
  * A switch whose default depends on NODE_ENV (resolved in loadConfig): true, false, 1 or 0;
  * unset stays undefined here so that production can default it on.
@@ -192,7 +207,8 @@ const EnvSchema = z.object({
    */
   PERSISTENCE: z.enum(['durable', 'memory']).default('durable'),
   /** A PostgreSQL server; without it the engine runs PostgreSQL in-process (PGlite) under DATA_DIR. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine(percentEncodedUrl, 'must be a URL whose user and password are percent-encoded (a literal % is %25)').optional(),
   /**
    * `true` lets NODE_ENV=production run the embedded database (no DATABASE_URL): PGlite in the
    * engine's process, one machine's disk, no replica. Refused there unless said on purpose.

@@ -194,6 +194,11 @@ describe('loadConfig', () => {
       expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\//), expect.stringMatching(/^REDIS_URL: must be a redis:\/\//)]);
     }
   });
+
+  it('refuses a DATABASE_URL whose password holds a bare %, which every client of it would fail to decode', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://u:50%@db:5432/risk' })).toThrow(/DATABASE_URL: must be a URL whose user and password are percent-encoded/);
+    expect(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://u:50%25@db:5432/risk' }).persistence).toMatchObject({ databaseUrl: 'postgres://u:50%25@db:5432/risk' });
+  });
 });
 
 describe('loadConfig: encryption in transit', () => {
