@@ -10,16 +10,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import type { HttpResult } from './http-util.js';
+import { type StaticFile, staticFileAnswer } from './static-file.js';
 
 /** One file of the page, ready to send. */
-export interface StaticFile {
+/** One of the page's files, at its own route. */
+export interface ApiDocsFile extends StaticFile {
   readonly pattern: string;
   readonly summary: string;
-  readonly contentType: string;
-  readonly bytes: Buffer;
-  /** A strong validator of the bytes, for If-None-Match. */
   readonly etag: string;
-  readonly cacheControl: string;
 }
 
 /**
@@ -44,13 +42,13 @@ function swaggerUiDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
-function file(pattern: string, summary: string, path: string, contentType: string, cacheControl: string): StaticFile {
+function file(pattern: string, summary: string, path: string, contentType: string, cacheControl: string): ApiDocsFile {
   const bytes = readFileSync(path);
   return { pattern, summary, contentType, bytes, cacheControl, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
 }
 
 /** Reads the page's files (throws naming the file when one is missing: a broken install). */
-export function apiDocsFiles(): readonly StaticFile[] {
+export function apiDocsFiles(): readonly ApiDocsFile[] {
   const own = join(packageRoot(), 'assets', 'api-docs');
   const ui = swaggerUiDir();
   return [
@@ -62,10 +60,7 @@ export function apiDocsFiles(): readonly StaticFile[] {
   ];
 }
 
-/** The answer to a GET of `f`: 304 when the client's copy is current. */
-export function staticAnswer(f: StaticFile, ifNoneMatch: string): HttpResult {
-  const headers: [string, string][] = [['etag', f.etag], ['cache-control', f.cacheControl]];
-  if (f.contentType.startsWith('text/html')) headers.push(['content-security-policy', DOCS_PAGE_CSP]);
-  if (ifNoneMatch.split(',').some((t) => t.trim() === f.etag)) return { status: 304, headers };
-  return { status: 200, headers, raw: { contentType: f.contentType, bytes: f.bytes } };
+/** The answer to a GET of `f` (the page with its own CSP): 304 when the client's copy is current. */
+export function apiDocsAnswer(f: ApiDocsFile, ifNoneMatch: string): HttpResult {
+  return staticFileAnswer(f, { ifNoneMatch, ...(f.contentType.startsWith('text/html') ? { csp: DOCS_PAGE_CSP } : {}) });
 }

@@ -10,12 +10,8 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import type { StaticFile } from './static-file.js';
 
-export interface StaticFile {
-  readonly bytes: Uint8Array;
-  readonly contentType: string;
-  readonly cacheControl: string;
-}
 
 export interface DashboardSite {
   /** index.html, or undefined when the dashboard was not built (GET /dashboard answers 503 saying so). */

@@ -28,7 +28,8 @@ import { CLOSE_CODES, errors } from './errors.js';
 import { Guard, stackOf } from './guard.js';
 import { healthBody, type GatewayStats, type Readiness } from './health.js';
 import { HttpPolicy, STRICT_TRANSPORT_SECURITY } from './http-policy.js';
-import type { DashboardSite, StaticFile } from './dashboard-site.js';
+import type { DashboardSite } from './dashboard-site.js';
+import { staticFileAnswer } from './static-file.js';
 import { type HttpResult, type RequestInfo, Reply, fail, isJson, readBody, readRequest } from './http-util.js';
 import { type RestCaller, type RestRateLimits, restAdmission } from './rate-limit.js';
 import { nextRequestId } from './request-id.js';
@@ -38,7 +39,7 @@ import { ADMIN_ROUTES } from './admin-routes.js';
 import { MARKET_ROUTES } from './market-routes.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { packageVersion } from '../cli/package-version.js';
-import { apiDocsFiles, staticAnswer } from './api-docs-page.js';
+import { apiDocsAnswer, apiDocsFiles } from './api-docs-page.js';
 import { type DocumentedRoute, openApiDocument } from './openapi.js';
 import { ErrorBody, type RouteDoc } from './route-doc.js';
 import { Subscriptions } from './subscriptions.js';
@@ -168,21 +169,12 @@ const silent: LogFn = () => {};
 /** Routes that need no token (probes, the API document and its page), served before the REST table. */
 type LocalRoute = { readonly method: 'get'; readonly pattern: string; readonly doc?: RouteDoc; readonly handle: (reply: Reply, req: HttpRequest) => void };
 
-/** A built file as an answer, with its own caching (and the page's own CSP) in place of the policy's. */
-function builtFileAnswer(file: StaticFile, csp?: string): HttpResult {
-  return {
-    status: 200,
-    raw: { contentType: file.contentType, bytes: file.bytes },
-    headers: [['cache-control', file.cacheControl], ...(csp !== undefined ? [['content-security-policy', csp] as const] : [])],
-  };
-}
-
 /** GET /dashboard (and with a trailing slash) and its assets, from the allow-list read at start. */
 function dashboardRoutes(site: DashboardSite | undefined): LocalRoute[] {
   if (site === undefined) return [];
   const page = (reply: Reply, req: HttpRequest) => {
     if (site.index === undefined) return reply.send(fail(503, errors.unavailable('the dashboard is not built: run `npm run build`')));
-    reply.send(builtFileAnswer(site.index, site.pageCsp(req.getHeader('host'))));
+    reply.send(staticFileAnswer(site.index, { csp: site.pageCsp(req.getHeader('host')) }));
   };
   return [
     { method: 'get', pattern: '/dashboard', doc: DASHBOARD_DOC, handle: page },
@@ -190,7 +182,7 @@ function dashboardRoutes(site: DashboardSite | undefined): LocalRoute[] {
     {
       method: 'get', pattern: '/dashboard/assets/:name', doc: DASHBOARD_ASSET_DOC, handle: (reply, req) => {
         const file = site.asset(req.getParameter(0) ?? '');
-        reply.send(file === undefined ? fail(404, errors.notFound('dashboard asset')) : builtFileAnswer(file));
+        reply.send(file === undefined ? fail(404, errors.notFound('dashboard asset')) : staticFileAnswer(file));
       },
     },
   ];
@@ -324,7 +316,7 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     ...apiDocsFiles().map((f): LocalRoute => ({
       method: 'get', pattern: f.pattern,
       doc: { summary: f.summary, tags: ['documentation'], responses: { 200: { description: f.summary, contentType: f.contentType }, 304: { description: 'Not modified (If-None-Match)' } } },
-      handle: (reply, req) => reply.send(staticAnswer(f, req.getHeader('if-none-match'))),
+      handle: (reply, req) => reply.send(apiDocsAnswer(f, req.getHeader('if-none-match'))),
     })),
     ...dashboardRoutes(opts.dashboard),
     // The websocket protocol, machine-readable (AsyncAPI 3; asyncapi.ts): public, like the protocol's prose.
