@@ -37,7 +37,10 @@ export interface ReportRequest {
 /** The identity of a customer as their KYC case holds it, decrypted; null where erased or never submitted. */
 export interface CustomerIdentity {
   readonly userId: string;
+  /** Given names and surname joined by a space (display). */
   readonly legalName: string;
+  readonly givenNames: string;
+  readonly surname: string;
   /** YYYY-MM-DD. */
   readonly dateOfBirth: string;
   /** ISO 3166-1 alpha-2. */
