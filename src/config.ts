@@ -30,6 +30,7 @@ import { AML_DEFAULTS } from './workers/queue-jobs/aml-large-notional.js';
 import { AML_RULE_DEFAULTS, type AmlRuleParams } from './engine/compliance/aml/rule-defaults.js';
 import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
 import { TRACING_ENV, tracingFromParsed, type TracingSettings } from './tracing/tracing-settings.js';
+import { type ReportsConfig, reportsConfig } from './reports-config.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
@@ -131,6 +132,20 @@ const EnvSchema = z.object({
   SANCTIONS_SCREENING_ENABLED: envFlag,
   /** The aml queue's rules raise alerts on fills; default on. Off: fills are not queued for AML at all. */
   AML_MONITORING_ENABLED: envFlag,
+  /** The MiFIR RTS 22 transaction report (docs/REPORTS.md); default on in production, which then needs FIRM_LEI and TRADING_VENUE_MIC. */
+  MIFID_II_REPORTING_ENABLED: envFlag,
+  /** The SOX privileged-change report and its daily schedule; default on in production. */
+  SOX_COMPLIANCE_ENABLED: envFlag,
+  /** The reporting firm's LEI (ISO 17442, 20 characters with its mod-97 check digits). */
+  FIRM_LEI: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{18}[0-9]{2}$/, '20 characters: 18 letters or digits and 2 check digits (ISO 17442)').optional(),
+  /** MIC (ISO 10383) of the venue the engine's executions are reported on in RTS 22. */
+  TRADING_VENUE_MIC: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'four letters or digits (ISO 10383 MIC)').optional(),
+  /** Underlyings' ISINs for the reports: `SPY=US78462F1030,AAPL=US0378331005` (check digits verified at start). */
+  UNDERLYING_ISINS: z.string().optional(),
+  /** FINRA 2360 large options position threshold: contracts on the same side of the market in one underlying. */
+  LARGE_POSITION_CONTRACTS: z.coerce.number().int().positive().max(1e9).default(200),
+  /** Business days back that the start-up catch-up looks for scheduled reports that never ran. */
+  REPORT_CATCH_UP_DAYS: z.coerce.number().int().min(0).max(366).default(10),
   /** The OFAC SDN list's folder (four CSV files); default the copy shipped in the package's data/ofac. */
   SANCTIONS_LIST_DIR: z.string().min(1).optional(),
   /** The PEP list file (CSV, docs/COMPLIANCE.md "PEP screening"); unset: no PEP screening (logged at start). */
@@ -350,6 +365,8 @@ export interface AppConfig {
   readonly tlsTerminatedByProxy: boolean;
   /** The transaction-monitoring rules' parameters (the AML_* settings; docs/AML-RULES.md). */
   readonly aml: AmlRuleParams;
+  /** MIFID_II_REPORTING_ENABLED, SOX_COMPLIANCE_ENABLED and the reports' settings (src/reports-config.ts). */
+  readonly reports: ReportsConfig;
   /** KYC_REQUIRED, SANCTIONS_SCREENING_ENABLED and AML_MONITORING_ENABLED, resolved against NODE_ENV (COMPLIANCE_DEFAULTS). */
   readonly compliance: ComplianceSwitches;
   readonly persistence:
@@ -430,6 +447,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.AML_UNUSUAL_SIZE_HISTORY_FILLS < e.AML_UNUSUAL_SIZE_MIN_HISTORY) {
     refused.push(`AML_UNUSUAL_SIZE_HISTORY_FILLS: ${e.AML_UNUSUAL_SIZE_HISTORY_FILLS} is below AML_UNUSUAL_SIZE_MIN_HISTORY (${e.AML_UNUSUAL_SIZE_MIN_HISTORY}); the rule could never fire`);
   }
+  const reports = reportsConfig(e, refused);
   if (refused.length > 0) throw new ConfigError(refused);
   const encryption = encryptionKeys(e.ENCRYPTION_KEY, e.ENCRYPTION_KEY_PREVIOUS ?? [], e.DATA_DIR);
   return Object.freeze({
@@ -473,6 +491,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...(tls !== undefined ? { tls } : {}),
     tlsTerminatedByProxy: e.TLS_TERMINATED_BY_PROXY === 'true',
     aml: amlRuleParams(e),
+    reports: reports as ReportsConfig,
     compliance: complianceSwitches(e),
     persistence: Object.freeze(
       e.PERSISTENCE === 'memory'

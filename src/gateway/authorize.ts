@@ -20,7 +20,7 @@ import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
   | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen'
-  | 'kycReview' | 'alerts' | 'metrics';
+  | 'kycReview' | 'alerts' | 'metrics' | 'reports' | 'riskReports';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -58,6 +58,14 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
    * tipping-off the AML rules forbid; even the page's counts by rule tell that much.
    */
   alerts: ['compliance_officer'],
+  /**
+   * The regulatory reports that name customers or their suspicions: RTS 22 transactions, large
+   * positions with the holder's identity, AML alerts and cases (tipping-off, as above), the
+   * privileged-change audit (src/gateway/report-routes.ts).
+   */
+  reports: ['compliance_officer'],
+  /** The daily risk and capital reports: a risk manager's own figures, and a compliance officer's to file. */
+  riskReports: ['risk_manager', 'compliance_officer'],
 };
 
 /** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */

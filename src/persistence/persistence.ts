@@ -10,7 +10,7 @@ import type { Fill, Order, PortfolioState } from '../engine/actors/types.js';
 import type { OrderArchive } from '../engine/runtime/order-archive.js';
 import type { AuditSink } from '../gateway/identity/ports.js';
 import type { LogFn, LogLevel } from '../logger.js';
-import { startQueueWorkers } from '../workers/queue-jobs/queue-workers.js';
+import { startQueueWorkers, type QueueWorkersOptions } from '../workers/queue-jobs/queue-workers.js';
 import { startQueueThread, type QueueThreadStatus } from '../workers/queue-jobs/queue-worker-thread.js';
 import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
@@ -43,6 +43,8 @@ export interface PersistenceOptions {
   readonly amlRules?: AmlRuleParams;
   /** AML_MONITORING_ENABLED (default true): false, and the aml queue raises no alert (queue-workers.ts). */
   readonly amlMonitoring?: boolean;
+  /** Settings and master keys of the compliance reports (queue-workers.ts QueueWorkersOptions.reports). */
+  readonly reports?: QueueWorkersOptions['reports'];
   /** Tracing (config.tracing): when enabled, BullMQ jobs carry trace context and the queue thread exports its spans. */
   readonly tracing?: TracingSettings;
   /** How long start waits for the persist queue to drain before rebuilding the actors. */
@@ -98,6 +100,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
       ...(opts.amlLargeNotional !== undefined ? { amlLargeNotional: opts.amlLargeNotional } : {}),
       ...(opts.amlRules !== undefined ? { amlRules: opts.amlRules } : {}),
       ...(opts.amlMonitoring !== undefined ? { amlMonitoring: opts.amlMonitoring } : {}),
+      ...(opts.reports !== undefined ? { reports: opts.reports } : {}),
     };
     // On a server the workers get a thread of their own (queue-worker-thread.ts says why).
     workers = db.kind === 'external'

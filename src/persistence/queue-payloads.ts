@@ -218,6 +218,10 @@ export function fillsOf(job: AmlJob): readonly AmlFillJob[] {
 
 export const ReportJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('daily_positions_risk'), asOf: z.iso.date() }),
+  /** A compliance report (src/workers/reports): its request is the row `reportId` of compliance_reports. */
+  z.object({ kind: z.literal('compliance_report'), reportId: z.uuid() }),
+  /** The retention policy's run of a day (src/workers/retention). */
+  z.object({ kind: z.literal('retention'), asOf: z.iso.date() }),
 ]);
 export type ReportJob = z.infer<typeof ReportJob>;
 

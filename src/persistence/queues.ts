@@ -258,7 +258,9 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
     },
     async requestReport(job) {
       live();
-      return String((await report.add(job.kind, job)).id);
+      // A compliance report's job is named by its report: queued again (the start-up catch-up of
+      // a job Redis lost), it is one job, not two runs of the same report.
+      return String((await report.add(job.kind, job, job.kind === 'compliance_report' ? { jobId: job.reportId } : undefined)).id);
     },
 
     createWorker(role, processor, opts = {}) {

@@ -11,7 +11,8 @@ import pg from 'pg';
 import type { Database } from '../../persistence/database.js';
 import { openQueues } from '../../persistence/queues.js';
 import { createLogger, type LogFn, type LogLevel } from '../../logger.js';
-import { startQueueWorkers, type QueueWorkers } from './queue-workers.js';
+import { startQueueWorkers, type QueueWorkers, type QueueWorkersOptions } from './queue-workers.js';
+import type { KeyWithId } from '../../persistence/field-crypto.js';
 import type { AmlRuleParams } from '../../engine/compliance/aml/rule-defaults.js';
 import { settlesWithin } from '../../settles-within.js';
 import type { Tracing } from '../../tracing/start-tracing.js';
@@ -29,6 +30,8 @@ export interface QueueThreadData {
   readonly amlRules?: AmlRuleParams;
   /** AML_MONITORING_ENABLED (queue-workers.ts); default true. */
   readonly amlMonitoring?: boolean;
+  /** The compliance reports' settings and master keys (queue-workers.ts); Buffers arrive as Uint8Arrays. */
+  readonly reports?: QueueWorkersOptions['reports'];
   readonly logLevel: LogLevel | 'silent';
   /**
    * Tracing on (config.tracing): the thread starts an SDK of its own (OTel's providers are per
@@ -180,7 +183,8 @@ async function runThread(data: QueueThreadData): Promise<void> {
     if (data.tracing?.enabled) tracing = await (await import('../../tracing/start-tracing.js')).startTracing(data.tracing, { hookImports: false });
     const queues = await openQueues({ ...(data.redisUrl !== undefined ? { redisUrl: data.redisUrl } : {}), db, prefix: data.prefix, log, traced: tracing !== undefined });
     workers = startQueueWorkers({ queues, db, dataDir: data.dataDir, log, ...(data.amlLargeNotional !== undefined ? { amlLargeNotional: data.amlLargeNotional } : {}),
-      ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}), ...(data.amlMonitoring !== undefined ? { amlMonitoring: data.amlMonitoring } : {}) });
+      ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}), ...(data.amlMonitoring !== undefined ? { amlMonitoring: data.amlMonitoring } : {}),
+      ...(data.reports !== undefined ? { reports: reportsFromThreadData(data.reports) } : {}) });
     parentPort!.on('message', (m: ToThread) => {
       if (m.type !== 'close') return;
       void (async () => {
@@ -197,6 +201,12 @@ async function runThread(data: QueueThreadData): Promise<void> {
     await tracing?.shutdown();
     parentPort!.postMessage({ type: 'failed', error: (err as Error).message } satisfies FromThread);
   }
+}
+
+/** The structured clone made the keys' Buffers plain Uint8Arrays: the crypto code wants Buffers. */
+function reportsFromThreadData(r: NonNullable<QueueWorkersOptions['reports']>): NonNullable<QueueWorkersOptions['reports']> {
+  const key = (k: KeyWithId): KeyWithId => ({ ...k, key: Buffer.from(k.key) });
+  return { settings: r.settings, masterKeys: { current: key(r.masterKeys.current), previous: r.masterKeys.previous.map(key) } };
 }
 
 if (!isMainThread && (workerData as { connection?: unknown } | null)?.connection !== undefined) void runThread(workerData as QueueThreadData);

@@ -16,7 +16,13 @@ import { AML_DEFAULTS } from './aml-large-notional.js';
 import { AML_RULE_DEFAULTS, type AmlRuleParams, amlRuleParams } from '../../engine/compliance/aml/rule-defaults.js';
 import { type CustomerProfiles, pgAmlActivity, pgCustomerProfiles } from '../../persistence/aml-activity.js';
 import { persistProcessor } from './persist-processor.js';
-import { reportProcessor } from './report-processor.js';
+import { reportProcessor, reportQueueProcessor } from './report-processor.js';
+import { complianceReportProcessor } from '../reports/report-processor.js';
+import { REPORT_DEFINITIONS } from '../reports/definitions/index.js';
+import type { ReportSettings } from '../reports/report-definition.js';
+import { pgReportRows } from '../../persistence/reports/report-rows.js';
+import { pgReportSources } from '../../persistence/reports/report-sources.js';
+import type { MasterKeys } from '../../persistence/master-keys.js';
 
 export interface QueueWorkersOptions {
   readonly queues: Queues;
@@ -45,6 +51,12 @@ export interface QueueWorkersOptions {
    */
   readonly persistConcurrency?: number;
   readonly stores?: { readonly snapshots?: SnapshotStore; readonly amlAlerts?: AmlAlertStore; readonly reports?: ReportStore };
+  /**
+   * The compliance reports' settings and the master keys that open customers' identities (the
+   * large-position and RTS 22 reports name them). Without them the report queue runs only the
+   * positions-and-risk file, and a compliance report job fails REPORT_KIND_UNAVAILABLE.
+   */
+  readonly reports?: { readonly settings: ReportSettings; readonly masterKeys: MasterKeys };
   /** The sweep that queues again fills whose AML job was lost (aml-sweep.ts); its defaults unless given. */
   readonly amlSweep?: Pick<AmlSweepOptions, 'intervalMs' | 'graceMs' | 'batch'>;
 }
@@ -74,7 +86,15 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
   const aml = queues.createWorker('aml', monitoring
     ? amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles ?? pgCustomerProfiles(db.pool)), rules)
     : amlMonitoringOff, { concurrency: 4 });
-  const report = queues.createWorker('report', reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')));
+  const reports = opts.reports;
+  const report = queues.createWorker('report', reportQueueProcessor({
+    daily_positions_risk: reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')),
+    ...(reports ? {
+      compliance_report: complianceReportProcessor({
+        rows: pgReportRows(db.pool), definitions: REPORT_DEFINITIONS, sources: () => pgReportSources(db.pool, reports.settings, reports.masterKeys), ...(opts.log ? { log: opts.log } : {}),
+      }),
+    } : {}),
+  }));
   const sweep = monitoring ? startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep }) : undefined;
   opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlMonitoring: monitoring, amlLargeNotional: rules.largeNotional.low });
   return {
