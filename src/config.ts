@@ -138,6 +138,8 @@ const EnvSchema = z.object({
   SOX_COMPLIANCE_ENABLED: envFlag,
   /** The reporting firm's LEI (ISO 17442, 20 characters with its mod-97 check digits). */
   FIRM_LEI: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{18}[0-9]{2}$/, '20 characters: 18 letters or digits and 2 check digits (ISO 17442)').optional(),
+  /** ISO 3166-1 alpha-2 country of the firm's branch (RTS 22 fields 8, 17, 58, 60). */
+  FIRM_COUNTRY: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'two letters (ISO 3166-1 alpha-2)').optional(),
   /** MIC (ISO 10383) of the venue the engine's executions are reported on in RTS 22. */
   TRADING_VENUE_MIC: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'four letters or digits (ISO 10383 MIC)').optional(),
   /** Underlyings' ISINs for the reports: `SPY=US78462F1030,AAPL=US0378331005` (check digits verified at start). */

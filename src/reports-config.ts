@@ -5,13 +5,13 @@
  * - MIFID_II_REPORTING_ENABLED and SOX_COMPLIANCE_ENABLED default on in production (the product's
  *   contract) and elsewhere: SOX on (it only reads the audit trail), MiFID off (a development
  *   engine has no LEI to report under).
- * - With MiFID reporting on in production, FIRM_LEI and TRADING_VENUE_MIC are required: a
+ * - With MiFID reporting on in production, FIRM_LEI, FIRM_COUNTRY and TRADING_VENUE_MIC are required: a
  *   transaction report without the firm's identity is not a report. Elsewhere their absence only
  *   makes an RTS 22 report fail, naming the setting.
  * - UNDERLYING_ISINS is parsed and every ISIN's check digit verified here, once, so a typo is a
  *   refused start rather than a report that fails at 22:00.
  */
-import { isinProblem, leiProblem } from './engine/reports/identifiers.js';
+import { validateIsin, validateLei } from './engine/reports/identifiers.js';
 import type { ReportSettings } from './engine/reports/report-types.js';
 
 export interface ReportsConfig {
@@ -20,7 +20,7 @@ export interface ReportsConfig {
   /** Business days back that the start-up catch-up looks for scheduled reports that never ran. */
   readonly catchUpDays: number;
   /** Without pricesDir (PRICES_DIR is the engine's); main.ts adds it. */
-  readonly settings: Omit<ReportSettings, 'pricesDir' | 'firmLei' | 'venueMic'> & { readonly firmLei: string | undefined; readonly venueMic: string | undefined };
+  readonly settings: Omit<ReportSettings, 'pricesDir'>;
 }
 
 interface ReportEnv {
@@ -29,6 +29,7 @@ interface ReportEnv {
   readonly SOX_COMPLIANCE_ENABLED?: boolean | undefined;
   readonly FIRM_LEI?: string | undefined;
   readonly TRADING_VENUE_MIC?: string | undefined;
+  readonly FIRM_COUNTRY?: string | undefined;
   readonly UNDERLYING_ISINS?: string | undefined;
   readonly LARGE_POSITION_CONTRACTS: number;
   readonly REPORT_CATCH_UP_DAYS: number;
@@ -46,8 +47,8 @@ export function parseUnderlyingIsins(text: string | undefined, refused: string[]
     }
     const symbol = (m[1] as string).toUpperCase();
     const isin = (m[2] as string).toUpperCase();
-    const problem = isinProblem(isin);
-    if (problem !== undefined) refused.push(`UNDERLYING_ISINS: ${symbol}=${isin}: ${problem}`);
+    const checked = validateIsin(isin);
+    if (!checked.ok) refused.push(`UNDERLYING_ISINS: ${symbol}=${isin}: ${checked.message}`);
     else if (map.has(symbol)) refused.push(`UNDERLYING_ISINS: ${symbol} is given twice`);
     else map.set(symbol, isin);
   }
@@ -59,16 +60,17 @@ export function reportsConfig(e: ReportEnv, refused: string[]): ReportsConfig {
   const mifidReporting = e.MIFID_II_REPORTING_ENABLED ?? production;
   const soxCompliance = e.SOX_COMPLIANCE_ENABLED ?? true;
   if (e.FIRM_LEI !== undefined) {
-    const problem = leiProblem(e.FIRM_LEI);
-    if (problem !== undefined) refused.push(`FIRM_LEI: ${problem}`);
+    const checked = validateLei(e.FIRM_LEI);
+    if (!checked.ok) refused.push(`FIRM_LEI: ${checked.message}`);
   }
   if (production && mifidReporting) {
     if (e.FIRM_LEI === undefined) refused.push('FIRM_LEI: required in production while MIFID_II_REPORTING_ENABLED is on (the RTS 22 report names the firm by its LEI)');
+    if (e.FIRM_COUNTRY === undefined) refused.push('FIRM_COUNTRY: required in production while MIFID_II_REPORTING_ENABLED is on (the country of the branch RTS 22 reports for)');
     if (e.TRADING_VENUE_MIC === undefined) refused.push('TRADING_VENUE_MIC: required in production while MIFID_II_REPORTING_ENABLED is on (the venue of the reported executions)');
   }
   const underlyingIsins = parseUnderlyingIsins(e.UNDERLYING_ISINS, refused);
   return Object.freeze({
     mifidReporting, soxCompliance, catchUpDays: e.REPORT_CATCH_UP_DAYS,
-    settings: Object.freeze({ firmLei: e.FIRM_LEI, venueMic: e.TRADING_VENUE_MIC, underlyingIsins, largePositionContracts: e.LARGE_POSITION_CONTRACTS }),
+    settings: Object.freeze({ firmLei: e.FIRM_LEI, firmCountry: e.FIRM_COUNTRY, venueMic: e.TRADING_VENUE_MIC, underlyingIsins, largePositionContracts: e.LARGE_POSITION_CONTRACTS }),
   });
 }

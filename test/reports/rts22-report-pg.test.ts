@@ -24,7 +24,7 @@ const IDENTITIES = new Map<string, CustomerIdentity>([
   ['u-trader', identity('u-trader', 'Jürgen', 'Müller', 'DE', '1979-11-30')],
 ]);
 
-const settings = (over: Partial<ReportSettings & { firmCountry: string }> = {}): ReportSettings & { firmCountry?: string } => ({
+const settings = (over: Partial<ReportSettings> = {}): ReportSettings => ({
   firmLei: FIRM_LEI, venueMic: 'XCBO', underlyingIsins: new Map([['AAPL', 'US0378331005'], ['SPY', 'US78462F1030']]),
   largePositionContracts: 200, pricesDir: undefined, firmCountry: 'DE', ...over,
 });
@@ -159,6 +159,6 @@ describe('RTS 22 report on PostgreSQL', () => {
   });
 
   it('refuses the report when a person within the firm needs a branch country and none is configured', async () => {
-    await expect(rts22Report.load(sources({ firmCountry: '' }), day)).rejects.toMatchObject({ code: 'REPORT_FIRM_COUNTRY_MISSING' });
+    await expect(rts22Report.load(sources({ firmCountry: undefined }), day)).rejects.toMatchObject({ code: 'REPORT_FIRM_COUNTRY_MISSING' });
   });
 });

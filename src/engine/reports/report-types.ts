@@ -46,10 +46,12 @@ export interface CustomerIdentity {
 
 /** Settings of the reports (src/config.ts maps the environment onto them). */
 export interface ReportSettings {
-  /** The reporting firm's LEI (ISO 17442), the executing and submitting entity of RTS 22. */
-  readonly firmLei: string;
-  /** MIC (ISO 10383) of the venue the engine's executions are reported on. */
-  readonly venueMic: string;
+  /** The reporting firm's LEI (ISO 17442), the executing and submitting entity of RTS 22 (FIRM_LEI; undefined: not set). */
+  readonly firmLei: string | undefined;
+  /** ISO 3166-1 alpha-2 country of the firm's branch (FIRM_COUNTRY): RTS 22 fields 8, 17, 58 and 60. */
+  readonly firmCountry: string | undefined;
+  /** MIC (ISO 10383) of the venue the engine's executions are reported on (TRADING_VENUE_MIC). */
+  readonly venueMic: string | undefined;
   /** Underlying symbol → ISIN (ISO 6166), from UNDERLYING_ISINS. */
   readonly underlyingIsins: ReadonlyMap<string, string>;
   /** FINRA 2360 reporting threshold in contracts on the same side of the market (200). */

@@ -45,8 +45,7 @@ export const RTS22_CURRENCY = 'USD';
  * field of ReportSettings: read when the integrator adds `firmCountry` to them, else null.
  */
 export function firmCountryOf(settings: ReportSettings): string | null {
-  const c = (settings as ReportSettings & { readonly firmCountry?: unknown }).firmCountry;
-  return typeof c === 'string' && c !== '' ? c : null;
+  return settings.firmCountry ?? null;
 }
 
 /**
@@ -92,9 +91,11 @@ function person(identity: CustomerIdentity, what: string): Rts22Person {
 
 export async function loadRts22(src: ReportSources, req: ReportRequest): Promise<LoadedInput<Rts22Input>> {
   const { settings } = src;
+  if (settings.firmLei === undefined) throw new ReportError('REPORT_SETTINGS_MISSING', 'FIRM_LEI is not set: the RTS 22 report names the firm by its LEI');
+  if (settings.venueMic === undefined) throw new ReportError('REPORT_SETTINGS_MISSING', 'TRADING_VENUE_MIC is not set: the RTS 22 report names the venue of each execution');
   const lei = validateLei(settings.firmLei);
   if (!lei.ok) throw new ReportError('REPORT_LEI_INVALID', `FIRM_LEI: ${lei.message}`);
-  if (!/^[A-Z0-9]{4}$/.test(settings.venueMic)) throw new ReportError('REPORT_VENUE_INVALID', `VENUE_MIC "${settings.venueMic}" is not an ISO 10383 MIC (four capital letters or digits)`);
+  if (!/^[A-Z0-9]{4}$/.test(settings.venueMic)) throw new ReportError('REPORT_VENUE_INVALID', `TRADING_VENUE_MIC "${settings.venueMic}" is not an ISO 10383 MIC (four capital letters or digits)`);
   const branchCountry = firmCountryOf(settings);
 
   const fromMs = dayStartMs(req.from);

@@ -1,4 +1,8 @@
 /** Every report type the report queue runs, by type. */
 import type { ReportDefinition, ReportType } from '../report-definition.js';
+import { rts22Report } from './rts22.js';
 
-export const REPORT_DEFINITIONS: ReadonlyMap<ReportType, ReportDefinition<unknown>> = new Map<ReportType, ReportDefinition<unknown>>([]);
+// Each definition is typed by its own input; the queue only passes what its load made to its render.
+const ALL = [rts22Report] as unknown as readonly ReportDefinition<unknown>[];
+
+export const REPORT_DEFINITIONS: ReadonlyMap<ReportType, ReportDefinition<unknown>> = new Map(ALL.map((d) => [d.type, d]));
