@@ -11,7 +11,8 @@
  *                        a portfolio it covers (the kill switch); it does not replace orders
  *   compliance_officer → read, sanctions screening (which risk managers may run too), the KYC
  *                        cases of every customer (their personal data and documents: no other role),
- *                        and the AML alerts: their cases, the risk-metrics page and the live `alerts` channel
+ *                        and the AML alerts: their cases, the risk-metrics page and the live `alerts` channel;
+ *                        GDPR export and erasure on behalf of a person (`gdpr`)
  *   admin              → user administration, operations (dead letters, health, metrics, creating portfolios)
  *                        and read; it does not trade and does not send ticks
  * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
@@ -20,7 +21,7 @@ import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
   | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen'
-  | 'kycReview' | 'alerts' | 'metrics';
+  | 'kycReview' | 'alerts' | 'metrics' | 'gdpr';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -58,6 +59,11 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
    * tipping-off the AML rules forbid; even the page's counts by rule tell that much.
    */
   alerts: ['compliance_officer'],
+  /**
+   * GDPR on behalf of a person (POST /gdpr/export, POST /gdpr/erasure): a compliance officer, audited.
+   * A person exports their own data and records their consents without it (any signed-in principal).
+   */
+  gdpr: ['compliance_officer'],
 };
 
 /** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */
