@@ -42,7 +42,7 @@ const masters: MasterKeys = { current: { id: 'mk-gdpr-test', key: randomBytes(32
 
 describe('GDPR rights on PostgreSQL', () => {
   let d: IdentityDb;
-  let nowMs = Date.now();
+  const nowMs = Date.now();
   const clock = () => nowMs;
   const events: SecurityEvent[] = [];
   const audit = async (e: SecurityEvent) => void events.push(e);
