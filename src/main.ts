@@ -37,6 +37,9 @@ import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
 import { kycRoutes } from './gateway/kyc-routes.js';
+import { gdprRoutes } from './gateway/gdpr-routes.js';
+import { withUsageAnalytics } from './gateway/usage-analytics.js';
+import { type Gdpr, openGdpr } from './persistence/gdpr-open.js';
 import { KycApprovals } from './persistence/kyc-approvals.js';
 import { SanctionsBlocks } from './persistence/sanctions-blocks.js';
 import { KycService, type KycScreeningResult } from './persistence/kyc-service.js';
@@ -238,12 +241,19 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   if (!screeningEnabled) log('warn', 'SANCTIONS_SCREENING_ENABLED=false: no customer or counterparty is screened; KYC cases are recorded not_screened');
   const hits = screeningHits({ engine, blocks: sanctionsBlocks, alerts: persistence ? pgScreeningAlerts(persistence.db.pool) : memoryScreeningAlerts(), log });
   // KYC cases beside the accounts: sealed with the same per-user data keys, audited to the same chain.
+  const kycStore = new KycStore(persistence ? new PgKycRows(persistence.db.pool) : new MemoryKycRows(), dataKeys);
   const kyc = new KycService({
-    store: new KycStore(persistence ? new PgKycRows(persistence.db.pool) : new MemoryKycRows(), dataKeys),
+    store: kycStore,
     audit, clock: () => clock.nowMs(), onStateChanged: kycApprovals.record,
     ...(screeningEnabled ? { screening: kycScreening(sanctions), onScreeningHit: (userId: string, r: KycScreeningResult, trigger: 'kyc' | 'rescreen') => hits.onKycHit(userId, r, trigger) } : {}),
   });
+  // GDPR: consents, export, erasure; the erasure ledger (outside the database) re-applied before serving.
+  let gdpr: Gdpr;
   try {
+    gdpr = await openGdpr({
+      ...(persistence ? { pool: persistence.db.pool, ledgerPath: join(config.dataDir, 'gdpr-erasures.jsonl') } : {}),
+      identity: identity.identity, sessions: identity.sessions, dataKeys, kyc: kycStore, audit, clock: () => clock.nowMs(), log,
+    });
     kycApprovals.load(await kyc.approvedUserIds());
     sanctionsBlocks.load(await kyc.sanctionsBlockedUserIds());
   } catch (err) {
@@ -296,7 +306,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     apiKeys: metricsOn ? security.apiKeys(accounts) : accounts,
     revocations: metricsOn ? security.revocations(identity.sessions) : identity.sessions,
     publicRoutes: authPublicRoutes(accounts, metricsOn ? security : undefined),
-    routes: [...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc), ...amlAlertRoutes({ ...(aml ? { store: aml } : {}), audit, kycMetrics: () => kyc.metrics() })],
+    routes: withUsageAnalytics([
+      ...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents),
+      ...amlAlertRoutes({ ...(aml ? { store: aml } : {}), audit, kycMetrics: () => kyc.metrics() }),
+    ], gdpr.analytics),
     ...(aml ? { alerts: aml.relay } : {}),
     rateLimits: { limiter: metricsOn ? security.restLimiter(rateStore.limiter) : rateStore.limiter, policies: config.rateLimits },
     admission: metricsOn ? security.wsAdmission(wsAdmission(config.rateLimits)) : wsAdmission(config.rateLimits),

@@ -11,7 +11,8 @@
  *                        a portfolio it covers (the kill switch); it does not replace orders
  *   compliance_officer → read, sanctions screening (which risk managers may run too), the KYC
  *                        cases of every customer (their personal data and documents: no other role),
- *                        and the AML alerts: their cases, the risk-metrics page and the live `alerts` channel
+ *                        and the AML alerts: their cases, the risk-metrics page and the live `alerts` channel;
+ *                        GDPR export and erasure on behalf of a person (`gdpr`)
  *   admin              → user administration, operations (dead letters, health, metrics, creating portfolios)
  *                        and read; it does not trade and does not send ticks
  * Each check returns null when allowed, else the reason (the caller answers FORBIDDEN / 403).
@@ -20,7 +21,7 @@ import type { Principal, Role } from './identity/ports.js';
 
 export type Action =
   | 'tick' | 'trade' | 'read' | 'limits' | 'marketChecks' | 'cancel' | 'replace' | 'createPortfolio' | 'operate' | 'users' | 'screen'
-  | 'kycReview' | 'alerts' | 'metrics' | 'reports' | 'riskReports';
+  | 'kycReview' | 'alerts' | 'metrics' | 'reports' | 'riskReports' | 'gdpr';
 
 export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   tick: ['feed'],
@@ -66,6 +67,11 @@ export const ALLOWED: { readonly [A in Action]: readonly Role[] } = {
   reports: ['compliance_officer'],
   /** The daily risk and capital reports: a risk manager's own figures, and a compliance officer's to file. */
   riskReports: ['risk_manager', 'compliance_officer'],
+  /**
+   * GDPR on behalf of a person (POST /gdpr/export, POST /gdpr/erasure): a compliance officer, audited.
+   * A person exports their own data and records their consents without it (any signed-in principal).
+   */
+  gdpr: ['compliance_officer'],
 };
 
 /** True when some grant of `p` has a role allowed `action` (on whatever portfolios). */

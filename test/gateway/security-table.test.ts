@@ -15,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { authPublicRoutes, authRoutes } from '../../src/gateway/auth-routes.js';
 import { complianceRoutes } from '../../src/gateway/compliance-routes.js';
 import { kycRoutes } from '../../src/gateway/kyc-routes.js';
+import { gdprRoutes } from '../../src/gateway/gdpr-routes.js';
+import { openGdpr } from '../../src/persistence/gdpr-open.js';
 import { KycService } from '../../src/persistence/kyc-service.js';
 import { KycStore } from '../../src/persistence/kyc-store.js';
 import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
@@ -165,6 +167,11 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST POST /kyc/:userId/decision': (t) => post(t, '/kyc/someone-else/decision', { action: 'start_review', reason: 'probe' }),
   'REST GET /kyc/:userId/documents/:documentId': (t) => get(t, '/kyc/someone-else/documents/no-such'),
   // Without a database the alert routes answer 503 AML_UNAVAILABLE once the caller is let through.
+  'REST GET /gdpr/export': (t) => get(t, '/gdpr/export'),
+  'REST POST /gdpr/export': (t) => post(t, '/gdpr/export', { userId: 'someone-else' }),
+  'REST POST /gdpr/erasure': (t) => post(t, '/gdpr/erasure', { userId: 'someone-else', reason: 'probe' }),
+  'REST GET /gdpr/consents': (t) => get(t, '/gdpr/consents'),
+  'REST POST /gdpr/consents': (t) => post(t, '/gdpr/consents', { purpose: 'marketing_email', textVersion: 'v1', granted: false }),
   'REST GET /compliance/alerts': (t) => get(t, '/compliance/alerts'),
   'REST GET /compliance/alerts/:id': (t) => get(t, '/compliance/alerts/1'),
   'REST POST /compliance/alerts/:id/transition': (t) => post(t, '/compliance/alerts/1/transition', { to: 'investigating', reason: 'probe' }),
@@ -198,10 +205,13 @@ beforeAll(async () => {
   const sessions = new MemorySessionStore();
   screener = await SanctionsScreener.open(new URL('../../data/ofac/', import.meta.url).pathname);
   const dataKeys = memoryDataKeys({ current: { id: masterKeyId(master), key: master }, previous: [] });
-  kyc = new KycService({ store: new KycStore(new MemoryKycRows(), dataKeys), audit: async () => {} });
+  const kycStore = new KycStore(new MemoryKycRows(), dataKeys);
+  kyc = new KycService({ store: kycStore, audit: async () => {} });
+  const identity = new MemoryIdentityStore();
+  const gdpr = await openGdpr({ identity, sessions, dataKeys, kyc: kycStore, audit: async () => {} });
   stack = await startStack((tokens) => {
-    accounts = new AccountService({ identity: new MemoryIdentityStore(), sessions, tokens, audit: async () => {}, dataKeys });
-    return { dashboard: loadDashboardSite(DASHBOARD_DIR, { secureWebsocket: false }), metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
+    accounts = new AccountService({ identity, sessions, tokens, audit: async () => {}, dataKeys });
+    return { dashboard: loadDashboardSite(DASHBOARD_DIR, { secureWebsocket: false }), metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);

@@ -16,6 +16,7 @@ import { sql as kyc } from './0015-kyc.js';
 import { sql as tradingStateReason } from './0016-trading-state-reason.js';
 import { sql as counterparty } from './0017-counterparty.js';
 import { sql as complianceReports } from './0018-compliance-reports.js';
+import { sql as gdpr } from './0019-gdpr.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'trading-state-reason', sql: tradingStateReason },
   { version: 17, name: 'counterparty', sql: counterparty },
   { version: 18, name: 'compliance-reports', sql: complianceReports },
+  { version: 19, name: 'gdpr', sql: gdpr },
 ];
