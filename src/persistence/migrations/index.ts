@@ -15,6 +15,7 @@ import { sql as amlCases } from './0014-aml-cases.js';
 import { sql as kyc } from './0015-kyc.js';
 import { sql as tradingStateReason } from './0016-trading-state-reason.js';
 import { sql as counterparty } from './0017-counterparty.js';
+import { sql as retentionRuns } from './0020-retention-runs.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'kyc', sql: kyc },
   { version: 16, name: 'trading-state-reason', sql: tradingStateReason },
   { version: 17, name: 'counterparty', sql: counterparty },
+  { version: 20, name: 'retention-runs', sql: retentionRuns },
 ];
