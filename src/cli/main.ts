@@ -14,6 +14,7 @@ import { watchCommand } from './commands/watch.js';
 import { ExitCode, CliError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 import { packageVersion } from './package-version.js';
+import { redactingStream } from './redacting-stream.js';
 
 /** Every command, in the order `risk-engine --help` lists them. */
 export const commands: readonly Command[] = [
@@ -31,7 +32,9 @@ Conventions: t in years (Actual/365), continuous rates, vega per 1.00 vol, theta
 `;
 
 /** Runs one CLI invocation and returns its exit code; never throws. */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], given: CliIo = processIo()): Promise<number> {
+  // Messages and error reports go out masked like the logs (redacting-stream.ts).
+  const io: CliIo = { ...given, stderr: redactingStream(given.stderr) };
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
