@@ -83,7 +83,7 @@ describe('daily risk document of a SPY/AAPL book on 2011-09-30', () => {
     }
     expect(doc.total.margin.span).toBe(doc.portfolios[0]!.margin.span + doc.portfolios[1]!.margin.span);
     // 1000 AAPL long: Reg T 50% initial, 25% maintenance of the value.
-    expect(doc.portfolios[1]!.margin.strategyInitial).toBeCloseTo(0.5 * 11487.902641296388, 6);
+    expect(doc.portfolios[1]!.margin.strategyInitial).toBeCloseTo(0.5 * 1000 * book.spots.get('AAPL')!, 6);
   });
 
   it("reports the 250-day backtest as runBacktest does, with each day's P&L and VaR for the chart", () => {

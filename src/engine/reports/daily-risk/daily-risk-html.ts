@@ -72,7 +72,7 @@ export function dailyRiskHtml(doc: DailyRiskDocument): string {
     backtestRow('total', doc.total.backtest),
   ]));
   body.push(`<figure>${pnlChart}<figcaption>Daily P&L (bars) against −VaR (line) of the total book; circles mark the ${exceptions.length} exception${exceptions.length === 1 ? '' : 's'}.</figcaption></figure>`);
-  body.push(`<figure>${varChart}<figcaption>1-day VaR and ES of the total book on each of the last ${s.length} days (prices rescaled to today's spots).</figcaption></figure>`);
+  body.push(`<figure>${varChart}<figcaption>1-day VaR and ES of the total book for each of the last ${s.length} days, as forecast at the previous close (prices rescaled to today's spots).</figcaption></figure>`);
   body.push('<h2>Greeks by underlying</h2>');
   for (const p of doc.portfolios) body.push(`<h3>${esc(p.portfolioId)}</h3>${greeksTable(p.greeks)}`);
   if (doc.portfolios.length > 1) body.push(`<h3>total</h3>${greeksTable(doc.total.greeks)}`);

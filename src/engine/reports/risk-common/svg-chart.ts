@@ -69,7 +69,9 @@ export function svgChart(spec: ChartSpec): string {
   const labelAt = n <= 1 ? [0] : [0, Math.floor((n - 1) / 4), Math.floor((n - 1) / 2), Math.floor((3 * (n - 1)) / 4), n - 1];
   for (const i of [...new Set(labelAt)]) {
     if (i >= n) continue;
-    parts.push(`<text x="${f1(x(i))}" y="${height - PAD.bottom + 16}" text-anchor="middle">${esc(spec.dates[i] as string)}</text>`);
+    // The end labels align to their edge of the plot so they are not cut by the frame.
+    const anchor = n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle';
+    parts.push(`<text x="${f1(x(i))}" y="${height - PAD.bottom + 16}" text-anchor="${anchor}">${esc(spec.dates[i] as string)}</text>`);
   }
   const barW = Math.max(1, (plotW / Math.max(n, 1)) * 0.7);
   for (const s of spec.series) {
