@@ -21,8 +21,8 @@ import { type RiskResult, riskErrors } from './errors.js';
 import { isConfidence } from './compute-var.js';
 import { kupiecPof } from './kupiec.js';
 import { historyColumns } from './return-scenarios.js';
-import { bookValue, prepareBook, scenarioLosses } from './risk-book.js';
-import { empiricalVar } from './tail-risk.js';
+import { bookValue, prepareBook } from './risk-book.js';
+import { historicalVarSeries, rescaledLevels } from './var-history.js';
 import { type TrafficLightZone, trafficLightZone } from './traffic-light.js';
 
 export interface BacktestInput {
@@ -47,7 +47,25 @@ export interface BacktestResult {
   readonly exceptionDates: string[];
 }
 
-export function runBacktest(input: BacktestInput): RiskResult<BacktestResult> {
+/** One day of a backtest: the realised P&L against the VaR (and ES) computed the day before. */
+export interface BacktestDay {
+  readonly date: string;
+  /** V(P_d) − V(P_{d−1}), currency. */
+  readonly pnl: number;
+  /** VaR_d at `confidence`, positive = loss. */
+  readonly var: number;
+  /** ES_d at `esConfidence` from the same scenarios. */
+  readonly es: number;
+  /** −pnl > var (strictly). */
+  readonly exception: boolean;
+}
+
+/**
+ * The backtest day by day (what runBacktest summarises, and what a report charts). `esConfidence`
+ * (default 0.975) only adds each day's ES from the same scenarios; the VaR and the exceptions do
+ * not depend on it.
+ */
+export function backtestDays(input: BacktestInput & { readonly esConfidence?: number }): RiskResult<BacktestDay[]> {
   const { confidence, window, days, histories } = input;
   if (!isConfidence(confidence)) return riskErrors.badConfidence('confidence', confidence);
   if (!Number.isInteger(window) || window < 2) return riskErrors.badWindow(window);
@@ -62,44 +80,37 @@ export function runBacktest(input: BacktestInput): RiskResult<BacktestResult> {
   const n = histories.dates.length;
   if (n < days + window + 1) return riskErrors.insufficientHistory(days + window + 1, n, `a ${days}-day backtest with a ${window}-day window`);
 
+  // VaR_d is the VaR as of d−1: the window returns ending at d−1 applied to the prices of d−1.
+  const series = historicalVarSeries(book, histories, { window, confidence, esConfidence: input.esConfidence ?? 0.975 }, n - days - 1, n - 2);
+  if (!series.ok) return series;
+  const level = rescaledLevels(book, histories);
+  if (!level.ok) return level;
   const nU = book.tickers.length;
-  const scale = book.tickers.map((_, u) => (book.spots[u] as number) / ((cols.value[u] as Float64Array)[n - 1] as number));
-  const level = (u: number, i: number): number => ((cols.value[u] as Float64Array)[i] as number) * (scale[u] as number);
-  const spotsAt = (i: number): Float64Array => Float64Array.from({ length: nU }, (_, u) => level(u, i));
+  const spotsAt = (i: number): Float64Array => Float64Array.from({ length: nU }, (_, u) => level.value(u, i));
 
-  const factors = new Float64Array(window * nU);
-  const losses = new Float64Array(window);
-  const exceptionDates: string[] = [];
+  const out: BacktestDay[] = [];
   let prevValue = bookValue(book, spotsAt(n - days - 1));
   for (let d = n - days; d < n; d++) {
-    const base = spotsAt(d - 1);
-    for (let s = 0; s < window; s++) {
-      const i = d - window + s; // returns ending at d−1: i = d−window .. d−1
-      for (let u = 0; u < nU; u++) {
-        const p = cols.value[u] as Float64Array;
-        factors[s * nU + u] = (p[i] as number) / (p[i - 1] as number);
-      }
-    }
-    scenarioLosses(book, base, factors, window, losses);
-    const varD = empiricalVar(losses, confidence);
+    const varD = series.value.var[d - (n - days)] as number;
     const value = bookValue(book, spotsAt(d));
-    const loss = prevValue - value;
-    if (loss > varD) exceptionDates.push(histories.dates[d] as string);
+    const pnl = value - prevValue;
+    out.push({ date: histories.dates[d] as string, pnl, var: varD, es: series.value.es[d - (n - days)] as number, exception: prevValue - value > varD });
     prevValue = value;
   }
+  return { ok: true, value: out };
+}
+
+/** Exceptions, Kupiec's test and the traffic-light zone of a day-by-day backtest. */
+export function summariseBacktest(rows: readonly BacktestDay[], confidence: number, window: number): BacktestResult {
+  const exceptionDates = rows.filter((r) => r.exception).map((r) => r.date);
+  const days = rows.length;
   const x = exceptionDates.length;
   const k = kupiecPof(days, x, 1 - confidence);
-  return {
-    ok: true,
-    value: {
-      days,
-      exceptions: x,
-      kupiecLR: k.lr,
-      kupiecPValue: k.pValue,
-      zone: trafficLightZone(days, x, confidence),
-      confidence,
-      window,
-      exceptionDates,
-    },
-  };
+  return { days, exceptions: x, kupiecLR: k.lr, kupiecPValue: k.pValue, zone: trafficLightZone(days, x, confidence), confidence, window, exceptionDates };
+}
+
+export function runBacktest(input: BacktestInput): RiskResult<BacktestResult> {
+  const rows = backtestDays(input);
+  if (!rows.ok) return rows;
+  return { ok: true, value: summariseBacktest(rows.value, input.confidence, input.window) };
 }
