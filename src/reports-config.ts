@@ -19,8 +19,8 @@ export interface ReportsConfig {
   readonly soxCompliance: boolean;
   /** Business days back that the start-up catch-up looks for scheduled reports that never ran. */
   readonly catchUpDays: number;
-  /** Without pricesDir (PRICES_DIR is the engine's); main.ts adds it. */
-  readonly settings: Omit<ReportSettings, 'pricesDir'>;
+  /** Without pricesDir and riskFreeRate (PRICES_DIR and RISK_FREE_RATE are the engine's); main.ts adds them. */
+  readonly settings: Omit<ReportSettings, 'pricesDir' | 'riskFreeRate'>;
 }
 
 interface ReportEnv {

@@ -24,7 +24,7 @@ let emptyDir: string;
 const at = (iso: string): number => Date.parse(iso);
 const sources = (pricesDir: string | undefined = PRICES_DIR): ReportSources => ({
   pool,
-  settings: { firmLei: '5493001KJTIIGC8Y1R12', venueMic: 'XOFF', underlyingIsins: new Map(), largePositionContracts: 200, pricesDir },
+  settings: { firmLei: '5493001KJTIIGC8Y1R12', venueMic: 'XOFF', underlyingIsins: new Map(), largePositionContracts: 200, firmCountry: undefined, riskFreeRate: 0.03, pricesDir },
   identityOf: async () => null,
 });
 const req = (type: 'daily-risk' | 'capital', format: 'json' | 'html' | 'csv', day = DAY, portfolioId?: string): ReportRequest =>

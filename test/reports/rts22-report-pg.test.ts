@@ -26,7 +26,7 @@ const IDENTITIES = new Map<string, CustomerIdentity>([
 
 const settings = (over: Partial<ReportSettings> = {}): ReportSettings => ({
   firmLei: FIRM_LEI, venueMic: 'XCBO', underlyingIsins: new Map([['AAPL', 'US0378331005'], ['SPY', 'US78462F1030']]),
-  largePositionContracts: 200, pricesDir: undefined, firmCountry: 'DE', ...over,
+  largePositionContracts: 200, pricesDir: undefined, firmCountry: 'DE', riskFreeRate: 0.03, ...over,
 });
 
 const at = (iso: string, extraMicros = 0) => Date.parse(iso) + extraMicros / 1000;

@@ -56,6 +56,8 @@ export interface ReportSettings {
   readonly underlyingIsins: ReadonlyMap<string, string>;
   /** FINRA 2360 reporting threshold in contracts on the same side of the market (200). */
   readonly largePositionContracts: number;
+  /** Continuous risk-free rate the risk reports value options at (RISK_FREE_RATE, the engine's). */
+  readonly riskFreeRate: number;
   /** The daily price histories (PRICES_DIR); undefined when none is configured. */
   readonly pricesDir: string | undefined;
 }

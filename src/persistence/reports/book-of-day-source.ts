@@ -136,7 +136,7 @@ export async function loadBookOfDay(src: ReportSources, req: ReportRequest): Pro
   const versions: Record<string, string | number> = { fills: held.fills };
   for (const p of prices) versions[`prices:${p.ticker}`] = p.sha256;
   return {
-    book: { reportDate: day, valuationDate, rate: RISK_REPORT_METHOD.rate, spots, lines, histories: aligned.aligned, prices },
+    book: { reportDate: day, valuationDate, rate: src.settings.riskFreeRate, spots, lines, histories: aligned.aligned, prices },
     versions,
   };
 }
