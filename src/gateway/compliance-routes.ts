@@ -6,7 +6,9 @@
  *   GET  /compliance/sanctions-list          → {version}: the list in force (same roles)
  *   POST /compliance/sanctions-list/reload   → {previous, version}: reads the list folder again and puts
  *     it in force without a restart (admin, action `operate`); 503 SANCTIONS_LIST_UNREADABLE when the
- *     new list cannot be read, the old one staying in force
+ *     new list cannot be read, the old one staying in force. A reload that put a list in force is
+ *     audited (`sanctions_list.reloaded`, before/after the versions) when an audit sink is given:
+ *     which list screens customers is a control, and who changed it when belongs in the trail.
  * Roles compliance_officer and risk_manager (authorize.ts, action `screen`). The screening itself is
  * pure (src/engine/compliance/sanctions); the list in force, and its reload, belong to whoever
  * constructs these routes (serve: src/workers/sanctions/sanctions-thread.ts; the CLI and tests:
@@ -18,6 +20,7 @@ import { dobInterval } from '../engine/compliance/sanctions/evidence.js';
 import { normalizeName } from '../engine/compliance/sanctions/normalize-name.js';
 import type { ListVersion, ScreeningQuery, ScreeningResult } from '../engine/compliance/sanctions/index.js';
 import { fail } from './http-util.js';
+import type { AuditSink } from './identity/ports.js';
 import { FORBIDDEN } from './route-doc.js';
 import { type RouteSpec, denied, parseBody } from './route-spec.js';
 
@@ -50,7 +53,7 @@ export function screeningQuery(b: SanctionsCheckBody): ScreeningQuery {
   };
 }
 
-export function complianceRoutes(screening: SanctionsScreening): RouteSpec[] {
+export function complianceRoutes(screening: SanctionsScreening, audit?: AuditSink): RouteSpec[] {
   return [
     {
       method: 'post', pattern: '/compliance/sanctions-check', paramCount: 0, hasBody: true,
@@ -83,13 +86,16 @@ export function complianceRoutes(screening: SanctionsScreening): RouteSpec[] {
         const d = denied(c.principal, 'operate');
         if (d) return d;
         const previous = screening.version;
+        let version: ListVersion;
         try {
-          return { status: 200, body: { previous, version: await screening.reload() } };
+          version = await screening.reload();
         } catch (e) {
           const code = (e as { code?: unknown }).code;
           if (code !== 'SANCTIONS_LIST_UNREADABLE') throw e;
           return fail(503, { code, message: `${(e as Error).message}; the list in force stays ${previous.sha256}` });
         }
+        await audit?.({ actor: c.principal.sub, action: 'sanctions_list.reloaded', entityType: 'sanctions_list', entityId: 'sdn', before: previous, after: version });
+        return { status: 200, body: { previous, version } };
       },
     },
   ];

@@ -5,16 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { complianceRoutes } from '../../src/gateway/compliance-routes.js';
+import type { SecurityEvent } from '../../src/gateway/identity/ports.js';
 import { SanctionsScreener } from '../../src/persistence/sanctions-list.js';
 import { type Stack, httpJson, startStack } from './harness.js';
 
 let stack: Stack;
 let screener: SanctionsScreener;
 let officer: string;
+const audited: SecurityEvent[] = [];
 
 beforeAll(async () => {
   screener = await SanctionsScreener.open(new URL('../../data/ofac/', import.meta.url).pathname);
-  stack = await startStack({ routes: complianceRoutes(screener) });
+  stack = await startStack({ routes: complianceRoutes(screener, async (e) => { audited.push(e); }) });
   officer = await stack.token('carl', ['compliance_officer'], []);
 });
 afterAll(() => stack?.close());
@@ -59,6 +61,17 @@ describe('POST /compliance/sanctions-check', () => {
     expect(r.body.previous.sha256).toBe(v.body.version.sha256);
     expect(r.body.version.sha256).toBe(v.body.version.sha256); // same files, same version
     expect((await httpJson(stack, 'POST', '/compliance/sanctions-list/reload', { token: officer })).status).toBe(403);
+  });
+
+  it('records who reloaded the list, with the versions before and after, in the audit trail (a refused reload records nothing)', async () => {
+    audited.length = 0;
+    const admin = await stack.token('ada', ['admin'], ['*']);
+    expect((await httpJson(stack, 'POST', '/compliance/sanctions-list/reload', { token: admin })).status).toBe(200);
+    expect((await httpJson(stack, 'POST', '/compliance/sanctions-list/reload', { token: officer })).status).toBe(403);
+    expect(audited).toEqual([{
+      actor: 'ada', action: 'sanctions_list.reloaded', entityType: 'sanctions_list', entityId: 'sdn',
+      before: expect.objectContaining({ sha256: screener.version.sha256, entries: 8976 }), after: expect.objectContaining({ sha256: screener.version.sha256, entries: 8976 }),
+    }]);
   });
 
   it('is open to compliance officers and risk managers only', async () => {

@@ -99,7 +99,7 @@ export interface SecurityEvent {
   readonly actor: string;
   /** e.g. auth.login.locked, auth.refresh.reused, auth.mfa.enabled, user.roles.changed, apikey.created. */
   readonly action: string;
-  readonly entityType: 'user' | 'session' | 'apikey' | 'dead_letter' | 'signing_key' | 'data_key' | 'aml_alert' | 'report';
+  readonly entityType: 'user' | 'session' | 'apikey' | 'dead_letter' | 'signing_key' | 'data_key' | 'aml_alert' | 'report' | 'sanctions_list';
   readonly entityId: string;
   readonly before: unknown;
   readonly after: unknown;
