@@ -31,6 +31,7 @@ import { AML_RULE_DEFAULTS, type AmlRuleParams } from './engine/compliance/aml/r
 import { RISK_POOL_DEFAULTS } from './workers/risk-pool/risk-pool-options.js';
 import { TRACING_ENV, tracingFromParsed, type TracingSettings } from './tracing/tracing-settings.js';
 import { type ReportsConfig, reportsConfig } from './reports-config.js';
+import { RetentionEnv, type RetentionPeriods, retentionPeriodsFromEnv } from './engine/compliance/retention-policy.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = (on: boolean) => z.enum(['true', 'false'], { message: 'true or false' }).default(on ? 'true' : 'false');
@@ -148,6 +149,8 @@ const EnvSchema = z.object({
   LARGE_POSITION_CONTRACTS: z.coerce.number().int().positive().max(1e9).default(200),
   /** Business days back that the start-up catch-up looks for scheduled reports that never ran. */
   REPORT_CATCH_UP_DAYS: z.coerce.number().int().min(0).max(366).default(10),
+  /** The retention policy's periods (docs/GDPR.md "Retention"), each in days, at least the legal minimum. */
+  ...RetentionEnv.shape,
   /** The OFAC SDN list's folder (four CSV files); default the copy shipped in the package's data/ofac. */
   SANCTIONS_LIST_DIR: z.string().min(1).optional(),
   /** The PEP list file (CSV, docs/COMPLIANCE.md "PEP screening"); unset: no PEP screening (logged at start). */
@@ -369,6 +372,8 @@ export interface AppConfig {
   readonly aml: AmlRuleParams;
   /** MIFID_II_REPORTING_ENABLED, SOX_COMPLIANCE_ENABLED and the reports' settings (src/reports-config.ts). */
   readonly reports: ReportsConfig;
+  /** RETENTION_*_DAYS: what the daily retention run deletes or shreds, and after how long. */
+  readonly retention: RetentionPeriods;
   /** KYC_REQUIRED, SANCTIONS_SCREENING_ENABLED and AML_MONITORING_ENABLED, resolved against NODE_ENV (COMPLIANCE_DEFAULTS). */
   readonly compliance: ComplianceSwitches;
   readonly persistence:
@@ -494,6 +499,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tlsTerminatedByProxy: e.TLS_TERMINATED_BY_PROXY === 'true',
     aml: amlRuleParams(e),
     reports: reports as ReportsConfig,
+    retention: retentionPeriodsFromEnv(e),
     compliance: complianceSwitches(e),
     persistence: Object.freeze(
       e.PERSISTENCE === 'memory'

@@ -35,6 +35,11 @@ import { pgDataKeys } from './persistence/data-keys.js';
 import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
+import { reportRoutes } from './gateway/report-routes.js';
+import { pgReportRows } from './persistence/reports/report-rows.js';
+import { type ReportScheduler, reportsKeptSince, startReportScheduler } from './persistence/reports/report-scheduler.js';
+import { REPORT_DEFINITIONS } from './workers/reports/definitions/index.js';
+import type { ReportDefinition, ReportSettings, ReportType } from './workers/reports/report-definition.js';
 import { SanctionsThread } from './workers/sanctions/sanctions-thread.js';
 import { kycRoutes } from './gateway/kyc-routes.js';
 import { gdprRoutes } from './gateway/gdpr-routes.js';
@@ -156,6 +161,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const security = new SecurityCounters();
   const journalCommit = journalCommitHistogram();
   let persistence: Persistence | undefined;
+  // The compliance reports' settings: the reports' own and the engine's prices and rate.
+  const reportSettings: ReportSettings = { ...config.reports.settings, pricesDir: config.pricesDir, riskFreeRate: config.rate };
   let fatal: (err: Error) => void = () => {};
   const fatalError = new Promise<Error>((resolve) => { fatal = resolve; });
   if (config.persistence.mode === 'durable') {
@@ -165,6 +172,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
         ...(p.databaseUrl !== undefined ? { databaseUrl: p.databaseUrl } : {}), schema: p.schema, poolSize: p.poolSize, dataDir: config.dataDir, log,
         ...(p.redisUrl !== undefined ? { redisUrl: p.redisUrl } : {}), queuePrefix: p.queuePrefix, amlLargeNotional: p.amlLargeNotional, amlRules: config.aml, logLevel: config.logLevel,
         amlMonitoring: amlMonitoringEnabled, tracing: config.tracing,
+        reports: { settings: reportSettings, masterKeys: config.encryption }, retention: config.retention,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
         ...(metricsOn ? { journalCommitSeconds: journalCommit.child() } : {}),
@@ -307,7 +315,11 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     revocations: metricsOn ? security.revocations(identity.sessions) : identity.sessions,
     publicRoutes: authPublicRoutes(accounts, metricsOn ? security : undefined),
     routes: withUsageAnalytics([
-      ...authRoutes(accounts), ...complianceRoutes(sanctions), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents),
+      ...authRoutes(accounts), ...complianceRoutes(sanctions, audit), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents),
+      ...reportRoutes({
+        ...(persistence ? { rows: pgReportRows(persistence.db.pool), enqueue: (reportId: string) => persistence.queues.requestReport({ kind: 'compliance_report', reportId }) } : {}),
+        definitions: REPORT_DEFINITIONS, enabled: { rts22: config.reports.mifidReporting, privilegedChanges: config.reports.soxCompliance }, audit, clock: () => clock.nowMs(),
+      }),
       ...amlAlertRoutes({ ...(aml ? { store: aml } : {}), audit, kycMetrics: () => kyc.metrics() }),
     ], gdpr.analytics),
     ...(aml ? { alerts: aml.relay } : {}),
@@ -362,6 +374,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       })
     : undefined;
 
+  // The compliance reports of each business day, and a start's catch-up of the days it missed.
+  const reportScheduler = persistence ? await startScheduledReports(persistence, config, log, clock) : undefined;
+
   // Every customer re-screened when their risk level says (docs/KYC.md), found due every interval.
   const rescreening = screeningEnabled ? startRescreenSchedule({ kyc, log, intervalMs: config.kycRescreenIntervalMs }) : undefined;
 
@@ -390,10 +405,35 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       ['identity stores', () => identity.close()],
       ['journal', () => (persistence ? settlesWithin(persistence.journal.flush(), 10_000) : undefined)],
       ['queue feeder', () => (feeder ? settlesWithin(feeder.stop(), 5000) : undefined)],
+      ['report scheduler', () => reportScheduler?.stop()],
       ['engine', () => engine.close()],
       ['persistence', () => persistence?.close()],
     ])),
   };
+}
+
+/**
+ * The scheduled reports (docs/REPORTS.md "Schedule"): daily risk, capital and large positions each
+ * business day, the privileged-change audit with SOX_COMPLIANCE_ENABLED, the RTS 22 report with
+ * MIFID_II_REPORTING_ENABLED, and the retention run. The first pass (the catch-up) runs now; a
+ * failure there is logged and retried by the next pass, not fatal: the engine serves without it.
+ */
+async function startScheduledReports(persistence: Persistence, config: AppConfig, log: LogFn, clock: { nowMs(): number }): Promise<ReportScheduler> {
+  const types: ReportType[] = ['large-positions'];
+  if (config.pricesDir !== undefined) types.push('daily-risk', 'capital');
+  else log('warn', 'PRICES_DIR is not set: the daily risk and capital reports are not scheduled (they need price histories)');
+  if (config.reports.soxCompliance) types.push('privileged-changes');
+  if (config.reports.mifidReporting) types.push('rts22');
+  const scheduled = new Map(types.map((t) => [t, REPORT_DEFINITIONS.get(t) as ReportDefinition<unknown>]));
+  const rows = pgReportRows(persistence.db.pool);
+  const notBefore = await reportsKeptSince(persistence.db.pool);
+  const scheduler = startReportScheduler({
+    rows, requestReport: (job) => persistence.queues.requestReport(job), scheduled, retention: true,
+    minuteUtc: config.persistence.mode === 'durable' ? config.persistence.reportMinuteUtc : 0, catchUpDays: config.reports.catchUpDays, notBefore,
+    now: () => clock.nowMs(), log,
+  });
+  await scheduler.tick().catch((err: unknown) => log('warn', 'scheduled reports: the catch-up failed; the next pass retries', { error: err instanceof Error ? err.message : String(err) }));
+  return scheduler;
 }
 
 /** Sample portfolios and a simulated market feeding ticks in-process, so risk streams at once. */

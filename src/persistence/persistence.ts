@@ -45,6 +45,8 @@ export interface PersistenceOptions {
   readonly amlMonitoring?: boolean;
   /** Settings and master keys of the compliance reports (queue-workers.ts QueueWorkersOptions.reports). */
   readonly reports?: QueueWorkersOptions['reports'];
+  /** The retention periods (queue-workers.ts QueueWorkersOptions.retention). */
+  readonly retention?: QueueWorkersOptions['retention'];
   /** Tracing (config.tracing): when enabled, BullMQ jobs carry trace context and the queue thread exports its spans. */
   readonly tracing?: TracingSettings;
   /** How long start waits for the persist queue to drain before rebuilding the actors. */
@@ -101,6 +103,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
       ...(opts.amlRules !== undefined ? { amlRules: opts.amlRules } : {}),
       ...(opts.amlMonitoring !== undefined ? { amlMonitoring: opts.amlMonitoring } : {}),
       ...(opts.reports !== undefined ? { reports: opts.reports } : {}),
+      ...(opts.retention !== undefined ? { retention: opts.retention } : {}),
     };
     // On a server the workers get a thread of their own (queue-worker-thread.ts says why).
     workers = db.kind === 'external'

@@ -260,7 +260,9 @@ export async function openQueues(options: OpenQueuesOptions): Promise<Queues> {
       live();
       // A compliance report's job is named by its report: queued again (the start-up catch-up of
       // a job Redis lost), it is one job, not two runs of the same report.
-      return String((await report.add(job.kind, job, job.kind === 'compliance_report' ? { jobId: job.reportId } : undefined)).id);
+      // The day's retention run likewise, whichever engine asks first.
+      const jobId = job.kind === 'compliance_report' ? job.reportId : job.kind === 'retention' ? `retention-${job.asOf}` : undefined;
+      return String((await report.add(job.kind, job, jobId !== undefined ? { jobId } : undefined)).id);
     },
 
     createWorker(role, processor, opts = {}) {

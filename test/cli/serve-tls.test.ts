@@ -201,7 +201,7 @@ describe('serve with TLS_CERT_FILE and TLS_KEY_FILE', () => {
 });
 
 describe('serve in production', () => {
-  const prod = (extra: Record<string, string | undefined>): NodeJS.ProcessEnv => envWith({ NODE_ENV: 'production', PERSISTENCE: 'durable', ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...extra });
+  const prod = (extra: Record<string, string | undefined>): NodeJS.ProcessEnv => envWith({ NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', PERSISTENCE: 'durable', ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...extra });
 
   it('refuses to start in plaintext, naming the TLS variables and the proxy declaration', async () => {
     const r = await run(folder(), ['serve', '--port', '0'], prod({ DATABASE_URL: 'postgres://127.0.0.1:1/never-reached' }));

@@ -17,7 +17,7 @@ const keysDir = join(dataDir, 'keys');
 addKeyFile(keysDir, Date.now());
 const base = { DATA_DIR: dataDir, SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: randomBytes(32).toString('base64') };
 /** What production needs besides these settings (a database server, TLS at a proxy). */
-const production = { ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
+const production = { ...base, NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
 
 describe('the compliance settings', () => {
   it('are all on by default in production', () => {

@@ -70,7 +70,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start in production without signing keys, and names the file that is not an Ed25519 key', () => {
-    const prod = { NODE_ENV: 'production', ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
     const empty = mkdtempSync(join(dataDir, 'empty-'));
     expect(problemsOf({ ...prod, SIGNING_KEYS_DIR: join(dataDir, 'missing') })).toMatch(/SIGNING_KEYS_DIR: .*missing: cannot read the signing-key directory \(ENOENT\).*signing-keys add/);
     expect(problemsOf({ ...prod, SIGNING_KEYS_DIR: empty })).toMatch(/SIGNING_KEYS_DIR: .*holds no signing key/);
@@ -88,7 +88,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses the embedded database in production unless ALLOW_EMBEDDED_DATABASE=true says it is meant', () => {
-    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: masterKey, TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { DATA_DIR: dataDir, NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: masterKey, TLS_TERMINATED_BY_PROXY: 'true' };
     try {
       loadConfig(prod);
       expect.unreachable('production started on the embedded database');
@@ -250,11 +250,11 @@ describe('loadConfig: encryption in transit', () => {
       }
       return [];
     })();
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['SIGNING_KEYS_DIR', 'ENCRYPTION_KEY', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['SIGNING_KEYS_DIR', 'ENCRYPTION_KEY', 'DATABASE_URL', 'TLS_CERT_FILE, TLS_KEY_FILE', 'FIRM_LEI', 'FIRM_COUNTRY', 'TRADING_VENUE_MIC']);
   });
 
   it('refuses plaintext in production unless a TLS-terminating proxy is declared in front', () => {
-    const prod = { NODE_ENV: 'production', SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod' };
+    const prod = { NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', SIGNING_KEYS_DIR: keysDir, ENCRYPTION_KEY: masterKey, DATABASE_URL: 'postgres://db/prod' };
     expect(problemsOf(prod)).toMatch(/TLS_CERT_FILE, TLS_KEY_FILE: required in production.*TLS_TERMINATED_BY_PROXY=true/);
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_TERMINATED_BY_PROXY: 'true' })).toMatchObject({ tlsTerminatedByProxy: true });
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile }).tls?.certFile).toBe(cert.certFile);
@@ -307,7 +307,7 @@ describe('the master keys of field encryption (ENCRYPTION_KEY, ENCRYPTION_KEY_PR
     expect(a.source).toBe('dev-file');
     expect(a.current).toEqual(b.current);
     expect(statSync(join(dataDir, 'dev-encryption-key')).mode & 0o077).toBe(0);
-    const prod = { NODE_ENV: 'production', SIGNING_KEYS_DIR: keysDir, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', SIGNING_KEYS_DIR: keysDir, DATABASE_URL: 'postgres://db/prod', TLS_TERMINATED_BY_PROXY: 'true' };
     expect(problemsOf(prod)).toMatch(/^ENCRYPTION_KEY: required in production \(the development key file is refused\); 32 bytes as base64/);
     expect(loadConfig({ DATA_DIR: dataDir, ...prod, ENCRYPTION_KEY: masterKey }).encryption.source).toBe('env');
   });

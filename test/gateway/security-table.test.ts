@@ -21,6 +21,8 @@ import { KycService } from '../../src/persistence/kyc-service.js';
 import { KycStore } from '../../src/persistence/kyc-store.js';
 import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
 import { amlAlertRoutes } from '../../src/gateway/aml-alert-routes.js';
+import { reportRoutes } from '../../src/gateway/report-routes.js';
+import { REPORT_DEFINITIONS } from '../../src/workers/reports/definitions/index.js';
 import { SanctionsScreener } from '../../src/persistence/sanctions-list.js';
 import { AccountService } from '../../src/gateway/identity/account-service.js';
 import { ROLES, type Role } from '../../src/gateway/identity/ports.js';
@@ -167,6 +169,13 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST POST /kyc/:userId/decision': (t) => post(t, '/kyc/someone-else/decision', { action: 'start_review', reason: 'probe' }),
   'REST GET /kyc/:userId/documents/:documentId': (t) => get(t, '/kyc/someone-else/documents/no-such'),
   // Without a database the alert routes answer 503 AML_UNAVAILABLE once the caller is let through.
+  // The report routes without a database answer 503 REPORTS_UNAVAILABLE once the caller is let
+  // through; the request is a risk report of the probed portfolio (the officer-only types are
+  // test/reports/report-routes-pg.test.ts's).
+  'REST POST /compliance/report': (t, p) => post(t, '/compliance/report', { type: 'daily-risk', date: '2020-01-02', portfolioId: p }),
+  'REST GET /compliance/report': (t) => get(t, '/compliance/report'),
+  'REST GET /compliance/reports/:id': (t) => get(t, '/compliance/reports/00000000-0000-4000-8000-000000000000'),
+  'REST GET /compliance/reports/:id/content': (t) => get(t, '/compliance/reports/00000000-0000-4000-8000-000000000000/content'),
   'REST GET /gdpr/export': (t) => get(t, '/gdpr/export'),
   'REST POST /gdpr/export': (t) => post(t, '/gdpr/export', { userId: 'someone-else' }),
   'REST POST /gdpr/erasure': (t) => post(t, '/gdpr/erasure', { userId: 'someone-else', reason: 'probe' }),
@@ -211,7 +220,8 @@ beforeAll(async () => {
   const gdpr = await openGdpr({ identity, sessions, dataKeys, kyc: kycStore, audit: async () => {} });
   stack = await startStack((tokens) => {
     accounts = new AccountService({ identity, sessions, tokens, audit: async () => {}, dataKeys });
-    return { dashboard: loadDashboardSite(DASHBOARD_DIR, { secureWebsocket: false }), metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents), ...amlAlertRoutes({ audit: async () => {} })], apiKeys: accounts, revocations: sessions };
+    return { dashboard: loadDashboardSite(DASHBOARD_DIR, { secureWebsocket: false }), metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents), ...amlAlertRoutes({ audit: async () => {} }),
+      ...reportRoutes({ definitions: REPORT_DEFINITIONS, enabled: { rts22: true, privilegedChanges: true }, audit: async () => {} })], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);

@@ -83,7 +83,7 @@ describe('serve on the embedded database', () => {
   it('lets the CLI database commands work on it afterwards, and refuses them in production unless the embedded database is allowed', { timeout: 90_000 }, async () => {
     expect(cli({}, 'migrate')).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^schema ${t.schema} \\(embedded\\) at version \\d+; applied now: none\\n$`)) });
     expect(cli({}, 'reconcile')).toMatchObject({ code: 0, stdout: expect.stringContaining('1 portfolios, 1 fills: positions and cash agree with the fills') });
-    const prod = { NODE_ENV: 'production', SIGNING_KEYS_DIR: KEYS, ENCRYPTION_KEY: randomBytes(32).toString('base64'), TLS_TERMINATED_BY_PROXY: 'true' };
+    const prod = { NODE_ENV: 'production', FIRM_LEI: '5493001KJTIIGC8Y1R12', FIRM_COUNTRY: 'DE', TRADING_VENUE_MIC: 'XEUR', SIGNING_KEYS_DIR: KEYS, ENCRYPTION_KEY: randomBytes(32).toString('base64'), TLS_TERMINATED_BY_PROXY: 'true' };
     const refused = cli(prod, 'audit', 'verify');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/DATABASE_URL: required in production.*ALLOW_EMBEDDED_DATABASE=true/);

@@ -32,6 +32,8 @@ export interface QueueThreadData {
   readonly amlMonitoring?: boolean;
   /** The compliance reports' settings and master keys (queue-workers.ts); Buffers arrive as Uint8Arrays. */
   readonly reports?: QueueWorkersOptions['reports'];
+  /** The retention periods (plain data). */
+  readonly retention?: QueueWorkersOptions['retention'];
   readonly logLevel: LogLevel | 'silent';
   /**
    * Tracing on (config.tracing): the thread starts an SDK of its own (OTel's providers are per
@@ -184,7 +186,8 @@ async function runThread(data: QueueThreadData): Promise<void> {
     const queues = await openQueues({ ...(data.redisUrl !== undefined ? { redisUrl: data.redisUrl } : {}), db, prefix: data.prefix, log, traced: tracing !== undefined });
     workers = startQueueWorkers({ queues, db, dataDir: data.dataDir, log, ...(data.amlLargeNotional !== undefined ? { amlLargeNotional: data.amlLargeNotional } : {}),
       ...(data.amlRules !== undefined ? { amlRules: data.amlRules } : {}), ...(data.amlMonitoring !== undefined ? { amlMonitoring: data.amlMonitoring } : {}),
-      ...(data.reports !== undefined ? { reports: reportsFromThreadData(data.reports) } : {}) });
+      ...(data.reports !== undefined ? { reports: reportsFromThreadData(data.reports) } : {}),
+      ...(data.retention !== undefined ? { retention: data.retention } : {}) });
     parentPort!.on('message', (m: ToThread) => {
       if (m.type !== 'close') return;
       void (async () => {

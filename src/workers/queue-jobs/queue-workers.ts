@@ -23,6 +23,9 @@ import type { ReportSettings } from '../reports/report-definition.js';
 import { pgReportRows } from '../../persistence/reports/report-rows.js';
 import { pgReportSources } from '../../persistence/reports/report-sources.js';
 import type { MasterKeys } from '../../persistence/master-keys.js';
+import { pgDataKeys } from '../../persistence/data-keys.js';
+import { type RetentionPeriods, retentionPolicy } from '../../engine/compliance/retention-policy.js';
+import { retentionProcessor } from '../retention/retention-processor.js';
 
 export interface QueueWorkersOptions {
   readonly queues: Queues;
@@ -57,6 +60,11 @@ export interface QueueWorkersOptions {
    * positions-and-risk file, and a compliance report job fails REPORT_KIND_UNAVAILABLE.
    */
   readonly reports?: { readonly settings: ReportSettings; readonly masterKeys: MasterKeys };
+  /**
+   * The retention periods (RETENTION_*_DAYS): the report queue's `retention` jobs run the policy
+   * with them. Without them a retention job fails REPORT_KIND_UNAVAILABLE.
+   */
+  readonly retention?: RetentionPeriods;
   /** The sweep that queues again fills whose AML job was lost (aml-sweep.ts); its defaults unless given. */
   readonly amlSweep?: Pick<AmlSweepOptions, 'intervalMs' | 'graceMs' | 'batch'>;
 }
@@ -87,6 +95,16 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
     ? amlProcessor(opts.stores?.amlAlerts ?? pgAmlAlertStore(db.pool), pgStoredFills(db.pool), pgAmlActivity(db.pool, opts.customerProfiles ?? pgCustomerProfiles(db.pool)), rules)
     : amlMonitoringOff, { concurrency: 4 });
   const reports = opts.reports;
+  // Rejected applicants' data keys are shredded with keys of this worker's own (not the engine's
+  // cache): an applicant rejected five years ago is not in the engine's cache of active users.
+  // Without the master keys, the run records the kind as skipped.
+  const retention = (periods: RetentionPeriods) => {
+    const run = retentionProcessor({
+      pool: db.pool, policy: retentionPolicy(periods), reportsDir: join(opts.dataDir, 'reports'),
+      ...(reports ? { shred: (userId: string, by: string) => pgDataKeys(db.pool, reports.masterKeys).shred(userId, by) } : {}),
+    });
+    return (job: Parameters<typeof run>[0]) => run(job);
+  };
   const report = queues.createWorker('report', reportQueueProcessor({
     daily_positions_risk: reportProcessor(opts.stores?.reports ?? pgReportStore(db.pool), join(opts.dataDir, 'reports')),
     ...(reports ? {
@@ -94,6 +112,7 @@ export function startQueueWorkers(opts: QueueWorkersOptions): QueueWorkers {
         rows: pgReportRows(db.pool), definitions: REPORT_DEFINITIONS, sources: () => pgReportSources(db.pool, reports.settings, reports.masterKeys), ...(opts.log ? { log: opts.log } : {}),
       }),
     } : {}),
+    ...(opts.retention ? { retention: retention(opts.retention) } : {}),
   }));
   const sweep = monitoring ? startAmlSweep({ db, queues, ...(opts.log ? { log: opts.log } : {}), ...opts.amlSweep }) : undefined;
   opts.log?.('info', 'queue workers started', { backend: queues.backend, persistConcurrency, amlMonitoring: monitoring, amlLargeNotional: rules.largeNotional.low });
