@@ -9,7 +9,7 @@ import path from 'node:path';
 import { instrumentOf } from '../../src/engine/actors/instrument-symbol.js';
 import { type PriceHistory, alignHistories, parsePriceCsv } from '../../src/engine/market/price-history.js';
 import type { Position } from '../../src/engine/portfolio/types.js';
-import { type BookLine, type BookOfDay, RISK_REPORT_METHOD } from '../../src/engine/reports/risk-common/book-of-day.js';
+import { type BookLine, type BookOfDay } from '../../src/engine/reports/risk-common/book-of-day.js';
 
 export const PRICES_DIR = path.resolve(__dirname, '../../data/prices');
 export const DAY = '2011-09-30';
@@ -53,5 +53,5 @@ export function scenarioBook(only?: string): BookOfDay {
   });
   const a = alignHistories(histories, DAY, tickers);
   if (!a.ok) throw new Error(a.message);
-  return { reportDate: DAY, valuationDate: DAY, rate: RISK_REPORT_METHOD.rate, spots, lines, histories: a.aligned, prices };
+  return { reportDate: DAY, valuationDate: DAY, rate: 0.03, spots, lines, histories: a.aligned, prices };
 }

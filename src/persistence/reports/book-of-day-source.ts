@@ -13,7 +13,7 @@ import { isoToEpochDay } from '../../engine/market/dates.js';
 import { type PriceHistory, alignHistories, parsePriceCsv } from '../../engine/market/price-history.js';
 import { MS_PER_DAY } from '../../engine/market/time-to-expiry.js';
 import { type Position, underlyingOf } from '../../engine/portfolio/types.js';
-import { type BookLine, type BookOfDay, type PriceSource, RISK_REPORT_METHOD } from '../../engine/reports/risk-common/book-of-day.js';
+import { type BookLine, type BookOfDay, type PriceSource } from '../../engine/reports/risk-common/book-of-day.js';
 import { ReportError, type ReportRequest, type ReportSources } from '../../workers/reports/report-definition.js';
 import { positionsAsOf } from './positions-as-of.js';
 

@@ -28,8 +28,6 @@ export const RISK_REPORT_METHOD = Object.freeze({
   backtestConfidence: 0.99,
   /** The ES shown beside the VaR history (FRTB's level). */
   esConfidence: 0.975,
-  /** Continuous risk-free rate of the report's valuation, per year (RISK_FREE_RATE's default). */
-  rate: 0.03,
 });
 
 /** Where an option position's vol came from. */
