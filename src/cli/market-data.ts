@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alignHistories, parsePriceCsv, type AlignedHistories, type PriceHistory } from '../engine/market/price-history.js';
+import { alignHistories, closeOn, parsePriceCsv, type AlignedHistories, type PriceHistory } from '../engine/market/price-history.js';
 import { closeOfDateMs } from '../engine/market/time-to-expiry.js';
 import type { MarketSnapshot } from '../engine/portfolio/types.js';
 import { underlyingOf } from '../engine/portfolio/types.js';
@@ -11,21 +11,6 @@ export interface LoadedMarket {
   readonly market: MarketSnapshot;
   /** Return histories (adj_close where present, else close) of every underlying, aligned up to asOf. */
   readonly histories: AlignedHistories;
-}
-
-/**
- * Close of `date` in a price CSV's text: the traded close (the `close` column), falling back to
- * `adj_close` for files that only carry the adjusted series. Spot must be the traded price, not the
- * dividend-adjusted one, because strikes are in traded prices; returns still come from `adj_close`.
- */
-function closeOn(text: string, date: string): number | undefined {
-  const at = text.indexOf(`\n${date},`);
-  if (at < 0) return undefined;
-  const end = text.indexOf('\n', at + 1);
-  const cells = text.slice(at + 1, end < 0 ? undefined : end).replace(/\r$/, '').split(',');
-  const close = Number(cells[4]?.trim() || NaN);
-  const adj = Number(cells[5]?.trim() || NaN);
-  return close > 0 ? close : adj > 0 ? adj : undefined;
 }
 
 /**

@@ -136,3 +136,19 @@ export function alignHistories(
   }
   return { ok: true, aligned: { dates, prices } };
 }
+
+/**
+ * Close of `date` in a price CSV's text (`date,open,high,low,close,adj_close,volume`): the traded
+ * close, falling back to `adj_close` for files that only carry the adjusted series. Spot must be
+ * the traded price, not the dividend-adjusted one, because strikes are in traded prices; returns
+ * still come from the file's return column (parsePriceCsv).
+ */
+export function closeOn(text: string, date: string): number | undefined {
+  const at = text.indexOf(`\n${date},`);
+  if (at < 0) return undefined;
+  const end = text.indexOf('\n', at + 1);
+  const cells = text.slice(at + 1, end < 0 ? undefined : end).replace(/\r$/, '').split(',');
+  const close = Number(cells[4]?.trim() || NaN);
+  const adj = Number(cells[5]?.trim() || NaN);
+  return close > 0 ? close : adj > 0 ? adj : undefined;
+}

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { instrumentOf } from '../../engine/actors/instrument-symbol.js';
 import { isoToEpochDay } from '../../engine/market/dates.js';
-import { type PriceHistory, alignHistories, parsePriceCsv } from '../../engine/market/price-history.js';
+import { type PriceHistory, alignHistories, closeOn, parsePriceCsv } from '../../engine/market/price-history.js';
 import { MS_PER_DAY } from '../../engine/market/time-to-expiry.js';
 import { type Position, underlyingOf } from '../../engine/portfolio/types.js';
 import { type BookLine, type BookOfDay, type PriceSource } from '../../engine/reports/risk-common/book-of-day.js';
@@ -19,20 +19,6 @@ import { positionsAsOf } from './positions-as-of.js';
 
 /** The valuation date may lie this many calendar days before the report day (a weekend and a holiday or two). */
 export const MAX_STALE_DAYS = 5;
-
-/**
- * The traded close of `date` (the `close` column), else `adj_close` for a file that has only the
- * adjusted series (strikes are in traded prices; returns still come from the file's return column).
- */
-function closeOn(text: string, date: string): number | undefined {
-  const at = text.indexOf(`\n${date},`);
-  if (at < 0) return undefined;
-  const end = text.indexOf('\n', at + 1);
-  const cells = text.slice(at + 1, end < 0 ? undefined : end).replace(/\r$/, '').split(',');
-  const close = Number(cells[4]?.trim() || NaN);
-  const adj = Number(cells[5]?.trim() || NaN);
-  return close > 0 ? close : adj > 0 ? adj : undefined;
-}
 
 /** The start of the next UTC day of a checked `YYYY-MM-DD`: a day's book is the positions held before it. */
 export function endOfDayMs(day: string): number {
