@@ -19,7 +19,7 @@
  * Why CONCAT for everyone: Annex II of RTS 22 gives, per nationality, identifiers that come
  * first (a national client identifier, a tax number, a passport number); the engine's KYC does
  * not collect them, and CONCAT is the identifier every nationality can fall back to. See
- * docs/REPORTS-rts22.md for what that means for nationalities whose first priority differs.
+ * docs/REPORTS.md ("MiFIR transaction report") for what that means for nationalities whose first priority differs.
  */
 import { failure, ok, type Result } from '../../result.js';
 

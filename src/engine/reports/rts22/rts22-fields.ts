@@ -1,7 +1,7 @@
 /**
  * The 65 fields of RTS 22 Annex I Table 2 in their order, each with how a record fills it or, for
  * those that stay empty for the engine's executions, why. The CSV has one column per field in
- * this order; docs/REPORTS-rts22.md is this table in prose.
+ * this order; docs/REPORTS.md ("MiFIR transaction report") is this table in prose.
  */
 import { decimalString, type Rts22FirmPerson, type Rts22PartyId, type Rts22Record, type Rts22Side } from './rts22-record.js';
 

@@ -4,7 +4,7 @@
  *
  * The record keeps the Table 2 fields that apply to an exchange-traded option executed by the
  * firm on a venue; the others are absent here and empty in the outputs, and RTS22_FIELDS says
- * why for each (docs/REPORTS-rts22.md lists them all).
+ * why for each (docs/REPORTS.md ("MiFIR transaction report") lists them all).
  */
 
 /** A natural person as RTS 22 identifies them: the national identifier plus names and birth date (fields 7–11). */

@@ -2,7 +2,7 @@
  * The MiFIR RTS 22 transaction report: one record per execution of a listed option, as auth.016
  * XML (the default: what a regulator's reporting system takes) or CSV. Gated by
  * MIFID_II_REPORTING_ENABLED at the queue (the integrator's processor), not here.
- * docs/REPORTS-rts22.md describes every field.
+ * docs/REPORTS.md ("MiFIR transaction report") describes every field.
  */
 import { renderRts22Csv } from '../../../engine/reports/rts22/rts22-csv.js';
 import type { Rts22Input } from '../../../engine/reports/rts22/rts22-record.js';
