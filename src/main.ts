@@ -36,6 +36,7 @@ import { memoryDataKeys } from './persistence/memory-data-keys.js';
 import { openRateLimitStore } from './persistence/rate-limit-store.js';
 import { complianceRoutes } from './gateway/compliance-routes.js';
 import { reportRoutes } from './gateway/report-routes.js';
+import { GDPR_LEDGER_FILE } from './persistence/gdpr-erasure-ledger.js';
 import { pgReportRows } from './persistence/reports/report-rows.js';
 import { type ReportScheduler, reportsKeptSince, startReportScheduler } from './persistence/reports/report-scheduler.js';
 import { REPORT_DEFINITIONS } from './workers/reports/definitions/index.js';
@@ -259,7 +260,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   let gdpr: Gdpr;
   try {
     gdpr = await openGdpr({
-      ...(persistence ? { pool: persistence.db.pool, ledgerPath: join(config.dataDir, 'gdpr-erasures.jsonl') } : {}),
+      ...(persistence ? { pool: persistence.db.pool, ledgerPath: join(config.dataDir, GDPR_LEDGER_FILE) } : {}),
       identity: identity.identity, sessions: identity.sessions, dataKeys, kyc: kycStore, audit, clock: () => clock.nowMs(), log,
     });
     kycApprovals.load(await kyc.approvedUserIds());

@@ -14,6 +14,9 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { dirname } from 'node:path';
 import { z } from 'zod';
 
+/** The ledger's file name in DATA_DIR. */
+export const GDPR_LEDGER_FILE = 'gdpr-erasures.jsonl';
+
 export const ErasureLedgerEntry = z.strictObject({
   userId: z.string().min(1),
   pseudonym: z.string().min(1),

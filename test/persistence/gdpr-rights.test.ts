@@ -5,6 +5,7 @@
  * schema, cannot show the person once the erasure ledger is re-applied (as every engine start does);
  * consent-based processing stops at withdrawal.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -212,6 +213,32 @@ describe('GDPR rights on PostgreSQL', () => {
         expect((await db.pool.query('SELECT owner_id FROM portfolios WHERE portfolio_id = $1', [c.portfolioId])).rows[0].owner_id).toBe(r.value.pseudonym);
         // And a second start finds nothing left to do.
         expect(await reapplyErasures(db.pool, fileErasureLedger(ledgerPath))).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('the restore command itself re-applies the erasures of the ledger in its DATA_DIR, before anything reads the restored schema', { timeout: 120_000 }, async () => {
+    const c = await customer('Cornelia');
+    const file = join(work, 'before-erasure-cli.backup');
+    await backupServer(SERVER_URL, d.db.schema, file, { force: false, engineVersion: 'test' });
+    const r = await gdpr.service.erase('olga-officer', { userId: c.userId, reason: 'request', releaseKycHold: true });
+    if (!r.ok) throw new Error(r.message);
+    const fresh = newTarget('external');
+    try {
+      const bin = join(import.meta.dirname, '..', '..', 'bin', 'risk-engine.js');
+      const run = spawnSync(process.execPath, [bin, 'restore', '--from', file, '--schema', fresh.schema], {
+        env: { ...process.env, DATA_DIR: work, DATABASE_URL: SERVER_URL, LOG_LEVEL: 'silent', NODE_ENV: 'test' }, encoding: 'utf8', timeout: 90_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/erasures re-applied from .*gdpr-erasures\.jsonl: [1-9]\d* person\(s\)/);
+      const db = await openDatabase({ url: SERVER_URL, schema: fresh.schema, dataDir: fresh.dataDir, poolSize: 1 });
+      try {
+        expect((await db.pool.query('SELECT 1 FROM data_keys WHERE user_id = $1', [c.userId])).rowCount).toBe(0);
+        expect((await db.pool.query('SELECT email FROM users WHERE id = $1', [c.userId])).rows[0].email).toBe(`erased+${r.value.pseudonym}@invalid`);
       } finally {
         await db.close();
       }

@@ -3,7 +3,7 @@
  * over REST, made by the report queue in the queue thread, stored with their hash and versions,
  * served as their format, regenerated to the same bytes, refused to the roles they are not for,
  * failed with a reason a reader can act on, and the scheduled days a stopped engine missed caught
- * up at its start, once however many times it starts.
+ * up at its start, once however many times it starts, with the day's retention run.
  *
  * The scenario's book is written straight into the engine's tables (a customer's portfolio opened
  * in 2011 with options on SPY, filled on 2011-09-30, the day the price files cover); the
@@ -195,5 +195,8 @@ describe('reports on serve', () => {
       () => pool.query<{ status: string }>(`SELECT status FROM compliance_reports WHERE scheduled AND type = 'large-positions' AND period_from = $1`, [days.at(-1)]),
       (r) => r.rows[0]?.status === 'done');
     expect(last.rows[0]?.status).toBe('done');
+    // And the day's retention run went through the same queue, once for both starts.
+    const runs = await until(() => pool.query<{ as_of: string }>(`SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of FROM retention_runs`), (r) => r.rows.length > 0);
+    expect(runs.rows.map((r) => r.as_of)).toEqual([new Date().toISOString().slice(0, 10)]);
   });
 });

@@ -153,10 +153,36 @@ ${KEYS_NOTE}`,
         io.stdout.write(`restored into ${resolve(dataDir, 'pg')} (schema ${r.schema}) at migration ${r.migrationLevel}\n`);
         io.stdout.write(`next: DATA_DIR=${dataDir} DATABASE_SCHEMA=${r.schema} risk-engine reconcile && ... audit verify\n`);
       }
+      const erased = await reapplyLedger(dataDir, persistence, opened.manifest.kind === 'external' ? (f.schema ?? persistence.schema) : opened.manifest.schema);
+      if (erased !== undefined) io.stdout.write(`erasures re-applied from ${erased.ledger}: ${erased.users} person(s) erased since the backup was taken are erased again\n`);
       io.stderr.write('reminder: the backup holds no keys; give the restored engine the same ENCRYPTION_KEY(s) and signing keys as the one backed up\n');
       return ExitCode.Ok;
     }),
 });
+
+/**
+ * GDPR erasures made after the backup was taken (docs/GDPR.md "Backups do not bring the person
+ * back"): the erasure ledger lives in DATA_DIR, outside the database, and every erasure in it is
+ * applied to the restored database again before anything reads it — here, so that not even a
+ * direct read of the restored schema finds the person, and again by the engine at its start.
+ * The restored schema is migrated first (the engine would do it at start anyway): a backup older
+ * than the erasure tables gets them. Undefined when there is no ledger.
+ */
+async function reapplyLedger(dataDir: string, persistence: { readonly databaseUrl?: string }, schema: string): Promise<{ ledger: string; users: number } | undefined> {
+  const { GDPR_LEDGER_FILE, fileErasureLedger } = await import('../../persistence/gdpr-erasure-ledger.js');
+  const path = resolve(dataDir, GDPR_LEDGER_FILE);
+  if (!existsSync(path)) return undefined;
+  const [{ openDatabase }, { migrate }, { reapplyErasures }] = await Promise.all([
+    import('../../persistence/database.js'), import('../../persistence/migrate.js'), import('../../persistence/gdpr-erasures-pg.js'),
+  ]);
+  const db = await openDatabase({ ...(persistence.databaseUrl !== undefined ? { url: persistence.databaseUrl } : {}), schema, dataDir, poolSize: 1 });
+  try {
+    await migrate(db.pool);
+    return { ledger: path, users: (await reapplyErasures(db.pool, fileErasureLedger(path))).length };
+  } finally {
+    await db.close();
+  }
+}
 
 /**
  * The configuration for a restore into `dataDir`. Loading it would make a development master key

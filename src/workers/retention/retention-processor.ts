@@ -12,6 +12,8 @@ import { parseJob } from '../queue-jobs/parse-job.js';
 export const RETENTION_JOB_NAME = 'retention';
 
 export const RetentionJob = z.strictObject({
+  /** The report queue's job kind (queue-payloads.ts ReportJob), which carries this job. */
+  kind: z.literal('retention').optional(),
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine(isCalendarDay, 'not a calendar day'),
 });
 export type RetentionJob = z.infer<typeof RetentionJob>;
