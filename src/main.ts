@@ -362,6 +362,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
           journal: () => persistence.journal.stats(),
           queueWorkers: () => persistence.health().queueWorkers,
           queueCounts: () => persistence.queues.counts(),
+          reports: () => pgReportRows(persistence.db.pool).recentCounts(clock.nowMs() - 7 * 86_400_000),
         },
       } : {}),
     }, journalCommit);

@@ -12,6 +12,7 @@ import { Counter, Gauge, type Registry, collectDefaultMetrics } from 'prom-clien
 import type { EngineApi, EngineStats } from '../engine/runtime/engine-api.js';
 import type { GatewayStats, Readiness } from '../gateway/health.js';
 import type { JournalStats } from '../persistence/journal.js';
+import { REPORT_TYPES } from '../engine/reports/report-types.js';
 import type { QueueCounts } from '../persistence/queues.js';
 import { withTimeout } from '../settles-within.js';
 import { FixedHistogram, LATENCY_BUCKETS_SECONDS } from './fixed-histogram.js';
@@ -42,6 +43,8 @@ export interface MetricSources {
     readonly journal: () => JournalStats;
     readonly queueWorkers: () => { readonly state: string; readonly restarts: number };
     readonly queueCounts: () => Promise<Readonly<Record<string, QueueCounts>>>;
+    /** Compliance reports requested in the last 7 days, by type and status (report-rows.ts recentCounts). */
+    readonly reports?: () => Promise<readonly { readonly type: string; readonly status: string; readonly n: number }[]>;
   };
   readonly scrapeTimeoutMs?: number;
 }
@@ -157,6 +160,23 @@ export function registerEngineMetrics(registry: Registry, src: MetricSources, jo
     },
   });
   gauge(registry, `${p}sanctions_list_loaded_timestamp_seconds`, 'When the sanctions list in force was read (Unix time); stale when not reloaded', (g) => g.set(src.sanctions.loadedAtMs / 1000));
+  const reports = src.persistence?.reports;
+  if (reports) {
+    new Gauge({
+      name: `${p}reports`, help: 'Compliance reports requested in the last 7 days, by type and status (queued, running, done, failed: failed and not since made by a later request)', labelNames: ['type', 'status'], registers: [registry],
+      async collect() {
+        try {
+          const rows = await withTimeout(reports(), timeoutMs, 'report counts timed out');
+          this.reset();
+          // Every series present, at 0 when none: an alert on failures sees 0, not an absent series.
+          for (const type of REPORT_TYPES) for (const status of ['queued', 'running', 'done', 'failed']) this.set({ type, status }, 0);
+          for (const r of rows) this.set({ type: r.type, status: r.status }, r.n);
+        } catch {
+          // The last counts stay; the database's own gauges say it is away.
+        }
+      },
+    });
+  }
   const kycUp = new Gauge({ name: `${p}kyc_cases_up`, help: 'Whether the KYC case counts were read at the last scrape', registers: [registry] });
   new Gauge({
     name: `${p}kyc_cases`, help: 'KYC cases by state (the review backlog is the cases awaiting a decision)', labelNames: ['state'], registers: [registry],

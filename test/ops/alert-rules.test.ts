@@ -26,7 +26,7 @@ describe('ops/prometheus/alerts.yml', () => {
     });
     const names = rules.map((r) => r.alert);
     expect(names).toEqual(expect.arrayContaining([
-      'RiskEngineDown', 'RiskEngineNotReady', 'OrderToAckP99High', 'JournalBacklogGrowing', 'DeadLettersPresent', 'QueueWorkersRestarting', 'LockoutStorm', 'SanctionsListStale',
+      'RiskEngineDown', 'RiskEngineNotReady', 'OrderToAckP99High', 'JournalBacklogGrowing', 'DeadLettersPresent', 'QueueWorkersRestarting', 'LockoutStorm', 'SanctionsListStale', 'ReportsFailing',
     ]));
     expect(new Set(names).size).toBe(names.length);
     for (const r of rules) {

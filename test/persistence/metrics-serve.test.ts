@@ -104,7 +104,7 @@ describe('GET /metrics: the families move with the engine', () => {
       'risk_engine_mailbox_queued_messages', 'risk_engine_pool_queue_tasks', 'risk_engine_pool_utilization_ratio', 'risk_engine_recalculations_total',
       'risk_engine_recalculations_coalesced_total', 'risk_engine_frames_dropped_total', 'risk_engine_frames_conflated_total', 'risk_engine_journal_backlog_entries',
       'risk_engine_dead_letters', 'risk_engine_queue_jobs', 'risk_engine_account_lockouts_total', 'risk_engine_mfa_verifications_total', 'risk_engine_rate_limited_total',
-      'risk_engine_screenings_total', 'risk_engine_kyc_cases', 'risk_engine_tick_to_risk_seconds_count']) {
+      'risk_engine_screenings_total', 'risk_engine_kyc_cases', 'risk_engine_reports', 'risk_engine_tick_to_risk_seconds_count']) {
       expect(n, family).toContain(family);
     }
   });

@@ -157,6 +157,11 @@ describe('reports on serve', () => {
     expect((failed.json.error as Msg).code).toMatch(/^[A-Z_]+$/);
     expect(String((failed.json.error as Msg).message).length).toBeGreaterThan(10);
     expect((await content(r.json.reportId as string)).status).toBe(409);
+    // And /metrics counts it, for the ReportsFailing alert.
+    const admin = await serveToken(KEYS, 'ada', ['admin']);
+    const text = await (await fetch(`http://127.0.0.1:${engine.port}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+    const failedDailyRisk = /^risk_engine_reports\{type="daily-risk",status="failed"\} (\d+)$/m.exec(text);
+    expect(Number(failedDailyRisk?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a report to the roles it is not for, and a bad request with the reason', { timeout: 30_000 }, async () => {

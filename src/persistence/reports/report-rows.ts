@@ -63,6 +63,12 @@ export interface ReportRows {
   fail(id: string, code: string, message: string, nowMs: number): Promise<void>;
   /** Scheduled days of a type already requested in [from, to]. */
   scheduledDays(type: ReportType, from: string, to: string): Promise<Set<string>>;
+  /**
+   * Reports requested at or after `sinceMs`, counted by type and status (the metrics). A failed
+   * report is counted only while no later request of the same period is done: a failure fixed by
+   * asking again stops counting (and alerting).
+   */
+  recentCounts(sinceMs: number): Promise<{ type: ReportType; status: ReportStatus; n: number }[]>;
   /** Reports still queued or running, requested before `beforeMs`: their jobs may be lost (a Redis without persistence). */
   unfinished(beforeMs: number, limit: number): Promise<string[]>;
 }
@@ -125,6 +131,16 @@ export function pgReportRows(pool: pg.Pool): ReportRows {
         [type, from, to],
       );
       return new Set(r.rows.map((x) => x.d));
+    },
+    async recentCounts(sinceMs) {
+      const r = await pool.query<{ type: ReportType; status: ReportStatus; n: number }>(
+        `SELECT type, status, count(*)::int AS n FROM compliance_reports r
+         WHERE requested_ms >= $1
+           AND NOT (status = 'failed' AND EXISTS (
+             SELECT 1 FROM compliance_reports d WHERE d.status = 'done' AND d.type = r.type AND d.period_from = r.period_from
+               AND d.period_to = r.period_to AND d.portfolio_id IS NOT DISTINCT FROM r.portfolio_id AND d.requested_ms > r.requested_ms))
+         GROUP BY type, status ORDER BY type, status`, [sinceMs]);
+      return r.rows;
     },
     async unfinished(beforeMs, limit) {
       const r = await pool.query<{ id: string }>(
