@@ -3,31 +3,21 @@
  * (queued → running → done | failed), a scheduled day existing once, and the counts the metrics
  * read, where a failure made good by a later request of the same period stops counting.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/persistence/migrate.js';
 import { pgReportRows, type ReportRows } from '../../src/persistence/reports/report-rows.js';
-import { newTarget, type DbTarget } from '../persistence/pg-fixture.js';
+import { openTestDb, type TestDb } from '../persistence/queue-harness.js';
 
-let t: DbTarget;
-let pool: pg.Pool;
+let t: TestDb;
 let rows: ReportRows;
 const T0 = Date.parse('2026-12-01T12:00:00Z');
 
 beforeAll(async () => {
-  t = newTarget('external');
-  const admin = new pg.Client({ connectionString: t.url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA "${t.schema}"`);
-  await admin.end();
-  pool = new pg.Pool({ connectionString: t.url, options: `-c search_path=${t.schema}`, max: 2 });
-  await migrate(pool);
-  rows = pgReportRows(pool);
+  t = await openTestDb('server');
+  rows = pgReportRows(t.db.pool);
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await t?.cleanup();
+  await t?.close();
 });
 
 describe('pgReportRows', () => {

@@ -11,14 +11,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDailyRiskDocument } from '../../src/engine/reports/daily-risk/daily-risk-document.js';
-import { migrate } from '../../src/persistence/migrate.js';
 import { capitalReport } from '../../src/workers/reports/definitions/capital.js';
 import { dailyRiskReport } from '../../src/workers/reports/definitions/daily-risk.js';
 import type { ReportRequest, ReportSources } from '../../src/workers/reports/report-definition.js';
-import { newTarget, type DbTarget } from '../persistence/pg-fixture.js';
+import { openTestDb, type TestDb } from '../persistence/queue-harness.js';
 import { DAY, PRICES_DIR, scenarioBook } from './risk-book-fixture.js';
 
-let t: DbTarget;
+let t: TestDb;
 let pool: pg.Pool;
 let emptyDir: string;
 const at = (iso: string): number => Date.parse(iso);
@@ -57,13 +56,8 @@ async function snapshot(portfolioId: string, seq: number, iso: string, breaches:
 }
 
 beforeAll(async () => {
-  t = newTarget('external');
-  const admin = new pg.Client({ connectionString: t.url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA "${t.schema}"`);
-  await admin.end();
-  pool = new pg.Pool({ connectionString: t.url, options: `-c search_path=${t.schema}`, max: 3 });
-  await migrate(pool);
+  t = await openTestDb('server');
+  pool = t.db.pool;
   emptyDir = mkdtempSync(path.join(tmpdir(), 'no-prices-'));
 
   // The same book as the pure tests' scenario, built from an opening position and fills.
@@ -89,8 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await t?.cleanup();
+  await t?.close();
   if (emptyDir) rmSync(emptyDir, { recursive: true, force: true });
 });
 
