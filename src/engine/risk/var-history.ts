@@ -67,7 +67,7 @@ export function rescaledLevels(book: RiskBook, histories: AlignedHistories): Ris
 export function historicalVarSeries(book: RiskBook, histories: AlignedHistories, spec: SeriesSpec, first: number, last: number): RiskResult<VarSeries> {
   const bad = checkSpec(spec);
   if (bad) return bad;
-  const { window, confidence, esConfidence } = spec;
+  const { window } = spec;
   const n = histories.dates.length;
   if (!(Number.isInteger(first) && Number.isInteger(last) && first <= last && last < n)) {
     return riskErrors.badScenarios(`series indices [${first}, ${last}] are not within the ${n} aligned dates`);
@@ -77,26 +77,41 @@ export function historicalVarSeries(book: RiskBook, histories: AlignedHistories,
   if (!levels.ok) return levels;
   const cols = historyColumns(histories, book.tickers);
   if (!cols.ok) return cols;
+  const factors = new Float64Array(window * book.tickers.length);
+  // Each day's own window: the returns ending at d.
+  return { ok: true, value: tailSeries(book, histories, levels.value, spec, first, last, (d) => windowFactors(cols.value, d, window, factors)) };
+}
+
+/** The price relatives of the `window` returns ending at date index `end` (i = end−window+1 .. end), scenario-major, into `out`. */
+function windowFactors(cols: readonly Float64Array[], end: number, window: number, out: Float64Array): Float64Array {
+  const nU = cols.length;
+  for (let s = 0; s < window; s++) {
+    const i = end - window + 1 + s;
+    for (let u = 0; u < nU; u++) {
+      const p = cols[u] as Float64Array;
+      out[s * nU + u] = (p[i] as number) / (p[i - 1] as number);
+    }
+  }
+  return out;
+}
+
+/** VaR and ES of the book at each date index in [first, last], valued at that day's levels under the scenarios `factorsOf(d)`. */
+function tailSeries(
+  book: RiskBook, histories: AlignedHistories, level: (u: number, d: number) => number, spec: SeriesSpec, first: number, last: number,
+  factorsOf: (d: number) => Float64Array,
+): VarSeries {
   const nU = book.tickers.length;
-  const factors = new Float64Array(window * nU);
-  const losses = new Float64Array(window);
+  const losses = new Float64Array(spec.window);
   const out = { dates: [] as string[], var: new Float64Array(last - first + 1), es: new Float64Array(last - first + 1) };
   for (let d = first; d <= last; d++) {
-    const base = Float64Array.from({ length: nU }, (_, u) => levels.value(u, d));
-    for (let s = 0; s < window; s++) {
-      const i = d - window + 1 + s; // returns ending at d: i = d−window+1 .. d
-      for (let u = 0; u < nU; u++) {
-        const p = cols.value[u] as Float64Array;
-        factors[s * nU + u] = (p[i] as number) / (p[i - 1] as number);
-      }
-    }
-    scenarioLosses(book, base, factors, window, losses);
-    const t = tailRisk(losses, confidence, esConfidence);
+    const base = Float64Array.from({ length: nU }, (_, u) => level(u, d));
+    scenarioLosses(book, base, factorsOf(d), spec.window, losses);
+    const t = tailRisk(losses, spec.confidence, spec.esConfidence);
     out.dates.push(histories.dates[d] as string);
     out.var[d - first] = t.var;
     out.es[d - first] = t.es;
   }
-  return { ok: true, value: out };
+  return out;
 }
 
 /**
@@ -155,7 +170,7 @@ export function fixedWindowVarSeries(
 ): RiskResult<VarSeries> {
   const bad = checkSpec(spec);
   if (bad) return bad;
-  const { window, confidence, esConfidence } = spec;
+  const { window } = spec;
   const n = histories.dates.length;
   if (!(first <= last && first >= 0 && last < n && windowEnd >= window && windowEnd < n)) {
     return riskErrors.badScenarios(`indices first ${first}, last ${last}, windowEnd ${windowEnd} do not fit ${n} aligned dates and a ${window}-day window`);
@@ -164,24 +179,7 @@ export function fixedWindowVarSeries(
   if (!levels.ok) return levels;
   const cols = historyColumns(histories, book.tickers);
   if (!cols.ok) return cols;
-  const nU = book.tickers.length;
-  const factors = new Float64Array(window * nU);
-  for (let s = 0; s < window; s++) {
-    const i = windowEnd - window + 1 + s;
-    for (let u = 0; u < nU; u++) {
-      const p = cols.value[u] as Float64Array;
-      factors[s * nU + u] = (p[i] as number) / (p[i - 1] as number);
-    }
-  }
-  const losses = new Float64Array(window);
-  const out = { dates: [] as string[], var: new Float64Array(last - first + 1), es: new Float64Array(last - first + 1) };
-  for (let d = first; d <= last; d++) {
-    const base = Float64Array.from({ length: nU }, (_, u) => levels.value(u, d));
-    scenarioLosses(book, base, factors, window, losses);
-    const t = tailRisk(losses, confidence, esConfidence);
-    out.dates.push(histories.dates[d] as string);
-    out.var[d - first] = t.var;
-    out.es[d - first] = t.es;
-  }
-  return { ok: true, value: out };
+  // One fixed window for every day: the stressed returns.
+  const factors = windowFactors(cols.value, windowEnd, window, new Float64Array(window * book.tickers.length));
+  return { ok: true, value: tailSeries(book, histories, levels.value, spec, first, last, () => factors) };
 }
