@@ -26,7 +26,7 @@ import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
 import type { AuditSink } from './identity/ports.js';
 import { FORBIDDEN, type RouteDoc } from './route-doc.js';
-import { type RouteContext, type RouteSpec, denied, parseBody } from './route-spec.js';
+import { type RouteContext, type RouteSpec, denied, parseBody, parseQuery } from './route-spec.js';
 
 /** What KycService.metrics() answers (src/persistence/kyc-service.ts). */
 export interface KycMetrics {
@@ -82,13 +82,6 @@ const CASE_STATUS: Readonly<Record<CaseErrorCode, number>> = {
   CASE_ACTOR_REQUIRED: 400, CASE_REASON_REQUIRED: 400, CASE_NOTE_REQUIRED: 400, CASE_ASSIGNEE_REQUIRED: 400, CASE_TEXT_TOO_LONG: 400,
 };
 
-/** The query string as one object (a repeated name: its last value), for the schema. */
-function queryObject(q: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of q) out[k] = v;
-  return out;
-}
-
 function caseOut(c: AlertCase) {
   return { state: c.state, assignee: c.assignee ?? null, openedMs: c.openedMs, updatedMs: c.updatedMs, history: c.history, notes: c.notes };
 }
@@ -142,13 +135,9 @@ export function amlAlertRoutes(deps: AmlAlertRouteDeps): RouteSpec[] {
         const d = denied(c.principal, 'alerts');
         if (d) return d;
         if (deps.store === undefined) return unavailable();
-        const q = AlertListQuery.safeParse(queryObject(c.req.query));
-        if (!q.success) {
-          const issue = q.error.issues[0];
-          if (issue?.code === 'unrecognized_keys') return fail(400, errors.badQuery(issue.keys.join(', '), `none of them: the filters are ${Object.keys(AlertListQuery.shape).join(', ')}`));
-          return fail(400, errors.badQuery(String(issue?.path[0] ?? '?'), issue?.message ?? 'a valid value'));
-        }
-        const { state, severity, rule, customer, limit, after } = q.data;
+        const q = parseQuery(AlertListQuery, c.req.query);
+        if (!q.ok) return q.result;
+        const { state, severity, rule, customer, limit, after } = q.value;
         const page = await deps.store.alerts.list({
           limit, ...(state ? { state } : {}), ...(severity ? { severity } : {}), ...(rule ? { rule } : {}), ...(customer ? { customerId: customer } : {}), ...(after ? { beforeId: after } : {}),
         });

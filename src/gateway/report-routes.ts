@@ -16,11 +16,10 @@ import { z } from 'zod';
 import type { ReportListFilter, ReportRecord, ReportRows, ReportSummary } from '../persistence/reports/report-rows.js';
 import { CONTENT_TYPES, REPORT_FORMATS, REPORT_TYPES, type ReportDefinition, type ReportFormat, type ReportRequest, type ReportType } from '../workers/reports/report-definition.js';
 import { type Action, covers, hasRole, scopeOf } from './authorize.js';
-import { errors } from './errors.js';
 import { type HttpResult, fail } from './http-util.js';
 import type { AuditSink, Principal } from './identity/ports.js';
 import { FORBIDDEN } from './route-doc.js';
-import { type RouteContext, type RouteSpec, parseBody } from './route-spec.js';
+import { type RouteContext, type RouteSpec, parseBody, parseQuery } from './route-spec.js';
 
 export interface ReportRouteDeps {
   /** Undefined without a database (PERSISTENCE=memory): the routes answer REPORTS_UNAVAILABLE. */
@@ -99,12 +98,6 @@ function mayAccess(p: Principal, type: ReportType, portfolioId: string | null | 
   return scopeOf(p, action) === null ? null : `a ${type} report of every portfolio needs a grant on every portfolio; give portfolioId`;
 }
 
-function queryObject(q: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of q) out[k] = v;
-  return out;
-}
-
 const summaryOut = (r: ReportSummary) => r;
 
 export function reportRoutes(deps: ReportRouteDeps): RouteSpec[] {
@@ -162,13 +155,9 @@ export function reportRoutes(deps: ReportRouteDeps): RouteSpec[] {
         const types = REPORT_TYPES.filter((t) => hasRole(c.principal, REPORT_ACTION[t]));
         if (types.length === 0) return forbidden('no grant allows reports');
         if (deps.rows === undefined) return unavailable();
-        const q = ReportListQuery.safeParse(queryObject(c.req.query));
-        if (!q.success) {
-          const issue = q.error.issues[0];
-          if (issue?.code === 'unrecognized_keys') return fail(400, errors.badQuery(issue.keys.join(', '), `none of them: the filters are ${Object.keys(ReportListQuery.shape).join(', ')}`));
-          return fail(400, errors.badQuery(String(issue?.path[0] ?? '?'), issue?.message ?? 'a valid value'));
-        }
-        const { type, from, to, limit } = q.data;
+        const q = parseQuery(ReportListQuery, c.req.query);
+        if (!q.ok) return q.result;
+        const { type, from, to, limit } = q.value;
         if (type !== undefined && !types.includes(type)) return forbidden(`no grant allows ${type} reports`);
         const filter: ReportListFilter = { types: type !== undefined ? [type] : types, limit, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
         const reports = (await deps.rows.list(filter)).filter((r) => mayAccess(c.principal, r.type, r.portfolioId) === null);

@@ -47,6 +47,21 @@ export interface RouteSpec {
 }
 
 /** The body as `schema` reads it, or the 400 naming the first field at fault. */
+/**
+ * A list route's query string checked by its strict object schema: unknown names are refused
+ * naming the filters there are, a bad value naming its parameter (400 BAD_QUERY). A repeated name
+ * counts with its last value.
+ */
+export function parseQuery<S extends z.ZodObject>(schema: S, query: URLSearchParams): { ok: true; value: z.output<S> } | { ok: false; result: HttpResult } {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of query) raw[k] = v;
+  const q = schema.safeParse(raw);
+  if (q.success) return { ok: true, value: q.data };
+  const issue = q.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') return { ok: false, result: fail(400, errors.badQuery(issue.keys.join(', '), `none of them: the filters are ${Object.keys(schema.shape).join(', ')}`)) };
+  return { ok: false, result: fail(400, errors.badQuery(String(issue?.path[0] ?? '?'), issue?.message ?? 'a valid value')) };
+}
+
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; result: HttpResult } {
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, value: r.data };
