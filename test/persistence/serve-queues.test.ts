@@ -71,10 +71,14 @@ describe('serve with Redis queues and server PostgreSQL', () => {
       const fill = await trader.next((m) => m.type === 'fill');
       const alert = await eventually(async () => (await sql.query('SELECT fill_id, rule, severity, notional FROM aml_alerts')).rows[0], 'AML alert');
       expect(alert).toEqual({ fill_id: fill.fillId, rule: 'LARGE_NOTIONAL', severity: 'medium', notional: 5000 });
-      await eventually(async () => (await sql.query("SELECT 1 FROM risk_snapshots WHERE portfolio_id = 'Q1'")).rows[0], 'risk snapshot');
       const market = await eventually(async () => (await sql.query("SELECT price FROM market_snapshots WHERE symbol = 'AAA'")).rows[0], 'market snapshot');
       expect(market).toEqual({ price: 100 });
-      const snap = (await sql.query<{ figures: Msg }>("SELECT figures FROM risk_snapshots WHERE portfolio_id = 'Q1' ORDER BY computed_ms DESC LIMIT 1")).rows[0]!;
+      // A snapshot of the book before the fill (delta 100) may be written first; the one after it
+      // (100 held + 50 bought) must follow within a few snapshot periods.
+      const snap = await eventually(async () => {
+        const latest = (await sql.query<{ figures: Msg }>("SELECT figures FROM risk_snapshots WHERE portfolio_id = 'Q1' ORDER BY computed_ms DESC LIMIT 1")).rows[0];
+        return latest?.figures.greeks.delta === 150 ? latest : undefined;
+      }, 'risk snapshot after the fill');
       expect(snap.figures.greeks.delta).toBe(150);
       expect(Object.keys(snap.figures.greeks)).toEqual(['delta', 'gamma', 'vega', 'theta', 'rho']); // stored as streamed (docs/PROTOCOL.md)
     } finally {
