@@ -210,7 +210,10 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
   const tokens = opts.jwt instanceof Tokens ? opts.jwt : new Tokens(opts.jwt);
   const limits = new ConnectionLimits(o.connections ?? {});
   const realtime = opts.metrics?.realtime;
-  const subs = new Subscriptions(codec, (orderId) => engine.getOrder(orderId)?.status === 'open', realtime ? (tickTs) => realtime.riskSent(tickTs) : undefined);
+  const subs = new Subscriptions(
+    codec, (orderId) => engine.getOrder(orderId)?.status === 'open', realtime ? (tickTs) => realtime.riskSent(tickTs) : undefined,
+    (portfolioId, delta) => engine.watchRisk(portfolioId, delta),
+  );
   const stats: GatewayStats = { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 };
   const sessions = new Set<Session>();
   const flow = { slowConsumerBytes: o.slowConsumerBytes, maxBufferedBytes: o.maxBufferedBytes };

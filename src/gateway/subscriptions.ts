@@ -44,14 +44,25 @@ export class Subscriptions {
 
   /** `isOpen` asks the engine whether an order still rests, to forget owners of filled orders. */
   /** `onRiskSent`: told the tickTs of each risk snapshot handed to subscribers (tick-to-risk, realtime-metrics.ts). */
-  constructor(private readonly codec: Codec, private readonly isOpen: (orderId: string) => boolean, private readonly onRiskSent?: (tickTs: number) => void) {}
+  /**
+   * `watchRisk`: told when a portfolio (or `*`, every one) gains or loses a risk subscriber, so the
+   * engine pushes its figures as they come (EngineApi.watchRisk) and only reads the others' when asked.
+   */
+  constructor(
+    private readonly codec: Codec,
+    private readonly isOpen: (orderId: string) => boolean,
+    private readonly onRiskSent?: (tickTs: number) => void,
+    private readonly watchRisk?: (portfolioId: string, delta: 1 | -1) => void,
+  ) {}
 
   subscribe(s: Session, channel: Channel, key: string): void {
+    if (channel === 'risk' && !s.subs.risk.has(key)) this.watchRisk?.(key, 1);
     s.subs[channel].add(key);
     this.topics[channel].add(key, s);
   }
 
   unsubscribe(s: Session, channel: Channel, key: string): void {
+    if (channel === 'risk' && s.subs.risk.has(key)) this.watchRisk?.(key, -1);
     s.subs[channel].delete(key);
     this.topics[channel].remove(key, s);
   }
@@ -65,7 +76,10 @@ export class Subscriptions {
   /** Forgets a closed session everywhere. */
   drop(s: Session): void {
     for (const channel of ['risk', 'orders', 'market', 'alerts'] as const) {
-      for (const key of s.subs[channel]) this.topics[channel].remove(key, s);
+      for (const key of s.subs[channel]) {
+        this.topics[channel].remove(key, s);
+        if (channel === 'risk') this.watchRisk?.(key, -1);
+      }
       s.subs[channel].clear();
     }
     for (const orderId of s.ownOrders) if (this.orderOwners.get(orderId) === s) this.orderOwners.delete(orderId);

@@ -154,6 +154,12 @@ export interface EngineApi {
   haltOwner(ownerId: string, reason: TradingStateReason, by: string): Promise<Result<OwnerHalt>>;
 
   getRisk(portfolioId: string): RiskSnapshot | undefined;
+  /**
+   * Risk subscribers of a portfolio came (+1) or went (−1); `*` stands for every portfolio. A
+   * watched portfolio's new figures are pushed as `risk` events at once; the others' are read when
+   * asked for (getRisk), which is all a portfolio nobody subscribes to needs.
+   */
+  watchRisk(portfolioId: string, delta: 1 | -1): void;
   listOrders(portfolioId?: string): readonly Order[];
   getOrder(orderId: string): Order | undefined;
   listFills(portfolioId?: string): readonly Fill[];

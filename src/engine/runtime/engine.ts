@@ -32,6 +32,8 @@ import { type AskResult, OrderHistory } from './order-history.js';
 import { newPortfolioCell, type CellWiring, type Pending, type PortfolioCell } from './portfolio-cell.js';
 import { PortfolioRegistry } from './portfolio-registry.js';
 import { RecalcPump } from './recalc-pump.js';
+import type { RiskDriver } from './risk-driver.js';
+import { SweepDriver } from './sweep-driver.js';
 import type { RiskCalculator } from './risk-calculator.js';
 import { RiskSnapshots } from './risk-snapshots.js';
 import { TickRouter } from './tick-router.js';
@@ -64,6 +66,13 @@ export interface EngineOptions {
    * handled before the next batch is packed, so that order acks do not queue behind dispatch work.
    */
   readonly defer?: (fn: () => void) => void;
+  /**
+   * false: recalculate through batches (recalc-pump.ts) even when the calculator can sweep. By
+   * default a calculator that can (the risk pool) keeps the books in shared memory and its workers
+   * sweep them (sweep-driver.ts); maxBatch and defer are then unused (the pool's own maxBatch sizes
+   * the workers' kernel calls).
+   */
+  readonly sweep?: boolean;
   /**
    * VaR of positions for the pre-trade VaR limit (risk/realtime-var-estimator.ts in the server).
    * Without it a portfolio whose maxVar is finite has every order fail in its actor.
@@ -119,7 +128,7 @@ export class Engine implements EngineApi {
   readonly #journal: EventJournal | undefined;
   readonly #leverage: LeveragePolicy;
   readonly #router: TickRouter;
-  readonly #pump: RecalcPump;
+  readonly #risk: RiskDriver;
   readonly #snapshots: RiskSnapshots;
   readonly #orders: OrderHistory;
   readonly #portfolios: PortfolioRegistry;
@@ -151,28 +160,37 @@ export class Engine implements EngineApi {
     // The router's sink and the pump's host are bound once here: the tick and result paths call
     // them per portfolio and must not allocate a closure each time.
     this.#router = new TickRouter(clock, {
-      applied: (symbol, price, ts) => this.#emit({ type: 'tick', symbol, price, ts }),
-      stale: (cell) => this.#pump.markStale(cell),
+      applied: (symbol, price, ts) => {
+        this.#risk.applied(symbol, price, ts);
+        this.#emit({ type: 'tick', symbol, price, ts });
+      },
+      stale: (cell) => this.#risk.stale(cell),
       crossed: (cell, symbol, price, ts) => { this.#deliver(cell, { kind: 'MarketTick', symbol, price, ts }); },
-      routed: () => this.#pump.schedule(),
+      routed: () => this.#risk.routed(),
     }, (symbol, price, ts, lastPrice, maxJump, heldNotLogged) => log(
       'warn', 'tick held: it moves the price more than its band from the last accepted price; a second tick near it confirms it',
       { symbol, price, ts, lastPrice, maxJump, heldNotLogged },
     ), opts.tickGuard);
     const spots = this.#router.lastPrice;
     this.#snapshots = new RiskSnapshots(calculator, clock, rate, spots);
-    this.#pump = new RecalcPump({
-      calculator, clock, log,
-      maxBatch: opts.maxBatch ?? ENGINE_DEFAULTS.maxBatch,
-      marginRefreshMs: opts.marginRefreshMs ?? ENGINE_DEFAULTS.marginRefreshMs,
-      defer: opts.defer ?? queueMicrotask,
-    }, {
-      isPriced: (cell) => this.#router.isPriced(cell),
-      computed: (cell, out, tickTs, computedAtMs, doneMs) => {
-        this.#snapshots.take(cell, out, tickTs, computedAtMs, doneMs);
-        this.#emit(cell.riskEvent);
-      },
-    });
+    const marginRefreshMs = opts.marginRefreshMs ?? ENGINE_DEFAULTS.marginRefreshMs;
+    const sweep = opts.sweep === false ? undefined : calculator.openSweep?.({ marginRefreshMs });
+    this.#risk = sweep
+      ? new SweepDriver({ sweep, clock, rate, log }, {
+        take: (cell, out, tickTs, computedAtMs, doneMs) => this.#snapshots.take(cell, out, tickTs, computedAtMs, doneMs),
+        publish: (cell) => this.#emit(cell.riskEvent),
+      })
+      : new RecalcPump({
+        calculator, clock, log, marginRefreshMs,
+        maxBatch: opts.maxBatch ?? ENGINE_DEFAULTS.maxBatch,
+        defer: opts.defer ?? queueMicrotask,
+      }, {
+        isPriced: (cell) => this.#router.isPriced(cell),
+        computed: (cell, out, tickTs, computedAtMs, doneMs) => {
+          this.#snapshots.take(cell, out, tickTs, computedAtMs, doneMs);
+          this.#emit(cell.riskEvent);
+        },
+      });
     this.#orders = new OrderHistory(
       opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit, opts.orderArchive, (msg, fields) => log('warn', msg, fields), opts.history,
     );
@@ -180,7 +198,7 @@ export class Engine implements EngineApi {
       mailboxCapacity: opts.mailboxCapacity ?? ENGINE_DEFAULTS.mailboxCapacity,
       handle: (cell, p) => this.#handle(cell, p),
       onMailboxError: (err) => log('error', 'mailbox handler failed', { error: String(err) }),
-      riskOf: (cell) => this.#snapshots.riskOf(cell),
+      riskOf: (cell) => this.#riskOf(cell),
       spots,
       rate,
     };
@@ -195,7 +213,7 @@ export class Engine implements EngineApi {
         }
         this.#router.reindex(cell);
         for (const o of cell.state.openOrders.values()) this.#orders.trades.remember(o);
-        this.#pump.markDirty(cell);
+        this.#risk.changed(cell);
       },
       markOf: (h) => this.#snapshots.markOf(h),
     });
@@ -235,7 +253,7 @@ export class Engine implements EngineApi {
   getPortfolio(portfolioId: string): PortfolioView | undefined {
     const cell = this.#portfolios.get(portfolioId);
     if (!cell) return undefined;
-    this.#snapshots.riskOf(cell);
+    this.#riskOf(cell);
     const s = cell.state;
     return {
       portfolioId: s.portfolioId, ...(s.ownerId !== undefined ? { ownerId: s.ownerId } : {}),
@@ -342,7 +360,11 @@ export class Engine implements EngineApi {
 
   getRisk(portfolioId: string): RiskSnapshot | undefined {
     const cell = this.#portfolios.get(portfolioId);
-    return cell ? this.#snapshots.riskOf(cell) : undefined;
+    return cell ? this.#riskOf(cell) : undefined;
+  }
+
+  watchRisk(portfolioId: string, delta: 1 | -1): void {
+    this.#risk.watch(portfolioId, delta);
   }
 
   listOrders(portfolioId?: string): readonly Order[] {
@@ -372,7 +394,7 @@ export class Engine implements EngineApi {
 
   stats(): EngineStats {
     return {
-      portfolios: this.#portfolios.size, ticks: this.#router.ticks, recalculations: this.#pump.recalculations, coalesced: this.#pump.coalesced,
+      portfolios: this.#portfolios.size, ticks: this.#router.ticks, recalculations: this.#risk.recalculations, coalesced: this.#risk.coalesced,
       pool: this.#calculator.stats(), mailboxRejections: this.#mailboxRejections, tickGuard: this.#router.guardCounts(),
       mailboxes: this.#portfolios.mailboxDepths(),
     };
@@ -382,7 +404,7 @@ export class Engine implements EngineApi {
     // Not waiting for the journal here: its owner decides how long a shutdown may wait for it
     // (the journal's flush), and a database that is gone must not hang it.
     this.#closed = true;
-    this.#pump.close();
+    this.#risk.close();
     this.#listeners.clear();
     await this.#calculator.close();
   }
@@ -416,7 +438,7 @@ export class Engine implements EngineApi {
     const ordersChanged = this.#orders.record(events);
     if (positionsChanged || ordersChanged) this.#router.reindex(cell);
     // A risk update follows every fill and every limits change.
-    if (positionsChanged) this.#pump.markDirty(cell);
+    if (positionsChanged) this.#risk.changed(cell);
     // The actor has moved on (its next message sees the new state); what a client is told waits.
     // A copy of an order is answered with the original, which may still await its commit (the two
     // were sent close together): it waits for everything recorded so far.
@@ -436,6 +458,12 @@ export class Engine implements EngineApi {
       else if (e.type === 'OrderAccepted' || e.type === 'OrderCancelled' || e.type === 'OrderReplaced' || e.type === 'OrderTriggered') this.#emit({ type: 'order', order: e.order });
     }
     p.done?.(events);
+  }
+
+  /** A portfolio's newest risk: its newest figures brought in, then the snapshot built once per result. */
+  #riskOf(cell: PortfolioCell): RiskSnapshot | undefined {
+    this.#risk.pull(cell);
+    return this.#snapshots.riskOf(cell);
   }
 
   #emit(e: EngineEvent): void {

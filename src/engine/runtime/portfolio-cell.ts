@@ -64,6 +64,9 @@ export interface PortfolioCell {
   holdingsFrom: ReadonlyMap<string, Holding> | undefined;
   holdingsArray: readonly Holding[];
 
+  /** Results of its book read so far (sweep-driver.ts): newer figures have a larger count. */
+  sweepTaken: number;
+
   // ---- risk snapshots (risk-snapshots.ts) ----
   seq: number;
   lastMarginMs: number;
@@ -98,6 +101,7 @@ export function newPortfolioCell(state: PortfolioState, w: CellWiring): Portfoli
     recalcInput: { portfolioId: state.portfolioId, holdings: [], spots: w.spots, rate: w.rate, nowMs: 0, withMargin: false },
     holdingsFrom: undefined,
     holdingsArray: [],
+    sweepTaken: 0,
     seq: 0,
     lastMarginMs: -Infinity,
     lastMargin: 0,

@@ -8,6 +8,7 @@ import { RecalcCoalescer } from '../actors/recalc-coalescer.js';
 import type { Holding } from '../actors/types.js';
 import type { Clock } from './clock.js';
 import type { PortfolioCell } from './portfolio-cell.js';
+import type { RiskDriver } from './risk-driver.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator } from './risk-calculator.js';
 
 export interface RecalcHost {
@@ -27,7 +28,7 @@ export interface RecalcPumpOptions {
   readonly log: LogFn;
 }
 
-export class RecalcPump {
+export class RecalcPump implements RiskDriver {
   readonly #coalescer = new RecalcCoalescer<PortfolioCell>({
     get: (cell) => (cell.recalcStatus === 0 ? undefined : cell.recalcStatus),
     set: (cell, status) => { cell.recalcStatus = status; },
@@ -68,16 +69,29 @@ export class RecalcPump {
     return this.#coalescer.coalesced;
   }
 
-  /** Asks for a recalculation of the cell on its latest state, without scheduling (a tick's holders; `schedule` follows). */
-  markStale(cell: PortfolioCell): void {
+  /** Asks for a recalculation of the cell on its latest state, without scheduling (a tick's holders; `routed` follows). */
+  stale(cell: PortfolioCell): void {
     this.#coalescer.markDirty(cell);
   }
 
   /** Asks for a recalculation of the cell and schedules the pump. */
-  markDirty(cell: PortfolioCell): void {
+  changed(cell: PortfolioCell): void {
     this.#coalescer.markDirty(cell);
     this.schedule();
   }
+
+  routed(): void {
+    this.schedule();
+  }
+
+  /** The pump learns of ticks through their holders (stale). */
+  applied(): void {}
+
+  /** Results are handed over as they come; nothing to bring in. */
+  pull(): void {}
+
+  /** Every result is handed over; who watches changes nothing. */
+  watch(): void {}
 
   schedule(): void {
     if (this.#pumpScheduled || this.#closed) return;
@@ -185,7 +199,7 @@ export class RecalcPump {
 }
 
 /** The holdings as an array, rebuilt only when the actor's holdings changed (states are immutable). */
-function holdingsOf(cell: PortfolioCell): readonly Holding[] {
+export function holdingsOf(cell: PortfolioCell): readonly Holding[] {
   if (cell.holdingsFrom !== cell.state.holdings) {
     cell.holdingsFrom = cell.state.holdings;
     cell.holdingsArray = [...cell.state.holdings.values()];

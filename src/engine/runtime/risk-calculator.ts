@@ -6,6 +6,7 @@
  */
 import type { Holding } from '../actors/types.js';
 import type { GreekTotals, UnderlyingRisk } from '../actors/types.js';
+import type { RiskSweep } from './risk-sweep.js';
 
 export interface RecalcInput {
   readonly portfolioId: string;
@@ -69,4 +70,9 @@ export interface RiskCalculator {
   stats(): RiskCalculatorStats;
   /** Releases what it holds (the pool: its threads); recalculate() rejects from then on. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Present when the calculator can keep books in shared memory and sweep them (risk-sweep.ts):
+   * the engine then uses that instead of recalculate(). Called at most once.
+   */
+  openSweep?(opts: { readonly marginRefreshMs: number }): RiskSweep;
 }

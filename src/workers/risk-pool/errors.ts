@@ -4,6 +4,7 @@ import { riskCalculatorErrors } from '../../engine/runtime/risk-calculator-error
 export const riskPoolErrors = {
   taskFailed: riskCalculatorErrors.taskFailed,
   closed: () => new Error('risk pool is closed; create a new one'),
+  sweepOpen: () => new Error('risk pool: openSweep() was called already (one engine per pool)'),
   badOption: (name: string, value: unknown, expected: string) =>
     new RangeError(`createRiskPool: ${name} = ${String(value)}, expected ${expected}`),
   workerNotBuilt: (path: string) =>

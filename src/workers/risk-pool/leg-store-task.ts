@@ -46,9 +46,9 @@ function badRecord(p: number, detail: string): RangeError {
   return new RangeError(`risk task portfolio #${p}: ${detail}`, { cause: { portfolioIndex: p } });
 }
 
-/** Record layouts by shape, so that a task does not build one object per portfolio. */
+/** Record layouts by shape, so that a task (or a sweep, sweep-loop.ts) does not build one object per portfolio. */
 const layouts = new Map<number, RecordLayout>();
-function layoutOf(nS: number, nL: number): RecordLayout {
+export function layoutOf(nS: number, nL: number): RecordLayout {
   if (nL >= 0x200000) return recordLayout(nS, nL);
   const key = nS * 0x200000 + nL;
   let L = layouts.get(key);

@@ -54,6 +54,13 @@ interface StoreRecord {
   inFlight: boolean;
 }
 
+/** A record written for the sweep: where it is and the underlying of each of its groups. */
+export interface SweepRecord {
+  readonly offset: number;
+  readonly blockBytes: number;
+  readonly groupNames: readonly string[];
+}
+
 /** What prepare() hands back: the task buffer to transfer and the records it names, in order. */
 export interface PreparedTask {
   readonly buffer: ArrayBuffer;
@@ -184,9 +191,32 @@ export class LegStore {
     return out;
   }
 
+  /**
+   * A record of the sweep (sweep-book.ts), which tracks its lifetime itself: written now, freed by
+   * freeRecord once no worker and no reader can still use it.
+   */
+  writeRecord(portfolioId: string, holdings: readonly Holding[]): SweepRecord {
+    const r = this.write(portfolioId, holdings);
+    return { offset: r.offset, blockBytes: r.blockBytes, groupNames: r.groupNames };
+  }
+
+  freeRecord(rec: SweepRecord): void {
+    this.free(rec);
+  }
+
+  /** The index of an underlying's spot (sweep-layout.ts market), assigned on first use. */
+  spotId(name: string): number {
+    return this.spotIdOf(name);
+  }
+
   /** The store's Float64 view (rebuilt when it grows). */
   get view(): Float64Array {
     return this.f64;
+  }
+
+  /** The store's Int32 view (rebuilt when it grows). */
+  get view32(): Int32Array {
+    return this.i32;
   }
 
   private retire(rec: StoreRecord): void {
@@ -274,7 +304,7 @@ export class LegStore {
     return { offset, blockBytes };
   }
 
-  private free(rec: StoreRecord): void {
+  private free(rec: Pick<StoreRecord, 'offset' | 'blockBytes'>): void {
     const list = this.freeBlocks.get(rec.blockBytes);
     if (list) list.push(rec.offset);
     else this.freeBlocks.set(rec.blockBytes, [rec.offset]);

@@ -16,10 +16,15 @@ import { Piscina } from 'piscina';
 import { realtimeRiskConfig, withFallbackReturns } from '../../engine/risk/realtime-config.js';
 import { checkScenarioSet } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput, RiskCalculator, RiskCalculatorStats } from '../../engine/runtime/risk-calculator.js';
+import type { RiskSweep } from '../../engine/runtime/risk-sweep.js';
 import { riskPoolErrors } from './errors.js';
 import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
 import { LegStore } from './leg-store.js';
 import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
+import { SweepBook } from './sweep-book.js';
+
+/** A shard whose worker died is handed to a new one after this pause (a worker that dies at once cannot spin the pool). */
+const RESTART_DELAY_MS = 50;
 
 export type { RiskPoolOptions } from './risk-pool-options.js';
 
@@ -30,12 +35,25 @@ export interface RiskPoolStats extends RiskCalculatorStats {
   readonly waitTimeP50Ms: number;
   /** The scheduling asked for, and how many threads got SCHED_IDLE / failed to (see thread-priority.ts). */
   readonly priority: { readonly requested: 'idle' | 'low' | 'normal'; readonly schedIdle: number; readonly schedIdleFailed: number };
+  /** Present once the pool sweeps: its shards, the workers started again after one died, valuations refused. */
+  readonly sweep?: { readonly shards: number; readonly restarts: number; readonly failed: number };
 
 }
 
-/** The risk pool: a RiskCalculator with piscina's latency figures in its stats. */
+/** The risk pool: a RiskCalculator with piscina's latency figures in its stats, which can also sweep. */
 export interface RiskPool extends RiskCalculator {
   stats(): RiskPoolStats;
+  openSweep(opts: { readonly marginRefreshMs: number }): RiskSweep;
+}
+
+/** A sweeping pool's parts: the shared book, the pool its shard tasks run in, and their fates. */
+interface SweepState {
+  readonly book: SweepBook;
+  readonly pool: Piscina<RiskTask, number>;
+  readonly running: Promise<void>[];
+  restarts: number;
+  lastError: string | undefined;
+  stopped: boolean;
 }
 
 export function defaultRiskWorkerFile(): URL {
@@ -89,7 +107,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     schedIdle: o.priority === 'idle',
     priorityReport,
   };
-  const pool = new Piscina<RiskTask, ArrayBuffer>({
+  const piscinaOptions = {
     filename: workerFile.href,
     minThreads: o.threads,
     maxThreads: o.threads,
@@ -98,7 +116,11 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     concurrentTasksPerWorker: o.tasksPerThread,
     niceIncrement: o.priority === 'normal' ? 0 : 19,
     workerData,
-  });
+  };
+  // The batch pool starts with the first recalculate(): an engine that sweeps never uses it.
+  let batchPool: Piscina<RiskTask, ArrayBuffer> | undefined;
+  const tasks = (): Piscina<RiskTask, ArrayBuffer> => (batchPool ??= new Piscina<RiskTask, ArrayBuffer>(piscinaOptions));
+  let sweep: SweepState | undefined;
   let recalculations = 0;
   let closed = false;
 
@@ -106,7 +128,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
     const task = store.prepare(chunk);
     let answered: ArrayBuffer;
     try {
-      answered = await pool.run({ buffer: task.buffer }, { transferList: [task.buffer] });
+      answered = await tasks().run({ buffer: task.buffer }, { transferList: [task.buffer] });
     } catch (err) {
       store.abandon(task);
       throw riskPoolErrors.taskFailed(chunk.map((x) => x.portfolioId), err);
@@ -132,24 +154,76 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
       return settled.flatMap((r) => (r as PromiseFulfilledResult<RecalcOutput[]>).value);
     },
     stats() {
-      const h = pool.histogram;
+      const fromSweep = sweep?.book.counters();
+      const p = sweep?.pool ?? batchPool;
+      const h = p?.histogram;
       return {
-        threads: pool.threads.length,
+        threads: p?.threads.length ?? 0,
         // piscina 5.3.2's own `utilization` divides its (already ms) mean run time by 1000 again and so
         // reads 1000× too low; this is the same definition, busy time over threads × lifetime.
-        utilization: Math.min(1, (h.runTime.mean * pool.completed) / (pool.duration * o.threads)) || 0,
-        queueSize: pool.queueSize,
-        completedTasks: pool.completed,
-        recalculations,
-        runTimeP50Ms: h.runTime.p50,
-        waitTimeP50Ms: h.waitTime.p50,
+        // A sweeping pool's tasks last as long as the pool, so this reads 0 for it until they end.
+        utilization: p && h ? Math.min(1, (h.runTime.mean * p.completed) / (p.duration * o.threads)) || 0 : 0,
+        queueSize: p?.queueSize ?? 0,
+        completedTasks: p?.completed ?? 0,
+        recalculations: recalculations + (fromSweep?.recalculations ?? 0),
+        runTimeP50Ms: h?.runTime.p50 ?? 0,
+        waitTimeP50Ms: h?.waitTime.p50 ?? 0,
         priority: { requested: o.priority, schedIdle: Atomics.load(report, 0), schedIdleFailed: Atomics.load(report, 1) },
+        ...(sweep ? { sweep: { shards: o.threads, restarts: sweep.restarts, failed: fromSweep?.failed ?? 0 } } : {}),
+      };
+    },
+    openSweep({ marginRefreshMs }) {
+      if (closed) throw riskPoolErrors.closed();
+      if (sweep) throw riskPoolErrors.sweepOpen();
+      const book = new SweepBook(store, { nShards: o.threads, marginRefreshMs, maxBatch: o.maxBatch });
+      const pool = new Piscina<RiskTask, number>({ ...piscinaOptions, maxQueue: o.threads, concurrentTasksPerWorker: 1 });
+      const s: SweepState = (sweep = { book, pool, running: [], restarts: 0, lastError: undefined, stopped: false });
+      // One long task per shard. A worker that dies rejects its task; piscina starts another thread
+      // and the shard's task goes to it: the shard is taken over, nothing of it is lost.
+      const runShard = (shard: number): Promise<void> =>
+        pool.run({ sweep: book.shared, shard }).then(
+          () => undefined,
+          async (err: unknown) => {
+            if (closed) return;
+            book.workerGone(shard);
+            s.restarts++;
+            s.lastError = String(err);
+            await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+            if (!closed) return runShard(shard);
+          },
+        );
+      for (let shard = 0; shard < o.threads; shard++) s.running.push(runShard(shard));
+      return {
+        addBook: (id) => book.addBook(id),
+        setBook: (slot, holdings, rate, nowMs) => book.setBook(slot, holdings, rate, nowMs),
+        setSpot: (symbol, price, ts, nowMs) => book.setSpot(symbol, price, ts, nowMs),
+        setNow: (nowMs) => book.setNow(nowMs),
+        watch: (slot, delta) => book.watch(slot, delta),
+        watchAll: (delta) => book.watchAll(delta),
+        results: (slot) => book.results(slot),
+        read: (slot) => book.read(slot),
+        failures: (slot) => book.failures(slot),
+        start: (onWatched) => book.start(onWatched),
+        get recalculations() { return book.counters().recalculations; },
+        get failed() { return book.counters().failed; },
+        close: () => closeSweep(),
       };
     },
     async close() {
       if (closed) return;
       closed = true;
-      await pool.destroy();
+      await closeSweep();
+      await batchPool?.destroy();
     },
   };
+
+  async function closeSweep(): Promise<void> {
+    const s = sweep;
+    if (!s || s.stopped) return;
+    s.stopped = true;
+    s.book.stop();
+    await Promise.allSettled(s.running);
+    await s.pool.destroy();
+  }
 }
+

@@ -3,11 +3,20 @@
  * layouts of the leg store and of a task buffer are in leg-store-layout.ts.
  */
 import type { RealtimeRiskConfig } from '../../engine/risk/realtime-risk.js';
+import type { SweepShared } from './sweep-layout.js';
 
-/** The task a worker receives; `buffer` (a task buffer) is in the transfer list and comes back. */
-export interface RiskTask {
+/** A batch task: `buffer` (a task buffer) is in the transfer list and comes back. */
+export interface BatchTask {
   readonly buffer: ArrayBuffer;
 }
+
+/** A sweep task: the worker sweeps `shard` until the market's STOP is set (sweep-loop.ts), then answers 0. */
+export interface SweepTask {
+  readonly sweep: SweepShared;
+  readonly shard: number;
+}
+
+export type RiskTask = BatchTask | SweepTask;
 
 /** What every worker receives once, at start. */
 export interface RiskWorkerData {

@@ -57,7 +57,7 @@ describe('recalculation pump', () => {
   it('merges requests for a portfolio made before its dispatch into one recalculation', async () => {
     const { calculator, pump, results, run, cells } = setup();
     const [a] = cells('A');
-    for (let i = 0; i < 5; i++) pump.markDirty(a!);
+    for (let i = 0; i < 5; i++) pump.changed(a!);
     run();
     expect(calculator.batches).toEqual([['A']]);
     await calculator.settle();
@@ -68,7 +68,7 @@ describe('recalculation pump', () => {
 
   it('packs at most maxBatch portfolios a task and keeps at most capacity tasks in flight', async () => {
     const { calculator, pump, run, cells } = setup({ capacity: 2, maxBatch: 2 });
-    for (const c of cells('A', 'B', 'C', 'D', 'E')) pump.markDirty(c);
+    for (const c of cells('A', 'B', 'C', 'D', 'E')) pump.changed(c);
     run();
     expect(calculator.batches).toEqual([['A', 'B'], ['C', 'D']]);
     await calculator.settle();
@@ -78,10 +78,10 @@ describe('recalculation pump', () => {
   it('recalculates a portfolio marked while in flight once more after, never twice at once', async () => {
     const { calculator, pump, run, cells, results } = setup();
     const [a] = cells('A');
-    pump.markDirty(a!);
+    pump.changed(a!);
     run();
     a!.latestTickTs = 9;
-    pump.markStale(a!);
+    pump.stale(a!);
     pump.schedule();
     run();
     expect(calculator.batches).toEqual([['A']]);
@@ -93,7 +93,7 @@ describe('recalculation pump', () => {
 
   it('retries a failed batch one by one, so only the portfolio that breaks the worker goes without figures', async () => {
     const { calculator, pump, run, cells, results, logs } = setup({ failId: 'BAD' });
-    for (const c of cells('A', 'BAD', 'C')) pump.markDirty(c);
+    for (const c of cells('A', 'BAD', 'C')) pump.changed(c);
     run();
     await calculator.settle();
     expect(calculator.batches).toEqual([['A', 'BAD', 'C'], ['A'], ['BAD'], ['C']]);
@@ -104,7 +104,7 @@ describe('recalculation pump', () => {
 
   it('sends no portfolio before every underlying it holds has a price', async () => {
     const { calculator, pump, run, cells } = setup({ priced: (c) => c.state.portfolioId !== 'NEW' });
-    for (const c of cells('NEW', 'OLD')) pump.markDirty(c);
+    for (const c of cells('NEW', 'OLD')) pump.changed(c);
     run();
     expect(calculator.batches).toEqual([['OLD']]);
   });
@@ -115,7 +115,7 @@ describe('recalculation pump', () => {
     const [a] = cells('A');
     const margins: boolean[] = [];
     const ask = async (): Promise<void> => {
-      pump.markDirty(a!);
+      pump.changed(a!);
       run();
       margins.push(a!.recalcInput.withMargin);
       await calculator.settle();
@@ -131,7 +131,7 @@ describe('recalculation pump', () => {
 
   it('hands no result to the host once closed', async () => {
     const { calculator, pump, run, cells, results } = setup();
-    pump.markDirty(cells('A')[0]!);
+    pump.changed(cells('A')[0]!);
     run();
     pump.close();
     await calculator.settle();
