@@ -10,6 +10,7 @@
  * pool needs `npm run build` first (worker threads get no TypeScript loader).
  */
 import { existsSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -44,6 +45,8 @@ export interface RiskPoolStats extends RiskCalculatorStats {
 export interface RiskPool extends RiskCalculator {
   stats(): RiskPoolStats;
   openSweep(opts: { readonly marginRefreshMs: number }): RiskSweep;
+  /** The sweep's worker threads (none before openSweep). Terminating one is a worker dying: its shard is taken over. */
+  sweepThreads(): readonly Worker[];
 }
 
 /** A sweeping pool's parts: the shared book, the pool its shard tasks run in, and their fates. */
@@ -208,6 +211,9 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
         get failed() { return book.counters().failed; },
         close: () => closeSweep(),
       };
+    },
+    sweepThreads() {
+      return sweep?.pool.threads ?? [];
     },
     async close() {
       if (closed) return;

@@ -1,0 +1,164 @@
+/**
+ * The sweep's two sides in this thread: the event loop's SweepBook (books and ticks into shared
+ * memory, figures out under the sequence lock) and a worker's SweepLoop (one pass at a time, run
+ * here by hand), over the real leg store and kernel. The same figures as a batch through the leg
+ * store; only books that moved are valued; a refused book keeps its last figures; replaced records
+ * are freed once no pass can read them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Holding } from '../../src/engine/actors/types.js';
+import type { ScenarioSet } from '../../src/engine/risk/realtime-risk.js';
+import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.js';
+import { viewTask } from '../../src/workers/risk-pool/leg-store-layout.js';
+import { LegStore } from '../../src/workers/risk-pool/leg-store.js';
+import { LegStoreTaskRunner } from '../../src/workers/risk-pool/leg-store-task.js';
+import { SweepBook } from '../../src/workers/risk-pool/sweep-book.js';
+import { SweepLoop } from '../../src/workers/risk-pool/sweep-loop.js';
+import { held, option, stock } from '../fixtures/books.js';
+import { inputOf, NOW_MS, RATE } from './realtime-fixtures.js';
+
+const sc = ((): ScenarioSet => {
+  const r = syntheticScenarioSet({ underlyings: ['AAA', 'BBB', 'CCC'], dailyVol: 0.02, correlation: 0.3, seed: 5 });
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
+})();
+
+const call = (underlying: string, strike: number, qty = -2, vol = 0.25): Holding =>
+  held(option(underlying, 'call', strike, qty, { expiry: '2026-03-20', vol, dividendYield: 0.01 }));
+
+function setup(nShards = 1) {
+  const store = new LegStore(sc.underlyings);
+  const book = new SweepBook(store, { nShards, marginRefreshMs: 1000, maxBatch: 4 });
+  const runner = new LegStoreTaskRunner(store.sab, sc);
+  const loops = Array.from({ length: nShards }, (_, shard) => new SweepLoop(book.shared, store.sab, runner, shard));
+  const pass = (): void => { for (const l of loops) l.pass(); };
+  return { store, book, runner, pass };
+}
+
+/** The same portfolios valued as one batch through the leg store (the pool's task path). */
+function batchFigures(holdings: readonly Holding[], spots: Map<string, number>, withMargin: boolean) {
+  const store = new LegStore(sc.underlyings);
+  const task = store.prepare([inputOf('P', holdings, withMargin, spots)]);
+  new LegStoreTaskRunner(store.sab, sc).run(viewTask(task.buffer));
+  return JSON.parse(JSON.stringify(store.deliver(task, task.buffer)[0]));
+}
+
+describe('risk sweep (in this thread)', () => {
+  it('publishes the figures a batch through the leg store gives, valued at the newest spots', () => {
+    const { book, pass } = setup();
+    const h = [call('AAA', 90), held(stock('BBB', 10)), call('AAA', 110, 3), held(stock('ZZZ', 3))];
+    const slot = book.addBook('P');
+    book.setBook(slot, h, RATE, NOW_MS);
+    for (const [s, p] of [['AAA', 100], ['BBB', 200], ['ZZZ', 5]] as const) book.setSpot(s, p, 7, NOW_MS);
+    pass();
+    const f = book.read(slot)!;
+    expect(f).toMatchObject({ results: 1, tickTs: 7, valuedMs: NOW_MS, marginMs: NOW_MS });
+    const want = batchFigures(h, new Map([['AAA', 100], ['BBB', 200], ['ZZZ', 5]]), true);
+    const { marginRequirement, ...figures } = want;
+    expect(JSON.parse(JSON.stringify(f.output))).toEqual(figures);
+    expect(f.margin).toBe(marginRequirement);
+
+    book.setSpot('AAA', 101, 9, NOW_MS);
+    pass();
+    const g = book.read(slot)!;
+    expect(g).toMatchObject({ results: 2, tickTs: 9 });
+    const { marginRequirement: _m, ...moved } = batchFigures(h, new Map([['AAA', 101], ['BBB', 200], ['ZZZ', 5]]), false);
+    expect(JSON.parse(JSON.stringify(g.output))).toEqual(moved);
+    // Margin is refreshed at its own cadence: the first one stands.
+    expect(g.margin).toBe(marginRequirement);
+  });
+
+  it('values a book only when one of its underlyings moved or it changed, once however many ticks came', () => {
+    const { book, pass } = setup();
+    const a = book.addBook('A'), b = book.addBook('B');
+    book.setBook(a, [call('AAA', 100)], RATE, NOW_MS);
+    book.setBook(b, [call('BBB', 100)], RATE, NOW_MS);
+    book.setSpot('AAA', 100, 1, NOW_MS);
+    book.setSpot('BBB', 100, 1, NOW_MS);
+    pass();
+    expect([book.results(a), book.results(b)]).toEqual([1, 1]);
+    for (let i = 0; i < 5; i++) book.setSpot('AAA', 100 + i, 2 + i, NOW_MS);
+    pass();
+    expect([book.results(a), book.results(b)]).toEqual([2, 1]);
+    expect(book.read(a)!.tickTs).toBe(6);
+    pass();
+    expect([book.results(a), book.results(b)]).toEqual([2, 1]);
+    book.setBook(b, [call('BBB', 100)], RATE, NOW_MS); // same legs, new limits: valued again
+    pass();
+    expect([book.results(a), book.results(b)]).toEqual([2, 2]);
+    expect(book.counters().recalculations).toBe(4);
+  });
+
+  it('gives no figures before every underlying of a book has a price', () => {
+    const { book, pass } = setup();
+    const slot = book.addBook('P');
+    book.setBook(slot, [call('AAA', 100), held(stock('BBB', 1))], RATE, NOW_MS);
+    book.setSpot('AAA', 100, 1, NOW_MS);
+    pass();
+    expect(book.read(slot)).toBeUndefined();
+    book.setSpot('BBB', 50, 2, NOW_MS);
+    pass();
+    expect(book.read(slot)).toMatchObject({ results: 1, tickTs: 2 });
+  });
+
+  it('keeps a refused book at its last whole figures, counts the failure, and values its batch-mates', () => {
+    const { book, pass } = setup();
+    const good = book.addBook('GOOD'), bad = book.addBook('BAD');
+    book.setBook(good, [call('AAA', 100)], RATE, NOW_MS);
+    book.setBook(bad, [call('AAA', 100)], RATE, NOW_MS);
+    book.setSpot('AAA', 100, 1, NOW_MS);
+    pass();
+    const before = book.read(bad)!;
+    // Units of Infinity: the kernel refuses the batch, the sweep retries book by book.
+    book.setBook(bad, [held(stock('AAA', Number.POSITIVE_INFINITY))], RATE, NOW_MS);
+    book.setSpot('AAA', 101, 2, NOW_MS);
+    pass();
+    expect(book.read(good)).toMatchObject({ results: 2, tickTs: 2 });
+    expect(book.failures(bad)).toBe(1);
+    expect(book.counters().failed).toBe(1);
+    expect(book.read(bad)).toEqual(before);
+    // Tried again on its next move only.
+    pass();
+    expect(book.failures(bad)).toBe(1);
+    book.setSpot('AAA', 102, 3, NOW_MS);
+    pass();
+    expect(book.failures(bad)).toBe(2);
+  });
+
+  it('frees a replaced record once no pass can read it, so a book traded all day does not grow the store', () => {
+    const { store, book, pass } = setup(2);
+    const slot = book.addBook('P');
+    book.setSpot('AAA', 100, 1, NOW_MS);
+    book.setBook(slot, [call('AAA', 100, 1)], RATE, NOW_MS);
+    pass();
+    const oneRecord = store.bytesInUse;
+    for (let q = 2; q < 200; q++) {
+      book.setBook(slot, [call('AAA', 100, q)], RATE, NOW_MS);
+      pass();
+    }
+    book.reclaim();
+    expect(store.bytesInUse).toBe(oneRecord);
+    expect(book.read(slot)!.output.greeks.delta).toBeGreaterThan(0);
+  });
+
+  it('delivers only watched books to the event loop, through waitAsync', async () => {
+    const { book, pass } = setup();
+    const a = book.addBook('A'), b = book.addBook('B');
+    book.setBook(a, [call('AAA', 100)], RATE, NOW_MS);
+    book.setBook(b, [call('AAA', 100)], RATE, NOW_MS);
+    const told: number[] = [];
+    book.start((slot) => told.push(slot));
+    book.watch(b, 1);
+    book.setSpot('AAA', 100, 1, NOW_MS);
+    pass();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(told).toEqual([b]);
+    book.watch(b, -1);
+    book.watchAll(1);
+    book.setSpot('AAA', 101, 2, NOW_MS);
+    pass();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(told.sort()).toEqual([a, b, b].sort());
+    book.stop();
+  });
+});
