@@ -243,6 +243,8 @@ async function main(): Promise<void> {
   try {
     // ---- the kernel and the pool on the bench's books, before the engine starts (a quiet machine) ----
     const scenario = buildScenario({ portfolios: cfg.portfolios, underlyings: cfg.underlyings, optionsPerPortfolio: cfg.options, sample: cfg.sample, asOf: new Date().toISOString().slice(0, 10) });
+    // "Quiet" means before our engine runs: a shared box may still be busy, which the load average says.
+    const floorsLoadAvg1m = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
     const kernelThread = await startKernelFloor(scenario.books, scenario.underlyings, poolSettings);
     clients.push(kernelThread);
     const kernelQuiet = kernelThread.quiet;
@@ -290,7 +292,8 @@ async function main(): Promise<void> {
     // ---- scenario ----
     const t0 = performance.now();
     await createBooks(base, adminToken, scenario.books, ca ? { ca } : {});
-    process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${Math.round(performance.now() - t0)} ms\n`);
+    const booksCreatedMs = Math.round(performance.now() - t0);
+    process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${booksCreatedMs} ms\n`);
 
     const now = (): number => performance.now();
     const feed = await BenchEngineClient.login(wsUrl, now, await token('bench-feed', ['feed']), ca ? { ca } : {});
@@ -486,6 +489,7 @@ async function main(): Promise<void> {
       riskThreads: poolSettings.threads,
       sweepMs: sweepFloorMs(cfg.portfolios, kernelQuiet.busy.bestUs, poolSettings.threads),
       pool: poolFloor,
+      loadAvg1mBeforeFloors: floorsLoadAvg1m,
     };
     const goals = ratioGoals({
       persistence, orderToAck: figures.orderToAck, tickToRisk: figures.tickToRisk, recalcsPerSec, echo: echoSummary,
@@ -504,7 +508,7 @@ async function main(): Promise<void> {
       lostFills,
       rssMb,
       scenario: {
-        portfolios: cfg.portfolios, optionsPerPortfolio: cfg.options, underlyings: cfg.underlyings, sampledPortfolios: scenario.sampled.length,
+        portfolios: cfg.portfolios, booksCreatedMs, optionsPerPortfolio: cfg.options, underlyings: cfg.underlyings, sampledPortfolios: scenario.sampled.length,
         tickRate: cfg.tickRate, orderRate: cfg.orderRate, echoRate: cfg.echoRate, durationS: cfg.durationMs / 1000, warmupS: cfg.warmupMs / 1000,
         ticksSent: load.sent.ticks, ordersSent: load.sent.orders, acks, rejects, rejectCodes: Object.fromEntries(rejectCodes),
         fillsReported: engineFills.length, fillsReceived: fillsSeen.size, riskUpdatesMeasured: riskUpdates, riskUpdatesPerSec: Math.round(riskUpdates / measuredS),
@@ -539,13 +543,15 @@ interface Floors {
   riskThreads: number;
   sweepMs: number;
   pool: PoolFloor;
+  loadAvg1mBeforeFloors: number;
 }
 
 function printFloorsAndGoals(fl: Floors, goals: readonly GoalRow[]): void {
   const f = (x: number): string => (Number.isFinite(x) ? (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3)) : '-');
   const k = fl.kernel;
   const lines = [
-    'floors (same run)',
+    '',
+    `floors (same run; load average ${fl.loadAvg1mBeforeFloors} before the kernel and pool floors)`,
     `  echo          p50 ${f(fl.echo.p50)} ms, p99 ${f(fl.echo.p99)} ms   raw uWS echo, before the load`,
     fl.commit
       ? `  commit        p50 ${f(fl.commit.p50)} ms, p99 ${f(fl.commit.p99)} ms   ${fl.commit.count} commits at ${fl.commit.ratePerSec}/s (${fl.commit.skipped} skipped, ${fl.commit.failed} failed), synchronous_commit=${fl.commit.synchronousCommit}, ${fl.commitNote}`

@@ -61,7 +61,7 @@ export function ratioGoals(x: GoalFigures): GoalRow[] {
     rows.push(row('orderToAck p50', x.orderToAck.p50, x.echo.p50, 'max', 2, 'echo p50'));
     rows.push(row('orderToAck p99', x.orderToAck.p99, x.echo.p99, 'max', 3, 'echo p99'));
   } else {
-    rows.push(row('orderToAck p50', x.orderToAck.p50, x.commit ? x.echo.p50 + x.commit.p50 : null, 'max', 1.5, 'echo p50 + commit p50'));
+    rows.push(row('orderToAck p50', x.orderToAck.p50, x.commit ? x.echo.p50 + x.commit.p50 : null, 'max', 1.5, '(echo p50 + commit p50)'));
   }
   const sweep = x.kernelBusyUsPerBook === null ? null : sweepFloorMs(x.books, x.kernelBusyUsPerBook, x.riskThreads);
   rows.push(row('tickToRisk p50', x.tickToRisk.p50, sweep, 'max', 1.5, 'sweep'));
