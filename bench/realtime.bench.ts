@@ -43,6 +43,11 @@ import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
 import { BenchEngineClient } from './realtime/engine-client.js';
 import { BenchClient, type WireMsg } from './realtime/ws-client.js';
 import { type ServerHistograms, type ServerLatencyMs, bucketsBetween, scrapeServerHistograms, serverLatency } from './realtime/server-metrics.js';
+import { type CommitFloor, type CommitFloorClient, openCommitFloor } from './realtime/commit-floor.js';
+import { enginePoolSettings } from './realtime/engine-risk-inputs.js';
+import { type KernelFloor, type KernelTiming, startKernelFloor } from './realtime/kernel-floor.js';
+import { type PoolFloor, measurePoolFloor } from './realtime/pool-floor.js';
+import { type GoalRow, ratioGoals, sweepFloorMs } from './realtime/goals.js';
 
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
        [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
@@ -57,6 +62,11 @@ const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [-
               (its /metrics histograms over the measured window) are printed beside the clients' figures
   --tls       the engine (and the echo floor) terminate TLS with a certificate made for the run (openssl);
               clients use https:// and wss:// and trust only that certificate
+  Floors, measured in the same run and printed beside the figures with the ratio goals (goals.ts;
+  docs/BENCHMARKS.md "How to read"): the raw uWS echo; one durable commit on the engine's database
+  under the load (external only); the risk kernel's µs per book on these books, alone and with
+  another thread busy, before the engine starts; the isolated risk pool's recalculations/s, before
+  the engine starts.
   Sends are paced by a helper thread sleeping in Atomics.wait until each due time (punctual to tens of µs,
   no spinning); latencies count from the due time.
   --timer     pace with setTimeout instead (wakes up to ~1 ms late, and that lateness counts in every figure)
@@ -101,7 +111,7 @@ const num = (raw: string | undefined, fallback: number, name: string): number =>
 const quick = flags.quick === true;
 const tls = flags.tls === true;
 const metrics = flags['no-metrics'] !== true;
-const persistence = flags.persistence ?? 'external';
+const persistence = (flags.persistence ?? 'external') as 'external' | 'embedded' | 'memory';
 if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
 const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = persistence === 'external' && flags['redis-url'] !== 'none' ? (flags['redis-url'] ?? 'redis://127.0.0.1:6379') : undefined;
@@ -119,7 +129,11 @@ const cfg = {
   spinMs: flags.spin === undefined ? 0 : Number(flags.spin),
   pacer: flags.timer === true ? 'setTimeout' : flags.spin !== undefined ? 'spin' : 'clock-thread',
   graceMs: 3000,
+  /** The commit floor's fixed rate: enough samples for a p99, too few to load the database. */
+  commitFloorRate: 50,
+  poolFloorSeconds: 2.5,
 };
+const poolSettings = enginePoolSettings(process.env, flags.threads);
 
 const TARGETS = {
   tickToRisk: { p50: 5, p99: 20 },
@@ -209,7 +223,8 @@ async function main(): Promise<void> {
   const hardStop = setTimeout(() => {
     process.stderr.write('realtime.bench: hard time limit reached, stopping\n');
     void cleanup().finally(() => process.exit(1));
-  }, cfg.warmupMs + cfg.durationMs + cfg.echoMs + 180_000);
+    // Creating the books through REST and the floors on them scale with the book count.
+  }, cfg.warmupMs + cfg.durationMs + cfg.echoMs + 180_000 + cfg.portfolios * 30);
   hardStop.unref();
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'risk-bench-'));
@@ -226,6 +241,17 @@ async function main(): Promise<void> {
   };
 
   try {
+    // ---- the kernel and the pool on the bench's books, before the engine starts (a quiet machine) ----
+    const scenario = buildScenario({ portfolios: cfg.portfolios, underlyings: cfg.underlyings, optionsPerPortfolio: cfg.options, sample: cfg.sample, asOf: new Date().toISOString().slice(0, 10) });
+    // "Quiet" means before our engine runs: a shared box may still be busy, which the load average says.
+    const floorsLoadAvg1m = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
+    const kernelThread = await startKernelFloor(scenario.books, scenario.underlyings, poolSettings);
+    clients.push(kernelThread);
+    const kernelQuiet = kernelThread.quiet;
+    process.stdout.write(`kernel floor (a worker thread, quiet machine): ${kernelQuiet.alone.bestUs.toFixed(2)} µs/book alone, ${kernelQuiet.busy.bestUs.toFixed(2)} µs/book with another thread busy\n`);
+    const poolFloor = await measurePoolFloor(scenario.books, scenario.underlyings, poolSettings, cfg.poolFloorSeconds);
+    process.stdout.write(`pool floor (${poolFloor.threads} threads, batches of ${poolFloor.batch}, quiet machine): ${poolFloor.recalcsPerSec} recalculations/s\n`);
+
     // ---- processes ----
     const cert = tls ? selfSignedCert(dataDir) : undefined;
     const ca = cert?.ca;
@@ -264,10 +290,10 @@ async function main(): Promise<void> {
     const adminToken = await token('bench-admin', ['admin']);
 
     // ---- scenario ----
-    const scenario = buildScenario({ portfolios: cfg.portfolios, underlyings: cfg.underlyings, optionsPerPortfolio: cfg.options, sample: cfg.sample, asOf: new Date().toISOString().slice(0, 10) });
     const t0 = performance.now();
     await createBooks(base, adminToken, scenario.books, ca ? { ca } : {});
-    process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${Math.round(performance.now() - t0)} ms\n`);
+    const booksCreatedMs = Math.round(performance.now() - t0);
+    process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${booksCreatedMs} ms\n`);
 
     const now = (): number => performance.now();
     const feed = await BenchEngineClient.login(wsUrl, now, await token('bench-feed', ['feed']), ca ? { ca } : {});
@@ -358,6 +384,26 @@ async function main(): Promise<void> {
     }) : Promise.resolve(undefined));
     const server0Promise = new Promise<ServerHistograms | undefined>((resolve) => setTimeout(() => void scrapeServer().then(resolve), cfg.warmupMs + 50));
 
+    // One durable commit, timed through the measured window on a connection of its own (external only:
+    // an embedded PGlite lives inside the engine, where no other client reaches it).
+    let commitFloor: CommitFloorClient | undefined;
+    if (persistence === 'external') {
+      // A floor that cannot be measured leaves its goal unjudged rather than losing the run.
+      commitFloor = await openCommitFloor(databaseUrl, schema, cfg.commitFloorRate).catch((e: unknown) => {
+        process.stderr.write(`commit floor not measured: ${String(e)}\n`);
+        return undefined;
+      });
+      const c = commitFloor;
+      if (c) {
+        clients.push(c);
+        setTimeout(() => c.start(), Math.max(0, measureFrom - performance.now()));
+      }
+    }
+    // The kernel once more, mid-window, under the load (a few passes of one thread).
+    const kernelUnderLoadPromise = new Promise<KernelTiming | null>((resolve) => {
+      setTimeout(() => void kernelThread.underLoad().then(resolve, () => resolve(null)), Math.max(0, measureFrom + cfg.durationMs / 2 - performance.now()));
+    });
+
     const loadBefore = Math.round((loadavg()[0] ?? NaN) * 100) / 100;
     const load = await runOpenLoop(
       [
@@ -401,6 +447,8 @@ async function main(): Promise<void> {
       { startMs: start, spinMs: cfg.spinMs, clock, onLag: (ms) => { if (performance.now() >= measureFrom) sendLag.recordMs(ms); } },
     );
     const loadEnd = performance.now();
+    const commit: CommitFloor | null = commitFloor ? await commitFloor.stop() : null;
+    const kernelUnderLoad = await kernelUnderLoadPromise;
     const health0 = await health0Promise;
     // A failed /health leaves the figures NaN rather than losing the run's latencies.
     const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken, ca).catch(() => ({}))), at: performance.now() };
@@ -437,11 +485,27 @@ async function main(): Promise<void> {
       ? Math.round((health1.h.recalculations - health0.h.recalculations) / ((health1.at - health0.at) / 1000))
       : NaN;
 
-    const result = {
-      tickToRisk: tickToRisk.summary(),
-      riskCompute: riskCompute.summary(),
-      orderToAck: orderToAck.summary(),
+    const figures = { tickToRisk: tickToRisk.summary(), riskCompute: riskCompute.summary(), orderToAck: orderToAck.summary() };
+    const floors: Floors = {
       echo: echoSummary,
+      commit,
+      commitNote: persistence === 'external' ? 'one-row INSERT, autocommit, own connection, under the load' : persistence === 'embedded'
+        ? 'not measurable from outside: PGlite runs inside the engine' : 'nothing is committed in memory',
+      kernel: { ...kernelQuiet, underLoad: kernelUnderLoad },
+      riskThreads: poolSettings.threads,
+      sweepMs: sweepFloorMs(cfg.portfolios, kernelQuiet.busy.bestUs, poolSettings.threads),
+      pool: poolFloor,
+      loadAvg1mBeforeFloors: floorsLoadAvg1m,
+    };
+    const goals = ratioGoals({
+      persistence, orderToAck: figures.orderToAck, tickToRisk: figures.tickToRisk, recalcsPerSec, echo: echoSummary,
+      commit, books: cfg.portfolios, kernelBusyUsPerBook: kernelQuiet.busy.bestUs, riskThreads: poolSettings.threads, poolRecalcsPerSec: poolFloor.recalcsPerSec,
+    });
+    const result = {
+      ...figures,
+      echo: echoSummary,
+      floors,
+      goals,
       // The engine's own figures from /metrics over the measured window (histogram buckets, so a
       // quantile is exact to its bucket only): from the frame's arrival to the ack / the risk frame sent.
       server: server ?? null,
@@ -450,7 +514,7 @@ async function main(): Promise<void> {
       lostFills,
       rssMb,
       scenario: {
-        portfolios: cfg.portfolios, optionsPerPortfolio: cfg.options, underlyings: cfg.underlyings, sampledPortfolios: scenario.sampled.length,
+        portfolios: cfg.portfolios, booksCreatedMs, optionsPerPortfolio: cfg.options, underlyings: cfg.underlyings, sampledPortfolios: scenario.sampled.length,
         tickRate: cfg.tickRate, orderRate: cfg.orderRate, echoRate: cfg.echoRate, durationS: cfg.durationMs / 1000, warmupS: cfg.warmupMs / 1000,
         ticksSent: load.sent.ticks, ordersSent: load.sent.orders, acks, rejects, rejectCodes: Object.fromEntries(rejectCodes),
         fillsReported: engineFills.length, fillsReceived: fillsSeen.size, riskUpdatesMeasured: riskUpdates, riskUpdatesPerSec: Math.round(riskUpdates / measuredS),
@@ -465,6 +529,7 @@ async function main(): Promise<void> {
       },
     };
     printTable(result);
+    printFloorsAndGoals(floors, goals);
     if (flags.json !== undefined) {
       writeFileSync(flags.json, JSON.stringify(result, null, 2) + '\n');
       process.stdout.write(`wrote ${flags.json}\n`);
@@ -474,6 +539,39 @@ async function main(): Promise<void> {
     await cleanup();
     await clock?.close();
   }
+}
+
+interface Floors {
+  echo: LatencySummaryMs;
+  commit: CommitFloor | null;
+  commitNote: string;
+  kernel: KernelFloor & { underLoad: KernelTiming | null };
+  riskThreads: number;
+  sweepMs: number;
+  pool: PoolFloor;
+  loadAvg1mBeforeFloors: number;
+}
+
+function printFloorsAndGoals(fl: Floors, goals: readonly GoalRow[]): void {
+  const f = (x: number): string => (Number.isFinite(x) ? (x >= 1000 ? Math.round(x).toLocaleString('en-US') : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3)) : '-');
+  const k = fl.kernel;
+  const lines = [
+    '',
+    `floors (same run; load average ${fl.loadAvg1mBeforeFloors} before the kernel and pool floors)`,
+    `  echo          p50 ${f(fl.echo.p50)} ms, p99 ${f(fl.echo.p99)} ms   raw uWS echo, before the load`,
+    fl.commit
+      ? `  commit        p50 ${f(fl.commit.p50)} ms, p99 ${f(fl.commit.p99)} ms   ${fl.commit.count} commits at ${fl.commit.ratePerSec}/s (${fl.commit.skipped} skipped, ${fl.commit.failed} failed), synchronous_commit=${fl.commit.synchronousCommit}, ${fl.commitNote}`
+      : `  commit        -   ${fl.commitNote}`,
+    `  kernel        ${f(k.alone.bestUs)} µs/book alone, ${f(k.busy.bestUs)} with another thread busy (best of ${k.alone.reps} / ${k.busy.reps} passes over ${k.books} books; medians ${f(k.alone.medianUs)} / ${f(k.busy.medianUs)}): one thread, before the engine starts, quiet machine`,
+    `  kernel (load) ${k.underLoad ? `${f(k.underLoad.bestUs)} µs/book (best of ${k.underLoad.reps} passes, mid-window, under the load)` : '-'}`,
+    `  sweep         ${f(fl.sweepMs)} ms = ${k.books} books × ${f(k.busy.bestUs)} µs (busy) ÷ ${fl.riskThreads} risk threads`,
+    `  pool          ${f(fl.pool.recalcsPerSec)} recalculations/s   createRiskPool, ${fl.pool.threads} threads, batches of ${fl.pool.batch}, kept full ${fl.pool.seconds} s before the engine starts (utilization ${fl.pool.utilization})`,
+    '',
+    `goals ${'measured'.padStart(20)} ${'floor'.padStart(10)} ${'ratio'.padStart(7)}  goal                               met`,
+    ...goals.map((g) => `  ${g.name.padEnd(16)} ${f(g.measured).padStart(12)} ${f(g.floor).padStart(10)} ${(Number.isFinite(g.ratio) ? g.ratio.toFixed(2) : '-').padStart(7)}  ${`${g.kind === 'max' ? '≤' : '≥'} ${g.limit} × ${g.floorIs}`.padEnd(34)} ${g.met === null ? 'n/a (no floor)' : g.met ? 'yes' : 'NO'}`),
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
 }
 
 function printTable(r: {
