@@ -30,24 +30,72 @@ export interface DgvAggregates {
   readonly vega: Float64Array;
 }
 
-/** Aggregates of a book at today's spots, from the pricer's Greeks. */
-export function dgvAggregates(book: RiskBook): DgvAggregates {
-  const nU = book.tickers.length;
-  const dollarDelta = new Float64Array(nU);
-  const dollarGamma = new Float64Array(nU);
-  const vega = new Float64Array(nU);
-  for (let u = 0; u < nU; u++) dollarDelta[u] = (book.shares[u] as number) * (book.spots[u] as number);
+/**
+ * Each option position's own sensitivities (units × the pricer's Greeks), the inputs of the
+ * per-underlying sums: on the real-time path these are the Greeks the stream already publishes.
+ */
+export interface DgvPositionGreeks {
+  readonly count: number;
+  /** Index of the position's underlying in the aggregates' `tickers`. */
+  readonly underlying: Int32Array;
+  /** units × delta × spot. */
+  readonly dollarDelta: Float64Array;
+  /** units × gamma × spot². */
+  readonly dollarGamma: Float64Array;
+  /** units × vega. */
+  readonly vega: Float64Array;
+}
+
+/** The option positions' sensitivities at today's spots, from the pricer (one price per option). */
+export function dgvPositionGreeks(book: RiskBook): DgvPositionGreeks {
   const o = book.options;
+  const dollarDelta = new Float64Array(o.count), dollarGamma = new Float64Array(o.count), vega = new Float64Array(o.count);
   for (let j = 0; j < o.count; j++) {
-    const u = o.underlying[j] as number;
-    const s = book.spots[u] as number;
+    const s = book.spots[o.underlying[j] as number] as number;
     const units = o.units[j] as number;
     const g = optionGreeks(legInputs(book, j, s, o.vol[j] as number), (o.positions[j] as Position).style);
-    dollarDelta[u] = (dollarDelta[u] as number) + units * g.delta * s;
-    dollarGamma[u] = (dollarGamma[u] as number) + units * g.gamma * s * s;
-    vega[u] = (vega[u] as number) + units * g.vega;
+    dollarDelta[j] = units * g.delta * s;
+    dollarGamma[j] = units * g.gamma * s * s;
+    vega[j] = units * g.vega;
   }
-  return { tickers: book.tickers, dollarDelta, dollarGamma, vega };
+  return { count: o.count, underlying: o.underlying, dollarDelta, dollarGamma, vega };
+}
+
+/** Zeroed aggregates for `tickers`, to be filled by dgvAggregatesInto. */
+export function allocDgvAggregates(tickers: readonly string[]): DgvAggregates {
+  const nU = tickers.length;
+  return { tickers, dollarDelta: new Float64Array(nU), dollarGamma: new Float64Array(nU), vega: new Float64Array(nU) };
+}
+
+/**
+ * Sums the positions' sensitivities per underlying into `agg` (no allocation), starting from the
+ * dollar delta of the shares held directly (`stockDollarDelta`, shares × spot per underlying).
+ */
+export function dgvAggregatesInto(agg: DgvAggregates, stockDollarDelta: Float64Array, pos: DgvPositionGreeks): DgvAggregates {
+  const dd = agg.dollarDelta, dg = agg.dollarGamma, vg = agg.vega;
+  dd.set(stockDollarDelta);
+  dg.fill(0);
+  vg.fill(0);
+  const und = pos.underlying, pd = pos.dollarDelta, pg = pos.dollarGamma, pv = pos.vega;
+  for (let j = 0; j < pos.count; j++) {
+    const u = und[j] as number;
+    dd[u] = (dd[u] as number) + (pd[j] as number);
+    dg[u] = (dg[u] as number) + (pg[j] as number);
+    vg[u] = (vg[u] as number) + (pv[j] as number);
+  }
+  return agg;
+}
+
+/** Dollar delta of the shares held directly, per underlying (shares × spot). */
+export function stockDollarDelta(book: RiskBook): Float64Array {
+  const out = new Float64Array(book.tickers.length);
+  for (let u = 0; u < out.length; u++) out[u] = (book.shares[u] as number) * (book.spots[u] as number);
+  return out;
+}
+
+/** Aggregates of a book at today's spots, from the pricer's Greeks. */
+export function dgvAggregates(book: RiskBook): DgvAggregates {
+  return dgvAggregatesInto(allocDgvAggregates(book.tickers), stockDollarDelta(book), dgvPositionGreeks(book));
 }
 
 /**
