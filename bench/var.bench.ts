@@ -5,11 +5,17 @@
  *
  * - varFullMs: one historical full-revaluation VaR request end to end through computeVar (book
  *   preparation, scenario matrix, 100 × 500 = 50,000 BSM prices, tail), median of 30 runs after warm-up.
- * - varDgvUs: one delta-gamma-vega VaR request on the real-time path: the per-underlying aggregates
- *   (dollar delta, dollar gamma, vega — the Greeks the stream already publishes) and the scenario
- *   matrix (fixed for the day) are inputs; timed is the pass over 500 × 6 scenarios plus the tail
- *   selection. Median of 60 batches of 200 requests (one request is below the timer's resolution).
- * - dgvWithGreeksUs (extra): the same plus recomputing the aggregates from the 100 options' Greeks.
+ * - varDgvUs: one delta-gamma-vega VaR and ES request on the real-time path, the same work as the C
+ *   floor bench/floor/dgv_floor.c: timed are (1) the per-underlying sums of the 100 positions'
+ *   dollar delta, dollar gamma and vega (dgvAggregatesInto), (2) the P&L of the 500 scenarios × 6
+ *   underlyings from each underlying's return and vol change (the vega term included), (3) the tail:
+ *   VaR 99% and ES 97.5% by the conventions of tail-risk.ts. Not timed, as in C: the per-position
+ *   Greeks (given: the stream publishes them), the scenario matrices (fixed for the day). The vol
+ *   changes are synthetic (data/prices has no vol history): 1.5 vol points up per 1% fall of the
+ *   underlying, a fixed rule so every run times the same numbers. Median of 60 batches of 200
+ *   requests (one request is below the timer's resolution).
+ * - dgvWithGreeksUs (extra, no C counterpart): the same plus repricing the 100 options for their
+ *   Greeks (dgvPositionGreeks), which the C floor takes as given.
  * Run: `npx tsx bench/var.bench.ts` (prints JSON), or through bench/pricing.bench.ts.
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +27,9 @@ import type { MarketSnapshot, Position } from '../src/engine/portfolio/types.js'
 import { computeVar } from '../src/engine/risk/compute-var.js';
 import { historicalReturnScenarios } from '../src/engine/risk/return-scenarios.js';
 import { prepareBook } from '../src/engine/risk/risk-book.js';
-import { dgvAggregates, dgvTailRisk } from '../src/engine/risk/var-dgv.js';
+import {
+  allocDgvAggregates, dgvAggregatesInto, dgvPositionGreeks, dgvTailRisk, stockDollarDelta,
+} from '../src/engine/risk/var-dgv.js';
 import { repoPath } from './repo-path.js';
 
 /** Underlying name → the data/prices file whose history it carries. */
@@ -91,14 +99,20 @@ export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: numbe
   const sc = historicalReturnScenarios(aligned, b.value.tickers, WINDOW, 1);
   if (!sc.ok) throw new Error(sc.message);
   const returns = sc.value.returns;
+  const volChanges = returns.map((r) => -1.5 * r);
   const scratch = new Float64Array(WINDOW);
-  let agg = dgvAggregates(b.value);
+  const agg = allocDgvAggregates(b.value.tickers);
+  const stock = stockDollarDelta(b.value);
+  let greeks = dgvPositionGreeks(b.value);
   let sink = 0;
   const BATCH = 200;
   const dgv: number[] = [];
   for (let i = 0; i < 80; i++) {
     const t0 = performance.now();
-    for (let k = 0; k < BATCH; k++) sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, undefined, scratch).var;
+    for (let k = 0; k < BATCH; k++) {
+      dgvAggregatesInto(agg, stock, greeks);
+      sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, volChanges, scratch).var;
+    }
     const t1 = performance.now();
     if (i >= 20) dgv.push(((t1 - t0) * 1000) / BATCH);
   }
@@ -106,8 +120,9 @@ export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: numbe
   for (let i = 0; i < 40; i++) {
     const t0 = performance.now();
     for (let k = 0; k < 50; k++) {
-      agg = dgvAggregates(b.value);
-      sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, undefined, scratch).var;
+      greeks = dgvPositionGreeks(b.value);
+      dgvAggregatesInto(agg, stock, greeks);
+      sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, volChanges, scratch).var;
     }
     const t1 = performance.now();
     if (i >= 10) withGreeks.push(((t1 - t0) * 1000) / 50);

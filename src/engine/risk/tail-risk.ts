@@ -42,25 +42,37 @@ export function tailSize(n: number, varConfidence: number, esConfidence: number)
  */
 export function largestDescending(losses: Float64Array, k: number, n = losses.length): Float64Array {
   if (k <= 0) return new Float64Array(0);
+  return largestDescendingInto(losses, k, n, new Float64Array(k));
+}
+
+/**
+ * largestDescending into `top[0..k)` (top.length ≥ k; entries from k on are left alone), allocating
+ * nothing on the insertion path. The k-th largest so far is kept in a local, not re-read from `top`.
+ */
+export function largestDescendingInto(losses: Float64Array, k: number, n: number, top: Float64Array): Float64Array {
   if (k * 8 > n) {
     const sorted = losses.slice(0, n).sort();
-    const out = new Float64Array(k);
-    for (let i = 0; i < k; i++) out[i] = sorted[n - 1 - i] as number;
-    return out;
+    for (let i = 0; i < k; i++) top[i] = sorted[n - 1 - i] as number;
+    return top;
   }
-  const top = new Float64Array(k).fill(-Infinity);
+  top.fill(-Infinity, 0, k);
+  let floor = -Infinity;
   for (let i = 0; i < n; i++) {
     const x = losses[i] as number;
-    if (!(x > (top[k - 1] as number))) continue;
+    if (!(x > floor)) continue;
     let j = k - 1;
     while (j > 0 && (top[j - 1] as number) < x) {
       top[j] = top[j - 1] as number;
       j--;
     }
     top[j] = x;
+    floor = top[k - 1] as number;
   }
   return top;
 }
+
+/** tailRisk's tail buffer, reused across calls (tailRisk is synchronous), grown on demand. */
+let tailScratch = new Float64Array(64);
 
 /** VaR from the descending tail (`top[0]` the largest loss) of `n` losses. */
 export function varFromTail(top: Float64Array, n: number, confidence: number): number {
@@ -86,7 +98,10 @@ export function tailRisk(
   esConfidence: number,
   n = losses.length,
 ): { var: number; es: number } {
-  const top = largestDescending(losses, tailSize(n, varConfidence, esConfidence), n);
+  const k = tailSize(n, varConfidence, esConfidence);
+  if (tailScratch.length < k) tailScratch = new Float64Array(k);
+  // n = 0 (k = 0) keeps its old answer from an empty tail rather than reading stale scratch.
+  const top = k > 0 ? largestDescendingInto(losses, k, n, tailScratch) : new Float64Array(0);
   return { var: varFromTail(top, n, varConfidence), es: esFromTail(top, n, esConfidence) };
 }
 
