@@ -150,6 +150,13 @@ const clock: ClockThread | undefined = cfg.pacer === 'clock-thread' ? startClock
 const epochMs = (): number => performance.timeOrigin + performance.now();
 
 function repoRoot(): string {
+  // BENCH_ENGINE_ROOT runs the engine of another checkout (built) under this bench: before/after
+  // comparisons then share one load generator and one set of floors.
+  const other = process.env.BENCH_ENGINE_ROOT;
+  if (other) {
+    if (!existsSync(path.join(other, 'bin', 'risk-engine.js'))) throw new Error(`BENCH_ENGINE_ROOT ${other} has no bin/risk-engine.js`);
+    return other;
+  }
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     if (existsSync(path.join(dir, 'bin', 'risk-engine.js'))) return dir;

@@ -157,6 +157,8 @@ export class Engine implements EngineApi {
       ...(opts.kycGate ? { kycGate: opts.kycGate } : {}),
     };
 
+    const marginRefreshMs = opts.marginRefreshMs ?? ENGINE_DEFAULTS.marginRefreshMs;
+    const sweep = opts.sweep === false ? undefined : calculator.openSweep?.({ marginRefreshMs });
     // The router's sink and the pump's host are bound once here: the tick and result paths call
     // them per portfolio and must not allocate a closure each time.
     this.#router = new TickRouter(clock, {
@@ -164,7 +166,8 @@ export class Engine implements EngineApi {
         this.#risk.applied(symbol, price, ts);
         this.#emit({ type: 'tick', symbol, price, ts });
       },
-      stale: (cell) => this.#risk.stale(cell),
+      // The sweep's workers find the books a tick moved themselves: no walk over its holders.
+      ...(sweep ? {} : { stale: (cell: PortfolioCell) => this.#risk.stale(cell) }),
       crossed: (cell, symbol, price, ts) => { this.#deliver(cell, { kind: 'MarketTick', symbol, price, ts }); },
       routed: () => this.#risk.routed(),
     }, (symbol, price, ts, lastPrice, maxJump, heldNotLogged) => log(
@@ -173,8 +176,6 @@ export class Engine implements EngineApi {
     ), opts.tickGuard);
     const spots = this.#router.lastPrice;
     this.#snapshots = new RiskSnapshots(calculator, clock, rate, spots);
-    const marginRefreshMs = opts.marginRefreshMs ?? ENGINE_DEFAULTS.marginRefreshMs;
-    const sweep = opts.sweep === false ? undefined : calculator.openSweep?.({ marginRefreshMs });
     this.#risk = sweep
       ? new SweepDriver({ sweep, clock, rate, log }, {
         take: (cell, out, tickTs, computedAtMs, doneMs) => this.#snapshots.take(cell, out, tickTs, computedAtMs, doneMs),

@@ -17,8 +17,11 @@ import type { PortfolioCell } from './portfolio-cell.js';
 export interface TickSink {
   /** A tick was applied (the market stream), before any portfolio hears of it. */
   applied(symbol: string, price: number, ts: number): void;
-  /** The cell's figures are stale: one of its underlyings moved. */
-  stale(cell: PortfolioCell): void;
+  /**
+   * The cell's figures are stale: one of its underlyings moved. Absent: the sink needs no word per
+   * holder (the risk sweep finds the books a tick moved itself), and the router skips the walk.
+   */
+  readonly stale?: (cell: PortfolioCell) => void;
   /** The tick left the quiet band of the cell's resting orders: its actor must see it. */
   crossed(cell: PortfolioCell, symbol: string, price: number, ts: number): void;
   /** Every cell concerned was told. */
@@ -152,11 +155,14 @@ export class TickRouter {
     if (prevTs === undefined || ts > prevTs) this.#lastTickTs.set(symbol, ts);
     const sink = this.sink;
     sink.applied(symbol, price, ts);
-    const holders = this.#index.holdersOf(symbol);
-    for (let i = 0; i < holders.length; i++) {
-      const cell = holders[i] as PortfolioCell;
-      if (ts > cell.latestTickTs) cell.latestTickTs = ts;
-      sink.stale(cell);
+    const stale = sink.stale;
+    if (stale !== undefined) {
+      const holders = this.#index.holdersOf(symbol);
+      for (let i = 0; i < holders.length; i++) {
+        const cell = holders[i] as PortfolioCell;
+        if (ts > cell.latestTickTs) cell.latestTickTs = ts;
+        stale(cell);
+      }
     }
     // Only portfolios with resting orders on this underlying need the tick itself (triggers and
     // crossings), and only when it leaves the band where none of their orders reacts; for the
