@@ -68,12 +68,14 @@ describe('engine on the risk sweep', () => {
     engine.onEvent((e: EngineEvent) => {
       if (e.type === 'risk') seqs.set(e.portfolioId, [...(seqs.get(e.portfolioId) ?? []), e.risk.seq]);
     });
-    let ts = 0;
-    for (let round = 0; round < 30; round++) {
+    // Workers take a while to start on a loaded machine: wait for the first figures.
+    let ts = tickAll(engine, 0, 0);
+    expect(await until(reached(engine, ts), 10_000)).toBe(true);
+    for (let round = 1; round < 30; round++) {
       ts = tickAll(engine, round, ts);
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 5)); // results land between rounds (no reads here: a read takes them first)
     }
-    expect(await until(() => engine.getRisk('P1')?.tickTs === newestFor('P1', ts), 10_000)).toBe(true);
+    expect(await until(() => seqs.get('P1')?.length !== undefined && engine.getRisk('P1')?.tickTs === newestFor('P1', ts), 10_000)).toBe(true);
     expect([...seqs.keys()]).toEqual(['P1']);
     // Strictly rising (a read between two pushes takes a seq of its own: no repeat, no step back).
     const s = seqs.get('P1')!;
