@@ -93,6 +93,8 @@ export function registerEngineMetrics(registry: Registry, src: MetricSources, jo
   gauge(registry, `${p}pool_queue_tasks`, 'Recalculation tasks waiting for a pool thread', (g) => g.set(stats().pool.queueSize));
   gauge(registry, `${p}pool_utilization_ratio`, 'Share of the risk pool capacity in use over its life (piscina utilization)', (g) => g.set(stats().pool.utilization));
   counter(registry, `${p}pool_tasks_total`, 'Recalculation batches the pool completed', (c) => c.inc(stats().pool.completedTasks));
+  counter(registry, `${p}risk_sweep_restarts_total`, 'Risk workers started again on their shard after one died (the sweep)', (c) => c.inc(stats().pool.sweep?.restarts ?? 0));
+  counter(registry, `${p}risk_valuations_failed_total`, 'Portfolio valuations the risk kernel refused (bad inputs; the portfolio keeps its last figures)', (c) => c.inc(stats().pool.sweep?.failed ?? 0));
   const gw = (f: (s: Readonly<GatewayStats>) => number) => f(src.gateway() ?? { connections: 0, conflated: 0, slowConsumerCloses: 0, dropped: 0 });
   gauge(registry, `${p}websocket_connections`, 'Open websocket connections', (g) => g.set(gw((s) => s.connections)));
   counter(registry, `${p}frames_conflated_total`, 'Risk and tick frames replaced by a newer one for a slow consumer', (c) => c.inc(gw((s) => s.conflated)));

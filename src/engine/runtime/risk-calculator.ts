@@ -49,6 +49,8 @@ export interface RiskCalculatorStats {
   readonly completedTasks: number;
   /** Portfolios recalculated. */
   readonly recalculations: number;
+  /** Present once the calculator sweeps (risk-sweep.ts): its shards, workers started again after one died, valuations refused. */
+  readonly sweep?: { readonly shards: number; readonly restarts: number; readonly failed: number };
   /** How the calculator's threads are scheduled, when it has threads of its own. */
   readonly priority?: { readonly requested: string; readonly schedIdle: number; readonly schedIdleFailed: number };
 }

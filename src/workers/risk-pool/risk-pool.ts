@@ -36,8 +36,6 @@ export interface RiskPoolStats extends RiskCalculatorStats {
   readonly waitTimeP50Ms: number;
   /** The scheduling asked for, and how many threads got SCHED_IDLE / failed to (see thread-priority.ts). */
   readonly priority: { readonly requested: 'idle' | 'low' | 'normal'; readonly schedIdle: number; readonly schedIdleFailed: number };
-  /** Present once the pool sweeps: its shards, the workers started again after one died, valuations refused. */
-  readonly sweep?: { readonly shards: number; readonly restarts: number; readonly failed: number };
 
 }
 
