@@ -85,12 +85,15 @@ export interface ScenarioSet {
 //     0     1    2   3     4      5     6    7     8    9      10
 //
 //   a group block (offsets GROUP_OUT)
-//   +-----+-----+----+-----+---+-----------+-----------+
-//   |delta|gamma|vega|theta|rho|dollarDelta|dollarGamma|
-//   +-----+-----+----+-----+---+-----------+-----------+
-//      0     1    2     3    4       5           6
+//   +-----+-----+----+-----+---+-----------+-----------+----+-----+
+//   |delta|gamma|vega|theta|rho|dollarDelta|dollarGamma| mv |gross|
+//   +-----+-----+----+-----+---+-----------+-----------+----+-----+
+//      0     1    2     3    4       5           6        7     8
 //
 // Greeks in the units of GreekTotals (theta is thetaPerYear); margin NaN unless the batch asked for it.
+// A portfolio's totals (Greeks, mv, gross) are the sums of its group blocks in group order, in every
+// pass: so a pass that revalues only some groups (PackedBatch.state) gives the same totals, bit for
+// bit, as one that revalues all of them from the same figures.
 // The risk pool copies these blocks into its records (workers/risk-pool/leg-store-layout.ts).
 
 /** Offsets in a portfolio's block. */
@@ -102,8 +105,25 @@ export const PORTFOLIO_OUT = Object.freeze({
 });
 export const PORTFOLIO_STRIDE = 11;
 /** Offsets in an underlying group's block. */
-export const GROUP_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, thetaPerYear: 3, rho: 4, dollarDelta: 5, dollarGamma: 6 });
-export const GROUP_STRIDE = 7;
+export const GROUP_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, thetaPerYear: 3, rho: 4, dollarDelta: 5, dollarGamma: 6, marketValue: 7, grossExposure: 8 });
+export const GROUP_STRIDE = 9;
+
+/**
+ * Float64 offsets, from a portfolio's RiskState index (realtime-batch.ts), of its parts, for nG
+ * groups and nScen scenarios:
+ *
+ *   spot[nG] | block[nG × GROUP_STRIDE] | loss[nG × nScen] | sum[nScen]
+ *
+ * spot: the spot each group was valued at; block: its GROUP_OUT figures; loss: group g's scenario
+ * losses at loss + g·nScen; sum: the portfolio's losses (Σ of the group vectors), the tail's input.
+ */
+export interface RiskStateLayout {
+  readonly spots: number; readonly blocks: number; readonly losses: number; readonly sum: number; readonly length: number;
+}
+export function riskStateLayout(nG: number, nScen: number): RiskStateLayout {
+  const blocks = nG, losses = blocks + nG * GROUP_STRIDE, sum = losses + nG * nScen;
+  return { spots: 0, blocks, losses, sum, length: sum + nScen };
+}
 
 export function outputLength(nPortfolios: number, nGroups: number): number {
   return nPortfolios * PORTFOLIO_STRIDE + nGroups * GROUP_STRIDE;
@@ -160,6 +180,8 @@ export class RiskBatchScratch {
   candidates = new Float64Array(0);
   cols: Float64Array[] = [];
   colBase = new Int32Array(0);
+  /** Groups (index in the portfolio) with a sensitivity, for the sum of a stateful full pass. */
+  activeGroup = new Int32Array(0);
   dDelta = new Float64Array(0);
   halfGamma = new Float64Array(0);
   readonly span = new SpanScratch();
@@ -180,7 +202,7 @@ export class RiskBatchScratch {
     if (this.colBase.length < widest) {
       const n = Math.max(widest, 2 * this.colBase.length);
       this.cols = new Array<Float64Array>(n).fill(new Float64Array(0));
-      this.colBase = new Int32Array(n); this.dDelta = new Float64Array(n); this.halfGamma = new Float64Array(n);
+      this.colBase = new Int32Array(n); this.activeGroup = new Int32Array(n); this.dDelta = new Float64Array(n); this.halfGamma = new Float64Array(n);
     }
   }
 }
@@ -250,15 +272,26 @@ export function computeRiskBatch(
   const top = scratch.top;
   const groupBase = nP * PORTFOLIO_STRIDE;
   // Per-portfolio scratch for the dgv pass, sized for the widest portfolio of the batch.
-  const { cols, colBase, dDelta, halfGamma } = scratch;
+  const { cols, colBase, dDelta, halfGamma, activeGroup } = scratch;
+  const state = packed.state;
+  const mem = state === undefined ? losses : state.mem;
 
   for (let p = 0; p < nP; p++) {
-    let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
     let nActive = 0;
     const k0 = groupStart[p] as number, k1 = groupStart[p + 1] as number;
+    const at = state === undefined ? -1 : (state.at[p] as number);
+    const incremental = at >= 0 && state?.incremental[p] === 1;
+    const S = at >= 0 ? riskStateLayout(k1 - k0, nScen) : undefined;
     for (let kk = k0; kk < k1; kk++) {
+      const o = groupBase + kk * GROUP_STRIDE;
+      const gi = kk - k0;
+      if (incremental && state?.moved[kk] !== 1) {
+        // Unmoved: its figures and loss vector from the state, valued at this spot, instant and rate.
+        for (let i = 0, from = at + (S as RiskStateLayout).blocks + gi * GROUP_STRIDE; i < GROUP_STRIDE; i++) out[o + i] = mem[from + i] as number;
+        continue;
+      }
       const s = groupSpot[kk] as number;
-      let d = 0, ga = 0, ve = 0, th = 0, rh = 0;
+      let d = 0, ga = 0, ve = 0, th = 0, rh = 0, mv = 0, gross = 0;
       for (let j = legStart[kk] as number, jEnd = legStart[kk + 1] as number; j < jEnd; j++) {
         const n = units[j] as number;
         if ((legFlags[j] as number) & LEG_OPTION) {
@@ -276,16 +309,34 @@ export function computeRiskBatch(
           gross += Math.abs(n * s);
         }
       }
-      const o = groupBase + kk * GROUP_STRIDE;
       const dd = d * s, dg = ga * s * s;
       out[o + GROUP_OUT.delta] = d; out[o + GROUP_OUT.gamma] = ga; out[o + GROUP_OUT.vega] = ve;
       out[o + GROUP_OUT.thetaPerYear] = th; out[o + GROUP_OUT.rho] = rh;
       out[o + GROUP_OUT.dollarDelta] = dd; out[o + GROUP_OUT.dollarGamma] = dg;
-      tD += d; tG += ga; tV += ve; tT += th; tR += rh;
-
+      out[o + GROUP_OUT.marketValue] = mv; out[o + GROUP_OUT.grossExposure] = gross;
+      const u = groupUnderlying[kk] as number;
+      if (S !== undefined) {
+        mem[at + S.spots + gi] = s;
+        for (let i = 0, to = at + S.blocks + gi * GROUP_STRIDE; i < GROUP_STRIDE; i++) mem[to + i] = out[o + i] as number;
+        const vec = at + S.losses + gi * nScen;
+        // One underlying's losses, by the arithmetic of the fused passes (see sumGroupLosses).
+        let fresh: Float64Array;
+        if (dd === 0 && dg === 0) fresh = scratch.losses.fill(0);
+        else if (dgv) {
+          dgv.clear();
+          dgv.add1(dgv.columnOffset(u), dd, 0.5 * dg);
+          fresh = dgv.losses;
+        }
+        else fresh = groupLossesInto(scratch.losses, nScen, u >= 0 ? returns : fallback, u >= 0 ? u * nScen : 0, dd, 0.5 * dg);
+        if (incremental) replaceGroupLosses(mem, vec, at + S.sum, fresh, nScen);
+        else {
+          mem.set(fresh, vec);
+          if (!(dd === 0 && dg === 0)) activeGroup[nActive++] = gi;
+        }
+        continue;
+      }
       // Queue the underlying for the dgv pass; one with no sensitivity costs nothing.
       if (dd === 0 && dg === 0) continue;
-      const u = groupUnderlying[kk] as number;
       if (dgv) colBase[nActive] = dgv.columnOffset(u);
       else {
         cols[nActive] = u >= 0 ? returns : fallback;
@@ -295,10 +346,22 @@ export function computeRiskBatch(
       halfGamma[nActive] = 0.5 * dg;
       nActive++;
     }
-    const portfolioLosses = dgv ? dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma) : losses;
-    if (!dgv) dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
-    largestWithHint(portfolioLosses, nScen, top, k, packed.tailHint === undefined ? NaN : (packed.tailHint[p] as number), scratch.candidates);
+    let portfolioLosses = losses, lossAt = 0;
+    if (S !== undefined) {
+      if (!incremental) sumGroupLosses(mem, at + S.sum, at + S.losses, activeGroup, nActive, nScen);
+      portfolioLosses = mem;
+      lossAt = at + S.sum;
+    } else if (dgv) dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma);
+    else dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
+    largestWithHint(portfolioLosses, nScen, top, k, packed.tailHint === undefined ? NaN : (packed.tailHint[p] as number), scratch.candidates, lossAt);
 
+    // Totals from the group blocks in group order, whichever groups this pass valued (see the layout).
+    let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
+    for (let o = groupBase + k0 * GROUP_STRIDE, oEnd = groupBase + k1 * GROUP_STRIDE; o < oEnd; o += GROUP_STRIDE) {
+      tD += out[o + GROUP_OUT.delta] as number; tG += out[o + GROUP_OUT.gamma] as number; tV += out[o + GROUP_OUT.vega] as number;
+      tT += out[o + GROUP_OUT.thetaPerYear] as number; tR += out[o + GROUP_OUT.rho] as number;
+      mv += out[o + GROUP_OUT.marketValue] as number; gross += out[o + GROUP_OUT.grossExposure] as number;
+    }
     const o = p * PORTFOLIO_STRIDE;
     out[o + PORTFOLIO_OUT.marketValue] = mv;
     out[o + PORTFOLIO_OUT.grossExposure] = gross;
@@ -308,6 +371,55 @@ export function computeRiskBatch(
     out[o + PORTFOLIO_OUT.delta] = tD; out[o + PORTFOLIO_OUT.gamma] = tG; out[o + PORTFOLIO_OUT.vega] = tV;
     out[o + PORTFOLIO_OUT.thetaPerYear] = tT; out[o + PORTFOLIO_OUT.rho] = tR;
     out[o + PORTFOLIO_OUT.tailFloor] = top[k - 1] as number;
+  }
+}
+
+/**
+ * One group's scenario losses into losses[0..nScen): 0 − r(d + h r), exactly what the fused
+ * passes (dgvLossesInto, and the SIMD kernel's add1 after clear) compute for a single column.
+ */
+function groupLossesInto(losses: Float64Array, nScen: number, col: Float64Array, base: number, d: number, h: number): Float64Array {
+  for (let s = 0; s < nScen; s++) {
+    const r = col[base + s] as number;
+    losses[s] = 0 - r * (d + h * r);
+  }
+  return losses;
+}
+
+/**
+ * The incremental step: the group's stored vector at `vec` becomes `fresh`, and the sum at `sum`
+ * moves by the difference (new − old). Rounding makes the sum differ from a fresh full pass's by a
+ * few ulps of the larger terms; the state's full recomputation every FULL_RECOMPUTE_EVERY updates
+ * (leg-store-task.ts) keeps that from accumulating.
+ */
+function replaceGroupLosses(mem: Float64Array, vec: number, sum: number, fresh: Float64Array, nScen: number): void {
+  for (let s = 0; s < nScen; s++) {
+    const x = fresh[s] as number;
+    mem[sum + s] = (mem[sum + s] as number) + (x - (mem[vec + s] as number));
+    mem[vec + s] = x;
+  }
+}
+
+/**
+ * The portfolio's losses from its stored group vectors (a stateful full pass), with the fused
+ * passes' association: four active groups per sweep, ((l0 + l1) + (l2 + l3)), then one at a time.
+ * With l = 0 − t this is bit for bit the stateless kernel's  loss − ((t0 + t1) + (t2 + t3)) (IEEE
+ * rounding is symmetric in sign, and x − y is x + (−y)), so a stateful full pass gives exactly the
+ * figures of a stateless one (the in-process calculator, the pre-trade estimator).
+ */
+function sumGroupLosses(mem: Float64Array, sum: number, vectors: number, active: Int32Array, n: number, nScen: number): void {
+  mem.fill(0, sum, sum + nScen);
+  let a = 0;
+  for (; a + 4 <= n; a += 4) {
+    const v0 = vectors + (active[a] as number) * nScen, v1 = vectors + (active[a + 1] as number) * nScen;
+    const v2 = vectors + (active[a + 2] as number) * nScen, v3 = vectors + (active[a + 3] as number) * nScen;
+    for (let s = 0; s < nScen; s++) {
+      mem[sum + s] = (mem[sum + s] as number) + (((mem[v0 + s] as number) + (mem[v1 + s] as number)) + ((mem[v2 + s] as number) + (mem[v3 + s] as number)));
+    }
+  }
+  for (; a < n; a++) {
+    const v = vectors + (active[a] as number) * nScen;
+    for (let s = 0; s < nScen; s++) mem[sum + s] = (mem[sum + s] as number) + (mem[v + s] as number);
   }
 }
 
@@ -364,10 +476,10 @@ function hasUnknown(packed: PackedBatch): boolean {
  * largestDescending, but into a buffer reused for every portfolio of the batch: with k ≈ 13 of 500,
  * each loss costs one compare and only the few that enter the tail pay an insertion.
  */
-function largestInto(losses: Float64Array, n: number, top: Float64Array, k: number): void {
+function largestInto(losses: Float64Array, n: number, top: Float64Array, k: number, from = 0): void {
   top.fill(-Infinity);
   let floor = -Infinity;
-  for (let i = 0; i < n; i++) {
+  for (let i = from, end = from + n; i < end; i++) {
     const x = losses[i] as number;
     if (!(x > floor)) continue;
     let j = k - 1;
@@ -392,17 +504,17 @@ const TAIL_HINT_SLACK = 1 / 16;
  *
  * Why: the plain insertion pass was the largest single cost of a recalculation: with an empty
  * buffer every early loss enters it and pays a shift of up to k entries. With a good hint, almost
- * no loss does.
+ * no loss does. `from`: the losses are losses[from..from+n) (a portfolio's sum in a leg store record).
  */
-export function largestWithHint(losses: Float64Array, n: number, top: Float64Array, k: number, hint: number, candidates: Float64Array): void {
+export function largestWithHint(losses: Float64Array, n: number, top: Float64Array, k: number, hint: number, candidates: Float64Array, from = 0): void {
   const bound = hint - Math.abs(hint) * TAIL_HINT_SLACK;
   let m = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from, end = from + n; i < end; i++) {
     const x = losses[i] as number;
     if (x >= bound) candidates[m++] = x;
   }
   if (m >= k && m < n) largestInto(candidates, m, top, k);
-  else largestInto(losses, n, top, k);
+  else largestInto(losses, n, top, k, from);
 }
 
 function legInputs(packed: PackedBatch, j: number, spot: number, vol: number, rate: number): OptionInputs {
