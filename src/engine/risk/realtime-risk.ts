@@ -180,11 +180,20 @@ export class RiskBatchScratch {
   candidates = new Float64Array(0);
   cols: Float64Array[] = [];
   colBase = new Int32Array(0);
-  /** Groups (index in the portfolio) with a sensitivity, for the sum of a stateful full pass. */
-  activeGroup = new Int32Array(0);
+  private meanFor: ScenarioSet | undefined;
+  private mean: Float64Array = new Float64Array(0);
   dDelta = new Float64Array(0);
   halfGamma = new Float64Array(0);
   readonly span = new SpanScratch();
+
+  /** meanReturns(scenarios), kept for the next batch on the same set (it was computed per batch). */
+  meanReturnsOf(scenarios: ScenarioSet): Float64Array {
+    if (this.meanFor !== scenarios) {
+      this.mean = meanReturns(scenarios);
+      this.meanFor = scenarios;
+    }
+    return this.mean;
+  }
 
   fit(nLegs: number, nP: number, widest: number, nScen: number, k: number): void {
     if (this.legSpot.length < nLegs) {
@@ -202,7 +211,7 @@ export class RiskBatchScratch {
     if (this.colBase.length < widest) {
       const n = Math.max(widest, 2 * this.colBase.length);
       this.cols = new Array<Float64Array>(n).fill(new Float64Array(0));
-      this.colBase = new Int32Array(n); this.activeGroup = new Int32Array(n); this.dDelta = new Float64Array(n); this.halfGamma = new Float64Array(n);
+      this.colBase = new Int32Array(n); this.dDelta = new Float64Array(n); this.halfGamma = new Float64Array(n);
     }
   }
 }
@@ -267,12 +276,14 @@ export function computeRiskBatch(
   spanRequirements(packed, legRate, config, margin, scratch.span);
 
   const returns = scenarios.returns;
-  const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
+  // The column of the underlyings outside the set; the SIMD kernel holds its own copy of it.
+  const fallbackColumn = scenarios.fallbackReturns ?? (hasUnknown(packed) ? scratch.meanReturnsOf(scenarios) : returns);
+  const fallback = dgv ? returns : fallbackColumn;
   const losses = dgv ? dgv.losses : scratch.losses;
   const top = scratch.top;
   const groupBase = nP * PORTFOLIO_STRIDE;
   // Per-portfolio scratch for the dgv pass, sized for the widest portfolio of the batch.
-  const { cols, colBase, dDelta, halfGamma, activeGroup } = scratch;
+  const { cols, colBase, dDelta, halfGamma } = scratch;
   const state = packed.state;
   const mem = state === undefined ? losses : state.mem;
 
@@ -318,22 +329,15 @@ export function computeRiskBatch(
       if (S !== undefined) {
         mem[at + S.spots + gi] = s;
         for (let i = 0, to = at + S.blocks + gi * GROUP_STRIDE; i < GROUP_STRIDE; i++) mem[to + i] = out[o + i] as number;
-        const vec = at + S.losses + gi * nScen;
-        // One underlying's losses, by the arithmetic of the fused passes (see sumGroupLosses).
-        let fresh: Float64Array;
-        if (dd === 0 && dg === 0) fresh = scratch.losses.fill(0);
-        else if (dgv) {
-          dgv.clear();
-          dgv.add1(dgv.columnOffset(u), dd, 0.5 * dg);
-          fresh = dgv.losses;
+        // The group's loss vector, in JS on either path: one column is too little work for the
+        // SIMD kernel's call, clear and copy out of its memory to pay (measured: slower).
+        const vec = at + S.losses + gi * nScen, col = u >= 0 ? returns : fallbackColumn, base = u >= 0 ? u * nScen : 0;
+        if (incremental) {
+          replaceGroupLosses(mem, vec, at + S.sum, col, base, dd, 0.5 * dg, nScen);
+          continue;
         }
-        else fresh = groupLossesInto(scratch.losses, nScen, u >= 0 ? returns : fallback, u >= 0 ? u * nScen : 0, dd, 0.5 * dg);
-        if (incremental) replaceGroupLosses(mem, vec, at + S.sum, fresh, nScen);
-        else {
-          mem.set(fresh, vec);
-          if (!(dd === 0 && dg === 0)) activeGroup[nActive++] = gi;
-        }
-        continue;
+        writeGroupLosses(mem, vec, col, base, dd, 0.5 * dg, nScen);
+        // …and on to the fused pass below, whose losses become the state's sum.
       }
       // Queue the underlying for the dgv pass; one with no sensitivity costs nothing.
       if (dd === 0 && dg === 0) continue;
@@ -346,13 +350,18 @@ export function computeRiskBatch(
       halfGamma[nActive] = 0.5 * dg;
       nActive++;
     }
+    // The tail from the state's sum (incremental), or from the fused pass over the queued
+    // underlyings, the same pass with or without state: a full pass's figures do not depend on it.
     let portfolioLosses = losses, lossAt = 0;
-    if (S !== undefined) {
-      if (!incremental) sumGroupLosses(mem, at + S.sum, at + S.losses, activeGroup, nActive, nScen);
+    if (incremental) {
       portfolioLosses = mem;
-      lossAt = at + S.sum;
-    } else if (dgv) dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma);
-    else dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
+      lossAt = at + (S as RiskStateLayout).sum;
+    } else {
+      if (dgv) dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma);
+      else dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
+      // Element loop, not mem.set(losses, …): set between a wasm memory and a shared buffer was measured slower.
+      if (S !== undefined) for (let i = 0, to = at + S.sum; i < nScen; i++) mem[to + i] = losses[i] as number;
+    }
     largestWithHint(portfolioLosses, nScen, top, k, packed.tailHint === undefined ? NaN : (packed.tailHint[p] as number), scratch.candidates, lossAt);
 
     // Totals from the group blocks in group order, whichever groups this pass valued (see the layout).
@@ -375,51 +384,29 @@ export function computeRiskBatch(
 }
 
 /**
- * One group's scenario losses into losses[0..nScen): 0 − r(d + h r), exactly what the fused
- * passes (dgvLossesInto, and the SIMD kernel's add1 after clear) compute for a single column.
+ * A full pass's loss vector of one group at mem[vec..vec+nScen): 0 − r(d + h r), the arithmetic of
+ * the fused passes for one column (dgvLossesInto's remainder loop, the SIMD kernel's add1 after
+ * clear). A group without sensitivity (d = h = 0) gets +0 in every scenario.
  */
-function groupLossesInto(losses: Float64Array, nScen: number, col: Float64Array, base: number, d: number, h: number): Float64Array {
+function writeGroupLosses(mem: Float64Array, vec: number, col: Float64Array, base: number, d: number, h: number, nScen: number): void {
   for (let s = 0; s < nScen; s++) {
     const r = col[base + s] as number;
-    losses[s] = 0 - r * (d + h * r);
+    mem[vec + s] = 0 - r * (d + h * r);
   }
-  return losses;
 }
 
 /**
- * The incremental step: the group's stored vector at `vec` becomes `fresh`, and the sum at `sum`
- * moves by the difference (new − old). Rounding makes the sum differ from a fresh full pass's by a
- * few ulps of the larger terms; the state's full recomputation every FULL_RECOMPUTE_EVERY updates
- * (leg-store-task.ts) keeps that from accumulating.
+ * The incremental step for one moved group: its stored vector at `vec` becomes the new one (as
+ * writeGroupLosses) and the sum at `sum` moves by the difference (new − old). The sum then differs
+ * from a full pass's by rounding (a few ulps of the group losses); the full recomputation every
+ * FULL_RECOMPUTE_EVERY updates (leg-store-task.ts) keeps that from accumulating.
  */
-function replaceGroupLosses(mem: Float64Array, vec: number, sum: number, fresh: Float64Array, nScen: number): void {
+function replaceGroupLosses(mem: Float64Array, vec: number, sum: number, col: Float64Array, base: number, d: number, h: number, nScen: number): void {
   for (let s = 0; s < nScen; s++) {
-    const x = fresh[s] as number;
+    const r = col[base + s] as number;
+    const x = 0 - r * (d + h * r);
     mem[sum + s] = (mem[sum + s] as number) + (x - (mem[vec + s] as number));
     mem[vec + s] = x;
-  }
-}
-
-/**
- * The portfolio's losses from its stored group vectors (a stateful full pass), with the fused
- * passes' association: four active groups per sweep, ((l0 + l1) + (l2 + l3)), then one at a time.
- * With l = 0 − t this is bit for bit the stateless kernel's  loss − ((t0 + t1) + (t2 + t3)) (IEEE
- * rounding is symmetric in sign, and x − y is x + (−y)), so a stateful full pass gives exactly the
- * figures of a stateless one (the in-process calculator, the pre-trade estimator).
- */
-function sumGroupLosses(mem: Float64Array, sum: number, vectors: number, active: Int32Array, n: number, nScen: number): void {
-  mem.fill(0, sum, sum + nScen);
-  let a = 0;
-  for (; a + 4 <= n; a += 4) {
-    const v0 = vectors + (active[a] as number) * nScen, v1 = vectors + (active[a + 1] as number) * nScen;
-    const v2 = vectors + (active[a + 2] as number) * nScen, v3 = vectors + (active[a + 3] as number) * nScen;
-    for (let s = 0; s < nScen; s++) {
-      mem[sum + s] = (mem[sum + s] as number) + (((mem[v0 + s] as number) + (mem[v1 + s] as number)) + ((mem[v2 + s] as number) + (mem[v3 + s] as number)));
-    }
-  }
-  for (; a < n; a++) {
-    const v = vectors + (active[a] as number) * nScen;
-    for (let s = 0; s < nScen; s++) mem[sum + s] = (mem[sum + s] as number) + (mem[v + s] as number);
   }
 }
 
