@@ -93,15 +93,16 @@ export interface PackedBatch {
 /**
  * Loss state kept per portfolio across recalculations (the risk pool keeps it in each record of its
  * leg store), so that a tick on one underlying revalues only that underlying's group: layout by
- * riskStateLayout (realtime-risk.ts): the spot each group was valued at, its figures (GROUP_OUT), its
- * scenario loss vector, and the sum of the vectors (the portfolio's losses).
+ * riskStateLayout (realtime-risk.ts): the spot each group was valued at, its figures (GROUP_OUT), and
+ * the portfolio's scenario losses (the sum of the groups' loss vectors; a group's vector is not
+ * stored: it is a function of its dollar Greeks, which are).
  *
  * - A portfolio with at[p] = −1 has no state: the kernel values it as without one.
  * - incremental[p] = 0: the kernel values every group and rewrites the whole state (a full pass).
  * - incremental[p] = 1: the state holds this portfolio valued at the same instant (tYears), rate
  *   and legs; the kernel values only its groups with moved[k] = 1 (the batch may leave out the legs
- *   of the others: they are not read), replaces their loss vectors and updates the sum by the
- *   difference. Its other groups' figures come from the state.
+ *   of the others: they are not read), moves the sum by the difference between their new and
+ *   old loss vectors. Its other groups' figures come from the state.
  */
 export interface RiskState {
   /** The memory holding the states (the leg store's Float64 view). */

@@ -1,8 +1,10 @@
 /**
  * The real-time risk kernel: Greeks, market value, gross exposure, delta-gamma VaR/ES and (on
  * request) the SPAN grid for a batch of portfolios packed as structure-of-arrays. The risk pool
- * (src/workers) runs it inside worker threads on batches of tens of portfolios; it is pure and
- * allocates per batch, not per portfolio or per European leg.
+ * (src/workers) runs it inside worker threads on batches of tens of portfolios; it is pure (but
+ * for a batch's optional loss state, PackedBatch.state, which it updates) and allocates per batch,
+ * not per portfolio or per European leg. With a loss state, a portfolio whose spots moved on only
+ * some underlyings is revalued on those only (the risk pool's leg store keeps the state).
  *
  * Batch shape (a three-level hierarchy, all ranges contiguous):
  *   portfolio p → groups [groupStart[p], groupStart[p+1])   one group per distinct underlying it holds
@@ -112,17 +114,19 @@ export const GROUP_STRIDE = 9;
  * Float64 offsets, from a portfolio's RiskState index (realtime-batch.ts), of its parts, for nG
  * groups and nScen scenarios:
  *
- *   spot[nG] | block[nG × GROUP_STRIDE] | loss[nG × nScen] | sum[nScen]
+ *   spot[nG] | block[nG × GROUP_STRIDE] | sum[nScen]
  *
- * spot: the spot each group was valued at; block: its GROUP_OUT figures; loss: group g's scenario
- * losses at loss + g·nScen; sum: the portfolio's losses (Σ of the group vectors), the tail's input.
+ * spot: the spot each group was valued at; block: its GROUP_OUT figures; sum: the portfolio's
+ * scenario losses (Σ of the group loss vectors), the tail's input. A group's loss vector,
+ * 0 − r(dollarDelta + ½ dollarGamma r) over its column, is recomputed from its block when needed
+ * rather than stored (see replaceGroupLosses).
  */
 export interface RiskStateLayout {
-  readonly spots: number; readonly blocks: number; readonly losses: number; readonly sum: number; readonly length: number;
+  readonly spots: number; readonly blocks: number; readonly sum: number; readonly length: number;
 }
 export function riskStateLayout(nG: number, nScen: number): RiskStateLayout {
-  const blocks = nG, losses = blocks + nG * GROUP_STRIDE, sum = losses + nG * nScen;
-  return { spots: 0, blocks, losses, sum, length: sum + nScen };
+  const blocks = nG, sum = blocks + nG * GROUP_STRIDE;
+  return { spots: 0, blocks, sum, length: sum + nScen };
 }
 
 export function outputLength(nPortfolios: number, nGroups: number): number {
@@ -297,7 +301,7 @@ export function computeRiskBatch(
       const o = groupBase + kk * GROUP_STRIDE;
       const gi = kk - k0;
       if (incremental && state?.moved[kk] !== 1) {
-        // Unmoved: its figures and loss vector from the state, valued at this spot, instant and rate.
+        // Unmoved: its figures from the state (valued at this spot, instant and rate); its losses are in the sum.
         for (let i = 0, from = at + (S as RiskStateLayout).blocks + gi * GROUP_STRIDE; i < GROUP_STRIDE; i++) out[o + i] = mem[from + i] as number;
         continue;
       }
@@ -327,16 +331,16 @@ export function computeRiskBatch(
       out[o + GROUP_OUT.marketValue] = mv; out[o + GROUP_OUT.grossExposure] = gross;
       const u = groupUnderlying[kk] as number;
       if (S !== undefined) {
-        mem[at + S.spots + gi] = s;
-        for (let i = 0, to = at + S.blocks + gi * GROUP_STRIDE; i < GROUP_STRIDE; i++) mem[to + i] = out[o + i] as number;
-        // The group's loss vector, in JS on either path: one column is too little work for the
-        // SIMD kernel's call, clear and copy out of its memory to pay (measured: slower).
-        const vec = at + S.losses + gi * nScen, col = u >= 0 ? returns : fallbackColumn, base = u >= 0 ? u * nScen : 0;
+        const block = at + S.blocks + gi * GROUP_STRIDE;
         if (incremental) {
-          replaceGroupLosses(mem, vec, at + S.sum, col, base, dd, 0.5 * dg, nScen);
-          continue;
+          // The group's old loss vector is a function of its stored dollar Greeks and its column:
+          // recomputed here with the arithmetic that made it, it is the vector the sum holds.
+          const col = u >= 0 ? returns : fallbackColumn, base = u >= 0 ? u * nScen : 0;
+          replaceGroupLosses(mem, at + S.sum, col, base, dd, 0.5 * dg, mem[block + GROUP_OUT.dollarDelta] as number, 0.5 * (mem[block + GROUP_OUT.dollarGamma] as number), nScen);
         }
-        writeGroupLosses(mem, vec, col, base, dd, 0.5 * dg, nScen);
+        mem[at + S.spots + gi] = s;
+        for (let i = 0; i < GROUP_STRIDE; i++) mem[block + i] = out[o + i] as number;
+        if (incremental) continue;
         // …and on to the fused pass below, whose losses become the state's sum.
       }
       // Queue the underlying for the dgv pass; one with no sensitivity costs nothing.
@@ -384,29 +388,21 @@ export function computeRiskBatch(
 }
 
 /**
- * A full pass's loss vector of one group at mem[vec..vec+nScen): 0 − r(d + h r), the arithmetic of
- * the fused passes for one column (dgvLossesInto's remainder loop, the SIMD kernel's add1 after
- * clear). A group without sensitivity (d = h = 0) gets +0 in every scenario.
+ * The incremental step for one moved group: the sum at mem[sum..sum+nScen) moves by the difference
+ * between the group's new loss vector and its old one, each 0 − r(d + h r): the arithmetic of the
+ * fused passes for one column (dgvLossesInto's remainder loop, the SIMD kernel's add1 after clear),
+ * so the old vector is bit for bit the one a full pass would have stored. Not storing the vectors
+ * keeps a record's state to one vector: a full pass writes nScen values, not (groups + 1) × nScen
+ * (measured: writing the group vectors of books whose state is out of cache doubled a full pass).
+ * The sum then differs from a full pass's by rounding (a few ulps of the group losses); the full
+ * recomputation every FULL_RECOMPUTE_EVERY updates (leg-store-task.ts) keeps that from accumulating.
  */
-function writeGroupLosses(mem: Float64Array, vec: number, col: Float64Array, base: number, d: number, h: number, nScen: number): void {
+function replaceGroupLosses(
+  mem: Float64Array, sum: number, col: Float64Array, base: number, d: number, h: number, dOld: number, hOld: number, nScen: number,
+): void {
   for (let s = 0; s < nScen; s++) {
     const r = col[base + s] as number;
-    mem[vec + s] = 0 - r * (d + h * r);
-  }
-}
-
-/**
- * The incremental step for one moved group: its stored vector at `vec` becomes the new one (as
- * writeGroupLosses) and the sum at `sum` moves by the difference (new − old). The sum then differs
- * from a full pass's by rounding (a few ulps of the group losses); the full recomputation every
- * FULL_RECOMPUTE_EVERY updates (leg-store-task.ts) keeps that from accumulating.
- */
-function replaceGroupLosses(mem: Float64Array, vec: number, sum: number, col: Float64Array, base: number, d: number, h: number, nScen: number): void {
-  for (let s = 0; s < nScen; s++) {
-    const r = col[base + s] as number;
-    const x = 0 - r * (d + h * r);
-    mem[sum + s] = (mem[sum + s] as number) + (x - (mem[vec + s] as number));
-    mem[vec + s] = x;
+    mem[sum + s] = (mem[sum + s] as number) + ((0 - r * (d + h * r)) - (0 - r * (dOld + hOld * r)));
   }
 }
 

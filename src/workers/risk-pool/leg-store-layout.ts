@@ -19,8 +19,8 @@
  *   f64  out[2][outLen]   two result regions, written alternately (see leg-store.ts)
  *   and, when nScenarios > 0 (LegStoreOptions.nScenarios), the record's loss state:
  *   f64  stateHeader[4]   RECORD_STATE: valuedAtMs (NaN: no state), rate, updates, 0
- *   f64  riskState[…]     spots, group blocks, group loss vectors, their sum (riskStateLayout of
- *                         engine/risk/realtime-risk.ts): (nS + 1) × nScenarios × 8 bytes and a little
+ *   f64  riskState[…]     spots, group blocks, the sum of the groups' loss vectors (riskStateLayout
+ *                         of engine/risk/realtime-risk.ts): (nScenarios + 10 nS) × 8 bytes
  * where nS counts the record's underlying groups and a result region is laid out below.
  *
  * Why the loss state lives in the record and not in a worker: the next recalculation of a

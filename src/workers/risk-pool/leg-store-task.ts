@@ -8,12 +8,13 @@
  * next one starts (the task function is synchronous).
  *
  * Recompute only what a tick moved. A record with a loss state (LegStoreOptions.nScenarios) keeps
- * each underlying group's figures and 500-scenario loss vector and their sum, valued at one
- * instant (valuedAtMs) and rate. A recalculation then revalues only the groups whose spot differs
- * from the one stored, at the state's instant, replaces their vectors, moves the sum by the
- * difference and selects the tail from it; the totals are re-summed from the group blocks in group
- * order. So an incremental result equals a full pass at the same spots and instant: the group
- * figures and totals bit for bit, VaR and ES to rounding of the sum (≈1e-15 relative).
+ * each underlying group's figures and the sum of the groups' 500-scenario loss vectors, valued at
+ * one instant (valuedAtMs) and rate. A recalculation then revalues only the groups whose spot
+ * differs from the one stored, at the state's instant, moves the sum by each one's new loss vector
+ * minus its old one (recomputed from its stored dollar Greeks) and selects the tail from the sum
+ * (with the usual hint); the totals are re-summed from the group blocks in group order. So an
+ * incremental result equals a full pass at the same spots and instant: group figures and totals
+ * bit for bit, VaR and ES to the rounding of the sum's updates (tested to 1e-12 relative).
  * The runner decides from the record's state and the task alone (any runner, any worker); it
  * values the record in full when:
  * - the record has no state yet (a new record: holdings changed; LegStore.write marks it so),
@@ -229,7 +230,7 @@ export class LegStoreTaskRunner {
       for (let i = 0, from = p * PORTFOLIO_STRIDE; i < PORTFOLIO_STRIDE; i++) f64[region + i] = out[from + i] as number;
       for (let i = 0, from = groupBase + k * GROUP_STRIDE, to = region + REGION_GROUPS; i < s * GROUP_STRIDE; i++) f64[to + i] = out[from + i] as number;
       for (let i = 0, to = region + regionSpots(s); i < s; i++) f64[to + i] = b.groupSpot[k + i] as number;
-      // The state header last: the kernel wrote the rest of the state (spots, blocks, vectors, sum).
+      // The state header last: the kernel wrote the rest of the state (spots, blocks, sum).
       const mode = b.mode[p] as number;
       if (mode === NO_STATE || mode === UNMOVED) continue;
       const h = (b.stateAt[p] as number) - RECORD_STATE_HEADER_F64;

@@ -65,7 +65,7 @@ export interface LegStoreOptions {
   readonly maxBytes?: number;
   /**
    * Scenarios of the runners' scenario set: each record then keeps a loss state of that size
-   * ((groups + 1) × nScenarios × 8 bytes), with which a recalculation after a tick revalues only the
+   * ((nScenarios + 10 × groups + 4) × 8 bytes), with which a recalculation after a tick revalues only the
    * underlyings whose spot moved (leg-store-task.ts). 0 (the default): no state, every pass full.
    */
   readonly nScenarios?: number;
