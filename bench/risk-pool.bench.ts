@@ -23,47 +23,21 @@
  */
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Holding } from '../src/engine/actors/types.js';
 import { createDgvKernel } from '../src/engine/risk/realtime-dgv-wasm.js';
 import { syntheticScenarioSet } from '../src/engine/risk/realtime-scenarios.js';
-import { createRng } from '../src/engine/risk/prng.js';
 import type { RecalcInput } from '../src/engine/runtime/risk-calculator.js';
 import { createRiskPool } from '../src/workers/risk-pool/risk-pool.js';
 import { viewTask } from '../src/workers/risk-pool/leg-store-layout.js';
 import { LegStore } from '../src/workers/risk-pool/leg-store.js';
 import { LegStoreTaskRunner } from '../src/workers/risk-pool/leg-store-task.js';
+import { N_OPTIONS, N_UNDERLYINGS, NOW_MS, portfolio, spots, tickers } from './risk-books.js';
 
 const N_PORTFOLIOS = 1000;
-const N_OPTIONS = 20;
-const N_UNDERLYINGS = 50;
-const NOW_MS = Date.UTC(2026, 0, 15, 15);
 const BATCHES = (process.env.BATCHES ?? '16,32,64,128').split(',').map(Number);
 const SECONDS = Number(process.env.SECONDS ?? 3);
 const TASKS_PER_THREAD = Number(process.env.TASKS_PER_THREAD ?? 2);
 const THREADS = Number(process.env.THREADS ?? 2);
 const CONTEND = process.env.CONTEND === '1';
-
-const tickers = Array.from({ length: N_UNDERLYINGS }, (_, i) => `U${String(i).padStart(2, '0')}`);
-const spots = new Map(tickers.map((t, i) => [t, 20 + 7 * i]));
-const EXPIRIES = ['2026-02-20', '2026-03-20', '2026-06-18', '2026-12-18'];
-
-/** `window` underlyings per book: a random start, then adjacent ones (all 50: any underlying). */
-function portfolio(seed: number, window = N_UNDERLYINGS): Holding[] {
-  const rng = createRng(seed);
-  const start = window === N_UNDERLYINGS ? 0 : Math.floor(rng.nextUniform() * N_UNDERLYINGS);
-  return Array.from({ length: N_OPTIONS }, (_, i): Holding => {
-    const underlying = tickers[(start + Math.floor(rng.nextUniform() * window)) % N_UNDERLYINGS] as string;
-    const s = spots.get(underlying) as number;
-    return {
-      instrument: {
-        kind: 'option', symbol: `${underlying}-${i}`, underlying, expiry: EXPIRIES[i % 4] as string,
-        type: rng.nextUniform() < 0.5 ? 'call' : 'put', strike: Math.round(s * (0.8 + 0.4 * rng.nextUniform())),
-      },
-      qty: Math.round((rng.nextUniform() - 0.5) * 20) || 1, multiplier: 100, vol: 0.15 + 0.4 * rng.nextUniform(),
-      dividendYield: 0.01, style: 'european', avgPrice: 1, realisedPnl: 0,
-    };
-  });
-}
 
 const inputs: RecalcInput[] = Array.from({ length: N_PORTFOLIOS }, (_, i) => ({
   portfolioId: `p${i}`, holdings: portfolio(i + 1), spots, rate: 0.04, nowMs: NOW_MS, withMargin: false,

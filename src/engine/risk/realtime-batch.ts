@@ -83,6 +83,36 @@ export interface PackedBatch {
    * speeds up the tail selection; any value (NaN, stale, wrong) gives the same figures.
    */
   readonly tailHint?: Float64Array;
+  /**
+   * Optional: where each portfolio keeps its loss state between recalculations, and which of its
+   * groups to value this time (the rest keep their stored figures). See RiskState.
+   */
+  readonly state?: RiskState;
+}
+
+/**
+ * Loss state kept per portfolio across recalculations (the risk pool keeps it in each record of its
+ * leg store), so that a tick on one underlying revalues only that underlying's group: layout by
+ * riskStateLayout (realtime-risk.ts): the spot each group was valued at, its figures (GROUP_OUT), and
+ * the portfolio's scenario losses (the sum of the groups' loss vectors; a group's vector is not
+ * stored: it is a function of its dollar Greeks, which are).
+ *
+ * - A portfolio with at[p] = −1 has no state: the kernel values it as without one.
+ * - incremental[p] = 0: the kernel values every group and rewrites the whole state (a full pass).
+ * - incremental[p] = 1: the state holds this portfolio valued at the same instant (tYears), rate
+ *   and legs; the kernel values only its groups with moved[k] = 1 (the batch may leave out the legs
+ *   of the others: they are not read), moves the sum by the difference between their new and
+ *   old loss vectors. Its other groups' figures come from the state.
+ */
+export interface RiskState {
+  /** The memory holding the states (the leg store's Float64 view). */
+  readonly mem: Float64Array;
+  /** Per portfolio: Float64 index in `mem` of its state, or −1 for none. */
+  readonly at: Int32Array;
+  /** Per portfolio: 1 = update the state from the moved groups, 0 = value every group. */
+  readonly incremental: Uint8Array;
+  /** Per group of the batch: 1 = value it (read only for portfolios with incremental = 1). */
+  readonly moved: Uint8Array;
 }
 
 export interface RealtimeRiskConfig {

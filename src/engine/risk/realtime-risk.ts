@@ -1,8 +1,10 @@
 /**
  * The real-time risk kernel: Greeks, market value, gross exposure, delta-gamma VaR/ES and (on
  * request) the SPAN grid for a batch of portfolios packed as structure-of-arrays. The risk pool
- * (src/workers) runs it inside worker threads on batches of tens of portfolios; it is pure and
- * allocates per batch, not per portfolio or per European leg.
+ * (src/workers) runs it inside worker threads on batches of tens of portfolios; it is pure (but
+ * for a batch's optional loss state, PackedBatch.state, which it updates) and allocates per batch,
+ * not per portfolio or per European leg. With a loss state, a portfolio whose spots moved on only
+ * some underlyings is revalued on those only (the risk pool's leg store keeps the state).
  *
  * Batch shape (a three-level hierarchy, all ranges contiguous):
  *   portfolio p → groups [groupStart[p], groupStart[p+1])   one group per distinct underlying it holds
@@ -85,12 +87,15 @@ export interface ScenarioSet {
 //     0     1    2   3     4      5     6    7     8    9      10
 //
 //   a group block (offsets GROUP_OUT)
-//   +-----+-----+----+-----+---+-----------+-----------+
-//   |delta|gamma|vega|theta|rho|dollarDelta|dollarGamma|
-//   +-----+-----+----+-----+---+-----------+-----------+
-//      0     1    2     3    4       5           6
+//   +-----+-----+----+-----+---+-----------+-----------+----+-----+
+//   |delta|gamma|vega|theta|rho|dollarDelta|dollarGamma| mv |gross|
+//   +-----+-----+----+-----+---+-----------+-----------+----+-----+
+//      0     1    2     3    4       5           6        7     8
 //
 // Greeks in the units of GreekTotals (theta is thetaPerYear); margin NaN unless the batch asked for it.
+// A portfolio's totals (Greeks, mv, gross) are the sums of its group blocks in group order, in every
+// pass: so a pass that revalues only some groups (PackedBatch.state) gives the same totals, bit for
+// bit, as one that revalues all of them from the same figures.
 // The risk pool copies these blocks into its records (workers/risk-pool/leg-store-layout.ts).
 
 /** Offsets in a portfolio's block. */
@@ -102,8 +107,27 @@ export const PORTFOLIO_OUT = Object.freeze({
 });
 export const PORTFOLIO_STRIDE = 11;
 /** Offsets in an underlying group's block. */
-export const GROUP_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, thetaPerYear: 3, rho: 4, dollarDelta: 5, dollarGamma: 6 });
-export const GROUP_STRIDE = 7;
+export const GROUP_OUT = Object.freeze({ delta: 0, gamma: 1, vega: 2, thetaPerYear: 3, rho: 4, dollarDelta: 5, dollarGamma: 6, marketValue: 7, grossExposure: 8 });
+export const GROUP_STRIDE = 9;
+
+/**
+ * Float64 offsets, from a portfolio's RiskState index (realtime-batch.ts), of its parts, for nG
+ * groups and nScen scenarios:
+ *
+ *   spot[nG] | block[nG × GROUP_STRIDE] | sum[nScen]
+ *
+ * spot: the spot each group was valued at; block: its GROUP_OUT figures; sum: the portfolio's
+ * scenario losses (Σ of the group loss vectors), the tail's input. A group's loss vector,
+ * 0 − r(dollarDelta + ½ dollarGamma r) over its column, is recomputed from its block when needed
+ * rather than stored (see replaceGroupLosses).
+ */
+export interface RiskStateLayout {
+  readonly spots: number; readonly blocks: number; readonly sum: number; readonly length: number;
+}
+export function riskStateLayout(nG: number, nScen: number): RiskStateLayout {
+  const blocks = nG, sum = blocks + nG * GROUP_STRIDE;
+  return { spots: 0, blocks, sum, length: sum + nScen };
+}
 
 export function outputLength(nPortfolios: number, nGroups: number): number {
   return nPortfolios * PORTFOLIO_STRIDE + nGroups * GROUP_STRIDE;
@@ -160,9 +184,20 @@ export class RiskBatchScratch {
   candidates = new Float64Array(0);
   cols: Float64Array[] = [];
   colBase = new Int32Array(0);
+  private meanFor: ScenarioSet | undefined;
+  private mean: Float64Array = new Float64Array(0);
   dDelta = new Float64Array(0);
   halfGamma = new Float64Array(0);
   readonly span = new SpanScratch();
+
+  /** meanReturns(scenarios), kept for the next batch on the same set (it was computed per batch). */
+  meanReturnsOf(scenarios: ScenarioSet): Float64Array {
+    if (this.meanFor !== scenarios) {
+      this.mean = meanReturns(scenarios);
+      this.meanFor = scenarios;
+    }
+    return this.mean;
+  }
 
   fit(nLegs: number, nP: number, widest: number, nScen: number, k: number): void {
     if (this.legSpot.length < nLegs) {
@@ -245,20 +280,33 @@ export function computeRiskBatch(
   spanRequirements(packed, legRate, config, margin, scratch.span);
 
   const returns = scenarios.returns;
-  const fallback = dgv ? returns : scenarios.fallbackReturns ?? (hasUnknown(packed) ? meanReturns(scenarios) : returns);
+  // The column of the underlyings outside the set; the SIMD kernel holds its own copy of it.
+  const fallbackColumn = scenarios.fallbackReturns ?? (hasUnknown(packed) ? scratch.meanReturnsOf(scenarios) : returns);
+  const fallback = dgv ? returns : fallbackColumn;
   const losses = dgv ? dgv.losses : scratch.losses;
   const top = scratch.top;
   const groupBase = nP * PORTFOLIO_STRIDE;
   // Per-portfolio scratch for the dgv pass, sized for the widest portfolio of the batch.
   const { cols, colBase, dDelta, halfGamma } = scratch;
+  const state = packed.state;
+  const mem = state === undefined ? losses : state.mem;
 
   for (let p = 0; p < nP; p++) {
-    let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
     let nActive = 0;
     const k0 = groupStart[p] as number, k1 = groupStart[p + 1] as number;
+    const at = state === undefined ? -1 : (state.at[p] as number);
+    const incremental = at >= 0 && state?.incremental[p] === 1;
+    const S = at >= 0 ? riskStateLayout(k1 - k0, nScen) : undefined;
     for (let kk = k0; kk < k1; kk++) {
+      const o = groupBase + kk * GROUP_STRIDE;
+      const gi = kk - k0;
+      if (incremental && state?.moved[kk] !== 1) {
+        // Unmoved: its figures from the state (valued at this spot, instant and rate); its losses are in the sum.
+        for (let i = 0, from = at + (S as RiskStateLayout).blocks + gi * GROUP_STRIDE; i < GROUP_STRIDE; i++) out[o + i] = mem[from + i] as number;
+        continue;
+      }
       const s = groupSpot[kk] as number;
-      let d = 0, ga = 0, ve = 0, th = 0, rh = 0;
+      let d = 0, ga = 0, ve = 0, th = 0, rh = 0, mv = 0, gross = 0;
       for (let j = legStart[kk] as number, jEnd = legStart[kk + 1] as number; j < jEnd; j++) {
         const n = units[j] as number;
         if ((legFlags[j] as number) & LEG_OPTION) {
@@ -276,16 +324,27 @@ export function computeRiskBatch(
           gross += Math.abs(n * s);
         }
       }
-      const o = groupBase + kk * GROUP_STRIDE;
       const dd = d * s, dg = ga * s * s;
       out[o + GROUP_OUT.delta] = d; out[o + GROUP_OUT.gamma] = ga; out[o + GROUP_OUT.vega] = ve;
       out[o + GROUP_OUT.thetaPerYear] = th; out[o + GROUP_OUT.rho] = rh;
       out[o + GROUP_OUT.dollarDelta] = dd; out[o + GROUP_OUT.dollarGamma] = dg;
-      tD += d; tG += ga; tV += ve; tT += th; tR += rh;
-
+      out[o + GROUP_OUT.marketValue] = mv; out[o + GROUP_OUT.grossExposure] = gross;
+      const u = groupUnderlying[kk] as number;
+      if (S !== undefined) {
+        const block = at + S.blocks + gi * GROUP_STRIDE;
+        if (incremental) {
+          // The group's old loss vector is a function of its stored dollar Greeks and its column:
+          // recomputed here with the arithmetic that made it, it is the vector the sum holds.
+          const col = u >= 0 ? returns : fallbackColumn, base = u >= 0 ? u * nScen : 0;
+          replaceGroupLosses(mem, at + S.sum, col, base, dd, 0.5 * dg, mem[block + GROUP_OUT.dollarDelta] as number, 0.5 * (mem[block + GROUP_OUT.dollarGamma] as number), nScen);
+        }
+        mem[at + S.spots + gi] = s;
+        for (let i = 0; i < GROUP_STRIDE; i++) mem[block + i] = out[o + i] as number;
+        if (incremental) continue;
+        // …and on to the fused pass below, whose losses become the state's sum.
+      }
       // Queue the underlying for the dgv pass; one with no sensitivity costs nothing.
       if (dd === 0 && dg === 0) continue;
-      const u = groupUnderlying[kk] as number;
       if (dgv) colBase[nActive] = dgv.columnOffset(u);
       else {
         cols[nActive] = u >= 0 ? returns : fallback;
@@ -295,10 +354,27 @@ export function computeRiskBatch(
       halfGamma[nActive] = 0.5 * dg;
       nActive++;
     }
-    const portfolioLosses = dgv ? dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma) : losses;
-    if (!dgv) dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
-    largestWithHint(portfolioLosses, nScen, top, k, packed.tailHint === undefined ? NaN : (packed.tailHint[p] as number), scratch.candidates);
+    // The tail from the state's sum (incremental), or from the fused pass over the queued
+    // underlyings, the same pass with or without state: a full pass's figures do not depend on it.
+    let portfolioLosses = losses, lossAt = 0;
+    if (incremental) {
+      portfolioLosses = mem;
+      lossAt = at + (S as RiskStateLayout).sum;
+    } else {
+      if (dgv) dgvLossesWasm(dgv, nActive, colBase, dDelta, halfGamma);
+      else dgvLossesInto(losses, nScen, nActive, cols, colBase, dDelta, halfGamma);
+      // Element loop, not mem.set(losses, …): set between a wasm memory and a shared buffer was measured slower.
+      if (S !== undefined) for (let i = 0, to = at + S.sum; i < nScen; i++) mem[to + i] = losses[i] as number;
+    }
+    largestWithHint(portfolioLosses, nScen, top, k, packed.tailHint === undefined ? NaN : (packed.tailHint[p] as number), scratch.candidates, lossAt);
 
+    // Totals from the group blocks in group order, whichever groups this pass valued (see the layout).
+    let mv = 0, gross = 0, tD = 0, tG = 0, tV = 0, tT = 0, tR = 0;
+    for (let o = groupBase + k0 * GROUP_STRIDE, oEnd = groupBase + k1 * GROUP_STRIDE; o < oEnd; o += GROUP_STRIDE) {
+      tD += out[o + GROUP_OUT.delta] as number; tG += out[o + GROUP_OUT.gamma] as number; tV += out[o + GROUP_OUT.vega] as number;
+      tT += out[o + GROUP_OUT.thetaPerYear] as number; tR += out[o + GROUP_OUT.rho] as number;
+      mv += out[o + GROUP_OUT.marketValue] as number; gross += out[o + GROUP_OUT.grossExposure] as number;
+    }
     const o = p * PORTFOLIO_STRIDE;
     out[o + PORTFOLIO_OUT.marketValue] = mv;
     out[o + PORTFOLIO_OUT.grossExposure] = gross;
@@ -308,6 +384,25 @@ export function computeRiskBatch(
     out[o + PORTFOLIO_OUT.delta] = tD; out[o + PORTFOLIO_OUT.gamma] = tG; out[o + PORTFOLIO_OUT.vega] = tV;
     out[o + PORTFOLIO_OUT.thetaPerYear] = tT; out[o + PORTFOLIO_OUT.rho] = tR;
     out[o + PORTFOLIO_OUT.tailFloor] = top[k - 1] as number;
+  }
+}
+
+/**
+ * The incremental step for one moved group: the sum at mem[sum..sum+nScen) moves by the difference
+ * between the group's new loss vector and its old one, each 0 − r(d + h r): the arithmetic of the
+ * fused passes for one column (dgvLossesInto's remainder loop, the SIMD kernel's add1 after clear),
+ * so the old vector is bit for bit the one a full pass would have stored. Not storing the vectors
+ * keeps a record's state to one vector: a full pass writes nScen values, not (groups + 1) × nScen
+ * (measured: writing the group vectors of books whose state is out of cache doubled a full pass).
+ * The sum then differs from a full pass's by rounding (a few ulps of the group losses); the full
+ * recomputation every FULL_RECOMPUTE_EVERY updates (leg-store-task.ts) keeps that from accumulating.
+ */
+function replaceGroupLosses(
+  mem: Float64Array, sum: number, col: Float64Array, base: number, d: number, h: number, dOld: number, hOld: number, nScen: number,
+): void {
+  for (let s = 0; s < nScen; s++) {
+    const r = col[base + s] as number;
+    mem[sum + s] = (mem[sum + s] as number) + ((0 - r * (d + h * r)) - (0 - r * (dOld + hOld * r)));
   }
 }
 
@@ -364,10 +459,10 @@ function hasUnknown(packed: PackedBatch): boolean {
  * largestDescending, but into a buffer reused for every portfolio of the batch: with k ≈ 13 of 500,
  * each loss costs one compare and only the few that enter the tail pay an insertion.
  */
-function largestInto(losses: Float64Array, n: number, top: Float64Array, k: number): void {
+function largestInto(losses: Float64Array, n: number, top: Float64Array, k: number, from = 0): void {
   top.fill(-Infinity);
   let floor = -Infinity;
-  for (let i = 0; i < n; i++) {
+  for (let i = from, end = from + n; i < end; i++) {
     const x = losses[i] as number;
     if (!(x > floor)) continue;
     let j = k - 1;
@@ -392,17 +487,17 @@ const TAIL_HINT_SLACK = 1 / 16;
  *
  * Why: the plain insertion pass was the largest single cost of a recalculation: with an empty
  * buffer every early loss enters it and pays a shift of up to k entries. With a good hint, almost
- * no loss does.
+ * no loss does. `from`: the losses are losses[from..from+n) (a portfolio's sum in a leg store record).
  */
-export function largestWithHint(losses: Float64Array, n: number, top: Float64Array, k: number, hint: number, candidates: Float64Array): void {
+export function largestWithHint(losses: Float64Array, n: number, top: Float64Array, k: number, hint: number, candidates: Float64Array, from = 0): void {
   const bound = hint - Math.abs(hint) * TAIL_HINT_SLACK;
   let m = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from, end = from + n; i < end; i++) {
     const x = losses[i] as number;
     if (x >= bound) candidates[m++] = x;
   }
   if (m >= k && m < n) largestInto(candidates, m, top, k);
-  else largestInto(losses, n, top, k);
+  else largestInto(losses, n, top, k, from);
 }
 
 function legInputs(packed: PackedBatch, j: number, spot: number, vol: number, rate: number): OptionInputs {

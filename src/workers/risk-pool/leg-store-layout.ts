@@ -9,7 +9,7 @@
  * recalculation costs the event loop a record offset and a flag.
  *
  * Record, at a byte offset of the store that is a multiple of 8 (offsets relative to it):
- *   i32  nGroups, nLegs     (Int32 indices RECORD_N_GROUPS, RECORD_N_LEGS from the record's start)
+ *   i32  nGroups, nLegs, nScenarios, 0   (Int32 indices RECORD_N_GROUPS, RECORD_N_LEGS, RECORD_N_SCENARIOS)
  *   i32  groupColumn[nS]   scenario-set column of each underlying group (−1: not in the set)
  *   i32  groupSpotId[nS]   index of its spot in the task's spot vector
  *   i32  legCount[nS]      legs per group, legs stored group by group
@@ -17,19 +17,30 @@
  *   (padding to 8)
  *   f64  units[nL], dividendYield[nL], strike[nL], vol[nL], expiryMs[nL]   (expiryMs NaN: not an option)
  *   f64  out[2][outLen]   two result regions, written alternately (see leg-store.ts)
+ *   and, when nScenarios > 0 (LegStoreOptions.nScenarios), the record's loss state:
+ *   f64  stateHeader[4]   RECORD_STATE: valuedAtMs (NaN: no state), rate, updates, 0
+ *   f64  riskState[…]     spots, group blocks, the sum of the groups' loss vectors (riskStateLayout
+ *                         of engine/risk/realtime-risk.ts): (nScenarios + 10 nS) × 8 bytes
  * where nS counts the record's underlying groups and a result region is laid out below.
+ *
+ * Why the loss state lives in the record and not in a worker: the next recalculation of a
+ * portfolio may run on another worker (or a sweep loop's runner); with the state beside the legs,
+ * any runner can update it from the task alone (leg-store-task.ts decides full or incremental).
+ * It is written by the task that values the record, with at most one task per record in flight
+ * (the store's rule), and it is self-contained: it does not depend on which result region was
+ * delivered, so an abandoned task leaves a consistent state behind.
  *
  * Task buffer (transferred to the worker and back, then reused):
  *   f64  version, nPortfolios, nSpots, 0   (indices TASK_HEADER.*)
  *   f64  spots[nSpots], rate[nP], nowMs[nP]
  *   i32  record[nP]       byte offset of each portfolio's record in the store
- *   u8   flags[nP]        TASK_WITH_MARGIN | TASK_REGION_1
+ *   u8   flags[nP]        TASK_WITH_MARGIN | TASK_REGION_1 | TASK_FULL_RECOMPUTE
  *
  * Store header: the first 16 bytes are two Int32 counters the two sides bump with Atomics around a
  * task, so that plain writes to records before a dispatch happen-before the worker's reads, and the
  * worker's writes to the result regions happen-before the event loop's reads.
  */
-import { GROUP_STRIDE, PORTFOLIO_STRIDE } from '../../engine/risk/realtime-risk.js';
+import { GROUP_STRIDE, PORTFOLIO_STRIDE, riskStateLayout } from '../../engine/risk/realtime-risk.js';
 
 // A result region: the kernel's blocks for this portfolio (offsets PORTFOLIO_OUT and GROUP_OUT of
 // engine/risk/realtime-risk.ts), then the spot each group was valued at.
@@ -55,17 +66,24 @@ export function regionLength(nS: number): number {
   return regionSpots(nS) + nS;
 }
 
-/** Int32 indices, from a record's start, of its two counts. */
+/** Int32 indices, from a record's start, of its counts. */
 export const RECORD_N_GROUPS = 0;
 export const RECORD_N_LEGS = 1;
-/** Bytes of the two counts; the record's arrays start here. */
-export const RECORD_HEADER_BYTES = 8;
+/** Scenarios of the record's loss state; 0: the record keeps no state (every pass is full). */
+export const RECORD_N_SCENARIOS = 2;
+/** Bytes of the counts; the record's arrays start here. */
+export const RECORD_HEADER_BYTES = 16;
+/** Float64 offsets in a record's state header, and its length. */
+export const RECORD_STATE = Object.freeze({ valuedAtMs: 0, rate: 1, updates: 2, unused: 3 });
+export const RECORD_STATE_HEADER_F64 = 4;
 
 export const TASK_PROTOCOL_VERSION = 2;
 /** Float64 indices in a task buffer's header. */
 const TASK_HEADER = Object.freeze({ version: 0, nPortfolios: 1, nSpots: 2, unused: 3 });
 export const TASK_WITH_MARGIN = 1;
 export const TASK_REGION_1 = 2;
+/** Value the portfolio from scratch even if its record's loss state would allow an incremental update. */
+export const TASK_FULL_RECOMPUTE = 4;
 /** Int32 index in the store of the counter bumped before a dispatch / after a task's writes. */
 export const STORE_DISPATCHED = 0;
 export const STORE_ANSWERED = 1;
@@ -82,9 +100,12 @@ export interface RecordLayout {
   readonly expiryMs: number; readonly out: number;
   /** Float64 entries of one result region. */
   readonly outLen: number;
+  /** Scenarios of the loss state (0: none), and the byte offset of its header (−1: none); the riskState follows the header. */
+  readonly nScenarios: number;
+  readonly state: number;
 }
 
-export function recordLayout(nS: number, nL: number): RecordLayout {
+export function recordLayout(nS: number, nL: number, nScenarios = 0): RecordLayout {
   let at = RECORD_HEADER_BYTES;
   const i32 = (n: number): number => { const o = at; at += 4 * n; return o; };
   const groupColumn = i32(nS), groupSpotId = i32(nS), legCount = i32(nS), legFlags = i32(nL);
@@ -93,7 +114,8 @@ export function recordLayout(nS: number, nL: number): RecordLayout {
   const units = f64(nL), dividendYield = f64(nL), strike = f64(nL), vol = f64(nL), expiryMs = f64(nL);
   const outLen = regionLength(nS);
   const out = f64(2 * outLen);
-  return { nGroups: nS, nLegs: nL, byteLength: at, groupColumn, groupSpotId, legCount, legFlags, units, dividendYield, strike, vol, expiryMs, out, outLen };
+  const state = nScenarios > 0 ? f64(RECORD_STATE_HEADER_F64 + riskStateLayout(nS, nScenarios).length) : -1;
+  return { nGroups: nS, nLegs: nL, byteLength: at, groupColumn, groupSpotId, legCount, legFlags, units, dividendYield, strike, vol, expiryMs, out, outLen, nScenarios, state };
 }
 
 export interface TaskLayout {

@@ -22,7 +22,7 @@ import { greeksAt, underlyingRiskAt } from '../../engine/risk/realtime-output.js
 import { PORTFOLIO_OUT, GROUP_STRIDE } from '../../engine/risk/realtime-risk.js';
 import type { RecalcInput, RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import {
-  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
+  STORE_ANSWERED, STORE_DISPATCHED, STORE_HEADER_BYTES, RECORD_N_GROUPS, RECORD_N_LEGS, RECORD_N_SCENARIOS, RECORD_STATE, recordLayout, REGION_GROUPS, regionSpots, TASK_REGION_1, TASK_WITH_MARGIN, taskLayout, viewTask,
   writeTaskHeader,
 } from './leg-store-layout.js';
 
@@ -70,6 +70,12 @@ export interface PreparedTask {
 export interface LegStoreOptions {
   readonly initialBytes?: number;
   readonly maxBytes?: number;
+  /**
+   * Scenarios of the runners' scenario set: each record then keeps a loss state of that size
+   * ((nScenarios + 10 × groups + 4) × 8 bytes), with which a recalculation after a tick revalues only the
+   * underlyings whose spot moved (leg-store-task.ts). 0 (the default): no state, every pass full.
+   */
+  readonly nScenarios?: number;
 }
 
 export class LegStore {
@@ -87,9 +93,12 @@ export class LegStore {
   private readonly scenarioColumn: ReadonlyMap<string, number>;
   private readonly expiryMs = new Map<string, number>();
   private readonly freeTasks: ArrayBuffer[] = [];
+  private readonly nScenarios: number;
 
   constructor(scenarioUnderlyings: readonly string[], opts: LegStoreOptions = {}) {
     const max = opts.maxBytes ?? 1 << 30;
+    this.nScenarios = opts.nScenarios ?? 0;
+    if (!(Number.isInteger(this.nScenarios) && this.nScenarios >= 0)) throw new RangeError(`leg store: nScenarios ${this.nScenarios} is not an integer >= 0`);
     this.sab = new SharedArrayBuffer(Math.min(max, opts.initialBytes ?? 1 << 20), { maxByteLength: max });
     this.f64 = new Float64Array(this.sab);
     this.i32 = new Int32Array(this.sab);
@@ -252,11 +261,22 @@ export class LegStore {
     const legCount = new Int32Array(nL), legAt = new Int32Array(nL);
     packingOrder(holdings, groupNames, legCount, new Int32Array(nL), legAt);
     const nS = groupNames.length;
-    const L = recordLayout(nS, nL);
+    const L = recordLayout(nS, nL, this.nScenarios);
     const { offset, blockBytes } = this.alloc(L.byteLength);
     const i32 = this.i32, f64 = this.f64;
     i32[(offset >> 2) + RECORD_N_GROUPS] = nS;
     i32[(offset >> 2) + RECORD_N_LEGS] = nL;
+    i32[(offset >> 2) + RECORD_N_SCENARIOS] = this.nScenarios;
+    i32[(offset >> 2) + RECORD_N_SCENARIOS + 1] = 0;
+    if (L.state >= 0) {
+      // A block from the free list holds a retired record's bytes, loss state included: "no state"
+      // makes the record's first pass a full one (leg-store-task.ts).
+      const h = (offset + L.state) >> 3;
+      f64[h + RECORD_STATE.valuedAtMs] = NaN;
+      f64[h + RECORD_STATE.rate] = NaN;
+      f64[h + RECORD_STATE.updates] = 0;
+      f64[h + RECORD_STATE.unused] = 0;
+    }
     for (let k = 0; k < nS; k++) {
       const name = groupNames[k] as string;
       i32[((offset + L.groupColumn) >> 2) + k] = this.scenarioColumn.get(name) ?? -1;

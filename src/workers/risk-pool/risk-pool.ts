@@ -95,7 +95,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
   if (o.priority !== 'normal') requireNice();
   const priorityReport = new SharedArrayBuffer(8);
   const config = realtimeRiskConfig(sc.underlyings, o.varConfidence, o.esConfidence, o.span);
-  const store = new LegStore(sc.underlyings);
+  const store = new LegStore(sc.underlyings, { nScenarios: sc.nScenarios });
   const report = new Int32Array(priorityReport);
   const workerData: RiskWorkerData = {
     returns: sharedCopy(sc.returns),

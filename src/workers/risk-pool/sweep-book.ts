@@ -15,7 +15,7 @@ import { GROUP_STRIDE, PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js'
 import type { RecalcOutput } from '../../engine/runtime/risk-calculator.js';
 import type { RiskSweep, SweepFigures } from '../../engine/runtime/risk-sweep.js';
 import type { UnderlyingRisk } from '../../engine/actors/types.js';
-import { RECORD_N_GROUPS, RECORD_N_LEGS, REGION_GROUPS, regionSpots } from './leg-store-layout.js';
+import { RECORD_N_GROUPS, RECORD_N_LEGS, RECORD_N_SCENARIOS, REGION_GROUPS, regionSpots } from './leg-store-layout.js';
 import { layoutOf } from './leg-store-task.js';
 import type { LegStore, SweepRecord } from './leg-store.js';
 import {
@@ -252,7 +252,7 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
     const f = this.store.view, s32 = this.store.view32;
     const r32 = rec.offset >> 2;
     const nS = s32[r32 + RECORD_N_GROUPS] as number;
-    const L = layoutOf(nS, s32[r32 + RECORD_N_LEGS] as number);
+    const L = layoutOf(nS, s32[r32 + RECORD_N_LEGS] as number, s32[r32 + RECORD_N_SCENARIOS] as number);
     const region = ((rec.offset + L.out) >> 3) + (result & 1) * L.outLen;
     const spots = region + regionSpots(nS);
     const byUnderlying: Record<string, UnderlyingRisk> = {};

@@ -28,6 +28,7 @@
  * pass reads records), SWEEPS (passes done), RECALCS, FAILURES, ring HEAD (event loop), TAIL
  * (worker), OVERFLOW, then RING_SIZE entries of book slots. One producer and one consumer per ring.
  */
+import { RECORD_HEADER_BYTES } from './leg-store-layout.js';
 
 export const MARKET = Object.freeze({ SEQ: 0, STOP: 1, NOTIFY: 2, N_BOOKS: 3, WATCH_ALL: 4 });
 const MARKET_I32_WORDS = 8;
@@ -96,12 +97,13 @@ export function ringAt(w: number): number {
 }
 
 /**
- * Int32 offset, from a record's first Int32, of its groupSpotId array: the record starts with two
- * counts and the groupColumn array (leg-store-layout.ts). The sweep reads it for every book of its
- * shard on every pass, so it is computed here rather than by building a RecordLayout.
+ * Int32 offset, from a record's first Int32, of its groupSpotId array: the record starts with its
+ * header and the groupColumn array (leg-store-layout.ts; a test holds the two together). The sweep
+ * reads it for every book of its shard on every pass, so it is computed here rather than by
+ * looking up a RecordLayout.
  */
 export function groupSpotIdI32(nGroups: number): number {
-  return 2 + nGroups;
+  return RECORD_HEADER_BYTES / 4 + nGroups;
 }
 
 /** What every sweep worker receives at start, besides the leg store of risk-protocol.ts. */

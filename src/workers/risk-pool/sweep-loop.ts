@@ -14,7 +14,7 @@
  * worker on it (risk-pool.ts); a book it left half-written (odd sequence) is valued first.
  */
 import { PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
-import { RECORD_N_GROUPS, RECORD_N_LEGS, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView } from './leg-store-layout.js';
+import { RECORD_N_GROUPS, RECORD_N_LEGS, RECORD_N_SCENARIOS, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView } from './leg-store-layout.js';
 import { type LegStoreTaskRunner, layoutOf } from './leg-store-task.js';
 import {
   BOOK_F64, BOOK_F64_STRIDE, BOOK_I32, BOOK_I32_STRIDE, groupSpotIdI32, MARKET, MARKET_NOW_F64, marketLayout, RING_SIZE, ringAt, type SweepShared, WORKER, WORKER_I32_STRIDE,
@@ -191,7 +191,7 @@ export class SweepLoop {
     b64[f + BOOK_F64.VALUED_MS] = nowMs;
     if (((b.flags[p] as number) & TASK_WITH_MARGIN) !== 0) {
       const s32 = this.#store32, r32 = rec >> 2;
-      const L = layoutOf(s32[r32 + RECORD_N_GROUPS] as number, s32[r32 + RECORD_N_LEGS] as number);
+      const L = layoutOf(s32[r32 + RECORD_N_GROUPS] as number, s32[r32 + RECORD_N_LEGS] as number, s32[r32 + RECORD_N_SCENARIOS] as number);
       b64[f + BOOK_F64.MARGIN] = this.#store64[((rec + L.out) >> 3) + (result & 1) * L.outLen + PORTFOLIO_OUT.margin] as number;
       b64[f + BOOK_F64.MARGIN_MS] = nowMs;
     }
