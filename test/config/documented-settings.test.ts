@@ -68,6 +68,7 @@ describe('the leverage settings of a served engine', () => {
 
 describe('the live VaR of a served engine', () => {
   it('streams its VaR at VAR_CONFIDENCE_LEVEL, and its ES at its own 97.5%', async () => {
+    app.engine.watchRisk('VAR', 1); // pushed as it comes (a watched portfolio), before the portfolio exists
     const risk = new Promise<{ confidence: number; esConfidence: number }>((resolve) => {
       const off = app.engine.onEvent((e) => { if (e.type === 'risk' && e.portfolioId === 'VAR') { off(); resolve(e.risk.var); } });
     });
