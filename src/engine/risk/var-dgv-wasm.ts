@@ -15,10 +15,11 @@
  * Compiled modules are cached by shape. Memory, one per kernel, laid out in bytes as
  *   [ d,h,v per underlying | returns: nU columns of `stride` f64 | vol changes: same | losses ]
  * with stride = nScenarios rounded up to even (zero padding; the padded lane's loss is never read).
- * The scenario data is copied in once per scenario set (`load`), not per request.
+ * The scenario data is copied in once per scenario set (`load`), not per request. The tail keeps
+ * the previous request's k-th largest loss as an exact filter (largestWithHint).
  */
 import { type DgvAggregates, dgvTailRisk } from './var-dgv.js';
-import { tailRisk } from './tail-risk.js';
+import { esFromTail, largestDescendingInto, tailSize, varFromTail } from './tail-risk.js';
 
 /** Above this many underlyings the unrolled body gets large; dgvLosses (JS) is used instead. */
 export const MAX_WASM_UNDERLYINGS = 64;
@@ -182,6 +183,10 @@ export function createDgvVarKernel(nU: number, nScen: number): DgvVarKernel | un
   const lossView = new Float64Array(memory.buffer, l.lossBase, nScen);
   const retCol = l.retBase / 8, vcCol = l.vcBase / 8;
   let withVega = false;
+  // The tail: the previous request's k-th largest loss as a threshold (see largestWithHint).
+  let hint = Infinity;
+  let top = new Float64Array(16);
+  const candidates = new Float64Array(nScen);
   return {
     nScenarios: nScen,
     nUnderlyings: nU,
@@ -215,9 +220,52 @@ export function createDgvVarKernel(nU: number, nScen: number): DgvVarKernel | un
       return lossView;
     },
     tailRisk(agg, confidence, esConfidence) {
-      return tailRisk(this.losses(agg), confidence, esConfidence, nScen);
+      const losses = this.losses(agg);
+      const k = tailSize(nScen, confidence, esConfidence);
+      if (top.length < k) top = new Float64Array(k);
+      // Only in the insertion regime of largestDescendingInto (k·8 ≤ n), whose NaN handling it
+      // shares; a large tail goes the full-sort way, as dgvTailRisk does.
+      if (k * 8 > nScen || !largestWithHint(losses, nScen, k, hint, top, candidates)) largestDescendingInto(losses, k, nScen, top);
+      // A little below this k-th largest, so that the next request's, a little lower, still passes.
+      const kth = top[k - 1] as number;
+      hint = kth - 0.25 * ((top[0] as number) - kth);
+      return { var: varFromTail(top, nScen, confidence), es: esFromTail(top, nScen, esConfidence) };
     },
   };
+}
+
+/**
+ * The k largest of losses[0..n) into top[0..k), descending, when at least k of them are ≥ `hint`;
+ * false (top untouched) otherwise. Exact, not a guess: if k losses are ≥ hint, the k-th largest is
+ * ≥ hint, so every loss below hint is outside the top k and only the few at or above it need the
+ * insertion. Why: on the real-time path consecutive requests see nearly the same P&L vector, so the
+ * previous request's k-th largest filters 500 losses down to about k with one predictable compare
+ * each, where the plain insertion scan (tail-risk.ts) pays a mispredicted branch per entry to the
+ * tail. NaN losses are skipped, as in that scan (its full-sort branch for k·8 > n ranks NaN first:
+ * callers keep to k·8 ≤ n). Allocates nothing (`cand` holds up to n).
+ */
+export function largestWithHint(losses: Float64Array, n: number, k: number, hint: number, top: Float64Array, cand: Float64Array): boolean {
+  if (!(k > 0) || Number.isNaN(hint)) return false;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const x = losses[i] as number;
+    if (x >= hint) cand[c++] = x;
+  }
+  if (c < k) return false;
+  let floor = -Infinity;
+  top.fill(-Infinity, 0, k);
+  for (let i = 0; i < c; i++) {
+    const x = cand[i] as number;
+    if (!(x > floor)) continue;
+    let j = k - 1;
+    while (j > 0 && (top[j - 1] as number) < x) {
+      top[j] = top[j - 1] as number;
+      j--;
+    }
+    top[j] = x;
+    floor = top[k - 1] as number;
+  }
+  return true;
 }
 
 /** compute-var's kernel, reused while requests keep the same shape (computeVar is synchronous). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDgvVarKernel, dgvTailRiskFast, MAX_WASM_UNDERLYINGS } from '../../../src/engine/risk/var-dgv-wasm.js';
+import { createDgvVarKernel, dgvTailRiskFast, largestWithHint, MAX_WASM_UNDERLYINGS } from '../../../src/engine/risk/var-dgv-wasm.js';
+import { largestDescending } from '../../../src/engine/risk/tail-risk.js';
 import { allocDgvAggregates, dgvLosses, dgvTailRisk } from '../../../src/engine/risk/var-dgv.js';
 
 function seededRandom(seed: number): () => number {
@@ -85,5 +86,40 @@ describe('dgv VaR wasm kernel', () => {
 
   it('refuses a scenario matrix shorter than its shape', () => {
     expect(() => createDgvVarKernel(6, 500)!.load(new Float64Array(100))).toThrow(RangeError);
+  });
+
+  it('selects exactly the tail of the insertion scan whenever its hint lets at least k through, ties and NaN included', () => {
+    const rnd = seededRandom(99);
+    const top = new Float64Array(40), cand = new Float64Array(500);
+    let used = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const n = 20 + Math.floor(rnd() * 480), k = 1 + Math.floor(rnd() * Math.min(30, Math.floor(n / 8)));
+      // Coarse values so ties are common; a few NaN, which the insertion scan (k·8 ≤ n) skips.
+      const losses = Float64Array.from({ length: n }, () => (rnd() < 0.02 ? NaN : Math.round((rnd() - 0.5) * 40)));
+      const hint = Math.round((rnd() - 0.2) * 25);
+      const want = largestDescending(losses, k, n);
+      if (largestWithHint(losses, n, k, hint, top, cand)) {
+        used++;
+        expect(Array.from(top.subarray(0, k))).toEqual(Array.from(want));
+      } else {
+        expect(losses.filter((x) => x >= hint).length).toBeLessThan(k);
+      }
+    }
+    expect(used).toBeGreaterThan(50);
+    expect(largestWithHint(new Float64Array(10), 10, 3, NaN, top, cand)).toBe(false);
+  });
+
+  it('keeps VaR and ES exact across requests whose losses move, so the previous tail is a good or a bad hint', () => {
+    const nScen = 500;
+    const { agg, returns, volChanges } = randomCase(6, nScen, 5);
+    const kernel = createDgvVarKernel(6, nScen)!;
+    kernel.load(returns, volChanges);
+    const rnd = seededRandom(17);
+    for (let step = 0; step < 200; step++) {
+      const u = step % 6;
+      // Small drifts most of the time, now and then a jump (a trade that reshapes the book).
+      agg.dollarDelta[u] = agg.dollarDelta[u]! * (step % 25 === 0 ? -3 : 1 + (rnd() - 0.5) * 0.02);
+      expect(kernel.tailRisk(agg, 0.99, 0.975)).toEqual(dgvTailRisk(agg, returns, nScen, 0.99, 0.975, volChanges));
+    }
   });
 });
