@@ -30,6 +30,7 @@ import { prepareBook } from '../src/engine/risk/risk-book.js';
 import {
   allocDgvAggregates, dgvAggregatesInto, dgvPositionGreeks, dgvTailRisk, stockDollarDelta,
 } from '../src/engine/risk/var-dgv.js';
+import { createDgvVarKernel } from '../src/engine/risk/var-dgv-wasm.js';
 import { repoPath } from './repo-path.js';
 
 /** Underlying name → the data/prices file whose history it carries. */
@@ -66,7 +67,7 @@ function book(spots: Map<string, number>): Position[] {
   return out;
 }
 
-export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: number; dgvWithGreeksUs: number }> {
+export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: number; varDgvJsUs: number; dgvKernel: 'wasm' | 'js'; dgvWithGreeksUs: number }> {
   const dir = repoPath('data', 'prices');
   const histories = new Map<string, PriceHistory>();
   for (const t of TICKERS) {
@@ -106,29 +107,60 @@ export async function measureVar(): Promise<{ varFullMs: number; varDgvUs: numbe
   let greeks = dgvPositionGreeks(b.value);
   let sink = 0;
   const BATCH = 200;
-  const dgv: number[] = [];
-  for (let i = 0; i < 80; i++) {
-    const t0 = performance.now();
-    for (let k = 0; k < BATCH; k++) {
-      dgvAggregatesInto(agg, stock, greeks);
-      sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, volChanges, scratch).var;
+  // The wasm kernel holds the day's scenario matrix in its memory: loaded once, like C's arrays.
+  const kernel = createDgvVarKernel(b.value.tickers.length, WINDOW);
+  kernel?.load(returns, volChanges);
+  // Each request nudges one underlying's stock delta (as the C floor nudges a spot), so no request
+  // repeats the previous one's numbers exactly.
+  let nudge = 0;
+  const nudgeStock = (i: number): void => {
+    const u = i % stock.length;
+    stock[u] = (stock[u] as number) + 1e-9;
+  };
+  const jsRequest = (): number => {
+    nudgeStock(nudge++);
+    dgvAggregatesInto(agg, stock, greeks);
+    return dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, volChanges, scratch).var;
+  };
+  const request = kernel
+    ? (): number => {
+      nudgeStock(nudge++);
+      return kernel.tailRisk(dgvAggregatesInto(agg, stock, greeks), 0.99, 0.975).var;
     }
-    const t1 = performance.now();
-    if (i >= 20) dgv.push(((t1 - t0) * 1000) / BATCH);
+    : jsRequest;
+  const check = (): { var: number; es: number } => dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, volChanges, scratch);
+  for (let i = 0; i < 50; i++) {
+    if (kernel) {
+      const got = kernel.tailRisk(dgvAggregatesInto(agg, stock, greeks), 0.99, 0.975);
+      const want = check();
+      if (got.var !== want.var || got.es !== want.es) throw new Error('wasm and JS dgv VaR differ');
+    }
+    nudgeStock(i);
   }
+  const timeBatches = (fn: () => number): number => {
+    const us: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      const t0 = performance.now();
+      for (let k = 0; k < BATCH; k++) sink += fn();
+      const t1 = performance.now();
+      if (i >= 20) us.push(((t1 - t0) * 1000) / BATCH);
+    }
+    return median(us);
+  };
+  const varDgvUs = timeBatches(request);
+  const varDgvJsUs = timeBatches(jsRequest);
   const withGreeks: number[] = [];
   for (let i = 0; i < 40; i++) {
     const t0 = performance.now();
     for (let k = 0; k < 50; k++) {
       greeks = dgvPositionGreeks(b.value);
-      dgvAggregatesInto(agg, stock, greeks);
-      sink += dgvTailRisk(agg, returns, WINDOW, 0.99, 0.975, volChanges, scratch).var;
+      sink += request();
     }
     const t1 = performance.now();
     if (i >= 10) withGreeks.push(((t1 - t0) * 1000) / 50);
   }
   if (!Number.isFinite(sink)) throw new Error('dgv VaR is not finite');
-  return { varFullMs: median(full), varDgvUs: median(dgv), dgvWithGreeksUs: median(withGreeks) };
+  return { varFullMs: median(full), varDgvUs, varDgvJsUs, dgvKernel: kernel ? 'wasm' : 'js', dgvWithGreeksUs: median(withGreeks) };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -17,6 +17,7 @@
 import {
   A0, A1, A2, A3, A4, B0, B1, B2, B3, C0, C1, C2, C3, C4, C5, C6, C7, C8, D0, D1, D2, D3, D4, D5, D6, D7, P0, P1, P2, P3, P4, P5, Q0, Q1, Q2, Q3, Q4,
 } from './cody-erfc-coefficients.js';
+import { fastExp } from './fast-math.js';
 import type { CoreGreeks } from './types.js';
 
 export interface BsmBatchInputs {
@@ -93,9 +94,9 @@ function greeksLoop(
     const vst = v * sqrtT;
     const d1 = (Math.log(s / k) + (r - q + 0.5 * v * v) * t) / vst;
     const d2 = d1 - vst;
-    const dq = Math.exp(-q * t);
-    const dr = Math.exp(-r * t);
-    const g1 = Math.exp(-0.5 * d1 * d1);
+    const dq = fastExp(-q * t);
+    const dr = fastExp(-r * t);
+    const g1 = fastExp(-0.5 * d1 * d1);
     const sdq = s * dq, kdr = k * dr;
     const g2 = (sdq * g1) / kdr; // exp(-d2^2/2) from S e^{-qt} n(d1) = K e^{-rt} n(d2)
     const pdfTerm = sdq * g1 * INV_SQRT_2PI; // S e^{-qt} n(d1)

@@ -4,7 +4,8 @@
  */
 import { type RiskResult, riskErrors } from './errors.js';
 import { prepareBook } from './risk-book.js';
-import { dgvAggregates, dgvTailRisk } from './var-dgv.js';
+import { dgvAggregates } from './var-dgv.js';
+import { dgvTailRiskFast } from './var-dgv-wasm.js';
 import { historicalVar } from './var-historical.js';
 import { monteCarloVar } from './var-montecarlo.js';
 import { parametricVar } from './var-parametric.js';
@@ -55,7 +56,7 @@ export function computeVar(input: VarInput): RiskResult<VarResult> {
         }
       }
       const agg = dgvAggregates(book);
-      tail = { ok: true, value: { ...dgvTailRisk(agg, sc.value.returns, window, confidence, esConfidence, volChanges), scenarios: window } };
+      tail = { ok: true, value: { ...dgvTailRiskFast(agg, sc.value.returns, window, confidence, esConfidence, volChanges), scenarios: window } };
       break;
     }
     case 'parametric':
