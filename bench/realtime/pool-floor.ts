@@ -3,7 +3,7 @@
  * settings (threads, batch size, tasks per thread, priority, VaR), kept full for a few seconds
  * before the engine starts (a quiet machine), the way the engine's recalc pump keeps it: `capacity`
  * calls of one batch each in flight, at most one recalculation per book in flight, the SPAN grid on
- * a book once per MARGIN_REFRESH_MS. Its recalculations per second are the most the engine's
+ * a book once per MARGIN_REFRESH_MS, a fifth of the underlyings moved before each batch. Its recalculations per second are the most the engine's
  * `recalculations/s` could be with nothing else to do (goals.ts).
  */
 import { performance } from 'node:perf_hooks';
@@ -32,7 +32,22 @@ export async function measurePoolFloor(books: readonly DemoPortfolio[], underlyi
     const parts: RecalcInput[][] = [];
     for (let i = 0; i < inputs.length; i += s.maxBatch) parts.push(inputs.slice(i, i + s.maxBatch));
     const lastMarginMs = new Map<string, number>();
+    // Move a fifth of the underlyings before each batch, as the load's ticks do between two
+    // valuations of a book: a book then has about one moved underlying, and the pool revalues what
+    // moved (incremental, leg-store-task.ts), not a book whose spots stood still (nearly free).
+    const spots = (inputs[0]?.spots ?? new Map()) as Map<string, number>;
+    const symbols = [...spots.keys()];
+    let turn = 0;
+    const move = (): void => {
+      const n = Math.max(1, Math.round(symbols.length / 5));
+      for (let i = 0; i < n; i++) {
+        const u = symbols[(turn * n + i) % symbols.length] as string;
+        spots.set(u, (spots.get(u) as number) * (turn % 2 === 0 ? 1.0001 : 0.9999));
+      }
+      turn++;
+    };
     const run = async (part: RecalcInput[]): Promise<void> => {
+      move();
       const nowMs = Date.now();
       for (const x of part) {
         const m = nowMs - (lastMarginMs.get(x.portfolioId) ?? -Infinity) >= s.marginRefreshMs;

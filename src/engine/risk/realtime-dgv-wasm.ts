@@ -15,6 +15,7 @@
  */
 import type { ScenarioSet } from './realtime-risk.js';
 import { meanReturns } from './realtime-risk.js';
+import { I32, F64, V128, get, name, section, set, simd, tee, uleb, vec } from './wasm-assembler.js';
 
 /** What realtime-risk.ts needs: losses for up to four columns per call. */
 export interface DgvKernel {
@@ -28,25 +29,7 @@ export interface DgvKernel {
   add1(o: number, d: number, h: number): void;
 }
 
-// --- a minimal assembler -------------------------------------------------------------------
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+// --- the module (encodings in wasm-assembler.ts) ---------------------------------------------
 const LOAD = [...simd(0x00), 3, 0]; // v128.load align=2^3 offset=0
 const STORE = [...simd(0x0b), 3, 0];
 const SPLAT = simd(0x14), ADD = simd(0xf0), SUB = simd(0xf1), MUL = simd(0xf2);

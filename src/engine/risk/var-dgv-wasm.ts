@@ -20,29 +20,12 @@
  */
 import { type DgvAggregates, dgvTailRisk } from './var-dgv.js';
 import { esFromTail, largestDescendingInto, tailSize, varFromTail } from './tail-risk.js';
+import { I32, V128, get, name, section, set, simd, tee, uleb, vec } from './wasm-assembler.js';
 
 /** Above this many underlyings the unrolled body gets large; dgvLosses (JS) is used instead. */
 export const MAX_WASM_UNDERLYINGS = 64;
 
-// --- a minimal assembler (the subset used here) ------------------------------------------------
-const I32 = 0x7f, V128 = 0x7b;
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+// --- the module (encodings in wasm-assembler.ts) ---------------------------------------------
 /** v128.load / v128.store / v128.load64_splat, align 2^3, constant byte offset. */
 const load = (offset: number): number[] => [...simd(0x00), 3, ...uleb(offset)];
 const store = (offset: number): number[] => [...simd(0x0b), 3, ...uleb(offset)];

@@ -19,7 +19,7 @@ import { RECORD_N_GROUPS, RECORD_N_LEGS, RECORD_N_SCENARIOS, REGION_GROUPS, regi
 import { layoutOf } from './leg-store-task.js';
 import type { LegStore, SweepRecord } from './leg-store.js';
 import {
-  BOOK_F64, BOOK_F64_STRIDE, BOOK_I32, BOOK_I32_STRIDE, MARKET, MARKET_NOW_F64, marketLayout, RING_SIZE, ringAt, type SweepShared, WORKER, WORKER_I32_STRIDE,
+  BOOK_F64, BOOK_F64_STRIDE, BOOK_I32, BOOK_I32_STRIDE, MARKET, MARKET_NOW_F64, marketLayout, RING_SIZE, ringAt, type SweepShared, type SweepViews, sweepViews, WORKER, WORKER_I32_STRIDE,
 } from './sweep-layout.js';
 
 export const sweepErrors = {
@@ -56,14 +56,7 @@ export interface SweepBookOptions {
 
 export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'close' | 'recalculations' | 'failed'>> {
   readonly shared: SweepShared;
-  readonly #m32: Int32Array;
-  readonly #m64: Float64Array;
-  readonly #spots: Float64Array;
-  readonly #tickTs: Float64Array;
-  readonly #spotSeq: Int32Array;
-  readonly #b32: Int32Array;
-  readonly #b64: Float64Array;
-  readonly #w32: Int32Array;
+  readonly #v: SweepViews;
   readonly #slots: Slot[] = [];
   readonly #withRetired = new Set<Slot>();
   #onWatched: ((slot: number) => void) | undefined;
@@ -72,8 +65,7 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
 
   constructor(private readonly store: LegStore, opts: SweepBookOptions) {
     const bookCapacity = opts.bookCapacity ?? 65_536, marketCapacity = opts.marketCapacity ?? 16_384;
-    const L = marketLayout(marketCapacity);
-    const market = new SharedArrayBuffer(L.byteLength);
+    const market = new SharedArrayBuffer(marketLayout(marketCapacity).byteLength);
     this.shared = {
       market, marketCapacity,
       bookI32: new SharedArrayBuffer(bookCapacity * BOOK_I32_STRIDE * 4),
@@ -82,23 +74,16 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
       workers: new SharedArrayBuffer(opts.nShards * WORKER_I32_STRIDE * 4),
       nShards: opts.nShards, marginRefreshMs: opts.marginRefreshMs, maxBatch: opts.maxBatch,
     };
-    this.#m32 = new Int32Array(market);
-    this.#m64 = new Float64Array(market);
-    this.#spots = new Float64Array(market, L.spotF64 * 8, marketCapacity);
-    this.#tickTs = new Float64Array(market, L.tickTsF64 * 8, marketCapacity);
-    this.#spotSeq = new Int32Array(market, L.spotSeqI32 * 4, marketCapacity);
-    this.#b32 = new Int32Array(this.shared.bookI32);
-    this.#b64 = new Float64Array(this.shared.bookF64);
-    this.#w32 = new Int32Array(this.shared.workers);
+    this.#v = sweepViews(this.shared);
   }
 
   addBook(portfolioId: string): number {
     const slot = this.#slots.length;
     if (slot >= this.shared.bookCapacity) throw sweepErrors.full(this.shared.bookCapacity);
     this.#slots.push({ index: slot, portfolioId, holdings: undefined, rec: undefined, retired: [] });
-    this.#b64[slot * BOOK_F64_STRIDE + BOOK_F64.MARGIN_MS] = -Infinity;
-    this.#b64[slot * BOOK_F64_STRIDE + BOOK_F64.MARGIN] = NaN;
-    Atomics.store(this.#m32, MARKET.N_BOOKS, slot + 1);
+    this.#v.b64[slot * BOOK_F64_STRIDE + BOOK_F64.MARGIN_MS] = -Infinity;
+    this.#v.b64[slot * BOOK_F64_STRIDE + BOOK_F64.MARGIN] = NaN;
+    Atomics.store(this.#v.m32, MARKET.N_BOOKS, slot + 1);
     return slot;
   }
 
@@ -112,46 +97,46 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
       if (s.rec !== undefined) this.#retire(s, s.rec);
       s.rec = rec;
       s.holdings = holdings;
-      Atomics.store(this.#b32, i + BOOK_I32.REC, rec.offset);
+      Atomics.store(this.#v.b32, i + BOOK_I32.REC, rec.offset);
     }
-    this.#b64[f + BOOK_F64.RATE] = rate;
-    this.#b64[f + BOOK_F64.CHANGED_MS] = nowMs;
-    Atomics.add(this.#b32, i + BOOK_I32.GEN, 1);
+    this.#v.b64[f + BOOK_F64.RATE] = rate;
+    this.#v.b64[f + BOOK_F64.CHANGED_MS] = nowMs;
+    Atomics.add(this.#v.b32, i + BOOK_I32.GEN, 1);
     this.#wakeWorkers();
     if (this.#withRetired.size > 0) this.reclaim();
   }
 
   setSpot(symbol: string, price: number, ts: number, nowMs: number): void {
     const id = this.#spotIdOf(symbol);
-    this.#spots[id] = price;
-    if (!((this.#tickTs[id] as number) >= ts)) this.#tickTs[id] = ts;
-    this.#m64[MARKET_NOW_F64] = nowMs;
-    Atomics.store(this.#spotSeq, id, (Atomics.load(this.#m32, MARKET.SEQ) + 1) | 0);
+    this.#v.spots[id] = price;
+    if (!((this.#v.tickTs[id] as number) >= ts)) this.#v.tickTs[id] = ts;
+    this.#v.m64[MARKET_NOW_F64] = nowMs;
+    Atomics.store(this.#v.spotSeq, id, (Atomics.load(this.#v.m32, MARKET.SEQ) + 1) | 0);
     this.#wakeWorkers();
   }
 
   setNow(nowMs: number): void {
-    this.#m64[MARKET_NOW_F64] = nowMs;
+    this.#v.m64[MARKET_NOW_F64] = nowMs;
   }
 
   watch(slot: number, delta: number): void {
-    Atomics.add(this.#b32, slot * BOOK_I32_STRIDE + BOOK_I32.WATCH, delta);
+    Atomics.add(this.#v.b32, slot * BOOK_I32_STRIDE + BOOK_I32.WATCH, delta);
   }
 
   watchAll(delta: number): void {
-    Atomics.add(this.#m32, MARKET.WATCH_ALL, delta);
+    Atomics.add(this.#v.m32, MARKET.WATCH_ALL, delta);
   }
 
   results(slot: number): number {
-    return Atomics.load(this.#b32, slot * BOOK_I32_STRIDE + BOOK_I32.SEQ) >> 1;
+    return Atomics.load(this.#v.b32, slot * BOOK_I32_STRIDE + BOOK_I32.SEQ) >> 1;
   }
 
   failures(slot: number): number {
-    return Atomics.load(this.#b32, slot * BOOK_I32_STRIDE + BOOK_I32.FAILURES);
+    return Atomics.load(this.#v.b32, slot * BOOK_I32_STRIDE + BOOK_I32.FAILURES);
   }
 
   read(slot: number): SweepFigures | undefined {
-    const b32 = this.#b32, b64 = this.#b64, i = slot * BOOK_I32_STRIDE, f = slot * BOOK_F64_STRIDE;
+    const b32 = this.#v.b32, b64 = this.#v.b64, i = slot * BOOK_I32_STRIDE, f = slot * BOOK_F64_STRIDE;
     const s = this.#slots[slot] as Slot;
     for (let attempt = 0; attempt < READ_TRIES; attempt++) {
       const seq = Atomics.load(b32, i + BOOK_I32.SEQ);
@@ -173,25 +158,25 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
 
   start(onWatched: (slot: number) => void): void {
     this.#onWatched = onWatched;
-    this.#notifySeen = Atomics.load(this.#m32, MARKET.NOTIFY);
+    this.#notifySeen = Atomics.load(this.#v.m32, MARKET.NOTIFY);
     this.#arm();
   }
 
   /** Stops the workers (they return from their sweep) and delivery. */
   stop(): void {
     this.#stopped = true;
-    Atomics.store(this.#m32, MARKET.STOP, 1);
-    Atomics.notify(this.#m32, MARKET.SEQ);
-    Atomics.add(this.#m32, MARKET.NOTIFY, 1);
-    Atomics.notify(this.#m32, MARKET.NOTIFY); // releases the event loop's pending waitAsync
+    Atomics.store(this.#v.m32, MARKET.STOP, 1);
+    Atomics.notify(this.#v.m32, MARKET.SEQ);
+    Atomics.add(this.#v.m32, MARKET.NOTIFY, 1);
+    Atomics.notify(this.#v.m32, MARKET.NOTIFY); // releases the event loop's pending waitAsync
   }
 
   /** Books valued so far by every worker, and valuations refused. */
   counters(): { recalculations: number; failed: number } {
     let recalculations = 0, failed = 0;
     for (let w = 0; w < this.shared.nShards; w++) {
-      recalculations += Atomics.load(this.#w32, w * WORKER_I32_STRIDE + WORKER.RECALCS);
-      failed += Atomics.load(this.#w32, w * WORKER_I32_STRIDE + WORKER.FAILURES);
+      recalculations += Atomics.load(this.#v.w32, w * WORKER_I32_STRIDE + WORKER.RECALCS);
+      failed += Atomics.load(this.#v.w32, w * WORKER_I32_STRIDE + WORKER.FAILURES);
     }
     return { recalculations, failed };
   }
@@ -202,15 +187,15 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
    */
   workerGone(shard: number): void {
     const w = shard * WORKER_I32_STRIDE;
-    Atomics.store(this.#w32, w + WORKER.BUSY, 0);
-    Atomics.add(this.#w32, w + WORKER.SWEEPS, 1);
+    Atomics.store(this.#v.w32, w + WORKER.BUSY, 0);
+    Atomics.add(this.#v.w32, w + WORKER.SWEEPS, 1);
     this.#wakeWorkers(); // the new worker starts with a pass anyway; this wakes no one else for long
   }
 
   /** Frees the retired records no worker and no figures can use any more. */
   reclaim(): void {
     for (const s of this.#withRetired) {
-      const resultRec = this.#b32[s.index * BOOK_I32_STRIDE + BOOK_I32.RESULT_REC];
+      const resultRec = this.#v.b32[s.index * BOOK_I32_STRIDE + BOOK_I32.RESULT_REC];
       s.retired = s.retired.filter((r) => {
         if (r.rec.offset === resultRec || !this.#passedSince(r.busyAt)) return true;
         this.store.freeRecord(r.rec);
@@ -223,7 +208,7 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   #retire(s: Slot, rec: SweepRecord): void {
     const n = this.shared.nShards, busyAt = new Int32Array(n);
     for (let w = 0; w < n; w++) {
-      busyAt[w] = Atomics.load(this.#w32, w * WORKER_I32_STRIDE + WORKER.BUSY) === 1 ? Atomics.load(this.#w32, w * WORKER_I32_STRIDE + WORKER.SWEEPS) : -1;
+      busyAt[w] = Atomics.load(this.#v.w32, w * WORKER_I32_STRIDE + WORKER.BUSY) === 1 ? Atomics.load(this.#v.w32, w * WORKER_I32_STRIDE + WORKER.SWEEPS) : -1;
     }
     s.retired.push({ rec, busyAt });
     this.#withRetired.add(s);
@@ -232,7 +217,7 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   #passedSince(busyAt: Int32Array): boolean {
     for (let w = 0; w < busyAt.length; w++) {
       const at = busyAt[w] as number;
-      if (at !== -1 && Atomics.load(this.#w32, w * WORKER_I32_STRIDE + WORKER.SWEEPS) === at) return false;
+      if (at !== -1 && Atomics.load(this.#v.w32, w * WORKER_I32_STRIDE + WORKER.SWEEPS) === at) return false;
     }
     return true;
   }
@@ -244,8 +229,8 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   }
 
   #wakeWorkers(): void {
-    Atomics.add(this.#m32, MARKET.SEQ, 1);
-    Atomics.notify(this.#m32, MARKET.SEQ);
+    Atomics.add(this.#v.m32, MARKET.SEQ, 1);
+    Atomics.notify(this.#v.m32, MARKET.SEQ);
   }
 
   #outputAt(portfolioId: string, rec: SweepRecord, result: number): RecalcOutput {
@@ -269,15 +254,15 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   /** Waits for the workers' next notice without blocking the event loop. */
   #arm(): void {
     if (this.#stopped) return;
-    const r = Atomics.waitAsync(this.#m32, MARKET.NOTIFY, this.#notifySeen);
+    const r = Atomics.waitAsync(this.#v.m32, MARKET.NOTIFY, this.#notifySeen);
     if (r.async) void r.value.then(this.#drain);
     else queueMicrotask(this.#drain);
   }
 
   readonly #drain = (): void => {
     if (this.#stopped) return;
-    this.#notifySeen = Atomics.load(this.#m32, MARKET.NOTIFY);
-    const w32 = this.#w32, on = this.#onWatched as (slot: number) => void;
+    this.#notifySeen = Atomics.load(this.#v.m32, MARKET.NOTIFY);
+    const w32 = this.#v.w32, on = this.#onWatched as (slot: number) => void;
     let overflow = false;
     for (let w = 0; w < this.shared.nShards; w++) {
       const base = w * WORKER_I32_STRIDE, ring = ringAt(w);
@@ -296,8 +281,8 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
     // A ring was full: some watched books were not queued; offer every watched one (the listener
     // ignores those with nothing new).
     if (overflow) {
-      const all = Atomics.load(this.#m32, MARKET.WATCH_ALL) > 0;
-      for (let slot = 0; slot < this.#slots.length; slot++) if (all || Atomics.load(this.#b32, slot * BOOK_I32_STRIDE + BOOK_I32.WATCH) > 0) this.#offer(on, slot);
+      const all = Atomics.load(this.#v.m32, MARKET.WATCH_ALL) > 0;
+      for (let slot = 0; slot < this.#slots.length; slot++) if (all || Atomics.load(this.#v.b32, slot * BOOK_I32_STRIDE + BOOK_I32.WATCH) > 0) this.#offer(on, slot);
     }
     this.#arm();
   };

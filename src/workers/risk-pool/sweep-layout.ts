@@ -121,3 +121,26 @@ export interface SweepShared {
   /** Books valued per kernel call. */
   readonly maxBatch: number;
 }
+
+/** Typed views over the sweep's shared buffers, as both sides use them. */
+export interface SweepViews {
+  readonly m32: Int32Array;
+  readonly m64: Float64Array;
+  readonly spots: Float64Array;
+  readonly tickTs: Float64Array;
+  readonly spotSeq: Int32Array;
+  readonly b32: Int32Array;
+  readonly b64: Float64Array;
+  readonly w32: Int32Array;
+}
+
+export function sweepViews(shared: SweepShared): SweepViews {
+  const L = marketLayout(shared.marketCapacity), market = shared.market;
+  return {
+    m32: new Int32Array(market), m64: new Float64Array(market),
+    spots: new Float64Array(market, L.spotF64 * 8, L.capacity),
+    tickTs: new Float64Array(market, L.tickTsF64 * 8, L.capacity),
+    spotSeq: new Int32Array(market, L.spotSeqI32 * 4, L.capacity),
+    b32: new Int32Array(shared.bookI32), b64: new Float64Array(shared.bookF64), w32: new Int32Array(shared.workers),
+  };
+}

@@ -17,7 +17,7 @@ import { PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
 import { RECORD_N_GROUPS, RECORD_N_LEGS, RECORD_N_SCENARIOS, TASK_REGION_1, TASK_WITH_MARGIN, type TaskView } from './leg-store-layout.js';
 import { type LegStoreTaskRunner, layoutOf } from './leg-store-task.js';
 import {
-  BOOK_F64, BOOK_F64_STRIDE, BOOK_I32, BOOK_I32_STRIDE, groupSpotIdI32, MARKET, MARKET_NOW_F64, marketLayout, RING_SIZE, ringAt, type SweepShared, WORKER, WORKER_I32_STRIDE,
+  BOOK_F64, BOOK_F64_STRIDE, BOOK_I32, BOOK_I32_STRIDE, groupSpotIdI32, MARKET, MARKET_NOW_F64, RING_SIZE, ringAt, type SweepShared, type SweepViews, sweepViews, WORKER, WORKER_I32_STRIDE,
 } from './sweep-layout.js';
 
 /** How long a worker sleeps without news before it looks at STOP again. */
@@ -47,14 +47,7 @@ class Batch implements TaskView {
 }
 
 export class SweepLoop {
-  readonly #m32: Int32Array;
-  readonly #m64: Float64Array;
-  readonly #spots: Float64Array;
-  readonly #tickTs: Float64Array;
-  readonly #spotSeq: Int32Array;
-  readonly #b32: Int32Array;
-  readonly #b64: Float64Array;
-  readonly #w32: Int32Array;
+  readonly #v: SweepViews;
   /** This worker's slot in the worker table. */
   readonly #w: number;
   readonly #batch: Batch;
@@ -71,25 +64,17 @@ export class SweepLoop {
     private readonly runner: LegStoreTaskRunner,
     private readonly shard: number,
   ) {
-    const L = marketLayout(shared.marketCapacity);
-    this.#m32 = new Int32Array(shared.market);
-    this.#m64 = new Float64Array(shared.market);
-    this.#spots = new Float64Array(shared.market, L.spotF64 * 8, L.capacity);
-    this.#tickTs = new Float64Array(shared.market, L.tickTsF64 * 8, L.capacity);
-    this.#spotSeq = new Int32Array(shared.market, L.spotSeqI32 * 4, L.capacity);
-    this.#b32 = new Int32Array(shared.bookI32);
-    this.#b64 = new Float64Array(shared.bookF64);
-    this.#w32 = new Int32Array(shared.workers);
+    this.#v = sweepViews(shared);
     this.#w = shard * WORKER_I32_STRIDE;
-    this.#batch = new Batch(this.#spots, shared.maxBatch);
-    this.#single = new Batch(this.#spots, 1);
+    this.#batch = new Batch(this.#v.spots, shared.maxBatch);
+    this.#single = new Batch(this.#v.spots, 1);
     this.#store32 = new Int32Array(legStore, 0, legStore.byteLength >> 2);
     this.#store64 = new Float64Array(legStore, 0, legStore.byteLength >> 3);
   }
 
   /** Sweeps until STOP. */
   run(): void {
-    const m32 = this.#m32;
+    const m32 = this.#v.m32;
     while (Atomics.load(m32, MARKET.STOP) === 0) {
       const seq = this.pass();
       if (Atomics.load(m32, MARKET.SEQ) === seq) Atomics.wait(m32, MARKET.SEQ, seq, IDLE_WAIT_MS);
@@ -98,7 +83,7 @@ export class SweepLoop {
 
   /** One pass over the shard; returns the market SEQ it started from. */
   pass(): number {
-    const m32 = this.#m32, b32 = this.#b32, b64 = this.#b64, w32 = this.#w32, w = this.#w;
+    const m32 = this.#v.m32, b32 = this.#v.b32, b64 = this.#v.b64, w32 = this.#v.w32, w = this.#w;
     const seq = (this.#seq = Atomics.load(m32, MARKET.SEQ));
     // Before any record offset is read: the event loop frees a replaced record only once every
     // worker that was busy then has finished a pass (sweep-book.ts).
@@ -107,8 +92,8 @@ export class SweepLoop {
       this.#store32 = new Int32Array(this.legStore, 0, this.legStore.byteLength >> 2);
       this.#store64 = new Float64Array(this.legStore, 0, this.legStore.byteLength >> 3);
     }
-    const s32 = this.#store32, spots = this.#spots, tickTs = this.#tickTs, spotSeq = this.#spotSeq;
-    const now = this.#m64[MARKET_NOW_F64] as number;
+    const s32 = this.#store32, spots = this.#v.spots, tickTs = this.#v.tickTs, spotSeq = this.#v.spotSeq;
+    const now = this.#v.m64[MARKET_NOW_F64] as number;
     const nBooks = Atomics.load(m32, MARKET.N_BOOKS);
     const batch = this.#batch, nShards = this.shared.nShards, refresh = this.shared.marginRefreshMs;
     batch.nPortfolios = 0;
@@ -162,7 +147,7 @@ export class SweepLoop {
   #flush(): void {
     const batch = this.#batch, n = batch.nPortfolios;
     if (n === 0) return;
-    const b32 = this.#b32;
+    const b32 = this.#v.b32;
     // Readers must not take a region while the kernel writes it: odd sequence until published.
     for (let p = 0; p < n; p++) Atomics.store(b32, (batch.slot[p] as number) * BOOK_I32_STRIDE + BOOK_I32.SEQ, 2 * (batch.result[p] as number) - 1);
     try {
@@ -184,7 +169,7 @@ export class SweepLoop {
   }
 
   #publish(b: Batch, p: number): void {
-    const b32 = this.#b32, b64 = this.#b64;
+    const b32 = this.#v.b32, b64 = this.#v.b64;
     const slot = b.slot[p] as number, i = slot * BOOK_I32_STRIDE, f = slot * BOOK_F64_STRIDE;
     const rec = b.record[p] as number, result = b.result[p] as number, nowMs = b.nowMs[p] as number;
     b64[f + BOOK_F64.TICK_TS] = b.tickTs[p] as number;
@@ -199,23 +184,23 @@ export class SweepLoop {
     b32[i + BOOK_I32.VALUED_GEN] = b.gen[p] as number;
     b32[i + BOOK_I32.VALUED_SEQ] = this.#seq;
     Atomics.store(b32, i + BOOK_I32.SEQ, 2 * result);
-    Atomics.add(this.#w32, this.#w + WORKER.RECALCS, 1);
-    if (Atomics.load(b32, i + BOOK_I32.WATCH) > 0 || Atomics.load(this.#m32, MARKET.WATCH_ALL) > 0) this.#queue(slot);
+    Atomics.add(this.#v.w32, this.#w + WORKER.RECALCS, 1);
+    if (Atomics.load(b32, i + BOOK_I32.WATCH) > 0 || Atomics.load(this.#v.m32, MARKET.WATCH_ALL) > 0) this.#queue(slot);
   }
 
   /** The book keeps its last whole figures (sequence back to even) and waits for its next move. */
   #failed(b: Batch): void {
-    const b32 = this.#b32, i = (b.slot[0] as number) * BOOK_I32_STRIDE;
+    const b32 = this.#v.b32, i = (b.slot[0] as number) * BOOK_I32_STRIDE;
     b32[i + BOOK_I32.VALUED_GEN] = b.gen[0] as number;
     b32[i + BOOK_I32.VALUED_SEQ] = this.#seq;
     Atomics.store(b32, i + BOOK_I32.SEQ, 2 * ((b.result[0] as number) - 1));
     Atomics.add(b32, i + BOOK_I32.FAILURES, 1);
-    Atomics.add(this.#w32, this.#w + WORKER.FAILURES, 1);
+    Atomics.add(this.#v.w32, this.#w + WORKER.FAILURES, 1);
   }
 
   /** Tells the event loop (one producer: this worker; one consumer: the event loop). */
   #queue(slot: number): void {
-    const w32 = this.#w32, w = this.#w;
+    const w32 = this.#v.w32, w = this.#w;
     const tail = w32[w + WORKER.TAIL] as number, head = Atomics.load(w32, w + WORKER.HEAD);
     if (((tail - head) | 0) < RING_SIZE) {
       w32[ringAt(this.shard) + (tail & (RING_SIZE - 1))] = slot;
