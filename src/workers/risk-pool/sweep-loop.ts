@@ -135,12 +135,19 @@ export class SweepLoop {
     this.#flush();
     Atomics.add(w32, w + WORKER.SWEEPS, 1);
     Atomics.store(w32, w + WORKER.BUSY, 0);
-    if (this.#watchedQueued) {
-      this.#watchedQueued = false;
-      Atomics.add(m32, MARKET.NOTIFY, 1);
-      Atomics.notify(m32, MARKET.NOTIFY);
-    }
     return seq;
+  }
+
+  /**
+   * Wakes the event loop for the watched books queued so far. Per batch, not per pass: a watched
+   * book valued early in a pass is delivered while the rest of the shard is valued, rather than
+   * half a pass later on average.
+   */
+  #notifyWatched(): void {
+    if (!this.#watchedQueued) return;
+    this.#watchedQueued = false;
+    Atomics.add(this.#v.m32, MARKET.NOTIFY, 1);
+    Atomics.notify(this.#v.m32, MARKET.NOTIFY);
   }
 
   /** Values the batch; a refused batch book by book. */
@@ -166,6 +173,7 @@ export class SweepLoop {
       }
     }
     batch.nPortfolios = 0;
+    this.#notifyWatched();
   }
 
   #publish(b: Batch, p: number): void {
