@@ -155,6 +155,23 @@ describe('risk sweep (in this thread)', () => {
     expect(book.read(slot)!.output.greeks.delta).toBeGreaterThan(0);
   });
 
+  it('keeps ticks of symbols no book holds out of the market, and prices a book that later holds one at its last tick', () => {
+    const store = new LegStore(sc.underlyings, { nScenarios: sc.nScenarios });
+    // Room for the scenario set's three underlyings and one more.
+    const book = new SweepBook(store, { nShards: 1, marginRefreshMs: 1000, maxBatch: 4, marketCapacity: 4 });
+    const loop = new SweepLoop(book.shared, store.sab, new LegStoreTaskRunner(store.sab, sc), 0);
+    // A feed of a thousand unknown symbols: nothing throws, no market slot is taken.
+    for (let i = 0; i < 1000; i++) book.setSpot(`JUNK${i}`, 1 + i, i, NOW_MS);
+    book.setSpot('ZZZ', 5, 2_000, NOW_MS);
+    const slot = book.addBook('P');
+    book.setBook(slot, [held(stock('ZZZ', 10))], RATE, NOW_MS);
+    loop.pass();
+    expect(book.read(slot)).toMatchObject({ results: 1, tickTs: 2_000, output: { marketValue: 50 } });
+    // The market is full now: a book on yet another underlying is refused with a clear code.
+    const other = book.addBook('Q');
+    expect(() => book.setBook(other, [held(stock('JUNK7', 1))], RATE, NOW_MS)).toThrow(/RISK_SWEEP_FULL/);
+  });
+
   it('delivers only watched books to the event loop, through waitAsync', async () => {
     const { book, pass } = setup();
     const a = book.addBook('A'), b = book.addBook('B');

@@ -218,6 +218,11 @@ export class LegStore {
     return this.spotIdOf(name);
   }
 
+  /** The index of an underlying's spot if some record (or the scenario set) has named it. */
+  knownSpotId(name: string): number | undefined {
+    return this.spotIds.get(name);
+  }
+
   /** The store's Float64 view (rebuilt when it grows). */
   get view(): Float64Array {
     return this.f64;

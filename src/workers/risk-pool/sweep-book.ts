@@ -10,6 +10,7 @@
  * come from the new record.
  */
 import type { Holding } from '../../engine/actors/types.js';
+import { underlyingOf } from '../../engine/portfolio/types.js';
 import { greeksAt, underlyingRiskAt } from '../../engine/risk/realtime-output.js';
 import { GROUP_STRIDE, PORTFOLIO_OUT } from '../../engine/risk/realtime-risk.js';
 import type { RecalcOutput } from '../../engine/runtime/risk-calculator.js';
@@ -59,6 +60,8 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   readonly #v: SweepViews;
   readonly #slots: Slot[] = [];
   readonly #withRetired = new Set<Slot>();
+  /** The last price and tick ts of symbols no book holds yet (the router keeps as many). */
+  readonly #unheld = new Map<string, { price: number; ts: number }>();
   #onWatched: ((slot: number) => void) | undefined;
   #notifySeen = 0;
   #stopped = false;
@@ -92,8 +95,17 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
     const i = slot * BOOK_I32_STRIDE, f = slot * BOOK_F64_STRIDE;
     if (s.holdings !== holdings) {
       // Written (and its spots registered) before any worker can see it: the store below publishes it.
+      for (const name of this.#namesOf(holdings)) {
+        // Its first holder: a spot the feed sent before lands in the market now.
+        if (this.store.knownSpotId(name) !== undefined) continue;
+        const id = this.#spotIdOf(name);
+        const p = this.#unheld.get(name);
+        if (p !== undefined) {
+          this.#unheld.delete(name);
+          this.#writeSpot(id, p.price, p.ts);
+        }
+      }
       const rec = this.store.writeRecord(s.portfolioId, holdings);
-      for (const name of rec.groupNames) this.#spotIdOf(name);
       if (s.rec !== undefined) this.#retire(s, s.rec);
       s.rec = rec;
       s.holdings = holdings;
@@ -107,10 +119,22 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   }
 
   setSpot(symbol: string, price: number, ts: number, nowMs: number): void {
-    const id = this.#spotIdOf(symbol);
+    this.#v.m64[MARKET_NOW_F64] = nowMs;
+    const id = this.store.knownSpotId(symbol);
+    if (id === undefined) {
+      // No book holds it: kept aside, so that the market's slots go to underlyings that are held
+      // (a feed of unknown symbols cannot fill them), and written in when a book first holds it.
+      const p = this.#unheld.get(symbol);
+      if (p === undefined) this.#unheld.set(symbol, { price, ts });
+      else { p.price = price; if (!(p.ts >= ts)) p.ts = ts; }
+      return;
+    }
+    this.#writeSpot(id, price, ts);
+  }
+
+  #writeSpot(id: number, price: number, ts: number): void {
     this.#v.spots[id] = price;
     if (!((this.#v.tickTs[id] as number) >= ts)) this.#v.tickTs[id] = ts;
-    this.#v.m64[MARKET_NOW_F64] = nowMs;
     Atomics.store(this.#v.spotSeq, id, (Atomics.load(this.#v.m32, MARKET.SEQ) + 1) | 0);
     this.#wakeWorkers();
   }
@@ -220,6 +244,12 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
       if (at !== -1 && Atomics.load(this.#v.w32, w * WORKER_I32_STRIDE + WORKER.SWEEPS) === at) return false;
     }
     return true;
+  }
+
+  #namesOf(holdings: readonly Holding[]): Set<string> {
+    const names = new Set<string>();
+    for (const h of holdings) names.add(underlyingOf(h.instrument));
+    return names;
   }
 
   #spotIdOf(symbol: string): number {
