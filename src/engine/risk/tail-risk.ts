@@ -55,10 +55,21 @@ export function largestDescendingInto(losses: Float64Array, k: number, n: number
     for (let i = 0; i < k; i++) top[i] = sorted[n - 1 - i] as number;
     return top;
   }
+  insertLargest(losses, n, top, k);
+  return top;
+}
+
+/**
+ * The k largest of values[0..n) into top[0..k), descending, by insertion (NaN never enters): one
+ * compare per value against the k-th largest so far, kept in a local; only a value that enters
+ * the tail pays a shift. Every tail selection of the engine ends here (tail-risk, the real-time
+ * kernel, the wasm dgv kernel).
+ */
+export function insertLargest(values: Float64Array, n: number, top: Float64Array, k: number): void {
   top.fill(-Infinity, 0, k);
   let floor = -Infinity;
   for (let i = 0; i < n; i++) {
-    const x = losses[i] as number;
+    const x = values[i] as number;
     if (!(x > floor)) continue;
     let j = k - 1;
     while (j > 0 && (top[j - 1] as number) < x) {
@@ -68,7 +79,6 @@ export function largestDescendingInto(losses: Float64Array, k: number, n: number
     top[j] = x;
     floor = top[k - 1] as number;
   }
-  return top;
 }
 
 /** tailRisk's tail buffer, reused across calls (tailRisk is synchronous), grown on demand. */

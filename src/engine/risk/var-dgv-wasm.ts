@@ -19,7 +19,7 @@
  * the previous request's k-th largest loss as an exact filter (largestWithHint).
  */
 import { type DgvAggregates, dgvTailRisk } from './var-dgv.js';
-import { esFromTail, largestDescendingInto, tailSize, varFromTail } from './tail-risk.js';
+import { esFromTail, insertLargest, largestDescendingInto, tailSize, varFromTail } from './tail-risk.js';
 import { I32, V128, get, name, section, set, simd, tee, uleb, vec } from './wasm-assembler.js';
 
 /** Above this many underlyings the unrolled body gets large; dgvLosses (JS) is used instead. */
@@ -235,19 +235,7 @@ export function largestWithHint(losses: Float64Array, n: number, k: number, hint
     if (x >= hint) cand[c++] = x;
   }
   if (c < k) return false;
-  let floor = -Infinity;
-  top.fill(-Infinity, 0, k);
-  for (let i = 0; i < c; i++) {
-    const x = cand[i] as number;
-    if (!(x > floor)) continue;
-    let j = k - 1;
-    while (j > 0 && (top[j - 1] as number) < x) {
-      top[j] = top[j - 1] as number;
-      j--;
-    }
-    top[j] = x;
-    floor = top[k - 1] as number;
-  }
+  insertLargest(cand, c, top, k);
   return true;
 }
 
