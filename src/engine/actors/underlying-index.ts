@@ -13,17 +13,18 @@ export class UnderlyingIndex<K = string> {
   readonly #byUnderlying = new Map<string, Set<K>>();
   readonly #byPortfolio = new Map<K, Set<string>>();
   /**
-   * The same holders as arrays, replaced (never edited) on every change: a tick walks one of them
-   * for every portfolio holding its underlying, thousands of times a second, and an array walks
-   * several times faster than a Set; copy-on-write keeps a walk valid while the actors it reaches
-   * change the index (a fill reindexes its portfolio).
+   * The same holders as arrays, never edited: a tick walks one of them for every portfolio holding
+   * its underlying, thousands of times a second, and an array walks several times faster than a
+   * Set; an array that is never edited keeps a walk valid while the actors it reaches change the
+   * index (a fill reindexes its portfolio). A change drops the underlying's array and the next read
+   * builds a new one, so adding N portfolios costs O(N), not the O(N²) of a copy per change.
    */
   readonly #holders = new Map<string, readonly K[]>();
 
   add(underlying: string, portfolioId: K): void {
     let ids = this.#byUnderlying.get(underlying);
     if (!ids) this.#byUnderlying.set(underlying, (ids = new Set()));
-    if (!ids.has(portfolioId)) this.#holders.set(underlying, [...(this.#holders.get(underlying) ?? []), portfolioId]);
+    if (!ids.has(portfolioId)) this.#holders.delete(underlying);
     ids.add(portfolioId);
     let mine = this.#byPortfolio.get(portfolioId);
     if (!mine) this.#byPortfolio.set(portfolioId, (mine = new Set()));
@@ -33,12 +34,8 @@ export class UnderlyingIndex<K = string> {
   remove(underlying: string, portfolioId: K): void {
     const ids = this.#byUnderlying.get(underlying);
     if (ids?.delete(portfolioId)) {
-      if (ids.size === 0) {
-        this.#byUnderlying.delete(underlying);
-        this.#holders.delete(underlying);
-      } else {
-        this.#holders.set(underlying, (this.#holders.get(underlying) ?? []).filter((x) => x !== portfolioId));
-      }
+      this.#holders.delete(underlying);
+      if (ids.size === 0) this.#byUnderlying.delete(underlying);
     }
     const mine = this.#byPortfolio.get(portfolioId);
     if (mine?.delete(underlying) && mine.size === 0) this.#byPortfolio.delete(portfolioId);
@@ -71,7 +68,13 @@ export class UnderlyingIndex<K = string> {
    * order they were added.
    */
   holdersOf(underlying: string): readonly K[] {
-    return this.#holders.get(underlying) ?? NO_HOLDERS;
+    const built = this.#holders.get(underlying);
+    if (built !== undefined) return built;
+    const ids = this.#byUnderlying.get(underlying);
+    if (ids === undefined) return NO_HOLDERS;
+    const holders = [...ids];
+    this.#holders.set(underlying, holders);
+    return holders;
   }
 
   /** The underlyings a portfolio is indexed under. */
