@@ -88,11 +88,9 @@ export class SweepLoop {
     // Before any record offset is read: the event loop frees a replaced record only once every
     // worker that was busy then has finished a pass (sweep-book.ts).
     Atomics.store(w32, w + WORKER.BUSY, 1);
-    if (this.legStore.byteLength !== this.#store32.byteLength) {
-      this.#store32 = new Int32Array(this.legStore, 0, this.legStore.byteLength >> 2);
-      this.#store64 = new Float64Array(this.legStore, 0, this.legStore.byteLength >> 3);
-    }
-    const s32 = this.#store32, spots = this.#v.spots, tickTs = this.#v.tickTs, spotSeq = this.#v.spotSeq;
+    this.#fitViews();
+    let s32 = this.#store32;
+    const spots = this.#v.spots, tickTs = this.#v.tickTs, spotSeq = this.#v.spotSeq;
     const now = this.#v.m64[MARKET_NOW_F64] as number;
     const nBooks = Atomics.load(m32, MARKET.N_BOOKS);
     const batch = this.#batch, nShards = this.shared.nShards, refresh = this.shared.marginRefreshMs;
@@ -101,6 +99,8 @@ export class SweepLoop {
       const i = slot * BOOK_I32_STRIDE, f = slot * BOOK_F64_STRIDE;
       const rec = Atomics.load(b32, i + BOOK_I32.REC);
       if (rec === 0) continue;
+      // A record written after this pass began may lie where the store grew meanwhile.
+      if (rec >= s32.byteLength) s32 = this.#fitViews();
       const gen = Atomics.load(b32, i + BOOK_I32.GEN);
       const valuedSeq = b32[i + BOOK_I32.VALUED_SEQ] as number;
       const r32 = rec >> 2;
@@ -148,6 +148,18 @@ export class SweepLoop {
     this.#watchedQueued = false;
     Atomics.add(this.#v.m32, MARKET.NOTIFY, 1);
     Atomics.notify(this.#v.m32, MARKET.NOTIFY);
+  }
+
+  /**
+   * Views over the leg store as long as it is now (it grows on the event loop, never moves);
+   * fixed-length views are faster than length-tracking ones, so they are rebuilt on growth.
+   */
+  #fitViews(): Int32Array {
+    if (this.legStore.byteLength !== this.#store32.byteLength) {
+      this.#store32 = new Int32Array(this.legStore, 0, this.legStore.byteLength >> 2);
+      this.#store64 = new Float64Array(this.legStore, 0, this.legStore.byteLength >> 3);
+    }
+    return this.#store32;
   }
 
   /** Values the batch; a refused batch book by book. */
