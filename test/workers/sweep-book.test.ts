@@ -12,7 +12,9 @@ import { syntheticScenarioSet } from '../../src/engine/risk/realtime-scenarios.j
 import { recordLayout, viewTask } from '../../src/workers/risk-pool/leg-store-layout.js';
 import { LegStore } from '../../src/workers/risk-pool/leg-store.js';
 import { LegStoreTaskRunner } from '../../src/workers/risk-pool/leg-store-task.js';
-import { SweepBook } from '../../src/workers/risk-pool/sweep-book.js';
+import { Engine } from '../../src/engine/runtime/engine.js';
+import type { RiskCalculator } from '../../src/engine/runtime/risk-calculator.js';
+import { SweepBook, sweepPort } from '../../src/workers/risk-pool/sweep-book.js';
 import { groupSpotIdI32 } from '../../src/workers/risk-pool/sweep-layout.js';
 import { SweepLoop } from '../../src/workers/risk-pool/sweep-loop.js';
 import { held, option, stock } from '../fixtures/books.js';
@@ -191,5 +193,44 @@ describe('risk sweep (in this thread)', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(told.sort()).toEqual([a, b, b].sort());
     book.stop();
+  });
+});
+
+describe('engine over an in-thread sweep (passes run by the test)', () => {
+  /** The engine's calculator: the real shared book, whose worker pass the test runs by hand. */
+  function inThreadSweep() {
+    const { book, pass } = setup();
+    const calculator: RiskCalculator = {
+      varConfidence: 0.95, esConfidence: 0.975, capacity: 1,
+      recalculate: () => Promise.reject(new Error('this calculator only sweeps')),
+      stats: () => ({ threads: 0, utilization: 0, queueSize: 0, completedTasks: 0, recalculations: book.counters().recalculations }),
+      close: async () => { book.stop(); },
+      openSweep: () => sweepPort(book, async () => { book.stop(); }),
+    };
+    return { calculator, pass };
+  }
+
+  it('tells a watched portfolio\'s subscribers of new figures even when a read took them in first', async () => {
+    const { calculator, pass } = inThreadSweep();
+    const engine = new Engine({ calculator, clock: { nowMs: () => NOW_MS }, rate: RATE, tickGuard: { maxSkewMs: Infinity } });
+    try {
+      expect((await engine.createPortfolio({ portfolioId: 'W', cash: 1e6, positions: [{ instrument: 'AAA', qty: 100 }] }, 't')).ok).toBe(true);
+      engine.watchRisk('W', 1);
+      const told: number[] = [];
+      engine.onEvent((e) => { if (e.type === 'risk') told.push(e.risk.greeks.delta); });
+      engine.tick('AAA', 100, 1);
+      pass();
+      // A REST read between the worker's publication and the event loop's wake-up.
+      expect(engine.getRisk('W')?.greeks.delta).toBe(100);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(told).toEqual([100]);
+      // And nothing twice: the next wake-up with nothing new tells no one.
+      engine.tick('AAA', 100.5, 2);
+      pass();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(told).toEqual([100, 100]);
+    } finally {
+      await engine.close();
+    }
   });
 });

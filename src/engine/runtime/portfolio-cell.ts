@@ -66,6 +66,8 @@ export interface PortfolioCell {
 
   /** Results of its book read so far (sweep-driver.ts): newer figures have a larger count. */
   sweepTaken: number;
+  /** The newest of those its risk subscribers were told of (sweep-driver.ts). */
+  sweepPublished: number;
 
   // ---- risk snapshots (risk-snapshots.ts) ----
   seq: number;
@@ -102,6 +104,7 @@ export function newPortfolioCell(state: PortfolioState, w: CellWiring): Portfoli
     holdingsFrom: undefined,
     holdingsArray: [],
     sweepTaken: 0,
+    sweepPublished: 0,
     seq: 0,
     lastMarginMs: -Infinity,
     lastMargin: 0,

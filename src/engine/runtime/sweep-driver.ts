@@ -115,9 +115,18 @@ export class SweepDriver implements RiskDriver {
     void this.#sweep.close();
   }
 
+  /**
+   * A watched cell has new figures: bring them in and tell the listeners, unless they were told of
+   * these already. A read (REST, a pre-trade check) may have brought them in first; they are still
+   * news to the subscribers, so publishing keeps its own count.
+   */
   readonly #onWatched = (slot: number): void => {
     const cell = this.#cells[slot];
-    if (cell !== undefined && this.#take(cell, slot)) this.host.publish(cell);
+    if (cell === undefined) return;
+    this.#take(cell, slot);
+    if (cell.sweepTaken <= cell.sweepPublished) return;
+    cell.sweepPublished = cell.sweepTaken;
+    this.host.publish(cell);
   };
 
   #take(cell: PortfolioCell, slot: number): boolean {

@@ -22,7 +22,7 @@ import { riskPoolErrors } from './errors.js';
 import { type RiskPoolOptions, normaliseRiskPoolOptions } from './risk-pool-options.js';
 import { LegStore } from './leg-store.js';
 import type { RiskTask, RiskWorkerData } from './risk-protocol.js';
-import { SweepBook } from './sweep-book.js';
+import { SweepBook, sweepPort } from './sweep-book.js';
 
 /** A shard whose worker died is handed to a new one after this pause (a worker that dies at once cannot spin the pool). */
 const RESTART_DELAY_MS = 50;
@@ -194,21 +194,7 @@ export function createRiskPool(options: RiskPoolOptions): RiskPool {
           },
         );
       for (let shard = 0; shard < o.threads; shard++) s.running.push(runShard(shard));
-      return {
-        addBook: (id) => book.addBook(id),
-        setBook: (slot, holdings, rate, nowMs) => book.setBook(slot, holdings, rate, nowMs),
-        setSpot: (symbol, price, ts, nowMs) => book.setSpot(symbol, price, ts, nowMs),
-        setNow: (nowMs) => book.setNow(nowMs),
-        watch: (slot, delta) => book.watch(slot, delta),
-        watchAll: (delta) => book.watchAll(delta),
-        results: (slot) => book.results(slot),
-        read: (slot) => book.read(slot),
-        failures: (slot) => book.failures(slot),
-        start: (onWatched) => book.start(onWatched),
-        get recalculations() { return book.counters().recalculations; },
-        get failed() { return book.counters().failed; },
-        close: () => closeSweep(),
-      };
+      return sweepPort(book, closeSweep);
     },
     sweepThreads() {
       return sweep?.pool.threads ?? [];

@@ -331,3 +331,22 @@ export class SweepBook implements Pick<RiskSweep, Exclude<keyof RiskSweep, 'clos
   listenerErrors = 0;
   lastListenerError: unknown = undefined;
 }
+
+/** The engine's port (risk-sweep.ts) over a shared book; `close` stops whatever runs its workers. */
+export function sweepPort(book: SweepBook, close: () => Promise<void>): RiskSweep {
+  return {
+    addBook: (id) => book.addBook(id),
+    setBook: (slot, holdings, rate, nowMs) => book.setBook(slot, holdings, rate, nowMs),
+    setSpot: (symbol, price, ts, nowMs) => book.setSpot(symbol, price, ts, nowMs),
+    setNow: (nowMs) => book.setNow(nowMs),
+    watch: (slot, delta) => book.watch(slot, delta),
+    watchAll: (delta) => book.watchAll(delta),
+    results: (slot) => book.results(slot),
+    read: (slot) => book.read(slot),
+    failures: (slot) => book.failures(slot),
+    start: (onWatched) => book.start(onWatched),
+    get recalculations() { return book.counters().recalculations; },
+    get failed() { return book.counters().failed; },
+    close,
+  };
+}
