@@ -18,6 +18,7 @@ import { sql as counterparty } from './0017-counterparty.js';
 import { sql as complianceReports } from './0018-compliance-reports.js';
 import { sql as gdpr } from './0019-gdpr.js';
 import { sql as retentionRuns } from './0020-retention-runs.js';
+import { sql as partitions } from './0021-partitions.js';
 
 export interface Migration {
   /** Applied in increasing order; never renumber or edit one that has shipped, add a new one. */
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: 'compliance-reports', sql: complianceReports },
   { version: 19, name: 'gdpr', sql: gdpr },
   { version: 20, name: 'retention-runs', sql: retentionRuns },
+  { version: 21, name: 'partitions', sql: partitions },
 ];
