@@ -26,7 +26,7 @@ import { ENGINE_DEFAULTS } from './engine-defaults.js';
 import type {
   CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, HeldTicksView, OrderOutcome, OwnerHalt, PortfolioView, ReplaceRequest, TickBandChange, TickStatus,
 } from './engine-api.js';
-import { type EventJournal, type JournalEntry, isDurableEvent } from './journal-port.js';
+import { type EventJournal, type JournalEntry, isDurableEvent, isPartitionMoved } from './journal-port.js';
 import type { OrderArchive } from './order-archive.js';
 import { type AskResult, OrderHistory } from './order-history.js';
 import { newPortfolioCell, type CellWiring, type Pending, type PortfolioCell } from './portfolio-cell.js';
@@ -179,7 +179,7 @@ export class Engine implements EngineApi {
     this.#risk = sweep
       ? new SweepDriver({ sweep, clock, rate, log }, {
         take: (cell, out, tickTs, computedAtMs, doneMs) => this.#snapshots.take(cell, out, tickTs, computedAtMs, doneMs),
-        publish: (cell) => this.#emit(cell.riskEvent),
+        publish: (cell) => { if (!cell.released) this.#emit(cell.riskEvent); },
       })
       : new RecalcPump({
         calculator, clock, log, marginRefreshMs,
@@ -189,7 +189,7 @@ export class Engine implements EngineApi {
         isPriced: (cell) => this.#router.isPriced(cell),
         computed: (cell, out, tickTs, computedAtMs, doneMs) => {
           this.#snapshots.take(cell, out, tickTs, computedAtMs, doneMs);
-          this.#emit(cell.riskEvent);
+          if (!cell.released) this.#emit(cell.riskEvent);
         },
       });
     this.#orders = new OrderHistory(
@@ -243,12 +243,52 @@ export class Engine implements EngineApi {
     // The halt is in the portfolio's mailbox before this returns (setTradingState delivers at once),
     // so no order of the new portfolio can be handled before it.
     const halted = blocked ? this.setTradingState(req.portfolioId, 'halted', SANCTIONS_BLOCK_ACTOR, 'SANCTIONS') : undefined;
-    if (committed) await committed;
+    if (committed) {
+      try {
+        await committed;
+      } catch (err) {
+        if (!isPartitionMoved(err)) throw err;
+        // Its partition is not (or no longer) this engine's: the portfolio was never created.
+        this.release([req.portfolioId]);
+        return failure('PARTITION_MOVING', `portfolio ${req.portfolioId} belongs to a partition that is moving to another engine; nothing was done: send it again`);
+      }
+    }
     if (halted) {
       const h = await halted;
       if (!h.ok) this.#log('error', 'a blocked customer\'s new portfolio could not be halted', { portfolioId: req.portfolioId, ownerId: req.ownerId, code: h.code, message: h.message });
     }
     return ok({ portfolioId: req.portfolioId });
+  }
+
+  /**
+   * Portfolios rebuilt from the database join this engine (their partition was taken here:
+   * docs/SCALE-OUT.md), with their recent orders and fills for the history. A portfolio already
+   * hosted is left as it is.
+   */
+  adopt(states: readonly PortfolioState[], history?: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] }): void {
+    for (const state of states) if (!this.#portfolios.has(state.portfolioId)) this.#portfolios.adopt(state);
+    if (history) this.#orders.adopt(history);
+  }
+
+  /**
+   * Portfolios leave this engine (their partition went to another): out of the registry, the tick
+   * index and the risk books at once. A message still in one of their mailboxes is answered
+   * PARTITION_MOVING, as is a change the journal then refuses (its partition is no longer owned).
+   */
+  release(portfolioIds: readonly string[]): void {
+    for (const id of portfolioIds) {
+      const cell = this.#portfolios.remove(id);
+      if (!cell) continue;
+      cell.released = true;
+      this.#router.unindex(cell);
+      this.#risk.forget(cell);
+      const owner = cell.state.ownerId;
+      if (owner !== undefined) {
+        const ids = (this.#byOwner.get(owner) ?? []).filter((x) => x !== id);
+        if (ids.length === 0) this.#byOwner.delete(owner);
+        else this.#byOwner.set(owner, ids);
+      }
+    }
   }
 
   getPortfolio(portfolioId: string): PortfolioView | undefined {
@@ -424,6 +464,11 @@ export class Engine implements EngineApi {
 
   /** Applies one message to one actor and publishes what it did, once it may be told. Never throws. */
   #handle(cell: PortfolioCell, p: Pending): void {
+    // Its partition moved while the message waited: the new owner has the portfolio now.
+    if (cell.released) {
+      p.done?.('moved');
+      return;
+    }
     const before = cell.state;
     const { state, events } = safeHandle(before, p.msg, { nowMs: this.#clock.nowMs(), market: this.#market, ...this.#actorExtras });
     cell.state = state;
@@ -446,9 +491,14 @@ export class Engine implements EngineApi {
     const committed = this.#whenDurable(
       durable ? { kind: 'changed', events, before, after: state, by: p.by ?? 'engine' } : resent ? EVERYTHING : undefined,
     );
-    // The port never rejects (journal-port.ts); if one did, nothing is acknowledged and the process lives.
-    if (committed) committed.then(() => this.#announce(events, p), (err: unknown) => this.#log('error', 'journal refused a commit; its answer is withheld', { error: String(err) }));
-    else this.#announce(events, p);
+    // The journal refuses only a change of a partition this engine no longer owns (journal-port.ts):
+    // nothing is acknowledged, and the sender is told to send it again (PARTITION_MOVING).
+    if (committed) {
+      committed.then(() => this.#announce(events, p), (err: unknown) => {
+        if (isPartitionMoved(err)) p.done?.('moved');
+        else this.#log('error', 'journal refused a commit; its answer is withheld', { error: String(err) });
+      });
+    } else this.#announce(events, p);
   }
 
   /** Tells clients what a message did: order and fill events to subscribers, the reply to its sender. */
@@ -477,7 +527,7 @@ export class Engine implements EngineApi {
     }
   }
 
-  #deliver(cell: PortfolioCell, msg: PortfolioMessage, done?: (events: readonly PortfolioEvent[]) => void, by?: string): boolean {
+  #deliver(cell: PortfolioCell, msg: PortfolioMessage, done?: Pending['done'], by?: string): boolean {
     const accepted = cell.mailbox.enqueue({ msg, ...(done ? { done } : {}), ...(by !== undefined ? { by } : {}) });
     if (!accepted) this.#mailboxRejections++;
     return accepted;
@@ -496,6 +546,7 @@ export class Engine implements EngineApi {
   #refusal(result: AskResult, portfolioId: string): Failure | undefined {
     if (result === 'unknown') return failure('UNKNOWN_PORTFOLIO', `no portfolio ${portfolioId}`);
     if (result === 'busy') return failure('MAILBOX_FULL', `portfolio ${portfolioId} is busy`);
+    if (result === 'moved') return failure('PARTITION_MOVING', `portfolio ${portfolioId} is moving to another engine; nothing was done: send it again`);
     if (result.some((e) => e.type === 'ActorFailed')) return failure('INTERNAL_ERROR', 'the portfolio actor failed and was restarted; the change had no effect');
     return undefined;
   }

@@ -8,7 +8,11 @@ import type { OrderArchive } from './order-archive.js';
 import { TradeHistory } from './trade-history.js';
 
 /** What asking an actor gave: its events, or why it was not asked. */
-export type AskResult = readonly PortfolioEvent[] | 'busy' | 'unknown';
+/**
+ * `moved`: the portfolio's partition went to another engine before the change was durable
+ * (scale-out, docs/SCALE-OUT.md): nothing was acknowledged, and the client may send it again.
+ */
+export type AskResult = readonly PortfolioEvent[] | 'busy' | 'unknown' | 'moved';
 
 type Resent = Extract<PortfolioEvent, { type: 'OrderResent' }>;
 
@@ -26,6 +30,15 @@ export class OrderHistory {
     this.trades = new TradeHistory(limit);
     for (const o of before?.orders ?? []) this.trades.remember(o);
     for (const f of (before?.fills ?? []).slice(-limit)) this.trades.addFill(f);
+  }
+
+  /**
+   * Orders and fills of portfolios that joined this engine (a partition taken), those it does not
+   * know yet: they were made by the partition's previous owner.
+   */
+  adopt(more: { readonly orders: readonly Order[]; readonly fills: readonly Fill[] }): void {
+    for (const o of more.orders) if (this.trades.get(o.orderId) === undefined) this.trades.remember(o);
+    for (const f of more.fills) if (!this.trades.fillsOf(f.orderId).some((x) => x.fillId === f.fillId)) this.trades.addFill(f);
   }
 
   /**
@@ -57,6 +70,7 @@ export class OrderHistory {
     const cid = clientOrderId !== undefined ? { clientOrderId } : {};
     if (result === 'unknown') return reject('UNKNOWN_PORTFOLIO', `no portfolio ${portfolioId}`, cid);
     if (result === 'busy') return reject('MAILBOX_FULL', `portfolio ${portfolioId} is busy: its mailbox is full, retry later`, cid);
+    if (result === 'moved') return reject('PARTITION_MOVING', `portfolio ${portfolioId} is moving to another engine; nothing was done: send it again`, cid);
     const rejected = result.find((e) => e.type === 'OrderRejected');
     if (rejected?.type === 'OrderRejected') {
       return reject(rejected.code, rejected.reason, {

@@ -13,7 +13,7 @@ import type { RecalcOutput } from './risk-calculator.js';
 export interface Pending {
   readonly msg: PortfolioMessage;
   /** Receives the events the message caused, once they may be told (the acknowledgement rule). */
-  readonly done?: (events: readonly PortfolioEvent[]) => void;
+  readonly done?: (events: readonly PortfolioEvent[] | 'moved') => void;
   /** Who sent the message (JWT subject), for the audit trail; `engine` when absent. */
   readonly by?: string;
 }
@@ -76,6 +76,8 @@ export interface PortfolioCell {
   readonly pendingRisk: PendingRisk;
   /** The `risk` event of this portfolio, emitted for every result: its getter reads the newest. */
   readonly riskEvent: EngineEvent;
+  /** Its partition went to another engine (Engine.release): late results of it are dropped. */
+  released: boolean;
 }
 
 /** What a new cell is wired to; shared by every cell of one engine. */
@@ -105,6 +107,7 @@ export function newPortfolioCell(state: PortfolioState, w: CellWiring): Portfoli
     holdingsArray: [],
     sweepTaken: 0,
     sweepPublished: 0,
+    released: false,
     seq: 0,
     lastMarginMs: -Infinity,
     lastMargin: 0,

@@ -70,6 +70,13 @@ export class PortfolioRegistry {
     return cell;
   }
 
+  /** Takes a portfolio's cell out (it left this engine); its known vols stay (they are market facts). */
+  remove(portfolioId: string): PortfolioCell | undefined {
+    const cell = this.#cells.get(portfolioId);
+    this.#cells.delete(portfolioId);
+    return cell;
+  }
+
   /** A new portfolio from a request, adopted; or why the request is refused (nothing changes then). */
   create(req: CreatePortfolioRequest): Result<PortfolioCell> {
     if (this.#cells.has(req.portfolioId)) return failure('PORTFOLIO_EXISTS', `portfolio ${req.portfolioId} already exists`);

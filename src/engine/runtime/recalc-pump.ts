@@ -84,6 +84,9 @@ export class RecalcPump implements RiskDriver {
     this.schedule();
   }
 
+  /** A queued request of a departed portfolio is dropped when its batch is packed (released). */
+  forget(): void {}
+
   /** The pump learns of ticks through their holders (stale). */
   applied(): void {}
 
@@ -117,7 +120,8 @@ export class RecalcPump implements RiskDriver {
       const cellsOf: PortfolioCell[] = [];
       const tickTsOf: number[] = [];
       for (const cell of batch) {
-        if (!this.host.isPriced(cell)) continue; // no figures before every underlying has a price
+        // No figures before every underlying has a price, nor for a portfolio that left this engine.
+        if (cell.released || !this.host.isPriced(cell)) continue;
         // The cell's own input record, refilled: the pool reads inputs synchronously when called
         // (RecalcInput), and a cell is in one recalculation at a time, a retry included. The live
         // price map itself, not a copy, for the same reason.

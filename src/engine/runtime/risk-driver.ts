@@ -15,6 +15,8 @@ export interface RiskDriver {
   routed(): void;
   /** The cell's holdings or limits changed: a risk update follows. */
   changed(cell: PortfolioCell): void;
+  /** The cell's portfolio left this engine (its partition moved): value it no more. */
+  forget(cell: PortfolioCell): void;
   /** The cell's risk is about to be read: bring in its newest figures. */
   pull(cell: PortfolioCell): void;
   /** Risk subscribers of a portfolio came (+1) or went (−1); `*` is every portfolio. */

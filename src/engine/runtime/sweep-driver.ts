@@ -38,7 +38,9 @@ export class SweepDriver implements RiskDriver {
   readonly #clock: Clock;
   readonly #rate: number;
   readonly #log: LogFn;
-  readonly #cells: PortfolioCell[] = [];
+  readonly #cells: (PortfolioCell | undefined)[] = [];
+  /** Slots of portfolios that left (forget), kept for their return. */
+  readonly #freed = new Map<string, number>();
   readonly #slotOf = new Map<string, number>();
   /** Risk subscribers by portfolio id, kept for portfolios that have no book yet too. */
   readonly #watchers = new Map<string, number>();
@@ -81,15 +83,35 @@ export class SweepDriver implements RiskDriver {
     let slot = this.#slotOf.get(id);
     try {
       if (slot === undefined) {
-        slot = this.#sweep.addBook(id);
+        slot = this.#freed.get(id) ?? this.#sweep.addBook(id);
+        this.#freed.delete(id);
         this.#slotOf.set(id, slot);
-        this.#cells[slot] = cell;
         const w = this.#watchers.get(id);
         if (w !== undefined) this.#sweep.watch(slot, w);
       }
+      // A portfolio that comes back (its partition returned) keeps its slot, with its new cell.
+      this.#cells[slot] = cell;
       this.#sweep.setBook(slot, holdingsOf(cell), this.#rate, this.#clock.nowMs());
     } catch (err) {
       this.#log('error', 'portfolio not given to the risk sweep; it gets no figures', { portfolioId: id, error: String(err) });
+    }
+  }
+
+  forget(cell: PortfolioCell): void {
+    const id = cell.state.portfolioId;
+    const slot = this.#slotOf.get(id);
+    if (slot === undefined) return;
+    // The slot stays this portfolio's (the sweep has no removal), emptied: an empty book costs the
+    // workers nothing, and the portfolio gets it back if its partition returns here.
+    const w = this.#watchers.get(id);
+    if (w !== undefined) this.#sweep.watch(slot, -w);
+    this.#slotOf.delete(id);
+    this.#cells[slot] = undefined;
+    this.#freed.set(id, slot);
+    try {
+      this.#sweep.setBook(slot, [], this.#rate, this.#clock.nowMs());
+    } catch (err) {
+      this.#log('error', 'could not empty a departed portfolio\'s risk book', { portfolioId: id, error: String(err) });
     }
   }
 
@@ -151,7 +173,8 @@ export class SweepDriver implements RiskDriver {
       const n = this.#sweep.failures(slot);
       if (n === (this.#failuresSeen.get(slot) ?? 0)) continue;
       this.#failuresSeen.set(slot, n);
-      if (named.length < FAILURES_NAMED) named.push((this.#cells[slot] as PortfolioCell).state.portfolioId);
+      const cell = this.#cells[slot];
+      if (cell !== undefined && named.length < FAILURES_NAMED) named.push(cell.state.portfolioId);
     }
     this.#log('error', 'risk recalculation failed for a portfolio; it keeps its last figures until its inputs are valid', { portfolioIds: named, failedTotal: failed });
   }

@@ -147,6 +147,18 @@ export class TickRouter {
     cell.underlyings = now;
   }
 
+  /** Takes a cell out of the index and the quiet bands (its portfolio left this engine). */
+  unindex(cell: PortfolioCell): void {
+    for (const u of cell.orderBands.keys()) {
+      const rest = (this.#bandHolders.get(u) ?? NO_BAND_HOLDERS).filter((e) => e.cell !== cell);
+      if (rest.length === 0) this.#bandHolders.delete(u);
+      else this.#bandHolders.set(u, rest);
+    }
+    cell.orderBands = new Map();
+    for (const u of cell.underlyings) this.#index.remove(u, cell);
+    cell.underlyings = new Set();
+  }
+
   /** What a tick the guard let through does: the last price, then every cell that holds it. */
   #apply(symbol: string, price: number, ts: number): void {
     this.#ticks++;
