@@ -8,7 +8,10 @@ import type { LogLevel } from './engine/log.js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from './engine/cluster/partitions.js';
+import { CLUSTER_DEFAULTS } from './persistence/cluster/cluster-defaults.js';
 import { CLIENT_ORDER_IDS_DEFAULTS } from './engine/actors/client-order-ids.js';
 import { LEVERAGE_POLICY_DEFAULTS, MAX_CONFIGURABLE_LEVERAGE, type LeveragePolicy } from './engine/limits/risk-limits.js';
 import { TICK_GUARD_DEFAULTS } from './engine/market/tick-guard.js';
@@ -239,6 +242,29 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: int(2, 200).default(DATABASE_DEFAULTS.poolSize),
   /** Redis for the BullMQ queues; without it they run on PostgreSQL (the same database). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /**
+   * Scale-out (docs/SCALE-OUT.md). ENGINE_ID names this engine among those sharing the database
+   * (default host:pid); two live engines with one id are refused.
+   */
+  ENGINE_ID: z.string().regex(/^[A-Za-z0-9_.:@-]{1,200}$/, 'letters, digits and _ . : @ -, at most 200').optional(),
+  /** Partitions the portfolios are spread over; fixed for a database (a start with another count is refused). */
+  PARTITIONS: int(1, MAX_PARTITIONS).default(DEFAULT_PARTITIONS),
+  /**
+   * How long a frozen or cut-off engine keeps its partitions: its ownership session's
+   * idle_session_timeout and tcp_user_timeout, ms (a heartbeat every third of it keeps a live one).
+   */
+  CLUSTER_SESSION_TIMEOUT_MS: int(500, 600_000).default(CLUSTER_DEFAULTS.sessionTimeoutMs),
+  /** How often each engine reads the partition map and the live engines, ms (a NOTIFY wakes it sooner). */
+  CLUSTER_POLL_MS: int(20, 60_000).default(CLUSTER_DEFAULTS.pollMs),
+  /** How long a message for a partition without an owner waits for one before PARTITION_MOVING, ms. */
+  CLUSTER_MOVE_WAIT_MS: int(0, 60_000).default(CLUSTER_DEFAULTS.moveWaitMs),
+  /** The secret engines of a deployment present to each other on their internal link (at least 16 characters). */
+  CLUSTER_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * Where the other engines reach this one (ws://host:port), when it is not HOST:PORT as seen from
+   * them (a container, HOST=0.0.0.0).
+   */
+  CLUSTER_ENDPOINT: z.string().regex(/^wss?:\/\/[^\s/]+$/, 'ws://host:port or wss://host:port').optional(),
   /** Prefix of the queues' names (one per engine deployment sharing a Redis). */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default(QUEUE_DEFAULTS.prefix),
   /** How often each portfolio's newest risk is written behind (persist queue), ms. */
@@ -376,12 +402,24 @@ export interface AppConfig {
   readonly retention: RetentionPeriods;
   /** KYC_REQUIRED, SANCTIONS_SCREENING_ENABLED and AML_MONITORING_ENABLED, resolved against NODE_ENV (COMPLIANCE_DEFAULTS). */
   readonly compliance: ComplianceSwitches;
+  /** Scale-out settings (docs/SCALE-OUT.md); used with DATABASE_URL (the embedded database is one engine). */
+  readonly cluster: ClusterSettings;
   readonly persistence:
     | { readonly mode: 'memory' }
     | {
         readonly mode: 'durable'; readonly databaseUrl?: string; readonly schema: string; readonly poolSize: number; readonly redisUrl?: string; readonly queuePrefix: string;
         readonly riskSnapshotMs: number; readonly marketSnapshotMs: number; readonly reportMinuteUtc: number; readonly amlLargeNotional: number;
       };
+}
+
+export interface ClusterSettings {
+  readonly engineId: string;
+  readonly partitions: number;
+  readonly sessionTimeoutMs: number;
+  readonly pollMs: number;
+  readonly moveWaitMs: number;
+  readonly secret?: string;
+  readonly endpoint?: string;
 }
 
 export interface ComplianceSwitches {
@@ -501,6 +539,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     reports: reports as ReportsConfig,
     retention: retentionPeriodsFromEnv(e),
     compliance: complianceSwitches(e),
+    cluster: Object.freeze({
+      engineId: e.ENGINE_ID ?? `${hostname()}:${process.pid}`, partitions: e.PARTITIONS, sessionTimeoutMs: e.CLUSTER_SESSION_TIMEOUT_MS,
+      pollMs: e.CLUSTER_POLL_MS, moveWaitMs: e.CLUSTER_MOVE_WAIT_MS,
+      ...(e.CLUSTER_SECRET !== undefined ? { secret: e.CLUSTER_SECRET } : {}), ...(e.CLUSTER_ENDPOINT !== undefined ? { endpoint: e.CLUSTER_ENDPOINT } : {}),
+    }),
     persistence: Object.freeze(
       e.PERSISTENCE === 'memory'
         ? { mode: 'memory' as const }
