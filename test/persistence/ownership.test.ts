@@ -185,6 +185,36 @@ describe('partition ownership', () => {
     await waitFor('a sees b gone', () => a.engines().length === 1, 2000);
   });
 
+  it('drops and unlocks fenced partitions at once, then takes them again with a new epoch when they are free', async () => {
+    const ledger = new Ledger();
+    const a = await engine(ledger, 'a');
+    await waitFor('a owns every partition', () => a.stats().owned === N, 5000);
+    a.fenced([3, 4, 999]);
+    expect(a.owns(3) || a.owns(4)).toBe(false);
+    expect(ledger.of('a', 'drop', 'fenced')).toEqual([3, 4]);
+    expect(a.stats().fenced).toBe(2);
+    // Nobody else wants them: released, they are free, and a takes them back (epoch 2).
+    await waitFor('a owns them again', () => a.owns(3) && a.owns(4), 3000);
+    expect((await rows()).filter((r) => r.epoch === 2).map((r) => r.partition)).toEqual([3, 4]);
+    expect(ledger.violations).toEqual([]);
+  });
+
+  it('gives back partitions whose adopt failed, and takes them again later', async () => {
+    const ledger = new Ledger();
+    const hooks = ledger.hooks('a');
+    let failures = 0;
+    const a = await openOwnership({
+      connection: connection(), schema, engineId: 'a', endpoint: 'in-process:a', pollMs: 50,
+      hooks: { ...hooks, adopt: async (g) => { if (failures++ === 0) throw new Error('cannot rebuild now'); await hooks.adopt(g); } },
+    });
+    opened.push(a);
+    await waitFor('a owns every partition on its second try', () => a.stats().owned === N, 5000);
+    expect(failures).toBe(2);
+    // The failed try bumped epochs to 1 and gave the partitions back; the second bumped them to 2.
+    expect((await rows()).every((r) => r.owner === 'a' && r.epoch === 2)).toBe(true);
+    expect(a.stats().takeovers).toBe(N);
+  });
+
   it('takes a killed engine\'s partitions in well under a second', async () => {
     const ledger = new Ledger();
     const a = await engine(ledger, 'a');

@@ -40,6 +40,11 @@ export interface SessionOptions {
    */
   readonly previousPid?: number;
   readonly log: LogFn;
+  /**
+   * Run once the member lock is held, before the engine registers and announces itself: a check
+   * that refuses the engine (the partition count) then leaves no trace the others would act on.
+   */
+  readonly prepare?: (q: pg.Client) => Promise<void>;
 }
 
 export interface SessionEvents {
@@ -80,6 +85,7 @@ export async function openSession(o: SessionOptions, events: SessionEvents): Pro
     const ms = Math.trunc(o.sessionTimeoutMs);
     await client.query(`SET idle_session_timeout = ${ms}; SET idle_in_transaction_session_timeout = ${ms}; SET tcp_user_timeout = ${ms}`);
     await takeMemberLock(client, o);
+    await o.prepare?.(client);
     await client.query(
       `INSERT INTO cluster_engines (engine_id, endpoint, backend_pid, started_at) VALUES ($1, $2, pg_backend_pid(), $3)
        ON CONFLICT (engine_id) DO UPDATE SET endpoint = excluded.endpoint, backend_pid = excluded.backend_pid, started_at = excluded.started_at`,

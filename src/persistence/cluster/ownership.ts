@@ -22,6 +22,7 @@
  * session the lock is already gone on the server: the fence in the journal covers that window).
  */
 import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
 import { planBalance, shareOf } from '../../engine/cluster/partitions.js';
 import { OwnershipError, ownershipErrors } from './ownership-errors.js';
 import { ownershipKeys, type OwnershipKeys } from './ownership-keys.js';
@@ -100,12 +101,11 @@ class Coordinator implements Ownership {
   async start(): Promise<void> {
     let session: OwnershipSession;
     try {
-      session = await this.openSession();
+      session = await this.openSession((q) => ensurePartitionRows(q, this.o.schema, this.partitions));
     } catch (err) {
       throw err instanceof OwnershipError ? err : ownershipErrors.unavailable(err);
     }
     try {
-      await ensurePartitionRows(session, this.o.schema, this.partitions);
       this.setMap(await readPartitionMap(session, this.keys, this.o.sessionTimeoutMs));
     } catch (err) {
       await session.end();
@@ -176,7 +176,7 @@ class Coordinator implements Ownership {
 
   // ---- the session
 
-  private async openSession(): Promise<OwnershipSession> {
+  private async openSession(prepare?: (q: pg.Client) => Promise<void>): Promise<OwnershipSession> {
     const session = await openSession(
       {
         connection: this.o.connection,
@@ -188,6 +188,7 @@ class Coordinator implements Ownership {
         startedAt: this.startedAt,
         ...(this.previousPid !== undefined ? { previousPid: this.previousPid } : {}),
         log: this.o.log,
+        ...(prepare ? { prepare } : {}),
       },
       {
         lost: (s, reason) => this.sessionLost(s, reason),
