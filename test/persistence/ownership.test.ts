@@ -7,6 +7,7 @@
  * drops everything as 'session-lost', reconnects and rejoins with its share.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,6 +121,57 @@ function child(engineId: string, extra: { sessionTimeoutMs?: number; pollMs?: nu
   return { proc, lines, owned, output: () => out };
 }
 
+/**
+ * A TCP relay to the test server whose existing connections can be broken on one side: answers
+ * silenced (what the client sends still reaches the server, the server's answers are swallowed),
+ * or the client's side cut while the server's stays open. Either way the server is not told, so
+ * its session lives on until its own timeout. New connections relay normally.
+ */
+async function oneWayRelay(): Promise<{ port: number; silenceAnswers(): void; cutClientSide(): void; close(): void }> {
+  const target = new URL(SERVER_URL);
+  const pairs: { client: Socket; upstream: Socket }[] = [];
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    const pair = { client, upstream };
+    pairs.push(pair);
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => { if (pairs.includes(pair)) upstream.destroy(); });
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const silenced: Socket[] = [];
+  return {
+    port: (server.address() as { port: number }).port,
+    silenceAnswers() {
+      for (const { client, upstream } of pairs.splice(0)) {
+        upstream.unpipe(client);
+        upstream.removeAllListeners('close');
+        upstream.on('data', () => {});
+        client.removeAllListeners('close');
+        silenced.push(upstream);
+      }
+    },
+    cutClientSide() {
+      for (const { client, upstream } of pairs.splice(0)) {
+        upstream.unpipe(client);
+        upstream.removeAllListeners('close');
+        upstream.on('data', () => {});
+        client.removeAllListeners('close');
+        client.destroy();
+        silenced.push(upstream);
+      }
+    },
+    close() {
+      for (const { client, upstream } of pairs.splice(0)) { client.destroy(); upstream.destroy(); }
+      for (const s of silenced) s.destroy();
+      server.close();
+    },
+  };
+}
+
 describe('partition ownership', () => {
   it('gives every partition to a lone engine, bumping each epoch as it takes it', async () => {
     const ledger = new Ledger();
@@ -213,6 +265,52 @@ describe('partition ownership', () => {
     // The failed try bumped epochs to 1 and gave the partitions back; the second bumped them to 2.
     expect((await rows()).every((r) => r.owner === 'a' && r.epoch === 2)).toBe(true);
     expect(a.stats().takeovers).toBe(N);
+  });
+
+  it('gives up a session whose answers stopped coming, and after a cut the server did not see ends its old session there instead of waiting', async () => {
+    const relay = await oneWayRelay();
+    try {
+      const ledger = new Ledger();
+      const logs: { msg: string; fields: Record<string, unknown> | undefined }[] = [];
+      const via = new URL(SERVER_URL);
+      via.hostname = '127.0.0.1';
+      via.port = String(relay.port);
+      const a = await openOwnership({
+        connection: { connectionString: via.toString(), options: `-c search_path=${quoteSchema(schema)}` },
+        schema, engineId: 'a', endpoint: 'in-process:a', sessionTimeoutMs: 1000, hooks: ledger.hooks('a'),
+        log: (_level, msg, fields) => logs.push({ msg, fields }),
+      });
+      opened.push(a);
+      ledger.engines.set('a', a);
+      await waitFor('a owns every partition', () => a.stats().owned === N, 5000);
+
+      // 1. No answers: the engine gives the session up after sessionTimeoutMs without one.
+      relay.silenceAnswers();
+      const t0 = performance.now();
+      await waitFor('a drops everything as session-lost', () => ledger.of('a', 'drop', 'session-lost').length === N, 3000);
+      const lostMs = performance.now() - t0;
+      expect(a.owns(0) || a.ready()).toBe(false);
+      expect(logs.find((l) => l.msg.startsWith('ownership session lost'))?.fields?.reason).toMatch(/no answer within 1000 ms/);
+      expect(lostMs).toBeGreaterThan(800);
+      await waitFor('a owns every partition again', () => a.stats().owned === N, 3000);
+      console.log(`silent server: session given up ${lostMs.toFixed(0)} ms after the answers stopped (timeout 1000 ms)`);
+
+      // 2. Its end of the connection is cut, the server's is not: the old session still holds the
+      // member lock, and is ended at once rather than after its idle timeout.
+      relay.cutClientSide();
+      const t1 = performance.now();
+      await waitFor('a drops everything again', () => ledger.of('a', 'drop', 'session-lost').length === 2 * N, 3000);
+      await waitFor('a owns every partition again', () => a.stats().owned === N, 3000);
+      const backMs = performance.now() - t1;
+      console.log(`half-open cut: every partition owned again ${backMs.toFixed(0)} ms after the cut (timeout 1000 ms)`);
+      expect(logs.map((l) => l.msg)).toContain('ending this engine\'s previous ownership session, still on the server');
+      expect(backMs).toBeLessThan(750);
+      expect(a.stats()).toMatchObject({ sessionLosses: 2, takeovers: 3 * N });
+      expect((await rows()).every((r) => r.epoch === 3)).toBe(true);
+      expect(ledger.violations).toEqual([]);
+    } finally {
+      relay.close();
+    }
   });
 
   it('takes a killed engine\'s partitions in well under a second', async () => {
