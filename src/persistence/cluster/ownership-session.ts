@@ -112,10 +112,10 @@ async function takeMemberLock(client: pg.Client, o: SessionOptions): Promise<voi
           AND l.classid = hashtext($1)::oid AND l.objid = hashtext($2)::oid`,
       [o.keys.memberClass, o.engineId],
     )).rows[0];
-    if (holder === undefined) continue; // released between the two queries
+    if (holder === undefined && attempt < 40) continue; // released between the two queries
     // Our own previous session, still on the server after we gave it up: end it rather than wait
     // for its timeout (its partitions are dropped here already). At most ~1 s of tries.
-    if (holder.pid === o.previousPid && attempt < 40) {
+    if (holder !== undefined && holder.pid === o.previousPid && attempt < 40) {
       if (attempt === 0) {
         o.log('warn', 'ending this engine\'s previous ownership session, still on the server', { engineId: o.engineId, serverPid: holder.pid });
         await client.query('SELECT pg_terminate_backend($1)', [holder.pid]);
@@ -123,7 +123,10 @@ async function takeMemberLock(client: pg.Client, o: SessionOptions): Promise<voi
       await new Promise((r) => setTimeout(r, 25));
       continue;
     }
-    throw ownershipErrors.engineIdInUse(o.engineId, `${holder.application_name || 'an unnamed client'}, server pid ${holder.pid}${holder.client_addr ? ` from ${holder.client_addr}` : ''}`);
+    throw ownershipErrors.engineIdInUse(
+      o.engineId,
+      holder ? `${holder.application_name || 'an unnamed client'}, server pid ${holder.pid}${holder.client_addr ? ` from ${holder.client_addr}` : ''}` : 'a session not listed in pg_stat_activity',
+    );
   }
 }
 

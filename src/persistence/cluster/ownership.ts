@@ -108,6 +108,9 @@ class Coordinator implements Ownership {
     try {
       this.setMap(await readPartitionMap(session, this.keys, this.o.sessionTimeoutMs));
     } catch (err) {
+      // Refused at start: nothing may reconnect behind the caller's back.
+      this.closing = Promise.resolve();
+      clearTimeout(this.reconnectTimer);
       await session.end();
       this.session = undefined;
       throw err instanceof OwnershipError ? err : ownershipErrors.unavailable(err);
