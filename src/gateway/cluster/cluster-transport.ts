@@ -7,6 +7,7 @@
  * another arrive in the order they were sent, answers included (the frames a forwarded order causes
  * are pushed before its answer).
  */
+import type { TemplatedApp } from 'uWebSockets.js';
 import type { PeerAnswer, PeerPush, PeerRequest } from './peer-messages.js';
 
 /** A request that can not be answered because the link to its peer is down or dropped (retryable). */
@@ -31,6 +32,11 @@ export interface PeerHandler {
 export interface ClusterTransport {
   /** This engine's id. */
   readonly self: string;
+  /**
+   * A transport that listens on the engine's own port (ws-transport.ts) registers its route on the
+   * gateway's uWS app here, before the app listens; a message bus has nothing to attach.
+   */
+  attach?(app: TemplatedApp): void;
   /** Installs the receiving side; called once, before any peer is reached. */
   serve(handler: PeerHandler): void;
   /**

@@ -78,7 +78,7 @@ export const PeerPush = z.discriminatedUnion('t', [
    * Frames (encoded server messages) for a client connection of the receiving gateway, in order.
    * `late`: sent outside any forwarded request (a later fill of an order it placed).
    */
-  z.strictObject({ t: z.literal('frames'), sid: SessionId, frames: z.array(z.instanceof(Uint8Array)).max(10_000), late: z.boolean() }),
+  z.strictObject({ t: z.literal('frames'), sid: SessionId, frames: z.array(z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes' })).max(10_000), late: z.boolean() }),
   /** A client connection of the sending gateway closed: forget its relay session. */
   z.strictObject({ t: z.literal('closed'), sid: SessionId }),
   /** Ticks one engine's feed gave it, to apply here: [symbol, price, ts]. */

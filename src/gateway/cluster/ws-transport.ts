@@ -182,7 +182,15 @@ export class WsClusterTransport implements ClusterTransport {
     return this.links.get(to)?.up === true;
   }
 
-  /** Engines with a link up now. */
+  /** Drops the link to `peer` now, failing what is in flight; the dialing side dials again. */
+  disconnect(peer: string): void {
+    const link = this.links.get(peer);
+    if (link === undefined) return;
+    link.close('disconnected');
+    this.dropped(link, 'disconnected');
+  }
+
+    /** Engines with a link up now. */
   connectedPeers(): string[] {
     return [...this.links.values()].filter((l) => l.up).map((l) => l.peer);
   }
