@@ -188,6 +188,10 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
     return true;
   }
 
+  /**
+   * A tick this engine took, for every other engine to apply: the websocket feed's (ws-handlers.ts
+   * calls it); any other source of ticks on this engine (main.ts's synthetic market) calls it too.
+   */
   tickTaken(symbol: string, price: number, ts: number): void {
     this.ticks.add(symbol, price, ts);
   }
@@ -231,8 +235,10 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
         const t0 = performance.now();
         let answer: PeerAnswer;
         try {
-          const metricsNow = this.ws.metrics?.now() ?? performance.now();
-          answer = await this.o.transport.request(route.owner, { t: 'client', sid, principal: principalToWire(p), msg, arrivedAgoMs: Math.max(0, Math.min(3_600_000, metricsNow - arrivedMs)) }, this.o.requestTimeoutMs);
+          // Clocks of two processes do not compare: the owner is told how long ago the frame arrived here.
+          const m = this.ws.metrics;
+          const arrivedAgoMs = m === undefined ? 0 : Math.max(0, Math.min(3_600_000, m.now() - arrivedMs));
+          answer = await this.o.transport.request(route.owner, { t: 'client', sid, principal: principalToWire(p), msg, arrivedAgoMs }, this.o.requestTimeoutMs);
         } catch (e) {
           if (!(e instanceof PeerUnreachableError)) throw e;
           // In flight when the link dropped: the owner may have taken it, so it is not sent again here.
