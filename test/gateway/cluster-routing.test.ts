@@ -57,6 +57,7 @@ function portfolioIn(p: number, prefix: string): string {
 }
 const P_B = portfolioIn(5, 'pb');
 const P_B2 = portfolioIn(6, 'pb2');
+const P_B3 = portfolioIn(4, 'pb3');
 const P_A = portfolioIn(1, 'pa');
 const P_FREE = portfolioIn(7, 'pf');
 const P_FREE2 = portfolioIn(7, 'pg');
@@ -110,7 +111,7 @@ beforeAll(async () => {
   a.transport.start();
   b.transport.start();
   await until('the link', () => a.transport.linkUp('B') && b.transport.linkUp('A'));
-  for (const id of [P_B, P_B2, P_FREE, P_FREE2]) expect((await b.engine.createPortfolio({ portfolioId: id, cash: 1_000_000 }, 'test')).ok).toBe(true);
+  for (const id of [P_B, P_B2, P_B3, P_FREE, P_FREE2]) expect((await b.engine.createPortfolio({ portfolioId: id, cash: 1_000_000 }, 'test')).ok).toBe(true);
   expect((await a.engine.createPortfolio({ portfolioId: P_A, cash: 1_000_000 }, 'test')).ok).toBe(true);
   // A price for AAA on both engines (through B's feed, which passes it on to A).
   const feed = await login(b, 'feed-b', ['feed'], []);
@@ -217,6 +218,26 @@ describe('subscriptions to a portfolio another engine owns', () => {
     const ack = await trader.request(limitOrder(P_B2));
     expect(await sub.next((m) => m.type === 'order' && m.orderId === ack.orderId)).toMatchObject({ portfolioId: P_B2, status: 'open' });
     expect(await sub.next((m) => m.type === 'risk' && m.portfolioId === P_B2)).toMatchObject({ portfolioId: P_B2 });
+  });
+
+  it('gives a client that trades and watches a remote portfolio each fill once, after its ack, immediate and later fills alike', async () => {
+    const c = await login(a, 'both', ['trader'], [P_B3]);
+    expect(await c.request({ type: 'subscribe', channel: 'orders', portfolioId: P_B3 })).toMatchObject({ type: 'subscribed' });
+    const market = await c.request({ type: 'order', portfolioId: P_B3, clientOrderId: 'm-1', instrument: 'AAA', side: 'buy', qty: 2, orderType: 'market' });
+    expect(market).toMatchObject({ type: 'ack', status: 'filled' });
+    const resting = await c.request({ type: 'order', portfolioId: P_B3, clientOrderId: 'l-1', instrument: 'AAA', side: 'buy', qty: 1, orderType: 'limit', limitPrice: 99 });
+    expect(resting).toMatchObject({ type: 'ack', status: 'open' });
+    const feed = await login(a, 'feed-a2', ['feed'], []);
+    await feed.request({ type: 'tick', symbol: 'AAA', price: 98.5, ts: Date.now() });
+    await c.next((m) => m.type === 'fill' && m.orderId === resting.orderId);
+    // Time for a duplicate to arrive, if one were coming.
+    await new Promise((r) => setTimeout(r, 150));
+    const fillsOf = (orderId: string) => c.received.filter((m) => m.type === 'fill' && m.orderId === orderId);
+    expect(fillsOf(market.orderId)).toHaveLength(1);
+    expect(fillsOf(resting.orderId)).toHaveLength(1);
+    expect(c.received.indexOf(fillsOf(market.orderId)[0]!)).toBeGreaterThan(c.received.indexOf(market));
+    // AAA back at 100 for the tests after this one.
+    await feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
   });
 
   it('refuses a subscription the grants do not cover, and one to a portfolio that exists nowhere', async () => {
