@@ -19,12 +19,12 @@ describe('cluster endpoint', () => {
 describe('move wait', () => {
   it('lets waiters go in arrival order once their route is known, and times out the rest', async () => {
     const w = new MoveWait<string>(10);
-    let route: string | undefined;
+    const known: { route?: string } = {};
     const order: string[] = [];
-    const first = w.wait(() => route, Date.now() + 1000).then((e) => order.push(`first:${JSON.stringify(e)}`));
-    const second = w.wait(() => route, Date.now() + 1000).then((e) => order.push(`second:${JSON.stringify(e)}`));
+    const first = w.wait(() => known.route, Date.now() + 1000).then((e) => order.push(`first:${JSON.stringify(e)}`));
+    const second = w.wait(() => known.route, Date.now() + 1000).then((e) => order.push(`second:${JSON.stringify(e)}`));
     const late = w.wait(() => undefined, Date.now() + 30);
-    route = 'B';
+    known.route = 'B';
     w.recheck();
     await Promise.all([first, second]);
     expect(order).toEqual(['first:{"route":"B"}', 'second:{"route":"B"}']);
