@@ -18,6 +18,17 @@
  * - REST naming a portfolio owned elsewhere is proxied to the owner (rest-proxy.ts).
  *
  * startGateway (server.ts) calls bind() with its handlers' context and the uWS app, then the hooks.
+ * The composition root (main.ts) wires it so:
+ *
+ *   const transport = new WsClusterTransport({ self: ENGINE_ID, secret: CLUSTER_SECRET,
+ *     peers: () => ownership.engines(), onPeersChange: (l) => ownership.onChange(l), log });
+ *   const router = new ClusterRouter({ ownership, transport, moveWaitMs: CLUSTER_MOVE_WAIT_MS,
+ *     maxWaiting: CLUSTER_MOVE_WAIT_MAX, metrics: promClusterMetrics, log });
+ *   const gateway = await startGateway(engine, { ...options, cluster: router });
+ *   transport.start();                       // dials the peers (and again when engines change)
+ *   // the endpoint this engine announces: endpointOf(advertised host, gateway.port, tls) (endpoint.ts)
+ *   // another tick source on this engine: engine.tick(...) then router.tickTaken(symbol, price, ts)
+ *   // shutdown: await router.close(); await transport.close(); await gateway.close();
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { partitionOf } from '../../engine/cluster/partitions.js';
