@@ -54,9 +54,22 @@ export const GATEWAY_ERROR_CODES = [
   'UPGRADE_REQUIRED',
   /** A rate limit was reached: HTTP 429 with Retry-After, or a websocket message refused (rate-limit.ts). */
   'RATE_LIMITED',
+  /**
+   * Scale-out: the portfolio's partition has no reachable owner now (a takeover or handoff is under
+   * way, or the owner's link dropped with the message in flight) and none appeared within
+   * CLUSTER_MOVE_WAIT_MS. Retryable: send the message again (an order with the same clientOrderId,
+   * which the owner answers with the original outcome if it was taken after all).
+   */
+  'PARTITION_MOVING',
 ] as const;
 
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
+
+/**
+ * Codes a client should answer by sending the same message again later (`retryable: true` in
+ * docs/PROTOCOL.md): nothing is wrong with the message, the engine could not take it now.
+ */
+export const RETRYABLE_CODES: ReadonlySet<GatewayErrorCode> = new Set<GatewayErrorCode>(['RATE_LIMITED', 'PARTITION_MOVING']);
 
 export interface GatewayError {
   readonly code: GatewayErrorCode;
@@ -111,6 +124,8 @@ export const errors = {
   tooManySubscriptions: (limit: number) => gatewayError('TOO_MANY_SUBSCRIPTIONS', `at most ${limit} subscriptions per connection`),
   badQuery: (name: string, expected: string) => gatewayError('BAD_QUERY', `query parameter ${name}: expected ${expected}`),
   notReady: (detail: string) => gatewayError('NOT_READY', detail),
+  partitionMoving: (partition: number, waitedMs: number) =>
+    gatewayError('PARTITION_MOVING', `the portfolio's partition ${partition} has no reachable owner (it is moving between engines; waited ${Math.round(waitedMs)} ms): retry, with the same clientOrderId for an order`),
   upgradeRequired: () => gatewayError('UPGRADE_REQUIRED', 'GET /ws opens a websocket: send Upgrade: websocket, Connection: Upgrade and Sec-WebSocket-Key'),
 };
 

@@ -39,6 +39,11 @@ export interface RequestInfo {
   readonly contentType: string;
   readonly contentLength: number | undefined;
   readonly origin: string;
+  /**
+   * Scale-out: the engine that proxied this request to its portfolio's owner (x-cluster-forwarded,
+   * cluster/rest-proxy.ts); a proxied request is never proxied again.
+   */
+  readonly forwardedBy?: string;
 }
 
 /** A path segment's percent-escapes decoded, or undefined when they are not valid UTF-8 escapes. */
@@ -49,6 +54,10 @@ export function decodePathSegment(raw: string): string | undefined {
     return undefined; // URIError: a malformed or overlong escape, or one that is not UTF-8
   }
 }
+
+/** The header a proxying engine sets (cluster/rest-proxy.ts). */
+export const FORWARDED_HEADER = 'x-cluster-forwarded';
+const forwarded = (v: string): { forwardedBy?: string } => (v === '' ? {} : { forwardedBy: v.slice(0, 128) });
 
 /** Copies the request out of uWS; a path parameter that does not decode is the caller's 400. */
 export function readRequest(req: HttpRequest, paramCount: number, requestId: string): RequestInfo | GatewayError {
@@ -70,6 +79,7 @@ export function readRequest(req: HttpRequest, paramCount: number, requestId: str
     contentType: req.getHeader('content-type'),
     contentLength: cl === '' ? undefined : Number(cl),
     origin: req.getHeader('origin'),
+    ...forwarded(req.getHeader(FORWARDED_HEADER)),
   };
 }
 

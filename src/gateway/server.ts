@@ -50,6 +50,7 @@ import type { RestSpan, RestTracer } from './rest-tracing.js';
 import { serveMetrics } from './metrics-route.js';
 import type { Registry } from 'prom-client';
 import type { RealtimeMetrics } from '../metrics/realtime-metrics.js';
+import type { ClusterRouter } from './cluster/cluster-router.js';
 
 /** The gateway could not take its address: the operator's to fix, not a crash report. */
 export class ListenError extends Error {
@@ -143,6 +144,12 @@ export interface GatewayOptions {
    * real-time path measured into `realtime`; absent (METRICS_ENABLED=false): no /metrics, nothing measured.
    */
   readonly metrics?: { readonly registry: Registry; readonly token?: string; readonly realtime: RealtimeMetrics };
+  /**
+   * Scale-out (gateway/cluster/): messages, subscriptions and REST naming a portfolio another engine
+   * owns are routed there, ticks passed on to every engine, and the internal link served on this
+   * app. Absent: this engine owns every portfolio.
+   */
+  readonly cluster?: ClusterRouter;
 }
 
 /** A method and pattern the gateway answers (besides OPTIONS and the 405/404 catch-alls). */
@@ -237,10 +244,12 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     ...(opts.apiKeys ? { apiKeys: opts.apiKeys } : {}),
     ...(opts.revocations ? { revocations: opts.revocations } : {}),
     ...(realtime ? { metrics: realtime } : {}),
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
   };
   // Before subscribing to the engine: a certificate uWS refuses must leave nothing behind.
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls, isNativeUws) : uWS.App();
   const unlisten = engine.onEvent(subs.onEngineEvent);
+  opts.cluster?.bind({ ws: ctx, app });
   // A revoked session's (or API key's) open websockets close at once (the revocation may come from
   // another engine process); so do those told to authenticate again (a close notice, e.reason set).
   const unrevoked = opts.revocations?.onRevoked(guard.timer('session revoked', (e: SessionsEnded) => {
@@ -278,6 +287,8 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
     close: guard.ws('websocket close', (ws: WebSocket<UserData>) => {
       const s = ws.getUserData().session;
       s.markClosed();
+      // Before subs.drop: the router reads the session's subscriptions to give up its upstream watches.
+      opts.cluster?.sessionClosed(s);
       subs.drop(s);
       // A session without a principal never authenticated: it still counts as waiting for auth.
       limits.release(s.ip, s.principal === null);
@@ -475,7 +486,11 @@ export async function startGateway(engine: EngineApi, opts: GatewayOptions): Pro
 
   function finishRest(reply: Reply, route: RouteSpec, info: RequestInfo, principal: Principal, body: Buffer | undefined, span: RestSpan | undefined): Promise<void> {
     const caller: RestCaller = { kind: 'user', sub: principal.sub, method: route.method, pattern: route.pattern };
-    return answer(reply, route.pattern, body, caller, (json) => route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) }), span);
+    const local = (json: unknown) => route.handle({ engine, principal, req: info, body: json, ...(opts.admin ? { admin: opts.admin } : {}) });
+    const cluster = opts.cluster;
+    // Scale-out: a route naming a portfolio owned by another engine gets that engine's answer.
+    const handle = cluster === undefined ? local : async (json: unknown) => (await cluster.rest(route.method, route.pattern, info, json, body)) ?? local(json);
+    return answer(reply, route.pattern, body, caller, handle, span);
   }
 
   /** A route open to anyone: no credential, the same header and body checks as the others. */

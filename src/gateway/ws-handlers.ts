@@ -51,6 +51,22 @@ export interface WsContext {
   readonly counterparties?: CounterpartyScreening;
   /** Orders in, order-to-ack and tick arrivals (metrics on); absent: nothing is measured. */
   readonly metrics?: RealtimeMetrics;
+  /** Scale-out routing (gateway/cluster/): absent, this engine owns every portfolio. */
+  readonly cluster?: MessageRouter;
+}
+
+/**
+ * The seam of scale-out routing (gateway/cluster/cluster-router.ts): asked about every admitted
+ * message before it is handled here.
+ */
+export interface MessageRouter {
+  /**
+   * True when the router took the message: one naming a portfolio this engine does not own, which
+   * it forwards to the owner (who runs it through runMessage) or holds while the partition moves.
+   */
+  take(s: Session, p: Principal, msg: Exclude<ClientMsg, AuthMsg>, arrivedMs: number): boolean;
+  /** A tick this engine took (accepted or held), for every other engine to apply too. */
+  tickTaken(symbol: string, price: number, ts: number): void;
 }
 
 /** What the websocket asks of tokens.ts. */
@@ -115,6 +131,7 @@ export function handleFrame(ctx: WsContext, s: Session, ab: ArrayBuffer, isBinar
 function dispatch(ctx: WsContext, s: Session, p: Principal, msg: Exclude<ClientMsg, AuthMsg>, arrivedMs: number): void {
   const refused = ctx.admission?.(s, p, msg.type) ?? null;
   if (refused !== null) return sendError(s, msg.id, refused);
+  if (ctx.cluster?.take(s, p, msg, arrivedMs) === true) return;
   switch (msg.type) {
     case 'subscribe':
       return handleSubscribe(ctx, s, p, msg);
@@ -129,6 +146,17 @@ function dispatch(ctx: WsContext, s: Session, p: Principal, msg: Exclude<ClientM
     case 'replace':
       return settle(ctx, s, msg.id, 'replaceOrder', handleReplace(ctx, s, p, msg, arrivedMs));
   }
+}
+
+/**
+ * An order, cancel or replace, handled as dispatch would (authorisation included) for a session
+ * that may be a relay of another engine's client (cluster/relay-session.ts); settles once every
+ * reply is sent, and never rejects (a failure is answered as INTERNAL).
+ */
+export function runMessage(ctx: WsContext, s: Session, p: Principal, msg: OrderMsg | CancelMsg | ReplaceMsg, arrivedMs: number): Promise<void> {
+  const run = msg.type === 'order' ? handleOrder(ctx, s, p, msg, arrivedMs) : msg.type === 'cancel' ? handleCancel(ctx, s, p, msg, arrivedMs) : handleReplace(ctx, s, p, msg, arrivedMs);
+  const what = msg.type === 'order' ? 'submitOrder' : msg.type === 'cancel' ? 'cancelOrder' : 'replaceOrder';
+  return run.catch((e: unknown) => engineFailed(ctx, s, msg.id, what, e));
 }
 
 /** Marks a text frame held while authenticating (held frames are ArrayBuffers). */
@@ -265,6 +293,7 @@ function handleTick(ctx: WsContext, s: Session, p: Principal, msg: TickMsg, arri
   const r = ctx.engine.tick(msg.symbol, msg.price, msg.ts);
   if (!r.ok) return sendError(s, msg.id, r);
   ctx.metrics?.tickArrived(msg.ts, arrivedMs);
+  ctx.cluster?.tickTaken(msg.symbol, msg.price, msg.ts);
   // A held tick is always answered (it is rare, and the feed must learn that its price did not
   // count yet); an accepted one only when asked for (an id), so a feed is not flooded with acks.
   if (r.value === 'held') {
