@@ -49,9 +49,14 @@ export type JournalEntry =
     };
 
 export interface EventJournal {
-  /** Resolves once the entry is durable; never rejects (a journal retries until it is). */
+  /**
+   * Resolves once the entry is durable (a journal retries until it is). Rejects only with a
+   * PartitionMovedError (code PARTITION_MOVING, src/engine/cluster/partition-moved-error.ts) when
+   * the entry's portfolio belongs to a partition this engine does not own or stops owning before
+   * the entry is committed: nothing of it is acknowledged. Entries of no portfolio never reject.
+   */
   record(entry: JournalEntry): Promise<void>;
-  /** Resolves once everything recorded so far is durable. */
+  /** Resolves once everything recorded so far is settled: durable, or rejected (its partition moved). */
   flush(): Promise<void>;
 }
 
