@@ -19,7 +19,7 @@ export interface PersonalRecords {
   sessions(userId: string): Promise<SessionRow[]>;
   trading(userId: string): Promise<{ portfolios: string[]; orders: OrderRow[]; fills: FillRow[] }>;
   amlAlerts(userId: string): Promise<AmlAlertRow[]>;
-  /** The newest `limit` entries whose actor or entity is the person, oldest first. */
+  /** The newest `limit` entries whose actor or entity is the person, oldest first (by time; `seq` is within its chain). */
   audit(userId: string, limit: number): Promise<AuditRow[]>;
 }
 
@@ -60,8 +60,10 @@ export class PgPersonalRecords implements PersonalRecords {
 
   async audit(userId: string, limit: number): Promise<AuditRow[]> {
     const r = await this.pool.query<{ seq: string; at_us: string; actor: string; action: string; entity_type: string; entity_id: string; ip: string | null }>(
-      `SELECT * FROM (SELECT seq, at_us, actor, action, entity_type, entity_id, after->>'ip' AS ip FROM audit_log
-         WHERE actor = $1 OR entity_id = $1 ORDER BY seq DESC LIMIT $2) newest ORDER BY seq`, [userId, limit]);
+      // The trail is several chains (a partition's, the control chain: migration 0021), each with
+      // its own seq: time orders entries across them (then chain and seq, for a stable order).
+      `SELECT * FROM (SELECT chain, seq, at_us, actor, action, entity_type, entity_id, after->>'ip' AS ip FROM audit_log
+         WHERE actor = $1 OR entity_id = $1 ORDER BY at_us DESC, chain DESC, seq DESC LIMIT $2) newest ORDER BY at_us, chain, seq`, [userId, limit]);
     return r.rows.map((a) => ({ seq: Number(a.seq), at: new Date(Number(a.at_us) / 1000).toISOString(), actor: a.actor, action: a.action, entityType: a.entity_type, entityId: a.entity_id, ip: a.ip }));
   }
 }

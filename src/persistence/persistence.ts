@@ -1,7 +1,8 @@
 /**
  * Opens everything durable the engine needs at start, in the order recovery requires: the
- * database, its migrations, then the actors' states as the journal last committed them, then
- * the journal itself (continuing the audit chain).
+ * database, its migrations, the partitions (created once, then all taken by this engine: it is
+ * the only writer, embedded or behind the writer lock), the journal (projecting what was
+ * committed, then continuing each partition's sequence and audit chain), then the actors' states.
  */
 import type { AmlRuleParams } from '../engine/compliance/aml/rule-defaults.js';
 import { CLIENT_ORDER_IDS_DEFAULTS } from '../engine/actors/client-order-ids.js';
@@ -14,6 +15,9 @@ import { startQueueWorkers, type QueueWorkersOptions } from '../workers/queue-jo
 import { startQueueThread, type QueueThreadStatus } from '../workers/queue-jobs/queue-worker-thread.js';
 import { openDatabase, type Database } from './database.js';
 import { openQueues, type Queues } from './queues.js';
+import { hostname } from 'node:os';
+import { DEFAULT_PARTITIONS } from '../engine/cluster/partitions.js';
+import { ensurePartitions, ownAll } from './cluster/single-owner-rows.js';
 import { journalAuditSink, PgJournal, type JournalStats } from './journal.js';
 import { migrate } from './migrate.js';
 import { pgOrderArchive } from './order-archive.js';
@@ -58,6 +62,12 @@ export interface PersistenceOptions {
   readonly onWriterLost?: (err: Error) => void;
   /** Told each journal commit's round trip in seconds (metrics); absent: only the journal's own figures. */
   readonly journalCommitSeconds?: { observe(seconds: number): void };
+  /** ENGINE_ID: names this engine as the partitions' owner (default host:pid). */
+  readonly engineId?: string;
+  /** PARTITIONS (default DEFAULT_PARTITIONS): fixed for the life of a database; another count is refused (PARTITIONS_MISMATCH). */
+  readonly partitions?: number;
+  /** Told the partitions a journal commit found fenced (another engine took them: PgJournal's onFenced). */
+  readonly onFenced?: (partitions: readonly number[]) => void;
 }
 
 export interface Persistence {
@@ -120,8 +130,17 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     } catch (err) {
       opts.log('warn', 'persist queue not drained at start; its jobs continue in the background', { error: (err as Error).message });
     }
-    // Opening the journal projects what the last run committed, so the tables are complete.
-    const journal = await PgJournal.open(db.pool, { log: opts.log, namedStatements: db.kind === 'external', ...(opts.journalCommitSeconds ? { commitSeconds: opts.journalCommitSeconds } : {}) });
+    // This engine owns every partition: taking them bumps their epochs first (a commit of a
+    // previous owner still in flight is fenced), then opening the journal projects what was
+    // committed, so the tables and the chain heads `own` reads are complete.
+    const partitions = opts.partitions ?? DEFAULT_PARTITIONS;
+    await ensurePartitions(db.pool, partitions);
+    const grants = await ownAll(db.pool, opts.engineId ?? `${hostname()}:${process.pid}`, null, partitions);
+    const journal = await PgJournal.open(db.pool, {
+      log: opts.log, namedStatements: db.kind === 'external', partitions,
+      ...(opts.journalCommitSeconds ? { commitSeconds: opts.journalCommitSeconds } : {}), ...(opts.onFenced ? { onFenced: opts.onFenced } : {}),
+    });
+    await journal.own(grants);
     const nowMs = opts.clock?.nowMs() ?? Date.now();
     const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs));
     const history = await loadRecentHistory(db.pool, opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit);

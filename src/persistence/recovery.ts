@@ -68,17 +68,38 @@ export function orderFromRow(r: OrderRow): Order {
 }
 
 /**
+ * Which portfolios to load: those of the owned partitions (portfolio_partition, migration 0021,
+ * is partitionOf in SQL). A takeover rebuilds only the partitions it took; a start that owns
+ * everything passes no scope.
+ */
+export interface PartitionScope {
+  /** The deployment's partition count. */
+  readonly partitions: number;
+  readonly owned: readonly number[];
+}
+
+/** A WHERE condition on `column` for the scope, with its parameters numbered from `from`. */
+function scopeWhere(scope: PartitionScope | undefined, column: string, from: number): { sql: string; params: unknown[] } {
+  if (!scope) return { sql: 'true', params: [] };
+  return { sql: `portfolio_partition(${column}, $${from}) = ANY($${from + 1}::int[])`, params: [scope.partitions, [...scope.owned]] };
+}
+
+/**
  * The actors' states. `clientOrderIdsSinceMs`: orders accepted from then on (engine clock minus
  * the clientOrderId window), with the open ones, are what each actor remembers of the
- * clientOrderIds it accepted (client-order-ids.ts); by default only the open ones.
+ * clientOrderIds it accepted (client-order-ids.ts); by default only the open ones. `scope`: only
+ * the portfolios of these partitions (a takeover); without it, every portfolio.
  */
-export async function loadPortfolioStates(pool: pg.Pool, clientOrderIdsSinceMs = Infinity): Promise<PortfolioState[]> {
+export async function loadPortfolioStates(pool: pg.Pool, clientOrderIdsSinceMs = Infinity, scope?: PartitionScope): Promise<PortfolioState[]> {
+  const p1 = scopeWhere(scope, 'p.portfolio_id', 1);
+  const p2 = scopeWhere(scope, 'portfolio_id', 1);
+  const p3 = scopeWhere(scope, 'portfolio_id', 2);
   const [portfolios, positions, orders] = await Promise.all([
     pool.query<PortfolioRow>(`SELECT p.portfolio_id, p.owner_id, p.trading_state_reason, p.cash, p.closed_realised_pnl, p.trading_state, p.next_order_seq, p.next_fill_seq, l.limits
-                              FROM portfolios p LEFT JOIN risk_limits l USING (portfolio_id) ORDER BY p.portfolio_id`),
-    pool.query<PositionRow>(`SELECT * FROM positions WHERE qty <> 0 ORDER BY portfolio_id, instrument`),
+                              FROM portfolios p LEFT JOIN risk_limits l USING (portfolio_id) WHERE ${p1.sql} ORDER BY p.portfolio_id`, p1.params),
+    pool.query<PositionRow>(`SELECT * FROM positions WHERE qty <> 0 AND ${p2.sql} ORDER BY portfolio_id, instrument`, p2.params),
     // Both arms are indexed (orders_open_by_portfolio, orders_by_created: migration 0010).
-    pool.query<OrderRow>(`SELECT * FROM orders WHERE status = 'open' OR created_ms >= $1 ORDER BY portfolio_id, created_ms, order_id`, [clientOrderIdsSinceMs]),
+    pool.query<OrderRow>(`SELECT * FROM orders WHERE (status = 'open' OR created_ms >= $1) AND ${p3.sql} ORDER BY portfolio_id, created_ms, order_id`, [clientOrderIdsSinceMs, ...p3.params]),
   ]);
   const holdingsOf = groupBy(positions.rows, (r) => r.portfolio_id);
   const ordersOf = groupBy(orders.rows, (r) => r.portfolio_id);
@@ -123,12 +144,13 @@ export interface FillRow {
 
 /**
  * The newest orders and fills, oldest first, for the engine's in-memory history (GET /trades
- * after a restart shows what it showed before).
+ * after a restart shows what it showed before); with `scope`, those of the partitions' portfolios.
  */
-export async function loadRecentHistory(pool: pg.Pool, limit: number): Promise<{ orders: Order[]; fills: Fill[] }> {
+export async function loadRecentHistory(pool: pg.Pool, limit: number, scope?: PartitionScope): Promise<{ orders: Order[]; fills: Fill[] }> {
+  const w = scopeWhere(scope, 'portfolio_id', 2);
   const [orders, fills] = await Promise.all([
-    pool.query<OrderRow>('SELECT * FROM (SELECT * FROM orders ORDER BY updated_ms DESC, order_id DESC LIMIT $1) o ORDER BY updated_ms, order_id', [limit]),
-    pool.query<FillRow>('SELECT * FROM (SELECT * FROM fills ORDER BY ts_ms DESC, fill_id DESC LIMIT $1) f ORDER BY ts_ms, fill_id', [limit]),
+    pool.query<OrderRow>(`SELECT * FROM (SELECT * FROM orders WHERE ${w.sql} ORDER BY updated_ms DESC, order_id DESC LIMIT $1) o ORDER BY updated_ms, order_id`, [limit, ...w.params]),
+    pool.query<FillRow>(`SELECT * FROM (SELECT * FROM fills WHERE ${w.sql} ORDER BY ts_ms DESC, fill_id DESC LIMIT $1) f ORDER BY ts_ms, fill_id`, [limit, ...w.params]),
   ]);
   return {
     orders: orders.rows.map(orderFromRow),

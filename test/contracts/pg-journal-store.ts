@@ -2,13 +2,13 @@
  * The PostgreSQL journal (src/persistence/journal.ts) as a JournalStore for the journal contract:
  * on embedded PGlite, or in a schema of its own on the PostgreSQL server, reached through a relay
  * the contract can cut (pg-fixture.ts). Opened as a start opens it (migrations, then the journal,
- * then the states recovery rebuilds), without the queues, which the port does not involve.
+ * owning every partition, then the states recovery rebuilds), without the queues, which the port does not involve.
  */
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { openDatabase } from '../../src/persistence/database.js';
-import { PgJournal } from '../../src/persistence/journal.js';
 import { migrate } from '../../src/persistence/migrate.js';
 import { loadPortfolioStates } from '../../src/persistence/recovery.js';
+import { openOwningJournal } from '../persistence/journal-fixture.js';
 import { type Backend, newTarget, serverRelay, urlThrough } from '../persistence/pg-fixture.js';
 import type { JournalStore, OpenJournal } from './journal.contract.js';
 
@@ -25,7 +25,7 @@ export function pgJournalStore(backend: Backend): JournalStore {
       const db = await openDatabase({ ...(url !== undefined ? { url } : {}), schema: target.schema, dataDir: target.dataDir, poolSize: 2 });
       try {
         await migrate(db.pool);
-        const journal = await PgJournal.open(db.pool, { namedStatements: db.kind === 'external' });
+        const journal = await openOwningJournal(db.pool, { namedStatements: db.kind === 'external' });
         return {
           journal,
           async restored(sinceMs) {
@@ -34,7 +34,7 @@ export function pgJournalStore(backend: Backend): JournalStore {
           },
           async audit() {
             await journal.project();
-            const rows = await db.pool.query<{ action: string; actor: string; entityId: string }>('SELECT action, actor, entity_id AS "entityId" FROM audit_log ORDER BY seq');
+            const rows = await db.pool.query<{ action: string; actor: string; entityId: string }>('SELECT action, actor, entity_id AS "entityId" FROM audit_log ORDER BY at_us, chain, seq');
             return { records: rows.rows, verified: (await verifyAuditTrail(db.pool)).ok };
           },
           async close() {

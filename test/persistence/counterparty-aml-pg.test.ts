@@ -14,7 +14,8 @@ import { inTimeOrder } from '../../src/engine/compliance/aml/activity.js';
 import { AML_RULE_DEFAULTS } from '../../src/engine/compliance/aml/rule-defaults.js';
 import { pgAmlActivity } from '../../src/persistence/aml-activity.js';
 import { pgAmlAlertStore } from '../../src/persistence/aml-alert-store.js';
-import { PgJournal } from '../../src/persistence/journal.js';
+import type { PgJournal } from '../../src/persistence/journal.js';
+import { openOwningJournal } from './journal-fixture.js';
 import type { AmlFillJob } from '../../src/persistence/queue-payloads.js';
 import { loadRecentHistory } from '../../src/persistence/recovery.js';
 import { pgStoredFills } from '../../src/persistence/stored-fills.js';
@@ -48,7 +49,7 @@ const rulesOf = async (fillId: string): Promise<{ rule: string; severity: string
 describe.each(['server', 'embedded'] as const)('a counterparty country from the order to the AML rules on PostgreSQL (%s)', (kind) => {
   beforeAll(async () => {
     t = await openTestDb(kind);
-    journal = await PgJournal.open(t.db.pool, { namedStatements: kind === 'server' });
+    journal = await openOwningJournal(t.db.pool, { namedStatements: kind === 'server' });
     state = createPortfolioState({ portfolioId: `otc-${kind}`, cash: 1_000_000 });
     await journal.record({ kind: 'created', state, by: 'admin' });
   }, 60_000);

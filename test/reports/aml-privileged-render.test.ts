@@ -60,18 +60,28 @@ describe('privileged-change report', () => {
     expect(isoMicros(1_767_607_200_000_007)).toBe('2026-01-05T10:00:00.000007Z');
   });
 
-  it('says where the chain broke, in JSON and on the CSV\'s first line', () => {
+  it('says which chain broke and where, in JSON and on the CSV\'s first lines', () => {
     const input = {
       from: '2026-01-05', to: '2026-01-05',
-      changes: [{ seq: 3, atUs: 1_767_607_200_000_000, actor: 'ada', action: 'limits.changed' as const, entityType: 'portfolio', entityId: 'P1', before: { maxVar: 1 }, after: { maxVar: 2 } }],
-      chain: { anchor: { seq: 2, hash: 'a'.repeat(64) }, firstSeq: 3, lastSeq: 4, lastHash: null, verdict: { ok: false as const, records: 1, brokenSeq: 4, reason: 'its content does not match its hash (the record was changed)' } },
+      changes: [
+        { chain: -1, seq: 7, atUs: 1_767_607_100_000_000, actor: 'ada', action: 'user.roles.changed' as const, entityType: 'user', entityId: 'u1', before: [], after: [{ role: 'trader' }] },
+        { chain: 17, seq: 3, atUs: 1_767_607_200_000_000, actor: 'ada', action: 'limits.changed' as const, entityType: 'portfolio', entityId: 'P1', before: { maxVar: 1 }, after: { maxVar: 2 } },
+      ],
+      chains: [
+        { chain: -1, anchor: null, firstSeq: 7, lastSeq: 7, lastHash: 'b'.repeat(64), verdict: { ok: true as const, records: 1 } },
+        { chain: 17, anchor: { seq: 2, hash: 'a'.repeat(64) }, firstSeq: 3, lastSeq: 4, lastHash: null, verdict: { ok: false as const, records: 1, brokenSeq: 4, reason: 'its content does not match its hash (the record was changed)' } },
+      ],
     };
     const r = JSON.parse(renderPrivilegedChangesJson(input));
-    expect(r.chain).toEqual({ verified: 'broken', firstSeq: 3, lastSeq: 4, records: 1, anchor: { seq: 2, hash: 'a'.repeat(64) }, lastHash: null, brokenSeq: 4, reason: 'its content does not match its hash (the record was changed)' });
-    expect(r.changes).toEqual([{ seq: 3, at: '2026-01-05T10:00:00.000000Z', actor: 'ada', action: 'limits.changed', category: 'risk_controls', entityType: 'portfolio', entityId: 'P1', before: { maxVar: 1 }, after: { maxVar: 2 } }]);
+    expect(r.verified).toBe('broken');
+    expect(r.chains[0]).toEqual({ chain: -1, verified: 'ok', firstSeq: 7, lastSeq: 7, records: 1, anchor: null, lastHash: 'b'.repeat(64) });
+    expect(r.chains[1]).toEqual({ chain: 17, verified: 'broken', firstSeq: 3, lastSeq: 4, records: 1, anchor: { seq: 2, hash: 'a'.repeat(64) }, lastHash: null, brokenSeq: 4, reason: 'its content does not match its hash (the record was changed)' });
+    expect(r.changes[1]).toEqual({ chain: 17, seq: 3, at: '2026-01-05T10:00:00.000000Z', actor: 'ada', action: 'limits.changed', category: 'risk_controls', entityType: 'portfolio', entityId: 'P1', before: { maxVar: 1 }, after: { maxVar: 2 } });
     const csv = renderPrivilegedChangesCsv(input).split('\r\n');
-    expect(csv[0]).toMatch(/^# chain broken records=1 first_seq=3 last_seq=4 anchor_seq=2 anchor_hash=a{64} last_hash= broken_seq=4 reason="its content/);
-    expect(csv[1]).toBe('seq,at,actor,action,category,entity_type,entity_id,before,after');
-    expect(csv[2]).toBe('3,2026-01-05T10:00:00.000000Z,ada,limits.changed,risk_controls,portfolio,P1,"{""maxVar"":1}","{""maxVar"":2}"');
+    expect(csv[0]).toBe('# audit broken chains=2 records=2 broken_chains=17');
+    expect(csv[1]).toBe(`# chain -1 ok records=1 first_seq=7 last_seq=7 anchor_seq= anchor_hash= last_hash=${'b'.repeat(64)}`);
+    expect(csv[2]).toMatch(/^# chain 17 broken records=1 first_seq=3 last_seq=4 anchor_seq=2 anchor_hash=a{64} last_hash= broken_seq=4 reason="its content/);
+    expect(csv[3]).toBe('chain,seq,at,actor,action,category,entity_type,entity_id,before,after');
+    expect(csv[5]).toBe('17,3,2026-01-05T10:00:00.000000Z,ada,limits.changed,risk_controls,portfolio,P1,"{""maxVar"":1}","{""maxVar"":2}"');
   });
 });

@@ -65,13 +65,16 @@ async function alert(fillId: string, portfolioId: string, rule: string, severity
 }
 
 const audit: AuditRecord[] = [];
-async function audited(chain: AuditChain, atMs: number, actor: string, action: string, entityType: string, entityId: string, before: unknown, after: unknown) {
+/** Appends to a chain: the control chain (-1) unless `chainNo` names a partition's. */
+async function audited(chain: AuditChain, atMs: number, actor: string, action: string, entityType: string, entityId: string, before: unknown, after: unknown, chainNo = -1) {
   const r = chain.append({ atUs: atMs * 1000, actor, action, entityType, entityId, before: toJsonValue(before), after: toJsonValue(after) });
-  audit.push(r);
+  if (chainNo === -1) audit.push(r);
+  else partitionAudit.push(r);
   await db.pool.query(
-    `INSERT INTO audit_log (seq, at_us, actor, action, entity_type, entity_id, before, after, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10)`,
-    [r.seq, r.atUs, r.actor, r.action, r.entityType, r.entityId, JSON.stringify(r.before), JSON.stringify(r.after), r.prevHash, r.hash]);
+    `INSERT INTO audit_log (chain, seq, at_us, actor, action, entity_type, entity_id, before, after, prev_hash, hash) VALUES ($11, $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10)`,
+    [r.seq, r.atUs, r.actor, r.action, r.entityType, r.entityId, JSON.stringify(r.before), JSON.stringify(r.after), r.prevHash, r.hash, chainNo]);
 }
+const partitionAudit: AuditRecord[] = [];
 
 beforeAll(async () => {
   target = newTarget('external');
@@ -229,22 +232,31 @@ describe('privileged-change audit (SOX) from the hash-chained trail', () => {
     await audited(chain, at(DAY, 13), 'ops', 'dead_letter.replayed', 'dead_letter', 'aml:42', { queue: 'aml', jobId: '42' }, { corrected: false }); // 8
     await audited(chain, at(DAY, 14), 'ada', 'sanctions_list.reloaded', 'sanctions_list', 'sdn', { sha256: 'a'.repeat(64) }, { sha256: 'b'.repeat(64) }); // 9
     await audited(chain, at('2026-01-06', 1), 'ada', 'limits.changed', 'portfolio', 'P2', { maxVar: 1 }, { maxVar: 2 }); // 10: after
+    // Partition 7's chain: one record before the period (its anchor), two in it.
+    const p7 = new AuditChain(1, GENESIS_HASH);
+    await audited(p7, at('2026-01-04', 22), 'ada', 'portfolio.created', 'portfolio', 'P7', null, { cash: 1 }, 7); // 7/1: before
+    await audited(p7, at(DAY, 9, 30), 'bob', 'limits.changed', 'portfolio', 'P7', { maxVar: 1 }, { maxVar: 3 }, 7); // 7/2
+    await audited(p7, at(DAY, 9, 45), 'engine', 'fill', 'fill', 'P7-f1', null, { qty: 1 }, 7); // 7/3: not privileged
   });
 
   const req: ReportRequest = { type: 'privileged-changes', from: DAY, to: DAY, format: 'json' };
 
-  it('lists every privileged change of the period with who, when in µs, before and after, and verifies the chain from the record before the period', async () => {
+  it('lists every privileged change of the period of every chain with who, when in µs, before and after, and verifies each chain from its record before the period', async () => {
     const r = JSON.parse((await generate(privilegedChangesReport, req)).text);
-    expect(r.chain).toEqual({ verified: 'ok', firstSeq: 2, lastSeq: 9, records: 8, anchor: { seq: 1, hash: audit[0]!.hash }, lastHash: audit[8]!.hash });
-    expect(r.changes.map((c: { seq: number; action: string }) => [c.seq, c.action])).toEqual([
-      [2, 'user.registered'], [4, 'user.roles.changed'], [5, 'limits.changed'], [7, 'trading_state.changed'], [8, 'dead_letter.replayed'], [9, 'sanctions_list.reloaded'],
+    expect(r.verified).toBe('ok');
+    expect(r.chains).toEqual([
+      { chain: -1, verified: 'ok', firstSeq: 2, lastSeq: 9, records: 8, anchor: { seq: 1, hash: audit[0]!.hash }, lastHash: audit[8]!.hash },
+      { chain: 7, verified: 'ok', firstSeq: 2, lastSeq: 3, records: 2, anchor: { seq: 1, hash: partitionAudit[0]!.hash }, lastHash: partitionAudit[2]!.hash },
+    ]);
+    expect(r.changes.map((c: { chain: number; seq: number; action: string }) => [c.chain, c.seq, c.action])).toEqual([
+      [-1, 2, 'user.registered'], [-1, 4, 'user.roles.changed'], [7, 2, 'limits.changed'], [-1, 5, 'limits.changed'], [-1, 7, 'trading_state.changed'], [-1, 8, 'dead_letter.replayed'], [-1, 9, 'sanctions_list.reloaded'],
     ]);
     expect(r.changes[0]).toEqual({
-      seq: 2, at: '2026-01-05T08:00:00.000000Z', actor: 'u1', action: 'user.registered', category: 'access', entityType: 'user', entityId: 'u1',
+      chain: -1, seq: 2, at: '2026-01-05T08:00:00.000000Z', actor: 'u1', action: 'user.registered', category: 'access', entityType: 'user', entityId: 'u1',
       before: null, after: { grants: [{ role: 'trader', portfolios: [] }] }, // the IP address left out
     });
-    expect(r.changes[2]).toEqual({
-      seq: 5, at: '2026-01-05T10:00:00.000000Z', actor: 'ada', action: 'limits.changed', category: 'risk_controls', entityType: 'portfolio', entityId: 'P1',
+    expect(r.changes[3]).toEqual({
+      chain: -1, seq: 5, at: '2026-01-05T10:00:00.000000Z', actor: 'ada', action: 'limits.changed', category: 'risk_controls', entityType: 'portfolio', entityId: 'P1',
       before: { maxNotional: 'Infinity', maxVar: 100000 }, after: { maxNotional: 'Infinity', maxVar: 50000 },
     });
     expect(JSON.stringify(r)).not.toContain('198.51.100');
@@ -255,25 +267,30 @@ describe('privileged-change audit (SOX) from the hash-chained trail', () => {
       const a = await generate(privilegedChangesReport, { ...req, format });
       const b = await generate(privilegedChangesReport, { ...req, format });
       expect(sha256(b.text)).toBe(sha256(a.text));
-      expect(b.versions).toEqual({ auditFirstSeq: 2, auditLastSeq: 9, auditRecords: 8 });
+      expect(b.versions).toEqual({ auditChains: 2, auditRecords: 10, auditStretches: a.versions.auditStretches });
+      expect(b.versions.auditStretches).toMatch(/^[0-9a-f]{16}$/);
     }
   });
 
   it('says the chain is broken, at which record, when a stored record of the period was changed', async () => {
     await db.pool.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
-    await db.pool.query(`UPDATE audit_log SET after = '{"maxVar": 5000000, "maxNotional": "Infinity"}' WHERE seq = 5`);
+    await db.pool.query(`UPDATE audit_log SET after = '{"maxVar": 5000000, "maxNotional": "Infinity"}' WHERE chain = -1 AND seq = 5`);
     await db.pool.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
     const r = JSON.parse((await generate(privilegedChangesReport, req)).text);
-    expect(r.chain).toEqual({
-      verified: 'broken', firstSeq: 2, lastSeq: 9, records: 3, anchor: { seq: 1, hash: audit[0]!.hash }, lastHash: null,
+    expect(r.verified).toBe('broken');
+    expect(r.chains[0]).toEqual({
+      chain: -1, verified: 'broken', firstSeq: 2, lastSeq: 9, records: 3, anchor: { seq: 1, hash: audit[0]!.hash }, lastHash: null,
       brokenSeq: 5, reason: 'its content does not match its hash (the record was changed)',
     });
-    expect(r.changes.map((c: { seq: number }) => c.seq)).toEqual([2, 4, 5, 7, 8, 9]); // still listed: the reader sees what the trail says now
-    const csv = (await generate(privilegedChangesReport, { ...req, format: 'csv' })).text;
-    expect(csv.split('\r\n')[0]).toContain('# chain broken records=3 first_seq=2 last_seq=9 anchor_seq=1');
-    expect(csv).toContain('broken_seq=5');
+    expect(r.chains[1]).toMatchObject({ chain: 7, verified: 'ok', records: 2 }); // the other chain is unaffected
+    expect(r.changes.map((c: { seq: number }) => c.seq)).toEqual([2, 4, 2, 5, 7, 8, 9]); // still listed: the reader sees what the trail says now
+    const csv = (await generate(privilegedChangesReport, { ...req, format: 'csv' })).text.split('\r\n');
+    expect(csv[0]).toBe('# audit broken chains=2 records=5 broken_chains=-1');
+    expect(csv[1]).toContain('# chain -1 broken records=3 first_seq=2 last_seq=9 anchor_seq=1');
+    expect(csv[1]).toContain('broken_seq=5');
     // The period before is untouched: its report still verifies.
     const before = JSON.parse((await generate(privilegedChangesReport, { ...req, from: '2026-01-04', to: '2026-01-04' })).text);
-    expect(before.chain).toMatchObject({ verified: 'ok', firstSeq: 1, lastSeq: 1, anchor: null, lastHash: audit[0]!.hash });
+    expect(before.chains[0]).toMatchObject({ chain: -1, verified: 'ok', firstSeq: 1, lastSeq: 1, anchor: null, lastHash: audit[0]!.hash });
+    expect(before.chains[1]).toMatchObject({ chain: 7, verified: 'ok', firstSeq: 1, lastSeq: 1, anchor: null, lastHash: partitionAudit[0]!.hash });
   });
 });

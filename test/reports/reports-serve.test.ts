@@ -138,7 +138,7 @@ describe('reports on serve', () => {
       [{ type: 'daily-risk', date: DAY, format: 'html' }, '<svg'],
       [{ type: 'capital', date: DAY, format: 'json' }, '"multiplier"'],
       [{ type: 'aml', from: '2011-09-01', to: DAY, format: 'json' }, '"alerts"'],
-      [{ type: 'privileged-changes', from: '2011-09-01', to: DAY, format: 'json' }, '"chain"'],
+      [{ type: 'privileged-changes', from: '2011-09-01', to: DAY, format: 'json' }, '"chains"'],
     ];
     for (const [body, mark] of asked) {
       const r = await request(officer, body);

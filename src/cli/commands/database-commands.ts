@@ -93,19 +93,25 @@ is one, 0 when the book agrees. ${ENV_HELP}`,
 export const auditCommand = defineCommand({
   name: 'audit',
   subcommand: 'verify',
-  summary: "'audit verify': check the audit trail's hash chain, name the first broken record",
-  description: `Walks the audit trail in order and checks its hash chain: each record's SHA-256 over its content
-and the previous record's hash. Names the first broken record; exit code 1 when there is one.
+  summary: "'audit verify': check the audit trail's hash chains, name the first broken record of each",
+  description: `Walks the audit trail and checks its hash chains (one per partition, and the control chain of what
+belongs to no portfolio), each in order from its start: each record's SHA-256 over its content and the
+previous record's hash. Names each broken chain's first broken record; exit code 1 when there is one.
 ${ENV_HELP}`,
   flags: {},
   run: (_f, io) =>
     withDatabase(io, async (db, p) => {
       const check = await p.verifyAuditTrail(db.pool);
+      const chains = check.chains.length;
       if (check.ok) {
-        io.stdout.write(`audit trail intact: ${check.records} records\n`);
+        io.stdout.write(`audit trail intact: ${check.records} records in ${chains} chain${chains === 1 ? '' : 's'}\n`);
         return ExitCode.Ok;
       }
-      io.stdout.write(`audit trail BROKEN at record ${check.brokenSeq}: ${check.reason} (${check.records} records before it verified)\n`);
+      for (const c of check.chains) {
+        if (!c.ok) io.stdout.write(`audit trail BROKEN in ${p.chainName(c.chain)} (chain ${c.chain}) at record ${c.brokenSeq}: ${c.reason} (${c.records} records before it verified)\n`);
+      }
+      const broken = check.chains.filter((c) => !c.ok).length;
+      io.stdout.write(`${broken} of ${chains} chains broken; ${check.records} records verified\n`);
       return ExitCode.DataError;
     }),
 });

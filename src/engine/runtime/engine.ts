@@ -26,7 +26,8 @@ import { ENGINE_DEFAULTS } from './engine-defaults.js';
 import type {
   CreatePortfolioRequest, EngineApi, EngineEvent, EngineStats, HeldTicksView, OrderOutcome, OwnerHalt, PortfolioView, ReplaceRequest, TickBandChange, TickStatus,
 } from './engine-api.js';
-import { type EventJournal, type JournalEntry, isDurableEvent, isPartitionMoved } from './journal-port.js';
+import { type EventJournal, type JournalEntry, isDurableEvent } from './journal-port.js';
+import { isPartitionMoved } from '../cluster/partition-moved-error.js';
 import type { OrderArchive } from './order-archive.js';
 import { type AskResult, OrderHistory } from './order-history.js';
 import { newPortfolioCell, type CellWiring, type Pending, type PortfolioCell } from './portfolio-cell.js';

@@ -50,12 +50,13 @@ export type JournalEntry =
 
 export interface EventJournal {
   /**
-   * Resolves once the entry is durable. A journal retries until it is; it rejects only an entry of
-   * a partition this engine does not own, or no longer owns (scale-out: another engine took it),
-   * with an error whose code is PARTITION_MOVING (isPartitionMoved): nothing of it is durable.
+   * Resolves once the entry is durable (a journal retries until it is). Rejects only with a
+   * PartitionMovedError (code PARTITION_MOVING, src/engine/cluster/partition-moved-error.ts) when
+   * the entry's portfolio belongs to a partition this engine does not own or stops owning before
+   * the entry is committed: nothing of it is acknowledged. Entries of no portfolio never reject.
    */
   record(entry: JournalEntry): Promise<void>;
-  /** Resolves once everything recorded so far is durable. */
+  /** Resolves once everything recorded so far is settled: durable, or rejected (its partition moved). */
   flush(): Promise<void>;
 }
 
@@ -68,12 +69,4 @@ export function isDurableEvent(e: PortfolioEvent): boolean {
     default:
       return false;
   }
-}
-
-/** The code of a journal's refusal of an entry whose partition this engine does not own. */
-export const PARTITION_MOVING = 'PARTITION_MOVING';
-
-/** Whether a journal's rejection says the entry's partition is not this engine's (nothing was made durable). */
-export function isPartitionMoved(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === PARTITION_MOVING;
 }

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PortfolioState } from '../../../src/engine/actors/types.js';
 import type { EventJournal, JournalEntry } from '../../../src/engine/runtime/journal-port.js';
-import { PARTITION_MOVING } from '../../../src/engine/runtime/journal-port.js';
+import { PartitionMovedError } from '../../../src/engine/cluster/partition-moved-error.js';
 import { Engine } from '../../../src/engine/runtime/engine.js';
 import { InProcessRiskCalculator } from '../../../src/engine/risk/in-process-calculator.js';
 import { START_MS, scenarios, until } from './engine-harness.js';
@@ -23,7 +23,7 @@ class MovingJournal implements EventJournal {
   record(entry: JournalEntry): Promise<void> {
     const id = entry.kind === 'created' ? entry.state.portfolioId : entry.kind === 'changed' ? entry.after.portfolioId : undefined;
     const settle = (): Promise<void> => {
-      if (id !== undefined && this.gone.has(id)) return Promise.reject(Object.assign(new Error(`partition of ${id} moved`), { code: PARTITION_MOVING }));
+      if (id !== undefined && this.gone.has(id)) return Promise.reject(new PartitionMovedError(0));
       this.entries.push(entry);
       return Promise.resolve();
     };

@@ -1,10 +1,12 @@
 /**
  * The privileged-change report of a period (SOX style): every privileged change the audit trail
  * recorded in it (privileged-actions.ts) with who, when (µs, UTC), what, on which entity, before
- * and after (without personal fields, personal-fields.ts), and the verdict of the hash chain over
- * the period: the records of the period recomputed and linked from the hash of the record before
- * the period (the anchor) through the last one. A reader can tie this period to the one before by
- * the anchor's hash, which the report of the previous period gives as its last hash.
+ * and after (without personal fields, personal-fields.ts), and the verdict of the hash chains over
+ * the period. The trail is several chains (one per partition, and the control chain -1 for what
+ * belongs to no portfolio: migration 0021); each chain's records of the period are recomputed and
+ * linked from the hash of its record before the period (its anchor) through its last one. A reader
+ * ties this period to the one before chain by chain: each anchor's hash is the last hash the
+ * previous period's report gives for that chain.
  */
 import { csvLines } from '../csv-lines.js';
 import { isoMicros } from '../period-bounds.js';
@@ -12,6 +14,8 @@ import { type Json, withoutPersonalFields } from './personal-fields.js';
 import { type ChangeCategory, PRIVILEGED_ACTIONS, type PrivilegedAction } from './privileged-actions.js';
 
 export interface PrivilegedChange {
+  /** The audit chain of the record: a partition, or -1 (the control chain). */
+  readonly chain: number;
   readonly seq: number;
   readonly atUs: number;
   readonly actor: string;
@@ -28,6 +32,8 @@ export type ChainVerdict =
   | { readonly ok: false; readonly records: number; readonly brokenSeq: number; readonly reason: string };
 
 export interface ChainStretch {
+  /** The chain: a partition, or -1 (the control chain). */
+  readonly chain: number;
   /** The record just before the period, whose hash the period's first record must carry; null: the period starts the trail. */
   readonly anchor: { readonly seq: number; readonly hash: string } | null;
   /** The first and last records of the period (null, null: none). */
@@ -41,22 +47,23 @@ export interface ChainStretch {
 export interface PrivilegedChangesInput {
   readonly from: string;
   readonly to: string;
-  /** In seq order. */
+  /** In time order (then chain, then seq). */
   readonly changes: readonly PrivilegedChange[];
-  readonly chain: ChainStretch;
+  /** Every chain with a record before the period's end, ascending. */
+  readonly chains: readonly ChainStretch[];
 }
 
 function changeJson(c: PrivilegedChange) {
   const category: ChangeCategory = PRIVILEGED_ACTIONS[c.action];
   return {
-    seq: c.seq, at: isoMicros(c.atUs), actor: c.actor, action: c.action, category, entityType: c.entityType, entityId: c.entityId,
+    chain: c.chain, seq: c.seq, at: isoMicros(c.atUs), actor: c.actor, action: c.action, category, entityType: c.entityType, entityId: c.entityId,
     before: withoutPersonalFields(c.before), after: withoutPersonalFields(c.after),
   };
 }
 
 function chainJson(s: ChainStretch) {
   return {
-    verified: s.verdict.ok ? 'ok' : 'broken',
+    chain: s.chain, verified: s.verdict.ok ? 'ok' : 'broken',
     firstSeq: s.firstSeq, lastSeq: s.lastSeq, records: s.verdict.records,
     anchor: s.anchor, lastHash: s.lastHash,
     ...(s.verdict.ok ? {} : { brokenSeq: s.verdict.brokenSeq, reason: s.verdict.reason }),
@@ -66,23 +73,28 @@ function chainJson(s: ChainStretch) {
 export function renderPrivilegedChangesJson(input: PrivilegedChangesInput): string {
   return `${JSON.stringify({
     report: 'privileged-changes', from: input.from, to: input.to,
-    chain: chainJson(input.chain),
+    verified: input.chains.every((c) => c.verdict.ok) ? 'ok' : 'broken',
+    chains: input.chains.map(chainJson),
     changes: input.changes.map(changeJson),
   }, null, 2)}\n`;
 }
 
-export const PRIVILEGED_CHANGES_CSV_HEADER = ['seq', 'at', 'actor', 'action', 'category', 'entity_type', 'entity_id', 'before', 'after'] as const;
+export const PRIVILEGED_CHANGES_CSV_HEADER = ['chain', 'seq', 'at', 'actor', 'action', 'category', 'entity_type', 'entity_id', 'before', 'after'] as const;
 
 /**
- * One line per change, before/after as JSON text. The chain's verdict comes first, as a comment
- * line (`# chain ...`): a CSV of changes whose trail is broken must not be read without it.
+ * One line per change, before/after as JSON text. The chains' verdicts come first, as comment
+ * lines: `# audit ok|broken ...` over all chains, then `# chain <n> ...` for each. A CSV of changes
+ * whose trail is broken must not be read without them.
  */
 export function renderPrivilegedChangesCsv(input: PrivilegedChangesInput): string {
-  const c = chainJson(input.chain);
-  const verdict = `# chain ${c.verified} records=${c.records} first_seq=${c.firstSeq ?? ''} last_seq=${c.lastSeq ?? ''} anchor_seq=${c.anchor?.seq ?? ''} anchor_hash=${c.anchor?.hash ?? ''} last_hash=${c.lastHash ?? ''}${
-    'brokenSeq' in c ? ` broken_seq=${c.brokenSeq} reason=${JSON.stringify(c.reason)}` : ''}\r\n`;
-  return verdict + csvLines(PRIVILEGED_CHANGES_CSV_HEADER, input.changes.map((x) => {
+  const chains = input.chains.map(chainJson);
+  const broken = chains.filter((c) => c.verified === 'broken').map((c) => c.chain);
+  const records = chains.reduce((n, c) => n + c.records, 0);
+  const summary = `# audit ${broken.length === 0 ? 'ok' : 'broken'} chains=${chains.length} records=${records}${broken.length > 0 ? ` broken_chains=${broken.join(' ')}` : ''}\r\n`;
+  const lines = chains.map((c) => `# chain ${c.chain} ${c.verified} records=${c.records} first_seq=${c.firstSeq ?? ''} last_seq=${c.lastSeq ?? ''} anchor_seq=${c.anchor?.seq ?? ''} anchor_hash=${c.anchor?.hash ?? ''} last_hash=${c.lastHash ?? ''}${
+    'brokenSeq' in c ? ` broken_seq=${c.brokenSeq} reason=${JSON.stringify(c.reason)}` : ''}\r\n`).join('');
+  return summary + lines + csvLines(PRIVILEGED_CHANGES_CSV_HEADER, input.changes.map((x) => {
     const j = changeJson(x);
-    return [j.seq, j.at, j.actor, j.action, j.category, j.entityType, j.entityId, JSON.stringify(j.before), JSON.stringify(j.after)];
+    return [j.chain, j.seq, j.at, j.actor, j.action, j.category, j.entityType, j.entityId, JSON.stringify(j.before), JSON.stringify(j.after)];
   }));
 }

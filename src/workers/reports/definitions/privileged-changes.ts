@@ -9,7 +9,7 @@ export const privilegedChangesReport: ReportDefinition<PrivilegedChangesInput> =
   type: 'privileged-changes',
   formats: ['json', 'csv'],
   period: 'range',
-  // The trail is one chain: a portfolio's share of it cannot be verified apart.
+  // Each chain is verified whole over the period: a portfolio's share of its partition's chain cannot be verified apart.
   byPortfolio: false,
   load: (src, req) => loadPrivilegedChanges(src, req.from, req.to),
   render(input, _req, format) {
