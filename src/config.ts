@@ -246,7 +246,7 @@ const EnvSchema = z.object({
    * Scale-out (docs/SCALE-OUT.md). ENGINE_ID names this engine among those sharing the database
    * (default host:pid); two live engines with one id are refused.
    */
-  ENGINE_ID: z.string().regex(/^[A-Za-z0-9_.:@-]{1,200}$/, 'letters, digits and _ . : @ -, at most 200').optional(),
+  ENGINE_ID: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'letters, digits and _ . : @ -, at most 128').optional(),
   /** Partitions the portfolios are spread over; fixed for a database (a start with another count is refused). */
   PARTITIONS: int(1, MAX_PARTITIONS).default(DEFAULT_PARTITIONS),
   /**
@@ -261,10 +261,10 @@ const EnvSchema = z.object({
   /** The secret engines of a deployment present to each other on their internal link (at least 16 characters). */
   CLUSTER_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /**
-   * Where the other engines reach this one (ws://host:port), when it is not HOST:PORT as seen from
-   * them (a container, HOST=0.0.0.0).
+   * Where the other engines reach this one (http://host:port, https with TLS: src/gateway/cluster/endpoint.ts),
+   * when it is not HOST:PORT as seen from them (a container, HOST=0.0.0.0).
    */
-  CLUSTER_ENDPOINT: z.string().regex(/^wss?:\/\/[^\s/]+$/, 'ws://host:port or wss://host:port').optional(),
+  CLUSTER_ENDPOINT: z.string().regex(/^https?:\/\/[^\s/]+$/, 'http://host:port or https://host:port, no path').optional(),
   /** Prefix of the queues' names (one per engine deployment sharing a Redis). */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default(QUEUE_DEFAULTS.prefix),
   /** How often each portfolio's newest risk is written behind (persist queue), ms. */

@@ -20,8 +20,16 @@ import { packageRoot } from './package-root.js';
 import { join } from 'node:path';
 import { type Gateway, startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/route-spec.js';
+import { scaleOut } from './scale-out.js';
+import { singleOwner } from './persistence/cluster/single-owner.js';
+import type { OwnershipView } from './persistence/cluster/ownership-port.js';
+import { clusterRoutes } from './gateway/cluster-routes.js';
+import { endpointOf } from './gateway/cluster/endpoint.js';
+import { PromClusterMetrics } from './metrics/cluster-metrics.js';
 import type { Readiness } from './gateway/health.js';
 import { openPersistence, type Persistence } from './persistence/persistence.js';
+import { hostname } from 'node:os';
+import { ENGINE_DEFAULTS } from './engine/runtime/engine-defaults.js';
 import { closeAll, once } from './close-all.js';
 import { settlesWithin } from './settles-within.js';
 import { startQueueFeeder } from './persistence/queue-feeder.js';
@@ -162,6 +170,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const security = new SecurityCounters();
   const journalCommit = journalCommitHistogram();
   let persistence: Persistence | undefined;
+  // Partitions a journal commit found taken by another engine go to the ownership (scale-out), once it exists.
+  let onFenced: (partitions: readonly number[]) => void = () => {};
   // The compliance reports' settings: the reports' own and the engine's prices and rate.
   const reportSettings: ReportSettings = { ...config.reports.settings, pricesDir: config.pricesDir, riskFreeRate: config.rate };
   let fatal: (err: Error) => void = () => {};
@@ -176,6 +186,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
         reports: { settings: reportSettings, masterKeys: config.encryption }, retention: config.retention,
         onWriterLost: (err) => fatal(err),
         clientOrderIdWindowMs: config.clientOrderIdWindowMs, clock,
+        engineId: config.cluster.engineId, partitions: config.cluster.partitions, onFenced: (partitions) => onFenced(partitions), scaleOut: true,
         ...(metricsOn ? { journalCommitSeconds: journalCommit.child() } : {}),
       });
     } catch (err) {
@@ -212,6 +223,17 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     blockedOwners: sanctionsBlocks,
     ...(persistence ? { journal: persistence.journal, restore: persistence.restored, history: persistence.history, orderArchive: persistence.archive } : {}),
   });
+  // Scale-out (docs/SCALE-OUT.md): on a PostgreSQL server this engine is one of any number, owning
+  // the partitions it takes; the embedded database and memory mode are one engine owning all.
+  const clusterMetrics = metricsOn ? new PromClusterMetrics() : undefined;
+  const cluster = persistence?.db.kind === 'external'
+    ? scaleOut({
+        settings: config.cluster, persistence, engine: () => engine, clientOrderIdWindowMs: config.clientOrderIdWindowMs,
+        historyLimit: ENGINE_DEFAULTS.historyLimit, clock, log, ...(clusterMetrics ? { metrics: clusterMetrics } : {}),
+      })
+    : undefined;
+  if (cluster) onFenced = (partitions) => cluster.view.fenced(partitions);
+  const ownershipView = cluster?.view ?? singleOwner(config.cluster.engineId, config.cluster.partitions);
   // Identity: one token service for the gateway and the accounts, stores beside the engine's data.
   const tokens = new Tokens(config.jwt);
   config.jwt.keys.onProblem = (problems) => log('warn', 'signing keys: the directory was re-read with problems; the last good keys stay in force', { problems });
@@ -308,6 +330,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const tracer = config.tracing.enabled ? (await import('./tracing/rest-spans.js')).restTracer() : undefined;
   const gateway = await startGateway(engine, {
     ...(tracer ? { tracer } : {}),
+    ...(cluster ? { cluster: cluster.router } : {}),
     counterparties,
     host: config.host,
     port: config.port,
@@ -316,7 +339,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     revocations: metricsOn ? security.revocations(identity.sessions) : identity.sessions,
     publicRoutes: authPublicRoutes(accounts, metricsOn ? security : undefined),
     routes: withUsageAnalytics([
-      ...authRoutes(accounts), ...complianceRoutes(sanctions, audit), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents),
+      ...authRoutes(accounts), ...clusterRoutes(() => ownershipView), ...complianceRoutes(sanctions, audit), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents),
       ...reportRoutes({
         ...(persistence ? { rows: pgReportRows(persistence.db.pool), enqueue: (reportId: string) => persistence.queues.requestReport({ kind: 'compliance_report', reportId }) } : {}),
         definitions: REPORT_DEFINITIONS, enabled: { rts22: config.reports.mifidReporting, privilegedChanges: config.reports.soxCompliance }, audit, clock: () => clock.nowMs(),
@@ -336,7 +359,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     corsOrigins: config.corsOrigins,
     dashboard,
     log,
-    ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health()), admin: adminOps(persistence) } : {}),
+    ...(persistence ? { persistenceHealth: persistence.health, readiness: () => readiness(persistence.health(), ownershipView), admin: adminOps(persistence) } : {}),
     ...(config.tls ? { tls: config.tls } : {}),
     // Behind a declared TLS proxy the clients' connection is HTTPS too, so HSTS is right there as well.
     hsts: config.tls !== undefined || config.tlsTerminatedByProxy,
@@ -355,7 +378,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   if (metricsOn) {
     registerEngineMetrics(registry, {
       engine, gateway: () => gateway.stats, realtime, security, tokenRefusals: tokens.refusals, sanctions, amlAlerts,
-      readiness: () => (persistence ? readiness(persistence.health()) : { ready: true, components: {} }),
+      readiness: () => (persistence ? readiness(persistence.health(), ownershipView) : { ready: true, components: {} }),
+      ...(cluster ? { cluster: () => cluster.stats() } : {}),
       kycCases: async () => (await kyc.metrics()).byState,
       ...(persistence ? {
         persistence: {
@@ -367,7 +391,25 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       } : {}),
     }, journalCommit);
   }
+  if (metricsOn && clusterMetrics) clusterMetrics.registerIn(registry);
   log(gateway.uws === 'native' ? 'info' : 'warn', `uWebSockets.js ${gateway.uws} server listening`, { host: config.host, port: gateway.port, uws: gateway.uws, tls: gateway.tls });
+  if (cluster) {
+    // Where the other engines reach this one: CLUSTER_ENDPOINT, or the address it listens on.
+    const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
+    const endpoint = config.cluster.endpoint ?? endpointOf(host, gateway.port, gateway.tls);
+    try {
+      await cluster.start(endpoint);
+    } catch (err) {
+      // Refused (ENGINE_ID_IN_USE, PARTITIONS_MISMATCH) or no server: what was opened closes.
+      await closeAll([
+        ['gateway', () => gateway.close()], ['scale-out', () => cluster.close()], ['aml alerts', () => aml?.relay.close()],
+        ['rate limits', () => rateStore.close()], ['sanctions', () => sanctions.close()], ['identity stores', () => identity.close()],
+        ['engine', () => engine.close()], ['persistence', () => persistence?.close()],
+      ]).catch(() => {});
+      throw err;
+    }
+    log('info', 'scale-out: this engine takes its share of the partitions', { engineId: config.cluster.engineId, endpoint, partitions: config.cluster.partitions });
+  }
 
   const feeder = persistence && config.persistence.mode === 'durable'
     ? startQueueFeeder({
@@ -397,6 +439,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     // one before it failed.
     close: once(() => closeAll([
       ['demo', stopDemo],
+      // Partitions handed over first, while the link still forwards this engine's clients' messages.
+      ['scale-out', () => cluster?.close()],
       ['gateway', () => gateway.close()],
       ['backup socket', () => backupSocket?.close()],
       ['aml alert counts', unAmlCount],
@@ -494,10 +538,12 @@ function reportPoolPriority(pool: ReturnType<typeof createRiskPool>, requested: 
 
 /**
  * GET /readyz: orders are accepted when the journal's last commit went through (the database
- * answers), this engine holds its schema's writer lock, and the queue workers run.
+ * answers), this engine holds its schema's writer lock, it owns its share of the partitions (or
+ * handed them off cleanly), and the queue workers run.
  */
-function readiness(h: ReturnType<Persistence['health']>): Readiness {
+function readiness(h: ReturnType<Persistence['health']>, ownership: OwnershipView): Readiness {
   const components: Record<string, string> = {
+    partitions: ownership.ready() ? 'ok' : 'taking its share',
     database: h.writerLock === undefined || h.writerLock === 'held' ? 'ok' : `writer lock ${h.writerLock}`,
     journal: h.journal.lastError === undefined ? 'ok' : 'commits failing',
     queues: h.queueWorkers.state === 'running' ? 'ok' : h.queueWorkers.state,

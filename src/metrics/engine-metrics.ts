@@ -19,6 +19,8 @@ import { FixedHistogram, LATENCY_BUCKETS_SECONDS } from './fixed-histogram.js';
 import type { RealtimeMetrics } from './realtime-metrics.js';
 import type { CodeCounts, SecurityCounters } from './security-counters.js';
 
+import type { OwnershipStats } from '../persistence/cluster/ownership.js';
+
 export const METRIC_PREFIX = 'risk_engine_';
 
 /** How long a scrape waits for the queues or the database before it shows the last values. */
@@ -46,6 +48,8 @@ export interface MetricSources {
     /** Compliance reports requested in the last 7 days, by type and status (report-rows.ts recentCounts). */
     readonly reports?: () => Promise<readonly { readonly type: string; readonly status: string; readonly n: number }[]>;
   };
+  /** The ownership's counters (scale-out on a PostgreSQL server); undefined before it opens. */
+  readonly cluster?: () => OwnershipStats | undefined;
   readonly scrapeTimeoutMs?: number;
 }
 
@@ -101,6 +105,16 @@ export function registerEngineMetrics(registry: Registry, src: MetricSources, jo
   counter(registry, `${p}frames_dropped_total`, 'Frames dropped for slow consumers', (c) => c.inc(gw((s) => s.dropped)));
   counter(registry, `${p}slow_consumer_closes_total`, 'Connections closed because their send backlog grew too large (4008)', (c) => c.inc(gw((s) => s.slowConsumerCloses)));
   gauge(registry, `${p}ready`, 'Whether the engine accepts orders now (GET /readyz): 1 ready, 0 not', (g) => g.set(src.readiness().ready ? 1 : 0));
+  const cluster = src.cluster;
+  if (cluster) {
+    const c = (f: (s: OwnershipStats) => number): number => { const st = cluster(); return st === undefined ? 0 : f(st); };
+    counter(registry, `${p}cluster_takeovers_total`, 'Partitions this engine took over (rebuilt from PostgreSQL) since start', (x) => x.inc(c((s) => s.takeovers)));
+    counter(registry, `${p}cluster_handoffs_total`, 'Partitions this engine handed over cleanly (rebalance or shutdown)', (x) => x.inc(c((s) => s.handoffs)));
+    counter(registry, `${p}cluster_fenced_total`, 'Partitions dropped because a journal commit found them taken by another engine (the commit landed nothing)', (x) => x.inc(c((s) => s.fenced)));
+    counter(registry, `${p}cluster_session_losses_total`, 'Ownership sessions lost (each drops every partition until taken again)', (x) => x.inc(c((s) => s.sessionLosses)));
+    gauge(registry, `${p}cluster_partitions_owned`, 'Partitions this engine owns now', (g) => g.set(c((s) => s.owned)));
+    gauge(registry, `${p}cluster_last_takeover_seconds`, 'The last takeover, from its first lock to the partitions rebuilt', (g) => g.set(c((s) => (s.lastTakeoverMs ?? 0) / 1000)));
+  }
 
   // ---- persistence ----
   const ps = src.persistence;

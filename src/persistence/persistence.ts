@@ -19,6 +19,7 @@ import { hostname } from 'node:os';
 import { DEFAULT_PARTITIONS } from '../engine/cluster/partitions.js';
 import { ensurePartitions, ownAll } from './cluster/single-owner-rows.js';
 import { journalAuditSink, PgJournal, type JournalStats } from './journal.js';
+import type { PartitionGrant } from './cluster/ownership-port.js';
 import { migrate } from './migrate.js';
 import { pgOrderArchive } from './order-archive.js';
 import { loadPortfolioStates, loadRecentHistory } from './recovery.js';
@@ -62,6 +63,12 @@ export interface PersistenceOptions {
   readonly onWriterLost?: (err: Error) => void;
   /** Told each journal commit's round trip in seconds (metrics); absent: only the journal's own figures. */
   readonly journalCommitSeconds?: { observe(seconds: number): void };
+  /**
+   * One of several engines on a PostgreSQL server (docs/SCALE-OUT.md): the writer lock is taken
+   * shared, and no partition is owned at open (the ownership coordinator takes them). Without it
+   * (and always on the embedded database) this engine is the only writer and owns every partition.
+   */
+  readonly scaleOut?: boolean;
   /** ENGINE_ID: names this engine as the partitions' owner (default host:pid). */
   readonly engineId?: string;
   /** PARTITIONS (default DEFAULT_PARTITIONS): fixed for the life of a database; another count is refused (PARTITIONS_MISMATCH). */
@@ -101,8 +108,9 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
   let writer: WriterLock | undefined;
   const db = await openDatabase({ ...(opts.databaseUrl !== undefined ? { url: opts.databaseUrl } : {}), schema: opts.schema, dataDir: opts.dataDir, poolSize: opts.poolSize, log: opts.log });
   try {
+    const scaleOut = opts.scaleOut === true && db.kind === 'external';
     if (db.kind === 'external') {
-      writer = await acquireWriterLock(db.connection, db.schema, { log: opts.log, onLost: (err) => opts.onWriterLost?.(err) });
+      writer = await acquireWriterLock(db.connection, db.schema, { log: opts.log, onLost: (err) => opts.onWriterLost?.(err), shared: scaleOut });
     }
     const m = await migrate(db.pool);
     if (m.applied.length > 0) opts.log('info', 'database migrated', { applied: m.applied, version: m.current });
@@ -133,17 +141,22 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     // This engine owns every partition: taking them bumps their epochs first (a commit of a
     // previous owner still in flight is fenced), then opening the journal projects what was
     // committed, so the tables and the chain heads `own` reads are complete.
+    // With scaleOut the engine owns nothing yet: the ownership coordinator takes partitions and
+    // rebuilds them (cluster/partition-owner.ts); the journal projects what was committed now.
     const partitions = opts.partitions ?? DEFAULT_PARTITIONS;
-    await ensurePartitions(db.pool, partitions);
-    const grants = await ownAll(db.pool, opts.engineId ?? `${hostname()}:${process.pid}`, null, partitions);
+    let grants: PartitionGrant[] = [];
+    if (!scaleOut) {
+      await ensurePartitions(db.pool, partitions);
+      grants = await ownAll(db.pool, opts.engineId ?? `${hostname()}:${process.pid}`, null, partitions);
+    }
     const journal = await PgJournal.open(db.pool, {
       log: opts.log, namedStatements: db.kind === 'external', partitions,
       ...(opts.journalCommitSeconds ? { commitSeconds: opts.journalCommitSeconds } : {}), ...(opts.onFenced ? { onFenced: opts.onFenced } : {}),
     });
     await journal.own(grants);
     const nowMs = opts.clock?.nowMs() ?? Date.now();
-    const restored = await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs));
-    const history = await loadRecentHistory(db.pool, opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit);
+    const restored = scaleOut ? [] : await loadPortfolioStates(db.pool, nowMs - (opts.clientOrderIdWindowMs ?? CLIENT_ORDER_IDS_DEFAULTS.windowMs));
+    const history = scaleOut ? { orders: [], fills: [] } : await loadRecentHistory(db.pool, opts.historyLimit ?? ENGINE_DEFAULTS.historyLimit);
     const q = queues, w = workers, lock = writer;
     opts.log('info', 'state rebuilt from the database', { database: db.kind, schema: db.schema, portfolios: restored.length });
     return {

@@ -30,6 +30,12 @@ export interface WriterLock {
 export const WRITER_LOCK_DEFAULTS = Object.freeze({ retryMs: 1000 });
 
 export interface WriterLockOptions {
+  /**
+   * Take the lock shared (engines of a scale-out deployment, docs/SCALE-OUT.md): any number of
+   * engines hold it together, and each partition's ownership keeps them apart; an exclusive holder
+   * (a restore) refuses them and they refuse it.
+   */
+  readonly shared?: boolean;
   readonly log?: LogFn;
   /** Another engine holds the lock after a reconnect: this one must stop writing. */
   readonly onLost: (err: DatabaseError) => void;
@@ -46,18 +52,21 @@ interface Holder {
 
 const whoAmI = (): string => `risk-engine pid=${process.pid} host=${hostname()}`.slice(0, 63);
 
-async function tryLock(connection: pg.ClientConfig, schema: string): Promise<{ client: pg.Client } | { holder: Holder | undefined }> {
+async function tryLock(connection: pg.ClientConfig, schema: string, shared: boolean): Promise<{ client: pg.Client } | { holder: Holder | undefined }> {
   const client = new pg.Client({ ...connection, application_name: whoAmI() });
   client.on('error', () => {}); // replaced below once the lock is held; until then errors reject the queries
   await client.connect();
   try {
-    const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_CLASS, schema])).rows[0]?.ok;
+    const take = shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
+    const got = (await client.query<{ ok: boolean }>(`SELECT ${take}($1, hashtext($2)) AS ok`, [LOCK_CLASS, schema])).rows[0]?.ok;
     if (got) return { client };
+    // A shared taker is refused only by an exclusive holder: name that one.
     const holder = (await client.query<Holder>(
       `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int4::oid AND l.objid = hashtext($2)::oid AND l.objsubid = 2`,
-      [LOCK_CLASS, schema],
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int4::oid AND l.objid = hashtext($2)::oid AND l.objsubid = 2
+          AND ($3::boolean IS FALSE OR l.mode = 'ExclusiveLock')`,
+      [LOCK_CLASS, schema, shared],
     )).rows[0];
     await client.end();
     return { holder };
@@ -113,14 +122,15 @@ export async function acquireWriterLock(connection: pg.ClientConfig, schema: str
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  let first = await tryLock(connection, schema);
+  const shared = opts.shared === true;
+  let first = await tryLock(connection, schema, shared);
   if (!('client' in first) && first.holder && isDeadLocalEngine(first.holder)) {
     opts.log?.('warn', 'schema writer lock held by a session of an engine that is gone; ending that session', { schema, holder: first.holder.application_name, serverPid: first.holder.pid });
     await terminate(connection, first.holder.pid);
     // The server releases the lock once the terminated backend has exited.
     for (let i = 0; i < 50 && !('client' in first); i++) {
       await new Promise((r) => setTimeout(r, 20));
-      first = await tryLock(connection, schema);
+      first = await tryLock(connection, schema, shared);
     }
   }
   if (!('client' in first)) throw inUse(schema, first.holder);
@@ -146,7 +156,7 @@ export async function acquireWriterLock(connection: pg.ClientConfig, schema: str
     timer = setTimeout(() => {
       timer = undefined;
       if (state !== 'reconnecting') return;
-      tryLock(connection, schema).then(
+      tryLock(connection, schema, shared).then(
         (r) => {
           if (state !== 'reconnecting') {
             if ('client' in r) void r.client.end().catch(() => {});
