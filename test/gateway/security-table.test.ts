@@ -22,6 +22,8 @@ import { KycStore } from '../../src/persistence/kyc-store.js';
 import { MemoryKycRows } from '../../src/persistence/kyc-rows-memory.js';
 import { amlAlertRoutes } from '../../src/gateway/aml-alert-routes.js';
 import { reportRoutes } from '../../src/gateway/report-routes.js';
+import { clusterRoutes } from '../../src/gateway/cluster-routes.js';
+import { singleOwner } from '../../src/persistence/cluster/single-owner.js';
 import { REPORT_DEFINITIONS } from '../../src/workers/reports/definitions/index.js';
 import { SanctionsScreener } from '../../src/persistence/sanctions-list.js';
 import { AccountService } from '../../src/gateway/identity/account-service.js';
@@ -221,7 +223,7 @@ beforeAll(async () => {
   stack = await startStack((tokens) => {
     accounts = new AccountService({ identity, sessions, tokens, audit: async () => {}, dataKeys });
     return { dashboard: loadDashboardSite(DASHBOARD_DIR, { secureWebsocket: false }), metrics: { registry: new Registry(), realtime: new RealtimeMetrics() }, publicRoutes: authPublicRoutes(accounts), routes: [...authRoutes(accounts), ...complianceRoutes(screener), ...kycRoutes(kyc), ...gdprRoutes(gdpr.service, gdpr.consents), ...amlAlertRoutes({ audit: async () => {} }),
-      ...reportRoutes({ definitions: REPORT_DEFINITIONS, enabled: { rts22: true, privilegedChanges: true }, audit: async () => {} })], apiKeys: accounts, revocations: sessions };
+      ...reportRoutes({ definitions: REPORT_DEFINITIONS, enabled: { rts22: true, privilegedChanges: true }, audit: async () => {} }), ...clusterRoutes(() => singleOwner('e1', 256))], apiKeys: accounts, revocations: sessions };
   });
   tomToken = await stack.token('tom', ['trader'], ['P1', 'P2']);
   const admin = await stack.token('ada', ['admin'], ['*']);

@@ -1,7 +1,9 @@
 /**
- * One engine per schema, on this machine's PostgreSQL: a second engine is refused with the holder
- * named; the lock is taken again after its connection drops; an engine that finds the lock taken by
- * another after such a drop is told to stop; and `serve` turns the refusal into a clear exit.
+ * The schema's writer lock on this machine's PostgreSQL: an exclusive holder (a restore, or an
+ * engine that is the only writer) refuses a second with the holder named; the lock is taken again
+ * after its connection drops; a holder that finds it taken by another after such a drop is told to
+ * stop. Engines of a scale-out deployment hold it shared (docs/SCALE-OUT.md): they run together, and
+ * a restore is refused while any runs.
  */
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -109,15 +111,31 @@ describe('schema writer lock', () => {
     }
   });
 
-  it('makes a second serve on the same schema exit with the reason', { timeout: 60_000 }, async () => {
-    const env = { SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_URL: SERVER_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: undefined };
-    const first = await startServe(env);
-    const health = (await getHealth(first.port, KEYS)) as { writerLock?: string };
-    expect(health.writerLock).toBe('held');
-    const second = startServe(env);
-    await expect(second).rejects.toThrow(/serve exited with 1 before listening/);
-    await expect(second).rejects.toThrow(new RegExp(`DB_IN_USE: schema ${t.schema} is already written by risk-engine pid=${first.proc.pid}`));
+  it('is shared by engines of a scale-out deployment and refuses an exclusive holder while they run, and them while it holds', async () => {
+    const a = await acquireWriterLock(connection, t.schema, { onLost: () => {}, shared: true });
+    const b = await acquireWriterLock(connection, t.schema, { onLost: () => {}, shared: true });
+    held.push(a, b);
+    expect([a.state(), b.state()]).toEqual(['held', 'held']);
+    // A restore takes it exclusive: refused while engines hold it shared.
+    await expect(lock()).rejects.toMatchObject({ code: 'DB_IN_USE' });
+    await a.release();
+    await b.release();
+    const restore = await lock();
+    const refused = acquireWriterLock(connection, t.schema, { onLost: () => {}, shared: true });
+    await expect(refused).rejects.toMatchObject({ code: 'DB_IN_USE' });
+    await expect(refused).rejects.toThrow(new RegExp(`risk-engine pid=${process.pid}`));
+    await restore.release();
+  });
+
+  it('lets a second serve on the same schema join the first (scale-out) instead of refusing it', { timeout: 60_000 }, async () => {
+    const env = { SIGNING_KEYS_DIR: KEYS, DATA_DIR: t.dataDir, DATABASE_URL: SERVER_URL, DATABASE_SCHEMA: t.schema, REDIS_URL: undefined, CLUSTER_SECRET: 'writer-lock-test-secret-0123' };
+    const first = await startServe({ ...env, ENGINE_ID: 'first' });
+    expect(((await getHealth(first.port, KEYS)) as { writerLock?: string }).writerLock).toBe('held');
+    const second = await startServe({ ...env, ENGINE_ID: 'second' });
+    expect(((await getHealth(second.port, KEYS)) as { writerLock?: string }).writerLock).toBe('held');
     first.proc.kill('SIGTERM');
+    second.proc.kill('SIGTERM');
     expect(await first.exited).toBe(0);
+    expect(await second.exited).toBe(0);
   });
 });
