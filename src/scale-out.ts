@@ -82,6 +82,9 @@ class LateOwnership implements OwnershipView {
   }
 }
 
+/** How long start waits for this engine to own its share before it lets the gateway announce itself. */
+const READY_WAIT_MS = 10_000;
+
 export interface ScaleOutOptions {
   readonly settings: ClusterSettings;
   readonly persistence: Persistence;
@@ -142,6 +145,12 @@ export function scaleOut(o: ScaleOutOptions): ScaleOut {
       });
       view.set(ownership);
       transport.start();
+      // Listening is announced once this engine owns its share (a lone engine: everything), so
+      // that /readyz and the first orders find their partitions here; engines handing partitions
+      // over to it can take a while, which is bounded and said.
+      const deadline = Date.now() + READY_WAIT_MS;
+      while (!ownership.ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      if (!ownership.ready()) o.log('warn', 'scale-out: this engine does not own its share yet; it serves meanwhile and /readyz says so', { waitedMs: READY_WAIT_MS });
     },
     stats: () => ownership?.stats(),
     async close() {

@@ -146,7 +146,7 @@ export async function openPersistence(opts: PersistenceOptions): Promise<Persist
     const partitions = opts.partitions ?? DEFAULT_PARTITIONS;
     let grants: PartitionGrant[] = [];
     if (!scaleOut) {
-      await ensurePartitions(db.pool, partitions);
+      await ensurePartitions(db.pool, partitions, db.schema);
       grants = await ownAll(db.pool, opts.engineId ?? `${hostname()}:${process.pid}`, null, partitions);
     }
     const journal = await PgJournal.open(db.pool, {

@@ -175,8 +175,10 @@ describe('a partition with no owner', () => {
   it('holds its messages for the wait, then answers PARTITION_MOVING', async () => {
     const c = await login(a, 'alice', ['trader'], [P_FREE]);
     const t0 = Date.now();
-    const r = await c.request(limitOrder(P_FREE));
-    expect(r).toMatchObject({ type: 'error', code: 'PARTITION_MOVING' });
+    const order = limitOrder(P_FREE);
+    const r = await c.request(order);
+    // A reject as any refusal of an order, naming the clientOrderId to resend under.
+    expect(r).toMatchObject({ type: 'reject', code: 'PARTITION_MOVING', clientOrderId: order.clientOrderId });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(MOVE_WAIT_MS - 20);
     expect(b.engine.listOrders(P_FREE)).toHaveLength(0);
     expect(a.counts.waited.timedOut).toBeGreaterThanOrEqual(1);
@@ -359,7 +361,7 @@ describe('a link that drops', () => {
       const answer = client.request(limitOrder(P_FREE));
       await until('C to hear the order', () => heard.includes('A'));
       a.transport.disconnect('C');
-      expect(await answer).toMatchObject({ type: 'error', code: 'PARTITION_MOVING' });
+      expect(await answer).toMatchObject({ type: 'reject', code: 'PARTITION_MOVING' });
       expect(a.counts.forwarded['order:moving']).toBeGreaterThanOrEqual(1);
       await until('the link to C again', () => a.transport.linkUp('C'));
     } finally {

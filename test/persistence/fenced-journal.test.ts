@@ -173,7 +173,7 @@ describe('partitions at a start', () => {
   it('creates the rows once and refuses another partition count', async () => {
     await ensurePartitions(dbA.pool, N); // again: nothing changes
     expect((await dbA.pool.query('SELECT count(*)::int AS n FROM partitions')).rows[0].n).toBe(N);
-    await expect(ensurePartitions(dbA.pool, N * 2)).rejects.toMatchObject({ code: 'PARTITIONS_MISMATCH', configured: N * 2, stored: N });
+    await expect(ensurePartitions(dbA.pool, N * 2)).rejects.toMatchObject({ code: 'PARTITIONS_MISMATCH' });
   });
 
   it('owning everything bumps every epoch and names the owner', async () => {

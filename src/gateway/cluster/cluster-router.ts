@@ -239,7 +239,7 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
       for (;;) {
         const route = await this.routeOf(partition, untilMs, stale);
         if (s.closed) return;
-        if (route === undefined) return this.moving(s, msg.id, partition, started);
+        if (route === undefined) return this.moving(s, msg, partition, started);
         if (route.kind === 'local') return await runMessage(this.ws, s, p, msg, arrivedMs);
         const sid = this.sidOf(s);
         this.bySid.get(sid)?.peers.add(route.owner);
@@ -254,7 +254,7 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
           if (!(e instanceof PeerUnreachableError)) throw e;
           // In flight when the link dropped: the owner may have taken it, so it is not sent again here.
           this.o.metrics.forwarded(msg.type, 'moving', performance.now() - t0);
-          return this.moving(s, msg.id, partition, started);
+          return this.moving(s, msg, partition, started);
         }
         if (answer.t === 'done') return this.o.metrics.forwarded(msg.type, 'answered', performance.now() - t0);
         if (answer.t === 'failed') {
@@ -271,8 +271,19 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
     }
   }
 
-  private moving(s: Session, id: string | number | undefined, partition: number, startedMs: number): void {
-    s.sendReliable({ type: 'error', id, ...errors.partitionMoving(partition, Date.now() - startedMs) });
+  /**
+   * An order, cancel or replace that found no owner: a `reject` as every other refusal of an order
+   * message (naming its clientOrderId or orderId, which the client resends under); anything else
+   * an `error`.
+   */
+  private moving(s: Session, msg: { readonly id?: string | number | undefined; readonly type: string; readonly clientOrderId?: string; readonly orderId?: string }, partition: number, startedMs: number): void {
+    const e = errors.partitionMoving(partition, Date.now() - startedMs);
+    if (FORWARDED_TYPES.has(msg.type)) {
+      s.sendReliable({
+        type: 'reject', id: msg.id, code: e.code, reason: e.message,
+        ...(msg.clientOrderId !== undefined ? { clientOrderId: msg.clientOrderId } : {}), ...(msg.orderId !== undefined ? { orderId: msg.orderId } : {}),
+      });
+    } else s.sendReliable({ type: 'error', id: msg.id, ...e });
   }
 
   private failed(s: Session, id: string | number | undefined, what: string, e: unknown): void {
@@ -297,7 +308,7 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
     if (s.closed) return this.leave(key, s);
     if (outcome === 'moving') {
       this.leave(key, s);
-      return this.moving(s, msg.id, this.partitionOf(portfolioId), Date.now() - this.o.moveWaitMs);
+      return this.moving(s, msg, this.partitionOf(portfolioId), Date.now() - this.o.moveWaitMs);
     }
     if (outcome === 'missing') {
       this.leave(key, s);

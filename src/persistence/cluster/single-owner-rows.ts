@@ -10,14 +10,8 @@
 import type pg from 'pg';
 import { MAX_PARTITIONS } from '../../engine/cluster/partitions.js';
 import type { PartitionGrant } from './ownership-port.js';
-
-export class PartitionsMismatchError extends Error {
-  readonly code = 'PARTITIONS_MISMATCH';
-  constructor(readonly configured: number, readonly stored: number) {
-    super(`the database has ${stored} partitions, this engine is configured with PARTITIONS=${configured}: the count cannot change once portfolios are stored; set PARTITIONS=${stored}`);
-    this.name = 'PartitionsMismatchError';
-  }
-}
+import { ownershipErrors } from './ownership-errors.js';
+import { ensurePartitionRows } from './partition-rows.js';
 
 /** Checks a partition count is usable (1 to MAX_PARTITIONS). */
 function checkCount(n: number): void {
@@ -25,21 +19,18 @@ function checkCount(n: number): void {
 }
 
 /**
- * Creates partitions 0..n-1 where the table is empty; refuses (PartitionsMismatchError) when it
- * already holds another set. Engines starting together both insert: ON CONFLICT keeps one row each.
+ * Creates partitions 0..n-1 where the table is empty; refuses (PARTITIONS_MISMATCH) when it
+ * already holds another set. The same statements as an ownership session's (partition-rows.ts), on
+ * one connection of the pool.
  */
-export async function ensurePartitions(pool: pg.Pool, n: number): Promise<void> {
+export async function ensurePartitions(pool: pg.Pool, n: number, schema = 'the schema'): Promise<void> {
   checkCount(n);
-  const count = async (): Promise<{ n: number; max: number | null }> => {
-    const r = (await pool.query<{ n: number; max: number | null }>('SELECT count(*)::int AS n, max(partition) AS max FROM partitions')).rows[0];
-    return { n: r?.n ?? 0, max: r?.max ?? null };
-  };
-  let stored = await count();
-  if (stored.n === 0) {
-    await pool.query('INSERT INTO partitions (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT (partition) DO NOTHING', [n]);
-    stored = await count();
+  const c = await pool.connect();
+  try {
+    await ensurePartitionRows({ query: (text, values) => c.query(text, values as unknown[]) }, schema, n);
+  } finally {
+    c.release();
   }
-  if (stored.n !== n || stored.max !== n - 1) throw new PartitionsMismatchError(n, stored.n);
 }
 
 /**
@@ -53,7 +44,7 @@ export async function ownAll(pool: pg.Pool, engineId: string, endpoint: string |
   const r = await pool.query<{ partition: number; epoch: string; journal_seq: string }>(
     `UPDATE partitions SET epoch = epoch + 1, owner = $1, endpoint = $2, since = now()
      WHERE partition < $3 RETURNING partition, epoch, journal_seq`, [engineId, endpoint, n]);
-  if (r.rows.length !== n) throw new PartitionsMismatchError(n, r.rows.length);
+  if (r.rows.length !== n) throw ownershipErrors.partitionsMismatch('the schema', r.rows.length, n);
   return r.rows
     .map((x) => ({ partition: x.partition, epoch: Number(x.epoch), journalSeq: Number(x.journal_seq) }))
     .sort((a, b) => a.partition - b.partition);
