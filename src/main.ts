@@ -20,7 +20,7 @@ import { packageRoot } from './package-root.js';
 import { join } from 'node:path';
 import { type Gateway, startGateway } from './gateway/server.js';
 import type { AdminOps } from './gateway/route-spec.js';
-import { scaleOut } from './scale-out.js';
+import { scaleOut, screeningAcrossEngines } from './scale-out.js';
 import { singleOwner } from './persistence/cluster/single-owner.js';
 import type { OwnershipView } from './persistence/cluster/ownership-port.js';
 import { clusterRoutes } from './gateway/cluster-routes.js';
@@ -229,7 +229,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const cluster = persistence?.db.kind === 'external'
     ? scaleOut({
         settings: config.cluster, persistence, engine: () => engine, clientOrderIdWindowMs: config.clientOrderIdWindowMs,
-        historyLimit: ENGINE_DEFAULTS.historyLimit, clock, log, ...(clusterMetrics ? { metrics: clusterMetrics } : {}),
+        historyLimit: ENGINE_DEFAULTS.historyLimit, clock, log, ...(clusterMetrics ? { metrics: clusterMetrics } : {}), blocks: sanctionsBlocks,
       })
     : undefined;
   if (cluster) onFenced = (partitions) => cluster.view.fenced(partitions);
@@ -270,7 +270,12 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // officers and, on a sanctions block, halts the customer's trading (reason SANCTIONS).
   const screeningEnabled = config.compliance.sanctionsScreeningEnabled;
   if (!screeningEnabled) log('warn', 'SANCTIONS_SCREENING_ENABLED=false: no customer or counterparty is screened; KYC cases are recorded not_screened');
-  const hits = screeningHits({ engine, blocks: sanctionsBlocks, alerts: persistence ? pgScreeningAlerts(persistence.db.pool) : memoryScreeningAlerts(), log });
+  // With several engines a customer's portfolios are spread over them: the halt and the block reach
+  // every engine through the cluster router (docs/SCALE-OUT.md, "Customers across engines").
+  const hits = screeningHits({
+    ...(cluster ? screeningAcrossEngines(cluster.router, engine) : { engine, blocks: sanctionsBlocks }),
+    alerts: persistence ? pgScreeningAlerts(persistence.db.pool) : memoryScreeningAlerts(), log,
+  });
   // KYC cases beside the accounts: sealed with the same per-user data keys, audited to the same chain.
   const kycStore = new KycStore(persistence ? new PgKycRows(persistence.db.pool) : new MemoryKycRows(), dataKeys);
   const kyc = new KycService({

@@ -15,7 +15,9 @@
  * (single-owner.ts) and none of this runs.
  */
 import { randomBytes } from 'node:crypto';
+import type { EngineApi } from './engine/runtime/engine-api.js';
 import type { Engine } from './engine/runtime/engine.js';
+import type { BlockedOwners } from './gateway/cluster/cluster-blocks.js';
 import { ClusterRouter } from './gateway/cluster/cluster-router.js';
 import type { ClusterMetrics } from './gateway/cluster/cluster-metrics.js';
 import { WsClusterTransport } from './gateway/cluster/ws-transport.js';
@@ -93,6 +95,8 @@ export interface ScaleOutOptions {
   readonly historyLimit: number;
   readonly clock: { nowMs(): number };
   readonly metrics?: ClusterMetrics;
+  /** This engine's blocked customers (SanctionsBlocks): shared with the other engines by the router. */
+  readonly blocks?: BlockedOwners;
   readonly log: LogFn;
 }
 
@@ -128,7 +132,9 @@ export function scaleOut(o: ScaleOutOptions): ScaleOut {
       l();
     }),
   });
-  const router = new ClusterRouter({ ownership: view, transport, moveWaitMs: s.moveWaitMs, log: o.log, ...(o.metrics ? { metrics: o.metrics } : {}) });
+  const router = new ClusterRouter({
+    ownership: view, transport, moveWaitMs: s.moveWaitMs, log: o.log, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.blocks ? { blocks: o.blocks } : {}),
+  });
   const journal = o.persistence.journal;
   let ownership: Ownership | undefined;
   return {
@@ -159,5 +165,25 @@ export function scaleOut(o: ScaleOutOptions): ScaleOut {
       await router.close();
       await transport.close();
     },
+  };
+}
+
+/**
+ * What a screening hit (screening-hits.ts) halts and where it remembers a block, when this engine
+ * is one of several: the customer is halted on every engine and the block told to every engine
+ * (the router's haltOwner and blockFound); a single portfolio (a counterparty hit on a portfolio
+ * without an owner) is this engine's own, as the order that named the counterparty ran here.
+ */
+export function screeningAcrossEngines(router: ClusterRouter, engine: Pick<EngineApi, 'setTradingState' | 'getPortfolio'>): {
+  readonly engine: Pick<EngineApi, 'haltOwner' | 'setTradingState' | 'getPortfolio'>;
+  readonly blocks: { add(customerId: string): void };
+} {
+  return {
+    engine: {
+      haltOwner: (ownerId, reason, by) => router.haltOwner(ownerId, reason, by),
+      setTradingState: (portfolioId, state, by, reason) => engine.setTradingState(portfolioId, state, by, reason),
+      getPortfolio: (portfolioId) => engine.getPortfolio(portfolioId),
+    },
+    blocks: { add: (customerId) => router.blockFound(customerId) },
   };
 }

@@ -9,6 +9,9 @@
  * portfolio by portfolio (POST /risk/limits). After a restart the set holds the customers whose
  * latest KYC screening still blocks; the engine also halts a new portfolio of an owner who has one
  * halted for SANCTIONS (engine.ts), which the journal keeps across restarts.
+ *
+ * With several engines (docs/SCALE-OUT.md) each has its own set, and every block found by one is
+ * told to the others over the internal link (gateway/cluster/cluster-blocks.ts).
  */
 export class SanctionsBlocks {
   private readonly blocked = new Set<string>();
@@ -19,6 +22,11 @@ export class SanctionsBlocks {
 
   add(userId: string): void {
     this.blocked.add(userId);
+  }
+
+  /** Every blocked customer (scale-out: a peer engine gets them all when its link comes up). */
+  all(): Iterable<string> {
+    return this.blocked.values();
   }
 
   isBlocked(ownerId: string): boolean {

@@ -38,6 +38,7 @@ import { optionPrice } from '../pricing/option-pricer.js';
 import { CLIENT_ORDER_IDS_DEFAULTS, ClientOrderIds, orderFieldDifferences, sameOrderFields } from './client-order-ids.js';
 import { invalidPortfolioInit, malformedTick, unknownMessage } from './errors.js';
 import { instrumentOf } from './instrument-symbol.js';
+import { orderIdOf } from './order-id.js';
 import { matchOrder } from './order-matching.js';
 import { applyFill, newHoldingTerms } from './position-update.js';
 import type { ActorContext, Fill, Holding, Order, OrderRequest, PortfolioEvent, PortfolioMessage, PortfolioState, Transition } from './types.js';
@@ -362,7 +363,7 @@ function submitOrder(state: PortfolioState, request: OrderRequest, submittedBy: 
     instrument: request.instrument,
     ...termsOf(request),
     ...(request.counterparty !== undefined ? { counterparty: request.counterparty } : NO_FIELDS),
-    orderId: `${portfolioId}-o${state.nextOrderSeq}`,
+    orderId: orderIdOf(portfolioId, state.nextOrderSeq),
     portfolioId,
     parsed,
     status: 'open',

@@ -15,7 +15,12 @@
  *   at the owner (`watch`, counted per channel and portfolio) and the owner's events fanned out to
  *   the local subscribers (subscriptions.ts), as the engine's own events are.
  * - A tick this engine's feed gave it is passed on to every other engine (tick-fanout.ts).
- * - REST naming a portfolio owned elsewhere is proxied to the owner (rest-proxy.ts).
+ * - REST naming a portfolio owned elsewhere is proxied to the owner (rest-proxy.ts), an order
+ *   id naming its portfolio (order-id.ts).
+ * - A customer is halted on every engine (haltOwner, cluster-halt.ts): each halts the customer's
+ *   portfolios it hosts; the answer says which engine could not be reached.
+ * - A sanctions block found here reaches every engine's set of blocked customers, and every link
+ *   that comes up carries this engine's whole set (cluster-blocks.ts).
  *
  * startGateway (server.ts) calls bind() with its handlers' context and the uWS app, then the hooks.
  * The composition root (main.ts) wires it so:
@@ -23,16 +28,20 @@
  *   const transport = new WsClusterTransport({ self: ENGINE_ID, secret: CLUSTER_SECRET,
  *     peers: () => ownership.engines(), onPeersChange: (l) => ownership.onChange(l), log });
  *   const router = new ClusterRouter({ ownership, transport, moveWaitMs: CLUSTER_MOVE_WAIT_MS,
- *     maxWaiting: CLUSTER_MOVE_WAIT_MAX, metrics: promClusterMetrics, log });
+ *     maxWaiting: CLUSTER_MOVE_WAIT_MAX, metrics: promClusterMetrics, blocks: sanctionsBlocks, log });
  *   const gateway = await startGateway(engine, { ...options, cluster: router });
  *   transport.start();                       // dials the peers (and again when engines change)
  *   // the endpoint this engine announces: endpointOf(advertised host, gateway.port, tls) (endpoint.ts)
  *   // another tick source on this engine: engine.tick(...) then router.tickTaken(symbol, price, ts)
+ *   // screening hits: router.haltOwner where engine.haltOwner was used, router.blockFound where
+ *   //   sanctionsBlocks.add was
  *   // shutdown: await router.close(); await transport.close(); await gateway.close();
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { partitionOf } from '../../engine/cluster/partitions.js';
-import type { EngineEvent } from '../../engine/runtime/engine-api.js';
+import type { TradingStateReason } from '../../engine/limits/types.js';
+import type { Result } from '../../engine/result.js';
+import type { EngineEvent, OwnerHalt } from '../../engine/runtime/engine-api.js';
 import type { LogFn } from '../../logger.js';
 import type { OwnershipView } from '../../persistence/cluster/ownership-port.js';
 import type { Principal } from '../auth.js';
@@ -43,6 +52,8 @@ import { type HttpResult, type RequestInfo, fail } from '../http-util.js';
 import type { AuthMsg, ClientMsg, SubscribeMsg } from '../protocol.js';
 import { type MessageRouter, type WsContext, runMessage } from '../ws-handlers.js';
 import { type Session, pendingKey } from '../ws-session.js';
+import { type BlockedOwners, ClusterBlocks } from './cluster-blocks.js';
+import { haltOwnerEverywhere } from './cluster-halt.js';
 import { type ClusterMetrics, NO_CLUSTER_METRICS } from './cluster-metrics.js';
 import { type ClusterTransport, type PeerHandler, PeerUnreachableError } from './cluster-transport.js';
 import { parseEndpoint } from './endpoint.js';
@@ -65,6 +76,12 @@ export interface ClusterRouterOptions {
   readonly log?: LogFn;
   /** For the REST proxy (tests may pass their own). */
   readonly fetch?: typeof fetch;
+  /**
+   * This engine's blocked customers (SanctionsBlocks, which its engine asks when it creates a
+   * portfolio): blocks found here (blockFound) and by peers are kept in it. Without it, blocks are
+   * neither told nor taken.
+   */
+  readonly blocks?: BlockedOwners;
 }
 
 export const CLUSTER_ROUTER_DEFAULTS = { moveWaitMs: 2000, maxWaiting: 10_000, requestTimeoutMs: 10_000 } as const;
@@ -94,10 +111,11 @@ interface Upstream {
 }
 
 export class ClusterRouter implements MessageRouter, PeerHandler {
-  private readonly o: Required<Omit<ClusterRouterOptions, 'log' | 'fetch' | 'metrics'>> & { readonly metrics: ClusterMetrics; readonly fetch: typeof fetch };
+  private readonly o: Required<Omit<ClusterRouterOptions, 'log' | 'fetch' | 'metrics' | 'blocks'>> & { readonly metrics: ClusterMetrics; readonly fetch: typeof fetch };
   private readonly log: LogFn;
   private readonly waiting: MoveWait<Route>;
   private readonly ticks: TickFanout;
+  private readonly blocks: ClusterBlocks | undefined;
   private ctx: WsContext | undefined;
   /** Local connections that had a message forwarded: their cluster number, and the peers that know it. */
   private readonly sids = new WeakMap<Session, number>();
@@ -126,6 +144,7 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
     }
     this.log = opts.log ?? (() => {});
     this.waiting = new MoveWait(this.o.maxWaiting);
+    this.blocks = opts.blocks === undefined ? undefined : new ClusterBlocks(opts.blocks, opts.transport);
     this.ticks = new TickFanout((ticks) => {
       this.o.transport.broadcast({ t: 'ticks', ticks });
       this.o.metrics.ticks('sent', ticks.length);
@@ -257,10 +276,11 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
           return this.moving(s, msg, partition, started);
         }
         if (answer.t === 'done') return this.o.metrics.forwarded(msg.type, 'answered', performance.now() - t0);
-        if (answer.t === 'failed') {
+        if (answer.t !== 'notOwner') {
+          const code = answer.t === 'failed' ? answer.code : `UNEXPECTED_ANSWER_${answer.t}`;
           this.o.metrics.forwarded(msg.type, 'failed', performance.now() - t0);
-          this.log('error', 'forwarded message failed on its owner', { owner: route.owner, type: msg.type, code: answer.code, message: answer.message });
-          return s.sendReliable({ type: 'error', id: msg.id, ...errors.internal(`the owner of the portfolio could not handle the message (${answer.code})`) });
+          this.log('error', 'forwarded message failed on its owner', { owner: route.owner, type: msg.type, code, ...(answer.t === 'failed' ? { message: answer.message } : {}) });
+          return s.sendReliable({ type: 'error', id: msg.id, ...errors.internal(`the owner of the portfolio could not handle the message (${code})`) });
         }
         // notOwner: the routing map here is behind; wait for it to name someone else.
         this.o.metrics.forwarded(msg.type, 'moving', performance.now() - t0);
@@ -365,7 +385,7 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
       const a = await this.o.transport.request(owner, { t: 'watch', channel: up.channel, portfolioId: up.portfolioId, delta: 1 }, this.o.requestTimeoutMs);
       this.o.metrics.forwarded('watch', a.t === 'done' ? 'answered' : a.t === 'notOwner' ? 'moving' : 'failed', performance.now() - t0);
       if (a.t === 'notOwner') return 'notOwner';
-      if (a.t === 'failed') return 'moving';
+      if (a.t !== 'done') return 'moving';
       if (a.exists === false) return 'missing';
       return a.risk !== undefined ? { risk: a.risk } : {};
     } catch (e) {
@@ -429,6 +449,10 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
       }
       return { t: 'done' };
     }
+    if (body.t === 'haltOwner') {
+      const r = await this.ws.engine.haltOwner(body.ownerId, body.reason, body.by);
+      return r.ok ? { t: 'halted', portfolioIds: [...r.value.portfolioIds] } : { t: 'failed', code: r.code.slice(0, 64), message: r.message.slice(0, 1024) };
+    }
     // watch
     const { channel, portfolioId, delta } = body;
     if (!this.o.ownership.owns(this.partitionOf(portfolioId))) return { t: 'notOwner' };
@@ -467,6 +491,9 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
         for (const [symbol, price, ts] of body.ticks) this.ws.engine.tick(symbol, price, ts);
         return;
       }
+      case 'blocked':
+        this.blocks?.received(body.ownerIds);
+        return;
       case 'event': {
         const up = this.upstream.get(upstreamKey(body.channel, body.portfolioId));
         // Only from the engine the watch was taken at (a late event of a former owner is dropped).
@@ -487,6 +514,8 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
         if (peers.size === 0) this.watchers.delete(key);
       }
       for (const u of this.upstream.values()) if (u.owner === peer) u.owner = undefined;
+    } else {
+      this.blocks?.linkUp(peer);
     }
     this.routingChanged();
   }
@@ -555,6 +584,29 @@ export class ClusterRouter implements MessageRouter, PeerHandler {
     if (peers === undefined) return;
     for (const peer of peers) this.o.transport.send(peer, { t: 'event', channel, portfolioId, event });
   };
+
+  // ---- customers: halts and sanctions blocks ----
+
+  /**
+   * Engine.haltOwner for the whole cluster: this engine and every other live engine halt the
+   * customer's portfolios they host, at once. Ok with every portfolio halted; ENGINE_UNREACHABLE
+   * (what was halted, and which engine was not reached) when an engine did not answer.
+   */
+  haltOwner(ownerId: string, reason: TradingStateReason, by: string): Promise<Result<OwnerHalt>> {
+    const self = this.o.ownership.engineId;
+    const peers = this.o.ownership.engines().map((e) => e.id).filter((id) => id !== self);
+    return haltOwnerEverywhere(ownerId, {
+      self, peers,
+      local: () => this.ws.engine.haltOwner(ownerId, reason, by),
+      ask: (peer) => this.o.transport.request(peer, { t: 'haltOwner', ownerId, reason, by }, this.o.requestTimeoutMs),
+    });
+  }
+
+  /** A sanctions block this engine found (screening-hits.ts): kept here and told to every engine. */
+  blockFound(ownerId: string): void {
+    if (this.blocks === undefined) throw new Error('ClusterRouter.blockFound without the blocks option');
+    this.blocks.found(ownerId);
+  }
 
   // ---- REST ----
 

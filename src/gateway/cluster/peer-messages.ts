@@ -5,6 +5,7 @@
  * answer and a log line, never a crash or a wrong order.
  */
 import * as z from 'zod';
+import { TRADING_STATE_REASONS } from '../../engine/limits/types.js';
 import { ROLES, type Principal } from '../identity/ports.js';
 import { CancelMsg, OrderMsg, ReplaceMsg } from '../protocol.js';
 import { identifier } from '../text-schemas.js';
@@ -12,6 +13,10 @@ import { identifier } from '../text-schemas.js';
 /** A connection of the forwarding gateway: its cluster-local number (relay-session.ts). */
 const SessionId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const PortfolioId = identifier(64);
+/** A customer: a portfolio's ownerId (a user id). */
+const OwnerId = identifier(256);
+/** Owner ids per `blocked` push; a larger set goes in several. */
+export const BLOCKED_PER_PUSH = 10_000;
 
 /** A principal as it crosses the link: the sets of Principal as arrays. */
 export const WirePrincipal = z.strictObject({
@@ -57,6 +62,11 @@ export const PeerRequest = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('client'), sid: SessionId, principal: WirePrincipal, msg: ForwardedMsg, arrivedAgoMs: z.number().min(0).max(3_600_000) }),
   /** The forwarding gateway's first (+1) or last (−1) subscriber of a channel of a portfolio (subscriptions). */
   z.strictObject({ t: z.literal('watch'), channel: z.enum(['risk', 'orders']), portfolioId: PortfolioId, delta: z.union([z.literal(1), z.literal(-1)]) }),
+  /**
+   * Halt every portfolio of this customer the peer hosts (Engine.haltOwner there), answered
+   * `halted` with them, or `failed` when one could not be halted (cluster-halt.ts).
+   */
+  z.strictObject({ t: z.literal('haltOwner'), ownerId: OwnerId, reason: z.enum(TRADING_STATE_REASONS), by: z.string().min(1).max(256) }),
 ]);
 export type PeerRequest = z.infer<typeof PeerRequest>;
 
@@ -68,6 +78,8 @@ export const PeerAnswer = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('notOwner') }),
   /** The request could not be handled (malformed, or a failure there); never retried. */
   z.strictObject({ t: z.literal('failed'), code: z.string().max(64), message: z.string().max(1024) }),
+  /** haltOwner: the customer's portfolios the peer hosts, each now halted (none: it hosts none). */
+  z.strictObject({ t: z.literal('halted'), portfolioIds: z.array(PortfolioId).max(100_000) }),
 ]);
 export type PeerAnswer = z.infer<typeof PeerAnswer>;
 
@@ -85,5 +97,10 @@ export const PeerPush = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('ticks'), ticks: z.array(TickTuple).max(100_000) }),
   /** An engine event of a portfolio the receiving gateway watches (subscriptions). */
   z.strictObject({ t: z.literal('event'), channel: z.enum(['risk', 'orders']), portfolioId: PortfolioId, event: z.record(z.string(), z.unknown()) }),
+  /**
+   * Customers a sanctions screening blocked, for the receiver's SanctionsBlocks: one found by the
+   * sender while running, or the sender's whole set when the link comes up (cluster-blocks.ts).
+   */
+  z.strictObject({ t: z.literal('blocked'), ownerIds: z.array(OwnerId).min(1).max(BLOCKED_PER_PUSH) }),
 ]);
 export type PeerPush = z.infer<typeof PeerPush>;

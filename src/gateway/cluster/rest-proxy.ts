@@ -6,10 +6,12 @@
  * body limits, tracing, the route's own handler), and nothing REST-shaped has to cross the link.
  * The cost is one keep-alive HTTP connection per peer (fetch's pool) beside the link.
  *
- * Only routes that name one portfolio are routed (PORTFOLIO_OF). Lists over every portfolio a
- * caller may read (GET /trades without portfolioId, ...) and routes naming an order (GET or DELETE
- * /trades/:id) are answered from this engine's portfolios alone.
+ * Only routes that name one portfolio are routed (PORTFOLIO_OF). A route naming an order (GET or
+ * DELETE /trades/:id) names its portfolio too: the order id carries it (engine/actors/order-id.ts).
+ * Lists over every portfolio a caller may read (GET /trades without portfolioId, ...) are answered
+ * from this engine's portfolios alone.
  */
+import { portfolioOfOrderId } from '../../engine/actors/order-id.js';
 import { FORWARDED_HEADER, type HttpResult, type RequestInfo } from '../http-util.js';
 
 const fromQuery = (info: RequestInfo): string | undefined => info.query.get('portfolioId') ?? undefined;
@@ -18,6 +20,8 @@ const fromBody = (_info: RequestInfo, body: unknown): string | undefined => {
   const id = (body as { portfolioId?: unknown }).portfolioId;
   return typeof id === 'string' ? id : undefined;
 };
+
+const fromOrderId = (info: RequestInfo): string | undefined => (info.params[0] === undefined ? undefined : portfolioOfOrderId(info.params[0]));
 
 /** `method pattern` → the portfolio the request names (undefined: none, answered here). */
 export const PORTFOLIO_OF: ReadonlyMap<string, (info: RequestInfo, body: unknown) => string | undefined> = new Map([
@@ -28,6 +32,8 @@ export const PORTFOLIO_OF: ReadonlyMap<string, (info: RequestInfo, body: unknown
   ['post /risk/limits', fromBody],
   ['post /trades', fromBody],
   ['get /trades', fromQuery],
+  ['get /trades/:id', fromOrderId],
+  ['del /trades/:id', fromOrderId],
 ]);
 
 export function restPortfolioOf(method: string, pattern: string, info: RequestInfo, body: unknown): string | undefined {
