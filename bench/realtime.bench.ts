@@ -130,12 +130,16 @@ const metrics = flags['no-metrics'] !== true;
 const persistence = (flags.persistence ?? 'external') as 'external' | 'embedded' | 'memory';
 if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
 const engineCount = Math.round(num(flags.engines, 1, 'engines'));
+const refuse = (why: string): never => {
+  process.stderr.write(`realtime.bench: ${why}\n`);
+  process.exit(2);
+};
 if (engineCount > 1 && persistence !== 'external') {
-  throw new Error(`--engines ${engineCount} needs --persistence external: engines share partitions through a PostgreSQL server (DATABASE_URL), and ${persistence} is one process`);
+  refuse(`--engines ${engineCount} needs --persistence external: engines share partitions through a PostgreSQL server (DATABASE_URL), and ${persistence} is one process`);
 }
 // The internal link would have to trust the run's self-signed certificate; not wired up here.
-if (engineCount > 1 && tls) throw new Error('--engines with --tls is not supported: the engines\' internal link runs over plain ws:// on loopback');
-if (engineCount > 1 && !metrics) throw new Error('--engines needs the engines\' /metrics (the per-engine figures and the takeover come from them): drop --no-metrics');
+if (engineCount > 1 && tls) refuse('--engines with --tls is not supported: the engines\' internal link runs over plain ws:// on loopback');
+if (engineCount > 1 && !metrics) refuse('--engines needs the engines\' /metrics (the per-engine figures and the takeover come from them): drop --no-metrics');
 const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = persistence === 'external' && flags['redis-url'] !== 'none' ? (flags['redis-url'] ?? 'redis://127.0.0.1:6379') : undefined;
 const cfg = {
