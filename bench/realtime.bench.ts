@@ -334,7 +334,8 @@ async function main(): Promise<void> {
     const echoFile = path.join(path.dirname(self), 'realtime', `echo-server${path.extname(self)}`);
     const echo = await startChild([...process.execArgv, echoFile, ...(cert ? ['--cert', cert.certFile, '--key', cert.keyFile] : [])], { cwd: root, ready: /echo listening on (\d+)/, timeoutMs: 30_000, name: 'echo server' });
     children.push(echo);
-    process.stdout.write(`${engines.map((e) => `engine ${e.id} pid ${e.child.pid} on ${e.base}`).join(', ')} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
+    const enginesLine = engineCount > 1 ? engines.map((e) => `engine ${e.id} pid ${e.child.pid} on ${e.base}`).join(', ') : `engine pid ${engine.pid} on ${base}`;
+    process.stdout.write(`${enginesLine} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
 
     // The engine made its development key in DATA_DIR at start; the bench signs with the same one.
     const signer = new Tokens({ keys: SigningKeyRing.open({ dir: path.join(dataDir, 'signing-keys'), createIfEmpty: false }), ...jwt });
