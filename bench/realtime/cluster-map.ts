@@ -21,18 +21,20 @@ export function ownedCounts(map: ClusterMap): Map<string, number> {
 }
 
 /**
- * True when every partition has an owner among `ids` and each of them owns its share: at least
- * floor(partitions / engines) (each takes up to the ceiling, so the rest of the sum is spread).
+ * True when every partition has an owner among `ids` and each of them owns its share. Each engine
+ * takes up to ceil(partitions / engines) (src/engine/cluster/partitions.ts shareOf), so the first
+ * ones may fill the ceiling and leave the last the rest: 256 over three is 86 + 86 + 84.
  */
 export function sharesComplete(map: ClusterMap, ids: readonly string[]): boolean {
   const total = map.partitions.length;
   if (total === 0 || ids.length === 0) return false;
   const counts = ownedCounts(map);
-  const floor = Math.floor(total / ids.length);
+  const ceil = Math.ceil(total / ids.length);
+  const least = Math.max(1, total - (ids.length - 1) * ceil);
   let sum = 0;
   for (const id of ids) {
     const n = counts.get(id) ?? 0;
-    if (n < floor) return false;
+    if (n < least || n > ceil) return false;
     sum += n;
   }
   return sum === total;

@@ -12,8 +12,11 @@ const mapOf = (n: number, owner: (p: number) => string | null, epoch: (p: number
 describe('the bench\'s reading of GET /cluster', () => {
   it('counts the shares complete only when every partition is owned and each engine holds at least its floor', () => {
     const ids = ['e1', 'e2', 'e3'];
-    // 256 over three: 86 + 85 + 85.
+    // 256 over three: 86 + 85 + 85, or 86 + 86 + 84 when the first two filled their ceiling.
     expect(sharesComplete(mapOf(256, (p) => ids[p < 86 ? 0 : p < 171 ? 1 : 2] as string), ids)).toBe(true);
+    expect(sharesComplete(mapOf(256, (p) => ids[p < 86 ? 0 : p < 172 ? 1 : 2] as string), ids)).toBe(true);
+    // One above the ceiling (87) means another is below its share: not balanced yet.
+    expect(sharesComplete(mapOf(256, (p) => ids[p < 87 ? 0 : p < 173 ? 1 : 2] as string), ids)).toBe(false);
     // One still unowned partition.
     expect(sharesComplete(mapOf(256, (p) => (p === 255 ? null : (ids[p < 86 ? 0 : p < 171 ? 1 : 2] as string))), ids)).toBe(false);
     // All owned, but e3 has not taken its share yet.
