@@ -18,6 +18,9 @@
  * - orderToAck: order intended send → its ack or reject. echo: the same client library, the same
  *   message size and rate against a raw uWebSockets.js echo server in its own process: the floor.
  *
+ * Scale-out (`--engines N`, bench/realtime/cluster-*.ts): the same scenario against N engines on one
+ * PostgreSQL schema, the clients spread over them, figures per engine and a takeover at the end.
+ *
  * Run: `npm run bench -- --quick` (builds, then runs dist/bench/realtime.bench.js), or
  * `npx tsx bench/realtime.bench.ts --quick`. Loopback only; stops by itself.
  */
