@@ -49,9 +49,9 @@ import { type ServerLatencyMs, bucketsBetween, serverLatency } from './realtime/
 import { CLUSTER_DEFAULTS } from '../src/persistence/cluster/cluster-defaults.js';
 import { type ClusterEngine, measureTakeover, startClusterEngines, waitForShares } from './realtime/cluster-engines.js';
 import { ownerTable } from './realtime/cluster-map.js';
-import { type ClusterScrape, engineWindow, forwardOverAll, scrapeEngines } from './realtime/cluster-metrics.js';
-import { CLUSTER_NOTE, type ClusterReport, printClusterReport } from './realtime/cluster-report.js';
-import { type OrderRoute, OrderRoutes, type RouteSummary } from './realtime/order-routes.js';
+import { scrapeEngines } from './realtime/cluster-metrics.js';
+import { type ClusterReport, buildClusterReport, printClusterReport } from './realtime/cluster-report.js';
+import { type OrderRoute, OrderRoutes } from './realtime/order-routes.js';
 
 type EnginesScrape = Awaited<ReturnType<typeof scrapeEngines>>;
 import { type CommitFloor, type CommitFloorClient, openCommitFloor } from './realtime/commit-floor.js';
@@ -579,27 +579,12 @@ async function main(): Promise<void> {
         process.stderr.write(`takeover not measured: ${String(e)}\n`);
         return null;
       });
-      const r = routes.summary();
-      const localCount = r.total.local.count, forwardedCount = r.total.forwarded.count;
-      cluster = {
-        engines: engineCount, partitions: ownersAtStart?.length ?? NaN,
+      cluster = buildClusterReport({
+        ids: engines.map((e) => e.id), partitions: ownersAtStart?.length ?? NaN, routes: routes.summary(), before: server0.perEngine, after: server1.perEngine,
+        recalcsPerSec: engines.map((_, k) => perSec(health0.each[k] as HealthFigures, health1.each[k] as HealthFigures)), rssMb: rssEach, takeover,
         pollMs: Number(process.env.CLUSTER_POLL_MS ?? CLUSTER_DEFAULTS.pollMs), sessionTimeoutMs: Number(process.env.CLUSTER_SESSION_TIMEOUT_MS ?? CLUSTER_DEFAULTS.sessionTimeoutMs),
-        clients: 'a feed, a trader and a watcher per engine; order i through engine i mod N, tick symbol k through engine k mod N, sampled portfolio j watched through engine j mod N',
-        perEngine: engines.map((e, k) => ({
-          ...engineWindow(e.id, server0.perEngine[k] as ClusterScrape, server1.perEngine[k] as ClusterScrape),
-          client: r.perEngine[k] as RouteSummary,
-          recalcsPerSec: perSec(health0.each[k] as HealthFigures, health1.each[k] as HealthFigures),
-          rssMb: rssEach[k] as number,
-        })),
-        total: {
-          forwardOrder: forwardOverAll(engines.map((_, k) => ({ before: server0.perEngine[k] as ClusterScrape, after: server1.perEngine[k] as ClusterScrape }))),
-          orderToAck: r.total,
-          forwardedShare: forwardedCount / (localCount + forwardedCount),
-        },
-        takeover,
-        note: CLUSTER_NOTE,
-      };
-    }
+      });
+    } else if (routes) process.stderr.write('scale-out figures not reported: an engine\'s /metrics could not be read\n');
 
     const figures = { tickToRisk: tickToRisk.summary(), riskCompute: riskCompute.summary(), orderToAck: orderToAck.summary() };
     const floors: Floors = {

@@ -3,7 +3,7 @@
  * after the usual table and carried in --json as `cluster`.
  */
 import type { TakeoverFigures } from './cluster-engines.js';
-import type { EngineWindow } from './cluster-metrics.js';
+import { type ClusterScrape, type EngineWindow, engineWindow, forwardOverAll } from './cluster-metrics.js';
 import type { LatencySummaryMs } from './latency-recorder.js';
 import type { RouteSummary } from './order-routes.js';
 import type { ServerLatencyMs } from './server-metrics.js';
@@ -35,6 +35,46 @@ export interface ClusterReport {
   };
   readonly takeover: TakeoverFigures | null;
   readonly note: string;
+}
+
+export const CLIENT_SPREAD =
+  'a feed, a trader and a watcher per engine; order i through engine i mod N, tick symbol k through engine k mod N, sampled portfolio j watched through engine j mod N';
+
+/** The report from what the run gathered; every per-engine array is in `ids` order. */
+export function buildClusterReport(x: {
+  ids: readonly string[];
+  partitions: number;
+  pollMs: number;
+  sessionTimeoutMs: number;
+  routes: { perEngine: readonly RouteSummary[]; total: RouteSummary };
+  /** Each engine's /metrics as the measured window opened and as it closed. */
+  before: readonly ClusterScrape[];
+  after: readonly ClusterScrape[];
+  recalcsPerSec: readonly number[];
+  rssMb: readonly number[];
+  takeover: TakeoverFigures | null;
+}): ClusterReport {
+  const at = <T>(list: readonly T[], k: number): T => {
+    if (k >= list.length) throw new Error(`no figure for engine ${x.ids[k]}: ${list.length} of ${x.ids.length}`);
+    return list[k] as T;
+  };
+  const { local, forwarded } = x.routes.total;
+  return {
+    engines: x.ids.length, partitions: x.partitions, pollMs: x.pollMs, sessionTimeoutMs: x.sessionTimeoutMs, clients: CLIENT_SPREAD,
+    perEngine: x.ids.map((id, k) => ({
+      ...engineWindow(id, at(x.before, k), at(x.after, k)),
+      client: at(x.routes.perEngine, k),
+      recalcsPerSec: at(x.recalcsPerSec, k),
+      rssMb: at(x.rssMb, k),
+    })),
+    total: {
+      forwardOrder: forwardOverAll(x.ids.map((_, k) => ({ before: at(x.before, k), after: at(x.after, k) }))),
+      orderToAck: x.routes.total,
+      forwardedShare: forwarded.count / (local.count + forwarded.count),
+    },
+    takeover: x.takeover,
+    note: CLUSTER_NOTE,
+  };
 }
 
 export function printClusterReport(r: ClusterReport, write: (s: string) => void = (s) => process.stdout.write(s)): void {
