@@ -18,6 +18,9 @@
  * - orderToAck: order intended send → its ack or reject. echo: the same client library, the same
  *   message size and rate against a raw uWebSockets.js echo server in its own process: the floor.
  *
+ * Scale-out (`--engines N`, bench/realtime/cluster-*.ts): the same scenario against N engines on one
+ * PostgreSQL schema, the clients spread over them, figures per engine and a takeover at the end.
+ *
  * Run: `npm run bench -- --quick` (builds, then runs dist/bench/realtime.bench.js), or
  * `npx tsx bench/realtime.bench.ts --quick`. Loopback only; stops by itself.
  */
@@ -42,7 +45,15 @@ import { runOpenLoop } from './realtime/open-loop.js';
 import { buildScenario, createBooks, getJson } from './realtime/scenario.js';
 import { BenchEngineClient } from './realtime/engine-client.js';
 import { BenchClient, type WireMsg } from './realtime/ws-client.js';
-import { type ServerHistograms, type ServerLatencyMs, bucketsBetween, scrapeServerHistograms, serverLatency } from './realtime/server-metrics.js';
+import { type ServerLatencyMs, bucketsBetween, serverLatency } from './realtime/server-metrics.js';
+import { CLUSTER_DEFAULTS } from '../src/persistence/cluster/cluster-defaults.js';
+import { type ClusterEngine, measureTakeover, startClusterEngines, waitForShares } from './realtime/cluster-engines.js';
+import { ownerTable } from './realtime/cluster-map.js';
+import { scrapeEngines } from './realtime/cluster-metrics.js';
+import { type ClusterReport, buildClusterReport, printClusterReport } from './realtime/cluster-report.js';
+import { type OrderRoute, OrderRoutes } from './realtime/order-routes.js';
+
+type EnginesScrape = Awaited<ReturnType<typeof scrapeEngines>>;
 import { type CommitFloor, type CommitFloorClient, openCommitFloor } from './realtime/commit-floor.js';
 import { enginePoolSettings } from './realtime/engine-risk-inputs.js';
 import { type KernelFloor, type KernelTiming, startKernelFloor } from './realtime/kernel-floor.js';
@@ -52,6 +63,7 @@ import { type GoalRow, ratioGoals, sweepFloorMs } from './realtime/goals.js';
 const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [--underlyings N] [--options N]
        [--sample N] [--tick-rate N] [--order-rate N] [--echo-rate N] [--threads N] [--spin MS] [--timer] [--json FILE]
        [--persistence external|embedded|memory] [--database-url URL] [--redis-url URL|none] [--tls] [--no-metrics]
+       [--engines N]
   --persistence  where acknowledged changes go (default external: this machine's PostgreSQL at
                  --database-url, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
                  own dropped afterwards, with the queues on Redis at --redis-url, default
@@ -60,6 +72,12 @@ const HELP = `Usage: realtime.bench [--quick] [--duration S] [--portfolios N] [-
   --no-metrics  the engine runs with METRICS_ENABLED=false (no /metrics, nothing measured on its side), to
               compare with a run that has them; with metrics on, the engine's own order-to-ack and tick-to-risk
               (its /metrics histograms over the measured window) are printed beside the clients' figures
+  --engines N scale-out (docs/SCALE-OUT.md): N engine processes on the bench's PostgreSQL schema
+              (external only), each owning its share of the partitions; the feed, trader and subscriber
+              are one set per engine, and each order, tick symbol and sampled portfolio goes through
+              engine (its number mod N), so about (N-1)/N of orders are forwarded. Prints the figures
+              per engine (their /metrics), forwarded vs local order-to-ack, the forward round trip,
+              and a takeover (the last engine SIGKILLed at the end). Default 1: the single engine.
   --tls       the engine (and the echo floor) terminate TLS with a certificate made for the run (openssl);
               clients use https:// and wss:// and trust only that certificate
   Floors, measured in the same run and printed beside the figures with the ratio goals (goals.ts;
@@ -94,6 +112,7 @@ const { values: flags } = parseArgs({
     'redis-url': { type: 'string' },
     tls: { type: 'boolean' },
     'no-metrics': { type: 'boolean' },
+    engines: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -113,6 +132,17 @@ const tls = flags.tls === true;
 const metrics = flags['no-metrics'] !== true;
 const persistence = (flags.persistence ?? 'external') as 'external' | 'embedded' | 'memory';
 if (persistence !== 'external' && persistence !== 'embedded' && persistence !== 'memory') throw new Error(`--persistence must be external, embedded or memory, got "${persistence}"`);
+const engineCount = Math.round(num(flags.engines, 1, 'engines'));
+const refuse = (why: string): never => {
+  process.stderr.write(`realtime.bench: ${why}\n`);
+  process.exit(2);
+};
+if (engineCount > 1 && persistence !== 'external') {
+  refuse(`--engines ${engineCount} needs --persistence external: engines share partitions through a PostgreSQL server (DATABASE_URL), and ${persistence} is one process`);
+}
+// The internal link would have to trust the run's self-signed certificate; not wired up here.
+if (engineCount > 1 && tls) refuse('--engines with --tls is not supported: the engines\' internal link runs over plain ws:// on loopback');
+if (engineCount > 1 && !metrics) refuse('--engines needs the engines\' /metrics (the per-engine figures and the takeover come from them): drop --no-metrics');
 const databaseUrl = flags['database-url'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = persistence === 'external' && flags['redis-url'] !== 'none' ? (flags['redis-url'] ?? 'redis://127.0.0.1:6379') : undefined;
 const cfg = {
@@ -189,6 +219,16 @@ class PendingTicks {
 }
 
 interface HealthFigures { recalculations: number; ticks: number; coalesced: number; conflated: number; dropped: number; journal: unknown; tickGuard: unknown }
+/** Several engines' /health as one: counts summed (each engine applies every tick), the rest listed. */
+function sumHealth(each: readonly HealthFigures[]): HealthFigures {
+  if (each.length === 1) return each[0] as HealthFigures;
+  const sum = (f: (h: HealthFigures) => number): number => each.reduce((s, h) => s + f(h), 0);
+  return {
+    recalculations: sum((h) => h.recalculations), ticks: sum((h) => h.ticks), coalesced: sum((h) => h.coalesced), conflated: sum((h) => h.conflated), dropped: sum((h) => h.dropped),
+    journal: each.map((h) => h.journal), tickGuard: each.map((h) => h.tickGuard),
+  };
+}
+
 function healthFigures(h: unknown): HealthFigures {
   const o = h as { recalculations?: number; ticks?: number; coalesced?: number; gateway?: { conflated?: number; dropped?: number }; journal?: unknown; tickGuard?: unknown };
   return {
@@ -231,7 +271,7 @@ async function main(): Promise<void> {
     process.stderr.write('realtime.bench: hard time limit reached, stopping\n');
     void cleanup().finally(() => process.exit(1));
     // Creating the books through REST and the floors on them scale with the book count.
-  }, cfg.warmupMs + cfg.durationMs + cfg.echoMs + 180_000 + cfg.portfolios * 30);
+  }, cfg.warmupMs + cfg.durationMs + cfg.echoMs + 180_000 + cfg.portfolios * 30 + (engineCount - 1) * 60_000);
   hardStop.unref();
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'risk-bench-'));
@@ -277,24 +317,37 @@ async function main(): Promise<void> {
     };
     // BENCH_ENGINE_NODE_ARGS passes node flags to the engine alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const engineNodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const engine = await startChild([...engineNodeArgs, path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
-      env, cwd: root, ready: /listening on https?:\/\/127\.0\.0\.1:(\d+).*uWS (\w+)/, timeoutMs: 60_000, name: 'engine',
-    });
-    children.push(engine);
-    const port = Number(engine.match[1]);
-    const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-    const wsUrl = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`;
+    const engineReady = /listening on https?:\/\/127\.0\.0\.1:(\d+).*uWS (\w+)/;
+    const engines: ClusterEngine[] = engineCount > 1
+      ? await startClusterEngines({
+        n: engineCount, args: [...engineNodeArgs, path.join(root, 'bin', 'risk-engine.js'), 'serve', '--host', '127.0.0.1'], env, cwd: root, ready: engineReady, tls,
+        started: (c) => children.push(c),
+      })
+      : [await startChild([...engineNodeArgs, path.join(root, 'bin', 'risk-engine.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+        env, cwd: root, ready: engineReady, timeoutMs: 60_000, name: 'engine',
+      }).then((child) => {
+        children.push(child);
+        const port = Number(child.match[1]);
+        return { id: 'engine', child, base: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/ws` };
+      })];
+    const engine = (engines[0] as ClusterEngine).child;
+    // REST (the books, /health, /trades) goes to the first engine; a cluster proxies to the owners.
+    const base = (engines[0] as ClusterEngine).base;
     const self = fileURLToPath(import.meta.url);
     const echoFile = path.join(path.dirname(self), 'realtime', `echo-server${path.extname(self)}`);
     const echo = await startChild([...process.execArgv, echoFile, ...(cert ? ['--cert', cert.certFile, '--key', cert.keyFile] : [])], { cwd: root, ready: /echo listening on (\d+)/, timeoutMs: 30_000, name: 'echo server' });
     children.push(echo);
-    process.stdout.write(`engine pid ${engine.pid} on ${base} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
+    const enginesLine = engineCount > 1 ? engines.map((e) => `engine ${e.id} pid ${e.child.pid} on ${e.base}`).join(', ') : `engine pid ${engine.pid} on ${base}`;
+    process.stdout.write(`${enginesLine} (uWS ${engine.match[2]}), echo on ${echo.match[1]}\n`);
 
     // The engine made its development key in DATA_DIR at start; the bench signs with the same one.
     const signer = new Tokens({ keys: SigningKeyRing.open({ dir: path.join(dataDir, 'signing-keys'), createIfEmpty: false }), ...jwt });
     const token = (sub: string, roles: ('admin' | 'feed' | 'trader' | 'risk_manager')[]): Promise<string> =>
       signer.issueAccess({ sub, grants: roles.map((role) => ({ role, portfolios: ['*'] })), amr: ['dev'] }, 3600, Date.now());
     const adminToken = await token('bench-admin', ['admin']);
+    // Every engine owns its share before the books are made (a portfolio is created at its owner).
+    const ownersAtStart = engineCount > 1 ? ownerTable(await waitForShares(base, adminToken, engines.map((e) => e.id), 60_000)) : undefined;
+    const routes = ownersAtStart ? new OrderRoutes(engines.map((e) => e.id), ownersAtStart) : undefined;
 
     // ---- scenario ----
     const t0 = performance.now();
@@ -303,11 +356,20 @@ async function main(): Promise<void> {
     process.stdout.write(`created ${scenario.books.length} portfolios × ${cfg.options} options over ${cfg.underlyings} underlyings in ${booksCreatedMs} ms\n`);
 
     const now = (): number => performance.now();
-    const feed = await BenchEngineClient.login(wsUrl, now, await token('bench-feed', ['feed']), ca ? { ca } : {});
-    const trader = await BenchEngineClient.login(wsUrl, now, await token('bench-trader', ['trader']), ca ? { ca } : {});
-    const watcher = await BenchEngineClient.login(wsUrl, now, await token('bench-watcher', ['risk_manager']), ca ? { ca } : {});
-    clients.push(feed, trader, watcher);
-    for (const id of scenario.sampled) await watcher.subscribe('risk', { portfolioId: id });
+    // One feed, trader and watcher per engine (one engine: the usual three). Message i of a stream goes
+    // through engine i mod N (ticks by symbol, so each symbol's ticks stay in order on one connection):
+    // every engine gateways an equal share of each kind, as a load balancer spreading clients would.
+    const feeds: BenchEngineClient[] = [];
+    const traders: BenchEngineClient[] = [];
+    const watchers: BenchEngineClient[] = [];
+    for (const e of engines) {
+      const suffix = engineCount > 1 ? `-${e.id}` : '';
+      feeds.push(await BenchEngineClient.login(e.wsUrl, now, await token(`bench-feed${suffix}`, ['feed']), ca ? { ca } : {}));
+      traders.push(await BenchEngineClient.login(e.wsUrl, now, await token(`bench-trader${suffix}`, ['trader']), ca ? { ca } : {}));
+      watchers.push(await BenchEngineClient.login(e.wsUrl, now, await token(`bench-watcher${suffix}`, ['risk_manager']), ca ? { ca } : {}));
+    }
+    clients.push(...feeds, ...traders, ...watchers);
+    for (const [j, id] of scenario.sampled.entries()) await (watchers[j % engineCount] as BenchEngineClient).subscribe('risk', { portfolioId: id });
 
     // ---- echo floor, same order-sized frame, same rate as the orders ----
     const enc = new Encoder({ ignoreUndefined: true });
@@ -326,6 +388,7 @@ async function main(): Promise<void> {
     const sampledSet = new Set(scenario.sampled);
     const updateIntervalMs = new Map(scenario.sampled.map((id) => [id, 1000 / (cfg.tickRate * ((scenario.underlyingCount.get(id) ?? 1) / cfg.underlyings))]));
     const orderDue = new Map<number, number>();
+    const orderRoute = new Map<number, OrderRoute>(); // --engines: local or forwarded, decided at send
     const ourOrderIds = new Set<string>();
     const fillsSeen = new Set<string>();
     const rejectCodes = new Map<string, number>();
@@ -335,7 +398,7 @@ async function main(): Promise<void> {
     let rejects = 0;
     let unresolvedTicks = 0;
 
-    watcher.on('risk', (m: WireMsg, arrived: number) => {
+    const onRisk = (m: WireMsg, arrived: number): void => {
       const id = m.portfolioId as string;
       if (!sampledSet.has(id)) return;
       const tickTs = Number(m.tickTs);
@@ -348,13 +411,19 @@ async function main(): Promise<void> {
         }
       }
       pending.get(id)?.resolveUpTo(tickTs, (due) => tickToRisk.recordMs(arrived - due));
-    });
-    const onOrderReply = (m: WireMsg, arrived: number): void => {
+    };
+    for (const w of watchers) w.on('risk', onRisk);
+    const onOrderReply = (via: number) => (m: WireMsg, arrived: number): void => {
       if (typeof m.id !== 'number') return;
       const due = orderDue.get(m.id);
       if (due === undefined) return;
       orderDue.delete(m.id);
-      if (due >= measureFrom) orderToAck.recordMs(arrived - due);
+      const route = orderRoute.get(m.id);
+      orderRoute.delete(m.id);
+      if (due >= measureFrom) {
+        orderToAck.recordMs(arrived - due);
+        if (routes && route) routes.record(via, route, arrived - due);
+      }
       if (m.type === 'ack') {
         acks++;
         if (typeof m.orderId === 'string') ourOrderIds.add(m.orderId);
@@ -364,16 +433,19 @@ async function main(): Promise<void> {
         rejectCodes.set(code, (rejectCodes.get(code) ?? 0) + 1);
       }
     };
-    trader.on('ack', onOrderReply);
-    trader.on('reject', onOrderReply);
-    trader.on('error', onOrderReply);
-    trader.on('fill', (m: WireMsg) => void fillsSeen.add(String(m.fillId)));
+    for (const [k, trader] of traders.entries()) {
+      trader.on('ack', onOrderReply(k));
+      trader.on('reject', onOrderReply(k));
+      trader.on('error', onOrderReply(k));
+      trader.on('fill', (m: WireMsg) => void fillsSeen.add(String(m.fillId)));
+    }
 
     // ---- market: spots first, so every book can be valued before the load ----
     const market = createDemoMarket({ underlyings: scenario.underlyings, seed: 11, timeScale: 500 });
     const symbols = market.symbols;
     let prices = market.prices();
-    symbols.forEach((s, i) => feed.send({ type: 'tick', symbol: s, price: prices[i] as number, ts: epochMs() }));
+    const feedOf = (symbolIndex: number): BenchEngineClient => feeds[symbolIndex % engineCount] as BenchEngineClient;
+    symbols.forEach((s, i) => feedOf(i).send({ type: 'tick', symbol: s, price: prices[i] as number, ts: epochMs() }));
     await new Promise((r) => setTimeout(r, 1000));
 
     const stockOf = scenario.books.map((b) => b.positions?.[0]?.instrument ?? (symbols[0] as string));
@@ -381,15 +453,19 @@ async function main(): Promise<void> {
     let lastAdvance = performance.now();
     const start = performance.now() + 50;
     measureFrom = start + cfg.warmupMs;
-    const health0Promise = new Promise<{ h: HealthFigures; at: number }>((resolve) => {
-      setTimeout(() => void getJson(`${base}/health`, adminToken, ca).catch(() => ({})).then((h) => resolve({ h: healthFigures(h), at: performance.now() })), cfg.warmupMs + 50);
-    });
-    // The engine's histograms as the measured window opens (metrics on); a failed scrape leaves the server columns empty.
-    const scrapeServer = (): Promise<ServerHistograms | undefined> => (metrics ? scrapeServerHistograms(base, adminToken, ca).catch((e: unknown) => {
+    // Every engine's /health; a failed one leaves its figures NaN rather than losing the run's latencies.
+    const healthOfAll = async (): Promise<{ h: HealthFigures; each: HealthFigures[]; at: number }> => {
+      const each = await Promise.all(engines.map((e) => getJson(`${e.base}/health`, adminToken, ca).catch(() => ({})).then(healthFigures)));
+      return { h: sumHealth(each), each, at: performance.now() };
+    };
+    const health0Promise = new Promise<Awaited<ReturnType<typeof healthOfAll>>>((resolve) => setTimeout(() => void healthOfAll().then(resolve), cfg.warmupMs + 50));
+    // The engines' histograms as the measured window opens (metrics on), summed over the engines; a
+    // failed scrape leaves the server columns empty.
+    const scrapeServer = (): Promise<EnginesScrape | undefined> => (metrics ? scrapeEngines(engines.map((e) => e.base), adminToken, ca).catch((e: unknown) => {
       process.stderr.write(`GET /metrics failed: ${String(e)}\n`);
       return undefined;
     }) : Promise.resolve(undefined));
-    const server0Promise = new Promise<ServerHistograms | undefined>((resolve) => setTimeout(() => void scrapeServer().then(resolve), cfg.warmupMs + 50));
+    const server0Promise = new Promise<EnginesScrape | undefined>((resolve) => setTimeout(() => void scrapeServer().then(resolve), cfg.warmupMs + 50));
 
     // One durable commit, timed through the measured window on a connection of its own (external only:
     // an embedded PGlite lives inside the engine, where no other client reaches it).
@@ -429,7 +505,7 @@ async function main(): Promise<void> {
             }
             const symbol = symbols[k] as string;
             const ts = epochMs();
-            feed.send({ type: 'tick', symbol, price: prices[k] as number, ts });
+            feedOf(k).send({ type: 'tick', symbol, price: prices[k] as number, ts });
             if (due >= measureFrom) for (const id of scenario.sampledByUnderlying.get(symbol) ?? []) pending.get(id)?.push(ts, due);
           },
         },
@@ -446,7 +522,9 @@ async function main(): Promise<void> {
             // Half market orders (fill at once), half resting limits 3% away from the market.
             const limit = i % 4 >= 2 ? { orderType: 'limit' as const, limitPrice: Math.round(px * (side === 'buy' ? 0.97 : 1.03) * 100) / 100 } : { orderType: 'market' as const };
             orderDue.set(i, due);
-            trader.send({ type: 'order', id: i, portfolioId, clientOrderId: `b-${i}`, instrument, side, qty: 1 + (i % 5), ...limit });
+            const via = i % engineCount;
+            if (routes) orderRoute.set(i, routes.routeOf(portfolioId, via));
+            (traders[via] as BenchEngineClient).send({ type: 'order', id: i, portfolioId, clientOrderId: `b-${i}`, instrument, side, qty: 1 + (i % 5), ...limit });
           },
         },
       ],
@@ -457,8 +535,7 @@ async function main(): Promise<void> {
     const commit: CommitFloor | null = commitFloor ? await commitFloor.stop() : null;
     const kernelUnderLoad = await kernelUnderLoadPromise;
     const health0 = await health0Promise;
-    // A failed /health leaves the figures NaN rather than losing the run's latencies.
-    const health1 = { h: healthFigures(await getJson(`${base}/health`, adminToken, ca).catch(() => ({}))), at: performance.now() };
+    const health1 = await healthOfAll();
 
     // ---- grace: let replies and the last recalculations arrive ----
     const graceEnd = loadEnd + cfg.graceMs;
@@ -471,8 +548,8 @@ async function main(): Promise<void> {
     const server1 = await scrapeServer();
     const server0 = await server0Promise;
     const server = server0 && server1 ? {
-      orderToAck: serverLatency(bucketsBetween(server0.orderToAck, server1.orderToAck)),
-      tickToRisk: serverLatency(bucketsBetween(server0.tickToRisk, server1.tickToRisk)),
+      orderToAck: serverLatency(bucketsBetween(server0.histograms.orderToAck, server1.histograms.orderToAck)),
+      tickToRisk: serverLatency(bucketsBetween(server0.histograms.tickToRisk, server1.histograms.tickToRisk)),
     } : undefined;
     const cutoff = performance.now();
     for (const q of pending.values()) {
@@ -482,15 +559,32 @@ async function main(): Promise<void> {
     const lostAcks = orderDue.size;
 
     // ---- fills the engine reports for our orders that the trader never received ----
-    const allFills = await listAllFills(base, adminToken, ca).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return undefined; });
+    // Each engine lists the trades of the portfolios it owns.
+    const allFills = await Promise.all(engines.map((e) => listAllFills(e.base, adminToken, ca))).then((l) => l.flat()).catch((e: unknown) => { process.stderr.write(`GET /trades failed: ${String(e)}\n`); return undefined; });
     const engineFills = (allFills ?? []).filter((f) => f.clientOrderId.startsWith('b-'));
     const lostFills = allFills === undefined ? NaN : engineFills.filter((f) => !fillsSeen.has(f.fillId)).length;
-    const rssMb = peakRssMb(engine.pid);
+    const rssEach = engines.map((e) => peakRssMb(e.child.pid));
+    const rssMb = Math.max(...rssEach);
 
     const measuredS = (loadEnd - measureFrom) / 1000;
-    const recalcsPerSec = Number.isFinite(health1.h.recalculations - health0.h.recalculations)
-      ? Math.round((health1.h.recalculations - health0.h.recalculations) / ((health1.at - health0.at) / 1000))
+    const perSec = (a: HealthFigures, b: HealthFigures): number => Number.isFinite(b.recalculations - a.recalculations)
+      ? Math.round((b.recalculations - a.recalculations) / ((health1.at - health0.at) / 1000))
       : NaN;
+    const recalcsPerSec = perSec(health0.h, health1.h);
+
+    // ---- scale-out: per engine, the forwarding cost, then a takeover (the load is over) ----
+    let cluster: ClusterReport | undefined;
+    if (routes && server0 && server1) {
+      const takeover = await measureTakeover(engines, adminToken, { pollMs: 10, timeoutMs: 30_000 }).catch((e: unknown) => {
+        process.stderr.write(`takeover not measured: ${String(e)}\n`);
+        return null;
+      });
+      cluster = buildClusterReport({
+        ids: engines.map((e) => e.id), partitions: ownersAtStart?.length ?? NaN, routes: routes.summary(), before: server0.perEngine, after: server1.perEngine,
+        recalcsPerSec: engines.map((_, k) => perSec(health0.each[k] as HealthFigures, health1.each[k] as HealthFigures)), rssMb: rssEach, takeover,
+        pollMs: Number(process.env.CLUSTER_POLL_MS ?? CLUSTER_DEFAULTS.pollMs), sessionTimeoutMs: Number(process.env.CLUSTER_SESSION_TIMEOUT_MS ?? CLUSTER_DEFAULTS.sessionTimeoutMs),
+      });
+    } else if (routes) process.stderr.write('scale-out figures not reported: an engine\'s /metrics could not be read\n');
 
     const figures = { tickToRisk: tickToRisk.summary(), riskCompute: riskCompute.summary(), orderToAck: orderToAck.summary() };
     const floors: Floors = {
@@ -520,6 +614,7 @@ async function main(): Promise<void> {
       lostAcks,
       lostFills,
       rssMb,
+      ...(cluster ? { cluster } : {}),
       scenario: {
         portfolios: cfg.portfolios, booksCreatedMs, optionsPerPortfolio: cfg.options, underlyings: cfg.underlyings, sampledPortfolios: scenario.sampled.length,
         tickRate: cfg.tickRate, orderRate: cfg.orderRate, echoRate: cfg.echoRate, durationS: cfg.durationMs / 1000, warmupS: cfg.warmupMs / 1000,
@@ -530,13 +625,14 @@ async function main(): Promise<void> {
         engineTicks: health1.h.ticks - health0.h.ticks, engineCoalesced: health1.h.coalesced - health0.h.coalesced,
         gatewayConflated: health1.h.conflated, gatewayDropped: health1.h.dropped, engineTickGuard: health1.h.tickGuard,
         persistence, tls, metrics, queues: redisUrl !== undefined ? 'redis' : persistence === 'memory' ? 'none' : 'postgres', journal: health1.h.journal,
-        uws: engine.match[2], node: process.version, cpus: availableParallelism(),
+        engines: engineCount, uws: engine.match[2], node: process.version, cpus: availableParallelism(),
         // The box may be shared: the load average says how much of the CPU the run really had.
         loadAvg1mBefore: loadBefore, loadAvg1mAfter: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
       },
     };
     printTable(result);
     printFloorsAndGoals(floors, goals);
+    if (cluster) printClusterReport(cluster);
     if (flags.json !== undefined) {
       writeFileSync(flags.json, JSON.stringify(result, null, 2) + '\n');
       process.stdout.write(`wrote ${flags.json}\n`);
