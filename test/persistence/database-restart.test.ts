@@ -14,7 +14,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditTrail } from '../../src/persistence/audit-verify.js';
 import { reconcile } from '../../src/persistence/reconcile.js';
-import type { Msg } from '../gateway/harness.js';
 import { PrivatePostgres } from './private-postgres.js';
 import { waitFor } from './queue-harness.js';
 import { health as getHealth, killServes, type ServeProcess, startServe, tradingSession, testKeysDir } from './serve-process.js';
