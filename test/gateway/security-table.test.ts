@@ -129,6 +129,7 @@ const PROBES: Readonly<Record<string, (token: string | undefined, portfolioId: s
   'REST GET /docs/swagger-ui.css': (t) => get(t, '/docs/swagger-ui.css'),
   'REST GET /docs/favicon-32x32.png': (t) => get(t, '/docs/favicon-32x32.png'),
   'REST GET /health': (t) => get(t, '/health'),
+  'REST GET /cluster': (t) => get(t, '/cluster'),
   'REST GET /metrics': (t) => get(t, '/metrics'),
   'REST GET /dashboard': (t) => get(t, '/dashboard'),
   'REST GET /dashboard/': (t) => get(t, '/dashboard/'),
