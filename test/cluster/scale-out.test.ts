@@ -140,8 +140,9 @@ describe('scale-out: portfolios partitioned over engine processes on PostgreSQL'
       return done;
     }, 10_000);
     // Owned again, with new epochs. How fast is the bench's to measure (npm run bench -- --engines 3,
-    // docs/BENCHMARKS.md): here the bound only says the takeover needed no session timeout.
-    expect(takenMs).toBeLessThan(SESSION_TIMEOUT_MS * 2);
+    // docs/BENCHMARKS.md: about half a second); this machine also runs the rest of the suite, so the
+    // bound here is loose.
+    expect(takenMs).toBeLessThan(10_000);
     const s2 = streams[1] as Stream;
     s2.stop();
     const acksAfterKill = acks();
@@ -167,13 +168,14 @@ describe('scale-out: portfolios partitioned over engine processes on PostgreSQL'
     e3.proc.kill('SIGCONT');
     await waitFor('e3 rejoins with a share', async () => (owned(await clusterOf(e1)).get('e3') ?? 0) >= 80, 20_000);
     // What e3 answered after it was resumed: never an ack for an order it alone committed.
-    await new Promise((r) => setTimeout(r, 300));
+    const isFrozenAnswer = (m: Msg): boolean => String(m.clientOrderId).startsWith('frozen-') && (m.type === 'ack' || m.type === 'reject');
+    await waitFor('e3 to answer the orders sent while it was frozen', () => s3.trader.received.filter(isFrozenAnswer).length >= frozenOrders.length, 20_000);
     s3.collect();
     // It noticed its session was gone and dropped everything it owned before acknowledging anything.
     expect(e3.output()).toMatch(/ownership session lost; dropped every partition/);
     // The orders it was sent while frozen: refused PARTITION_MOVING or acknowledged by their new owner
     // (checked against the database below), never acknowledged by e3 for a partition it lost.
-    const frozenAnswers = s3.trader.received.filter((m) => String(m.clientOrderId).startsWith('frozen-') && (m.type === 'ack' || m.type === 'reject'));
+    const frozenAnswers = s3.trader.received.filter(isFrozenAnswer);
     expect(frozenAnswers.map((m) => m.clientOrderId).sort()).toEqual(frozenOrders.map((o) => o.clientOrderId).sort());
     for (const m of frozenAnswers) if (m.type === 'reject') expect(m.code).toBe('PARTITION_MOVING');
 

@@ -176,7 +176,8 @@ describe('partition ownership', () => {
   it('gives every partition to a lone engine, bumping each epoch as it takes it', async () => {
     const ledger = new Ledger();
     const a = await engine(ledger, 'a');
-    await waitFor('a owns every partition', () => a.stats().owned === N, 5000);
+    // routeOf and table() are the map as last read, which follows the adoption by one read.
+    await waitFor('a owns every partition, and has read the map since', () => a.stats().owned === N && a.routeOf(7)?.owner === 'a', 5000);
     expect(a.ready()).toBe(true);
     expect(ledger.of('a', 'adopt')).toEqual(range(0, N));
     expect(ledger.calls.filter((c) => c.hook === 'adopt').flatMap((c) => c.epochs)).toEqual(Array(N).fill(1));

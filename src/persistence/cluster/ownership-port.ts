@@ -24,8 +24,9 @@ export interface PartitionRoute {
 /** The owner-side hooks the coordinator calls. */
 export interface OwnerHooks {
   /**
-   * Partitions just taken (epoch bumped and announced, the journal projected). Rebuild them from
-   * PostgreSQL and start accepting for them; the coordinator counts them owned once this resolves.
+   * Partitions just taken (epoch bumped and announced). Project the journal (what the previous
+   * owners committed), rebuild them from PostgreSQL and start accepting for them; the coordinator
+   * counts them owned once this resolves.
    * A rejection gives them back (released, taken again later).
    */
   adopt(grants: readonly PartitionGrant[]): Promise<void>;

@@ -1,7 +1,8 @@
 /**
  * What taking and giving up partitions does to this engine (the OwnerHooks the ownership
  * coordinator calls, docs/SCALE-OUT.md):
- * - adopt: the partitions' portfolios are rebuilt from PostgreSQL (positions, cash, open orders,
+ * - adopt: the journal is projected (what the previous owners committed reaches the tables), then
+ *   the partitions' portfolios are rebuilt from PostgreSQL (positions, cash, open orders,
  *   limits, trading state, id sequences, and the orders of the clientOrderId window, so a copy of
  *   an order the previous owner acknowledged is answered with the original), the journal continues
  *   their sequences and audit chains, and only then does the engine host them.
@@ -49,6 +50,10 @@ export function partitionOwnerHooks(o: PartitionOwnerOptions): OwnerHooks {
       const owned = grants.map((g) => g.partition);
       const scope = { partitions: o.partitions, owned };
       const t0 = performance.now();
+      // Whatever the previous owners committed reaches the tables first (their epochs are bumped
+      // already, so nothing of theirs can land after this).
+      await o.pool.query('SELECT journal_apply()');
+      const tProjected = performance.now();
       const [states, history] = await Promise.all([
         loadPortfolioStates(o.pool, o.clock.nowMs() - o.clientOrderIdWindowMs, scope),
         loadRecentHistory(o.pool, o.historyLimit, scope),
@@ -59,7 +64,7 @@ export function partitionOwnerHooks(o: PartitionOwnerOptions): OwnerHooks {
       o.engine().adopt(states, history);
       o.log('info', 'partitions taken and rebuilt', {
         partitions: owned.length, portfolios: states.length, rebuildMs: Math.round(performance.now() - t0),
-        loadMs: Math.round(t1 - t0), journalMs: Math.round(t2 - t1), engineMs: Math.round(performance.now() - t2),
+        projectMs: Math.round(tProjected - t0), loadMs: Math.round(t1 - tProjected), journalMs: Math.round(t2 - t1), engineMs: Math.round(performance.now() - t2),
       });
     },
     drop(partitions: readonly number[], why: DropReason) {

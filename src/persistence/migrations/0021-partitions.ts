@@ -114,8 +114,10 @@ DECLARE
   r record;
   n bigint := 0;
 BEGIN
-  -- One projector at a time (an engine, or a CLI command beside it).
-  PERFORM pg_advisory_xact_lock(7311042518);
+  -- One projector at a time per schema (the engines, or a CLI command beside them): two applying the
+  -- same partition's rows at once could leave an older row's values last. Keyed by the schema, so
+  -- deployments in other schemas of the database do not wait for each other.
+  PERFORM pg_advisory_xact_lock(hashtext('journal_project'), hashtext(current_schema()));
   FOR r IN SELECT partition, seq, entries FROM journal ORDER BY partition, seq LOOP
     PERFORM journal_commit(r.entries::jsonb);
     DELETE FROM journal WHERE partition = r.partition AND seq = r.seq;
