@@ -61,7 +61,9 @@ describe.each<Backend>(['external', 'embedded'])('restore drill on the %s databa
     const s = await tradingSession(engine, KEYS, 'DRILL');
     let acked = 0;
     try {
-      s.feed.send({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() });
+      // The price first (its ack), then the orders: sent on another connection, an order could
+      // otherwise be handled before the tick and refused NO_MARKET.
+      expect(await s.feed.request({ type: 'tick', symbol: 'AAA', price: 100, ts: Date.now() })).toMatchObject({ type: 'ack' });
       for (let i = 0; i < 5; i++) {
         expect((await s.trader.request(s.order(`pre-${i}`))).type).toBe('ack');
         acked++;
